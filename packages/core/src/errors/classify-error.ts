@@ -1,0 +1,35 @@
+import type { ErrorClassV1 } from '../spec/v1';
+import { ActError } from './act-error';
+
+export interface ErrorClassification {
+  errorClass: ErrorClassV1;
+  /** Provider-requested wait, when the error carries one. */
+  retryAfterMs?: number;
+  message: string;
+}
+
+/**
+ * Decide how the worker treats a thrown value. @act errors carry their class;
+ * a few well-known foreign errors are recognised by name (zod's `ZodError` is
+ * a validation error; `TimeoutError`/`AbortError` and undici's `fetch failed`
+ * are transient); anything else is `unknown` and retried on the schedule.
+ */
+export function classifyError(error: unknown): ErrorClassification {
+  const message = error instanceof Error ? error.message : String(error);
+  if (ActError.isInstance(error)) {
+    const retryAfterMs = (error as { retryAfterMs?: unknown }).retryAfterMs;
+    return {
+      errorClass: error.errorClass,
+      message,
+      ...(typeof retryAfterMs === 'number' ? { retryAfterMs } : {}),
+    };
+  }
+  if (error instanceof Error) {
+    if (error.name === 'ZodError') return { errorClass: 'validation', message };
+    if (error.name === 'TimeoutError' || error.name === 'AbortError') return { errorClass: 'transient', message };
+    if (error.name === 'TypeError' && /fetch failed|network/i.test(message)) {
+      return { errorClass: 'transient', message };
+    }
+  }
+  return { errorClass: 'unknown', message };
+}

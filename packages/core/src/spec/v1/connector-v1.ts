@@ -1,0 +1,41 @@
+import type { PollerV1 } from './poller-v1';
+import type { SourceEventV1 } from './source-event-v1';
+import type { TransformerV1 } from './transformer-v1';
+import type { WebhookProcessorV1 } from './webhook-processor-v1';
+
+export interface HydrateContextV1 {
+  signal?: AbortSignal;
+}
+
+/**
+ * A provider's parts wired together: what `createXxxConnector(settings)`
+ * returns and what the worker and pollers run.
+ */
+export interface ConnectorV1<TEvent extends SourceEventV1 = SourceEventV1> {
+  readonly specificationVersion: 'v1';
+  /** Connector id (`ghl`). */
+  readonly source: string;
+  /** npm package name, the prefix of every error message. */
+  readonly packageName: string;
+  readonly webhook?: WebhookProcessorV1<TEvent>;
+  readonly pollers?: readonly PollerV1<TEvent>[];
+  readonly transformer: TransformerV1<TEvent>;
+  /**
+   * Fetch the current record for a thin event (Xero, Gmail, Notion send ids
+   * only). Return the event with its `payload` replaced by the record and
+   * `version` set from it, or `null` when the record no longer exists.
+   * Provider errors must be thrown as `ProviderApiError` so the worker can
+   * classify them (401, 429, 5xx).
+   */
+  hydrate?(event: TEvent, context: HydrateContextV1): Promise<TEvent | null>;
+  /**
+   * Called by the worker when the provider answered 401: refresh the tenant's
+   * access token, then the delivery is retried at once.
+   */
+  refreshCredentials?(tenant: string): Promise<void>;
+  /**
+   * SQL migrations for this connector's mirror tables, in order. The Postgres
+   * sink applies them after its own.
+   */
+  readonly migrations?: readonly { name: string; sql: string }[];
+}

@@ -1,0 +1,34 @@
+import type { SourceEventV1 } from './source-event-v1';
+
+export interface PollRequestV1 {
+  tenant: string;
+  /** Where the previous run stopped; `null` for a first run (backfill). */
+  cursor: string | null;
+  signal?: AbortSignal;
+}
+
+/** One page of changes and the cursor that resumes right after it. */
+export interface PollPageV1<TEvent extends SourceEventV1 = SourceEventV1> {
+  events: TEvent[];
+  /**
+   * Opaque to the runtime. It is saved only after this page's rows are
+   * written (in the same transaction where the sink allows), so a crash
+   * re-reads at most one page and never skips one.
+   */
+  cursor: string;
+}
+
+/**
+ * Lists changes incrementally. Pages are pulled one at a time, so a backfill of
+ * a million records streams instead of accumulating.
+ */
+export interface PollerV1<TEvent extends SourceEventV1 = SourceEventV1> {
+  readonly specificationVersion: 'v1';
+  /** The listing this poller walks (`contacts`): the cursor is stored per stream. */
+  readonly stream: string;
+  /**
+   * Yield pages from `cursor` until the listing is exhausted. Respect
+   * `signal`. Rate limits are the poller's business (it owns the client).
+   */
+  poll(request: PollRequestV1): AsyncIterable<PollPageV1<TEvent>>;
+}

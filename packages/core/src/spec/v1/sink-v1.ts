@@ -1,0 +1,106 @@
+/**
+ * A row's natural key: the columns that identify it in its table, usually
+ * `{ tenant_id, id }` with the provider's ids. Values are strings or numbers
+ * so keys compare the same in SQL and in memory.
+ */
+export type SinkRowKeyV1 = Readonly<Record<string, string | number>>;
+
+/** Insert the row, or update it if a row with the same key exists. */
+export interface SinkUpsertV1 {
+  kind: 'upsert';
+  /** Destination table, e.g. `ghl_contacts`. */
+  table: string;
+  /** Natural key columns and values. They are also written to the row. */
+  key: SinkRowKeyV1;
+  /** The other columns to write. Blocked fields must already be removed (the runtime does this). */
+  values: Readonly<Record<string, unknown>>;
+  /**
+   * The source version of this row (see `SourceEventV1.version`). The sink
+   * skips the write when the stored row has a higher version, and treats an
+   * equal version with equal values as unchanged.
+   */
+  version?: number;
+  /**
+   * Columns the sync must never overwrite on an existing row (a locally managed
+   * `pipeline_stage`, say). They are written when the row is created, and kept
+   * as they are afterwards.
+   */
+  preserve?: readonly string[];
+}
+
+/** Mark the row deleted (or remove it, with `hard`). */
+export interface SinkDeleteV1 {
+  kind: 'delete';
+  table: string;
+  key: SinkRowKeyV1;
+  /**
+   * Version of the deletion. A delete leaves a tombstone: later upserts of the
+   * same key are skipped whatever their version, so a late or replayed update
+   * never resurrects a deleted row. A delete that arrives before the row
+   * exists still leaves the tombstone.
+   */
+  version?: number;
+  /** Remove the row instead of setting `deleted_at`. The tombstone is kept either way. */
+  hard?: boolean;
+}
+
+export type SinkOperationV1 = SinkUpsertV1 | SinkDeleteV1;
+
+/** What happened to one operation. */
+export type SinkOperationOutcomeV1 =
+  | { outcome: 'created'; rowId?: string }
+  | { outcome: 'updated'; rowId?: string }
+  | { outcome: 'deleted'; rowId?: string }
+  | {
+      outcome: 'skipped';
+      /**
+       * `stale`: the stored version is newer. `unchanged`: same version and same
+       * values, nothing rewritten. `deleted`: the row is tombstoned.
+       */
+      reason: 'stale' | 'unchanged' | 'deleted';
+      rowId?: string;
+    };
+
+/** Counts for one `apply` call, plus one outcome per operation in input order. */
+export interface SinkResultV1 {
+  created: number;
+  updated: number;
+  skipped: number;
+  deleted: number;
+  outcomes: SinkOperationOutcomeV1[];
+}
+
+/** A cursor position to save together with the page that produced it. */
+export interface CursorCommitV1 {
+  source: string;
+  tenant: string;
+  /** Which listing inside the source (`contacts`, `invoices`). */
+  stream: string;
+  cursor: string;
+}
+
+export interface SinkApplyOptionsV1 {
+  signal?: AbortSignal;
+  /**
+   * Save this cursor in the same transaction as the rows, so a crash can never
+   * leave the cursor ahead of the data. Only sinks with
+   * `supportsCursorCommit` accept it; the runtime saves the cursor through the
+   * state store after `apply` otherwise.
+   */
+  cursor?: CursorCommitV1;
+}
+
+/**
+ * Writes mirror rows. Applying the same operations twice must leave the same
+ * rows (idempotent), and an older version must never overwrite a newer one.
+ */
+export interface SinkV1 {
+  readonly specificationVersion: 'v1';
+  /** `true` when `apply` can commit `options.cursor` atomically with the rows. */
+  readonly supportsCursorCommit: boolean;
+  /**
+   * Apply the operations as one batch, in order (later operations on the same
+   * key see earlier ones). All or nothing: on error, nothing is applied.
+   */
+  apply(operations: readonly SinkOperationV1[], options?: SinkApplyOptionsV1): Promise<SinkResultV1>;
+}

@@ -1,0 +1,42 @@
+import type { SinkOperationV1 } from './sink-v1';
+import type { SourceEventV1 } from './source-event-v1';
+
+/**
+ * Rules for the columns of one table.
+ *
+ * - `blocked`: never reach a destination. The runtime removes them from every
+ *   operation before the sink sees it (and connectors that write back to a
+ *   provider must apply the same list). Use it for data that must not leave
+ *   where it is, such as culturally restricted fields that must never be
+ *   written to a CRM.
+ * - `preserved`: written when the row is created, never overwritten by a sync
+ *   afterwards (a locally managed `pipeline_stage`).
+ */
+export interface FieldPolicyV1 {
+  blocked?: readonly string[];
+  preserved?: readonly string[];
+}
+
+/** Field policies keyed by table name. */
+export type FieldPoliciesV1 = Readonly<Record<string, FieldPolicyV1>>;
+
+export interface TransformContextV1 {
+  signal?: AbortSignal;
+}
+
+/**
+ * Turns one event into the rows it changes. Pure: no I/O (fetching a thin
+ * event's record is the connector's `hydrate`). Throw a `TransformError` for
+ * data that cannot be mapped; the delivery is dead-lettered at once with the
+ * reason, since retrying the same input cannot help.
+ */
+export interface TransformerV1<TEvent extends SourceEventV1 = SourceEventV1> {
+  readonly specificationVersion: 'v1';
+  /**
+   * The connector's default field policies. Users add to them through the
+   * connector settings; the runtime merges both and enforces the result.
+   */
+  readonly fieldPolicies?: FieldPoliciesV1;
+  /** Return `[]` for events that change nothing in the mirror. */
+  transform(event: TEvent, context: TransformContextV1): SinkOperationV1[] | Promise<SinkOperationV1[]>;
+}

@@ -1,0 +1,108 @@
+import type { SourceEventV1 } from './source-event-v1';
+
+/**
+ * A webhook request reduced to what verification and parsing need. The body is
+ * the exact bytes the provider sent: signatures are computed over them, so they
+ * are never re-serialised. The same shape is rebuilt from the inbox when a
+ * stored delivery is processed or replayed.
+ */
+export interface WebhookRequestV1 {
+  /** HTTP method, upper case. */
+  method: string;
+  /** Full request URL, including the query string (URL tokens live there). */
+  url: string;
+  /** Header names lower-cased; repeated headers joined with `, ` as `Headers` does. */
+  headers: Readonly<Record<string, string>>;
+  /** The raw body bytes, untouched. */
+  body: Uint8Array;
+  /** When this process received the request (or the inbox row was created). */
+  receivedAt: Date;
+}
+
+/** What `verify` concluded. A processor never throws for a bad signature: it returns `valid: false`. */
+export type WebhookVerificationV1 =
+  | { valid: true; /** Which configured key matched, for rotation metrics (never the key itself). */ keyId?: string }
+  | {
+      valid: false;
+      /** Short, safe to log and to return to the caller: `signature mismatch`, `missing x-ghl-signature header`. */
+      reason: string;
+      /**
+       * `true` when the processor cannot verify at all because a key is not
+       * configured. The handler still answers 401 (fail closed) but logs it as a
+       * configuration error so operators notice.
+       */
+      misconfigured?: boolean;
+    };
+
+/** What `parse` found in one delivery. */
+export interface ParsedDeliveryV1<TEvent extends SourceEventV1 = SourceEventV1> {
+  /**
+   * The provider's id for this delivery (`webhookId`, Pub/Sub `messageId`). Used
+   * as the dedupe key so a redelivery is stored once. Leave it out when the
+   * provider has none: the handler then dedupes on a SHA-256 of the body.
+   */
+  deliveryId?: string;
+  /** The tenant the delivery belongs to; `unknown` is used when absent. */
+  tenant?: string;
+  /** Zero or more events. An empty list is valid (a handshake, an unknown event type). */
+  events: TEvent[];
+}
+
+/**
+ * Receives a provider's webhooks: verifies, answers handshakes, parses.
+ * Implementations are pure over the request: no I/O beyond what verification
+ * needs (a JWKS fetch for OIDC tokens, say), no state. `@act/core`'s
+ * `createWebhookHandler` does the HTTP, the inbox and the acknowledgement.
+ */
+export interface WebhookProcessorV1<TEvent extends SourceEventV1 = SourceEventV1> {
+  /** The contract version this processor implements. */
+  readonly specificationVersion: 'v1';
+  /** Connector id (`ghl`); also the package name shown in errors comes from `packageName`. */
+  readonly source: string;
+  /** npm package name used as the prefix of every error message (`@act/connector-ghl`). */
+  readonly packageName: string;
+  /**
+   * Header names (lower case) to keep with the raw body in the inbox: the ones
+   * `verify` and `parse` read, and anything useful when debugging a dead letter.
+   * Everything else is dropped so cookies and auth headers are never stored.
+   */
+  readonly persistedHeaders: readonly string[];
+  /**
+   * Status to answer when the inbox cannot store the delivery, chosen so the
+   * provider retries: 503 for most providers; GoHighLevel retries only on 429.
+   * Defaults to 503.
+   */
+  readonly persistFailureStatus?: number;
+  /** Largest accepted body in bytes; larger bodies get 413. Defaults to 1 MiB. */
+  readonly maxBodyBytes?: number;
+  /**
+   * Answer provider challenges that are not deliveries (Notion's verification
+   * token, a Google channel sync message). Return a `Response` to answer the
+   * request directly, or `undefined` to continue with verify and parse.
+   * Runs before `verify`, so it must do its own checks.
+   */
+  handshake?(request: WebhookRequestV1): Promise<Response | undefined> | Response | undefined;
+  /**
+   * Check the request's signature over the raw body, in constant time, against
+   * every configured key (rotation). Fail closed: a missing key, header or
+   * timestamp is `valid: false`.
+   */
+  verify(request: WebhookRequestV1): Promise<WebhookVerificationV1>;
+  /**
+   * Turn a verified request into events. Throw a `PayloadError` (or any
+   * error; it becomes 400) when the body cannot be understood. Unknown event
+   * types are not an error: return no events for them, so they are stored and
+   * acknowledged but not applied.
+   */
+  parse(request: WebhookRequestV1): Promise<ParsedDeliveryV1<TEvent>> | ParsedDeliveryV1<TEvent>;
+  /**
+   * Build the acknowledgement. Defaults to `200` with a small JSON body. Xero,
+   * for one, wants an empty body.
+   */
+  acknowledge?(outcome: { deliveryId: string; duplicate: boolean }): Response;
+  /**
+   * Build error responses. Defaults to JSON `{ "error": message }` with the
+   * status. Return an empty body where the provider requires one.
+   */
+  reject?(status: number, message: string): Response;
+}
