@@ -1,0 +1,171 @@
+import { ActError, classifyError } from '../errors';
+import { type Logger, type Metrics, noopLogger, noopMetrics } from '../observability';
+import { bodyDedupeKey, deliveryDedupeKey } from '../runtime/idempotency';
+import type { StateStoreV1, WebhookProcessorV1, WebhookRequestV1 } from '../spec/v1';
+import { headersToRecord, readBodyWithLimit } from './read-body';
+
+/** 1 MiB: far above any documented provider payload, small enough to refuse abuse cheaply. */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+/** Headers kept with every delivery besides the processor's own, for debugging dead letters. */
+const ALWAYS_PERSISTED_HEADERS = ['content-type', 'user-agent'];
+
+export interface WebhookHandlerOptions {
+  processor: WebhookProcessorV1;
+  /** Where deliveries are stored before they are acknowledged. */
+  store: StateStoreV1;
+  logger?: Logger;
+  metrics?: Metrics;
+  /** Injectable clock for tests. */
+  now?: () => Date;
+  /** Correlation id generator; defaults to `crypto.randomUUID()`. */
+  generateId?: () => string;
+}
+
+export type WebhookHandler = (request: Request) => Promise<Response>;
+
+/**
+ * The receive path as a web-standard handler: mount it in a Next.js route, a
+ * Supabase Edge function, Deno, Bun, Hono, or Express through
+ * `@act/core/node`.
+ *
+ * In order: body size limit (413) → provider handshake → signature (401,
+ * fail closed) → parse (400) → store in the inbox → acknowledge. Nothing is
+ * acknowledged before the store has it: when the store fails, the answer is
+ * the processor's `persistFailureStatus` (503 by default, 429 for providers
+ * that only retry on 429) so the provider delivers again.
+ */
+export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHandler {
+  const { processor, store } = options;
+  const logger = options.logger ?? noopLogger;
+  const metrics = options.metrics ?? noopMetrics;
+  const now = options.now ?? (() => new Date());
+  const generateId = options.generateId ?? (() => crypto.randomUUID());
+  const packageName = processor.packageName;
+  const maxBodyBytes = processor.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const persistedHeaders = new Set([...ALWAYS_PERSISTED_HEADERS, ...processor.persistedHeaders.map((h) => h.toLowerCase())]);
+  const source = processor.source;
+
+  const reject = (status: number, message: string): Response =>
+    processor.reject ? processor.reject(status, message) : Response.json({ error: message }, { status });
+
+  const count = (outcome: string) => metrics.increment?.('act_deliveries_received_total', { source, outcome });
+
+  return async function handleWebhook(request: Request): Promise<Response> {
+    const startedAt = now();
+    const correlationId = request.headers.get('x-correlation-id') ?? generateId();
+    const log = { source, correlationId };
+    try {
+      let body: Uint8Array;
+      try {
+        body = await readBodyWithLimit(request, maxBodyBytes, packageName);
+      } catch (error) {
+        if (ActError.isInstance(error) && error.status === 413) {
+          count('rejected');
+          logger.warn({ ...log, status: 413 }, error.message);
+          return reject(413, error.message);
+        }
+        throw error;
+      }
+
+      const webhookRequest: WebhookRequestV1 = {
+        method: request.method.toUpperCase(),
+        url: request.url,
+        headers: headersToRecord(request.headers),
+        body,
+        receivedAt: startedAt,
+      };
+
+      if (processor.handshake) {
+        const handshakeResponse = await processor.handshake(webhookRequest);
+        if (handshakeResponse) {
+          logger.info({ ...log, status: handshakeResponse.status }, 'handshake answered');
+          return handshakeResponse;
+        }
+      }
+
+      if (webhookRequest.method !== 'POST') {
+        count('rejected');
+        return reject(405, `[${packageName}] method ${webhookRequest.method} not allowed`);
+      }
+
+      const verification = await processor.verify(webhookRequest).catch((error: unknown) => ({
+        valid: false as const,
+        reason: `verification failed: ${error instanceof Error ? error.message : String(error)}`,
+        misconfigured: false,
+      }));
+      if (!verification.valid) {
+        count('rejected');
+        const message = `[${packageName}] ${verification.reason}`;
+        if (verification.misconfigured) logger.error({ ...log, status: 401 }, message);
+        else logger.warn({ ...log, status: 401 }, message);
+        return reject(401, message);
+      }
+
+      let parsed: Awaited<ReturnType<typeof processor.parse>>;
+      try {
+        parsed = await processor.parse(webhookRequest);
+      } catch (error) {
+        const { message } = classifyError(error);
+        const prefixed = message.startsWith('[') ? message : `[${packageName}] invalid payload: ${message}`;
+        count('rejected');
+        logger.warn({ ...log, status: 400 }, prefixed);
+        return reject(400, prefixed);
+      }
+
+      const dedupeKey = parsed.deliveryId
+        ? deliveryDedupeKey(source, parsed.deliveryId)
+        : await bodyDedupeKey(source, body);
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(webhookRequest.headers)) {
+        if (persistedHeaders.has(name)) headers[name] = value;
+      }
+
+      let stored: { id: string; duplicate: boolean };
+      try {
+        stored = await store.enqueue({
+          source,
+          tenant: parsed.tenant ?? 'unknown',
+          dedupeKey,
+          method: webhookRequest.method,
+          url: webhookRequest.url,
+          headers,
+          body,
+          receivedAt: startedAt,
+          correlationId,
+          eventTypes: [...new Set(parsed.events.map((event) => event.type))],
+        });
+      } catch (error) {
+        const status = processor.persistFailureStatus ?? 503;
+        count('store_failed');
+        logger.error(
+          { ...log, status, error: error instanceof Error ? error.message : String(error) },
+          `[${packageName}] inbox unavailable: delivery not stored, asking the provider to retry`,
+        );
+        const response = reject(status, `[${packageName}] delivery not stored, retry later`);
+        if (!response.headers.has('retry-after')) response.headers.set('retry-after', '10');
+        return response;
+      }
+
+      count(stored.duplicate ? 'duplicate' : 'stored');
+      metrics.observe?.('act_receive_duration_ms', now().getTime() - startedAt.getTime(), { source });
+      logger.info(
+        { ...log, deliveryId: stored.id, dedupeKey, duplicate: stored.duplicate, events: parsed.events.length },
+        stored.duplicate ? 'duplicate delivery acknowledged' : 'delivery stored',
+      );
+      return processor.acknowledge
+        ? processor.acknowledge({ deliveryId: stored.id, duplicate: stored.duplicate })
+        : Response.json({ received: true, id: stored.id, duplicate: stored.duplicate }, { status: 200 });
+    } catch (error) {
+      // Anything unexpected: the delivery is not stored, so ask for a retry the
+      // same way a store failure does.
+      const status = processor.persistFailureStatus ?? 503;
+      count('store_failed');
+      logger.error(
+        { ...log, status, error: error instanceof Error ? error.message : String(error) },
+        `[${packageName}] unexpected error while receiving a delivery`,
+      );
+      return reject(status, `[${packageName}] delivery not stored, retry later`);
+    }
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * @module
+ * `@act/core`: the contracts every @act connector and store implements, the
+ * web-standard receive path, the inbox worker, and resilience helpers.
+ * Runs on Node >= 22, Deno, Bun and edge runtimes (no `node:` imports).
+ */
+
+export type * from './spec/v1';
+
+export {
+  ActError,
+  type ActErrorOptions,
+  ConfigurationError,
+  classifyError,
+  type ErrorClassification,
+  errorClassForStatus,
+  PayloadError,
+  PayloadTooLargeError,
+  ProviderApiError,
+  type ProviderApiErrorOptions,
+  SignatureError,
+  StoreUnavailableError,
+  TransformError,
+} from './errors';
+
+export {
+  createWebhookHandler,
+  DEFAULT_MAX_BODY_BYTES,
+  type WebhookHandler,
+  type WebhookHandlerOptions,
+} from './http/create-webhook-handler';
+
+export {
+  createWorker,
+  type DeliveryOutcome,
+  type Worker,
+  type WorkerOptions,
+  type WorkerRoundResult,
+} from './runtime/worker';
+export { type RunPollerOptions, type RunPollerResult, runPoller } from './runtime/run-poller';
+export { applyFieldPolicies, mergeFieldPolicies, stripBlockedFields } from './runtime/field-policy';
+
+export {
+  computeRetryDelay,
+  DEFAULT_RETRY_SCHEDULE_MS,
+  parseRetryAfter,
+  type RetryDelayOptions,
+  type RetryOptions,
+  retry,
+} from './runtime/retry';
+export {
+  type CircuitBreaker,
+  type CircuitBreakerOptions,
+  CircuitOpenError,
+  type CircuitStateName,
+  createCircuitBreaker,
+} from './runtime/circuit-breaker';
+export { bodyDedupeKey, deliveryDedupeKey, entityVersionKey, sha256Hex } from './runtime/idempotency';
+export {
+  createMemoryRateLimitStore,
+  createRateLimiter,
+  type RateLimiter,
+  type RateLimiterOptions,
+} from './runtime/rate-limiter';
+export { createSingleFlight, type SingleFlight } from './runtime/single-flight';
+
+export {
+  createMemoryStateStore,
+  type MemoryStateStore,
+  type MemoryStateStoreOptions,
+} from './memory/memory-state-store';
+export { createMemorySink, type MemorySink, type MemorySinkRow } from './memory/memory-sink';
+
+export { createConsoleLogger, type Logger, type Metrics, noopLogger, noopMetrics } from './observability';
+export { VERSION } from './version';

@@ -1,0 +1,302 @@
+import type {
+  ClaimedDeliveryV1,
+  ClaimRequestV1,
+  CompleteRequestV1,
+  CursorCommitV1,
+  CursorKeyV1,
+  DeliveryAttemptV1,
+  DeliveryV1,
+  FailRequestV1,
+  HealthFigureV1,
+  IntegrationEventV1,
+  ListDeliveriesRequestV1,
+  ListEventsRequestV1,
+  NewDeliveryV1,
+  ReplaySelectorV1,
+  StateStoreV1,
+} from '../spec/v1';
+import { ConfigurationError } from '../errors';
+
+interface StoredDelivery extends DeliveryV1 {
+  claimToken: string | null;
+  leaseExpiresAt: Date | null;
+  /** Total attempts over the delivery's life, including replays. */
+  attemptsTotal: number;
+}
+
+export interface MemoryStateStoreOptions {
+  /** Clock for `claim` when the request gives none. */
+  now?: () => Date;
+  /** Integration events kept (oldest dropped first). Defaults to 10,000. */
+  maxEvents?: number;
+}
+
+/** The in-memory store, plus a few helpers for tests and the demo. */
+export interface MemoryStateStore extends StateStoreV1 {
+  /** Deliveries by status, for assertions. */
+  counts(): Record<DeliveryV1['status'], number>;
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * A `StateStoreV1` in process memory: for tests, development and the demo.
+ * Everything is lost when the process exits: use `@act/sink-supabase` for
+ * anything that matters. Every method finishes its changes before its first
+ * `await`, so concurrent calls in one process behave like transactions.
+ */
+export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): MemoryStateStore {
+  const clock = options.now ?? (() => new Date());
+  const maxEvents = options.maxEvents ?? 10_000;
+  const deliveries = new Map<string, StoredDelivery>();
+  const byDedupeKey = new Map<string, string>();
+  const attempts = new Map<string, DeliveryAttemptV1[]>();
+  const cursors = new Map<string, string>();
+  let events: IntegrationEventV1[] = [];
+  let nextId = 1;
+
+  const cursorKey = (key: CursorKeyV1) => JSON.stringify([key.source, key.tenant, key.stream]);
+  const copy = (delivery: StoredDelivery): DeliveryV1 => {
+    const { claimToken: _token, leaseExpiresAt: _lease, attemptsTotal: _total, ...rest } = delivery;
+    return { ...rest, headers: { ...rest.headers }, body: rest.body.slice() };
+  };
+  const appendEvents = (added: readonly IntegrationEventV1[]) => {
+    events.push(...added.map((event) => ({ ...event })));
+    if (events.length > maxEvents) events = events.slice(events.length - maxEvents);
+  };
+  const holdsLease = (delivery: StoredDelivery | undefined, claimToken: string): delivery is StoredDelivery =>
+    delivery !== undefined && delivery.status === 'processing' && delivery.claimToken === claimToken;
+  const recordAttempt = (delivery: StoredDelivery, attempt: Omit<DeliveryAttemptV1, 'deliveryId' | 'attempt'>) => {
+    delivery.attemptsTotal += 1;
+    const list = attempts.get(delivery.id) ?? [];
+    list.push({ deliveryId: delivery.id, attempt: delivery.attemptsTotal, ...attempt });
+    attempts.set(delivery.id, list);
+  };
+  const owners = new Map<string, string>();
+
+  return {
+    specificationVersion: 'v1',
+
+    async enqueue(input: NewDeliveryV1) {
+      const existing = byDedupeKey.get(input.dedupeKey);
+      if (existing) return { id: existing, duplicate: true };
+      const id = String(nextId++);
+      deliveries.set(id, {
+        ...input,
+        headers: { ...input.headers },
+        body: input.body.slice(),
+        eventTypes: [...input.eventTypes],
+        id,
+        status: 'pending',
+        attempts: 0,
+        attemptsTotal: 0,
+        nextAttemptAt: input.receivedAt,
+        lastError: null,
+        lastErrorClass: null,
+        completedAt: null,
+        claimToken: null,
+        leaseExpiresAt: null,
+      });
+      byDedupeKey.set(input.dedupeKey, id);
+      return { id, duplicate: false };
+    },
+
+    async claim(request: ClaimRequestV1) {
+      const now = request.now ?? clock();
+      const due: StoredDelivery[] = [];
+      for (const delivery of deliveries.values()) {
+        if (request.sources && !request.sources.includes(delivery.source)) continue;
+        const pendingAndDue = delivery.status === 'pending' && delivery.nextAttemptAt <= now;
+        const leaseExpired =
+          delivery.status === 'processing' && delivery.leaseExpiresAt !== null && delivery.leaseExpiresAt <= now;
+        if (pendingAndDue || leaseExpired) due.push(delivery);
+      }
+      due.sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() || Number(a.id) - Number(b.id));
+      const claimed: ClaimedDeliveryV1[] = [];
+      for (const delivery of due.slice(0, Math.max(0, request.limit))) {
+        delivery.status = 'processing';
+        delivery.claimToken = crypto.randomUUID();
+        delivery.leaseExpiresAt = new Date(now.getTime() + request.leaseMs);
+        owners.set(delivery.id, request.owner);
+        claimed.push({ ...copy(delivery), claimToken: delivery.claimToken, leaseExpiresAt: delivery.leaseExpiresAt });
+      }
+      return claimed;
+    },
+
+    async complete(request: CompleteRequestV1) {
+      const delivery = deliveries.get(request.id);
+      if (!holdsLease(delivery, request.claimToken)) return false;
+      const now = request.now ?? clock();
+      delivery.status = 'done';
+      delivery.completedAt = now;
+      delivery.claimToken = null;
+      delivery.leaseExpiresAt = null;
+      recordAttempt(delivery, { owner: owners.get(delivery.id) ?? 'unknown', startedAt: request.startedAt, finishedAt: now, outcome: 'done' });
+      appendEvents(request.events);
+      return true;
+    },
+
+    async fail(request: FailRequestV1) {
+      const delivery = deliveries.get(request.id);
+      if (!holdsLease(delivery, request.claimToken)) return 'lease-lost';
+      const now = request.now ?? clock();
+      const dead = request.retryAt === null;
+      delivery.status = dead ? 'dead' : 'pending';
+      if (request.countsTowardsSchedule) delivery.attempts += 1;
+      delivery.lastError = request.error;
+      delivery.lastErrorClass = request.errorClass;
+      delivery.nextAttemptAt = request.retryAt ?? delivery.nextAttemptAt;
+      delivery.claimToken = null;
+      delivery.leaseExpiresAt = null;
+      recordAttempt(delivery, {
+        owner: owners.get(delivery.id) ?? 'unknown',
+        startedAt: request.startedAt,
+        finishedAt: now,
+        outcome: dead ? 'dead' : 'retry',
+        error: request.error,
+        errorClass: request.errorClass,
+      });
+      return dead ? 'dead' : 'retrying';
+    },
+
+    async replay(selector: ReplaySelectorV1) {
+      const hasFilter =
+        (selector.ids && selector.ids.length > 0) ||
+        selector.source !== undefined ||
+        selector.tenant !== undefined ||
+        selector.from !== undefined ||
+        selector.to !== undefined;
+      if (!hasFilter) {
+        throw new ConfigurationError({
+          packageName: '@act/core',
+          message: 'replay needs at least one filter: ids, source, tenant, from or to',
+        });
+      }
+      const statuses = selector.statuses ?? ['dead'];
+      const now = clock();
+      let replayed = 0;
+      for (const delivery of deliveries.values()) {
+        if (!(statuses as readonly string[]).includes(delivery.status)) continue;
+        if (selector.ids && !selector.ids.includes(delivery.id)) continue;
+        if (selector.source !== undefined && delivery.source !== selector.source) continue;
+        if (selector.tenant !== undefined && delivery.tenant !== selector.tenant) continue;
+        if (selector.from && delivery.receivedAt < selector.from) continue;
+        if (selector.to && delivery.receivedAt >= selector.to) continue;
+        delivery.status = 'pending';
+        delivery.attempts = 0;
+        delivery.nextAttemptAt = now;
+        delivery.completedAt = null;
+        replayed += 1;
+      }
+      return replayed;
+    },
+
+    async getDelivery(id: string) {
+      const delivery = deliveries.get(id);
+      return delivery ? copy(delivery) : null;
+    },
+
+    async listDeliveries(request: ListDeliveriesRequestV1) {
+      const result: DeliveryV1[] = [];
+      for (const delivery of [...deliveries.values()].reverse()) {
+        if (request.status && delivery.status !== request.status) continue;
+        if (request.source && delivery.source !== request.source) continue;
+        if (request.tenant && delivery.tenant !== request.tenant) continue;
+        result.push(copy(delivery));
+        if (result.length >= (request.limit ?? 100)) break;
+      }
+      return result;
+    },
+
+    async listAttempts(deliveryId: string) {
+      return (attempts.get(deliveryId) ?? []).map((attempt) => ({ ...attempt }));
+    },
+
+    async getCursor(key: CursorKeyV1) {
+      return cursors.get(cursorKey(key)) ?? null;
+    },
+
+    async setCursor(commit: CursorCommitV1) {
+      cursors.set(cursorKey(commit), commit.cursor);
+    },
+
+    async recordEvents(added: readonly IntegrationEventV1[]) {
+      appendEvents(added);
+    },
+
+    async listEvents(request: ListEventsRequestV1) {
+      const result: IntegrationEventV1[] = [];
+      for (let index = events.length - 1; index >= 0; index--) {
+        const event = events[index] as IntegrationEventV1;
+        if (request.source && event.source !== request.source) continue;
+        if (request.tenant && event.tenant !== request.tenant) continue;
+        if (request.since && event.createdAt <= request.since) continue;
+        result.push({ ...event });
+        if (result.length >= (request.limit ?? 100)) break;
+      }
+      return result;
+    },
+
+    async health(request = {}) {
+      const now = (request.now ?? clock()).getTime();
+      const figures = new Map<string, HealthFigureV1 & { latencies: number[] }>();
+      const figure = (source: string, tenant: string) => {
+        const key = JSON.stringify([source, tenant]);
+        let entry = figures.get(key);
+        if (!entry) {
+          entry = {
+            source,
+            tenant,
+            pending: 0,
+            processing: 0,
+            dead: 0,
+            oldestPendingAgeMs: null,
+            lastDeliveryAt: null,
+            lastEventAt: null,
+            latencyP50Ms: null,
+            latencyP95Ms: null,
+            eventsLastHour: 0,
+            latencies: [],
+          };
+          figures.set(key, entry);
+        }
+        return entry;
+      };
+      for (const delivery of deliveries.values()) {
+        const entry = figure(delivery.source, delivery.tenant);
+        if (delivery.status === 'pending') {
+          entry.pending += 1;
+          const age = now - delivery.receivedAt.getTime();
+          entry.oldestPendingAgeMs = Math.max(entry.oldestPendingAgeMs ?? 0, age);
+        } else if (delivery.status === 'processing') entry.processing += 1;
+        else if (delivery.status === 'dead') entry.dead += 1;
+        if (!entry.lastDeliveryAt || delivery.receivedAt > entry.lastDeliveryAt) entry.lastDeliveryAt = delivery.receivedAt;
+      }
+      for (const event of events) {
+        const entry = figure(event.source, event.tenant);
+        if (!entry.lastEventAt || event.createdAt > entry.lastEventAt) entry.lastEventAt = event.createdAt;
+        if (now - event.createdAt.getTime() <= HOUR_MS) {
+          entry.eventsLastHour += 1;
+          if (event.latencyMs !== undefined) entry.latencies.push(event.latencyMs);
+        }
+      }
+      return [...figures.values()].map(({ latencies, ...entry }) => {
+        latencies.sort((a, b) => a - b);
+        return { ...entry, latencyP50Ms: percentile(latencies, 0.5), latencyP95Ms: percentile(latencies, 0.95) };
+      });
+    },
+
+    counts() {
+      const result = { pending: 0, processing: 0, done: 0, dead: 0 };
+      for (const delivery of deliveries.values()) result[delivery.status] += 1;
+      return result;
+    },
+  };
+}
+
+/** Nearest-rank percentile of sorted values (what SQL's `percentile_disc` computes). */
+export function percentile(sorted: readonly number[], fraction: number): number | null {
+  if (sorted.length === 0) return null;
+  const rank = Math.max(1, Math.ceil(fraction * sorted.length));
+  return sorted[Math.min(rank, sorted.length) - 1] ?? null;
+}

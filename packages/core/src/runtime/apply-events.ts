@@ -1,0 +1,102 @@
+import type { Logger } from '../observability';
+import type {
+  ConnectorV1,
+  CursorCommitV1,
+  FieldPoliciesV1,
+  IntegrationEventV1,
+  SinkOperationV1,
+  SinkResultV1,
+  SinkV1,
+  SourceEventV1,
+  TriggerV1,
+} from '../spec/v1';
+import { applyFieldPolicies } from './field-policy';
+
+export interface ApplyEventsInput {
+  connector: ConnectorV1;
+  events: readonly SourceEventV1[];
+  sink: SinkV1;
+  policies: FieldPoliciesV1;
+  triggeredBy: TriggerV1;
+  /** When the change reached us (delivery receipt, poll page fetched). */
+  receivedAt: Date;
+  correlationId?: string;
+  deliveryId?: string;
+  cursor?: CursorCommitV1;
+  signal?: AbortSignal;
+  now: () => Date;
+  /** Wraps outbound calls (hydrate) so a breaker can guard them. */
+  guardSource: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Wraps the sink write. */
+  guardSink: <T>(fn: () => Promise<T>) => Promise<T>;
+  logger: Logger;
+}
+
+export interface ApplyEventsOutput {
+  result: SinkResultV1;
+  integrationEvents: IntegrationEventV1[];
+}
+
+/**
+ * The part of the pipeline webhooks and polls share: hydrate thin events,
+ * transform, enforce field policies, apply as one batch, and describe what
+ * happened as integration events.
+ */
+export async function applyEvents(input: ApplyEventsInput): Promise<ApplyEventsOutput> {
+  const { connector, sink } = input;
+  const operations: SinkOperationV1[] = [];
+  const spans: { event: SourceEventV1; start: number; count: number }[] = [];
+  for (const original of input.events) {
+    let event: SourceEventV1 | null = original;
+    if (original.thin && connector.hydrate) {
+      event = await input.guardSource(() => (connector.hydrate as NonNullable<ConnectorV1['hydrate']>)(original, { signal: input.signal }));
+    }
+    if (!event) {
+      spans.push({ event: original, start: operations.length, count: 0 });
+      continue;
+    }
+    const produced = applyFieldPolicies(
+      await connector.transformer.transform(event, { signal: input.signal }),
+      input.policies,
+      connector.packageName,
+    );
+    spans.push({ event, start: operations.length, count: produced.length });
+    operations.push(...produced);
+  }
+
+  const result =
+    operations.length === 0 && !input.cursor
+      ? { created: 0, updated: 0, skipped: 0, deleted: 0, outcomes: [] }
+      : await input.guardSink(() =>
+          sink.apply(operations, { ...(input.signal ? { signal: input.signal } : {}), ...(input.cursor && sink.supportsCursorCommit ? { cursor: input.cursor } : {}) }),
+        );
+
+  const committedAt = input.now();
+  const integrationEvents = spans.map(({ event, start, count }): IntegrationEventV1 => {
+    const operation = count > 0 ? operations[start] : undefined;
+    const outcome = count > 0 ? result.outcomes[start] : undefined;
+    const occurredAt = event.occurredAt ? Date.parse(event.occurredAt) : Number.NaN;
+    return {
+      source: event.source,
+      tenant: event.tenant,
+      type: event.type,
+      entity: event.entity,
+      entityId: event.entityId,
+      outcome: outcome?.outcome ?? 'ignored',
+      triggeredBy: input.triggeredBy,
+      latencyMs: committedAt.getTime() - input.receivedAt.getTime(),
+      ...(Number.isFinite(occurredAt) ? { providerLatencyMs: committedAt.getTime() - occurredAt } : {}),
+      ...(operation ? { table: operation.table } : {}),
+      ...(outcome?.rowId ? { rowId: outcome.rowId } : {}),
+      ...(input.correlationId ? { correlationId: input.correlationId } : {}),
+      ...(input.deliveryId ? { deliveryId: input.deliveryId } : {}),
+      summary: {
+        operations: count,
+        ...(outcome?.outcome === 'skipped' ? { skipped: outcome.reason } : {}),
+        ...(event.version !== undefined ? { version: event.version } : {}),
+      },
+      createdAt: committedAt,
+    };
+  });
+  return { result, integrationEvents };
+}

@@ -1,0 +1,12 @@
+/**
+ * @module
+ * `@act/core/testing`: the contract kits every connector and store runs
+ * against itself (in the style of unstorage's `testDriver()`), and helpers
+ * to sign fixtures. Needs vitest (an optional peer dependency).
+ */
+export { createWebhookRequest, signHmacSha256 } from './sign';
+export { type TestPollerOptions, testPoller } from './test-poller';
+export { TEST_SINK_TABLE, type TestSinkOptions, type TestSinkRow, testSink } from './test-sink';
+export { makeTestDelivery, type TestStateStoreOptions, testStateStore } from './test-state-store';
+export { type TestTransformerOptions, type TransformerCase, testTransformer } from './test-transformer';
+export { type TestWebhookProcessorOptions, type WebhookFixture, testWebhookProcessor } from './test-webhook-processor';
