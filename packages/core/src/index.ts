@@ -69,7 +69,13 @@ export {
   type MemoryStateStore,
   type MemoryStateStoreOptions,
 } from './memory/memory-state-store';
-export { createMemorySink, type MemorySink, type MemorySinkRow } from './memory/memory-sink';
+export {
+  canonicalJson,
+  collapseOperations,
+  createMemorySink,
+  type MemorySink,
+  type MemorySinkRow,
+} from './memory/memory-sink';
 
 export { createConsoleLogger, type Logger, type Metrics, noopLogger, noopMetrics } from './observability';
 export { VERSION } from './version';

@@ -121,10 +121,11 @@ export function createMemorySink(options: { now?: () => Date } = {}): MemorySink
       options?.signal?.throwIfAborted();
       // Work on copies and swap them in at the end: all or nothing.
       const working = new Map<string, Map<string, MemorySinkRow>>();
-      const outcomes = operations.map((operation) => applyOne(working, operation));
+      const { winners, outcomes } = collapseOperations(operations);
+      for (const index of winners) outcomes[index] = applyOne(working, operations[index] as SinkOperationV1);
       for (const [name, table] of working) tables.set(name, table);
-      const result: SinkResultV1 = { created: 0, updated: 0, skipped: 0, deleted: 0, outcomes };
-      for (const outcome of outcomes) result[outcome.outcome] += 1;
+      const result: SinkResultV1 = { created: 0, updated: 0, skipped: 0, deleted: 0, outcomes: outcomes as SinkOperationOutcomeV1[] };
+      for (const outcome of result.outcomes) result[outcome.outcome] += 1;
       return result;
     },
 
@@ -137,6 +138,39 @@ export function createMemorySink(options: { now?: () => Date } = {}): MemorySink
       return row ? { ...row, values: { ...row.values } } : undefined;
     },
   };
+}
+
+/**
+ * Collapse operations on the same table and key, as `SinkV1.apply` specifies:
+ * a delete wins; otherwise the highest version, the last at equal versions.
+ * Returns the indexes of the winners (in input order) and, for the losers,
+ * their outcome already filled in. Exported for sinks that batch in SQL.
+ */
+export function collapseOperations(operations: readonly SinkOperationV1[]): {
+  winners: number[];
+  outcomes: (SinkOperationOutcomeV1 | undefined)[];
+} {
+  const best = new Map<string, number>();
+  operations.forEach((operation, index) => {
+    const id = `${operation.table}\u0000${rowKeyString(operation.key)}`;
+    const current = best.get(id);
+    if (current === undefined) {
+      best.set(id, index);
+      return;
+    }
+    const incumbent = operations[current] as SinkOperationV1;
+    if (incumbent.kind === 'delete') return;
+    if (operation.kind === 'delete' || (operation.version ?? Number.NEGATIVE_INFINITY) >= (incumbent.version ?? Number.NEGATIVE_INFINITY)) {
+      best.set(id, index);
+    }
+  });
+  const winners = [...best.values()].sort((a, b) => a - b);
+  const outcomes: (SinkOperationOutcomeV1 | undefined)[] = operations.map((operation, index) => {
+    if (winners.includes(index)) return undefined;
+    const winner = operations[best.get(`${operation.table}\u0000${rowKeyString(operation.key)}`) as number] as SinkOperationV1;
+    return { outcome: 'skipped', reason: winner.kind === 'delete' ? 'deleted' : 'stale' };
+  });
+  return { winners, outcomes };
 }
 
 function maxVersion(a: number | undefined, b: number | undefined): number | undefined {

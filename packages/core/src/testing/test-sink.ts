@@ -98,10 +98,21 @@ export function testSink(options: TestSinkOptions): void {
       expect(row?.values).toMatchObject({ name: 'A2', stage: 'lead' });
     }));
 
-    it('applies operations on one key in batch order', withSink(async (sink, tenant) => {
+    it('collapses operations on one key within a batch: highest version wins, a delete wins over all', withSink(async (sink, tenant) => {
       const result = await sink.apply([upsert(tenant, 'a', { name: 'v1' }, 1), upsert(tenant, 'a', { name: 'v3' }, 3), upsert(tenant, 'a', { name: 'v2' }, 2)]);
-      expect(result.outcomes.map((outcome) => outcome.outcome)).toEqual(['created', 'updated', 'skipped']);
+      expect(result.outcomes).toEqual([
+        { outcome: 'skipped', reason: 'stale' },
+        expect.objectContaining({ outcome: 'created' }),
+        { outcome: 'skipped', reason: 'stale' },
+      ]);
+      expect(result).toMatchObject({ created: 1, skipped: 2 });
       expect((await options.read(sink, key(tenant, 'a')))?.values.name).toBe('v3');
+      const mixed = await sink.apply([{ kind: 'delete', table, key: key(tenant, 'b'), version: 1 }, upsert(tenant, 'b', { name: 'after' }, 9)]);
+      expect(mixed.outcomes.map((outcome) => outcome.outcome)).toEqual(['deleted', 'skipped']);
+      expect(mixed.outcomes[1]).toEqual({ outcome: 'skipped', reason: 'deleted' });
+      const ties = await sink.apply([upsert(tenant, 'c', { name: 'first' }), upsert(tenant, 'c', { name: 'last' })]);
+      expect(ties.outcomes.map((outcome) => outcome.outcome)).toEqual(['skipped', 'created']);
+      expect((await options.read(sink, key(tenant, 'c')))?.values.name).toBe('last');
     }));
 
     it('soft-deletes, and a later or replayed update never resurrects the row', withSink(async (sink, tenant) => {

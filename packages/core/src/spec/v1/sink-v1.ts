@@ -99,8 +99,13 @@ export interface SinkV1 {
   /** `true` when `apply` can commit `options.cursor` atomically with the rows. */
   readonly supportsCursorCommit: boolean;
   /**
-   * Apply the operations as one batch, in order (later operations on the same
-   * key see earlier ones). All or nothing: on error, nothing is applied.
+   * Apply the operations as one batch. All or nothing: on error, nothing is
+   * applied. Operations on the same table and key within one batch collapse
+   * before they are written (SQL cannot update one row twice in one
+   * statement, and a batch is one statement per table): a delete wins over
+   * every upsert; otherwise the upsert with the highest version wins, the last
+   * one at equal (or absent) versions. The losers are reported as `skipped`
+   * (`stale`, or `deleted` when a delete won).
    */
   apply(operations: readonly SinkOperationV1[], options?: SinkApplyOptionsV1): Promise<SinkResultV1>;
 }

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ActError,
+  ConfigurationError,
+  classifyError,
+  errorClassForStatus,
+  PayloadError,
+  ProviderApiError,
+  SignatureError,
+  TransformError,
+} from '../src/errors';
+
+describe('errors', () => {
+  it('prefix every message with the package name', () => {
+    expect(new SignatureError({ packageName: '@act/connector-xero', message: 'signature mismatch' }).message).toBe(
+      '[@act/connector-xero] signature mismatch',
+    );
+  });
+
+  it('are recognised across copies of @act/core through a global symbol, not instanceof', () => {
+    const error = new PayloadError({ packageName: '@act/x', message: 'bad' });
+    const foreign = Object.assign(Object.create(null), { [Symbol.for('act.error')]: true });
+    expect(ActError.isInstance(error)).toBe(true);
+    expect(ActError.isInstance(foreign)).toBe(true);
+    expect(ActError.isInstance(new Error('plain'))).toBe(false);
+    expect(ActError.isInstance(null)).toBe(false);
+  });
+
+  it('map provider statuses to what the worker does next', () => {
+    expect(errorClassForStatus(401)).toBe('auth');
+    expect(errorClassForStatus(429)).toBe('rate_limit');
+    for (const status of [0, 408, 409, 425, 500, 502, 503, 504]) expect(errorClassForStatus(status)).toBe('transient');
+    for (const status of [400, 403, 404, 422]) expect(errorClassForStatus(status)).toBe('validation');
+  });
+
+  it('classify thrown values, carrying Retry-After', () => {
+    const limited = new ProviderApiError({ packageName: '@act/x', status: 429, method: 'GET', url: 'https://api/x', retryAfterMs: 5_000 });
+    expect(classifyError(limited)).toEqual({ errorClass: 'rate_limit', retryAfterMs: 5_000, message: '[@act/x] GET https://api/x failed: HTTP 429' });
+    expect(classifyError(new TransformError({ packageName: '@act/x', message: 'no' })).errorClass).toBe('transform');
+    expect(classifyError(new ConfigurationError({ packageName: '@act/x', message: 'no' })).errorClass).toBe('validation');
+    expect(classifyError(Object.assign(new Error('bad'), { name: 'ZodError' })).errorClass).toBe('validation');
+    expect(classifyError(Object.assign(new Error('slow'), { name: 'TimeoutError' })).errorClass).toBe('transient');
+    expect(classifyError(new TypeError('fetch failed')).errorClass).toBe('transient');
+    expect(classifyError(new Error('bug')).errorClass).toBe('unknown');
+    expect(classifyError('string thrown')).toEqual({ errorClass: 'unknown', message: 'string thrown' });
+  });
+
+  it('know which classes the worker retries', () => {
+    expect(new ProviderApiError({ packageName: '@act/x', status: 503, method: 'GET', url: 'u' }).isRetryable).toBe(true);
+    expect(new ProviderApiError({ packageName: '@act/x', status: 404, method: 'GET', url: 'u', detail: 'not found' }).isRetryable).toBe(false);
+    expect(new SignatureError({ packageName: '@act/x', message: 'm' }).isRetryable).toBe(false);
+  });
+});
