@@ -1,6 +1,6 @@
-import { CircuitState, circuitBreaker, handleAll, isBrokenCircuitError } from 'cockatiel';
 import type { IBreaker } from 'cockatiel';
-import { ActError, ConfigurationError } from '../errors';
+import { CircuitState, circuitBreaker, handleWhen, isBrokenCircuitError } from 'cockatiel';
+import { ActError, ConfigurationError, classifyError } from '../errors';
 
 const packageName = '@act/core';
 
@@ -26,6 +26,12 @@ export interface CircuitBreakerOptions {
    * throws is ignored, so a faulty logger cannot wedge the breaker.
    */
   onStateChange?: (state: CircuitStateName) => void;
+  /**
+   * Which errors count as the dependency failing. Defaults to transient and
+   * unknown errors: a 404 for a deleted record or a 429 says nothing about
+   * the dependency's health, and must not open the circuit for everyone.
+   */
+  isFailure?: (error: unknown) => boolean;
 }
 
 /** Stops calling a dependency that keeps failing, then probes it with one trial call. */
@@ -148,7 +154,13 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
   const windowMs = positive(options.windowMs ?? 300_000, 'windowMs', false);
   const halfOpenAfterMs = positive(options.halfOpenAfterMs ?? 30_000, 'halfOpenAfterMs', false);
 
-  const policy = circuitBreaker(handleAll, {
+  const isFailure =
+    options.isFailure ??
+    ((error: unknown) => {
+      const { errorClass } = classifyError(error);
+      return errorClass === 'transient' || errorClass === 'unknown';
+    });
+  const policy = circuitBreaker(handleWhen(isFailure), {
     halfOpenAfter: halfOpenAfterMs,
     breaker: new ConsecutiveWithinWindowBreaker(failureThreshold, windowMs),
   });

@@ -31,7 +31,10 @@ function escapePart(part: string): string {
 
 function requireNonEmpty(value: unknown, what: string, fn: string): string {
   if (typeof value !== 'string' || value === '') {
-    throw new ConfigurationError({ packageName, message: `${fn}: ${what} must be a non-empty string, got ${JSON.stringify(value)}` });
+    throw new ConfigurationError({
+      packageName,
+      message: `${fn}: ${what} must be a non-empty string, got ${JSON.stringify(value)}`,
+    });
   }
   return value;
 }
@@ -131,13 +134,19 @@ function canonicalInstant(updatedAt: Date | string | number): string | undefined
  *   an instant, naming the record; ConfigurationError for an empty source,
  *   entity or id.
  */
-export function entityVersionKey(input: { source: string; entity: string; id: string; updatedAt: Date | string | number }): string {
+export function entityVersionKey(input: {
+  source: string;
+  entity: string;
+  id: string;
+  updatedAt: Date | string | number;
+}): string {
   const source = requireNonEmpty(input.source, 'source', 'entityVersionKey');
   const entity = requireNonEmpty(input.entity, 'entity', 'entityVersionKey');
   const id = requireNonEmpty(input.id, 'id', 'entityVersionKey');
   const instant = canonicalInstant(input.updatedAt);
   if (instant === undefined) {
-    const shown = input.updatedAt instanceof Date ? 'Invalid Date' : JSON.stringify(input.updatedAt) ?? String(input.updatedAt);
+    const shown =
+      input.updatedAt instanceof Date ? 'Invalid Date' : (JSON.stringify(input.updatedAt) ?? String(input.updatedAt));
     throw new PayloadError({
       packageName,
       message:

@@ -1,17 +1,9 @@
 export {
-  computeRetryDelay,
-  DEFAULT_RETRY_SCHEDULE_MS,
-  parseRetryAfter,
-  retry,
-  type RetryDelayOptions,
-  type RetryOptions,
-} from './retry';
-export {
-  CircuitOpenError,
-  createCircuitBreaker,
   type CircuitBreaker,
   type CircuitBreakerOptions,
+  CircuitOpenError,
   type CircuitStateName,
+  createCircuitBreaker,
 } from './circuit-breaker';
 export { bodyDedupeKey, deliveryDedupeKey, entityVersionKey, sha256Hex } from './idempotency';
 export {
@@ -20,4 +12,12 @@ export {
   type RateLimiter,
   type RateLimiterOptions,
 } from './rate-limiter';
+export {
+  computeRetryDelay,
+  DEFAULT_RETRY_SCHEDULE_MS,
+  parseRetryAfter,
+  type RetryDelayOptions,
+  type RetryOptions,
+  retry,
+} from './retry';
 export { createSingleFlight, type SingleFlight } from './single-flight';

@@ -7,10 +7,17 @@ const packageName = '@act/core';
 // Refill is fractional (capacity / intervalMs per ms), so after waiting the
 // exact `waitMs` a bucket can sit a rounding error below `cost`; this slack
 // keeps that wait from being refused again.
-const EPSILON = 1e-6;
+const EPSILON = 1e-9;
 
 function assertLimit(limit: TokenBucketLimitV1, where: string): void {
-  if (!(Number.isFinite(limit.capacity) && limit.capacity > 0 && Number.isFinite(limit.intervalMs) && limit.intervalMs > 0)) {
+  if (
+    !(
+      Number.isFinite(limit.capacity) &&
+      limit.capacity > 0 &&
+      Number.isFinite(limit.intervalMs) &&
+      limit.intervalMs > 0
+    )
+  ) {
     throw new ConfigurationError({
       packageName,
       message: `${where}: a limit needs a positive capacity and intervalMs, got ${JSON.stringify(limit)}`,

@@ -1,6 +1,6 @@
-import { handleWhen, retry as cockatielRetry } from 'cockatiel';
 import type { IBackoff, IRetryBackoffContext } from 'cockatiel';
-import { classifyError, ConfigurationError } from '../errors';
+import { retry as cockatielRetry, handleWhen } from 'cockatiel';
+import { ConfigurationError, classifyError } from '../errors';
 
 const packageName = '@act/core';
 
@@ -203,16 +203,28 @@ export async function retry<T>(
   fn: (context: { attempt: number; signal: AbortSignal }) => Promise<T>,
   options: RetryOptions = {},
 ): Promise<T> {
-  const { maxAttempts = 3, baseDelayMs = 500, maxDelayMs = 30_000, isRetryable = defaultIsRetryable, onRetry } = options;
+  const {
+    maxAttempts = 3,
+    baseDelayMs = 500,
+    maxDelayMs = 30_000,
+    isRetryable = defaultIsRetryable,
+    onRetry,
+  } = options;
   if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) {
     throw new ConfigurationError({
       packageName,
       message: `retry: maxAttempts must be a positive integer (total attempts), got ${String(maxAttempts)}`,
     });
   }
-  for (const [name, value] of [['baseDelayMs', baseDelayMs], ['maxDelayMs', maxDelayMs]] as const) {
+  for (const [name, value] of [
+    ['baseDelayMs', baseDelayMs],
+    ['maxDelayMs', maxDelayMs],
+  ] as const) {
     if (!Number.isFinite(value) || value < 0) {
-      throw new ConfigurationError({ packageName, message: `retry: ${name} must be a non-negative number, got ${String(value)}` });
+      throw new ConfigurationError({
+        packageName,
+        message: `retry: ${name} must be a non-negative number, got ${String(value)}`,
+      });
     }
   }
   const signal = options.signal ?? new AbortController().signal;
@@ -252,7 +264,6 @@ export async function retry<T>(
     if (signal.aborted) throw signal.reason;
     throw error;
   }
-
 }
 
 /**
