@@ -45,6 +45,23 @@ describe('errors', () => {
     expect(classifyError('string thrown')).toEqual({ errorClass: 'unknown', message: 'string thrown' });
   });
 
+  it('recognise ky errors: HTTPError by its response status, NetworkError as transient', () => {
+    const httpError = (status: number) => Object.assign(new Error(`Request failed with status code ${status}`), { name: 'HTTPError', response: { status } });
+    expect(classifyError(httpError(503)).errorClass).toBe('transient');
+    expect(classifyError(httpError(429)).errorClass).toBe('rate_limit');
+    expect(classifyError(httpError(404)).errorClass).toBe('validation');
+    expect(classifyError(Object.assign(new Error('Network error'), { name: 'NetworkError' })).errorClass).toBe('transient');
+  });
+
+  it('tell a ProviderApiError (and its status) from other @act errors', () => {
+    const notFound = new ProviderApiError({ packageName: '@act/x', status: 404, method: 'GET', url: 'u' });
+    expect(ProviderApiError.isInstance(notFound)).toBe(true);
+    expect(ProviderApiError.isInstance(notFound, 404)).toBe(true);
+    expect(ProviderApiError.isInstance(notFound, 500)).toBe(false);
+    expect(ProviderApiError.isInstance(new PayloadError({ packageName: '@act/x', message: 'm' }))).toBe(false);
+    expect(ActError.isInstance(notFound)).toBe(true);
+  });
+
   it('know which classes the worker retries', () => {
     expect(new ProviderApiError({ packageName: '@act/x', status: 503, method: 'GET', url: 'u' }).isRetryable).toBe(true);
     expect(new ProviderApiError({ packageName: '@act/x', status: 404, method: 'GET', url: 'u', detail: 'not found' }).isRetryable).toBe(false);

@@ -191,7 +191,7 @@ describe('retry', () => {
       .fn<(context: { attempt: number }) => Promise<string>>()
       .mockRejectedValueOnce(providerError(429, 5_000))
       .mockResolvedValue('done');
-    const promise = retry(fn, { baseDelayMs: 10, maxDelayMs: 20, onRetry });
+    const promise = retry(fn, { baseDelayMs: 10, maxDelayMs: 20, maxRetryAfterMs: 10_000, onRetry });
     await vi.advanceTimersByTimeAsync(4_999);
     expect(fn).toHaveBeenCalledTimes(1);
     expect(onRetry).toHaveBeenCalledWith({ attempt: 1, delayMs: 5_000, error: expect.any(ProviderApiError) });
@@ -256,7 +256,7 @@ describe('retry', () => {
     const fn = vi.fn(async () => {
       throw providerError(429, 60_000);
     });
-    const promise = retry(fn, { signal: controller.signal });
+    const promise = retry(fn, { signal: controller.signal, maxRetryAfterMs: 3_600_000 });
     const settled = promise.catch((error: unknown) => error);
     await vi.advanceTimersByTimeAsync(1_000);
     controller.abort(reason);
@@ -287,5 +287,23 @@ describe('retry', () => {
   it('rejects invalid options with a ConfigurationError', async () => {
     await expect(retry(async () => 1, { maxAttempts: 0 })).rejects.toThrow(/^\[@act\/core\] retry: maxAttempts/);
     await expect(retry(async () => 1, { baseDelayMs: -1 })).rejects.toThrow(/^\[@act\/core\] retry: baseDelayMs/);
+  });
+});
+
+describe('retry: long Retry-After goes back to the worker', () => {
+  it('does not sleep through a Retry-After longer than maxRetryAfterMs', async () => {
+    const { ProviderApiError } = await import('../src/errors');
+    const { retry } = await import('../src/runtime/retry');
+    let calls = 0;
+    const limited = new ProviderApiError({ packageName: '@act/x', status: 429, method: 'GET', url: 'u', retryAfterMs: 3_600_000 });
+    const started = Date.now();
+    await expect(
+      retry(async () => {
+        calls += 1;
+        throw limited;
+      }, { maxAttempts: 5, maxDelayMs: 1_000 }),
+    ).rejects.toBe(limited);
+    expect(calls).toBe(1);
+    expect(Date.now() - started).toBeLessThan(500);
   });
 });

@@ -1,5 +1,6 @@
 import type { ErrorClassV1 } from '../spec/v1';
 import { ActError } from './act-error';
+import { errorClassForStatus } from './provider-api-error';
 
 export interface ErrorClassification {
   errorClass: ErrorClassV1;
@@ -27,6 +28,13 @@ export function classifyError(error: unknown): ErrorClassification {
   if (error instanceof Error) {
     if (error.name === 'ZodError') return { errorClass: 'validation', message };
     if (error.name === 'TimeoutError' || error.name === 'AbortError') return { errorClass: 'transient', message };
+    // ky (the HTTP client connectors use) throws HTTPError with the response
+    // for non-2xx answers and NetworkError when no response arrived.
+    if (error.name === 'HTTPError') {
+      const status = (error as { response?: { status?: unknown } }).response?.status;
+      if (typeof status === 'number') return { errorClass: errorClassForStatus(status), message };
+    }
+    if (error.name === 'NetworkError') return { errorClass: 'transient', message };
     if (error.name === 'TypeError' && /fetch failed|network/i.test(message)) {
       return { errorClass: 'transient', message };
     }

@@ -28,8 +28,11 @@ export function errorClassForStatus(status: number): ErrorClassV1 {
   return 'validation';
 }
 
+const providerMarker = Symbol.for('act.error.provider-api');
+
 /** A provider API call failed. Connector clients throw this so the worker can classify it. */
 export class ProviderApiError extends ActError {
+  private readonly [providerMarker] = true;
   readonly providerStatus: number;
   readonly retryAfterMs: number | undefined;
   readonly method: string;
@@ -48,5 +51,13 @@ export class ProviderApiError extends ActError {
     this.retryAfterMs = options.retryAfterMs;
     this.method = options.method;
     this.url = options.url;
+  }
+
+  /** Recognises a `ProviderApiError` from any copy of `@act/core`, optionally with a given status. */
+  static override isInstance(error: unknown, status?: number): error is ProviderApiError {
+    if (typeof error !== 'object' || error === null || (error as Record<symbol, unknown>)[providerMarker] !== true) {
+      return false;
+    }
+    return status === undefined || (error as ProviderApiError).providerStatus === status;
   }
 }

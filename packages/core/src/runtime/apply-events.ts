@@ -56,7 +56,7 @@ export async function applyEvents(input: ApplyEventsInput): Promise<ApplyEventsO
       continue;
     }
     const produced = applyFieldPolicies(
-      await connector.transformer.transform(event, { signal: input.signal }),
+      await connector.transformer.transform(event, { signal: input.signal, fieldPolicies: input.policies }),
       input.policies,
       connector.packageName,
     );

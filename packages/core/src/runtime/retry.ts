@@ -158,6 +158,13 @@ export interface RetryOptions {
    * repeating a request with the same expired token cannot succeed.
    */
   isRetryable?: (error: unknown) => boolean;
+  /**
+   * The longest provider-requested wait (`Retry-After`) worth sleeping
+   * through in process. A failure asking for longer is not retried here but
+   * thrown, so the worker reschedules the delivery instead of holding a lease
+   * and a connection for minutes. Default: `maxDelayMs`.
+   */
+  maxRetryAfterMs?: number;
   /** Stops further attempts and cuts a pending wait short; `retry` rejects with `signal.reason`. */
   signal?: AbortSignal;
   /**
@@ -210,6 +217,7 @@ export async function retry<T>(
     isRetryable = defaultIsRetryable,
     onRetry,
   } = options;
+  const maxRetryAfterMs = options.maxRetryAfterMs ?? maxDelayMs;
   if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) {
     throw new ConfigurationError({
       packageName,
@@ -248,7 +256,10 @@ export async function retry<T>(
   // Cockatiel's maxAttempts counts retries after the first call, ours counts
   // every call.
   const policy = cockatielRetry(
-    handleWhen((error) => !signal.aborted && isRetryable(error)),
+    handleWhen(
+      (error) =>
+        !signal.aborted && isRetryable(error) && (classifyError(error).retryAfterMs ?? 0) <= maxRetryAfterMs,
+    ),
     { maxAttempts: maxAttempts - 1, backoff },
   );
 

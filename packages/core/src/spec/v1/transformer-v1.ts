@@ -22,6 +22,13 @@ export type FieldPoliciesV1 = Readonly<Record<string, FieldPolicyV1>>;
 
 export interface TransformContextV1 {
   signal?: AbortSignal;
+  /**
+   * The effective policies (the connector's defaults merged with the user's).
+   * The runtime already removes blocked columns from every operation; a
+   * transformer that also writes a raw JSON column uses these to strip
+   * blocked fields inside it.
+   */
+  fieldPolicies?: FieldPoliciesV1;
 }
 
 /**
@@ -33,8 +40,10 @@ export interface TransformContextV1 {
 export interface TransformerV1<TEvent extends SourceEventV1 = SourceEventV1> {
   readonly specificationVersion: 'v1';
   /**
-   * The connector's default field policies. Users add to them through the
-   * connector settings; the runtime merges both and enforces the result.
+   * The connector's default field policies (including any the user passed in
+   * the connector's settings). Deployments add to them with the worker's and
+   * `runPoller`'s `fieldPolicies`; the runtime merges all of them, removes
+   * blocked columns from every operation and marks preserved ones.
    */
   readonly fieldPolicies?: FieldPoliciesV1;
   /** Return `[]` for events that change nothing in the mirror. */

@@ -1,0 +1,16 @@
+/**
+ * @module
+ * `@act/connector-template`: the package to copy when adding a connector. It
+ * mirrors records of "Template", a fictional provider whose API is made up
+ * for this package only. Runs on Node >= 22, Deno and edge runtimes.
+ */
+
+export { createTemplateConnector, type TemplateConnector } from './template-connector';
+export type { TemplateEvent, TemplateEventType } from './template-events';
+export { loadTemplateSettings, type TemplateConnectorSettings } from './template-settings';
+export {
+  type TemplateSignatureVerification,
+  type VerifyTemplateSignatureOptions,
+  verifyTemplateSignature,
+} from './template-signature';
+export { VERSION } from './version';

@@ -1,0 +1,87 @@
+import {
+  ActError,
+  type ConnectorV1,
+  type HydrateContextV1,
+  type PollerV1,
+  type TransformerV1,
+  type WebhookProcessorV1,
+} from '@act/core';
+import { createTemplateClient } from './template-client';
+import { type TemplateSourceEvent, templateVersion } from './template-events';
+import { TEMPLATE_MIGRATIONS } from './template-migrations';
+import { createTemplatePoller } from './template-poller';
+import { TEMPLATE_PACKAGE_NAME, TEMPLATE_SOURCE, type TemplateConnectorSettings } from './template-settings';
+import { createTemplateTransformer } from './template-transform';
+import { createTemplateWebhook } from './template-webhook';
+
+/** The Template connector: every part `@act/core`'s handler, worker and `runPoller` use. */
+export interface TemplateConnector extends ConnectorV1<TemplateSourceEvent> {
+  readonly webhook: WebhookProcessorV1<TemplateSourceEvent>;
+  /** One stream: `records`. */
+  readonly pollers: readonly [records: PollerV1<TemplateSourceEvent>];
+  readonly transformer: TransformerV1<TemplateSourceEvent>;
+  readonly migrations: readonly { name: string; sql: string }[];
+  hydrate(event: TemplateSourceEvent, context: HydrateContextV1): Promise<TemplateSourceEvent | null>;
+  refreshCredentials(tenant: string): Promise<void>;
+}
+
+/**
+ * Wire Template's webhook processor, API client, poller and transformer.
+ *
+ * ```ts
+ * const connector = createTemplateConnector(loadTemplateSettings(process.env));
+ * const handler = createWebhookHandler({ processor: connector.webhook, store });
+ * const worker = createWorker({ connectors: [connector], store, sink });
+ * ```
+ *
+ * @throws ConfigurationError for a missing `apiToken`, a bad `baseUrl` or `pageSize`.
+ */
+export function createTemplateConnector(settings: TemplateConnectorSettings): TemplateConnector {
+  const client = createTemplateClient(settings);
+  return {
+    specificationVersion: 'v1',
+    source: TEMPLATE_SOURCE,
+    packageName: TEMPLATE_PACKAGE_NAME,
+    webhook: createTemplateWebhook({ secrets: settings.webhookSecrets }),
+    pollers: [createTemplatePoller({ client, pageSize: settings.pageSize ?? 100 })],
+    transformer: createTemplateTransformer(settings.fieldPolicies ? { fieldPolicies: settings.fieldPolicies } : {}),
+    migrations: TEMPLATE_MIGRATIONS,
+
+    /**
+     * Template sends large records thin (`data.object_id` without
+     * `data.object`): fetch the record, and take its version from it. A
+     * record deleted since (404) gives `null`: nothing to apply. Other
+     * failures propagate as `ProviderApiError` for the worker to classify.
+     */
+    async hydrate(event, context) {
+      if (!event.thin) return event;
+      try {
+        const record = await client.getRecord(
+          event.tenant,
+          event.entityId,
+          context.signal ? { signal: context.signal } : {},
+        );
+        const version = templateVersion(record.updated_at);
+        const { version: _thinVersion, thin: _thin, ...rest } = event;
+        return { ...rest, payload: record, ...(version !== undefined ? { version } : {}) };
+      } catch (error) {
+        if (isNotFound(error)) return null;
+        throw error;
+      }
+    },
+
+    /**
+     * Template's API tokens do not expire, so there is nothing to refresh: a
+     * 401 means the token was revoked, and the worker retries on its
+     * schedule until an operator sets a new one. An OAuth2 connector
+     * refreshes the tenant's access token here, once for concurrent callers
+     * (`createSingleFlight` from `@act/core`), and stores the new tokens.
+     */
+    async refreshCredentials() {},
+  };
+}
+
+/** A ProviderApiError for a 404, recognised without `instanceof` (two copies of core may be installed). */
+function isNotFound(error: unknown): boolean {
+  return ActError.isInstance(error) && (error as { providerStatus?: unknown }).providerStatus === 404;
+}

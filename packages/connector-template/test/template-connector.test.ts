@@ -1,0 +1,125 @@
+import {
+  VERSION as CORE_VERSION,
+  createMemorySink,
+  createMemoryStateStore,
+  createWebhookHandler,
+  createWorker,
+} from '@act/core';
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createTemplateConnector, loadTemplateSettings, VERSION } from '../src/index';
+import {
+  fixtures,
+  signedTemplateRequest,
+  TEST_ACCOUNT,
+  TEST_BASE_URL,
+  TEST_SECRET,
+  TEST_TOKEN,
+  thinEventBody,
+} from './helpers/template-fixtures';
+
+beforeAll(() => nock.disableNetConnect());
+afterEach(() => nock.cleanAll());
+afterAll(() => nock.enableNetConnect());
+
+function setup() {
+  const connector = createTemplateConnector(
+    loadTemplateSettings(
+      { TEMPLATE_WEBHOOK_SECRET: TEST_SECRET, TEMPLATE_API_TOKEN: TEST_TOKEN },
+      { retry: { baseDelayMs: 1 } },
+    ),
+  );
+  const store = createMemoryStateStore();
+  const sink = createMemorySink();
+  const handle = createWebhookHandler({ processor: connector.webhook, store });
+  const worker = createWorker({ connectors: [connector], store, sink, circuitBreaker: false });
+  return { connector, store, sink, handle, worker };
+}
+
+const key = { account_id: TEST_ACCOUNT, id: 'rec_3Fz9Kd' };
+
+describe('Template connector, end to end', () => {
+  it('mirrors signed deliveries: create, update, delete', async () => {
+    const { handle, worker, sink, store } = setup();
+
+    expect((await handle(await signedTemplateRequest(fixtures.recordCreated))).status).toBe(200);
+    await worker.drain();
+    expect(sink.row('template_records', key)?.values).toMatchObject({
+      name: 'Ada Lovelace',
+      email: 'ada.lovelace@example.com',
+      status: 'active',
+      updated_at: '2026-01-15T09:30:00.000Z',
+      raw: { tags: ['vip'] },
+    });
+
+    await handle(await signedTemplateRequest(fixtures.recordUpdated));
+    await worker.drain();
+    expect(sink.row('template_records', key)?.values).toMatchObject({ name: 'Ada King', status: 'paused' });
+
+    // A redelivered older event changes nothing: the version guard.
+    await handle(
+      await signedTemplateRequest(fixtures.recordCreated.replace('evt_01JHX4Q7ZK3M8R2T5V9W0YB6CD', 'evt_redelivered')),
+    );
+    await handle(await signedTemplateRequest(fixtures.recordDeleted));
+    await worker.drain();
+    expect(sink.rows('template_records')).toEqual([]);
+    expect(sink.row('template_records', key)?.deletedAt).toBeInstanceOf(Date);
+
+    const outcomes = (await store.listEvents({})).reverse().map((event) => `${event.type}:${event.outcome}`);
+    expect(outcomes).toEqual([
+      'record.created:created',
+      'record.updated:updated',
+      'record.created:skipped',
+      'record.deleted:deleted',
+    ]);
+  });
+
+  it('hydrates a thin event by fetching the record, versioned by the fetched updated_at', async () => {
+    const { handle, worker, sink } = setup();
+    const record = { ...JSON.parse(fixtures.recordUpdated).data.object, updated_at: '2026-01-15T10:30:00.000Z' };
+    const api = nock(TEST_BASE_URL, { reqheaders: { authorization: `Bearer ${TEST_TOKEN}` } })
+      .get(`/v1/accounts/${TEST_ACCOUNT}/records/rec_3Fz9Kd`)
+      .reply(200, record);
+
+    expect((await handle(await signedTemplateRequest(thinEventBody()))).status).toBe(200);
+    expect(await worker.drain()).toMatchObject({ outcomes: { done: 1 } });
+    expect(api.isDone()).toBe(true);
+    const row = sink.row('template_records', key);
+    expect(row?.values).toMatchObject({ name: 'Ada King', status: 'paused' });
+    expect(row?.version).toBe(Date.parse('2026-01-15T10:30:00.000Z'));
+  });
+
+  it('applies nothing for a thin event whose record is gone (404), and completes the delivery', async () => {
+    const { handle, worker, sink, store } = setup();
+    nock(TEST_BASE_URL)
+      .get(`/v1/accounts/${TEST_ACCOUNT}/records/rec_3Fz9Kd`)
+      .reply(404, { error: { code: 'not_found' } });
+    await handle(await signedTemplateRequest(thinEventBody()));
+    expect(await worker.drain()).toMatchObject({ outcomes: { done: 1 } });
+    expect(sink.rows('template_records')).toEqual([]);
+    expect((await store.listEvents({}))[0]).toMatchObject({ entityId: 'rec_3Fz9Kd', outcome: 'ignored' });
+  });
+
+  it('puts a thin event back in the inbox when Template fails, keeping the reason', async () => {
+    const { handle, worker, store } = setup();
+    nock(TEST_BASE_URL).get(`/v1/accounts/${TEST_ACCOUNT}/records/rec_3Fz9Kd`).times(3).reply(503);
+    await handle(await signedTemplateRequest(thinEventBody()));
+    expect(await worker.runOnce()).toMatchObject({ outcomes: { retrying: 1 } });
+    const [delivery] = await store.listDeliveries({});
+    expect(delivery).toMatchObject({ status: 'pending', lastErrorClass: 'transient', attempts: 1 });
+    expect(delivery?.lastError).toContain('failed: HTTP 503');
+  });
+
+  it('exposes its parts: id, package, one poller, migrations, a no-op credential refresh', async () => {
+    const { connector } = setup();
+    expect(connector).toMatchObject({
+      specificationVersion: 'v1',
+      source: 'template',
+      packageName: '@act/connector-template',
+    });
+    expect(connector.pollers.map((poller) => poller.stream)).toEqual(['records']);
+    expect(connector.migrations.map((migration) => migration.name)).toEqual(['0001_template_records']);
+    await expect(connector.refreshCredentials(TEST_ACCOUNT)).resolves.toBeUndefined();
+    expect(VERSION).toBe(CORE_VERSION); // both '0.0.0-test' when run from source
+  });
+});

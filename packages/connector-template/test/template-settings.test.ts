@@ -1,0 +1,43 @@
+import { ActError } from '@act/core';
+import { describe, expect, it } from 'vitest';
+import { loadTemplateSettings } from '../src/template-settings';
+
+describe('loadTemplateSettings', () => {
+  it('reads the variables, splitting rotated secrets', () => {
+    const settings = loadTemplateSettings({
+      TEMPLATE_WEBHOOK_SECRET: ' whsec_new , whsec_old ',
+      TEMPLATE_API_TOKEN: 'tok_1',
+      TEMPLATE_BASE_URL: 'https://template.test',
+    });
+    expect(settings).toEqual({
+      webhookSecrets: ['whsec_new', 'whsec_old'],
+      apiToken: 'tok_1',
+      baseUrl: 'https://template.test',
+    });
+  });
+
+  it('lets overrides add settings that are not strings', () => {
+    const settings = loadTemplateSettings(
+      { TEMPLATE_WEBHOOK_SECRET: 's', TEMPLATE_API_TOKEN: 't' },
+      { pageSize: 50, fieldPolicies: { template_records: { blocked: ['email'] } } },
+    );
+    expect(settings).toMatchObject({ pageSize: 50, fieldPolicies: { template_records: { blocked: ['email'] } } });
+  });
+
+  it.each([
+    [{ TEMPLATE_API_TOKEN: 't' }, 'TEMPLATE_WEBHOOK_SECRET'],
+    [{ TEMPLATE_WEBHOOK_SECRET: ' , ', TEMPLATE_API_TOKEN: 't' }, 'TEMPLATE_WEBHOOK_SECRET'],
+    [{ TEMPLATE_WEBHOOK_SECRET: 's' }, 'TEMPLATE_API_TOKEN'],
+    [{ TEMPLATE_WEBHOOK_SECRET: 's', TEMPLATE_API_TOKEN: '' }, 'TEMPLATE_API_TOKEN'],
+  ])('names the missing variable (%j)', (env, variable) => {
+    let thrown: unknown;
+    try {
+      loadTemplateSettings(env);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(ActError.isInstance(thrown)).toBe(true);
+    expect(thrown).toMatchObject({ name: 'ConfigurationError', errorClass: 'validation' });
+    expect((thrown as Error).message).toBe(`[@act/connector-template] ${variable} is not set`);
+  });
+});
