@@ -1,5 +1,4 @@
 import {
-  applyFieldPolicies,
   type FieldPoliciesV1,
   mergeFieldPolicies,
   type SinkOperationV1,
@@ -39,7 +38,9 @@ export function createTemplateTransformer(
   return {
     specificationVersion: 'v1',
     fieldPolicies,
-    transform(event) {
+    transform(event, context) {
+      // The effective policies (the runtime merges in the deployment's own) decide what the raw copy may hold.
+      const policies = context.fieldPolicies ?? fieldPolicies;
       const key = { account_id: event.tenant, id: event.entityId };
       const version = event.version !== undefined ? { version: event.version } : {};
       let operation: SinkOperationV1;
@@ -62,15 +63,13 @@ export function createTemplateTransformer(
             status: record.status ?? null,
             updated_at: record.updated_at ?? null,
             // A blocked column must not reach the mirror inside the JSON copy either.
-            raw: stripBlockedFields(record, fieldPolicies[TEMPLATE_RECORDS_TABLE]),
+            raw: stripBlockedFields(record, policies[TEMPLATE_RECORDS_TABLE]),
           },
           ...version,
         };
       }
-      // The runtime enforces policies again before the sink; applying them
-      // here too means no operation this transformer returns ever carries a
-      // blocked column, whoever calls it.
-      return applyFieldPolicies([operation], fieldPolicies, TEMPLATE_PACKAGE_NAME);
+      // Blocked columns are removed by the runtime (applyFieldPolicies) before the sink sees them.
+      return [operation];
     },
   };
 }

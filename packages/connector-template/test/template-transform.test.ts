@@ -97,11 +97,17 @@ describe('Template transform specifics', () => {
     expect(() => transformer.transform({ ...event, thin: true }, {})).toThrow(/arrived without its data/);
   });
 
-  it('drops blocked columns, including from the raw copy', async () => {
+  it('strips blocked fields from the raw copy, with its own policies or the effective ones the runtime passes', async () => {
     const blocking = createTemplateTransformer({ fieldPolicies: { template_records: { blocked: ['email'] } } });
     const [operation] = await blocking.transform(eventOf(fixtures.recordCreated), {});
-    expect(operation?.kind === 'upsert' && operation.values).not.toHaveProperty('email');
     expect(operation?.kind === 'upsert' && operation.values.raw).not.toHaveProperty('email');
+    // The column itself is removed by the runtime (applyFieldPolicies), whatever the transformer returns.
+    expect(blocking.fieldPolicies).toEqual({ template_records: { blocked: ['email'], preserved: [] } });
+    const plain = createTemplateTransformer();
+    const [fromContext] = await plain.transform(eventOf(fixtures.recordCreated), {
+      fieldPolicies: { template_records: { blocked: ['name'] } },
+    });
+    expect(fromContext?.kind === 'upsert' && fromContext.values.raw).not.toHaveProperty('name');
   });
 
   it('enforces a field policy from the settings end to end: handler → inbox → worker → sink', async () => {

@@ -5,8 +5,6 @@
  * Runs on Node >= 22, Deno, Bun and edge runtimes (no `node:` imports).
  */
 
-export type * from './spec/v1';
-
 export {
   ActError,
   type ActErrorOptions,
@@ -22,24 +20,40 @@ export {
   StoreUnavailableError,
   TransformError,
 } from './errors';
-
 export {
   createWebhookHandler,
   DEFAULT_MAX_BODY_BYTES,
   type WebhookHandler,
   type WebhookHandlerOptions,
 } from './http/create-webhook-handler';
-
 export {
-  createWorker,
-  type DeliveryOutcome,
-  type Worker,
-  type WorkerOptions,
-  type WorkerRoundResult,
-} from './runtime/worker';
-export { type RunPollerOptions, type RunPollerResult, runPoller } from './runtime/run-poller';
+  canonicalJson,
+  collapseOperations,
+  createMemorySink,
+  type MemorySink,
+  type MemorySinkRow,
+} from './memory/memory-sink';
+export {
+  createMemoryStateStore,
+  type MemoryStateStore,
+  type MemoryStateStoreOptions,
+} from './memory/memory-state-store';
+export { createConsoleLogger, type Logger, type Metrics, noopLogger, noopMetrics } from './observability';
+export {
+  type CircuitBreaker,
+  type CircuitBreakerOptions,
+  CircuitOpenError,
+  type CircuitStateName,
+  createCircuitBreaker,
+} from './runtime/circuit-breaker';
 export { applyFieldPolicies, mergeFieldPolicies, stripBlockedFields } from './runtime/field-policy';
-
+export { bodyDedupeKey, deliveryDedupeKey, entityVersionKey, sha256Hex } from './runtime/idempotency';
+export {
+  createMemoryRateLimitStore,
+  createRateLimiter,
+  type RateLimiter,
+  type RateLimiterOptions,
+} from './runtime/rate-limiter';
 export {
   computeRetryDelay,
   DEFAULT_RETRY_SCHEDULE_MS,
@@ -48,34 +62,14 @@ export {
   type RetryOptions,
   retry,
 } from './runtime/retry';
-export {
-  type CircuitBreaker,
-  type CircuitBreakerOptions,
-  CircuitOpenError,
-  type CircuitStateName,
-  createCircuitBreaker,
-} from './runtime/circuit-breaker';
-export { bodyDedupeKey, deliveryDedupeKey, entityVersionKey, sha256Hex } from './runtime/idempotency';
-export {
-  createMemoryRateLimitStore,
-  createRateLimiter,
-  type RateLimiter,
-  type RateLimiterOptions,
-} from './runtime/rate-limiter';
+export { type RunPollerOptions, type RunPollerResult, runPoller } from './runtime/run-poller';
 export { createSingleFlight, type SingleFlight } from './runtime/single-flight';
-
 export {
-  createMemoryStateStore,
-  type MemoryStateStore,
-  type MemoryStateStoreOptions,
-} from './memory/memory-state-store';
-export {
-  canonicalJson,
-  collapseOperations,
-  createMemorySink,
-  type MemorySink,
-  type MemorySinkRow,
-} from './memory/memory-sink';
-
-export { createConsoleLogger, type Logger, type Metrics, noopLogger, noopMetrics } from './observability';
+  createWorker,
+  type DeliveryOutcome,
+  type Worker,
+  type WorkerOptions,
+  type WorkerRoundResult,
+} from './runtime/worker';
+export type * from './spec/v1';
 export { VERSION } from './version';

@@ -268,10 +268,12 @@ describe('createCircuitBreaker: what counts as a failure', () => {
     const { ProviderApiError } = await import('../src/errors');
     const breaker = createCircuitBreaker({ name: 'api', failureThreshold: 2 });
     const notFound = new ProviderApiError({ packageName: '@act/x', status: 404, method: 'GET', url: 'u' });
-    for (let index = 0; index < 5; index++) await expect(breaker.execute(() => Promise.reject(notFound))).rejects.toBe(notFound);
+    for (let index = 0; index < 5; index++)
+      await expect(breaker.execute(() => Promise.reject(notFound))).rejects.toBe(notFound);
     expect(breaker.state).toBe('closed');
     const down = new ProviderApiError({ packageName: '@act/x', status: 503, method: 'GET', url: 'u' });
-    for (let index = 0; index < 2; index++) await expect(breaker.execute(() => Promise.reject(down))).rejects.toBe(down);
+    for (let index = 0; index < 2; index++)
+      await expect(breaker.execute(() => Promise.reject(down))).rejects.toBe(down);
     expect(breaker.state).toBe('open');
   });
 });

@@ -34,10 +34,22 @@ describe('errors', () => {
   });
 
   it('classify thrown values, carrying Retry-After', () => {
-    const limited = new ProviderApiError({ packageName: '@act/x', status: 429, method: 'GET', url: 'https://api/x', retryAfterMs: 5_000 });
-    expect(classifyError(limited)).toEqual({ errorClass: 'rate_limit', retryAfterMs: 5_000, message: '[@act/x] GET https://api/x failed: HTTP 429' });
+    const limited = new ProviderApiError({
+      packageName: '@act/x',
+      status: 429,
+      method: 'GET',
+      url: 'https://api/x',
+      retryAfterMs: 5_000,
+    });
+    expect(classifyError(limited)).toEqual({
+      errorClass: 'rate_limit',
+      retryAfterMs: 5_000,
+      message: '[@act/x] GET https://api/x failed: HTTP 429',
+    });
     expect(classifyError(new TransformError({ packageName: '@act/x', message: 'no' })).errorClass).toBe('transform');
-    expect(classifyError(new ConfigurationError({ packageName: '@act/x', message: 'no' })).errorClass).toBe('validation');
+    expect(classifyError(new ConfigurationError({ packageName: '@act/x', message: 'no' })).errorClass).toBe(
+      'validation',
+    );
     expect(classifyError(Object.assign(new Error('bad'), { name: 'ZodError' })).errorClass).toBe('validation');
     expect(classifyError(Object.assign(new Error('slow'), { name: 'TimeoutError' })).errorClass).toBe('transient');
     expect(classifyError(new TypeError('fetch failed')).errorClass).toBe('transient');
@@ -46,11 +58,17 @@ describe('errors', () => {
   });
 
   it('recognise ky errors: HTTPError by its response status, NetworkError as transient', () => {
-    const httpError = (status: number) => Object.assign(new Error(`Request failed with status code ${status}`), { name: 'HTTPError', response: { status } });
+    const httpError = (status: number) =>
+      Object.assign(new Error(`Request failed with status code ${status}`), {
+        name: 'HTTPError',
+        response: { status },
+      });
     expect(classifyError(httpError(503)).errorClass).toBe('transient');
     expect(classifyError(httpError(429)).errorClass).toBe('rate_limit');
     expect(classifyError(httpError(404)).errorClass).toBe('validation');
-    expect(classifyError(Object.assign(new Error('Network error'), { name: 'NetworkError' })).errorClass).toBe('transient');
+    expect(classifyError(Object.assign(new Error('Network error'), { name: 'NetworkError' })).errorClass).toBe(
+      'transient',
+    );
   });
 
   it('tell a ProviderApiError (and its status) from other @act errors', () => {
@@ -63,8 +81,13 @@ describe('errors', () => {
   });
 
   it('know which classes the worker retries', () => {
-    expect(new ProviderApiError({ packageName: '@act/x', status: 503, method: 'GET', url: 'u' }).isRetryable).toBe(true);
-    expect(new ProviderApiError({ packageName: '@act/x', status: 404, method: 'GET', url: 'u', detail: 'not found' }).isRetryable).toBe(false);
+    expect(new ProviderApiError({ packageName: '@act/x', status: 503, method: 'GET', url: 'u' }).isRetryable).toBe(
+      true,
+    );
+    expect(
+      new ProviderApiError({ packageName: '@act/x', status: 404, method: 'GET', url: 'u', detail: 'not found' })
+        .isRetryable,
+    ).toBe(false);
     expect(new SignatureError({ packageName: '@act/x', message: 'm' }).isRetryable).toBe(false);
   });
 });

@@ -13,7 +13,11 @@ describe('field policies', () => {
 
   it('drops blocked columns and marks preserved ones', () => {
     const [result] = applyFieldPolicies([upsert], { contacts: { blocked: ['iwi'], preserved: ['pipeline_stage'] } });
-    expect(result).toEqual({ ...upsert, values: { name: 'Aroha', pipeline_stage: 'won' }, preserve: ['pipeline_stage'] });
+    expect(result).toEqual({
+      ...upsert,
+      values: { name: 'Aroha', pipeline_stage: 'won' },
+      preserve: ['pipeline_stage'],
+    });
   });
 
   it('leaves other tables and deletes alone', () => {
@@ -30,7 +34,11 @@ describe('field policies', () => {
 
   it('merges connector defaults with user policies as unions', () => {
     expect(
-      mergeFieldPolicies({ contacts: { blocked: ['a'], preserved: ['p'] } }, { contacts: { blocked: ['b', 'a'] }, deals: { preserved: ['q'] } }, undefined),
+      mergeFieldPolicies(
+        { contacts: { blocked: ['a'], preserved: ['p'] } },
+        { contacts: { blocked: ['b', 'a'] }, deals: { preserved: ['q'] } },
+        undefined,
+      ),
     ).toEqual({ contacts: { blocked: ['a', 'b'], preserved: ['p'] }, deals: { blocked: [], preserved: ['q'] } });
   });
 

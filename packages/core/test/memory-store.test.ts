@@ -1,8 +1,8 @@
 import { describe } from 'vitest';
+import type { MemorySink } from '../src/memory/memory-sink';
 import { createMemorySink } from '../src/memory/memory-sink';
 import { createMemoryStateStore } from '../src/memory/memory-state-store';
 import { TEST_SINK_TABLE, testSink, testStateStore } from '../src/testing';
-import type { MemorySink } from '../src/memory/memory-sink';
 
 describe('memory state store', () => {
   testStateStore({ create: () => createMemoryStateStore() });

@@ -18,7 +18,9 @@ function manualClock(start = Date.parse('2026-11-01T10:00:05.000Z')) {
   };
 }
 
-function setup(options: { sink?: SinkV1; store?: StateStoreV1; persistFailureStatus?: number; maxBodyBytes?: number } = {}) {
+function setup(
+  options: { sink?: SinkV1; store?: StateStoreV1; persistFailureStatus?: number; maxBodyBytes?: number } = {},
+) {
   const clock = manualClock();
   const { connector, webhook, controls } = createTestConnector({
     ...(options.persistFailureStatus ? { persistFailureStatus: options.persistFailureStatus } : {}),
@@ -28,7 +30,14 @@ function setup(options: { sink?: SinkV1; store?: StateStoreV1; persistFailureSta
   const memorySink = createMemorySink({ now: clock.now });
   const sink = options.sink ?? memorySink;
   const handle = createWebhookHandler({ processor: webhook, store, now: clock.now });
-  const worker = createWorker({ connectors: [connector], store, sink, now: clock.now, jitter: 0, circuitBreaker: false });
+  const worker = createWorker({
+    connectors: [connector],
+    store,
+    sink,
+    now: clock.now,
+    jitter: 0,
+    circuitBreaker: false,
+  });
   return { clock, connector, controls, store, sink, memorySink, handle, worker };
 }
 
@@ -39,7 +48,9 @@ afterEach(() => {
 describe('receive → inbox → worker → sink', () => {
   it('stores an accepted delivery before acknowledging, then applies it with an integration event', async () => {
     const { handle, worker, store, memorySink, clock } = setup();
-    const response = await handle(await signedRequest({ deliveryId: 'd-1', tenant: 'acme', type: 'ThingUpsert', thing: thing('t1', 'Widget') }));
+    const response = await handle(
+      await signedRequest({ deliveryId: 'd-1', tenant: 'acme', type: 'ThingUpsert', thing: thing('t1', 'Widget') }),
+    );
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ received: true, duplicate: false });
     expect((await store.listDeliveries({}))[0]?.status).toBe('pending');
@@ -52,7 +63,17 @@ describe('receive → inbox → worker → sink', () => {
     expect(rows[0]?.key).toEqual({ tenant_id: 'acme', id: 't1' });
     expect(rows[0]?.values).toEqual({ name: 'Widget', stage: 'new' });
     const [event] = await store.listEvents({});
-    expect(event).toMatchObject({ source: 'test', tenant: 'acme', type: 'ThingUpsert', entity: 'thing', entityId: 't1', outcome: 'created', triggeredBy: 'webhook', table: 'things', latencyMs: 15 });
+    expect(event).toMatchObject({
+      source: 'test',
+      tenant: 'acme',
+      type: 'ThingUpsert',
+      entity: 'thing',
+      entityId: 't1',
+      outcome: 'created',
+      triggeredBy: 'webhook',
+      table: 'things',
+      latencyMs: 15,
+    });
     expect(event?.providerLatencyMs).toBe(5_015);
     expect(event?.correlationId).toBeTruthy();
   });
@@ -84,7 +105,9 @@ describe('receive → inbox → worker → sink', () => {
 
   it('answers 401 to a bad signature and stores nothing', async () => {
     const { handle, store } = setup();
-    const response = await handle(await signedRequest({ tenant: 'acme', type: 'ThingUpsert', thing: thing('t1', 'x') }, { secret: 'wrong' }));
+    const response = await handle(
+      await signedRequest({ tenant: 'acme', type: 'ThingUpsert', thing: thing('t1', 'x') }, { secret: 'wrong' }),
+    );
     expect(response.status).toBe(401);
     expect(await response.json()).toEqual({ error: '[@act/test-connector] signature mismatch' });
     expect(await store.listDeliveries({})).toHaveLength(0);
@@ -99,7 +122,9 @@ describe('receive → inbox → worker → sink', () => {
       store,
       logger: { debug() {}, info() {}, warn() {}, error: (_fields, message) => errors.push(message ?? '') },
     });
-    const response = await handle(await signedRequest({ tenant: 'acme', type: 'ThingUpsert', thing: thing('t1', 'x') }));
+    const response = await handle(
+      await signedRequest({ tenant: 'acme', type: 'ThingUpsert', thing: thing('t1', 'x') }),
+    );
     expect(response.status).toBe(401);
     expect(errors).toEqual(['[@act/test-connector] no webhook secret configured']);
     expect(await store.listDeliveries({})).toHaveLength(0);
@@ -165,22 +190,72 @@ describe('receive → inbox → worker → sink', () => {
 
   it('enforces field policies: blocked fields never reach the sink, preserved ones are never overwritten', async () => {
     const { handle, worker, memorySink } = setup();
-    await handle(await signedRequest({ deliveryId: 'p1', tenant: 'acme', type: 'ThingUpsert', thing: thing('t1', 'A', '2026-11-01T10:00:00Z') }));
+    await handle(
+      await signedRequest({
+        deliveryId: 'p1',
+        tenant: 'acme',
+        type: 'ThingUpsert',
+        thing: thing('t1', 'A', '2026-11-01T10:00:00Z'),
+      }),
+    );
     await worker.drain();
-    await memorySink.apply([{ kind: 'upsert', table: 'things', key: { tenant_id: 'acme', id: 't1' }, values: { stage: 'qualified' }, preserve: [] }]);
-    await handle(await signedRequest({ deliveryId: 'p2', tenant: 'acme', type: 'ThingUpsert', thing: thing('t1', 'B', '2026-11-01T10:01:00Z') }));
+    await memorySink.apply([
+      {
+        kind: 'upsert',
+        table: 'things',
+        key: { tenant_id: 'acme', id: 't1' },
+        values: { stage: 'qualified' },
+        preserve: [],
+      },
+    ]);
+    await handle(
+      await signedRequest({
+        deliveryId: 'p2',
+        tenant: 'acme',
+        type: 'ThingUpsert',
+        thing: thing('t1', 'B', '2026-11-01T10:01:00Z'),
+      }),
+    );
     await worker.drain();
     expect(memorySink.rows('things')[0]?.values).toEqual({ name: 'B', stage: 'qualified' });
   });
 
   it('never lets an older update overwrite a newer one, nor an update resurrect a delete', async () => {
     const { handle, worker, memorySink } = setup();
-    await handle(await signedRequest({ deliveryId: 'n', tenant: 'acme', type: 'ThingUpsert', thing: thing('t1', 'newer', '2026-11-01T10:05:00Z') }));
-    await handle(await signedRequest({ deliveryId: 'o', tenant: 'acme', type: 'ThingUpsert', thing: thing('t1', 'older', '2026-11-01T10:01:00Z') }));
+    await handle(
+      await signedRequest({
+        deliveryId: 'n',
+        tenant: 'acme',
+        type: 'ThingUpsert',
+        thing: thing('t1', 'newer', '2026-11-01T10:05:00Z'),
+      }),
+    );
+    await handle(
+      await signedRequest({
+        deliveryId: 'o',
+        tenant: 'acme',
+        type: 'ThingUpsert',
+        thing: thing('t1', 'older', '2026-11-01T10:01:00Z'),
+      }),
+    );
     await worker.drain();
     expect(memorySink.rows('things')[0]?.values.name).toBe('newer');
-    await handle(await signedRequest({ deliveryId: 'del', tenant: 'acme', type: 'ThingDelete', thing: thing('t1', 'newer', '2026-11-01T10:06:00Z') }));
-    await handle(await signedRequest({ deliveryId: 'late', tenant: 'acme', type: 'ThingUpsert', thing: thing('t1', 'late', '2026-11-01T10:07:00Z') }));
+    await handle(
+      await signedRequest({
+        deliveryId: 'del',
+        tenant: 'acme',
+        type: 'ThingDelete',
+        thing: thing('t1', 'newer', '2026-11-01T10:06:00Z'),
+      }),
+    );
+    await handle(
+      await signedRequest({
+        deliveryId: 'late',
+        tenant: 'acme',
+        type: 'ThingUpsert',
+        thing: thing('t1', 'late', '2026-11-01T10:07:00Z'),
+      }),
+    );
     await worker.drain();
     expect(memorySink.rows('things')).toHaveLength(0);
     expect(memorySink.row('things', { tenant_id: 'acme', id: 't1' })?.values.name).toBe('newer');
@@ -190,7 +265,9 @@ describe('receive → inbox → worker → sink', () => {
 describe('failure handling', () => {
   it('dead-letters a transform error at once with the reason, and replay applies it', async () => {
     const { handle, worker, store, memorySink, controls } = setup();
-    await handle(await signedRequest({ deliveryId: 'b1', tenant: 'acme', type: 'ThingUpsert', thing: thing('t9', 'broken') }));
+    await handle(
+      await signedRequest({ deliveryId: 'b1', tenant: 'acme', type: 'ThingUpsert', thing: thing('t9', 'broken') }),
+    );
     const round = await worker.runOnce();
     expect(round.outcomes.dead).toBe(1);
     const [dead] = await store.listDeliveries({ status: 'dead' });
@@ -217,12 +294,15 @@ describe('failure handling', () => {
     const flaky: SinkV1 = {
       ...real,
       apply: async (operations, options) => {
-        if (failures-- > 0) throw new StoreUnavailableError({ packageName: '@act/test-sink', message: 'connection reset' });
+        if (failures-- > 0)
+          throw new StoreUnavailableError({ packageName: '@act/test-sink', message: 'connection reset' });
         return real.apply(operations, options);
       },
     };
     const { handle, worker, store, clock } = setup({ sink: flaky });
-    await handle(await signedRequest({ deliveryId: 'f1', tenant: 'acme', type: 'ThingUpsert', thing: thing('t1', 'x') }));
+    await handle(
+      await signedRequest({ deliveryId: 'f1', tenant: 'acme', type: 'ThingUpsert', thing: thing('t1', 'x') }),
+    );
     expect((await worker.runOnce()).outcomes.retrying).toBe(1);
     let delivery = (await store.listDeliveries({}))[0];
     expect(delivery?.attempts).toBe(1);
@@ -236,7 +316,11 @@ describe('failure handling', () => {
     clock.advance(300_000);
     expect((await worker.runOnce()).outcomes.done).toBe(1);
     expect(real.rows('things')).toHaveLength(1);
-    expect((await store.listAttempts(delivery?.id ?? '')).map((attempt) => attempt.outcome)).toEqual(['retry', 'retry', 'done']);
+    expect((await store.listAttempts(delivery?.id ?? '')).map((attempt) => attempt.outcome)).toEqual([
+      'retry',
+      'retry',
+      'done',
+    ]);
   });
 
   it('dead-letters when the schedule is exhausted, keeping every attempt', async () => {
@@ -251,8 +335,18 @@ describe('failure handling', () => {
     const { connector, webhook } = createTestConnector();
     const store = createMemoryStateStore({ now: clock.now });
     const handle = createWebhookHandler({ processor: webhook, store, now: clock.now });
-    const worker = createWorker({ connectors: [connector], store, sink: failing, now: clock.now, jitter: 0, circuitBreaker: false, retrySchedule: [1_000, 2_000] });
-    await handle(await signedRequest({ deliveryId: 'x', tenant: 'acme', type: 'ThingUpsert', thing: thing('t1', 'x') }));
+    const worker = createWorker({
+      connectors: [connector],
+      store,
+      sink: failing,
+      now: clock.now,
+      jitter: 0,
+      circuitBreaker: false,
+      retrySchedule: [1_000, 2_000],
+    });
+    await handle(
+      await signedRequest({ deliveryId: 'x', tenant: 'acme', type: 'ThingUpsert', thing: thing('t1', 'x') }),
+    );
     await worker.runOnce();
     clock.advance(1_000);
     await worker.runOnce();
@@ -260,7 +354,11 @@ describe('failure handling', () => {
     expect((await worker.runOnce()).outcomes.dead).toBe(1);
     const [dead] = await store.listDeliveries({ status: 'dead' });
     expect(dead?.lastError).toBe('retries exhausted after 3 attempts: [@act/test-sink] down');
-    expect((await store.listAttempts(dead?.id ?? '')).map((attempt) => attempt.outcome)).toEqual(['retry', 'retry', 'dead']);
+    expect((await store.listAttempts(dead?.id ?? '')).map((attempt) => attempt.outcome)).toEqual([
+      'retry',
+      'retry',
+      'dead',
+    ]);
   });
 
   it('waits exactly as long as a 429’s Retry-After asks, without spending a retry', async () => {
@@ -281,7 +379,14 @@ describe('failure handling', () => {
   it('refreshes credentials after a 401 and retries at once', async () => {
     const { ProviderApiError } = await import('../src/errors');
     const { handle, worker, controls, memorySink } = setup();
-    controls.hydrateErrors.push(new ProviderApiError({ packageName: '@act/test-connector', status: 401, method: 'GET', url: 'https://api.example.test/things/1' }));
+    controls.hydrateErrors.push(
+      new ProviderApiError({
+        packageName: '@act/test-connector',
+        status: 401,
+        method: 'GET',
+        url: 'https://api.example.test/things/1',
+      }),
+    );
     await handle(await signedRequest({ deliveryId: 'a1', tenant: 'acme', type: 'ThingPing', thing: thing('t1', 'x') }));
     expect((await worker.runOnce()).outcomes.done).toBe(1);
     expect(controls.refreshCalls).toBe(1);
@@ -305,9 +410,23 @@ describe('failure handling', () => {
     const { connector, webhook } = createTestConnector();
     const store = createMemoryStateStore();
     const handle = createWebhookHandler({ processor: webhook, store });
-    const worker = createWorker({ connectors: [connector], store, sink, jitter: 0, concurrency: 1, retrySchedule: [1_000, 1_000, 1_000, 1_000, 1_000] });
+    const worker = createWorker({
+      connectors: [connector],
+      store,
+      sink,
+      jitter: 0,
+      concurrency: 1,
+      retrySchedule: [1_000, 1_000, 1_000, 1_000, 1_000],
+    });
     for (let index = 0; index < 7; index++) {
-      await handle(await signedRequest({ deliveryId: `b${index}`, tenant: 'acme', type: 'ThingUpsert', thing: thing(`t${index}`, 'x') }));
+      await handle(
+        await signedRequest({
+          deliveryId: `b${index}`,
+          tenant: 'acme',
+          type: 'ThingUpsert',
+          thing: thing(`t${index}`, 'x'),
+        }),
+      );
     }
     const first = await worker.runOnce();
     expect(first.claimed).toBe(7);
@@ -326,10 +445,18 @@ describe('failure handling', () => {
 
   it('reclaims a delivery from a worker that died holding its lease', async () => {
     const { handle, store, connector, memorySink, clock } = setup();
-    await handle(await signedRequest({ deliveryId: 'l1', tenant: 'acme', type: 'ThingUpsert', thing: thing('t1', 'x') }));
+    await handle(
+      await signedRequest({ deliveryId: 'l1', tenant: 'acme', type: 'ThingUpsert', thing: thing('t1', 'x') }),
+    );
     const [abandoned] = await store.claim({ owner: 'crashed', limit: 1, leaseMs: 60_000 });
     expect(abandoned).toBeDefined();
-    const worker = createWorker({ connectors: [connector], store, sink: memorySink, now: clock.now, circuitBreaker: false });
+    const worker = createWorker({
+      connectors: [connector],
+      store,
+      sink: memorySink,
+      now: clock.now,
+      circuitBreaker: false,
+    });
     expect((await worker.runOnce()).claimed).toBe(0);
     clock.advance(60_000);
     expect((await worker.runOnce()).outcomes.done).toBe(1);

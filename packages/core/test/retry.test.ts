@@ -295,13 +295,22 @@ describe('retry: long Retry-After goes back to the worker', () => {
     const { ProviderApiError } = await import('../src/errors');
     const { retry } = await import('../src/runtime/retry');
     let calls = 0;
-    const limited = new ProviderApiError({ packageName: '@act/x', status: 429, method: 'GET', url: 'u', retryAfterMs: 3_600_000 });
+    const limited = new ProviderApiError({
+      packageName: '@act/x',
+      status: 429,
+      method: 'GET',
+      url: 'u',
+      retryAfterMs: 3_600_000,
+    });
     const started = Date.now();
     await expect(
-      retry(async () => {
-        calls += 1;
-        throw limited;
-      }, { maxAttempts: 5, maxDelayMs: 1_000 }),
+      retry(
+        async () => {
+          calls += 1;
+          throw limited;
+        },
+        { maxAttempts: 5, maxDelayMs: 1_000 },
+      ),
     ).rejects.toBe(limited);
     expect(calls).toBe(1);
     expect(Date.now() - started).toBeLessThan(500);

@@ -20,8 +20,13 @@ function listingPoller(records: TestThing[], options: { failAtPage?: number } = 
         const slice = records.slice(offset, offset + 3);
         offset += slice.length;
         const events: SourceEventV1[] = slice.map((record) => ({
-          source: 'test', tenant, type: 'ThingUpsert', entity: 'thing', entityId: record.id,
-          version: Date.parse(record.updatedAt), payload: record,
+          source: 'test',
+          tenant,
+          type: 'ThingUpsert',
+          entity: 'thing',
+          entityId: record.id,
+          version: Date.parse(record.updatedAt),
+          payload: record,
         }));
         yield { events, cursor: String(offset) };
       }
@@ -50,7 +55,9 @@ describe('runPoller', () => {
     const pages: string[] = [];
     const result = await runPoller({
       connector: { ...connector, pollers: [listingPoller(records)] } as ConnectorV1,
-      tenant: 'acme', store, sink,
+      tenant: 'acme',
+      store,
+      sink,
       onPage: ({ cursor }) => pages.push(cursor),
     });
     expect(result).toMatchObject({ pages: 3, events: 8, created: 8 });
@@ -67,11 +74,14 @@ describe('runPoller', () => {
     const store = createMemoryStateStore();
     const real = createMemorySink();
     let writes = 0;
-    const sink: SinkV1 = { ...real, apply: async (operations, options) => {
-      writes += 1;
-      if (writes === 2) throw new Error('sink down');
-      return real.apply(operations, options);
-    } };
+    const sink: SinkV1 = {
+      ...real,
+      apply: async (operations, options) => {
+        writes += 1;
+        if (writes === 2) throw new Error('sink down');
+        return real.apply(operations, options);
+      },
+    };
     const full = { ...connector, pollers: [listingPoller(records)] } as ConnectorV1;
     await expect(runPoller({ connector: full, tenant: 'acme', store, sink })).rejects.toThrow('sink down');
     expect(await store.getCursor({ source: 'test', tenant: 'acme', stream: 'things' })).toBe('3');

@@ -11,7 +11,11 @@ describe('createWebhookHandler', () => {
     const { webhook } = createTestConnector();
     const store = createMemoryStateStore();
     const handle = createWebhookHandler({ processor: webhook, store });
-    await handle(await signedRequest(body, { headers: { cookie: 'session=1', authorization: 'Bearer x', 'user-agent': 'provider/1' } }));
+    await handle(
+      await signedRequest(body, {
+        headers: { cookie: 'session=1', authorization: 'Bearer x', 'user-agent': 'provider/1' },
+      }),
+    );
     const [stored] = await store.listDeliveries({});
     expect(Object.keys(stored?.headers ?? {}).sort()).toEqual(['content-type', 'user-agent', 'x-test-signature']);
   });
@@ -59,7 +63,10 @@ describe('createWebhookHandler', () => {
 
   it('treats a verify that throws as a failed verification (fail closed)', async () => {
     const { webhook } = createTestConnector();
-    const processor: WebhookProcessorV1 = { ...webhook, verify: async () => Promise.reject(new Error('jwks unreachable')) };
+    const processor: WebhookProcessorV1 = {
+      ...webhook,
+      verify: async () => Promise.reject(new Error('jwks unreachable')),
+    };
     const store = createMemoryStateStore();
     const response = await createWebhookHandler({ processor, store })(await signedRequest(body));
     expect(response.status).toBe(401);

@@ -20,7 +20,8 @@ export interface ActErrorOptions {
  * `@act/core` (a connector pinned to another version) still agree.
  */
 export class ActError extends Error {
-  private readonly [symbol] = true;
+  /** Marker read by `isInstance`; survives two installed copies of @act/core. */
+  readonly [symbol] = true;
   readonly packageName: string;
   readonly errorClass: ErrorClassV1;
   readonly status: number | undefined;
@@ -44,10 +45,6 @@ export class ActError extends Error {
   }
 
   static isInstance(error: unknown): error is ActError {
-    return (
-      typeof error === 'object' &&
-      error !== null &&
-      (error as Record<symbol, unknown>)[symbol] === true
-    );
+    return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[symbol] === true;
   }
 }

@@ -32,7 +32,8 @@ const providerMarker = Symbol.for('act.error.provider-api');
 
 /** A provider API call failed. Connector clients throw this so the worker can classify it. */
 export class ProviderApiError extends ActError {
-  private readonly [providerMarker] = true;
+  /** Marker read by `isInstance`. */
+  readonly [providerMarker] = true;
   readonly providerStatus: number;
   readonly retryAfterMs: number | undefined;
   readonly method: string;

@@ -43,7 +43,10 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
   const generateId = options.generateId ?? (() => crypto.randomUUID());
   const packageName = processor.packageName;
   const maxBodyBytes = processor.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const persistedHeaders = new Set([...ALWAYS_PERSISTED_HEADERS, ...processor.persistedHeaders.map((h) => h.toLowerCase())]);
+  const persistedHeaders = new Set([
+    ...ALWAYS_PERSISTED_HEADERS,
+    ...processor.persistedHeaders.map((h) => h.toLowerCase()),
+  ]);
   const source = processor.source;
 
   const reject = (status: number, message: string): Response =>

@@ -6,7 +6,11 @@ import { PayloadTooLargeError } from '../errors';
  * without reading it; the stream is still counted, because the header can lie
  * or be absent (chunked encoding).
  */
-export async function readBodyWithLimit(request: Request, limitBytes: number, packageName: string): Promise<Uint8Array> {
+export async function readBodyWithLimit(
+  request: Request,
+  limitBytes: number,
+  packageName: string,
+): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > limitBytes) {
     throw new PayloadTooLargeError({ packageName, limitBytes });

@@ -1,4 +1,11 @@
-import type { SinkApplyOptionsV1, SinkOperationOutcomeV1, SinkOperationV1, SinkResultV1, SinkRowKeyV1, SinkV1 } from '../spec/v1';
+import type {
+  SinkApplyOptionsV1,
+  SinkOperationOutcomeV1,
+  SinkOperationV1,
+  SinkResultV1,
+  SinkRowKeyV1,
+  SinkV1,
+} from '../spec/v1';
 
 /** A mirror row as the memory sink holds it. */
 export interface MemorySinkRow {
@@ -23,7 +30,9 @@ export interface MemorySink extends SinkV1 {
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, inner: unknown) => {
     if (inner && typeof inner === 'object' && !Array.isArray(inner) && !(inner instanceof Date)) {
-      return Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      return Object.fromEntries(
+        Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      );
     }
     return inner;
   });
@@ -52,7 +61,10 @@ export function createMemorySink(options: { now?: () => Date } = {}): MemorySink
     return table;
   };
 
-  const applyOne = (working: Map<string, Map<string, MemorySinkRow>>, operation: SinkOperationV1): SinkOperationOutcomeV1 => {
+  const applyOne = (
+    working: Map<string, Map<string, MemorySinkRow>>,
+    operation: SinkOperationV1,
+  ): SinkOperationOutcomeV1 => {
     let table = working.get(operation.table);
     if (!table) {
       table = new Map(tableOf(operation.table));
@@ -67,7 +79,14 @@ export function createMemorySink(options: { now?: () => Date } = {}): MemorySink
       }
       const row: MemorySinkRow = existing
         ? { ...existing }
-        : { rowId: String(nextRowId++), key: { ...operation.key }, values: {}, version: undefined, deletedAt: null, purged: false };
+        : {
+            rowId: String(nextRowId++),
+            key: { ...operation.key },
+            values: {},
+            version: undefined,
+            deletedAt: null,
+            purged: false,
+          };
       row.deletedAt = clock();
       row.version = maxVersion(row.version, operation.version);
       if (operation.hard) {
@@ -81,7 +100,12 @@ export function createMemorySink(options: { now?: () => Date } = {}): MemorySink
     if (existing && (existing.deletedAt || existing.purged)) {
       return { outcome: 'skipped', reason: 'deleted', rowId: existing.rowId };
     }
-    if (existing && operation.version !== undefined && existing.version !== undefined && operation.version < existing.version) {
+    if (
+      existing &&
+      operation.version !== undefined &&
+      existing.version !== undefined &&
+      operation.version < existing.version
+    ) {
       return { outcome: 'skipped', reason: 'stale', rowId: existing.rowId };
     }
     if (!existing) {
@@ -124,13 +148,21 @@ export function createMemorySink(options: { now?: () => Date } = {}): MemorySink
       const { winners, outcomes } = collapseOperations(operations);
       for (const index of winners) outcomes[index] = applyOne(working, operations[index] as SinkOperationV1);
       for (const [name, table] of working) tables.set(name, table);
-      const result: SinkResultV1 = { created: 0, updated: 0, skipped: 0, deleted: 0, outcomes: outcomes as SinkOperationOutcomeV1[] };
+      const result: SinkResultV1 = {
+        created: 0,
+        updated: 0,
+        skipped: 0,
+        deleted: 0,
+        outcomes: outcomes as SinkOperationOutcomeV1[],
+      };
       for (const outcome of result.outcomes) result[outcome.outcome] += 1;
       return result;
     },
 
     rows(table: string) {
-      return [...tableOf(table).values()].filter((row) => !row.deletedAt && !row.purged).map((row) => ({ ...row, values: { ...row.values } }));
+      return [...tableOf(table).values()]
+        .filter((row) => !row.deletedAt && !row.purged)
+        .map((row) => ({ ...row, values: { ...row.values } }));
     },
 
     row(table: string, key: SinkRowKeyV1) {
@@ -160,14 +192,19 @@ export function collapseOperations(operations: readonly SinkOperationV1[]): {
     }
     const incumbent = operations[current] as SinkOperationV1;
     if (incumbent.kind === 'delete') return;
-    if (operation.kind === 'delete' || (operation.version ?? Number.NEGATIVE_INFINITY) >= (incumbent.version ?? Number.NEGATIVE_INFINITY)) {
+    if (
+      operation.kind === 'delete' ||
+      (operation.version ?? Number.NEGATIVE_INFINITY) >= (incumbent.version ?? Number.NEGATIVE_INFINITY)
+    ) {
       best.set(id, index);
     }
   });
   const winners = [...best.values()].sort((a, b) => a - b);
   const outcomes: (SinkOperationOutcomeV1 | undefined)[] = operations.map((operation, index) => {
     if (winners.includes(index)) return undefined;
-    const winner = operations[best.get(`${operation.table}\u0000${rowKeyString(operation.key)}`) as number] as SinkOperationV1;
+    const winner = operations[
+      best.get(`${operation.table}\u0000${rowKeyString(operation.key)}`) as number
+    ] as SinkOperationV1;
     return { outcome: 'skipped', reason: winner.kind === 'delete' ? 'deleted' : 'stale' };
   });
   return { winners, outcomes };

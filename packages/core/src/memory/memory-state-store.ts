@@ -1,3 +1,4 @@
+import { ConfigurationError } from '../errors';
 import type {
   ClaimedDeliveryV1,
   ClaimRequestV1,
@@ -15,7 +16,6 @@ import type {
   ReplaySelectorV1,
   StateStoreV1,
 } from '../spec/v1';
-import { ConfigurationError } from '../errors';
 
 interface StoredDelivery extends DeliveryV1 {
   claimToken: string | null;
@@ -131,7 +131,12 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): M
       delivery.completedAt = now;
       delivery.claimToken = null;
       delivery.leaseExpiresAt = null;
-      recordAttempt(delivery, { owner: owners.get(delivery.id) ?? 'unknown', startedAt: request.startedAt, finishedAt: now, outcome: 'done' });
+      recordAttempt(delivery, {
+        owner: owners.get(delivery.id) ?? 'unknown',
+        startedAt: request.startedAt,
+        finishedAt: now,
+        outcome: 'done',
+      });
       appendEvents(request.events);
       return true;
     },
@@ -270,7 +275,8 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): M
           entry.oldestPendingAgeMs = Math.max(entry.oldestPendingAgeMs ?? 0, age);
         } else if (delivery.status === 'processing') entry.processing += 1;
         else if (delivery.status === 'dead') entry.dead += 1;
-        if (!entry.lastDeliveryAt || delivery.receivedAt > entry.lastDeliveryAt) entry.lastDeliveryAt = delivery.receivedAt;
+        if (!entry.lastDeliveryAt || delivery.receivedAt > entry.lastDeliveryAt)
+          entry.lastDeliveryAt = delivery.receivedAt;
       }
       for (const event of events) {
         const entry = figure(event.source, event.tenant);

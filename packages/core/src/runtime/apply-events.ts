@@ -49,7 +49,9 @@ export async function applyEvents(input: ApplyEventsInput): Promise<ApplyEventsO
   for (const original of input.events) {
     let event: SourceEventV1 | null = original;
     if (original.thin && connector.hydrate) {
-      event = await input.guardSource(() => (connector.hydrate as NonNullable<ConnectorV1['hydrate']>)(original, { signal: input.signal }));
+      event = await input.guardSource(() =>
+        (connector.hydrate as NonNullable<ConnectorV1['hydrate']>)(original, { signal: input.signal }),
+      );
     }
     if (!event) {
       spans.push({ event: original, start: operations.length, count: 0 });
@@ -68,7 +70,10 @@ export async function applyEvents(input: ApplyEventsInput): Promise<ApplyEventsO
     operations.length === 0 && !input.cursor
       ? { created: 0, updated: 0, skipped: 0, deleted: 0, outcomes: [] }
       : await input.guardSink(() =>
-          sink.apply(operations, { ...(input.signal ? { signal: input.signal } : {}), ...(input.cursor && sink.supportsCursorCommit ? { cursor: input.cursor } : {}) }),
+          sink.apply(operations, {
+            ...(input.signal ? { signal: input.signal } : {}),
+            ...(input.cursor && sink.supportsCursorCommit ? { cursor: input.cursor } : {}),
+          }),
         );
 
   const committedAt = input.now();

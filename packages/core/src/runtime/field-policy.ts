@@ -6,13 +6,17 @@ export function mergeFieldPolicies(...policies: readonly (FieldPoliciesV1 | unde
   const merged: Record<string, { blocked: Set<string>; preserved: Set<string> }> = {};
   for (const policy of policies) {
     for (const [table, rule] of Object.entries(policy ?? {})) {
-      const entry = (merged[table] ??= { blocked: new Set(), preserved: new Set() });
+      const entry = merged[table] ?? { blocked: new Set<string>(), preserved: new Set<string>() };
+      merged[table] = entry;
       for (const column of rule.blocked ?? []) entry.blocked.add(column);
       for (const column of rule.preserved ?? []) entry.preserved.add(column);
     }
   }
   return Object.fromEntries(
-    Object.entries(merged).map(([table, entry]) => [table, { blocked: [...entry.blocked], preserved: [...entry.preserved] }]),
+    Object.entries(merged).map(([table, entry]) => [
+      table,
+      { blocked: [...entry.blocked], preserved: [...entry.preserved] },
+    ]),
   );
 }
 
@@ -21,7 +25,10 @@ export function mergeFieldPolicies(...policies: readonly (FieldPoliciesV1 | unde
  * to a provider call this on every outgoing body, so a blocked field cannot
  * leave by that path either.
  */
-export function stripBlockedFields<T extends Record<string, unknown>>(record: T, policy: FieldPolicyV1 | undefined): Partial<T> {
+export function stripBlockedFields<T extends Record<string, unknown>>(
+  record: T,
+  policy: FieldPolicyV1 | undefined,
+): Partial<T> {
   if (!policy?.blocked?.length) return { ...record };
   const blocked = new Set(policy.blocked);
   return Object.fromEntries(Object.entries(record).filter(([column]) => !blocked.has(column))) as Partial<T>;

@@ -257,8 +257,7 @@ export async function retry<T>(
   // every call.
   const policy = cockatielRetry(
     handleWhen(
-      (error) =>
-        !signal.aborted && isRetryable(error) && (classifyError(error).retryAfterMs ?? 0) <= maxRetryAfterMs,
+      (error) => !signal.aborted && isRetryable(error) && (classifyError(error).retryAfterMs ?? 0) <= maxRetryAfterMs,
     ),
     { maxAttempts: maxAttempts - 1, backoff },
   );

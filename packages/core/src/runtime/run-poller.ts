@@ -50,7 +50,11 @@ export async function runPoller(options: RunPollerOptions): Promise<RunPollerRes
     const key = { source: connector.source, tenant, stream: poller.stream };
     const cursor = await store.getCursor(key);
     let page = 0;
-    for await (const { events, cursor: next } of poller.poll({ tenant, cursor, ...(options.signal ? { signal: options.signal } : {}) })) {
+    for await (const { events, cursor: next } of poller.poll({
+      tenant,
+      cursor,
+      ...(options.signal ? { signal: options.signal } : {}),
+    })) {
       const receivedAt = now();
       const commit = { ...key, cursor: next };
       const { result, integrationEvents } = await applyEvents({
@@ -78,7 +82,10 @@ export async function runPoller(options: RunPollerOptions): Promise<RunPollerRes
       total.deleted += result.deleted;
       metrics.increment?.('act_poll_pages_total', { source: connector.source, stream: poller.stream });
       options.onPage?.({ stream: poller.stream, page, events: events.length, cursor: next });
-      logger.debug({ source: connector.source, tenant, stream: poller.stream, page, events: events.length }, 'poll page committed');
+      logger.debug(
+        { source: connector.source, tenant, stream: poller.stream, page, events: events.length },
+        'poll page committed',
+      );
       if (options.maxPages !== undefined && total.pages >= options.maxPages) return total;
     }
   }

@@ -1,15 +1,13 @@
 import { ConfigurationError, classifyError } from '../errors';
 import { type Logger, type Metrics, noopLogger, noopMetrics } from '../observability';
-import type {
-  ClaimedDeliveryV1,
-  ConnectorV1,
-  ErrorClassV1,
-  FieldPoliciesV1,
-  SinkV1,
-  StateStoreV1,
-} from '../spec/v1';
+import type { ClaimedDeliveryV1, ConnectorV1, ErrorClassV1, FieldPoliciesV1, SinkV1, StateStoreV1 } from '../spec/v1';
 import { applyEvents } from './apply-events';
-import { type CircuitBreaker, type CircuitBreakerOptions, CircuitOpenError, createCircuitBreaker } from './circuit-breaker';
+import {
+  type CircuitBreaker,
+  type CircuitBreakerOptions,
+  CircuitOpenError,
+  createCircuitBreaker,
+} from './circuit-breaker';
 import { mergeFieldPolicies } from './field-policy';
 import { computeRetryDelay, DEFAULT_RETRY_SCHEDULE_MS } from './retry';
 
@@ -124,7 +122,12 @@ export function createWorker(options: WorkerOptions): Worker {
 
   async function processDelivery(delivery: ClaimedDeliveryV1): Promise<DeliveryOutcome> {
     const startedAt = now();
-    const log = { deliveryId: delivery.id, source: delivery.source, tenant: delivery.tenant, correlationId: delivery.correlationId };
+    const log = {
+      deliveryId: delivery.id,
+      source: delivery.source,
+      tenant: delivery.tenant,
+      correlationId: delivery.correlationId,
+    };
     const connector = connectors.get(delivery.source);
 
     const run = async () => {
@@ -177,13 +180,23 @@ export function createWorker(options: WorkerOptions): Worker {
       });
       for (const event of output.integrationEvents) {
         metrics.increment?.('act_events_applied_total', { source: delivery.source, outcome: event.outcome });
-        if (event.latencyMs !== undefined) metrics.observe?.('act_event_latency_ms', event.latencyMs, { source: delivery.source });
+        if (event.latencyMs !== undefined)
+          metrics.observe?.('act_event_latency_ms', event.latencyMs, { source: delivery.source });
       }
       if (!completed) {
         logger.warn(log, 'lease lost before completion: another worker owns the delivery now');
         return 'lease-lost';
       }
-      logger.debug({ ...log, created: output.result.created, updated: output.result.updated, skipped: output.result.skipped, deleted: output.result.deleted }, 'delivery processed');
+      logger.debug(
+        {
+          ...log,
+          created: output.result.created,
+          updated: output.result.updated,
+          skipped: output.result.skipped,
+          deleted: output.result.deleted,
+        },
+        'delivery processed',
+      );
       return 'done';
     } catch (error) {
       return failDelivery(delivery, error, startedAt, log);
@@ -235,7 +248,10 @@ export function createWorker(options: WorkerOptions): Worker {
       startedAt,
     });
     const level = outcome === 'dead' ? 'error' : 'warn';
-    logger[level]({ ...log, errorClass, retryAt: retryAt?.toISOString() ?? null, error: reason }, outcome === 'dead' ? 'delivery dead-lettered' : 'delivery will be retried');
+    logger[level](
+      { ...log, errorClass, retryAt: retryAt?.toISOString() ?? null, error: reason },
+      outcome === 'dead' ? 'delivery dead-lettered' : 'delivery will be retried',
+    );
     return outcome;
   }
 
@@ -249,7 +265,10 @@ export function createWorker(options: WorkerOptions): Worker {
         const started = now().getTime();
         const outcome = await processDelivery(delivery);
         outcomes[outcome] += 1;
-        metrics.increment?.('act_deliveries_processed_total', { source: delivery.source, outcome: outcome.replace('-', '_') });
+        metrics.increment?.('act_deliveries_processed_total', {
+          source: delivery.source,
+          outcome: outcome.replace('-', '_'),
+        });
         metrics.observe?.('act_process_duration_ms', now().getTime() - started, { source: delivery.source });
       }
     };
@@ -283,7 +302,10 @@ export function createWorker(options: WorkerOptions): Worker {
           try {
             result = await runOnce();
           } catch (error) {
-            logger.error({ owner, error: error instanceof Error ? error.message : String(error) }, 'worker round failed');
+            logger.error(
+              { owner, error: error instanceof Error ? error.message : String(error) },
+              'worker round failed',
+            );
           }
           if (stopping) break;
           if (!result || result.claimed < batchSize) {

@@ -9,4 +9,4 @@ export { type TestPollerOptions, testPoller } from './test-poller';
 export { TEST_SINK_TABLE, type TestSinkOptions, type TestSinkRow, testSink } from './test-sink';
 export { makeTestDelivery, type TestStateStoreOptions, testStateStore } from './test-state-store';
 export { type TestTransformerOptions, type TransformerCase, testTransformer } from './test-transformer';
-export { type TestWebhookProcessorOptions, type WebhookFixture, testWebhookProcessor } from './test-webhook-processor';
+export { type TestWebhookProcessorOptions, testWebhookProcessor, type WebhookFixture } from './test-webhook-processor';

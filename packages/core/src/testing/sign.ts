@@ -11,7 +11,9 @@ export async function signHmacSha256(options: {
   const encoder = new TextEncoder();
   const secret = typeof options.secret === 'string' ? encoder.encode(options.secret) : options.secret;
   const body = typeof options.body === 'string' ? encoder.encode(options.body) : options.body;
-  const key = await crypto.subtle.importKey('raw', secret as BufferSource, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const key = await crypto.subtle.importKey('raw', secret as BufferSource, { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+  ]);
   const signature = new Uint8Array(await crypto.subtle.sign('HMAC', key, body as BufferSource));
   if (options.encoding === 'base64') {
     let binary = '';

@@ -45,19 +45,39 @@ export function testPoller(options: TestPollerOptions): void {
       const full = await collect((await options.create()).poller, options.tenant, null);
       const resumeAfter = full[0] as { cursor: string };
       const rest = await collect((await options.create()).poller, options.tenant, resumeAfter.cursor);
-      expect(rest.flatMap((page) => page.events).map(identity)).toEqual(full.slice(1).flatMap((page) => page.events).map(identity));
+      expect(rest.flatMap((page) => page.events).map(identity)).toEqual(
+        full
+          .slice(1)
+          .flatMap((page) => page.events)
+          .map(identity),
+      );
     });
 
     it('loses nothing when a backfill stops after one page and is resumed', async () => {
       const store = createMemoryStateStore();
       const sink = createMemorySink();
       const first = await options.create();
-      const partial = await runPoller({ connector: first.connector, poller: first.poller, tenant: options.tenant, store, sink, maxPages: 1 });
+      const partial = await runPoller({
+        connector: first.connector,
+        poller: first.poller,
+        tenant: options.tenant,
+        store,
+        sink,
+        maxPages: 1,
+      });
       expect(partial.pages).toBe(1);
       const second = await options.create();
-      const rest = await runPoller({ connector: second.connector, poller: second.poller, tenant: options.tenant, store, sink });
+      const rest = await runPoller({
+        connector: second.connector,
+        poller: second.poller,
+        tenant: options.tenant,
+        store,
+        sink,
+      });
       expect(partial.events + rest.events).toBe(options.expectedEvents);
-      expect(await store.getCursor({ source: first.connector.source, tenant: options.tenant, stream: first.poller.stream })).not.toBeNull();
+      expect(
+        await store.getCursor({ source: first.connector.source, tenant: options.tenant, stream: first.poller.stream }),
+      ).not.toBeNull();
     });
   });
 }

@@ -44,7 +44,13 @@ export function testSink(options: TestSinkOptions): void {
   };
   const table = TEST_SINK_TABLE;
   const key = (tenant: string, id: string) => ({ tenant_id: tenant, id });
-  const upsert = (tenant: string, id: string, values: Record<string, unknown>, version?: number, preserve?: string[]) => ({
+  const upsert = (
+    tenant: string,
+    id: string,
+    values: Record<string, unknown>,
+    version?: number,
+    preserve?: string[],
+  ) => ({
     kind: 'upsert' as const,
     table,
     key: key(tenant, id),
@@ -54,118 +60,176 @@ export function testSink(options: TestSinkOptions): void {
   });
 
   describe('SinkV1 contract', () => {
-    it('declares specificationVersion v1', withSink(async (sink) => {
-      expect(sink.specificationVersion).toBe('v1');
-    }));
+    it(
+      'declares specificationVersion v1',
+      withSink(async (sink) => {
+        expect(sink.specificationVersion).toBe('v1');
+      }),
+    );
 
-    it('creates, updates and counts', withSink(async (sink, tenant) => {
-      const first = await sink.apply([upsert(tenant, 'a', { name: 'Ada', email: 'ada@example.com' }, 1), upsert(tenant, 'b', { name: 'Bo' }, 1)]);
-      expect(first).toMatchObject({ created: 2, updated: 0, skipped: 0, deleted: 0 });
-      expect(first.outcomes.map((outcome) => outcome.outcome)).toEqual(['created', 'created']);
-      const second = await sink.apply([upsert(tenant, 'a', { name: 'Ada L', email: 'ada@example.com' }, 2)]);
-      expect(second).toMatchObject({ created: 0, updated: 1 });
-      expect((await options.read(sink, key(tenant, 'a')))?.values).toMatchObject({ name: 'Ada L', email: 'ada@example.com' });
-    }));
+    it(
+      'creates, updates and counts',
+      withSink(async (sink, tenant) => {
+        const first = await sink.apply([
+          upsert(tenant, 'a', { name: 'Ada', email: 'ada@example.com' }, 1),
+          upsert(tenant, 'b', { name: 'Bo' }, 1),
+        ]);
+        expect(first).toMatchObject({ created: 2, updated: 0, skipped: 0, deleted: 0 });
+        expect(first.outcomes.map((outcome) => outcome.outcome)).toEqual(['created', 'created']);
+        const second = await sink.apply([upsert(tenant, 'a', { name: 'Ada L', email: 'ada@example.com' }, 2)]);
+        expect(second).toMatchObject({ created: 0, updated: 1 });
+        expect((await options.read(sink, key(tenant, 'a')))?.values).toMatchObject({
+          name: 'Ada L',
+          email: 'ada@example.com',
+        });
+      }),
+    );
 
-    it('never lets an older version overwrite a newer one', withSink(async (sink, tenant) => {
-      await sink.apply([upsert(tenant, 'a', { name: 'new' }, 200)]);
-      const result = await sink.apply([upsert(tenant, 'a', { name: 'old' }, 100)]);
-      expect(result.skipped).toBe(1);
-      expect(result.outcomes[0]).toMatchObject({ outcome: 'skipped', reason: 'stale' });
-      expect((await options.read(sink, key(tenant, 'a')))?.values.name).toBe('new');
-    }));
+    it(
+      'never lets an older version overwrite a newer one',
+      withSink(async (sink, tenant) => {
+        await sink.apply([upsert(tenant, 'a', { name: 'new' }, 200)]);
+        const result = await sink.apply([upsert(tenant, 'a', { name: 'old' }, 100)]);
+        expect(result.skipped).toBe(1);
+        expect(result.outcomes[0]).toMatchObject({ outcome: 'skipped', reason: 'stale' });
+        expect((await options.read(sink, key(tenant, 'a')))?.values.name).toBe('new');
+      }),
+    );
 
-    it('skips unchanged rows and still remembers a newer version', withSink(async (sink, tenant) => {
-      await sink.apply([upsert(tenant, 'a', { name: 'same', email: 'x@example.com' }, 1)]);
-      const result = await sink.apply([upsert(tenant, 'a', { email: 'x@example.com', name: 'same' }, 5)]);
-      expect(result.outcomes[0]).toMatchObject({ outcome: 'skipped', reason: 'unchanged' });
-      const older = await sink.apply([upsert(tenant, 'a', { name: 'between' }, 3)]);
-      expect(older.outcomes[0]).toMatchObject({ outcome: 'skipped', reason: 'stale' });
-      expect((await options.read(sink, key(tenant, 'a')))?.values.name).toBe('same');
-    }));
+    it(
+      'skips unchanged rows and still remembers a newer version',
+      withSink(async (sink, tenant) => {
+        await sink.apply([upsert(tenant, 'a', { name: 'same', email: 'x@example.com' }, 1)]);
+        const result = await sink.apply([upsert(tenant, 'a', { email: 'x@example.com', name: 'same' }, 5)]);
+        expect(result.outcomes[0]).toMatchObject({ outcome: 'skipped', reason: 'unchanged' });
+        const older = await sink.apply([upsert(tenant, 'a', { name: 'between' }, 3)]);
+        expect(older.outcomes[0]).toMatchObject({ outcome: 'skipped', reason: 'stale' });
+        expect((await options.read(sink, key(tenant, 'a')))?.values.name).toBe('same');
+      }),
+    );
 
-    it('is idempotent: the same batch twice changes nothing the second time', withSink(async (sink, tenant) => {
-      const batch = [upsert(tenant, 'a', { name: 'A' }, 1), upsert(tenant, 'b', { name: 'B' }, 1)];
-      await sink.apply(batch);
-      const again = await sink.apply(batch);
-      expect(again).toMatchObject({ created: 0, updated: 0, skipped: 2 });
-    }));
+    it(
+      'is idempotent: the same batch twice changes nothing the second time',
+      withSink(async (sink, tenant) => {
+        const batch = [upsert(tenant, 'a', { name: 'A' }, 1), upsert(tenant, 'b', { name: 'B' }, 1)];
+        await sink.apply(batch);
+        const again = await sink.apply(batch);
+        expect(again).toMatchObject({ created: 0, updated: 0, skipped: 2 });
+      }),
+    );
 
-    it('writes preserved columns on create and never overwrites them', withSink(async (sink, tenant) => {
-      await sink.apply([upsert(tenant, 'a', { name: 'A', stage: 'lead' }, 1, ['stage'])]);
-      await sink.apply([upsert(tenant, 'a', { name: 'A2', stage: 'synced-stage' }, 2, ['stage'])]);
-      const row = await options.read(sink, key(tenant, 'a'));
-      expect(row?.values).toMatchObject({ name: 'A2', stage: 'lead' });
-    }));
+    it(
+      'writes preserved columns on create and never overwrites them',
+      withSink(async (sink, tenant) => {
+        await sink.apply([upsert(tenant, 'a', { name: 'A', stage: 'lead' }, 1, ['stage'])]);
+        await sink.apply([upsert(tenant, 'a', { name: 'A2', stage: 'synced-stage' }, 2, ['stage'])]);
+        const row = await options.read(sink, key(tenant, 'a'));
+        expect(row?.values).toMatchObject({ name: 'A2', stage: 'lead' });
+      }),
+    );
 
-    it('collapses operations on one key within a batch: highest version wins, a delete wins over all', withSink(async (sink, tenant) => {
-      const result = await sink.apply([upsert(tenant, 'a', { name: 'v1' }, 1), upsert(tenant, 'a', { name: 'v3' }, 3), upsert(tenant, 'a', { name: 'v2' }, 2)]);
-      expect(result.outcomes).toEqual([
-        { outcome: 'skipped', reason: 'stale' },
-        expect.objectContaining({ outcome: 'created' }),
-        { outcome: 'skipped', reason: 'stale' },
-      ]);
-      expect(result).toMatchObject({ created: 1, skipped: 2 });
-      expect((await options.read(sink, key(tenant, 'a')))?.values.name).toBe('v3');
-      const mixed = await sink.apply([{ kind: 'delete', table, key: key(tenant, 'b'), version: 1 }, upsert(tenant, 'b', { name: 'after' }, 9)]);
-      expect(mixed.outcomes.map((outcome) => outcome.outcome)).toEqual(['deleted', 'skipped']);
-      expect(mixed.outcomes[1]).toEqual({ outcome: 'skipped', reason: 'deleted' });
-      const ties = await sink.apply([upsert(tenant, 'c', { name: 'first' }), upsert(tenant, 'c', { name: 'last' })]);
-      expect(ties.outcomes.map((outcome) => outcome.outcome)).toEqual(['skipped', 'created']);
-      expect((await options.read(sink, key(tenant, 'c')))?.values.name).toBe('last');
-    }));
+    it(
+      'collapses operations on one key within a batch: highest version wins, a delete wins over all',
+      withSink(async (sink, tenant) => {
+        const result = await sink.apply([
+          upsert(tenant, 'a', { name: 'v1' }, 1),
+          upsert(tenant, 'a', { name: 'v3' }, 3),
+          upsert(tenant, 'a', { name: 'v2' }, 2),
+        ]);
+        expect(result.outcomes).toEqual([
+          { outcome: 'skipped', reason: 'stale' },
+          expect.objectContaining({ outcome: 'created' }),
+          { outcome: 'skipped', reason: 'stale' },
+        ]);
+        expect(result).toMatchObject({ created: 1, skipped: 2 });
+        expect((await options.read(sink, key(tenant, 'a')))?.values.name).toBe('v3');
+        const mixed = await sink.apply([
+          { kind: 'delete', table, key: key(tenant, 'b'), version: 1 },
+          upsert(tenant, 'b', { name: 'after' }, 9),
+        ]);
+        expect(mixed.outcomes.map((outcome) => outcome.outcome)).toEqual(['deleted', 'skipped']);
+        expect(mixed.outcomes[1]).toEqual({ outcome: 'skipped', reason: 'deleted' });
+        const ties = await sink.apply([upsert(tenant, 'c', { name: 'first' }), upsert(tenant, 'c', { name: 'last' })]);
+        expect(ties.outcomes.map((outcome) => outcome.outcome)).toEqual(['skipped', 'created']);
+        expect((await options.read(sink, key(tenant, 'c')))?.values.name).toBe('last');
+      }),
+    );
 
-    it('soft-deletes, and a later or replayed update never resurrects the row', withSink(async (sink, tenant) => {
-      await sink.apply([upsert(tenant, 'a', { name: 'A' }, 1)]);
-      const deleted = await sink.apply([{ kind: 'delete', table, key: key(tenant, 'a'), version: 2 }]);
-      expect(deleted.deleted).toBe(1);
-      const late = await sink.apply([upsert(tenant, 'a', { name: 'A-late' }, 3)]);
-      expect(late.outcomes[0]).toMatchObject({ outcome: 'skipped', reason: 'deleted' });
-      const row = await options.read(sink, key(tenant, 'a'));
-      expect(row?.deleted).toBe(true);
-      expect(row?.values.name).toBe('A');
-      const again = await sink.apply([{ kind: 'delete', table, key: key(tenant, 'a'), version: 2 }]);
-      expect(again.outcomes[0]).toMatchObject({ outcome: 'skipped', reason: 'deleted' });
-    }));
+    it(
+      'soft-deletes, and a later or replayed update never resurrects the row',
+      withSink(async (sink, tenant) => {
+        await sink.apply([upsert(tenant, 'a', { name: 'A' }, 1)]);
+        const deleted = await sink.apply([{ kind: 'delete', table, key: key(tenant, 'a'), version: 2 }]);
+        expect(deleted.deleted).toBe(1);
+        const late = await sink.apply([upsert(tenant, 'a', { name: 'A-late' }, 3)]);
+        expect(late.outcomes[0]).toMatchObject({ outcome: 'skipped', reason: 'deleted' });
+        const row = await options.read(sink, key(tenant, 'a'));
+        expect(row?.deleted).toBe(true);
+        expect(row?.values.name).toBe('A');
+        const again = await sink.apply([{ kind: 'delete', table, key: key(tenant, 'a'), version: 2 }]);
+        expect(again.outcomes[0]).toMatchObject({ outcome: 'skipped', reason: 'deleted' });
+      }),
+    );
 
-    it('a delete that arrives before the row exists still wins', withSink(async (sink, tenant) => {
-      await sink.apply([{ kind: 'delete', table, key: key(tenant, 'early'), version: 5 }]);
-      const create = await sink.apply([upsert(tenant, 'early', { name: 'too late' }, 4)]);
-      expect(create.created).toBe(0);
-      const row = await options.read(sink, key(tenant, 'early'));
-      expect(row === undefined || row.deleted).toBe(true);
-    }));
+    it(
+      'a delete that arrives before the row exists still wins',
+      withSink(async (sink, tenant) => {
+        await sink.apply([{ kind: 'delete', table, key: key(tenant, 'early'), version: 5 }]);
+        const create = await sink.apply([upsert(tenant, 'early', { name: 'too late' }, 4)]);
+        expect(create.created).toBe(0);
+        const row = await options.read(sink, key(tenant, 'early'));
+        expect(row === undefined || row.deleted).toBe(true);
+      }),
+    );
 
-    it('hard delete removes the row but keeps it from coming back', withSink(async (sink, tenant) => {
-      await sink.apply([upsert(tenant, 'h', { name: 'H' }, 1)]);
-      await sink.apply([{ kind: 'delete', table, key: key(tenant, 'h'), version: 2, hard: true }]);
-      const row = await options.read(sink, key(tenant, 'h'));
-      expect(row === undefined || (row.deleted && row.values.name === undefined)).toBe(true);
-      const resurrect = await sink.apply([upsert(tenant, 'h', { name: 'H again' }, 3)]);
-      expect(resurrect.outcomes[0]).toMatchObject({ outcome: 'skipped', reason: 'deleted' });
-    }));
+    it(
+      'hard delete removes the row but keeps it from coming back',
+      withSink(async (sink, tenant) => {
+        await sink.apply([upsert(tenant, 'h', { name: 'H' }, 1)]);
+        await sink.apply([{ kind: 'delete', table, key: key(tenant, 'h'), version: 2, hard: true }]);
+        const row = await options.read(sink, key(tenant, 'h'));
+        expect(row === undefined || (row.deleted && row.values.name === undefined)).toBe(true);
+        const resurrect = await sink.apply([upsert(tenant, 'h', { name: 'H again' }, 3)]);
+        expect(resurrect.outcomes[0]).toMatchObject({ outcome: 'skipped', reason: 'deleted' });
+      }),
+    );
 
-    it('keeps tenants apart', withSink(async (sink, tenant) => {
-      const other = `${tenant}-other`;
-      await sink.apply([upsert(tenant, 'same-id', { name: 'mine' }, 1), upsert(other, 'same-id', { name: 'theirs' }, 1)]);
-      expect((await options.read(sink, key(tenant, 'same-id')))?.values.name).toBe('mine');
-      expect((await options.read(sink, key(other, 'same-id')))?.values.name).toBe('theirs');
-    }));
+    it(
+      'keeps tenants apart',
+      withSink(async (sink, tenant) => {
+        const other = `${tenant}-other`;
+        await sink.apply([
+          upsert(tenant, 'same-id', { name: 'mine' }, 1),
+          upsert(other, 'same-id', { name: 'theirs' }, 1),
+        ]);
+        expect((await options.read(sink, key(tenant, 'same-id')))?.values.name).toBe('mine');
+        expect((await options.read(sink, key(other, 'same-id')))?.values.name).toBe('theirs');
+      }),
+    );
 
-    it('returns one outcome per operation, in order', withSink(async (sink, tenant) => {
-      const operations = Array.from({ length: 25 }, (_, index) => upsert(tenant, `r${index}`, { name: `n${index}`, amount: index }, 1));
-      const result = await sink.apply(operations);
-      expect(result.outcomes).toHaveLength(25);
-      expect(result.created).toBe(25);
-      expect(await sink.apply([])).toMatchObject({ created: 0, updated: 0, skipped: 0, deleted: 0, outcomes: [] });
-    }));
+    it(
+      'returns one outcome per operation, in order',
+      withSink(async (sink, tenant) => {
+        const operations = Array.from({ length: 25 }, (_, index) =>
+          upsert(tenant, `r${index}`, { name: `n${index}`, amount: index }, 1),
+        );
+        const result = await sink.apply(operations);
+        expect(result.outcomes).toHaveLength(25);
+        expect(result.created).toBe(25);
+        expect(await sink.apply([])).toMatchObject({ created: 0, updated: 0, skipped: 0, deleted: 0, outcomes: [] });
+      }),
+    );
 
     // Only sinks that can commit cursors atomically get this check.
-    if (options.readCursor) it('commits a cursor with the rows when it supports it', withSink(async (sink, tenant) => {
-      if (!sink.supportsCursorCommit) throw new Error('readCursor given but supportsCursorCommit is false');
-      const cursor = { source: 'test', tenant, stream: 'things', cursor: 'after-page-1' };
-      await sink.apply([upsert(tenant, 'c', { name: 'C' }, 1)], { cursor });
-      expect(await options.readCursor?.(sink, cursor)).toBe('after-page-1');
-    }));
+    if (options.readCursor)
+      it(
+        'commits a cursor with the rows when it supports it',
+        withSink(async (sink, tenant) => {
+          if (!sink.supportsCursorCommit) throw new Error('readCursor given but supportsCursorCommit is false');
+          const cursor = { source: 'test', tenant, stream: 'things', cursor: 'after-page-1' };
+          await sink.apply([upsert(tenant, 'c', { name: 'C' }, 1)], { cursor });
+          expect(await options.readCursor?.(sink, cursor)).toBe('after-page-1');
+        }),
+      );
   });
 }

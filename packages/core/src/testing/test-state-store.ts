@@ -49,207 +49,342 @@ export function testStateStore(options: TestStateStoreOptions): void {
   const lease = { owner: 'worker-1', limit: 10, leaseMs: 30_000 };
 
   describe('StateStoreV1 contract', () => {
-    it('declares specificationVersion v1', withStore(async (store) => {
-      expect(store.specificationVersion).toBe('v1');
-    }));
+    it(
+      'declares specificationVersion v1',
+      withStore(async (store) => {
+        expect(store.specificationVersion).toBe('v1');
+      }),
+    );
 
-    it('stores a delivery once per dedupe key and keeps the raw bytes exactly', withStore(async (store) => {
-      const delivery = makeTestDelivery();
-      const first = await store.enqueue(delivery);
-      const second = await store.enqueue({ ...delivery, correlationId: 'other' });
-      expect(first.duplicate).toBe(false);
-      expect(second).toEqual({ id: first.id, duplicate: true });
-      const stored = await store.getDelivery(first.id);
-      expect(stored?.status).toBe('pending');
-      expect([...(stored?.body ?? [])]).toEqual([...delivery.body]);
-      expect(stored?.headers).toEqual(delivery.headers);
-      expect(stored?.correlationId).toBe(delivery.correlationId);
-      expect(await store.listDeliveries({})).toHaveLength(1);
-    }));
+    it(
+      'stores a delivery once per dedupe key and keeps the raw bytes exactly',
+      withStore(async (store) => {
+        const delivery = makeTestDelivery();
+        const first = await store.enqueue(delivery);
+        const second = await store.enqueue({ ...delivery, correlationId: 'other' });
+        expect(first.duplicate).toBe(false);
+        expect(second).toEqual({ id: first.id, duplicate: true });
+        const stored = await store.getDelivery(first.id);
+        expect(stored?.status).toBe('pending');
+        expect([...(stored?.body ?? [])]).toEqual([...delivery.body]);
+        expect(stored?.headers).toEqual(delivery.headers);
+        expect(stored?.correlationId).toBe(delivery.correlationId);
+        expect(await store.listDeliveries({})).toHaveLength(1);
+      }),
+    );
 
-    it('claims due deliveries oldest first, never the same one twice while leased', withStore(async (store) => {
-      const older = await store.enqueue(makeTestDelivery({ receivedAt: new Date(Date.now() - 5_000) }));
-      const newer = await store.enqueue(makeTestDelivery({ receivedAt: new Date(Date.now() - 1_000) }));
-      const [a, b] = await Promise.all([store.claim({ ...lease, limit: 1 }), store.claim({ ...lease, owner: 'worker-2', limit: 1 })]);
-      const ids = [...(a ?? []), ...(b ?? [])].map((delivery) => delivery.id).sort();
-      expect(ids).toEqual([older.id, newer.id].sort());
-      expect(await store.claim(lease)).toEqual([]);
-    }));
+    it(
+      'claims due deliveries oldest first, never the same one twice while leased',
+      withStore(async (store) => {
+        const older = await store.enqueue(makeTestDelivery({ receivedAt: new Date(Date.now() - 5_000) }));
+        const newer = await store.enqueue(makeTestDelivery({ receivedAt: new Date(Date.now() - 1_000) }));
+        const [a, b] = await Promise.all([
+          store.claim({ ...lease, limit: 1 }),
+          store.claim({ ...lease, owner: 'worker-2', limit: 1 }),
+        ]);
+        const ids = [...(a ?? []), ...(b ?? [])].map((delivery) => delivery.id).sort();
+        expect(ids).toEqual([older.id, newer.id].sort());
+        expect(await store.claim(lease)).toEqual([]);
+      }),
+    );
 
-    it('claims the oldest due delivery first', withStore(async (store) => {
-      const newer = await store.enqueue(makeTestDelivery({ receivedAt: new Date(Date.now() - 1_000) }));
-      const older = await store.enqueue(makeTestDelivery({ receivedAt: new Date(Date.now() - 5_000) }));
-      expect((await store.claim({ ...lease, limit: 1 }))[0]?.id).toBe(older.id);
-      expect((await store.claim({ ...lease, limit: 1 }))[0]?.id).toBe(newer.id);
-    }));
+    it(
+      'claims the oldest due delivery first',
+      withStore(async (store) => {
+        const newer = await store.enqueue(makeTestDelivery({ receivedAt: new Date(Date.now() - 1_000) }));
+        const older = await store.enqueue(makeTestDelivery({ receivedAt: new Date(Date.now() - 5_000) }));
+        expect((await store.claim({ ...lease, limit: 1 }))[0]?.id).toBe(older.id);
+        expect((await store.claim({ ...lease, limit: 1 }))[0]?.id).toBe(newer.id);
+      }),
+    );
 
-    it('claims only the requested sources', withStore(async (store) => {
-      await store.enqueue(makeTestDelivery({ source: 'one' }));
-      const other = await store.enqueue(makeTestDelivery({ source: 'two' }));
-      const claimed = await store.claim({ ...lease, sources: ['two'] });
-      expect(claimed.map((delivery) => delivery.id)).toEqual([other.id]);
-    }));
+    it(
+      'claims only the requested sources',
+      withStore(async (store) => {
+        await store.enqueue(makeTestDelivery({ source: 'one' }));
+        const other = await store.enqueue(makeTestDelivery({ source: 'two' }));
+        const claimed = await store.claim({ ...lease, sources: ['two'] });
+        expect(claimed.map((delivery) => delivery.id)).toEqual([other.id]);
+      }),
+    );
 
-    it('reclaims a delivery whose lease expired, and the old lease can no longer complete it', withStore(async (store) => {
-      const { id } = await store.enqueue(makeTestDelivery());
-      const now = new Date();
-      const [first] = await store.claim({ ...lease, leaseMs: 1_000, now });
-      expect(first?.id).toBe(id);
-      expect(await store.claim({ ...lease, now: new Date(now.getTime() + 500) })).toEqual([]);
-      const [second] = await store.claim({ ...lease, owner: 'worker-2', now: new Date(now.getTime() + 2_000) });
-      expect(second?.id).toBe(id);
-      expect(second?.claimToken).not.toBe(first?.claimToken);
-      const stale = await store.complete({ id, claimToken: first?.claimToken ?? '', events: [], startedAt: now });
-      expect(stale).toBe(false);
-      const fresh = await store.complete({ id, claimToken: second?.claimToken ?? '', events: [], startedAt: now });
-      expect(fresh).toBe(true);
-      expect((await store.getDelivery(id))?.status).toBe('done');
-    }));
+    it(
+      'reclaims a delivery whose lease expired, and the old lease can no longer complete it',
+      withStore(async (store) => {
+        const { id } = await store.enqueue(makeTestDelivery());
+        const now = new Date();
+        const [first] = await store.claim({ ...lease, leaseMs: 1_000, now });
+        expect(first?.id).toBe(id);
+        expect(await store.claim({ ...lease, now: new Date(now.getTime() + 500) })).toEqual([]);
+        const [second] = await store.claim({ ...lease, owner: 'worker-2', now: new Date(now.getTime() + 2_000) });
+        expect(second?.id).toBe(id);
+        expect(second?.claimToken).not.toBe(first?.claimToken);
+        const stale = await store.complete({ id, claimToken: first?.claimToken ?? '', events: [], startedAt: now });
+        expect(stale).toBe(false);
+        const fresh = await store.complete({ id, claimToken: second?.claimToken ?? '', events: [], startedAt: now });
+        expect(fresh).toBe(true);
+        expect((await store.getDelivery(id))?.status).toBe('done');
+      }),
+    );
 
-    it('completes with its integration events, which feed health', withStore(async (store) => {
-      const { id } = await store.enqueue(makeTestDelivery({ tenant: 'tenant-h' }));
-      const [claimed] = await store.claim(lease);
-      const createdAt = new Date();
-      const ok = await store.complete({
-        id,
-        claimToken: claimed?.claimToken ?? '',
-        startedAt: createdAt,
-        events: [
-          { source: 'test', tenant: 'tenant-h', type: 'ThingUpdate', entity: 'thing', entityId: 'x1', outcome: 'created', triggeredBy: 'webhook', latencyMs: 40, deliveryId: id, createdAt },
-          { source: 'test', tenant: 'tenant-h', type: 'ThingUpdate', entity: 'thing', entityId: 'x2', outcome: 'updated', triggeredBy: 'webhook', latencyMs: 80, deliveryId: id, createdAt },
-        ],
-      });
-      expect(ok).toBe(true);
-      const events = await store.listEvents({ tenant: 'tenant-h' });
-      expect(events.map((event) => event.entityId).sort()).toEqual(['x1', 'x2']);
-      const health = (await store.health()).find((figure) => figure.source === 'test' && figure.tenant === 'tenant-h');
-      expect(health).toMatchObject({ pending: 0, processing: 0, dead: 0, eventsLastHour: 2, oldestPendingAgeMs: null });
-      expect(health?.lastEventAt).toBeInstanceOf(Date);
-      expect(health?.latencyP50Ms).toBe(40);
-      expect(health?.latencyP95Ms).toBe(80);
-      expect((await store.listAttempts(id)).map((attempt) => attempt.outcome)).toEqual(['done']);
-    }));
-
-    it('schedules a retry on fail, and dead-letters with the reason and every attempt', withStore(async (store) => {
-      const { id } = await store.enqueue(makeTestDelivery());
-      const now = new Date();
-      const [first] = await store.claim({ ...lease, now });
-      const retryAt = new Date(now.getTime() + 60_000);
-      expect(
-        await store.fail({ id, claimToken: first?.claimToken ?? '', error: 'HTTP 503', errorClass: 'transient', retryAt, countsTowardsSchedule: true, startedAt: now }),
-      ).toBe('retrying');
-      let stored = await store.getDelivery(id);
-      expect(stored).toMatchObject({ status: 'pending', attempts: 1, lastError: 'HTTP 503', lastErrorClass: 'transient' });
-      expect(stored?.nextAttemptAt.getTime()).toBe(retryAt.getTime());
-      expect(await store.claim({ ...lease, now: new Date(now.getTime() + 30_000) })).toEqual([]);
-      const [second] = await store.claim({ ...lease, now: new Date(now.getTime() + 61_000) });
-      expect(second?.id).toBe(id);
-      expect(
-        await store.fail({ id, claimToken: second?.claimToken ?? '', error: 'HTTP 429', errorClass: 'rate_limit', retryAt: new Date(now.getTime() + 90_000), countsTowardsSchedule: false, startedAt: now }),
-      ).toBe('retrying');
-      expect((await store.getDelivery(id))?.attempts).toBe(1);
-      const [third] = await store.claim({ ...lease, now: new Date(now.getTime() + 91_000) });
-      expect(
-        await store.fail({ id, claimToken: third?.claimToken ?? '', error: 'bad field', errorClass: 'transform', retryAt: null, countsTowardsSchedule: true, startedAt: now }),
-      ).toBe('dead');
-      stored = await store.getDelivery(id);
-      expect(stored).toMatchObject({ status: 'dead', lastError: 'bad field', lastErrorClass: 'transform' });
-      expect(await store.claim({ ...lease, now: new Date(now.getTime() + 10_000_000) })).toEqual([]);
-      const attempts = await store.listAttempts(id);
-      expect(attempts.map((attempt) => [attempt.attempt, attempt.outcome, attempt.errorClass])).toEqual([
-        [1, 'retry', 'transient'],
-        [2, 'retry', 'rate_limit'],
-        [3, 'dead', 'transform'],
-      ]);
-      expect((await store.listDeliveries({ status: 'dead' })).map((delivery) => delivery.id)).toEqual([id]);
-      expect((await store.health()).find((figure) => figure.source === 'test')?.dead).toBe(1);
-    }));
-
-    it('a stale claim token cannot fail a delivery either', withStore(async (store) => {
-      const { id } = await store.enqueue(makeTestDelivery());
-      await store.claim(lease);
-      expect(
-        await store.fail({ id, claimToken: 'not-the-token', error: 'x', errorClass: 'transient', retryAt: null, countsTowardsSchedule: true, startedAt: new Date() }),
-      ).toBe('lease-lost');
-      expect((await store.getDelivery(id))?.status).toBe('processing');
-    }));
-
-    it('replays dead letters by id, by tenant and by time range, with attempts reset and history kept', withStore(async (store) => {
-      const t0 = Date.now() - 60_000;
-      const ids: string[] = [];
-      for (const [tenant, offset] of [['t1', 0], ['t1', 10_000], ['t2', 20_000]] as const) {
-        const { id } = await store.enqueue(makeTestDelivery({ tenant, receivedAt: new Date(t0 + offset) }));
-        ids.push(id);
+    it(
+      'completes with its integration events, which feed health',
+      withStore(async (store) => {
+        const { id } = await store.enqueue(makeTestDelivery({ tenant: 'tenant-h' }));
         const [claimed] = await store.claim(lease);
-        await store.fail({ id, claimToken: claimed?.claimToken ?? '', error: 'boom', errorClass: 'transform', retryAt: null, countsTowardsSchedule: true, startedAt: new Date() });
-      }
-      await expect(store.replay({})).rejects.toThrow(/filter/);
-      expect(await store.replay({ ids: [ids[0] as string] })).toBe(1);
-      expect((await store.getDelivery(ids[0] as string))).toMatchObject({ status: 'pending', attempts: 0 });
-      expect(await store.replay({ tenant: 't2' })).toBe(1);
-      expect((await store.getDelivery(ids[2] as string))?.status).toBe('pending');
-      expect(await store.replay({ from: new Date(t0 + 5_000), to: new Date(t0 + 15_000) })).toBe(1);
-      expect((await store.getDelivery(ids[1] as string))?.status).toBe('pending');
-      expect(await store.replay({ tenant: 't1' })).toBe(0);
-      const [claimed] = await store.claim({ ...lease, limit: 1 });
-      expect(claimed).toBeDefined();
-      expect((await store.listAttempts(claimed?.id ?? '')).length).toBe(1);
-    }));
+        const createdAt = new Date();
+        const ok = await store.complete({
+          id,
+          claimToken: claimed?.claimToken ?? '',
+          startedAt: createdAt,
+          events: [
+            {
+              source: 'test',
+              tenant: 'tenant-h',
+              type: 'ThingUpdate',
+              entity: 'thing',
+              entityId: 'x1',
+              outcome: 'created',
+              triggeredBy: 'webhook',
+              latencyMs: 40,
+              deliveryId: id,
+              createdAt,
+            },
+            {
+              source: 'test',
+              tenant: 'tenant-h',
+              type: 'ThingUpdate',
+              entity: 'thing',
+              entityId: 'x2',
+              outcome: 'updated',
+              triggeredBy: 'webhook',
+              latencyMs: 80,
+              deliveryId: id,
+              createdAt,
+            },
+          ],
+        });
+        expect(ok).toBe(true);
+        const events = await store.listEvents({ tenant: 'tenant-h' });
+        expect(events.map((event) => event.entityId).sort()).toEqual(['x1', 'x2']);
+        const health = (await store.health()).find(
+          (figure) => figure.source === 'test' && figure.tenant === 'tenant-h',
+        );
+        expect(health).toMatchObject({
+          pending: 0,
+          processing: 0,
+          dead: 0,
+          eventsLastHour: 2,
+          oldestPendingAgeMs: null,
+        });
+        expect(health?.lastEventAt).toBeInstanceOf(Date);
+        expect(health?.latencyP50Ms).toBe(40);
+        expect(health?.latencyP95Ms).toBe(80);
+        expect((await store.listAttempts(id)).map((attempt) => attempt.outcome)).toEqual(['done']);
+      }),
+    );
 
-    it('can replay done deliveries when asked to', withStore(async (store) => {
-      const { id } = await store.enqueue(makeTestDelivery());
-      const [claimed] = await store.claim(lease);
-      await store.complete({ id, claimToken: claimed?.claimToken ?? '', events: [], startedAt: new Date() });
-      expect(await store.replay({ ids: [id] })).toBe(0);
-      expect(await store.replay({ ids: [id], statuses: ['done'] })).toBe(1);
-      expect((await store.getDelivery(id))?.status).toBe('pending');
-    }));
+    it(
+      'schedules a retry on fail, and dead-letters with the reason and every attempt',
+      withStore(async (store) => {
+        const { id } = await store.enqueue(makeTestDelivery());
+        const now = new Date();
+        const [first] = await store.claim({ ...lease, now });
+        const retryAt = new Date(now.getTime() + 60_000);
+        expect(
+          await store.fail({
+            id,
+            claimToken: first?.claimToken ?? '',
+            error: 'HTTP 503',
+            errorClass: 'transient',
+            retryAt,
+            countsTowardsSchedule: true,
+            startedAt: now,
+          }),
+        ).toBe('retrying');
+        let stored = await store.getDelivery(id);
+        expect(stored).toMatchObject({
+          status: 'pending',
+          attempts: 1,
+          lastError: 'HTTP 503',
+          lastErrorClass: 'transient',
+        });
+        expect(stored?.nextAttemptAt.getTime()).toBe(retryAt.getTime());
+        expect(await store.claim({ ...lease, now: new Date(now.getTime() + 30_000) })).toEqual([]);
+        const [second] = await store.claim({ ...lease, now: new Date(now.getTime() + 61_000) });
+        expect(second?.id).toBe(id);
+        expect(
+          await store.fail({
+            id,
+            claimToken: second?.claimToken ?? '',
+            error: 'HTTP 429',
+            errorClass: 'rate_limit',
+            retryAt: new Date(now.getTime() + 90_000),
+            countsTowardsSchedule: false,
+            startedAt: now,
+          }),
+        ).toBe('retrying');
+        expect((await store.getDelivery(id))?.attempts).toBe(1);
+        const [third] = await store.claim({ ...lease, now: new Date(now.getTime() + 91_000) });
+        expect(
+          await store.fail({
+            id,
+            claimToken: third?.claimToken ?? '',
+            error: 'bad field',
+            errorClass: 'transform',
+            retryAt: null,
+            countsTowardsSchedule: true,
+            startedAt: now,
+          }),
+        ).toBe('dead');
+        stored = await store.getDelivery(id);
+        expect(stored).toMatchObject({ status: 'dead', lastError: 'bad field', lastErrorClass: 'transform' });
+        expect(await store.claim({ ...lease, now: new Date(now.getTime() + 10_000_000) })).toEqual([]);
+        const attempts = await store.listAttempts(id);
+        expect(attempts.map((attempt) => [attempt.attempt, attempt.outcome, attempt.errorClass])).toEqual([
+          [1, 'retry', 'transient'],
+          [2, 'retry', 'rate_limit'],
+          [3, 'dead', 'transform'],
+        ]);
+        expect((await store.listDeliveries({ status: 'dead' })).map((delivery) => delivery.id)).toEqual([id]);
+        expect((await store.health()).find((figure) => figure.source === 'test')?.dead).toBe(1);
+      }),
+    );
 
-    it('keeps cursors per source, tenant and stream', withStore(async (store) => {
-      const key = { source: 'test', tenant: 't1', stream: 'contacts' };
-      expect(await store.getCursor(key)).toBeNull();
-      await store.setCursor({ ...key, cursor: 'page-2' });
-      await store.setCursor({ ...key, stream: 'deals', cursor: 'd-9' });
-      await store.setCursor({ ...key, cursor: 'page-3' });
-      expect(await store.getCursor(key)).toBe('page-3');
-      expect(await store.getCursor({ ...key, stream: 'deals' })).toBe('d-9');
-      expect(await store.getCursor({ ...key, tenant: 't2' })).toBeNull();
-    }));
+    it(
+      'a stale claim token cannot fail a delivery either',
+      withStore(async (store) => {
+        const { id } = await store.enqueue(makeTestDelivery());
+        await store.claim(lease);
+        expect(
+          await store.fail({
+            id,
+            claimToken: 'not-the-token',
+            error: 'x',
+            errorClass: 'transient',
+            retryAt: null,
+            countsTowardsSchedule: true,
+            startedAt: new Date(),
+          }),
+        ).toBe('lease-lost');
+        expect((await store.getDelivery(id))?.status).toBe('processing');
+      }),
+    );
 
-    it('reports backlog: pending depth and oldest pending age', withStore(async (store) => {
-      const now = new Date();
-      await store.enqueue(makeTestDelivery({ tenant: 'backlog', receivedAt: new Date(now.getTime() - 90_000) }));
-      await store.enqueue(makeTestDelivery({ tenant: 'backlog', receivedAt: new Date(now.getTime() - 10_000) }));
-      const figure = (await store.health({ now })).find((entry) => entry.tenant === 'backlog');
-      expect(figure?.pending).toBe(2);
-      expect(figure?.oldestPendingAgeMs).toBeGreaterThanOrEqual(89_000);
-      expect(figure?.oldestPendingAgeMs).toBeLessThanOrEqual(91_000);
-      expect(figure?.lastDeliveryAt?.getTime()).toBe(now.getTime() - 10_000);
-    }));
+    it(
+      'replays dead letters by id, by tenant and by time range, with attempts reset and history kept',
+      withStore(async (store) => {
+        const t0 = Date.now() - 60_000;
+        const ids: string[] = [];
+        for (const [tenant, offset] of [
+          ['t1', 0],
+          ['t1', 10_000],
+          ['t2', 20_000],
+        ] as const) {
+          const { id } = await store.enqueue(makeTestDelivery({ tenant, receivedAt: new Date(t0 + offset) }));
+          ids.push(id);
+          const [claimed] = await store.claim(lease);
+          await store.fail({
+            id,
+            claimToken: claimed?.claimToken ?? '',
+            error: 'boom',
+            errorClass: 'transform',
+            retryAt: null,
+            countsTowardsSchedule: true,
+            startedAt: new Date(),
+          });
+        }
+        await expect(store.replay({})).rejects.toThrow(/filter/);
+        expect(await store.replay({ ids: [ids[0] as string] })).toBe(1);
+        expect(await store.getDelivery(ids[0] as string)).toMatchObject({ status: 'pending', attempts: 0 });
+        expect(await store.replay({ tenant: 't2' })).toBe(1);
+        expect((await store.getDelivery(ids[2] as string))?.status).toBe('pending');
+        expect(await store.replay({ from: new Date(t0 + 5_000), to: new Date(t0 + 15_000) })).toBe(1);
+        expect((await store.getDelivery(ids[1] as string))?.status).toBe('pending');
+        expect(await store.replay({ tenant: 't1' })).toBe(0);
+        const [claimed] = await store.claim({ ...lease, limit: 1 });
+        expect(claimed).toBeDefined();
+        expect((await store.listAttempts(claimed?.id ?? '')).length).toBe(1);
+      }),
+    );
 
-    it('records poll events and lists events newest first with filters', withStore(async (store) => {
-      const base = Date.now() - 10_000;
-      await store.recordEvents(
-        [0, 1, 2].map((index) => ({
-          source: 'test', tenant: 'poll-t', type: 'poll', entity: 'thing', entityId: `p${index}`,
-          outcome: 'created' as const, triggeredBy: 'poll' as const, createdAt: new Date(base + index * 1_000),
-        })),
-      );
-      const all = await store.listEvents({ tenant: 'poll-t' });
-      expect(all.map((event) => event.entityId)).toEqual(['p2', 'p1', 'p0']);
-      expect((await store.listEvents({ tenant: 'poll-t', since: new Date(base + 500) })).map((event) => event.entityId)).toEqual(['p2', 'p1']);
-      expect(await store.listEvents({ tenant: 'poll-t', limit: 1 })).toHaveLength(1);
-      expect(all[0]?.triggeredBy).toBe('poll');
-    }));
+    it(
+      'can replay done deliveries when asked to',
+      withStore(async (store) => {
+        const { id } = await store.enqueue(makeTestDelivery());
+        const [claimed] = await store.claim(lease);
+        await store.complete({ id, claimToken: claimed?.claimToken ?? '', events: [], startedAt: new Date() });
+        expect(await store.replay({ ids: [id] })).toBe(0);
+        expect(await store.replay({ ids: [id], statuses: ['done'] })).toBe(1);
+        expect((await store.getDelivery(id))?.status).toBe('pending');
+      }),
+    );
 
-    it('never hands one delivery to two of many concurrent claimers', withStore(async (store) => {
-      for (let index = 0; index < 40; index++) await store.enqueue(makeTestDelivery({ tenant: 'race' }));
-      const rounds = await Promise.all(
-        Array.from({ length: 8 }, (_, worker) => store.claim({ owner: `w${worker}`, limit: 7, leaseMs: 30_000 })),
-      );
-      const ids = rounds.flat().map((delivery) => delivery.id);
-      expect(new Set(ids).size).toBe(ids.length);
-      expect(ids.length).toBe(40);
-    }));
+    it(
+      'keeps cursors per source, tenant and stream',
+      withStore(async (store) => {
+        const key = { source: 'test', tenant: 't1', stream: 'contacts' };
+        expect(await store.getCursor(key)).toBeNull();
+        await store.setCursor({ ...key, cursor: 'page-2' });
+        await store.setCursor({ ...key, stream: 'deals', cursor: 'd-9' });
+        await store.setCursor({ ...key, cursor: 'page-3' });
+        expect(await store.getCursor(key)).toBe('page-3');
+        expect(await store.getCursor({ ...key, stream: 'deals' })).toBe('d-9');
+        expect(await store.getCursor({ ...key, tenant: 't2' })).toBeNull();
+      }),
+    );
+
+    it(
+      'reports backlog: pending depth and oldest pending age',
+      withStore(async (store) => {
+        const now = new Date();
+        await store.enqueue(makeTestDelivery({ tenant: 'backlog', receivedAt: new Date(now.getTime() - 90_000) }));
+        await store.enqueue(makeTestDelivery({ tenant: 'backlog', receivedAt: new Date(now.getTime() - 10_000) }));
+        const figure = (await store.health({ now })).find((entry) => entry.tenant === 'backlog');
+        expect(figure?.pending).toBe(2);
+        expect(figure?.oldestPendingAgeMs).toBeGreaterThanOrEqual(89_000);
+        expect(figure?.oldestPendingAgeMs).toBeLessThanOrEqual(91_000);
+        expect(figure?.lastDeliveryAt?.getTime()).toBe(now.getTime() - 10_000);
+      }),
+    );
+
+    it(
+      'records poll events and lists events newest first with filters',
+      withStore(async (store) => {
+        const base = Date.now() - 10_000;
+        await store.recordEvents(
+          [0, 1, 2].map((index) => ({
+            source: 'test',
+            tenant: 'poll-t',
+            type: 'poll',
+            entity: 'thing',
+            entityId: `p${index}`,
+            outcome: 'created' as const,
+            triggeredBy: 'poll' as const,
+            createdAt: new Date(base + index * 1_000),
+          })),
+        );
+        const all = await store.listEvents({ tenant: 'poll-t' });
+        expect(all.map((event) => event.entityId)).toEqual(['p2', 'p1', 'p0']);
+        expect(
+          (await store.listEvents({ tenant: 'poll-t', since: new Date(base + 500) })).map((event) => event.entityId),
+        ).toEqual(['p2', 'p1']);
+        expect(await store.listEvents({ tenant: 'poll-t', limit: 1 })).toHaveLength(1);
+        expect(all[0]?.triggeredBy).toBe('poll');
+      }),
+    );
+
+    it(
+      'never hands one delivery to two of many concurrent claimers',
+      withStore(async (store) => {
+        for (let index = 0; index < 40; index++) await store.enqueue(makeTestDelivery({ tenant: 'race' }));
+        const rounds = await Promise.all(
+          Array.from({ length: 8 }, (_, worker) => store.claim({ owner: `w${worker}`, limit: 7, leaseMs: 30_000 })),
+        );
+        const ids = rounds.flat().map((delivery) => delivery.id);
+        expect(new Set(ids).size).toBe(ids.length);
+        expect(ids.length).toBe(40);
+      }),
+    );
   });
 }

@@ -34,7 +34,8 @@ export function testTransformer(options: TestTransformerOptions): void {
         for (const operation of first) {
           expect(operation.table).toMatch(/^[a-z][a-z0-9_]*$/);
           expect(Object.keys(operation.key).length).toBeGreaterThan(0);
-          for (const value of Object.values(operation.key)) expect(value === '' || value === null || value === undefined).toBe(false);
+          for (const value of Object.values(operation.key))
+            expect(value === '' || value === null || value === undefined).toBe(false);
           if (testCase.event.version !== undefined) expect(operation.version).toBe(testCase.event.version);
           if (operation.kind === 'upsert') expect(() => JSON.stringify(operation.values)).not.toThrow();
         }

@@ -34,10 +34,15 @@ const toBytes = (body: string | Uint8Array) => (typeof body === 'string' ? new T
  */
 export function testWebhookProcessor(options: TestWebhookProcessorOptions): void {
   const { processor } = options;
-  const build = async (fixture: WebhookFixture, body = toBytes(fixture.body), signed = true): Promise<WebhookRequestV1> => {
+  const build = async (
+    fixture: WebhookFixture,
+    body = toBytes(fixture.body),
+    signed = true,
+  ): Promise<WebhookRequestV1> => {
     const signature = signed ? await options.sign(toBytes(fixture.body), fixture) : {};
     const headers: Record<string, string> = { 'content-type': 'application/json' };
-    for (const [name, value] of Object.entries({ ...fixture.headers, ...signature })) headers[name.toLowerCase()] = value;
+    for (const [name, value] of Object.entries({ ...fixture.headers, ...signature }))
+      headers[name.toLowerCase()] = value;
     return { method: 'POST', url: fixture.url ?? 'http://localhost/webhooks', headers, body, receivedAt: new Date() };
   };
   const toRequest = (request: WebhookRequestV1) =>
@@ -82,10 +87,11 @@ export function testWebhookProcessor(options: TestWebhookProcessorOptions): void
           expect(result.valid).toBe(false);
         });
 
-        if (options.unconfigured) it('fails closed when no key is configured', async () => {
-          const result = await options.unconfigured?.verify(await build(fixture));
-          expect(result?.valid).toBe(false);
-        });
+        if (options.unconfigured)
+          it('fails closed when no key is configured', async () => {
+            const result = await options.unconfigured?.verify(await build(fixture));
+            expect(result?.valid).toBe(false);
+          });
 
         it('is stored once and acknowledged through the handler; a redelivery is not stored again', async () => {
           const store = createMemoryStateStore();

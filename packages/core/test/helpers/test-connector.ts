@@ -30,7 +30,9 @@ export interface TestConnectorControls {
   refreshCalls: number;
 }
 
-export function createTestConnector(options: { secret?: string | undefined; persistFailureStatus?: number; maxBodyBytes?: number } = {}) {
+export function createTestConnector(
+  options: { secret?: string | undefined; persistFailureStatus?: number; maxBodyBytes?: number } = {},
+) {
   const controls: TestConnectorControls = { rejectBroken: true, hydrateErrors: [], hydrateCalls: 0, refreshCalls: 0 };
   const secret = 'secret' in options ? options.secret : TEST_SECRET;
 
@@ -82,7 +84,10 @@ export function createTestConnector(options: { secret?: string | undefined; pers
       transform(event) {
         const thing = event.payload as TestThing;
         if (thing.name === 'broken' && controls.rejectBroken) {
-          throw new TransformError({ packageName: '@act/test-connector', message: `thing ${thing.id} has an unusable name` });
+          throw new TransformError({
+            packageName: '@act/test-connector',
+            message: `thing ${thing.id} has an unusable name`,
+          });
         }
         const key = { tenant_id: event.tenant, id: event.entityId };
         if (event.type === 'ThingDelete') return [{ kind: 'delete', table: 'things', key, version: event.version }];
@@ -110,7 +115,10 @@ export function createTestConnector(options: { secret?: string | undefined; pers
   return { connector, webhook, controls };
 }
 
-export async function signedRequest(body: TestBody | string, options: { secret?: string; headers?: Record<string, string> } = {}) {
+export async function signedRequest(
+  body: TestBody | string,
+  options: { secret?: string; headers?: Record<string, string> } = {},
+) {
   const raw = typeof body === 'string' ? body : JSON.stringify(body);
   const signature = await signHmacSha256({ secret: options.secret ?? TEST_SECRET, body: raw });
   return new Request('http://localhost/webhooks/test', {
@@ -125,5 +133,11 @@ export function thing(id: string, name: string, updatedAt = '2026-11-01T10:00:00
 }
 
 export function rateLimited(retryAfterMs: number) {
-  return new ProviderApiError({ packageName: '@act/test-connector', status: 429, method: 'GET', url: 'https://api.example.test/things/1', retryAfterMs });
+  return new ProviderApiError({
+    packageName: '@act/test-connector',
+    status: 429,
+    method: 'GET',
+    url: 'https://api.example.test/things/1',
+    retryAfterMs,
+  });
 }

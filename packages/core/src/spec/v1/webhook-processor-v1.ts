@@ -21,7 +21,7 @@ export interface WebhookRequestV1 {
 
 /** What `verify` concluded. A processor never throws for a bad signature: it returns `valid: false`. */
 export type WebhookVerificationV1 =
-  | { valid: true; /** Which configured key matched, for rotation metrics (never the key itself). */ keyId?: string }
+  | { valid: true /** Which configured key matched, for rotation metrics (never the key itself). */; keyId?: string }
   | {
       valid: false;
       /** Short, safe to log and to return to the caller: `signature mismatch`, `missing x-ghl-signature header`. */
