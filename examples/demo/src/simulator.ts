@@ -1,0 +1,228 @@
+/**
+ * A stand-in for the provider: it owns the "true" records, sends signed
+ * webhooks about their changes (with the duplicates, reordering and bursts
+ * real providers produce), and answers the listing API the poller calls.
+ *
+ * The provider is the connector template's fictional "Template"; its wire
+ * format is whatever `@act/connector-template` documents, nothing more.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export interface SimulatedRecord {
+  id: string;
+  name: string;
+  email: string | null;
+  status: 'active' | 'paused' | 'archived';
+  updated_at: string;
+}
+
+export interface Delivery {
+  body: string;
+  account: string;
+  kind: 'created' | 'updated' | 'deleted' | 'duplicate' | 'stale';
+}
+
+const FIRST_NAMES = ['Ada', 'Grace', 'Alan', 'Katherine', 'Tim', 'Margaret', 'Edsger', 'Barbara', 'Donald', 'Radia'];
+const LAST_NAMES = [
+  'Lovelace',
+  'Hopper',
+  'Turing',
+  'Johnson',
+  'Berners-Lee',
+  'Hamilton',
+  'Dijkstra',
+  'Liskov',
+  'Knuth',
+  'Perlman',
+];
+const STATUSES = ['active', 'paused', 'archived'] as const;
+
+/** Small deterministic PRNG (mulberry32), so `--once` replays the same scenario every run. */
+export function createRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class ProviderSimulator {
+  /** account → record id → record; deleted records are removed. */
+  readonly accounts = new Map<string, Map<string, SimulatedRecord>>();
+  readonly deleted = new Map<string, Set<string>>();
+  private clock: number;
+  private sequence = 0;
+  private readonly sent: Delivery[] = [];
+  apiRequests = 0;
+
+  readonly accountIds: readonly string[];
+  private readonly random: () => number;
+
+  constructor(accountIds: readonly string[], random: () => number, start = Date.now()) {
+    this.accountIds = accountIds;
+    this.random = random;
+    this.clock = start;
+    for (const account of accountIds) {
+      this.accounts.set(account, new Map());
+      this.deleted.set(account, new Set());
+    }
+  }
+
+  private tick(): string {
+    this.clock += 1_000 + Math.floor(this.random() * 1_000);
+    return new Date(this.clock).toISOString();
+  }
+
+  private pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.random() * items.length)] as T;
+  }
+
+  private person(): Pick<SimulatedRecord, 'name' | 'email'> {
+    const first = this.pick(FIRST_NAMES);
+    const last = this.pick(LAST_NAMES);
+    // Mixed case and stray spaces on purpose: the connector normalises emails.
+    const email = this.random() < 0.15 ? null : ` ${first}.${last}@Example.com `.replace(/-/g, '');
+    return { name: `${first} ${last}`, email };
+  }
+
+  /** Records that exist before the demo starts: only the poller's backfill can find them. */
+  seed(perAccount: number): void {
+    for (const account of this.accountIds) {
+      for (let index = 0; index < perAccount; index++) this.create(account);
+    }
+  }
+
+  private create(account: string): SimulatedRecord {
+    this.sequence += 1;
+    const record: SimulatedRecord = {
+      id: `rec_${account.slice(-3)}_${String(this.sequence).padStart(4, '0')}`,
+      ...this.person(),
+      status: 'active',
+      updated_at: this.tick(),
+    };
+    this.accounts.get(account)?.set(record.id, record);
+    return record;
+  }
+
+  private envelope(account: string, type: string, record: SimulatedRecord, at: string): string {
+    this.sequence += 1;
+    return JSON.stringify({
+      id: `evt_${String(this.sequence).padStart(6, '0')}`,
+      type,
+      account_id: account,
+      created_at: at,
+      data: { object: record },
+    });
+  }
+
+  /** The next change at the provider, as the webhook deliveries it causes. */
+  next(): Delivery[] {
+    const account = this.pick(this.accountIds);
+    const records = this.accounts.get(account) as Map<string, SimulatedRecord>;
+    const roll = this.random();
+    const deliveries: Delivery[] = [];
+    if (records.size < 3 || roll < 0.3) {
+      const record = this.create(account);
+      deliveries.push({
+        body: this.envelope(account, 'record.created', record, record.updated_at),
+        account,
+        kind: 'created',
+      });
+    } else if (roll < 0.92) {
+      const current = this.pick([...records.values()]);
+      const before = this.envelope(account, 'record.updated', { ...current }, current.updated_at);
+      const updated: SimulatedRecord = {
+        ...current,
+        ...(this.random() < 0.5 ? this.person() : {}),
+        status: this.pick(STATUSES),
+        updated_at: this.tick(),
+      };
+      records.set(updated.id, updated);
+      deliveries.push({
+        body: this.envelope(account, 'record.updated', updated, updated.updated_at),
+        account,
+        kind: 'updated',
+      });
+      // Now and then an older update arrives after the newer one.
+      if (this.random() < 0.12) deliveries.push({ body: before, account, kind: 'stale' });
+    } else {
+      const victim = this.pick([...records.values()]);
+      records.delete(victim.id);
+      this.deleted.get(account)?.add(victim.id);
+      const at = this.tick();
+      deliveries.push({
+        body: this.envelope(account, 'record.deleted', { ...victim, updated_at: at }, at),
+        account,
+        kind: 'deleted',
+      });
+    }
+    // Providers redeliver: the same delivery id and body again.
+    const first = deliveries[0] as Delivery;
+    if (this.random() < 0.1) deliveries.push({ ...first, kind: 'duplicate' });
+    this.sent.push(...deliveries);
+    return deliveries;
+  }
+
+  get sentCount(): number {
+    return this.sent.length;
+  }
+
+  /**
+   * The listing API the template poller calls:
+   * `GET /v1/accounts/{account}/records?limit=&updated_since=&cursor=`, oldest first,
+   * `next_cursor` for the next page, rate-limit headers on every answer.
+   */
+  handleApi(request: IncomingMessage, response: ServerResponse, prefix: string): void {
+    this.apiRequests += 1;
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const match = url.pathname.slice(prefix.length).match(/^\/v1\/accounts\/([^/]+)\/records(?:\/([^/]+))?$/);
+    const send = (status: number, body: unknown) => {
+      response.writeHead(status, {
+        'content-type': 'application/json',
+        'x-ratelimit-limit': '100',
+        'x-ratelimit-remaining': '99',
+      });
+      response.end(JSON.stringify(body));
+    };
+    if (request.headers.authorization !== 'Bearer demo-token') {
+      send(401, { error: 'unauthorized' });
+      return;
+    }
+    const records = match ? this.accounts.get(decodeURIComponent(match[1] as string)) : undefined;
+    if (!match || !records) {
+      send(404, { error: 'not found' });
+      return;
+    }
+    if (match[2]) {
+      const record = records.get(decodeURIComponent(match[2]));
+      if (record) send(200, record);
+      else send(404, { error: 'record not found' });
+      return;
+    }
+    const limit = Math.min(100, Number(url.searchParams.get('limit') ?? 100));
+    const since = url.searchParams.get('updated_since');
+    const offset = Number(url.searchParams.get('cursor') ?? 0);
+    const listing = [...records.values()]
+      .filter((record) => !since || record.updated_at >= since)
+      .sort((a, b) => a.updated_at.localeCompare(b.updated_at) || a.id.localeCompare(b.id));
+    const page = listing.slice(offset, offset + limit);
+    send(200, { records: page, next_cursor: offset + limit < listing.length ? String(offset + limit) : null });
+  }
+}
+
+/** Sign as Template does: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">` (see @act/connector-template). */
+export async function signTemplate(secret: string, body: string, now = Date.now()): Promise<string> {
+  const timestamp = Math.floor(now / 1000);
+  const key = await crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
+  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`${timestamp}.${body}`)));
+  return `t=${timestamp},v1=${Buffer.from(mac).toString('hex')}`;
+}
