@@ -38,8 +38,12 @@ export function canonicalJson(value: unknown): string {
   });
 }
 
+/**
+ * A key's identity: column names sorted, values as text, so `{ id: 7 }` and
+ * `{ id: '7' }` are one row here as they are in a SQL table.
+ */
 export function rowKeyString(key: SinkRowKeyV1): string {
-  return canonicalJson(key);
+  return canonicalJson(Object.fromEntries(Object.entries(key).map(([column, value]) => [column, String(value)])));
 }
 
 /**
@@ -123,7 +127,9 @@ export function createMemorySink(options: { now?: () => Date } = {}): MemorySink
     const preserved = new Set(operation.preserve ?? []);
     const nextValues: Record<string, unknown> = { ...existing.values };
     for (const [column, value] of Object.entries(operation.values)) {
-      if (preserved.has(column) && column in existing.values) continue;
+      // Preserved columns are written only when the row is created (SQL cannot
+      // tell "absent" from NULL, so "fill when empty" is not offered).
+      if (preserved.has(column)) continue;
       nextValues[column] = value;
     }
     const version = maxVersion(existing.version, operation.version);

@@ -35,7 +35,12 @@ export interface ConnectorV1<TEvent extends SourceEventV1 = SourceEventV1> {
   refreshCredentials?(tenant: string): Promise<void>;
   /**
    * SQL migrations for this connector's mirror tables, in order. The Postgres
-   * sink applies them after its own.
+   * sink applies them after its own and records each as `<source>/<name>`, so
+   * names only need to be unique within the connector (`0001_contacts.sql`).
+   * Mirror tables carry the bookkeeping columns `_version bigint`,
+   * `_payload_hash text`, `_deleted_at timestamptz`, `_synced_at timestamptz`,
+   * and every non-key column must be nullable or have a default (a delete
+   * that arrives first leaves a key-only tombstone row).
    */
   readonly migrations?: readonly { name: string; sql: string }[];
 }

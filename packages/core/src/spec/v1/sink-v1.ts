@@ -1,7 +1,7 @@
 /**
  * A row's natural key: the columns that identify it in its table, usually
- * `{ tenant_id, id }` with the provider's ids. Values are strings or numbers
- * so keys compare the same in SQL and in memory.
+ * `{ tenant_id, id }` with the provider's ids. Values are compared as text
+ * (`7` and `'7'` are the same key), as a SQL unique key would.
  */
 export type SinkRowKeyV1 = Readonly<Record<string, string | number>>;
 
@@ -15,15 +15,16 @@ export interface SinkUpsertV1 {
   /** The other columns to write. Blocked fields must already be removed (the runtime does this). */
   values: Readonly<Record<string, unknown>>;
   /**
-   * The source version of this row (see `SourceEventV1.version`). The sink
-   * skips the write when the stored row has a higher version, and treats an
-   * equal version with equal values as unchanged.
+   * The source version of this row (see `SourceEventV1.version`): an integer
+   * (epoch milliseconds or a provider sequence; SQL sinks store a `bigint`).
+   * The sink skips the write when the stored row has a higher version, and
+   * treats equal values as unchanged (only a newer version is remembered).
    */
   version?: number;
   /**
    * Columns the sync must never overwrite on an existing row (a locally managed
-   * `pipeline_stage`, say). They are written when the row is created, and kept
-   * as they are afterwards.
+   * `pipeline_stage`, say). They are written when the row is created, and never
+   * touched afterwards, even when the stored value is empty.
    */
   preserve?: readonly string[];
 }
@@ -37,7 +38,9 @@ export interface SinkDeleteV1 {
    * Version of the deletion. A delete leaves a tombstone: later upserts of the
    * same key are skipped whatever their version, so a late or replayed update
    * never resurrects a deleted row. A delete that arrives before the row
-   * exists still leaves the tombstone.
+   * exists still leaves the tombstone. Providers whose records can be
+   * restored (Notion's trash) should mirror that as a status column on an
+   * upsert rather than as a delete.
    */
   version?: number;
   /** Remove the row instead of setting `deleted_at`. The tombstone is kept either way. */

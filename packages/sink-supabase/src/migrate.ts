@@ -1,0 +1,146 @@
+import { ConfigurationError, type ConnectorV1, sha256Hex } from '@act/core';
+import { ACT_MIGRATIONS } from './act-migrations';
+import { PACKAGE_NAME, toActError } from './errors';
+import { quoteIdent, type SqlDriver } from './sql/driver';
+
+/** A migration: a name unique in its schema and the SQL to run once. */
+export interface Migration {
+  name: string;
+  sql: string;
+}
+
+export interface MigrateOptions {
+  /** More migrations to apply after this package's own, in order (names as given). */
+  migrations?: readonly Migration[];
+  /**
+   * Connectors whose `migrations` to apply after this package's own, in the
+   * order given. Their names are recorded as `<source>/<name>` so two
+   * connectors' `0001_…` never collide.
+   */
+  connectors?: readonly Pick<ConnectorV1, 'source' | 'migrations'>[];
+}
+
+export interface MigrateResult {
+  /** Names applied by this call, in order. */
+  applied: string[];
+  /** Names that were already applied (by an earlier run or another process). */
+  skipped: string[];
+}
+
+/** Name under which this package's own migrations are recorded. */
+export const CORE_MIGRATION_PREFIX = `${PACKAGE_NAME}/`;
+
+/** This package's migrations, then the given ones, then each connector's. */
+export function migrationPlan(options: MigrateOptions = {}): Migration[] {
+  const plan: Migration[] = ACT_MIGRATIONS.map((migration) => ({
+    name: `${CORE_MIGRATION_PREFIX}${migration.name}`,
+    sql: migration.sql,
+  }));
+  for (const migration of options.migrations ?? []) plan.push({ name: migration.name, sql: migration.sql });
+  for (const connector of options.connectors ?? []) {
+    for (const migration of connector.migrations ?? []) {
+      plan.push({ name: `${connector.source}/${migration.name}`, sql: migration.sql });
+    }
+  }
+  const seen = new Set<string>();
+  for (const migration of plan) {
+    if (typeof migration.name !== 'string' || migration.name === '' || typeof migration.sql !== 'string') {
+      throw new ConfigurationError({
+        packageName: PACKAGE_NAME,
+        message: `migrate: every migration needs a non-empty name and SQL text, got ${JSON.stringify(migration.name)}`,
+      });
+    }
+    if (seen.has(migration.name)) {
+      throw new ConfigurationError({
+        packageName: PACKAGE_NAME,
+        message: `migrate: two migrations are named "${migration.name}"; names must be unique`,
+      });
+    }
+    seen.add(migration.name);
+  }
+  return plan;
+}
+
+const MIGRATIONS_TABLE = `create table if not exists act_migrations (
+  name text primary key,
+  checksum text not null,
+  applied_at timestamptz not null default now()
+)`;
+
+/**
+ * Apply the plan in one transaction, under a transaction-scoped advisory lock
+ * per schema, so several processes starting at once apply each migration
+ * exactly once (the others wait, then find them applied). Every statement runs
+ * with the schema first on the search_path. An applied migration whose SQL
+ * changed is refused: add a new migration instead.
+ */
+export async function runMigrations(
+  driver: SqlDriver,
+  schema: string,
+  options: MigrateOptions = {},
+): Promise<MigrateResult> {
+  const plan = migrationPlan(options);
+  const checksums = await Promise.all(plan.map((migration) => sha256Hex(migration.sql)));
+  const result: MigrateResult = { applied: [], skipped: [] };
+  let current = 'migrate';
+  try {
+    await driver.transaction(async (session) => {
+      await session.query('select pg_advisory_xact_lock(hashtext($1), hashtext($2))', [
+        `${PACKAGE_NAME}:migrate`,
+        schema,
+      ]);
+      const [exists] = await session.query('select 1 as found from pg_namespace where nspname = $1', [schema]);
+      if (!exists) await session.exec(`create schema ${quoteIdent(schema)}`);
+      // First on the path so unqualified names land in the schema; the rest of
+      // the path stays so extensions (Supabase keeps them in `extensions`) resolve.
+      await session.query(`select set_config('search_path', $1 || ', ' || current_setting('search_path'), true)`, [
+        quoteIdent(schema),
+      ]);
+      await session.exec(MIGRATIONS_TABLE);
+      const applied = new Map(
+        (await session.query<{ name: string; checksum: string }>('select name, checksum from act_migrations')).map(
+          (row) => [row.name, row.checksum],
+        ),
+      );
+      for (const [index, migration] of plan.entries()) {
+        const checksum = checksums[index] as string;
+        const recorded = applied.get(migration.name);
+        if (recorded !== undefined) {
+          if (recorded !== checksum) {
+            throw new ConfigurationError({
+              packageName: PACKAGE_NAME,
+              message:
+                `migrate: migration "${migration.name}" was applied to schema "${schema}" with checksum ${recorded}, ` +
+                `but its SQL now has checksum ${checksum}. Applied migrations must never change: add a new migration instead.`,
+            });
+          }
+          result.skipped.push(migration.name);
+          continue;
+        }
+        current = `migration ${migration.name}`;
+        await session.exec(migration.sql);
+        await session.query('insert into act_migrations (name, checksum) values ($1, $2)', [migration.name, checksum]);
+        result.applied.push(migration.name);
+      }
+    });
+  } catch (error) {
+    throw toActError(error, current);
+  }
+  return result;
+}
+
+/** Names in the plan not yet recorded in the schema (all of them when it has no act_migrations table). */
+export async function pendingMigrations(
+  driver: SqlDriver,
+  schema: string,
+  options: MigrateOptions = {},
+): Promise<string[]> {
+  const plan = migrationPlan(options);
+  const [table] = await driver.query<{ found: string | null }>('select to_regclass($1)::text as found', [
+    `${quoteIdent(schema)}.act_migrations`,
+  ]);
+  if (!table?.found) return plan.map((migration) => migration.name);
+  const rows = await driver.query<{ name: string }>(`select name from ${quoteIdent(schema)}.act_migrations`);
+  const applied = new Set(rows.map((row) => row.name));
+  return plan.map((migration) => migration.name).filter((name) => !applied.has(name));
+}

@@ -1,0 +1,173 @@
+import {
+  ConfigurationError,
+  collapseOperations,
+  type SinkApplyOptionsV1,
+  type SinkOperationOutcomeV1,
+  type SinkOperationV1,
+  type SinkResultV1,
+  type SinkV1,
+} from '@act/core';
+import { PACKAGE_NAME } from './errors';
+import type { BackendProvider } from './postgres-state-store';
+
+/** Columns the sink maintains in every mirror table; operations may not write them. */
+export const BOOKKEEPING_COLUMNS = ['_version', '_payload_hash', '_deleted_at', '_synced_at'] as const;
+const bookkeeping = new Set<string>(BOOKKEEPING_COLUMNS);
+
+interface UpsertRow {
+  i: number;
+  v: number | null;
+  row: Record<string, unknown>;
+}
+
+interface DeleteRow {
+  i: number;
+  v: number | null;
+  key: Record<string, unknown>;
+}
+
+interface TablePlan {
+  table: string;
+  key: string[];
+  upserts: { columns: string[]; preserve: string[]; rows: UpsertRow[] }[];
+  deletes: { hard: boolean; rows: DeleteRow[] }[];
+}
+
+function invalid(message: string): ConfigurationError {
+  return new ConfigurationError({ packageName: PACKAGE_NAME, message: `sink: ${message}` });
+}
+
+function checkOperation(operation: SinkOperationV1, index: number): string[] {
+  if (typeof operation.table !== 'string' || operation.table === '') throw invalid(`operation ${index} has no table`);
+  const keyColumns = Object.keys(operation.key ?? {}).sort();
+  if (keyColumns.length === 0) throw invalid(`operation ${index} on ${operation.table} has an empty key`);
+  for (const column of keyColumns) {
+    if (bookkeeping.has(column))
+      throw invalid(`operation ${index} on ${operation.table} uses bookkeeping column ${column} as a key`);
+    const value = operation.key[column];
+    if (typeof value !== 'string' && typeof value !== 'number') {
+      throw invalid(`operation ${index} on ${operation.table}: key column ${column} must be a string or a number`);
+    }
+  }
+  if (operation.version !== undefined && !Number.isSafeInteger(operation.version)) {
+    throw invalid(
+      `operation ${index} on ${operation.table}: version must be an integer (epoch ms or a provider sequence), got ${String(operation.version)}`,
+    );
+  }
+  if (operation.kind === 'upsert') {
+    for (const column of Object.keys(operation.values ?? {})) {
+      if (bookkeeping.has(column))
+        throw invalid(`operation ${index} on ${operation.table} writes bookkeeping column ${column}`);
+    }
+  }
+  return keyColumns;
+}
+
+/**
+ * Build the `act_sink_apply` payload: operations already collapsed, grouped by
+ * table (sorted, so concurrent batches lock tables in one order), upserts
+ * grouped by the columns they write and preserve, rows sorted by key.
+ */
+export function planBatch(operations: readonly SinkOperationV1[], winners: readonly number[]): TablePlan[] {
+  const tables = new Map<string, TablePlan>();
+  for (const index of winners) {
+    const operation = operations[index] as SinkOperationV1;
+    const key = checkOperation(operation, index);
+    let plan = tables.get(operation.table);
+    if (!plan) {
+      plan = { table: operation.table, key, upserts: [], deletes: [] };
+      tables.set(operation.table, plan);
+    } else if (plan.key.join('\u0000') !== key.join('\u0000')) {
+      throw invalid(
+        `operations on ${operation.table} use different key columns: ${plan.key.join(', ')} and ${key.join(', ')}`,
+      );
+    }
+    const version = operation.version ?? null;
+    if (operation.kind === 'delete') {
+      const hard = operation.hard === true;
+      let group = plan.deletes.find((entry) => entry.hard === hard);
+      if (!group) {
+        group = { hard, rows: [] };
+        plan.deletes.push(group);
+      }
+      group.rows.push({ i: index, v: version, key: { ...operation.key } });
+      continue;
+    }
+    const columns = Object.keys(operation.values)
+      .filter((column) => !(column in operation.key) && operation.values[column] !== undefined)
+      .sort();
+    const preserve = [...new Set(operation.preserve ?? [])].filter((column) => columns.includes(column)).sort();
+    const signature = `${columns.join('\u0000')}\u0001${preserve.join('\u0000')}`;
+    let group = plan.upserts.find(
+      (entry) => `${entry.columns.join('\u0000')}\u0001${entry.preserve.join('\u0000')}` === signature,
+    );
+    if (!group) {
+      group = { columns, preserve, rows: [] };
+      plan.upserts.push(group);
+    }
+    group.rows.push({ i: index, v: version, row: { ...operation.values, ...operation.key } });
+  }
+  return [...tables.values()].sort((a, b) => (a.table < b.table ? -1 : a.table > b.table ? 1 : 0));
+}
+
+interface SqlOutcome {
+  i: number;
+  o: 'created' | 'updated' | 'deleted' | 'skipped';
+  r?: 'stale' | 'unchanged' | 'deleted';
+}
+
+/** Operation identity for collapsing: key values compared as text, like Postgres compares them once cast. */
+function normalizedForCollapse(operations: readonly SinkOperationV1[]): SinkOperationV1[] {
+  return operations.map((operation) => {
+    const key: Record<string, string> = {};
+    for (const [column, value] of Object.entries(operation.key ?? {})) key[column] = String(value);
+    return { ...operation, key };
+  });
+}
+
+/**
+ * `SinkV1` over `act_sink_apply`: one function call per batch, so one
+ * transaction (rows and the optional cursor commit together), whatever the
+ * driver. Collapsing per key happens here, with `collapseOperations` from
+ * `@act/core`, because one SQL statement cannot touch a row twice.
+ */
+export function createPostgresSink(backend: BackendProvider, options: { now?: () => Date } = {}): SinkV1 {
+  return {
+    specificationVersion: 'v1',
+    supportsCursorCommit: true,
+
+    async apply(operations: readonly SinkOperationV1[], applyOptions?: SinkApplyOptionsV1): Promise<SinkResultV1> {
+      applyOptions?.signal?.throwIfAborted();
+      const result: SinkResultV1 = { created: 0, updated: 0, skipped: 0, deleted: 0, outcomes: [] };
+      const cursor = applyOptions?.cursor;
+      if (operations.length === 0 && !cursor) return result;
+
+      const { winners, outcomes } = collapseOperations(normalizedForCollapse(operations));
+      const plan = planBatch(operations, winners);
+      const [row] = await (await backend()).call('act_sink_apply', {
+        p_operations: plan,
+        p_cursor: cursor
+          ? { source: cursor.source, tenant: cursor.tenant, stream: cursor.stream, cursor: cursor.cursor }
+          : null,
+        p_now: options.now?.() ?? null,
+      });
+      for (const outcome of (row?.result as SqlOutcome[] | null) ?? []) {
+        outcomes[outcome.i] =
+          outcome.o === 'skipped'
+            ? { outcome: 'skipped', reason: outcome.r ?? 'unchanged' }
+            : ({ outcome: outcome.o } as SinkOperationOutcomeV1);
+      }
+      for (const [index, outcome] of outcomes.entries()) {
+        if (!outcome) {
+          throw new ConfigurationError({
+            packageName: PACKAGE_NAME,
+            message: `sink: act_sink_apply reported no outcome for operation ${index}; the batch was applied, but its result is unknown`,
+          });
+        }
+        result.outcomes.push(outcome);
+        result[outcome.outcome] += 1;
+      }
+      return result;
+    },
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * The small surface the store, sink and migrations need from a database
+ * client. Two levels:
+ *
+ * - `SqlDriver` runs SQL text (node-postgres, PGlite). Migrations need it.
+ * - `ActBackend` calls the package's SQL functions by name with named
+ *   arguments. The store, sink and rate-limit store use only this, so a
+ *   driver that can do nothing but call functions (supabase-js `rpc` through
+ *   PostgREST) can back them too.
+ */
+
+export type Row = Record<string, unknown>;
+
+export interface SqlQueryable {
+  /** One statement, `$1`-style parameters; resolves the rows. */
+  query<R extends Row = Row>(text: string, params?: readonly unknown[]): Promise<R[]>;
+}
+
+/** One connection inside a transaction. */
+export interface SqlSession extends SqlQueryable {
+  /** A script of several statements, without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+export type DriverKind = 'pg' | 'pglite';
+
+export interface SqlDriver extends SqlQueryable {
+  readonly kind: DriverKind;
+  /** Run `fn` on one connection inside BEGIN … COMMIT; ROLLBACK when it throws. */
+  transaction<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  /** Release what the driver opened (a pool it created, a PGlite it started). */
+  close(): Promise<void>;
+}
+
+/** Postgres types of function arguments, as the call builder casts them. */
+export type ArgType =
+  | 'text'
+  | 'text[]'
+  | 'integer'
+  | 'bigint'
+  | 'bigint[]'
+  | 'boolean'
+  | 'double precision'
+  | 'jsonb'
+  | 'bytea'
+  | 'timestamptz';
+
+/**
+ * Every SQL function the package calls, with its arguments' types. Arguments
+ * are passed by name (`p_owner => $1`), the way PostgREST passes them too.
+ */
+export const ACT_FUNCTIONS = {
+  act_enqueue: {
+    p_source: 'text',
+    p_tenant: 'text',
+    p_dedupe_key: 'text',
+    p_method: 'text',
+    p_url: 'text',
+    p_headers: 'jsonb',
+    p_body: 'bytea',
+    p_received_at: 'timestamptz',
+    p_correlation_id: 'text',
+    p_event_types: 'text[]',
+  },
+  act_claim: { p_owner: 'text', p_limit: 'integer', p_lease_ms: 'bigint', p_sources: 'text[]', p_now: 'timestamptz' },
+  act_complete: {
+    p_id: 'bigint',
+    p_claim_token: 'text',
+    p_events: 'jsonb',
+    p_started_at: 'timestamptz',
+    p_now: 'timestamptz',
+  },
+  act_fail: {
+    p_id: 'bigint',
+    p_claim_token: 'text',
+    p_error: 'text',
+    p_error_class: 'text',
+    p_retry_at: 'timestamptz',
+    p_counts_towards_schedule: 'boolean',
+    p_started_at: 'timestamptz',
+    p_now: 'timestamptz',
+  },
+  act_replay: {
+    p_ids: 'bigint[]',
+    p_source: 'text',
+    p_tenant: 'text',
+    p_from: 'timestamptz',
+    p_to: 'timestamptz',
+    p_statuses: 'text[]',
+    p_now: 'timestamptz',
+  },
+  act_get_delivery: { p_id: 'bigint' },
+  act_list_deliveries: { p_status: 'text', p_source: 'text', p_tenant: 'text', p_limit: 'integer' },
+  act_list_attempts: { p_delivery_id: 'bigint' },
+  act_get_cursor: { p_source: 'text', p_tenant: 'text', p_stream: 'text' },
+  act_set_cursor: { p_source: 'text', p_tenant: 'text', p_stream: 'text', p_cursor: 'text', p_now: 'timestamptz' },
+  act_record_events: { p_events: 'jsonb', p_delivery_id: 'bigint', p_correlation_id: 'text', p_now: 'timestamptz' },
+  act_list_events: { p_source: 'text', p_tenant: 'text', p_since: 'timestamptz', p_limit: 'integer' },
+  act_health: { p_now: 'timestamptz' },
+  act_take_tokens: {
+    p_key: 'text',
+    p_capacity: 'double precision',
+    p_interval_ms: 'bigint',
+    p_cost: 'double precision',
+    p_now_ms: 'bigint',
+  },
+  act_set_tokens: {
+    p_key: 'text',
+    p_capacity: 'double precision',
+    p_interval_ms: 'bigint',
+    p_remaining: 'double precision',
+    p_now_ms: 'bigint',
+  },
+  act_sink_apply: { p_operations: 'jsonb', p_cursor: 'jsonb', p_now: 'timestamptz' },
+} as const satisfies Record<string, Record<string, ArgType>>;
+
+export type ActFunctionName = keyof typeof ACT_FUNCTIONS;
+export type ActFunctionArgs<F extends ActFunctionName> = {
+  [K in keyof (typeof ACT_FUNCTIONS)[F]]?: unknown;
+};
+
+/** Calls the package's SQL functions. Scalar results come back as `[{ result }]`. */
+export interface ActBackend {
+  readonly kind: DriverKind | 'supabase';
+  readonly schema: string;
+  call<F extends ActFunctionName>(name: F, args: ActFunctionArgs<F>): Promise<Row[]>;
+  /** The SQL driver underneath, when there is one (migrations need it). */
+  readonly sql?: SqlDriver;
+  close(): Promise<void>;
+}
+
+/** `"name"` with embedded quotes doubled, as `format('%I')` would. */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
