@@ -32,8 +32,10 @@ const SECRET = 'demo-webhook-secret';
 const ACCOUNTS = ['acct_north', 'acct_south'];
 const logger = args.verbose ? createConsoleLogger({ level: 'debug' }) : noopLogger;
 
-const state = await openDemoState();
-const simulator = new ProviderSimulator(ACCOUNTS, createRandom(args.once ? 42 : Date.now()));
+const state = await openDemoState({ ephemeral: args.once });
+// Ids carry a run id so a persistent database never mistakes a new run's deliveries for redeliveries.
+const runId = args.once ? 'once' : Date.now().toString(36);
+const simulator = new ProviderSimulator(ACCOUNTS, createRandom(args.once ? 42 : Date.now()), runId);
 
 let handleWebhook: ((request: Request) => Promise<Response>) | undefined;
 const webhookRoute = toNodeHandler((request) => (handleWebhook as (request: Request) => Promise<Response>)(request));
@@ -68,7 +70,7 @@ const connector = createTemplateConnector({
   pageSize: 10,
   logger,
 });
-await state.migrate(connector.migrations);
+await state.migrate(connector);
 handleWebhook = createWebhookHandler({ processor: connector.webhook, store: state.store, logger });
 const worker = createWorker({
   connectors: [connector],
@@ -106,20 +108,10 @@ async function drained(): Promise<void> {
   }
 }
 
-console.log(`@act demo — state: ${state.description}`);
-console.log(`  webhooks  POST ${base}/webhooks/template`);
-console.log(`  health    GET  ${base}/health`);
-console.log(`  events    GET  ${base}/events`);
-
-simulator.seed(15);
-const backfilled = await backfill();
-console.log(`  backfill  ${backfilled} records from the provider's listing API (${simulator.apiRequests} requests)`);
-worker.start();
-
-if (args.once) {
+/** `--once`: a fixed scenario, then a summary; true when the mirror matches the provider. */
+async function runScenario(total: number): Promise<boolean> {
   const statuses = new Map<number, number>();
   const started = performance.now();
-  const total = Number(args.deliveries);
   while (simulator.sentCount < total) {
     // Bursts: up to 8 changes sent at once.
     const burst = simulator
@@ -130,11 +122,33 @@ if (args.once) {
   }
   await drained();
   const elapsedMs = performance.now() - started;
-  await worker.stop();
   const mismatches = await compareMirror(simulator, state);
-  const ok = await summarise({ simulator, state, statuses, elapsedMs, backfilled, mismatches });
-  await state.close();
-  server.close();
+  return summarise({ simulator, state, statuses, elapsedMs, backfilled, mismatches });
+}
+
+console.log(`@act demo — state: ${state.description}`);
+console.log(`  webhooks  POST ${base}/webhooks/template`);
+console.log(`  health    GET  ${base}/health`);
+console.log(`  events    GET  ${base}/events`);
+
+simulator.seed(15);
+
+const backfilled = await backfill();
+console.log(`  backfill  ${backfilled} records from the provider's listing API (${simulator.apiRequests} requests)`);
+worker.start();
+
+if (args.once) {
+  let ok = false;
+  try {
+    ok = await runScenario(Number(args.deliveries));
+  } catch (error) {
+    console.error(error);
+  } finally {
+    await worker.stop();
+    // An ephemeral Postgres schema is dropped here, whatever happened.
+    await state.close();
+    server.close();
+  }
   process.exit(ok ? 0 : 1);
 } else {
   const intervalMs = 1000 / Math.max(0.1, Number(args.rate));

@@ -4,7 +4,7 @@ import type { DemoState } from './state.ts';
 /** Differences between the provider's records and the mirror; empty when they match. */
 export async function compareMirror(simulator: ProviderSimulator, state: DemoState): Promise<string[]> {
   const mismatches: string[] = [];
-  const rows = await state.rows('template_records');
+  const rows = await state.records();
   const mirrored = new Map(rows.map((row) => [`${row.key.account_id}/${row.key.id}`, row.values]));
   let expected = 0;
   for (const [account, records] of simulator.accounts) {
@@ -52,7 +52,7 @@ export async function summarise(input: {
     .sort((a, b) => a - b);
   const outcomes = new Map<string, number>();
   for (const event of events) outcomes.set(event.outcome, (outcomes.get(event.outcome) ?? 0) + 1);
-  const rows = await state.rows('template_records');
+  const rows = await state.records();
   const table = [
     ['deliveries sent', String(input.simulator.sentCount)],
     ['HTTP answers', [...input.statuses].map(([status, count]) => `${count}×${status}`).join(', ')],

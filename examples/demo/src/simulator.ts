@@ -61,8 +61,11 @@ export class ProviderSimulator {
   readonly accountIds: readonly string[];
   private readonly random: () => number;
 
-  constructor(accountIds: readonly string[], random: () => number, start = Date.now()) {
+  private readonly runId: string;
+
+  constructor(accountIds: readonly string[], random: () => number, runId: string, start = Date.now()) {
     this.accountIds = accountIds;
+    this.runId = runId;
     this.random = random;
     this.clock = start;
     for (const account of accountIds) {
@@ -98,7 +101,7 @@ export class ProviderSimulator {
   private create(account: string): SimulatedRecord {
     this.sequence += 1;
     const record: SimulatedRecord = {
-      id: `rec_${account.slice(-3)}_${String(this.sequence).padStart(4, '0')}`,
+      id: `rec_${this.runId}_${account.slice(-3)}_${String(this.sequence).padStart(4, '0')}`,
       ...this.person(),
       status: 'active',
       updated_at: this.tick(),
@@ -110,7 +113,7 @@ export class ProviderSimulator {
   private envelope(account: string, type: string, record: SimulatedRecord, at: string): string {
     this.sequence += 1;
     return JSON.stringify({
-      id: `evt_${String(this.sequence).padStart(6, '0')}`,
+      id: `evt_${this.runId}_${String(this.sequence).padStart(6, '0')}`,
       type,
       account_id: account,
       created_at: at,

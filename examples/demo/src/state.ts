@@ -1,8 +1,18 @@
 /**
- * Where the demo keeps its inbox, cursors and mirror. In-memory until
- * @act/sink-supabase lands; the rest of the demo only sees the contracts.
+ * Where the demo keeps its inbox, cursors and mirror: the same
+ * `@act/sink-supabase` state a real deployment uses.
+ *
+ * - `DATABASE_URL` set: that Postgres (or Supabase's connection string), in
+ *   schema `act_demo` (`--once` uses a fresh schema and drops it afterwards);
+ * - otherwise embedded PGlite with its data directory in `.act-data/pglite`
+ *   (`--once` runs in memory), so nothing needs setting up.
  */
-import { createMemorySink, createMemoryStateStore, type SinkV1, type StateStoreV1 } from '@act/core';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { SinkV1, StateStoreV1 } from '@act/core';
+import { createPostgresState, type PostgresState } from '@act/sink-supabase';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
 
 export interface MirrorRow {
   key: Record<string, string | number>;
@@ -13,23 +23,62 @@ export interface DemoState {
   description: string;
   store: StateStoreV1;
   sink: SinkV1;
-  migrate(migrations: readonly { name: string; sql: string }[]): Promise<void>;
-  /** Live (not deleted) rows of a mirror table. */
-  rows(table: string): Promise<MirrorRow[]>;
+  migrate(connector: { source: string; migrations: readonly { name: string; sql: string }[] }): Promise<void>;
+  /** Live (not deleted) rows of the template mirror table. */
+  records(): Promise<MirrorRow[]>;
   close(): Promise<void>;
 }
 
-export async function openDemoState(): Promise<DemoState> {
-  const store = createMemoryStateStore();
-  const sink = createMemorySink();
+type Query = (text: string) => Promise<Record<string, unknown>[]>;
+
+export async function openDemoState(options: { ephemeral: boolean }): Promise<DemoState> {
+  const databaseUrl = process.env.DATABASE_URL;
+  let state: PostgresState;
+  let query: Query;
+  let description: string;
+  let shutdown: () => Promise<void>;
+  let table = 'template_records';
+
+  if (databaseUrl) {
+    const schema = options.ephemeral ? `act_demo_${Date.now().toString(36)}_${process.pid}` : 'act_demo';
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 8 });
+    await pool.query(`create schema if not exists "${schema}"`);
+    state = createPostgresState({ pool }, { schema });
+    table = `"${schema}".template_records`;
+    query = async (text) => (await pool.query(text)).rows;
+    description = `Postgres ${new URL(databaseUrl).host}, schema ${schema}${options.ephemeral ? ' (dropped at exit)' : ''}`;
+    shutdown = async () => {
+      await state.close();
+      if (options.ephemeral) await pool.query(`drop schema "${schema}" cascade`);
+      await pool.end();
+    };
+  } else {
+    const dataDir = options.ephemeral ? undefined : resolve(process.cwd(), '.act-data/pglite');
+    if (dataDir) mkdirSync(dataDir, { recursive: true });
+    const db = new PGlite(dataDir);
+    state = createPostgresState({ pglite: db });
+    query = async (text) => (await db.query<Record<string, unknown>>(text)).rows;
+    description = dataDir ? `embedded PGlite in ${dataDir}` : 'embedded PGlite in memory';
+    shutdown = async () => {
+      await state.close();
+      await db.close();
+    };
+  }
+
   return {
-    description: 'in memory (lost on exit)',
-    store,
-    sink,
-    async migrate() {},
-    async rows(table) {
-      return sink.rows(table).map((row) => ({ key: { ...row.key }, values: row.values }));
+    description,
+    store: state.store,
+    sink: state.sink,
+    async migrate(connector) {
+      await state.migrate({ connectors: [connector] });
     },
-    async close() {},
+    async records() {
+      const rows = await query(`select account_id, id, name, email, status from ${table} where _deleted_at is null`);
+      return rows.map(({ account_id, id, ...values }) => ({
+        key: { account_id: String(account_id), id: String(id) },
+        values,
+      }));
+    },
+    close: shutdown,
   };
 }
