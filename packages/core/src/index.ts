@@ -26,6 +26,7 @@ export {
   type WebhookHandler,
   type WebhookHandlerOptions,
 } from './http/create-webhook-handler';
+export { createMemoryCredentialStore } from './memory/memory-credential-store';
 export {
   canonicalJson,
   collapseOperations,
@@ -63,7 +64,18 @@ export {
   retry,
 } from './runtime/retry';
 export { type RunPollerOptions, type RunPollerResult, runPoller } from './runtime/run-poller';
+export {
+  type ReconciliationReport,
+  type RunReconciliationOptions,
+  runReconciliation,
+} from './runtime/run-reconciliation';
 export { createSingleFlight, type SingleFlight } from './runtime/single-flight';
+export {
+  createTokenManager,
+  ReconnectRequiredError,
+  type TokenManager,
+  type TokenManagerOptions,
+} from './runtime/token-manager';
 export {
   createWorker,
   type DeliveryOutcome,

@@ -11,6 +11,7 @@ describe('memory state store', () => {
 describe('memory sink', () => {
   testSink({
     create: () => createMemorySink(),
+    scan: true,
     async read(sink, key) {
       const row = (sink as MemorySink).row(TEST_SINK_TABLE, key);
       return row ? { values: row.values, deleted: row.deletedAt !== null || row.purged } : undefined;

@@ -4,6 +4,8 @@ import type {
   SinkOperationV1,
   SinkResultV1,
   SinkRowKeyV1,
+  SinkRowVersionV1,
+  SinkScanRequestV1,
   SinkV1,
 } from '../spec/v1';
 
@@ -163,6 +165,20 @@ export function createMemorySink(options: { now?: () => Date } = {}): MemorySink
       };
       for (const outcome of result.outcomes) result[outcome.outcome] += 1;
       return result;
+    },
+
+    async *scan(request: SinkScanRequestV1): AsyncIterable<SinkRowVersionV1[]> {
+      const matches = [...tableOf(request.table).values()].filter((row) =>
+        Object.entries(request.where).every(([column, value]) => String(row.key[column]) === String(value)),
+      );
+      for (let start = 0; start < matches.length; start += 500) {
+        request.signal?.throwIfAborted();
+        yield matches.slice(start, start + 500).map((row) => ({
+          key: Object.fromEntries(request.keyColumns.map((column) => [column, row.key[column] as string | number])),
+          version: row.version,
+          deleted: row.deletedAt !== null || row.purged,
+        }));
+      }
     },
 
     rows(table: string) {

@@ -5,6 +5,7 @@
  * to sign fixtures. Needs vitest (an optional peer dependency).
  */
 export { createWebhookRequest, signHmacSha256 } from './sign';
+export { type TestCredentialStoreOptions, testCredentialStore } from './test-credential-store';
 export { type TestPollerOptions, testPoller } from './test-poller';
 export { TEST_SINK_TABLE, type TestSinkOptions, type TestSinkRow, testSink } from './test-sink';
 export { makeTestDelivery, type TestStateStoreOptions, testStateStore } from './test-state-store';

@@ -23,6 +23,8 @@ export interface TestSinkOptions {
   read: (sink: SinkV1, key: SinkRowKeyV1) => Promise<TestSinkRow | undefined>;
   /** Read the cursor the sink committed with `apply(…, { cursor })`; only for `supportsCursorCommit` sinks. */
   readCursor?: (sink: SinkV1, key: { source: string; tenant: string; stream: string }) => Promise<string | null>;
+  /** The sink implements `scan` (needed for reconciliation): check it. */
+  scan?: boolean;
 }
 
 let counter = 0;
@@ -219,6 +221,29 @@ export function testSink(options: TestSinkOptions): void {
         expect(await sink.apply([])).toMatchObject({ created: 0, updated: 0, skipped: 0, deleted: 0, outcomes: [] });
       }),
     );
+
+    // Only sinks that can list their rows (for reconciliation) get this check.
+    if (options.scan)
+      it(
+        'scans one scope’s keys and versions, deleted rows flagged',
+        withSink(async (sink, tenant) => {
+          if (!sink.scan) throw new Error('scan: true was passed but the sink has no scan()');
+          await sink.apply([
+            upsert(tenant, 'a', { name: 'A' }, 10),
+            upsert(tenant, 'b', { name: 'B' }),
+            upsert(`${tenant}-other`, 'c', { name: 'C' }, 1),
+          ]);
+          await sink.apply([{ kind: 'delete', table, key: key(tenant, 'b') }]);
+          const rows = [];
+          for await (const page of sink.scan({ table, where: { tenant_id: tenant }, keyColumns: ['tenant_id', 'id'] }))
+            rows.push(...page);
+          rows.sort((x, y) => String(x.key.id).localeCompare(String(y.key.id)));
+          expect(rows).toEqual([
+            { key: { tenant_id: tenant, id: 'a' }, version: 10, deleted: false },
+            { key: { tenant_id: tenant, id: 'b' }, version: undefined, deleted: true },
+          ]);
+        }),
+      );
 
     // Only sinks that can commit cursors atomically get this check.
     if (options.readCursor)

@@ -1,4 +1,5 @@
 import type { PollerV1 } from './poller-v1';
+import type { ReconcilerV1 } from './reconciler-v1';
 import type { SourceEventV1 } from './source-event-v1';
 import type { TransformerV1 } from './transformer-v1';
 import type { WebhookProcessorV1 } from './webhook-processor-v1';
@@ -19,6 +20,8 @@ export interface ConnectorV1<TEvent extends SourceEventV1 = SourceEventV1> {
   readonly packageName: string;
   readonly webhook?: WebhookProcessorV1<TEvent>;
   readonly pollers?: readonly PollerV1<TEvent>[];
+  /** Full listings per entity for `runReconciliation`, the safety net that finds drift and deletes. */
+  readonly reconcilers?: readonly ReconcilerV1<TEvent>[];
   readonly transformer: TransformerV1<TEvent>;
   /**
    * Fetch the current record for a thin event (Xero, Gmail, Notion send ids

@@ -1,4 +1,5 @@
 export type { ConnectorV1, HydrateContextV1 } from './connector-v1';
+export type { CredentialStoreV1, RefreshLeaseV1, StoredCredentialV1 } from './credential-store-v1';
 export type { PollerV1, PollPageV1, PollRequestV1 } from './poller-v1';
 export type {
   RateLimitStoreV1,
@@ -6,6 +7,7 @@ export type {
   TakeTokensResultV1,
   TokenBucketLimitV1,
 } from './rate-limit-store-v1';
+export type { ReconcileListRequestV1, ReconcilerV1 } from './reconciler-v1';
 export type {
   CursorCommitV1,
   SinkApplyOptionsV1,
@@ -14,6 +16,8 @@ export type {
   SinkOperationV1,
   SinkResultV1,
   SinkRowKeyV1,
+  SinkRowVersionV1,
+  SinkScanRequestV1,
   SinkUpsertV1,
   SinkV1,
 } from './sink-v1';

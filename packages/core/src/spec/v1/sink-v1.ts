@@ -82,6 +82,23 @@ export interface CursorCommitV1 {
   cursor: string;
 }
 
+/** One stored row's identity and version, as `SinkV1.scan` reports it. */
+export interface SinkRowVersionV1 {
+  key: SinkRowKeyV1;
+  version: number | undefined;
+  /** Soft-deleted or a tombstone. */
+  deleted: boolean;
+}
+
+export interface SinkScanRequestV1 {
+  table: string;
+  /** Only rows whose columns equal these values (the tenant's scope). */
+  where: SinkRowKeyV1;
+  /** The key columns to report, in order. */
+  keyColumns: readonly string[];
+  signal?: AbortSignal;
+}
+
 export interface SinkApplyOptionsV1 {
   signal?: AbortSignal;
   /**
@@ -111,4 +128,10 @@ export interface SinkV1 {
    * (`stale`, or `deleted` when a delete won).
    */
   apply(operations: readonly SinkOperationV1[], options?: SinkApplyOptionsV1): Promise<SinkResultV1>;
+  /**
+   * Walk a table's rows (keys and versions only) in pages, for
+   * reconciliation. Sinks that cannot list their rows leave it out, and
+   * reconciliation is then unavailable with them.
+   */
+  scan?(request: SinkScanRequestV1): AsyncIterable<SinkRowVersionV1[]>;
 }

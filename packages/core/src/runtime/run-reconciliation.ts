@@ -1,0 +1,237 @@
+import { ConfigurationError } from '../errors';
+import { rowKeyString } from '../memory/memory-sink';
+import { type Logger, type Metrics, noopLogger, noopMetrics } from '../observability';
+import type {
+  ConnectorV1,
+  FieldPoliciesV1,
+  IntegrationEventV1,
+  ReconcilerV1,
+  SinkOperationV1,
+  SinkRowVersionV1,
+  SinkV1,
+  SourceEventV1,
+  StateStoreV1,
+} from '../spec/v1';
+import { applyEvents } from './apply-events';
+import { mergeFieldPolicies } from './field-policy';
+
+export interface RunReconciliationOptions {
+  connector: ConnectorV1;
+  /** Which listing; defaults to all of the connector's reconcilers in order. */
+  reconciler?: ReconcilerV1;
+  tenant: string;
+  store: StateStoreV1;
+  sink: SinkV1;
+  fieldPolicies?: FieldPoliciesV1;
+  /**
+   * Refuse to delete more than this fraction of the tenant's live rows in one
+   * run (default 0.5): a listing that comes back empty because of an API bug
+   * or revoked scope must not empty the mirror. The refusal is logged and
+   * reported; deletes can then be forced with `1`.
+   */
+  maxDeleteFraction?: number;
+  /** Differing records applied per batch; default 200. */
+  batchSize?: number;
+  signal?: AbortSignal;
+  logger?: Logger;
+  metrics?: Metrics;
+  now?: () => Date;
+}
+
+export interface ReconciliationReport {
+  table: string;
+  tenant: string;
+  /** Records the source listed. */
+  listed: number;
+  /** Listed records the mirror did not have. */
+  missing: number;
+  /** Listed records the mirror held at an older version. */
+  stale: number;
+  /** Listed records the mirror already held at their version. */
+  unchanged: number;
+  /** Mirror rows the source no longer has, deleted by this run. */
+  deleted: number;
+  /** Deletes withheld because they exceeded `maxDeleteFraction`. */
+  deletesRefused: number;
+}
+
+const PACKAGE_NAME = '@act/core';
+
+/**
+ * The safety net: compare what the source has with the mirror and repair the
+ * drift. Missing and stale records go through the connector's usual
+ * hydrate → transform → sink path (so the version guard still decides);
+ * mirror rows the source no longer lists are soft-deleted, but only once the
+ * whole listing completed — an interrupted listing deletes nothing. Each
+ * repair is an integration event with `triggeredBy: 'reconciliation'`, and
+ * each run ends with a `reconciliation.completed` event carrying the counts.
+ */
+export async function runReconciliation(options: RunReconciliationOptions): Promise<ReconciliationReport[]> {
+  const { connector, tenant, store, sink } = options;
+  const logger = options.logger ?? noopLogger;
+  const metrics = options.metrics ?? noopMetrics;
+  const now = options.now ?? (() => new Date());
+  const batchSize = options.batchSize ?? 200;
+  const maxDeleteFraction = options.maxDeleteFraction ?? 0.5;
+  const policies = mergeFieldPolicies(connector.transformer.fieldPolicies, options.fieldPolicies);
+  const reconcilers = options.reconciler ? [options.reconciler] : (connector.reconcilers ?? []);
+  if (!sink.scan) {
+    throw new ConfigurationError({
+      packageName: PACKAGE_NAME,
+      message: 'reconciliation needs a sink that can scan its rows (SinkV1.scan)',
+    });
+  }
+  const direct = <T>(fn: () => Promise<T>) => fn();
+  const reports: ReconciliationReport[] = [];
+
+  for (const reconciler of reconcilers) {
+    const started = now();
+    const report: ReconciliationReport = {
+      table: reconciler.table,
+      tenant,
+      listed: 0,
+      missing: 0,
+      stale: 0,
+      unchanged: 0,
+      deleted: 0,
+      deletesRefused: 0,
+    };
+
+    // 1. What the mirror holds now (keys and versions only).
+    const mirror = new Map<string, SinkRowVersionV1>();
+    for await (const rows of sink.scan({
+      table: reconciler.table,
+      where: reconciler.scope(tenant),
+      keyColumns: reconciler.keyColumns,
+      ...(options.signal ? { signal: options.signal } : {}),
+    })) {
+      for (const row of rows) mirror.set(rowKeyString(row.key), row);
+    }
+
+    // 2. Stream the source listing, applying what differs as it goes.
+    const seen = new Set<string>();
+    let pending: SourceEventV1[] = [];
+    const flush = async () => {
+      if (pending.length === 0) return;
+      const { integrationEvents } = await applyEvents({
+        connector,
+        events: pending,
+        sink,
+        policies,
+        triggeredBy: 'reconciliation',
+        receivedAt: now(),
+        now,
+        guardSource: direct,
+        guardSink: direct,
+        logger,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      if (integrationEvents.length) await store.recordEvents(integrationEvents);
+      pending = [];
+    };
+    for await (const page of reconciler.list({ tenant, ...(options.signal ? { signal: options.signal } : {}) })) {
+      for (const event of page) {
+        report.listed += 1;
+        const key = rowKeyString(reconciler.keyOf(event));
+        seen.add(key);
+        const stored = mirror.get(key);
+        if (!stored) {
+          report.missing += 1;
+          pending.push(event);
+        } else if (stored.deleted) {
+          // Tombstoned here but listed there: sinks never resurrect, so nothing to do.
+          report.unchanged += 1;
+        } else if (event.version !== undefined && (stored.version === undefined || stored.version < event.version)) {
+          report.stale += 1;
+          pending.push(event);
+        } else {
+          report.unchanged += 1;
+        }
+      }
+      if (pending.length >= batchSize) await flush();
+    }
+    await flush();
+
+    // 3. The listing completed: rows the source no longer has are deletes.
+    const live = [...mirror.entries()].filter(([, row]) => !row.deleted);
+    const gone = live.filter(([key]) => !seen.has(key));
+    let deletions = gone;
+    if (live.length > 0 && gone.length > maxDeleteFraction * live.length) {
+      report.deletesRefused = gone.length;
+      deletions = [];
+      logger.error(
+        {
+          source: connector.source,
+          tenant,
+          table: reconciler.table,
+          gone: gone.length,
+          live: live.length,
+          maxDeleteFraction,
+        },
+        `[${PACKAGE_NAME}] reconciliation would delete ${gone.length} of ${live.length} rows; refused (raise maxDeleteFraction to allow)`,
+      );
+    }
+    for (let start = 0; start < deletions.length; start += batchSize) {
+      const slice = deletions.slice(start, start + batchSize);
+      const operations: SinkOperationV1[] = slice.map(([, row]) => ({
+        kind: 'delete',
+        table: reconciler.table,
+        key: row.key,
+      }));
+      const result = await sink.apply(operations, options.signal ? { signal: options.signal } : {});
+      const createdAt = now();
+      const events: IntegrationEventV1[] = slice.map(([, row], index) => ({
+        source: connector.source,
+        tenant,
+        type: 'reconciliation.deleted',
+        entity: reconciler.table,
+        entityId: String(row.key.id ?? rowKeyString(row.key)),
+        table: reconciler.table,
+        outcome: result.outcomes[index]?.outcome ?? 'skipped',
+        triggeredBy: 'reconciliation',
+        summary: { key: row.key },
+        createdAt,
+      }));
+      await store.recordEvents(events);
+      report.deleted += result.deleted;
+    }
+
+    const finished = now();
+    await store.recordEvents([
+      {
+        source: connector.source,
+        tenant,
+        type: 'reconciliation.completed',
+        entity: reconciler.table,
+        entityId: tenant,
+        table: reconciler.table,
+        outcome: 'ignored',
+        triggeredBy: 'reconciliation',
+        latencyMs: finished.getTime() - started.getTime(),
+        summary: {
+          listed: report.listed,
+          missing: report.missing,
+          stale: report.stale,
+          unchanged: report.unchanged,
+          deleted: report.deleted,
+          deletesRefused: report.deletesRefused,
+        },
+        createdAt: finished,
+      },
+    ]);
+    metrics.increment?.(
+      'act_reconciliation_drift_total',
+      { source: connector.source, kind: 'missing' },
+      report.missing,
+    );
+    metrics.increment?.('act_reconciliation_drift_total', { source: connector.source, kind: 'stale' }, report.stale);
+    metrics.increment?.(
+      'act_reconciliation_drift_total',
+      { source: connector.source, kind: 'deleted' },
+      report.deleted,
+    );
+    logger.info({ source: connector.source, ...report }, 'reconciliation completed');
+    reports.push(report);
+  }
+  return reports;
+}

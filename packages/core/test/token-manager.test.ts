@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { createMemoryCredentialStore } from '../src/memory/memory-credential-store';
+import { createTokenManager, ReconnectRequiredError } from '../src/runtime/token-manager';
+import { testCredentialStore } from '../src/testing/test-credential-store';
+
+interface Token extends Record<string, unknown> {
+  accessToken: string;
+  refreshToken: string;
+  expiresAt: number;
+}
+
+describe('memory credential store', () => {
+  testCredentialStore({ create: () => createMemoryCredentialStore() });
+});
+
+/** A provider token endpoint with rotating refresh tokens: each refresh token works once. */
+function tokenEndpoint() {
+  const valid = new Set(['r0']);
+  let issued = 0;
+  return {
+    calls: 0,
+    async refresh(current: Token): Promise<Token | { invalid: string }> {
+      this.calls += 1;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      if (!valid.delete(current.refreshToken)) return { invalid: 'invalid_grant' };
+      issued += 1;
+      valid.add(`r${issued}`);
+      return { accessToken: `a${issued}`, refreshToken: `r${issued}`, expiresAt: Date.now() + 1_800_000 };
+    },
+  };
+}
+
+describe('createTokenManager', () => {
+  const expired: Token = { accessToken: 'a0', refreshToken: 'r0', expiresAt: 0 };
+  const isExpired = (token: Token, now: Date) => token.expiresAt - 60_000 <= now.getTime();
+
+  it('refreshes an expired token once for many concurrent callers in several processes, and persists the rotated token', async () => {
+    const store = createMemoryCredentialStore();
+    await store.put('xero:t1', expired);
+    const endpoint = tokenEndpoint();
+    const refresh = (current: Token) => endpoint.refresh(current);
+    // Two "processes": separate managers sharing only the store.
+    const one = createTokenManager<Token>({ store, packageName: '@act/test', isExpired, refresh, pollMs: 5 });
+    const two = createTokenManager<Token>({ store, packageName: '@act/test', isExpired, refresh, pollMs: 5 });
+    const tokens = await Promise.all([
+      ...Array.from({ length: 5 }, () => one.get('xero:t1')),
+      ...Array.from({ length: 5 }, () => two.get('xero:t1')),
+    ]);
+    expect(endpoint.calls).toBe(1);
+    expect(new Set(tokens.map((token) => token.accessToken))).toEqual(new Set(['a1']));
+    expect((await store.get('xero:t1'))?.value).toMatchObject({ refreshToken: 'r1' });
+    expect(await one.get('xero:t1')).toMatchObject({ accessToken: 'a1' });
+    expect(endpoint.calls).toBe(1);
+  });
+
+  it('refreshes after a 401 only if nobody already did', async () => {
+    const store = createMemoryCredentialStore();
+    const fresh: Token = { accessToken: 'a0', refreshToken: 'r0', expiresAt: Date.now() + 1_800_000 };
+    const saved = await store.put('ghl:loc', fresh);
+    const endpoint = tokenEndpoint();
+    const manager = createTokenManager<Token>({
+      store,
+      packageName: '@act/test',
+      isExpired,
+      refresh: (current) => endpoint.refresh(current),
+    });
+    const [first, second] = await Promise.all([
+      manager.refreshAfterRejection('ghl:loc', saved.revision),
+      manager.refreshAfterRejection('ghl:loc', saved.revision),
+    ]);
+    expect(first.accessToken).toBe('a1');
+    expect(second.accessToken).toBe('a1');
+    expect(endpoint.calls).toBe(1);
+    // A caller still holding the old revision after the refresh gets the new token without another refresh.
+    expect((await manager.refreshAfterRejection('ghl:loc', saved.revision)).accessToken).toBe('a1');
+    expect(endpoint.calls).toBe(1);
+  });
+
+  it('marks the connection "reconnect required" on invalid_grant and stops refreshing', async () => {
+    const store = createMemoryCredentialStore();
+    await store.put('xero:t2', { ...expired, refreshToken: 'revoked' });
+    const endpoint = tokenEndpoint();
+    const manager = createTokenManager<Token>({
+      store,
+      packageName: '@act/connector-xero',
+      isExpired,
+      refresh: (current) => endpoint.refresh(current),
+    });
+    const error = await manager.get('xero:t2').catch((caught: unknown) => caught);
+    expect(ReconnectRequiredError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toBe(
+      '[@act/connector-xero] connection "xero:t2" must be reconnected: invalid_grant',
+    );
+    expect((error as ReconnectRequiredError).errorClass).toBe('validation');
+    expect((await store.get('xero:t2'))?.invalidReason).toBe('invalid_grant');
+    await expect(manager.get('xero:t2')).rejects.toThrow('must be reconnected: invalid_grant');
+    expect(endpoint.calls).toBe(1);
+  });
+
+  it('releases the lease when the token endpoint fails, so the next caller can refresh', async () => {
+    const store = createMemoryCredentialStore();
+    await store.put('xero:t3', expired);
+    let fail = true;
+    const manager = createTokenManager<Token>({
+      store,
+      packageName: '@act/test',
+      isExpired,
+      refresh: async (current) => {
+        if (fail) throw new Error('token endpoint 503');
+        return { ...current, accessToken: 'a9', expiresAt: Date.now() + 1_800_000 };
+      },
+    });
+    await expect(manager.get('xero:t3')).rejects.toThrow('token endpoint 503');
+    fail = false;
+    expect((await manager.get('xero:t3')).accessToken).toBe('a9');
+  });
+
+  it('says clearly when no credential is stored', async () => {
+    const manager = createTokenManager<Token>({
+      store: createMemoryCredentialStore(),
+      packageName: '@act/test',
+      isExpired,
+      refresh: async (token) => token,
+    });
+    await expect(manager.get('ghl:none')).rejects.toThrow(
+      '[@act/test] connection "ghl:none" must be reconnected: no credential is stored for it',
+    );
+  });
+});
