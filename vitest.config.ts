@@ -8,5 +8,8 @@ export default defineConfig({
       'tools/vitest.config.ts',
       'examples/*/vitest.config.ts',
     ],
+    // In CI, also write machine-readable results; .ci/run prints the totals from them.
+    reporters: process.env.CI ? ['default', 'json'] : ['default'],
+    outputFile: { json: '.tmp/vitest-results.json' },
   },
 });
