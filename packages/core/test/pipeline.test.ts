@@ -462,4 +462,44 @@ describe('failure handling', () => {
     expect((await worker.runOnce()).outcomes.done).toBe(1);
     expect(memorySink.rows('things')).toHaveLength(1);
   });
+
+  it('calls the connector’s onApplied hook after the commit, with each event’s outcome', async () => {
+    const { handle, store, connector, memorySink, clock } = setup();
+    const seen: string[] = [];
+    let rowsAtCall = -1;
+    const hooked = {
+      ...connector,
+      onApplied: (applied: readonly { event: { entityId: string }; result: { outcome: string } }[]) => {
+        rowsAtCall = memorySink.rows('things').length;
+        for (const item of applied) seen.push(`${item.event.entityId}:${item.result.outcome}`);
+        throw new Error('a failing hook must not fail the delivery');
+      },
+    };
+    const worker = createWorker({
+      connectors: [hooked],
+      store,
+      sink: memorySink,
+      now: clock.now,
+      circuitBreaker: false,
+    });
+    await handle(
+      await signedRequest({
+        deliveryId: 'h1',
+        tenant: 'acme',
+        type: 'ThingUpsert',
+        thing: thing('t1', 'x', '2026-11-01T10:05:00Z'),
+      }),
+    );
+    await handle(
+      await signedRequest({
+        deliveryId: 'h2',
+        tenant: 'acme',
+        type: 'ThingUpsert',
+        thing: thing('t1', 'older', '2026-11-01T10:01:00Z'),
+      }),
+    );
+    expect((await worker.drain()).outcomes.done).toBe(2);
+    expect(rowsAtCall).toBe(1);
+    expect(seen).toEqual(['t1:created', 't1:skipped']);
+  });
 });

@@ -91,4 +91,26 @@ describe('createWebhookHandler', () => {
       'act_deliveries_received_total:rejected',
     ]);
   });
+
+  it('can keep an authentic but unparseable delivery for replay instead of losing it to a 400', async () => {
+    const { webhook, connector } = createTestConnector();
+    const store = createMemoryStateStore();
+    const handle = createWebhookHandler({ processor: { ...webhook, storeUnparseable: true }, store });
+    const response = await handle(await signedRequest('{"tenant": "acme", '));
+    expect(response.status).toBe(202);
+    expect(await response.json()).toMatchObject({ received: true, error: '[@act/test-connector] body is not JSON' });
+    const [stored] = await store.listDeliveries({});
+    expect(stored?.tenant).toBe('unknown');
+    const { createWorker } = await import('../src/runtime/worker');
+    const { createMemorySink } = await import('../src/memory/memory-sink');
+    await createWorker({ connectors: [connector], store, sink: createMemorySink(), circuitBreaker: false }).drain();
+    expect(await store.getDelivery(stored?.id ?? '')).toMatchObject({
+      status: 'dead',
+      lastErrorClass: 'validation',
+      lastError: '[@act/test-connector] body is not JSON',
+    });
+    // A bad signature is still refused and never stored.
+    expect((await handle(await signedRequest('{', { secret: 'wrong' }))).status).toBe(401);
+    expect(await store.listDeliveries({})).toHaveLength(1);
+  });
 });

@@ -30,7 +30,8 @@ export type WebhookHandler = (request: Request) => Promise<Response>;
  * `@act/core/node`.
  *
  * In order: body size limit (413) → provider handshake → signature (401,
- * fail closed) → parse (400) → store in the inbox → acknowledge. Nothing is
+ * fail closed) → parse (400, or stored and 202 with `storeUnparseable`) →
+ * store in the inbox → acknowledge. Nothing is
  * acknowledged before the store has it: when the store fails, the answer is
  * the processor's `persistFailureStatus` (503 by default, 429 for providers
  * that only retry on 429) so the provider delivers again.
@@ -106,14 +107,20 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
       }
 
       let parsed: Awaited<ReturnType<typeof processor.parse>>;
+      let parseError: string | undefined;
       try {
         parsed = await processor.parse(webhookRequest);
       } catch (error) {
         const { message } = classifyError(error);
-        const prefixed = message.startsWith('[') ? message : `[${packageName}] invalid payload: ${message}`;
-        count('rejected');
-        logger.warn({ ...log, status: 400 }, prefixed);
-        return reject(400, prefixed);
+        parseError = message.startsWith('[') ? message : `[${packageName}] invalid payload: ${message}`;
+        if (!processor.storeUnparseable) {
+          count('rejected');
+          logger.warn({ ...log, status: 400 }, parseError);
+          return reject(400, parseError);
+        }
+        // Authentic but not understood: keep it (the worker dead-letters it
+        // with the same reason) so a fixed connector can replay it.
+        parsed = { events: [] };
       }
 
       const dedupeKey = parsed.deliveryId
@@ -150,6 +157,14 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
         return response;
       }
 
+      if (parseError) {
+        count('stored_unparseable');
+        logger.error({ ...log, deliveryId: stored.id, status: 202 }, `${parseError} (stored for replay)`);
+        return Response.json(
+          { received: true, id: stored.id, duplicate: stored.duplicate, error: parseError },
+          { status: 202 },
+        );
+      }
       count(stored.duplicate ? 'duplicate' : 'stored');
       metrics.observe?.('act_receive_duration_ms', now().getTime() - startedAt.getTime(), { source });
       logger.info(

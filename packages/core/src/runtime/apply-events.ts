@@ -35,6 +35,25 @@ export interface ApplyEventsInput {
 export interface ApplyEventsOutput {
   result: SinkResultV1;
   integrationEvents: IntegrationEventV1[];
+  /** Each (hydrated) event with its integration event, for `ConnectorV1.onApplied`. */
+  applied: { event: SourceEventV1; result: IntegrationEventV1 }[];
+}
+
+/** Run the connector's post-commit hook; its errors are logged, never thrown. */
+export async function notifyApplied(
+  connector: ConnectorV1,
+  applied: ApplyEventsOutput['applied'],
+  logger: Logger,
+): Promise<void> {
+  if (!connector.onApplied || applied.length === 0) return;
+  try {
+    await connector.onApplied(applied);
+  } catch (error) {
+    logger.error(
+      { source: connector.source, error: error instanceof Error ? error.message : String(error) },
+      `[${connector.packageName}] onApplied hook failed`,
+    );
+  }
 }
 
 /**
@@ -103,5 +122,9 @@ export async function applyEvents(input: ApplyEventsInput): Promise<ApplyEventsO
       createdAt: committedAt,
     };
   });
-  return { result, integrationEvents };
+  return {
+    result,
+    integrationEvents,
+    applied: spans.map(({ event }, index) => ({ event, result: integrationEvents[index] as IntegrationEventV1 })),
+  };
 }

@@ -1,6 +1,6 @@
 import { type Logger, type Metrics, noopLogger, noopMetrics } from '../observability';
 import type { ConnectorV1, FieldPoliciesV1, PollerV1, SinkV1, StateStoreV1 } from '../spec/v1';
-import { applyEvents } from './apply-events';
+import { applyEvents, notifyApplied } from './apply-events';
 import { mergeFieldPolicies } from './field-policy';
 
 export interface RunPollerOptions {
@@ -57,7 +57,7 @@ export async function runPoller(options: RunPollerOptions): Promise<RunPollerRes
     })) {
       const receivedAt = now();
       const commit = { ...key, cursor: next };
-      const { result, integrationEvents } = await applyEvents({
+      const { result, integrationEvents, applied } = await applyEvents({
         connector,
         events,
         sink,
@@ -73,6 +73,7 @@ export async function runPoller(options: RunPollerOptions): Promise<RunPollerRes
       });
       if (!sink.supportsCursorCommit) await store.setCursor(commit);
       if (integrationEvents.length) await store.recordEvents(integrationEvents);
+      await notifyApplied(connector, applied, logger);
       page += 1;
       total.pages += 1;
       total.events += events.length;

@@ -12,7 +12,7 @@ import type {
   SourceEventV1,
   StateStoreV1,
 } from '../spec/v1';
-import { applyEvents } from './apply-events';
+import { applyEvents, notifyApplied } from './apply-events';
 import { mergeFieldPolicies } from './field-policy';
 
 export interface RunReconciliationOptions {
@@ -113,7 +113,7 @@ export async function runReconciliation(options: RunReconciliationOptions): Prom
     let pending: SourceEventV1[] = [];
     const flush = async () => {
       if (pending.length === 0) return;
-      const { integrationEvents } = await applyEvents({
+      const { integrationEvents, applied } = await applyEvents({
         connector,
         events: pending,
         sink,
@@ -127,6 +127,7 @@ export async function runReconciliation(options: RunReconciliationOptions): Prom
         ...(options.signal ? { signal: options.signal } : {}),
       });
       if (integrationEvents.length) await store.recordEvents(integrationEvents);
+      await notifyApplied(connector, applied, logger);
       pending = [];
     };
     for await (const page of reconciler.list({ tenant, ...(options.signal ? { signal: options.signal } : {}) })) {

@@ -1,7 +1,7 @@
 import { ConfigurationError, classifyError } from '../errors';
 import { type Logger, type Metrics, noopLogger, noopMetrics } from '../observability';
 import type { ClaimedDeliveryV1, ConnectorV1, ErrorClassV1, FieldPoliciesV1, SinkV1, StateStoreV1 } from '../spec/v1';
-import { applyEvents } from './apply-events';
+import { applyEvents, notifyApplied } from './apply-events';
 import {
   type CircuitBreaker,
   type CircuitBreakerOptions,
@@ -187,6 +187,7 @@ export function createWorker(options: WorkerOptions): Worker {
         logger.warn(log, 'lease lost before completion: another worker owns the delivery now');
         return 'lease-lost';
       }
+      if (connector) await notifyApplied(connector, output.applied, logger);
       logger.debug(
         {
           ...log,

@@ -1,6 +1,7 @@
 import type { PollerV1 } from './poller-v1';
 import type { ReconcilerV1 } from './reconciler-v1';
 import type { SourceEventV1 } from './source-event-v1';
+import type { IntegrationEventV1 } from './state-store-v1';
 import type { TransformerV1 } from './transformer-v1';
 import type { WebhookProcessorV1 } from './webhook-processor-v1';
 
@@ -31,6 +32,14 @@ export interface ConnectorV1<TEvent extends SourceEventV1 = SourceEventV1> {
    * classify them (401, 429, 5xx).
    */
   hydrate?(event: TEvent, context: HydrateContextV1): Promise<TEvent | null>;
+  /**
+   * Called after a delivery's (or a poll page's, or a reconciliation batch's)
+   * writes are committed, with each event and what the sink did with it: for
+   * side effects that must only happen once the mirror has the change (typed
+   * event handlers, notifications). At least once: a crash between commit and
+   * this call repeats it on reprocessing. Errors are logged, never retried.
+   */
+  onApplied?(applied: readonly { event: TEvent; result: IntegrationEventV1 }[]): Promise<void> | void;
   /**
    * Called by the worker when the provider answered 401: refresh the tenant's
    * access token, then the delivery is retried at once.

@@ -73,6 +73,13 @@ export interface WebhookProcessorV1<TEvent extends SourceEventV1 = SourceEventV1
    * Defaults to 503.
    */
   readonly persistFailureStatus?: number;
+  /**
+   * Store an authentic delivery that `parse` cannot understand instead of
+   * answering 400: it is acknowledged with 202 and dead-lettered by the worker
+   * with the parse error, so a fixed connector can replay it. For providers
+   * that never retry a 4xx (GoHighLevel), where a 400 loses the event.
+   */
+  readonly storeUnparseable?: boolean;
   /** Largest accepted body in bytes; larger bodies get 413. Defaults to 1 MiB. */
   readonly maxBodyBytes?: number;
   /**
