@@ -972,9 +972,742 @@ end;
 $$;
 `;
 
+const MIGRATION_0004_ACT_EVENT_BUS = `-- @act/sink-supabase 0004: the event bus. Every row written to
+-- act_integration_events (act_complete and act_record_events, so webhook,
+-- poll and reconciliation alike) goes out live:
+--
+-- - everywhere (Postgres, Supabase, PGlite): NOTIFY on the schema's channel,
+--   \`act_events\` in schema public and \`act_events:<schema>\` in any other
+--   (\`act_events:<md5 of the schema>\` when that would pass the 63-byte limit
+--   on channel names); act_events_channel() says which;
+-- - on Supabase, where realtime.send() exists: a private Realtime broadcast,
+--   event \`act_event\`, on topic \`<source>:<tenant>\`;
+-- - on Supabase, where the supabase_realtime publication exists: the table
+--   joins it, for \`postgres_changes\` subscribers (subject to RLS).
+--
+-- The payload is one compact JSON object (see act_event_payload), well under
+-- NOTIFY's 8000-byte limit. \`set act.notify = 'off'\` (per session, role or
+-- database) silences both NOTIFY and the broadcast.
+
+-- The NOTIFY channel of the schema this migration runs in.
+create or replace function act_events_channel()
+returns text
+language sql stable
+set search_path from current
+as $$
+  select case
+    when current_schema() = 'public' then 'act_events'
+    when octet_length('act_events:' || current_schema()) <= 63 then 'act_events:' || current_schema()
+    else 'act_events:' || md5(current_schema())
+  end;
+$$;
+
+-- What a listener receives for one event: the columns that identify and
+-- describe it (id and delivery_id as text; nulls left out), and the summary
+-- when it is at most 1 KB. Anything left out (a larger summary, or every
+-- field when the text columns are huge) is flagged \`"truncated": true\`: read
+-- the row by id for the rest. Never more than about 7 KB.
+create or replace function act_event_payload(p_event act_integration_events)
+returns jsonb
+language plpgsql stable
+set search_path from current
+as $$
+declare
+  c_max_summary_bytes constant integer := 1024;
+  c_max_payload_bytes constant integer := 7000;
+  v_payload jsonb;
+begin
+  v_payload := jsonb_strip_nulls(jsonb_build_object(
+    'id', p_event.id::text,
+    'source', p_event.source,
+    'tenant', p_event.tenant,
+    'event_type', p_event.event_type,
+    'entity_type', p_event.entity_type,
+    'entity_id', p_event.entity_id,
+    'table_name', p_event.table_name,
+    'row_id', p_event.row_id,
+    'outcome', p_event.outcome,
+    'triggered_by', p_event.triggered_by,
+    'latency_ms', p_event.latency_ms,
+    'provider_latency_ms', p_event.provider_latency_ms,
+    'correlation_id', p_event.correlation_id,
+    'delivery_id', p_event.delivery_id::text,
+    'created_at', p_event.created_at
+  ));
+  if p_event.summary is not null then
+    if octet_length(p_event.summary::text) <= c_max_summary_bytes then
+      v_payload := v_payload || jsonb_build_object('summary', p_event.summary);
+    else
+      v_payload := v_payload || jsonb_build_object('truncated', true);
+    end if;
+  end if;
+  if octet_length(v_payload::text) > c_max_payload_bytes then
+    -- 200 characters are at most 800 bytes (1,200 escaped) each.
+    v_payload := jsonb_build_object(
+      'id', p_event.id::text,
+      'source', left(p_event.source, 200),
+      'tenant', left(p_event.tenant, 200),
+      'truncated', true
+    );
+  end if;
+  return v_payload;
+end;
+$$;
+
+-- One statement-level trigger (a transition table, not a trigger per row):
+-- a poll page of 500 events costs one trigger call, and the Realtime
+-- broadcast runs in one subtransaction per statement rather than per row.
+create or replace function act_integration_events_notify()
+returns trigger
+language plpgsql volatile
+set search_path from current
+as $$
+declare
+  v_channel text;
+  v_event act_integration_events;
+  v_payloads jsonb[] := '{}';
+  v_topics text[] := '{}';
+  v_index integer;
+begin
+  if coalesce(current_setting('act.notify', true), '') = 'off' then
+    return null;
+  end if;
+  v_channel := act_events_channel();
+  for v_event in select * from act_new_events order by id loop
+    v_payloads := array_append(v_payloads, act_event_payload(v_event));
+    v_topics := array_append(v_topics, v_event.source || ':' || v_event.tenant);
+    -- Delivered on commit, in this order; never if the transaction rolls back.
+    perform pg_notify(v_channel, v_payloads[cardinality(v_payloads)]::text);
+  end loop;
+
+  -- Supabase Realtime broadcast. A failure here (permissions, Realtime's own
+  -- tables) is a warning: the change itself is already safe in the mirror.
+  if cardinality(v_payloads) > 0 and to_regprocedure('realtime.send(jsonb, text, text, boolean)') is not null then
+    begin
+      for v_index in 1 .. cardinality(v_payloads) loop
+        perform realtime.send(v_payloads[v_index], 'act_event', v_topics[v_index], true);
+      end loop;
+    exception when others then
+      raise warning 'act_integration_events_notify: realtime.send failed: % (%)', sqlerrm, sqlstate;
+    end;
+  end if;
+  return null;
+end;
+$$;
+
+drop trigger if exists act_integration_events_notify on act_integration_events;
+create trigger act_integration_events_notify
+  after insert on act_integration_events
+  referencing new table as act_new_events
+  for each statement
+  execute function act_integration_events_notify();
+
+-- Supabase Realtime \`postgres_changes\`: join the publication where it exists
+-- (and does not already publish every table). Only the publication's owner
+-- may change it; anyone else gets a warning and the rest of the migration.
+do $$
+begin
+  if exists (select 1 from pg_publication where pubname = 'supabase_realtime' and not puballtables)
+    and not exists (
+      select 1 from pg_publication_tables t
+      where t.pubname = 'supabase_realtime' and t.schemaname = current_schema()
+        and t.tablename = 'act_integration_events'
+    )
+  then
+    begin
+      alter publication supabase_realtime add table act_integration_events;
+    exception when insufficient_privilege then
+      raise warning 'act_integration_events was not added to the supabase_realtime publication: %', sqlerrm
+        using hint = 'as the publication''s owner: alter publication supabase_realtime add table act_integration_events';
+    end;
+  end if;
+end;
+$$;
+
+-- As 0003: close the new functions to anon and authenticated on Supabase.
+do $$
+declare
+  v_role text;
+  v_function text;
+begin
+  foreach v_function in array array[
+    'act_events_channel()', 'act_event_payload(act_integration_events)', 'act_integration_events_notify()'
+  ] loop
+    execute format('revoke execute on function %s from public', v_function);
+    foreach v_role in array array['anon', 'authenticated'] loop
+      if exists (select 1 from pg_roles where rolname = v_role) then
+        execute format('revoke execute on function %s from %I', v_function, v_role);
+      end if;
+    end loop;
+    if exists (select 1 from pg_roles where rolname = 'service_role') then
+      execute format('grant execute on function %s to service_role', v_function);
+    end if;
+  end loop;
+end;
+$$;
+`;
+
+const MIGRATION_0005_ACT_RETENTION = `-- @act/sink-supabase 0005: retention. act_cleanup() deletes what has done
+-- its job: done deliveries (with their attempts) and integration events
+-- older than N days. Pending and processing deliveries are never touched;
+-- dead letters are evidence and stay until replayed, or until the caller
+-- asks for them explicitly (p_dead_older_than_days).
+--
+-- Schedule it (pg_cron on Supabase):
+--   select cron.schedule('act-cleanup', '17 3 * * *', $$select act_cleanup(30)$$);
+-- or call state.cleanup() from a job: it runs one batch per transaction.
+
+-- Done deliveries, oldest first, without reading the whole inbox.
+create index if not exists act_deliveries_done_idx
+  on act_deliveries (completed_at) where status = 'done';
+
+-- Deletes in batches of p_batch_size rows (each batch locks only its own
+-- rows, skipping any another session holds), events first, then done
+-- deliveries and their attempts, then (only when p_dead_older_than_days is
+-- given) dead deliveries received and last attempted before that cutoff.
+-- p_max_batches bounds the batches per kind in this call, so a caller can
+-- commit between batches; \`more\` is true when it stopped at that bound with
+-- rows possibly left. Returns one row of counts.
+create or replace function act_cleanup(
+  p_older_than_days integer default 30,
+  p_dead_older_than_days integer default null,
+  p_now timestamptz default null,
+  p_batch_size integer default 5000,
+  p_max_batches integer default null
+)
+returns table (deliveries bigint, attempts bigint, events bigint, more boolean)
+language plpgsql volatile
+set search_path from current
+as $$
+#variable_conflict use_column
+declare
+  v_now timestamptz := coalesce(p_now, clock_timestamp());
+  v_batch integer := coalesce(p_batch_size, 5000);
+  v_cutoff timestamptz;
+  v_dead_cutoff timestamptz;
+  v_ids bigint[];
+  v_count bigint;
+  v_batches integer;
+begin
+  if p_older_than_days is null or p_older_than_days < 0 then
+    raise exception using errcode = '22023',
+      message = format('act_cleanup: older_than_days must be 0 or more, got %s', coalesce(p_older_than_days::text, 'null'));
+  end if;
+  if p_dead_older_than_days is not null and p_dead_older_than_days < 0 then
+    raise exception using errcode = '22023',
+      message = format('act_cleanup: dead_older_than_days must be 0 or more, got %s', p_dead_older_than_days);
+  end if;
+  if v_batch < 1 or (p_max_batches is not null and p_max_batches < 1) then
+    raise exception using errcode = '22023',
+      message = format('act_cleanup: batch_size and max_batches must be positive, got %s and %s', v_batch, p_max_batches);
+  end if;
+  v_cutoff := v_now - make_interval(days => p_older_than_days);
+  deliveries := 0;
+  attempts := 0;
+  events := 0;
+  more := false;
+
+  -- Integration events.
+  v_batches := 0;
+  loop
+    delete from act_integration_events e
+    where e.id = any (array(
+      select x.id from act_integration_events x
+      where x.created_at < v_cutoff
+      order by x.created_at
+      limit v_batch
+      for update skip locked
+    ));
+    get diagnostics v_count = row_count;
+    events := events + v_count;
+    v_batches := v_batches + 1;
+    exit when v_count < v_batch;
+    if p_max_batches is not null and v_batches >= p_max_batches then
+      more := true;
+      exit;
+    end if;
+  end loop;
+
+  -- Done deliveries and their attempts.
+  v_batches := 0;
+  loop
+    v_ids := array(
+      select d.id from act_deliveries d
+      where d.status = 'done' and d.completed_at < v_cutoff
+      order by d.completed_at
+      limit v_batch
+      for update skip locked
+    );
+    delete from act_delivery_attempts a where a.delivery_id = any (v_ids);
+    get diagnostics v_count = row_count;
+    attempts := attempts + v_count;
+    delete from act_deliveries d where d.id = any (v_ids);
+    get diagnostics v_count = row_count;
+    deliveries := deliveries + v_count;
+    v_batches := v_batches + 1;
+    exit when cardinality(v_ids) < v_batch;
+    if p_max_batches is not null and v_batches >= p_max_batches then
+      more := true;
+      exit;
+    end if;
+  end loop;
+
+  -- Dead letters, only when asked: received before the cutoff and with no
+  -- attempt since (a dead letter replayed and failed again is recent).
+  if p_dead_older_than_days is not null then
+    v_dead_cutoff := v_now - make_interval(days => p_dead_older_than_days);
+    v_batches := 0;
+    loop
+      v_ids := array(
+        select d.id from act_deliveries d
+        where d.status = 'dead' and d.received_at < v_dead_cutoff
+          and not exists (
+            select 1 from act_delivery_attempts a
+            where a.delivery_id = d.id and a.finished_at >= v_dead_cutoff
+          )
+        order by d.id
+        limit v_batch
+        for update skip locked
+      );
+      delete from act_delivery_attempts a where a.delivery_id = any (v_ids);
+      get diagnostics v_count = row_count;
+      attempts := attempts + v_count;
+      delete from act_deliveries d where d.id = any (v_ids);
+      get diagnostics v_count = row_count;
+      deliveries := deliveries + v_count;
+      v_batches := v_batches + 1;
+      exit when cardinality(v_ids) < v_batch;
+      if p_max_batches is not null and v_batches >= p_max_batches then
+        more := true;
+        exit;
+      end if;
+    end loop;
+  end if;
+
+  return next;
+end;
+$$;
+
+-- As 0003: close the new function to anon and authenticated on Supabase.
+do $$
+declare
+  v_role text;
+  c_function constant text := 'act_cleanup(integer, integer, timestamptz, integer, integer)';
+begin
+  execute format('revoke execute on function %s from public', c_function);
+  foreach v_role in array array['anon', 'authenticated'] loop
+    if exists (select 1 from pg_roles where rolname = v_role) then
+      execute format('revoke execute on function %s from %I', c_function, v_role);
+    end if;
+  end loop;
+  if exists (select 1 from pg_roles where rolname = 'service_role') then
+    execute format('grant execute on function %s to service_role', c_function);
+  end if;
+end;
+$$;
+`;
+
+const MIGRATION_0006_ACT_RPC = `-- @act/sink-supabase 0006: what the supabase-js driver needs, which calls the
+-- act_ functions through PostgREST \`rpc\` as Supabase's \`service_role\`.
+--
+-- Every store, sink and rate-limit operation is already one function call,
+-- so one PostgREST request is one transaction: no wrapper functions needed.
+-- What a schema of your own lacks is access: the act_ functions run as the
+-- caller (security invoker), and Supabase grants \`service_role\` the tables,
+-- sequences and functions of \`public\` by default, but nothing in a schema
+-- you create (\`{ schema: 'act' }\`). act_grant_service_role() grants what is
+-- missing, and only that, so nothing changes where Supabase's defaults
+-- already apply; it also makes the tables the migrating role creates in the
+-- schema later (connectors' mirror tables) granted to service_role. anon and
+-- authenticated get nothing. Without a service_role role it does nothing.
+-- The schema must still be exposed to the Data API (Project Settings → API →
+-- Exposed schemas), which SQL cannot do.
+create or replace function act_grant_service_role()
+returns void
+language plpgsql volatile
+set search_path from current
+as $$
+declare
+  v_schema text := current_schema();
+  v_namespace oid := (select n.oid from pg_namespace n where n.nspname = current_schema());
+  v_object regclass;
+  v_function regprocedure;
+begin
+  if v_namespace is null or not exists (select 1 from pg_roles where rolname = 'service_role') then
+    return;
+  end if;
+  if not has_schema_privilege('service_role', v_namespace, 'usage') then
+    execute format('grant usage on schema %I to service_role', v_schema);
+    execute format('alter default privileges in schema %I grant select, insert, update, delete on tables to service_role', v_schema);
+    execute format('alter default privileges in schema %I grant usage, select, update on sequences to service_role', v_schema);
+  end if;
+  -- has_*_privilege is true when any one of several listed privileges is held: ask one at a time.
+  for v_object in
+    select c.oid::regclass from pg_class c
+    where c.relnamespace = v_namespace and c.relkind in ('r', 'p', 'v') and pg_has_role(c.relowner, 'USAGE')
+      and not (has_table_privilege('service_role', c.oid, 'select') and has_table_privilege('service_role', c.oid, 'insert')
+        and has_table_privilege('service_role', c.oid, 'update') and has_table_privilege('service_role', c.oid, 'delete'))
+  loop
+    execute format('grant select, insert, update, delete on %s to service_role', v_object);
+  end loop;
+  for v_object in
+    select c.oid::regclass from pg_class c
+    where c.relnamespace = v_namespace and c.relkind = 'S' and pg_has_role(c.relowner, 'USAGE')
+      and not (has_sequence_privilege('service_role', c.oid, 'usage') and has_sequence_privilege('service_role', c.oid, 'update'))
+  loop
+    execute format('grant usage, select, update on sequence %s to service_role', v_object);
+  end loop;
+  for v_function in
+    select p.oid::regprocedure from pg_proc p
+    where p.pronamespace = v_namespace and p.proname like 'act\\_%' and pg_has_role(p.proowner, 'USAGE')
+      and not has_function_privilege('service_role', p.oid, 'execute')
+  loop
+    execute format('grant execute on function %s to service_role', v_function);
+  end loop;
+end;
+$$;
+
+-- Closed to everyone but its owner, like every act_ function (see 0003).
+revoke execute on function act_grant_service_role() from public;
+do $$
+declare
+  v_role text;
+begin
+  foreach v_role in array array['anon', 'authenticated'] loop
+    if exists (select 1 from pg_roles where rolname = v_role) then
+      execute format('revoke execute on function act_grant_service_role() from %I', v_role);
+    end if;
+  end loop;
+end;
+$$;
+
+select act_grant_service_role();
+`;
+
+const MIGRATION_0007_ACT_CREDENTIALS_SCAN = `-- @act/sink-supabase 0007: OAuth credentials with a cross-process refresh
+-- lease (CredentialStoreV1), and the sink's row scan for reconciliation
+-- (SinkV1.scan). As everywhere in this package, every operation is one
+-- function call, so one transaction, and one \`rpc\` for supabase-js.
+
+-- One row per connection (\`<source>:<tenant>\`). \`value\` is the credential
+-- exactly as the connector saved it (access and refresh tokens, expiry):
+-- plaintext JSON, so protect this table like a password store. It is closed
+-- to anon and authenticated on Supabase (below). A row can exist with a null
+-- \`value\`: a refresh lease taken before any credential was saved.
+create table if not exists act_credentials (
+  key text primary key,
+  value jsonb,
+  -- Increments on every save; 0 while no credential was ever saved.
+  revision bigint not null default 0,
+  -- Set when the provider refused the refresh token: a person must reconnect.
+  invalid_reason text,
+  -- The refresh lease: one owner at a time per key, until it expires.
+  lease_owner text,
+  lease_expires_at timestamptz,
+  updated_at timestamptz,
+  constraint act_credentials_value_check check (value is null or jsonb_typeof(value) = 'object')
+);
+
+-- The stored credential, or no row.
+create or replace function act_credential_get(p_key text)
+returns table (value jsonb, revision bigint, invalid_reason text, updated_at timestamptz)
+language sql stable
+set search_path from current
+as $$
+  select c.value, c.revision, c.invalid_reason, c.updated_at
+  from act_credentials c
+  where c.key = p_key and c.value is not null;
+$$;
+
+-- Save a credential outright (connect, reconnect, a static token): the next
+-- revision, and clears the reconnect mark. The lease, if any, is untouched.
+create or replace function act_credential_put(p_key text, p_value jsonb, p_now timestamptz default null)
+returns table (value jsonb, revision bigint, invalid_reason text, updated_at timestamptz)
+language plpgsql volatile
+set search_path from current
+as $$
+#variable_conflict use_column
+declare
+  v_now timestamptz := coalesce(p_now, clock_timestamp());
+begin
+  if p_key is null or p_key = '' then
+    raise exception using errcode = '22023', message = 'act_credential_put: the key must be a non-empty text';
+  end if;
+  if p_value is null or jsonb_typeof(p_value) <> 'object' then
+    raise exception using errcode = '22023', message = 'act_credential_put: the value must be a JSON object';
+  end if;
+  return query
+  insert into act_credentials as c (key, value, revision, invalid_reason, updated_at)
+  values (p_key, p_value, 1, null, v_now)
+  on conflict (key) do update
+  set value = excluded.value, revision = c.revision + 1, invalid_reason = null, updated_at = excluded.updated_at
+  returning c.value, c.revision, c.invalid_reason, c.updated_at;
+end;
+$$;
+
+-- Take the key's refresh lease unless another owner holds one that has not
+-- expired at p_now (the database clock without it). The row is created when
+-- missing, so a lease can be held before any credential exists, and locked,
+-- so two processes asking at once never both get it. One row: acquired, and
+-- when not, held_until; the credential as it is now (value null when none).
+create or replace function act_credential_acquire_lease(
+  p_key text,
+  p_owner text,
+  p_lease_ms bigint,
+  p_now timestamptz default null
+)
+returns table (
+  acquired boolean,
+  held_until timestamptz,
+  value jsonb,
+  revision bigint,
+  invalid_reason text,
+  updated_at timestamptz
+)
+language plpgsql volatile
+set search_path from current
+as $$
+#variable_conflict use_column
+declare
+  v_now timestamptz := coalesce(p_now, clock_timestamp());
+  v_row act_credentials;
+begin
+  if p_key is null or p_key = '' or p_owner is null or p_owner = '' then
+    raise exception using errcode = '22023', message = 'act_credential_acquire_lease: the key and the owner must be non-empty';
+  end if;
+  if p_lease_ms is null or p_lease_ms <= 0 then
+    raise exception using errcode = '22023',
+      message = format('act_credential_acquire_lease: lease_ms must be positive, got %s', p_lease_ms);
+  end if;
+  insert into act_credentials as c (key) values (p_key) on conflict (key) do nothing;
+  select c.* into v_row from act_credentials c where c.key = p_key for update;
+
+  if v_row.lease_owner is not null and v_row.lease_owner <> p_owner and v_row.lease_expires_at > v_now then
+    return query select false, v_row.lease_expires_at, null::jsonb, null::bigint, null::text, null::timestamptz;
+    return;
+  end if;
+  update act_credentials c
+  set lease_owner = p_owner, lease_expires_at = v_now + p_lease_ms * interval '1 millisecond'
+  where c.key = p_key;
+  return query select true, null::timestamptz, v_row.value,
+    case when v_row.value is null then null else v_row.revision end,
+    case when v_row.value is null then null else v_row.invalid_reason end,
+    case when v_row.value is null then null else v_row.updated_at end;
+end;
+$$;
+
+-- Save the refreshed credential and release the lease in one statement, only
+-- while p_owner holds the lease (even an expired one nobody else took: its
+-- refresh is the only one, and its rotated token must be kept). The saved
+-- credential, or no row when the lease was lost.
+create or replace function act_credential_complete_refresh(
+  p_key text,
+  p_owner text,
+  p_value jsonb,
+  p_now timestamptz default null
+)
+returns table (value jsonb, revision bigint, invalid_reason text, updated_at timestamptz)
+language plpgsql volatile
+set search_path from current
+as $$
+#variable_conflict use_column
+declare
+  v_now timestamptz := coalesce(p_now, clock_timestamp());
+begin
+  if p_value is null or jsonb_typeof(p_value) <> 'object' then
+    raise exception using errcode = '22023', message = 'act_credential_complete_refresh: the value must be a JSON object';
+  end if;
+  return query
+  update act_credentials c
+  set value = p_value, revision = c.revision + 1, invalid_reason = null,
+    lease_owner = null, lease_expires_at = null, updated_at = v_now
+  where c.key = p_key and c.lease_owner = p_owner
+  returning c.value, c.revision, c.invalid_reason, c.updated_at;
+end;
+$$;
+
+-- Release the lease without a new credential (the refresh failed), only
+-- while p_owner holds it. With p_invalid_reason, mark the stored credential
+-- as needing a reconnect (until the next put).
+create or replace function act_credential_release_lease(
+  p_key text,
+  p_owner text,
+  p_invalid_reason text default null,
+  p_now timestamptz default null
+)
+returns void
+language plpgsql volatile
+set search_path from current
+as $$
+#variable_conflict use_column
+declare
+  v_now timestamptz := coalesce(p_now, clock_timestamp());
+  v_reason text := nullif(p_invalid_reason, '');
+begin
+  update act_credentials c
+  set lease_owner = null, lease_expires_at = null,
+    invalid_reason = case when v_reason is not null and c.value is not null then v_reason else c.invalid_reason end,
+    updated_at = case when v_reason is not null and c.value is not null then v_now else c.updated_at end
+  where c.key = p_key and c.lease_owner = p_owner;
+end;
+$$;
+
+-- The keys, versions and deleted flags of a mirror table's rows matching
+-- p_where ({ "location_id": "loc_1" }), in key order, at most p_limit rows
+-- after the key p_after (the last key of the previous page; null for the
+-- first): keyset pagination, so each page is an index range scan on the
+-- table's unique key, never an OFFSET, and rows written meanwhile cannot
+-- shift a page. The table is resolved in this function's schema only.
+-- Values compare as the column's type (as act_sink_apply casts them). Key
+-- values of bigint and numeric columns beyond 2^53 come back as JSON strings,
+-- which JavaScript reads exactly (numbers that large would be rounded).
+create or replace function act_sink_scan(
+  p_table text,
+  p_where jsonb,
+  p_key_columns text[],
+  p_after jsonb default null,
+  p_limit integer default 1000
+)
+returns table (key jsonb, version bigint, deleted boolean)
+language plpgsql stable
+set search_path from current
+as $$
+declare
+  c_bookkeeping constant text[] := array['_version', '_payload_hash', '_deleted_at', '_synced_at'];
+  v_rel regclass;
+  v_types jsonb;
+  v_column text;
+  v_type text;
+  v_where text := 'true';
+  v_key text := '';
+  v_order text := '';
+  v_after_columns text := '';
+  v_after_values text := '';
+begin
+  if p_table is null or p_table = '' then
+    raise exception using errcode = '22023', message = 'act_sink_scan: no table given';
+  end if;
+  if p_key_columns is null or cardinality(p_key_columns) = 0 then
+    raise exception using errcode = '22023', message = format('act_sink_scan: no key columns given for table %I', p_table);
+  end if;
+  if p_where is not null and jsonb_typeof(p_where) <> 'object' then
+    raise exception using errcode = '22023', message = 'act_sink_scan: p_where must be a JSON object';
+  end if;
+  if p_after is not null and jsonb_typeof(p_after) <> 'object' then
+    raise exception using errcode = '22023', message = 'act_sink_scan: p_after must be a JSON object';
+  end if;
+  if p_limit is null or p_limit <= 0 then
+    raise exception using errcode = '22023', message = format('act_sink_scan: p_limit must be positive, got %s', p_limit);
+  end if;
+
+  v_rel := to_regclass(format('%I.%I', current_schema(), p_table));
+  if v_rel is null then
+    raise exception using errcode = '42P01',
+      message = format('act_sink_scan: table %I does not exist in schema %I (run the connector''s migrations)', p_table, current_schema());
+  end if;
+  -- Column name → type, as written in a cast.
+  select jsonb_object_agg(a.attname, format_type(a.atttypid, a.atttypmod))
+  into v_types
+  from pg_attribute a
+  where a.attrelid = v_rel and a.attnum > 0 and not a.attisdropped;
+  if not (v_types ? '_version' and v_types ? '_deleted_at') then
+    raise exception using errcode = '42703',
+      message = format('act_sink_scan: table %I is not a mirror table (it lacks the bookkeeping columns _version and _deleted_at)', p_table);
+  end if;
+
+  for v_column in select w.k from jsonb_object_keys(coalesce(p_where, '{}'::jsonb)) w(k) order by 1 loop
+    v_type := v_types ->> v_column;
+    if v_type is null then
+      raise exception using errcode = '42703', message = format('act_sink_scan: table %I has no column %I', p_table, v_column);
+    end if;
+    if jsonb_typeof(p_where -> v_column) not in ('string', 'number') then
+      raise exception using errcode = '22023',
+        message = format('act_sink_scan: the value for column %I must be a string or a number', v_column);
+    end if;
+    v_where := v_where || format(' and t.%I = %L::%s', v_column, p_where ->> v_column, v_type);
+  end loop;
+
+  foreach v_column in array p_key_columns loop
+    v_type := v_types ->> v_column;
+    if v_type is null or v_column = any (c_bookkeeping) then
+      raise exception using errcode = '42703', message = format('act_sink_scan: table %I has no key column %I', p_table, v_column);
+    end if;
+    v_key := v_key || case when v_key = '' then '' else ', ' end || case
+      when v_type in ('bigint', 'numeric') or v_type like 'numeric(%' then
+        format('%1$L, case when abs(t.%2$I) > 9007199254740991 then to_jsonb(t.%2$I::text) else to_jsonb(t.%2$I) end', v_column, v_column)
+      else format('%1$L, t.%2$I', v_column, v_column)
+    end;
+    v_order := v_order || case when v_order = '' then '' else ', ' end || format('t.%I', v_column);
+    if p_after is not null then
+      if jsonb_typeof(p_after -> v_column) is distinct from 'string' and jsonb_typeof(p_after -> v_column) is distinct from 'number' then
+        raise exception using errcode = '22023',
+          message = format('act_sink_scan: p_after lacks key column %I', v_column);
+      end if;
+      v_after_columns := v_after_columns || case when v_after_columns = '' then '' else ', ' end || format('t.%I', v_column);
+      v_after_values := v_after_values || case when v_after_values = '' then '' else ', ' end
+        || format('%L::%s', p_after ->> v_column, v_type);
+    end if;
+  end loop;
+  if p_after is not null then
+    v_where := v_where || format(' and (%s) > (%s)', v_after_columns, v_after_values);
+  end if;
+
+  return query execute format(
+    'select jsonb_build_object(%s), t._version, (t._deleted_at is not null) from %I.%I t where %s order by %s limit %s',
+    v_key, current_schema(), p_table, v_where, v_order, p_limit
+  );
+end;
+$$;
+
+-- As 0003: on Supabase, row level security on the new table, and the table
+-- and the new functions closed to anon and authenticated (service_role and
+-- the owner keep access). Nothing changes on a Postgres without those roles.
+do $$
+declare
+  v_role text;
+  v_function text;
+begin
+  if exists (select 1 from pg_roles where rolname = 'anon') then
+    alter table act_credentials enable row level security;
+  end if;
+  foreach v_role in array array['anon', 'authenticated'] loop
+    if exists (select 1 from pg_roles where rolname = v_role) then
+      execute format('revoke all on act_credentials from %I', v_role);
+    end if;
+  end loop;
+  foreach v_function in array array[
+    'act_credential_get(text)',
+    'act_credential_put(text, jsonb, timestamptz)',
+    'act_credential_acquire_lease(text, text, bigint, timestamptz)',
+    'act_credential_complete_refresh(text, text, jsonb, timestamptz)',
+    'act_credential_release_lease(text, text, text, timestamptz)',
+    'act_sink_scan(text, jsonb, text[], jsonb, integer)'
+  ] loop
+    execute format('revoke execute on function %s from public', v_function);
+    foreach v_role in array array['anon', 'authenticated'] loop
+      if exists (select 1 from pg_roles where rolname = v_role) then
+        execute format('revoke execute on function %s from %I', v_function, v_role);
+      end if;
+    end loop;
+    if exists (select 1 from pg_roles where rolname = 'service_role') then
+      execute format('grant execute on function %s to service_role', v_function);
+    end if;
+  end loop;
+end;
+$$;
+
+-- As 0006: in a schema of your own, grant service_role the new table (the
+-- functions run as the caller). Does nothing where it already has access.
+select act_grant_service_role();
+`;
+
 /** This package's own migrations, in order; `migrate()` applies them before any connector's. */
 export const ACT_MIGRATIONS: readonly { name: string; sql: string }[] = Object.freeze([
   { name: '0001_act_state', sql: MIGRATION_0001_ACT_STATE },
   { name: '0002_act_queue', sql: MIGRATION_0002_ACT_QUEUE },
   { name: '0003_act_sink', sql: MIGRATION_0003_ACT_SINK },
+  { name: '0004_act_event_bus', sql: MIGRATION_0004_ACT_EVENT_BUS },
+  { name: '0005_act_retention', sql: MIGRATION_0005_ACT_RETENTION },
+  { name: '0006_act_rpc', sql: MIGRATION_0006_ACT_RPC },
+  { name: '0007_act_credentials_scan', sql: MIGRATION_0007_ACT_CREDENTIALS_SCAN },
 ]);

@@ -1,19 +1,26 @@
-import {
-  ConfigurationError,
-  type RateLimitStoreV1,
-  type SinkV1,
-  type StateStoreV1,
-  StoreUnavailableError,
-} from '@act/core';
+import { ConfigurationError, type RateLimitStoreV1, type StateStoreV1, StoreUnavailableError } from '@act/core';
 import { PACKAGE_NAME, toActError } from './errors';
+import { createLiveEvents, type LiveEventHandler, type SubscribeOptions, type Unsubscribe } from './live-events';
 import { type MigrateOptions, type MigrateResult, pendingMigrations, runMigrations } from './migrate';
+import { createPostgresCredentialStore, type PostgresCredentialStore } from './postgres-credential-store';
 import { createPostgresRateLimitStore } from './postgres-rate-limit-store';
 import { createPostgresSink } from './postgres-sink';
+import type { PostgresSink } from './postgres-sink-scan';
 import { createPostgresStateStore } from './postgres-state-store';
+import { type CleanupOptions, type CleanupResult, runCleanup } from './retention';
 import type { ActBackend, DriverKind, SqlDriver } from './sql/driver';
 import { createPgDriver, type PgPoolLike, type PgPoolOptions } from './sql/pg-driver';
 import { createPgliteDriver, type PGliteLike, type PGliteStartOptions } from './sql/pglite-driver';
 import { createSqlBackend } from './sql/sql-backend';
+import {
+  checkSupabaseConnection,
+  isSupabaseConnection,
+  openSupabaseBackend,
+  type SupabaseBackend,
+  type SupabaseConnection,
+  supabaseMigrateError,
+  supabasePendingMigrations,
+} from './sql/supabase-backend';
 
 /**
  * Where the state lives:
@@ -22,11 +29,15 @@ import { createSqlBackend } from './sql/sql-backend';
  * - `{ pool }`: your own node-postgres `Pool` (left open by `close()`).
  * - `{ pglite }`: embedded PGlite (needs `@electric-sql/pglite`): an instance
  *   you own, or `{ dataDir }` to start one (in memory without `dataDir`).
+ * - `{ supabaseUrl, supabaseKey }` or `{ supabase }`: Supabase through
+ *   PostgREST with `@supabase/supabase-js` (Node, Deno, Edge Functions); the
+ *   migrations run separately, with a connection string.
  */
 export type PostgresConnection =
   | { connectionString: string; poolOptions?: PgPoolOptions }
   | { pool: PgPoolLike }
-  | { pglite: PGliteLike | PGliteStartOptions };
+  | { pglite: PGliteLike | PGliteStartOptions }
+  | SupabaseConnection;
 
 export interface PostgresStateOptions {
   /** Schema holding the act_ tables and functions (and the mirror tables). Defaults to `public`. */
@@ -40,7 +51,7 @@ export interface PostgresStateOptions {
 /** A readiness probe: can the database be reached, and are this package's migrations applied? */
 export interface PostgresHealth {
   ok: boolean;
-  driver: DriverKind;
+  driver: DriverKind | 'supabase';
   schema: string;
   /** Round trip of `select 1`; `null` when unreachable. */
   latencyMs: number | null;
@@ -54,12 +65,27 @@ export interface PostgresState {
   /** The inbox, attempts, cursors, event log and health figures. */
   readonly store: StateStoreV1;
   /** The batched, version-guarded mirror writer; commits poll cursors with the rows. */
-  readonly sink: SinkV1;
+  readonly sink: PostgresSink;
   /** Token buckets shared by every process using this database. */
   readonly rateLimits: RateLimitStoreV1;
+  /**
+   * OAuth credentials per connection with the cross-process refresh lease
+   * (`act_credentials`): `createTokenManager({ store: state.credentials, … })`.
+   * Values are plaintext JSON in the table; protect it.
+   */
+  readonly credentials: PostgresCredentialStore;
   /** Apply this package's migrations, then the given ones. Idempotent; safe from several processes at once. */
   migrate(options?: MigrateOptions): Promise<MigrateResult>;
   health(): Promise<PostgresHealth>;
+  /**
+   * Call `handler` with each integration event as it commits (LISTEN/NOTIFY,
+   * migration 0004), optionally only one source's or tenant's. Resolves once
+   * listening; the result stops it. All subscriptions share one connection,
+   * which reconnects on its own. Not on supabase-js: use Supabase Realtime.
+   */
+  subscribe(handler: LiveEventHandler, options?: SubscribeOptions): Promise<Unsubscribe>;
+  /** Delete done deliveries, their attempts and events older than 30 days (or as given); keeps pending and dead. */
+  cleanup(options?: CleanupOptions): Promise<CleanupResult>;
   /** Close what this package opened (not a pool or PGlite instance you passed in). */
   close(): Promise<void>;
 }
@@ -76,8 +102,12 @@ function checkSchema(schema: string): string {
   return schema;
 }
 
-function driverKind(connection: PostgresConnection): DriverKind {
+function driverKind(connection: PostgresConnection): DriverKind | 'supabase' {
   if (connection && typeof connection === 'object') {
+    if (isSupabaseConnection(connection)) {
+      checkSupabaseConnection(connection);
+      return 'supabase';
+    }
     if ('pglite' in connection && connection.pglite) return 'pglite';
     if ('pool' in connection && connection.pool) return 'pg';
     if ('connectionString' in connection) {
@@ -92,11 +122,15 @@ function driverKind(connection: PostgresConnection): DriverKind {
   }
   throw new ConfigurationError({
     packageName: PACKAGE_NAME,
-    message: 'createPostgresState needs { connectionString }, { pool } or { pglite }',
+    message:
+      'createPostgresState needs { connectionString }, { pool } or { pglite } (or { supabaseUrl, supabaseKey } / { supabase })',
   });
 }
 
-async function openDriver(connection: PostgresConnection, options: PostgresStateOptions): Promise<SqlDriver> {
+async function openDriver(
+  connection: Exclude<PostgresConnection, SupabaseConnection>,
+  options: PostgresStateOptions,
+): Promise<SqlDriver> {
   if ('pglite' in connection) return createPgliteDriver(connection.pglite);
   if ('pool' in connection) return createPgDriver({ pool: connection.pool });
   return createPgDriver(
@@ -133,13 +167,14 @@ export function createPostgresState(connection: PostgresConnection, options: Pos
       );
     }
     if (!opening) {
-      opening = openDriver(connection, options).then(
-        (driver) => createSqlBackend(driver, schema),
-        (error: unknown) => {
-          opening = undefined;
-          throw toActError(error, 'connect');
-        },
-      );
+      opening = (
+        isSupabaseConnection(connection)
+          ? openSupabaseBackend(connection, schema)
+          : openDriver(connection, options).then((driver) => createSqlBackend(driver, schema))
+      ).catch((error: unknown) => {
+        opening = undefined;
+        throw toActError(error, 'connect');
+      });
     }
     return opening;
   };
@@ -150,20 +185,29 @@ export function createPostgresState(connection: PostgresConnection, options: Pos
     }
     return opened.sql;
   };
+  const live = createLiveEvents(backend, schema);
 
   return {
     schema,
     store: createPostgresStateStore(backend, options.now ? { now: options.now } : {}),
     sink: createPostgresSink(backend, options.now ? { now: options.now } : {}),
     rateLimits: createPostgresRateLimitStore(backend),
+    credentials: createPostgresCredentialStore(backend, options.now ? { now: options.now } : {}),
 
     async migrate(migrateOptions?: MigrateOptions) {
+      if (kind === 'supabase') throw supabaseMigrateError(schema);
       return runMigrations(await sqlDriver(), schema, migrateOptions);
     },
 
     async health() {
       const started = Date.now();
       try {
+        if (kind === 'supabase') {
+          // One PostgREST round trip: the applied migrations, read from act_migrations.
+          const pending = await supabasePendingMigrations((await backend()) as SupabaseBackend);
+          const latencyMs = Date.now() - started;
+          return { ok: pending.length === 0, driver: kind, schema, latencyMs, pendingMigrations: pending };
+        }
         const driver = await sqlDriver();
         await driver.query('select 1');
         const latencyMs = Date.now() - started;
@@ -182,9 +226,15 @@ export function createPostgresState(connection: PostgresConnection, options: Pos
       }
     },
 
+    subscribe: (handler, subscribeOptions) => live.subscribe(handler, subscribeOptions),
+
+    cleanup: (cleanupOptions) => runCleanup(backend, cleanupOptions, options.now),
+
     async close() {
       if (closed) return;
       closed = true;
+      // Subscriptions hold a pooled connection the pool's end() would wait for.
+      await live.close().catch(() => undefined);
       const opened = opening;
       opening = undefined;
       if (!opened) return;

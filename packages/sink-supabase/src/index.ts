@@ -15,8 +15,20 @@ export {
   type PostgresStateOptions,
 } from './create-postgres-state';
 export { PostgresError } from './errors';
+export type { LiveEvent, LiveEventHandler, SubscribeOptions, Unsubscribe } from './live-events';
 export type { MigrateOptions, MigrateResult, Migration } from './migrate';
+export { TENANT_ACCESS_MIGRATION } from './optional-migrations';
+export type { PostgresCredentialStore } from './postgres-credential-store';
 export { BOOKKEEPING_COLUMNS } from './postgres-sink';
+export { DEFAULT_SCAN_PAGE_SIZE, type PostgresScanRequest, type PostgresSink } from './postgres-sink-scan';
+export type { CleanupOptions, CleanupResult } from './retention';
 export type { PgPoolClientLike, PgPoolLike, PgPoolOptions } from './sql/pg-driver';
 export type { PGliteLike, PGliteStartOptions, PGliteTransactionLike } from './sql/pglite-driver';
+export {
+  DEFAULT_SUPABASE_CHUNK_SIZE,
+  type SupabaseClientLike,
+  type SupabaseConnection,
+  type SupabaseErrorLike,
+  type SupabaseResponseLike,
+} from './sql/supabase-backend';
 export { VERSION } from './version';

@@ -1,6 +1,7 @@
 import { ConfigurationError, type ConnectorV1, sha256Hex } from '@act/core';
 import { ACT_MIGRATIONS } from './act-migrations';
 import { PACKAGE_NAME, toActError } from './errors';
+import { TENANT_ACCESS_MIGRATION } from './optional-migrations';
 import { quoteIdent, type SqlDriver } from './sql/driver';
 
 /** A migration: a name unique in its schema and the SQL to run once. */
@@ -18,6 +19,14 @@ export interface MigrateOptions {
    * connectors' `0001_…` never collide.
    */
   connectors?: readonly Pick<ConnectorV1, 'source' | 'migrations'>[];
+  /**
+   * Also apply the optional tenant-access migration (after this package's
+   * own, before the rest): `act_user_sources`, `act_can_read()`,
+   * `act_enable_tenant_rls()` and row level security so Supabase
+   * `authenticated` users read only the sources and tenants they are mapped
+   * to. Needs Supabase Auth (its roles and `auth.uid()`). Off by default.
+   */
+  tenantAccess?: boolean;
 }
 
 export interface MigrateResult {
@@ -30,12 +39,13 @@ export interface MigrateResult {
 /** Name under which this package's own migrations are recorded. */
 export const CORE_MIGRATION_PREFIX = `${PACKAGE_NAME}/`;
 
-/** This package's migrations, then the given ones, then each connector's. */
+/** This package's migrations (and the optional ones asked for), then the given ones, then each connector's. */
 export function migrationPlan(options: MigrateOptions = {}): Migration[] {
   const plan: Migration[] = ACT_MIGRATIONS.map((migration) => ({
     name: `${CORE_MIGRATION_PREFIX}${migration.name}`,
     sql: migration.sql,
   }));
+  if (options.tenantAccess === true) plan.push({ ...TENANT_ACCESS_MIGRATION });
   for (const migration of options.migrations ?? []) plan.push({ name: migration.name, sql: migration.sql });
   for (const connector of options.connectors ?? []) {
     for (const migration of connector.migrations ?? []) {

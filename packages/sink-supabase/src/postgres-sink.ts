@@ -5,9 +5,9 @@ import {
   type SinkOperationOutcomeV1,
   type SinkOperationV1,
   type SinkResultV1,
-  type SinkV1,
 } from '@act/core';
 import { PACKAGE_NAME } from './errors';
+import { type PostgresScanRequest, type PostgresSink, scanRows } from './postgres-sink-scan';
 import type { BackendProvider } from './postgres-state-store';
 
 /** Columns the sink maintains in every mirror table; operations may not write them. */
@@ -131,10 +131,13 @@ function normalizedForCollapse(operations: readonly SinkOperationV1[]): SinkOper
  * driver. Collapsing per key happens here, with `collapseOperations` from
  * `@act/core`, because one SQL statement cannot touch a row twice.
  */
-export function createPostgresSink(backend: BackendProvider, options: { now?: () => Date } = {}): SinkV1 {
+export function createPostgresSink(backend: BackendProvider, options: { now?: () => Date } = {}): PostgresSink {
   return {
     specificationVersion: 'v1',
     supportsCursorCommit: true,
+
+    // Reconciliation's listing of the mirror (act_sink_scan, migration 0007).
+    scan: (request: PostgresScanRequest) => scanRows(backend, request),
 
     async apply(operations: readonly SinkOperationV1[], applyOptions?: SinkApplyOptionsV1): Promise<SinkResultV1> {
       applyOptions?.signal?.throwIfAborted();

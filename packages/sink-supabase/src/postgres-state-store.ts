@@ -120,7 +120,7 @@ export function toEventRow(event: IntegrationEventV1): Record<string, unknown> {
   };
 }
 
-function toEvent(row: Row): IntegrationEventV1 {
+export function toEvent(row: Row): IntegrationEventV1 {
   const optional = <T>(value: unknown, map: (v: unknown) => T): T | undefined =>
     value === null || value === undefined ? undefined : map(value);
   const event: IntegrationEventV1 = {

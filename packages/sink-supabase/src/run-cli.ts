@@ -12,13 +12,16 @@ export interface CliIo {
   stderr: (line: string) => void;
 }
 
-const USAGE = `Usage: act-sink-supabase migrate [--schema <name>] [--dir <migrations directory>]...
+const USAGE = `Usage: act-sink-supabase migrate [--schema <name>] [--dir <migrations directory>]... [--tenant-access]
 
 Applies the @act/sink-supabase migrations (then every *.sql file of each --dir,
 in file name order) to the database named by the environment:
 
   DATABASE_URL   a Postgres connection string (Supabase: the direct or pooler URL)
   ACT_DATA_DIR   a PGlite data directory (embedded Postgres), used when DATABASE_URL is unset
+
+--tenant-access also applies the optional tenant-access migration (Supabase:
+act_user_sources and row level security for dashboard users).
 
 Safe to run again, and from several processes at once.`;
 
@@ -40,8 +43,13 @@ export async function runCli(io: CliIo): Promise<number> {
 
   let schema: string | undefined;
   const dirs: string[] = [];
+  let tenantAccess = false;
   for (let index = 0; index < rest.length; index++) {
     const flag = rest[index];
+    if (flag === '--tenant-access') {
+      tenantAccess = true;
+      continue;
+    }
     const value = rest[index + 1];
     if ((flag === '--schema' || flag === '--dir') && value !== undefined && !value.startsWith('--')) {
       if (flag === '--schema') schema = value;
@@ -72,7 +80,11 @@ export async function runCli(io: CliIo): Promise<number> {
       }
     }
     const where = url ? 'DATABASE_URL' : `PGlite at ${dataDir}`;
-    const result = await migrate(connection, { migrations, ...(schema !== undefined ? { schema } : {}) });
+    const result = await migrate(connection, {
+      migrations,
+      ...(tenantAccess ? { tenantAccess } : {}),
+      ...(schema !== undefined ? { schema } : {}),
+    });
     for (const name of result.applied) io.stdout(`applied  ${name}`);
     io.stdout(
       `${where}, schema ${schema ?? 'public'}: ${result.applied.length} migration(s) applied, ${result.skipped.length} already applied`,

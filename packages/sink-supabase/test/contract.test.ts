@@ -52,6 +52,8 @@ function contract(harness: () => Harness) {
       async readCursor(sink, key) {
         return (bySink.get(sink) as TestState).state.store.getCursor(key);
       },
+      // SinkV1.scan (act_sink_scan, migration 0007), for reconciliation.
+      scan: true,
     });
   });
 }

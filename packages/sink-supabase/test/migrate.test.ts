@@ -149,7 +149,7 @@ describe.skipIf(!DATABASE_URL)('migrate on Postgres (DATABASE_URL)', () => {
         stdout: (line) => out.push(line),
         stderr: (line) => out.push(`ERR ${line}`),
       });
-      expect(out.join('\n')).toContain('5 migration(s) applied');
+      expect(out.join('\n')).toContain(`${core.length + 2} migration(s) applied`);
       expect(code).toBe(0);
       expect(out.filter((line) => line.startsWith('applied')).map((line) => line.split(/\s+/)[1])).toEqual([
         ...core,
@@ -203,9 +203,9 @@ describe('the CLI', () => {
     };
     try {
       expect(await runCli(io)).toBe(0);
-      expect(out.at(-1)).toMatch(/3 migration\(s\) applied, 0 already applied/);
+      expect(out.at(-1)).toContain(`${core.length} migration(s) applied, 0 already applied`);
       expect(await runCli(io)).toBe(0);
-      expect(out.at(-1)).toMatch(/0 migration\(s\) applied, 3 already applied/);
+      expect(out.at(-1)).toContain(`0 migration(s) applied, ${core.length} already applied`);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -9,6 +9,8 @@
  *   PostgREST) can back them too.
  */
 
+import type { ListenHandlers, Listening } from './listen';
+
 export type Row = Record<string, unknown>;
 
 export interface SqlQueryable {
@@ -28,6 +30,8 @@ export interface SqlDriver extends SqlQueryable {
   readonly kind: DriverKind;
   /** Run `fn` on one connection inside BEGIN … COMMIT; ROLLBACK when it throws. */
   transaction<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  /** `LISTEN channel` until the returned `close()` (see ./listen.ts); absent where a driver cannot. */
+  listen?(channel: string, handlers: ListenHandlers): Promise<Listening>;
   /** Release what the driver opened (a pool it created, a PGlite it started). */
   close(): Promise<void>;
 }
@@ -112,6 +116,27 @@ export const ACT_FUNCTIONS = {
     p_now_ms: 'bigint',
   },
   act_sink_apply: { p_operations: 'jsonb', p_cursor: 'jsonb', p_now: 'timestamptz' },
+  // Migration 0007: reconciliation's row scan and the credential store.
+  act_sink_scan: {
+    p_table: 'text',
+    p_where: 'jsonb',
+    p_key_columns: 'text[]',
+    p_after: 'jsonb',
+    p_limit: 'integer',
+  },
+  act_credential_get: { p_key: 'text' },
+  act_credential_put: { p_key: 'text', p_value: 'jsonb', p_now: 'timestamptz' },
+  act_credential_acquire_lease: { p_key: 'text', p_owner: 'text', p_lease_ms: 'bigint', p_now: 'timestamptz' },
+  act_credential_complete_refresh: { p_key: 'text', p_owner: 'text', p_value: 'jsonb', p_now: 'timestamptz' },
+  act_credential_release_lease: { p_key: 'text', p_owner: 'text', p_invalid_reason: 'text', p_now: 'timestamptz' },
+  act_events_channel: {},
+  act_cleanup: {
+    p_older_than_days: 'integer',
+    p_dead_older_than_days: 'integer',
+    p_now: 'timestamptz',
+    p_batch_size: 'integer',
+    p_max_batches: 'integer',
+  },
 } as const satisfies Record<string, Record<string, ArgType>>;
 
 export type ActFunctionName = keyof typeof ACT_FUNCTIONS;

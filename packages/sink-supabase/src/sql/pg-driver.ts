@@ -1,5 +1,6 @@
 import { isModuleNotFound, missingPeer, toActError } from '../errors';
 import type { Row, SqlDriver, SqlSession } from './driver';
+import { listenWithPgPool } from './listen';
 
 /** What the driver uses of a node-postgres `Pool` (so `@types/pg` is not required). */
 export interface PgPoolLike {
@@ -90,6 +91,7 @@ export async function createPgDriver(
 
   return {
     kind: 'pg',
+    listen: (channel, handlers) => listenWithPgPool(pool, channel, handlers),
     async query<R extends Row = Row>(text: string, params?: readonly unknown[]) {
       const result = await pool.query(text, toParams(params));
       return result.rows as R[];

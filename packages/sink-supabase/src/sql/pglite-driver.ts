@@ -1,5 +1,6 @@
 import { isModuleNotFound, missingPeer } from '../errors';
 import type { Row, SqlDriver, SqlSession } from './driver';
+import { listenWithPglite, type PGliteListenable } from './listen';
 
 /** What the driver uses of a PGlite instance (`@electric-sql/pglite`). */
 export interface PGliteLike {
@@ -8,6 +9,9 @@ export interface PGliteLike {
   transaction<T>(fn: (tx: PGliteTransactionLike) => Promise<T>): Promise<T>;
   close(): Promise<void>;
   readonly closed?: boolean;
+  /** Used by `subscribe()` (PGlite 0.2 and later have them). */
+  listen?(channel: string, callback: (payload: string) => void): Promise<unknown>;
+  unlisten?(channel: string, callback?: (payload: string) => void): Promise<void>;
 }
 
 export interface PGliteTransactionLike {
@@ -58,6 +62,7 @@ export async function createPgliteDriver(source: PGliteLike | PGliteStartOptions
 
   return {
     kind: 'pglite',
+    listen: (channel, handlers) => listenWithPglite(db as PGliteListenable, serial, channel, handlers),
     query<R extends Row = Row>(text: string, params?: readonly unknown[]) {
       return serial(async () => (await db.query<R>(text, params ? [...params] : undefined)).rows);
     },

@@ -1,0 +1,148 @@
+import { ConfigurationError, type ConnectorV1, type PollerV1, type ReconcilerV1, type TransformerV1 } from '@act/core';
+import { createGhlClient, type GhlAuth, type GhlClient } from './ghl-client';
+import { GHL_PACKAGE_NAME, GHL_SOURCE } from './ghl-error';
+import type { GhlEvent, GhlSourceEvent } from './ghl-events';
+import { createGhlHandlers, type GhlHandlers } from './ghl-handlers';
+import { GHL_MIGRATIONS } from './ghl-migrations';
+import { createGhlPollers } from './ghl-poller';
+import { createGhlReconcilers } from './ghl-reconcile';
+import type { GhlConnectorSettings } from './ghl-settings';
+import { createGhlTransformer } from './ghl-transform';
+import { createGhlWebhook, createGhlWorkflowWebhook, type GhlWebhookProcessor } from './ghl-webhook';
+import { createGhlWriter, type GhlWriter, type GhlWriterOptions } from './ghl-writeback';
+
+/** The GoHighLevel connector: every part `@act/core`'s handler, worker, `runPoller` and `runReconciliation` use. */
+export interface GhlConnector extends ConnectorV1<GhlSourceEvent>, GhlHandlers {
+  /** Marketplace webhooks (signed): mount on your GHL app's webhook URL. */
+  readonly webhook: GhlWebhookProcessor;
+  /**
+   * Workflow ("custom") webhooks, authenticated by your shared secret: mount
+   * on a route of its own. The worker needs nothing extra: it tells stored
+   * workflow deliveries apart by itself.
+   */
+  readonly workflowWebhook: GhlWebhookProcessor;
+  readonly transformer: TransformerV1<GhlSourceEvent>;
+  readonly migrations: readonly { name: string; sql: string }[];
+  /** Streams `contacts`, `opportunities`, `pipelines`, `appointments`; none without API credentials. */
+  readonly pollers: readonly PollerV1<GhlSourceEvent>[];
+  /** Tables `ghl_contacts`, `ghl_opportunities`, `ghl_pipelines`; none without API credentials. */
+  readonly reconcilers: readonly ReconcilerV1<GhlSourceEvent>[];
+  /** The API client (`undefined` without API credentials). */
+  readonly client: GhlClient | undefined;
+  /** The worker's 401 hook: refreshes the location's OAuth token (a no-op for Private Integration Tokens). */
+  refreshCredentials(tenant: string): Promise<void>;
+  /**
+   * A write-back client for contacts (local changes → GHL) that applies this
+   * connector's `ghl_contacts` blocked fields to every request. See the README.
+   *
+   * @throws ConfigurationError without API credentials.
+   */
+  createWriter(options: Omit<GhlWriterOptions, 'client' | 'fieldPolicies' | 'defaultCountry'>): GhlWriter;
+}
+
+/**
+ * Wire GoHighLevel's webhook processors, API client, pollers, reconcilers
+ * and transformer.
+ *
+ * ```ts
+ * const ghl = createGhlConnector(loadGhlSettings(process.env));
+ * ghl.on('ContactUpdate', (event) => console.log(event.payload.email));
+ * const handler = createWebhookHandler({ processor: ghl.webhook, store });
+ * const worker = createWorker({ connectors: [ghl], store, sink });
+ * ```
+ *
+ * Handlers (`on`, `onAny`) run when the worker has processed a stored
+ * webhook delivery: after its mirror write committed (core's `onApplied`),
+ * and not for events the sink skipped as stale or unchanged. At least once: a
+ * crash right after the commit runs them again on reprocessing, so keep
+ * handlers idempotent. A handler that throws goes to `onError` (or the log)
+ * and never holds up the mirror. Polled and reconciled records do not run
+ * handlers.
+ *
+ * @throws ConfigurationError for malformed keys, an unknown phone country,
+ *   a workflow webhook without a header or parameter, or bad API settings.
+ */
+export function createGhlConnector(settings: GhlConnectorSettings = {}): GhlConnector {
+  const logger = settings.logger;
+  const handlers = createGhlHandlers(logger ? { logger } : {});
+  const pure = createGhlTransformer({
+    ...(settings.fieldPolicies ? { fieldPolicies: settings.fieldPolicies } : {}),
+    ...(settings.defaultPhoneCountry ? { defaultPhoneCountry: settings.defaultPhoneCountry } : {}),
+  });
+  const transformer: TransformerV1<GhlSourceEvent> = pure;
+
+  const auth = authOf(settings);
+  const client = auth
+    ? createGhlClient({
+        ...settings.api,
+        auth,
+        ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
+        ...(settings.fetch ? { fetch: settings.fetch } : {}),
+        ...(settings.rateLimitStore ? { rateLimitStore: settings.rateLimitStore } : {}),
+        ...(logger ? { logger } : {}),
+      })
+    : undefined;
+
+  return {
+    specificationVersion: 'v1',
+    source: GHL_SOURCE,
+    packageName: GHL_PACKAGE_NAME,
+    webhook: createGhlWebhook(settings.webhook),
+    workflowWebhook: createGhlWorkflowWebhook(settings.workflowWebhook ?? { secrets: [] }),
+    transformer,
+    migrations: GHL_MIGRATIONS,
+    pollers: client ? createGhlPollers({ ...settings.pollers, client }) : [],
+    reconcilers: client ? createGhlReconcilers({ ...settings.reconcilers, client }) : [],
+    client,
+    // GHL webhooks carry the whole record (fact sheet A2), so there is no `hydrate`.
+
+    async refreshCredentials(tenant) {
+      await client?.refreshCredentials(tenant);
+    },
+
+    createWriter(options) {
+      if (!client) {
+        throw new ConfigurationError({
+          packageName: GHL_PACKAGE_NAME,
+          message: 'write-back needs API credentials (accessToken or oauth; GHL_ACCESS_TOKEN or GHL_CLIENT_ID)',
+        });
+      }
+      return createGhlWriter({
+        ...options,
+        client,
+        fieldPolicies: pure.fieldPolicies ?? {},
+        ...(settings.defaultPhoneCountry
+          ? { defaultCountry: settings.defaultPhoneCountry.trim().toUpperCase() as GhlWriterOptions['defaultCountry'] }
+          : {}),
+        ...(options.logger || logger ? { logger: options.logger ?? logger } : {}),
+      } as GhlWriterOptions);
+    },
+
+    // Handlers run after the mirror write commits (core calls onApplied), and
+    // not for events the sink skipped (a stale or repeated update).
+    async onApplied(applied) {
+      for (const { event, result } of applied) {
+        // Only webhook events (they carry `origin`) reach the handlers.
+        if (event.origin && result.outcome !== 'skipped') await handlers.receive(event as GhlEvent);
+      }
+    },
+
+    on: handlers.on,
+    onAny: handlers.onAny,
+    onError: handlers.onError,
+    removeListener: handlers.removeListener,
+    receive: handlers.receive,
+  };
+}
+
+function authOf(settings: GhlConnectorSettings): GhlAuth | undefined {
+  if (settings.accessToken && settings.oauth) {
+    throw new ConfigurationError({
+      packageName: GHL_PACKAGE_NAME,
+      message: 'give either accessToken (a Private Integration Token) or oauth, not both',
+    });
+  }
+  if (settings.oauth) return { type: 'oauth', ...settings.oauth };
+  if (settings.accessToken) return { type: 'private-integration', token: settings.accessToken };
+  return undefined;
+}

@@ -1,0 +1,206 @@
+import { ConfigurationError, type FieldPoliciesV1, type Logger, type RateLimitStoreV1 } from '@act/core';
+import type { GhlClientOptions, GhlOAuthAuth } from './ghl-client';
+import { GHL_PACKAGE_NAME } from './ghl-error';
+import type { GhlPollersOptions } from './ghl-poller';
+import type { createGhlReconcilers } from './ghl-reconcile';
+import { splitPemList } from './ghl-signature';
+import type { GhlWebhookSettings, GhlWorkflowWebhookSettings } from './ghl-webhook';
+
+export { GHL_DEFAULT_BASE_URL } from './ghl-client';
+export { GHL_PACKAGE_NAME, GHL_SOURCE } from './ghl-error';
+
+export interface GhlConnectorSettings {
+  // -- Receiving ------------------------------------------------------------
+
+  /** Marketplace webhook verification. Defaults follow GHL's docs (published keys, 5 min window). */
+  webhook?: GhlWebhookSettings;
+  /**
+   * Workflow ("custom") webhooks, on a route of their own
+   * (`connector.workflowWebhook`). Without secrets that route refuses
+   * everything (401, fail closed).
+   */
+  workflowWebhook?: GhlWorkflowWebhookSettings;
+
+  // -- Mirror ---------------------------------------------------------------
+
+  /**
+   * Field policies per mirror table, merged with the connector's (empty)
+   * defaults: `blocked` columns never reach the mirror, its `raw` copy, or
+   * GHL through write-back; `preserved` ones are written once, then kept
+   * (`{ ghl_opportunities: { preserved: ['pipeline_stage_id'] } }`).
+   */
+  fieldPolicies?: FieldPoliciesV1;
+  /**
+   * Country (ISO 3166-1 alpha-2, `US`) for phone numbers GHL holds without a
+   * `+<country code>`. Without it those stay `null` in `phone` (kept in `phone_raw`).
+   */
+  defaultPhoneCountry?: string;
+
+  // -- API: polling, reconciliation, write-back -----------------------------
+  // Give a Private Integration Token or OAuth app credentials; without either,
+  // the connector only receives webhooks (no pollers, reconcilers or writer).
+
+  /**
+   * A Private Integration Token, "static/fixed OAuth2 Access Tokens"
+   * (https://marketplace.gohighlevel.com/docs/Authorization/PrivateIntegrationsToken/index.html [G13]),
+   * or a function returning the token of a location (PITs are per sub-account).
+   */
+  accessToken?: string | ((tenant: string) => string | Promise<string>);
+  /**
+   * An OAuth Marketplace app: its client id and secret and where each
+   * location's tokens live. Access tokens last a day; refresh tokens rotate on
+   * every use, so every refresh is saved through `credentials` (docs/oauth/Authorization.md [G3]).
+   */
+  oauth?: Omit<GhlOAuthAuth, 'type'>;
+  /** Defaults to `https://services.leadconnectorhq.com`. */
+  baseUrl?: string;
+  /** `fetch` for API calls; defaults to the global one. */
+  fetch?: typeof globalThis.fetch;
+  /**
+   * Where the rate budgets (100 requests / 10 s and 200,000 / day per app and
+   * location [G3]) live. Defaults to this process's memory; pass
+   * `@act/sink-supabase`'s `state.rateLimits` so every worker shares them.
+   */
+  rateLimitStore?: RateLimitStoreV1;
+  /** Finer API client options (limits, `Version` headers, timeouts, retries). */
+  api?: Omit<GhlClientOptions, 'auth' | 'baseUrl' | 'fetch' | 'rateLimitStore' | 'logger'>;
+  /** Options of the contacts, opportunities and appointments pollers. */
+  pollers?: Omit<GhlPollersOptions, 'client'>;
+  /** Options of the contacts and opportunities reconcilers. */
+  reconcilers?: Omit<Parameters<typeof createGhlReconcilers>[0], 'client'>;
+
+  logger?: Logger;
+}
+
+/**
+ * Read the settings from environment variables. Takes the variables as an
+ * argument so it runs everywhere: `loadGhlSettings(process.env)` on Node,
+ * `loadGhlSettings(Deno.env.toObject())` on Supabase Edge.
+ *
+ * API credentials (one of them is required):
+ * - `GHL_ACCESS_TOKEN`: a Private Integration Token; or
+ * - `GHL_CLIENT_ID` and `GHL_CLIENT_SECRET`: an OAuth app (pass the
+ *   credential store in `overrides.oauth.credentials`).
+ *
+ * Optional: `GHL_BASE_URL`; `GHL_DEFAULT_PHONE_COUNTRY`;
+ * `GHL_WEBHOOK_ED25519_PUBLIC_KEYS` and `GHL_WEBHOOK_RSA_PUBLIC_KEYS` (one or
+ * more PEM blocks; `\n` escapes allowed); `GHL_WEBHOOK_LEGACY_RSA`
+ * (`false` turns the RSA scheme off); `GHL_WEBHOOK_LEGACY_RSA_UNTIL` (ISO
+ * date); `GHL_WEBHOOK_TOLERANCE_SECONDS`; `GHL_WEBHOOK_ALLOW_MISSING_TIMESTAMP`;
+ * `GHL_WEBHOOK_RESERIALIZED_FALLBACK`; `GHL_WORKFLOW_WEBHOOK_SECRET` (comma-
+ * separate two while rotating), `GHL_WORKFLOW_WEBHOOK_HEADER`,
+ * `GHL_WORKFLOW_WEBHOOK_QUERY_PARAMETER`.
+ *
+ * `overrides` is merged last, for what is not a string (`oauth.credentials`,
+ * `rateLimitStore`, `fieldPolicies`, `logger`, …).
+ *
+ * @throws ConfigurationError naming the variable that is missing or malformed.
+ */
+export function loadGhlSettings(
+  env: Readonly<Record<string, string | undefined>>,
+  overrides: Partial<GhlConnectorSettings> = {},
+): GhlConnectorSettings {
+  const read = (name: string) => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+  const settings: GhlConnectorSettings = {};
+
+  const accessToken = read('GHL_ACCESS_TOKEN');
+  const clientId = read('GHL_CLIENT_ID');
+  const clientSecret = read('GHL_CLIENT_SECRET');
+  if (clientId || clientSecret) {
+    if (!clientId) throw configuration('GHL_CLIENT_ID is not set (GHL_CLIENT_SECRET is)');
+    if (!clientSecret) throw configuration('GHL_CLIENT_SECRET is not set (GHL_CLIENT_ID is)');
+    const credentials = overrides.oauth?.credentials;
+    if (!credentials) {
+      throw configuration(
+        'GHL_CLIENT_ID is set, but no credential store was given: loadGhlSettings(env, { oauth: { credentials } })',
+      );
+    }
+    settings.oauth = { ...overrides.oauth, clientId, clientSecret, credentials };
+  } else if (accessToken) {
+    settings.accessToken = accessToken;
+  } else if (!overrides.accessToken && !overrides.oauth) {
+    throw configuration(
+      'GHL_ACCESS_TOKEN is not set (a Private Integration Token; or set GHL_CLIENT_ID and GHL_CLIENT_SECRET for an OAuth app)',
+    );
+  }
+
+  const baseUrl = read('GHL_BASE_URL');
+  if (baseUrl) settings.baseUrl = baseUrl;
+  const country = read('GHL_DEFAULT_PHONE_COUNTRY');
+  if (country) settings.defaultPhoneCountry = country;
+
+  const webhook: GhlWebhookSettings = {};
+  const ed25519 = read('GHL_WEBHOOK_ED25519_PUBLIC_KEYS');
+  if (ed25519) webhook.ed25519PublicKeys = pemList(ed25519, 'GHL_WEBHOOK_ED25519_PUBLIC_KEYS');
+  const rsa = read('GHL_WEBHOOK_RSA_PUBLIC_KEYS');
+  if (rsa) webhook.rsaPublicKeys = pemList(rsa, 'GHL_WEBHOOK_RSA_PUBLIC_KEYS');
+  const legacy = booleanOf(read('GHL_WEBHOOK_LEGACY_RSA'), 'GHL_WEBHOOK_LEGACY_RSA');
+  if (legacy !== undefined) webhook.legacyRsa = legacy;
+  const legacyUntil = read('GHL_WEBHOOK_LEGACY_RSA_UNTIL');
+  if (legacyUntil) {
+    if (!Number.isFinite(Date.parse(legacyUntil))) {
+      throw configuration(`GHL_WEBHOOK_LEGACY_RSA_UNTIL is not a date: ${JSON.stringify(legacyUntil)}`);
+    }
+    webhook.legacyRsaUntil = legacyUntil;
+  }
+  const tolerance = read('GHL_WEBHOOK_TOLERANCE_SECONDS');
+  if (tolerance) {
+    const seconds = Number(tolerance);
+    if (!(Number.isFinite(seconds) && seconds > 0)) {
+      throw configuration(`GHL_WEBHOOK_TOLERANCE_SECONDS must be a positive number, got ${JSON.stringify(tolerance)}`);
+    }
+    webhook.timestampToleranceMs = seconds * 1000;
+  }
+  const allowMissing = booleanOf(read('GHL_WEBHOOK_ALLOW_MISSING_TIMESTAMP'), 'GHL_WEBHOOK_ALLOW_MISSING_TIMESTAMP');
+  if (allowMissing !== undefined) webhook.allowMissingTimestamp = allowMissing;
+  const reserialized = booleanOf(read('GHL_WEBHOOK_RESERIALIZED_FALLBACK'), 'GHL_WEBHOOK_RESERIALIZED_FALLBACK');
+  if (reserialized !== undefined) webhook.reserializedBodyFallback = reserialized;
+  if (Object.keys(webhook).length > 0) settings.webhook = webhook;
+
+  const workflowSecrets = (read('GHL_WORKFLOW_WEBHOOK_SECRET') ?? '')
+    .split(',')
+    .map((secret) => secret.trim())
+    .filter(Boolean);
+  const workflowHeader = read('GHL_WORKFLOW_WEBHOOK_HEADER');
+  const workflowParameter = read('GHL_WORKFLOW_WEBHOOK_QUERY_PARAMETER');
+  if (workflowSecrets.length > 0 || workflowHeader || workflowParameter) {
+    settings.workflowWebhook = {
+      secrets: workflowSecrets,
+      ...(workflowHeader ? { header: workflowHeader } : {}),
+      ...(workflowParameter ? { queryParameter: workflowParameter } : {}),
+    };
+  }
+
+  return {
+    ...settings,
+    ...overrides,
+    ...(settings.oauth ? { oauth: settings.oauth } : {}),
+    ...(settings.webhook || overrides.webhook ? { webhook: { ...settings.webhook, ...overrides.webhook } } : {}),
+    ...(settings.workflowWebhook || overrides.workflowWebhook
+      ? { workflowWebhook: { ...settings.workflowWebhook, ...overrides.workflowWebhook } as GhlWorkflowWebhookSettings }
+      : {}),
+  };
+}
+
+function pemList(value: string, variable: string): string[] {
+  const pems = splitPemList(value);
+  if (pems.length === 0) {
+    throw configuration(`${variable} holds no "-----BEGIN PUBLIC KEY-----" block`);
+  }
+  return pems;
+}
+
+function booleanOf(value: string | undefined, variable: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  const lower = value.toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(lower)) return true;
+  if (['false', '0', 'no', 'off'].includes(lower)) return false;
+  throw configuration(`${variable} must be true or false, got ${JSON.stringify(value)}`);
+}
+
+function configuration(message: string): ConfigurationError {
+  return new ConfigurationError({ packageName: GHL_PACKAGE_NAME, message });
+}

@@ -1,0 +1,55 @@
+/**
+ * @module
+ * `@act/connector-ghl`: keep GoHighLevel contacts, opportunities, pipelines,
+ * appointments, tasks and notes mirrored in Postgres: verified webhooks
+ * (Ed25519, legacy RSA, workflow shared secrets), polling, reconciliation and
+ * write-back under field policies. Runs on Node >= 22, Deno and edge runtimes.
+ */
+
+export type {
+  GhlAuth,
+  GhlClient,
+  GhlClientOptions,
+  GhlOAuthAuth,
+  GhlOAuthCredential,
+  GhlPrivateIntegrationAuth,
+} from './ghl-client';
+export { createGhlConnector, type GhlConnector } from './ghl-connector';
+export type {
+  GhlAppInstallPayload,
+  GhlAppointmentPayload,
+  GhlAppointmentRecord,
+  GhlAppUninstallPayload,
+  GhlContactPayload,
+  GhlEntity,
+  GhlEvent,
+  GhlEventOf,
+  GhlEventOrigin,
+  GhlEventPayloads,
+  GhlEventType,
+  GhlNotePayload,
+  GhlOpportunityPayload,
+  GhlSourceEvent,
+  GhlTaskPayload,
+  GhlWorkflowPayload,
+} from './ghl-events';
+export type { GhlEventHandler, GhlHandlerErrorHandler, GhlHandlers } from './ghl-handlers';
+export { type GhlConnectorSettings, loadGhlSettings } from './ghl-settings';
+export {
+  checkGhlTimestamp,
+  GHL_ED25519_PUBLIC_KEY,
+  GHL_RSA_PUBLIC_KEY,
+  type GhlSignatureVerification,
+  type VerifyGhlSignatureOptions,
+  verifyGhlSignature,
+} from './ghl-signature';
+export { GHL_TABLES } from './ghl-transform';
+export type { GhlWebhookProcessor, GhlWebhookSettings, GhlWorkflowWebhookSettings } from './ghl-webhook';
+export type {
+  GhlContactChange,
+  GhlContactMirror,
+  GhlMirrorContact,
+  GhlWriteResult,
+  GhlWriter,
+} from './ghl-writeback';
+export { VERSION } from './version';
