@@ -16,6 +16,7 @@ export {
   PayloadTooLargeError,
   ProviderApiError,
   type ProviderApiErrorOptions,
+  RateLimitError,
   SignatureError,
   StoreUnavailableError,
   TransformError,
@@ -50,10 +51,14 @@ export {
 export { applyFieldPolicies, mergeFieldPolicies, stripBlockedFields } from './runtime/field-policy';
 export { bodyDedupeKey, deliveryDedupeKey, entityVersionKey, sha256Hex } from './runtime/idempotency';
 export {
+  type ConcurrencyLimit,
   createMemoryRateLimitStore,
   createRateLimiter,
+  type RateLimitAcquireOptions,
   type RateLimiter,
   type RateLimiterOptions,
+  type RateLimitPermit,
+  type SlidingWindowLimit,
 } from './runtime/rate-limiter';
 export {
   computeRetryDelay,

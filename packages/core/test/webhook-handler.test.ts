@@ -113,4 +113,18 @@ describe('createWebhookHandler', () => {
     expect((await handle(await signedRequest('{', { secret: 'wrong' }))).status).toBe(401);
     expect(await store.listDeliveries({})).toHaveLength(1);
   });
+
+  it('answers a stored unparseable delivery through the processor’s own acknowledge (an empty body for Xero)', async () => {
+    const { webhook } = createTestConnector();
+    const store = createMemoryStateStore();
+    const processor: WebhookProcessorV1 = {
+      ...webhook,
+      storeUnparseable: true,
+      acknowledge: () => new Response(null, { status: 200 }),
+    };
+    const response = await createWebhookHandler({ processor, store })(await signedRequest('not json'));
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('');
+    expect(await store.listDeliveries({})).toHaveLength(1);
+  });
 });

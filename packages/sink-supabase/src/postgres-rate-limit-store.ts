@@ -1,6 +1,9 @@
 import {
+  type AcquireSlotRequestV1,
+  type AcquireSlotResultV1,
   ConfigurationError,
   type RateLimitStoreV1,
+  type ReleaseSlotRequestV1,
   type TakeTokensRequestV1,
   type TakeTokensResultV1,
   type TokenBucketLimitV1,
@@ -24,10 +27,34 @@ function assertLimit(limit: TokenBucketLimitV1, where: string): void {
   }
 }
 
+function assertSlot(request: AcquireSlotRequestV1): void {
+  if (!(Number.isSafeInteger(request.limit) && request.limit > 0)) {
+    throw new ConfigurationError({
+      packageName: PACKAGE_NAME,
+      message: `PostgresRateLimitStore.acquireSlot: limit must be a positive integer, got ${String(request.limit)}`,
+    });
+  }
+  if (!(Number.isFinite(request.leaseMs) && request.leaseMs > 0)) {
+    throw new ConfigurationError({
+      packageName: PACKAGE_NAME,
+      message: `PostgresRateLimitStore.acquireSlot: leaseMs must be a positive number, got ${String(request.leaseMs)}`,
+    });
+  }
+  if (!request.key || !request.owner) {
+    throw new ConfigurationError({
+      packageName: PACKAGE_NAME,
+      message: 'PostgresRateLimitStore.acquireSlot: key and owner must be non-empty',
+    });
+  }
+}
+
 /**
- * `RateLimitStoreV1` in Postgres (`act_rate_limits`): every worker sharing the
- * database shares one budget per key. `take` locks the bucket's row, so
- * concurrent takes from many processes never overspend.
+ * `RateLimitStoreV1` in Postgres: every worker sharing the database shares
+ * one budget per key. `take` locks the bucket's row in `act_rate_limits`, so
+ * concurrent takes from many processes never overspend; `acquireSlot`
+ * serialises the acquirers of a key (`act_rate_slots`, migration 0008), so
+ * they never hold more than the limit. Each operation is one SQL function
+ * call (one `rpc` for supabase-js).
  */
 export function createPostgresRateLimitStore(backend: BackendProvider): RateLimitStoreV1 {
   return {
@@ -64,6 +91,21 @@ export function createPostgresRateLimitStore(backend: BackendProvider): RateLimi
         p_remaining: request.remaining,
         p_now_ms: Math.round(request.now),
       });
+    },
+    async acquireSlot(request: AcquireSlotRequestV1): Promise<AcquireSlotResultV1> {
+      assertSlot(request);
+      const [row] = await (await backend()).call('act_acquire_slot', {
+        p_key: request.key,
+        p_limit: request.limit,
+        p_owner: request.owner,
+        p_lease_ms: Math.max(1, Math.round(request.leaseMs)),
+        p_now_ms: Math.round(request.now),
+      });
+      if (row?.acquired === true) return { acquired: true };
+      return { acquired: false, retryAfterMs: Math.max(1, Number(row?.retry_after_ms ?? 1)) };
+    },
+    async releaseSlot(request: ReleaseSlotRequestV1): Promise<void> {
+      await (await backend()).call('act_release_slot', { p_key: request.key, p_owner: request.owner });
     },
   };
 }

@@ -336,6 +336,33 @@ describe('supabase-js driver: the PostgREST requests (nock)', () => {
     await state.close();
   });
 
+  it('rate limits: act_acquire_slot and act_release_slot (migration 0008)', async () => {
+    postgrest()
+      .post('/rest/v1/rpc/act_acquire_slot', {
+        p_key: 'xero:t-1:concurrent',
+        p_limit: 5,
+        p_owner: 'worker-a:1',
+        p_lease_ms: 40_000,
+        p_now_ms: 1_700_000_000_000,
+      })
+      .reply(200, [{ acquired: false, retry_after_ms: 1234 }]);
+    postgrest()
+      .post('/rest/v1/rpc/act_release_slot', { p_key: 'xero:t-1:concurrent', p_owner: 'worker-a:1' })
+      .reply(204);
+    const state = supabaseState();
+    expect(
+      await state.rateLimits.acquireSlot?.({
+        key: 'xero:t-1:concurrent',
+        limit: 5,
+        owner: 'worker-a:1',
+        leaseMs: 40_000,
+        now: 1_700_000_000_000,
+      }),
+    ).toEqual({ acquired: false, retryAfterMs: 1234 });
+    await state.rateLimits.releaseSlot?.({ key: 'xero:t-1:concurrent', owner: 'worker-a:1' });
+    await state.close();
+  });
+
   describe('sink chunking', () => {
     const upserts = (count: number): SinkOperationV1[] =>
       Array.from({ length: count }, (_, index) => ({

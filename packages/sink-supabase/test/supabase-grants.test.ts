@@ -29,6 +29,7 @@ describe('on a database with Supabase roles', () => {
       'act_cursors',
       'act_integration_events',
       'act_rate_limits',
+      'act_rate_slots',
       'act_migrations',
     ]) {
       expect(

@@ -5,6 +5,7 @@ export {
   ConfigurationError,
   PayloadError,
   PayloadTooLargeError,
+  RateLimitError,
   SignatureError,
   StoreUnavailableError,
   TransformError,

@@ -54,3 +54,37 @@ export class StoreUnavailableError extends ActError {
     this.name = 'StoreUnavailableError';
   }
 }
+
+/**
+ * A rate limit would make the caller wait longer than it allowed
+ * (`RateLimiter.acquire`'s `maxWaitMs`). Nothing was sent. The worker
+ * reschedules the delivery after `retryAfterMs` without counting an attempt,
+ * instead of holding its lease (and a connection) while it waits.
+ */
+export class RateLimitError extends ActError {
+  /** How long until the limit is expected to allow the call, in ms. */
+  readonly retryAfterMs: number;
+  /** The limiter scope (`xero:<tenant>`) and the limit that refused. */
+  readonly scope: string;
+  readonly limitName: string;
+  constructor(options: {
+    packageName: string;
+    scope: string;
+    limitName: string;
+    retryAfterMs: number;
+    waitedMs?: number;
+  }) {
+    super({
+      packageName: options.packageName,
+      message: `rate limit "${options.limitName}" of ${options.scope} needs another ${Math.ceil(options.retryAfterMs)} ms${
+        options.waitedMs ? ` after waiting ${Math.ceil(options.waitedMs)} ms` : ''
+      }; handed back to be retried later`,
+      errorClass: 'rate_limit',
+      status: 429,
+    });
+    this.name = 'RateLimitError';
+    this.retryAfterMs = Math.max(0, Math.ceil(options.retryAfterMs));
+    this.scope = options.scope;
+    this.limitName = options.limitName;
+  }
+}

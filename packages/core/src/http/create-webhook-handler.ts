@@ -160,10 +160,13 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
       if (parseError) {
         count('stored_unparseable');
         logger.error({ ...log, deliveryId: stored.id, status: 202 }, `${parseError} (stored for replay)`);
-        return Response.json(
-          { received: true, id: stored.id, duplicate: stored.duplicate, error: parseError },
-          { status: 202 },
-        );
+        // A processor that shapes its answers (Xero: empty bodies) keeps doing so here.
+        return processor.acknowledge
+          ? processor.acknowledge({ deliveryId: stored.id, duplicate: stored.duplicate })
+          : Response.json(
+              { received: true, id: stored.id, duplicate: stored.duplicate, error: parseError },
+              { status: 202 },
+            );
       }
       count(stored.duplicate ? 'duplicate' : 'stored');
       metrics.observe?.('act_receive_duration_ms', now().getTime() - startedAt.getTime(), { source });

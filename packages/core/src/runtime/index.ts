@@ -7,10 +7,14 @@ export {
 } from './circuit-breaker';
 export { bodyDedupeKey, deliveryDedupeKey, entityVersionKey, sha256Hex } from './idempotency';
 export {
+  type ConcurrencyLimit,
   createMemoryRateLimitStore,
   createRateLimiter,
+  type RateLimitAcquireOptions,
   type RateLimiter,
   type RateLimiterOptions,
+  type RateLimitPermit,
+  type SlidingWindowLimit,
 } from './rate-limiter';
 export {
   computeRetryDelay,

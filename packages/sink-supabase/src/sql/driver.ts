@@ -115,6 +115,15 @@ export const ACT_FUNCTIONS = {
     p_remaining: 'double precision',
     p_now_ms: 'bigint',
   },
+  // Migration 0008: leased slots (concurrency limits, sliding windows).
+  act_acquire_slot: {
+    p_key: 'text',
+    p_limit: 'integer',
+    p_owner: 'text',
+    p_lease_ms: 'bigint',
+    p_now_ms: 'bigint',
+  },
+  act_release_slot: { p_key: 'text', p_owner: 'text' },
   act_sink_apply: { p_operations: 'jsonb', p_cursor: 'jsonb', p_now: 'timestamptz' },
   // Migration 0007: reconciliation's row scan and the credential store.
   act_sink_scan: {

@@ -74,6 +74,7 @@ const SCALAR_FUNCTIONS = new Set<string>([
   'act_set_cursor',
   'act_record_events',
   'act_set_tokens',
+  'act_release_slot',
   'act_sink_apply',
 ]);
 

@@ -2,7 +2,10 @@ export type { ConnectorV1, HydrateContextV1 } from './connector-v1';
 export type { CredentialStoreV1, RefreshLeaseV1, StoredCredentialV1 } from './credential-store-v1';
 export type { PollerV1, PollPageV1, PollRequestV1 } from './poller-v1';
 export type {
+  AcquireSlotRequestV1,
+  AcquireSlotResultV1,
   RateLimitStoreV1,
+  ReleaseSlotRequestV1,
   TakeTokensRequestV1,
   TakeTokensResultV1,
   TokenBucketLimitV1,

@@ -24,7 +24,46 @@ export interface TakeTokensResultV1 {
 }
 
 /**
- * Where token buckets live. Taking must be atomic so every worker sharing the
+ * Ask for one of `limit` slots under `key`: a lease that frees itself after
+ * `leaseMs` unless released first, so a crashed holder cannot keep a slot.
+ * Two uses share it: a concurrency limit (hold a slot while a request is in
+ * flight, release it after) and a sliding window ("at most `limit` requests
+ * in any `leaseMs`": every request takes a slot and never releases it).
+ */
+export interface AcquireSlotRequestV1 {
+  /** Slot set id: `<source>:<tenant>:<name>`, e.g. `xero:tenant_1:concurrent`. */
+  key: string;
+  /** Most slots held at once (a positive integer). */
+  limit: number;
+  /**
+   * Who holds the slot: unique per request. Asking again with the same
+   * owner renews its lease instead of taking a second slot.
+   */
+  owner: string;
+  /** How long the slot stays held without a release (a positive number of ms). */
+  leaseMs: number;
+  /** Epoch ms: leases ending at or before it have expired. */
+  now: number;
+}
+
+export type AcquireSlotResultV1 =
+  | { acquired: true }
+  | {
+      acquired: false;
+      /**
+       * Until the earliest held lease expires: exact for a sliding window,
+       * an upper bound for a concurrency limit (holders usually release sooner).
+       */
+      retryAfterMs: number;
+    };
+
+export interface ReleaseSlotRequestV1 {
+  key: string;
+  owner: string;
+}
+
+/**
+ * Where token buckets (and leased slots) live. Taking must be atomic so every worker sharing the
  * store shares one budget: `@act/core` ships an in-memory store for a single
  * process; `@act/sink-supabase` keeps buckets in Postgres.
  */
@@ -33,7 +72,20 @@ export interface RateLimitStoreV1 {
   take(request: TakeTokensRequestV1): Promise<TakeTokensResultV1>;
   /**
    * Align a bucket with what the provider reports (`X-RateLimit-Remaining`),
-   * so budgets spent by other apps or processes are respected.
+   * so budgets spent by other apps or processes are respected. A `now` in the
+   * future holds the bucket at `remaining` (no refill) until then, and `take`
+   * counts that time in its `waitMs`: how a provider's `Retry-After` pauses
+   * every worker.
    */
   set(request: { key: string; limit: TokenBucketLimitV1; remaining: number; now: number }): Promise<void>;
+  /**
+   * Take one of `limit` leased slots (see {@link AcquireSlotRequestV1}),
+   * atomically across every worker sharing the store. Optional so stores
+   * written before it stay valid; `createRateLimiter` refuses `concurrency`
+   * and `windows` limits over a store without it. `@act/core`'s memory store
+   * and `@act/sink-supabase` implement both.
+   */
+  acquireSlot?(request: AcquireSlotRequestV1): Promise<AcquireSlotResultV1>;
+  /** Free `owner`'s slot under `key` at once; a no-op when it holds none (or its lease expired). */
+  releaseSlot?(request: ReleaseSlotRequestV1): Promise<void>;
 }

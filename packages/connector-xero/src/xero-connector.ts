@@ -1,0 +1,132 @@
+import {
+  ConfigurationError,
+  type ConnectorV1,
+  type HydrateContextV1,
+  type PollerV1,
+  type ReconcilerV1,
+  type StateStoreV1,
+  type TransformerV1,
+} from '@act/core';
+import { createXeroClient, type XeroClient } from './xero-client';
+import { XERO_PACKAGE_NAME, XERO_SOURCE, type XeroSourceEvent } from './xero-events';
+import { createXeroHydrate, type XeroFetchRecord } from './xero-hydrate';
+import { XERO_MIGRATIONS } from './xero-migrations';
+import type { XeroAuth } from './xero-oauth';
+import { createXeroPollers } from './xero-poller';
+import { createXeroReconcilers } from './xero-reconcile';
+import { type ReadXeroSequenceGapsOptions, readXeroSequenceGaps, type XeroSequenceGap } from './xero-sequences';
+import type { XeroConnectorSettings } from './xero-settings';
+import { createXeroTransformer } from './xero-transform';
+import { createXeroWebhook, type XeroWebhookProcessor } from './xero-webhook';
+
+/** The Xero connector: every part `@act/core`'s handler, worker, `runPoller` and `runReconciliation` use. */
+export interface XeroConnector extends ConnectorV1<XeroSourceEvent> {
+  /** Webhooks (signed, ids only): mount on the URL of your app's Xero webhook. */
+  readonly webhook: XeroWebhookProcessor;
+  readonly transformer: TransformerV1<XeroSourceEvent>;
+  readonly migrations: readonly { name: string; sql: string }[];
+  /** Pollers (payments and bank transactions have no webhooks; the rest as a fallback); none without API credentials. */
+  readonly pollers: readonly PollerV1<XeroSourceEvent>[];
+  /** Reconcilers per mirror table; none without API credentials. */
+  readonly reconcilers: readonly ReconcilerV1<XeroSourceEvent>[];
+  /** The API client (`undefined` without API credentials). */
+  readonly client: XeroClient | undefined;
+  /**
+   * Fetch-on-notify, called by the worker for every thin (webhook) event: the
+   * record as Xero holds it now, versioned by its `UpdatedDateUTC`; `null` when
+   * Xero answers 404. See src/xero-hydrate.ts.
+   */
+  hydrate(event: XeroSourceEvent, context: HydrateContextV1): Promise<XeroSourceEvent | null>;
+  /** The worker's 401 hook: refreshes the tenant's OAuth token. */
+  refreshCredentials(tenant: string): Promise<void>;
+  /**
+   * Sequence numbers no stored delivery covers (lost deliveries), read from
+   * the inbox: a health signal to alert on. See src/xero-sequences.ts.
+   */
+  sequenceGaps(
+    store: Pick<StateStoreV1, 'listDeliveries'>,
+    options?: ReadXeroSequenceGapsOptions,
+  ): Promise<XeroSequenceGap[]>;
+}
+
+/**
+ * Wire Xero's webhook processor, fetch-on-notify, API client, pollers,
+ * reconcilers and transformer.
+ *
+ * ```ts
+ * const xero = createXeroConnector(loadXeroSettings(process.env, { oauth: { credentials: state.credentials } }));
+ * const handler = createWebhookHandler({ processor: xero.webhook, store: state.store });
+ * createWorker({ connectors: [xero], store: state.store, sink: state.sink }).start();
+ * ```
+ *
+ * Receiving needs only the webhook key. Every webhook event is then fetched
+ * by the worker (`hydrate`), which needs the OAuth app; a worker without it
+ * dead-letters Xero deliveries with a configuration error (replay them once
+ * it is set).
+ *
+ * @throws ConfigurationError for an empty webhook key, an invalid
+ *   project-code pattern, both `oauth` and `accessToken`, or bad API settings.
+ */
+export function createXeroConnector(settings: XeroConnectorSettings = {}): XeroConnector {
+  const transformer = createXeroTransformer({
+    ...(settings.fieldPolicies ? { fieldPolicies: settings.fieldPolicies } : {}),
+    ...(settings.transforms ? { transforms: settings.transforms } : {}),
+  });
+
+  const auth = authOf(settings);
+  const client = auth
+    ? createXeroClient({
+        ...settings.api,
+        auth,
+        ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
+        ...(settings.fetch ? { fetch: settings.fetch } : {}),
+        ...(settings.rateLimitStore ? { rateLimitStore: settings.rateLimitStore } : {}),
+        ...(settings.tier ? { tier: settings.tier } : {}),
+        ...(settings.dailyLimit !== undefined ? { dailyLimit: settings.dailyLimit } : {}),
+        ...(settings.logger ? { logger: settings.logger } : {}),
+      })
+    : undefined;
+  // Fetch-on-notify: `GET /{Collection}/{id}` through the client (its rate limits, token refresh and
+  // error mapping), unless the deployment brings its own.
+  const fetchRecord: XeroFetchRecord | undefined =
+    settings.fetchRecord ?? (client ? (request) => client.getRecord(request) : undefined);
+  const pollers: PollerV1<XeroSourceEvent>[] = client ? createXeroPollers({ ...settings.pollers, client }) : [];
+  const reconcilers: ReconcilerV1<XeroSourceEvent>[] = client
+    ? createXeroReconcilers({ ...settings.reconcilers, client })
+    : [];
+  const hydrate = createXeroHydrate(fetchRecord);
+
+  return {
+    specificationVersion: 'v1',
+    source: XERO_SOURCE,
+    packageName: XERO_PACKAGE_NAME,
+    webhook: createXeroWebhook(settings.webhook),
+    transformer,
+    migrations: XERO_MIGRATIONS,
+    pollers,
+    reconcilers,
+    client,
+    hydrate,
+    async refreshCredentials(tenant) {
+      await client?.refreshCredentials(tenant);
+    },
+    sequenceGaps(store, options = {}) {
+      return readXeroSequenceGaps(store, {
+        ...(settings.sequenceScope ? { scope: settings.sequenceScope } : {}),
+        ...options,
+      });
+    },
+  };
+}
+
+function authOf(settings: XeroConnectorSettings): XeroAuth | undefined {
+  if (settings.accessToken && settings.oauth) {
+    throw new ConfigurationError({
+      packageName: XERO_PACKAGE_NAME,
+      message: 'give either oauth (XERO_CLIENT_ID and XERO_CLIENT_SECRET) or accessToken, not both',
+    });
+  }
+  if (settings.oauth) return { type: 'oauth', ...settings.oauth };
+  if (settings.accessToken) return { type: 'access-token', token: settings.accessToken };
+  return undefined;
+}

@@ -1,0 +1,246 @@
+import {
+  ConfigurationError,
+  type CredentialStoreV1,
+  type FieldPoliciesV1,
+  type Logger,
+  type RateLimitStoreV1,
+} from '@act/core';
+import type { XeroClientOptions } from './xero-client';
+import { XERO_PACKAGE_NAME } from './xero-events';
+import type { XeroFetchRecord } from './xero-hydrate';
+import type { XeroPollersOptions } from './xero-poller';
+import type { createXeroReconcilers } from './xero-reconcile';
+import type { XeroSequenceScope } from './xero-sequences';
+import type { XeroTransforms } from './xero-transform';
+import type { XeroWebhookSettings } from './xero-webhook';
+
+/** `https://api.xero.com/api.xro/2.0`, the Accounting API (fact sheet B3, [X4] `servers`). */
+export const XERO_DEFAULT_BASE_URL = 'https://api.xero.com/api.xro/2.0';
+
+/** An OAuth 2.0 app (code flow) whose connections (tenants) the connector reads. */
+export interface XeroOAuthSettings {
+  /** From the Xero developer portal, My Apps → your app → Configuration. */
+  clientId: string;
+  clientSecret: string;
+  /**
+   * Where each connection's tokens live (`CredentialStoreV1`, e.g.
+   * `@act/sink-supabase`'s `state.credentials`). Access tokens last 30
+   * minutes and refresh tokens rotate on every use (60 days unused, 30-minute
+   * reuse grace, fact sheet B3), so every refresh is saved there, single-flight
+   * across workers.
+   */
+  credentials: CredentialStoreV1;
+}
+
+export interface XeroConnectorSettings {
+  // -- Receiving ------------------------------------------------------------
+
+  /** Webhook verification: the webhook key(s). Without one every request is refused (401). */
+  webhook?: XeroWebhookSettings;
+  /**
+   * How `connector.sequenceGaps()` counts `firstEventSequence` /
+   * `lastEventSequence`: across the app's deliveries (`app`, default) or per
+   * tenant. Xero does not document the numbering's scope (fact sheet B4 #5);
+   * see src/xero-sequences.ts.
+   */
+  sequenceScope?: XeroSequenceScope;
+
+  // -- Mirror ---------------------------------------------------------------
+
+  /**
+   * Field policies per mirror table, merged with the connector's (empty)
+   * defaults: `blocked` columns never reach the mirror or its `raw` copy;
+   * `preserved` ones are written once, then kept
+   * (`{ xero_contacts: { blocked: ['tax_number', 'BankAccountDetails'] } }`).
+   */
+  fieldPolicies?: FieldPoliciesV1;
+  /** Optional derived columns: project codes from references, contact match keys. Off by default. */
+  transforms?: XeroTransforms;
+
+  // -- API: fetch-on-notify, polling, reconciliation -------------------------
+  // Without API credentials the connector only receives (a receiver never
+  // fetches); a worker needs them, because every webhook event is a fetch.
+
+  oauth?: XeroOAuthSettings;
+  /**
+   * Instead of `oauth`: a bearer token you obtain and refresh yourself (or a
+   * function returning a tenant's). The connector never refreshes it.
+   */
+  accessToken?: string | ((tenant: string) => string | Promise<string>);
+  /** Defaults to `https://api.xero.com/api.xro/2.0`. */
+  baseUrl?: string;
+  /** `fetch` for API calls; defaults to the global one. */
+  fetch?: typeof globalThis.fetch;
+  /**
+   * Where the rate budgets (per tenant 60 / minute, 5 in flight and a daily
+   * cap; 10,000 / minute per app, fact sheet B3) live. Defaults to this
+   * process's memory; pass `@act/sink-supabase`'s `state.rateLimits` so every
+   * worker shares them.
+   */
+  rateLimitStore?: RateLimitStoreV1;
+  /**
+   * Your app's Xero pricing tier, which sets the daily cap per tenant: 1,000
+   * calls on `starter`, 5,000 above (since 2 March 2026, fact sheet B3, [X7]).
+   */
+  tier?: 'starter' | 'above-starter';
+  /** Calls per tenant per day, overriding `tier`. */
+  dailyLimit?: number;
+  /**
+   * Replaces the API client for fetch-on-notify (`hydrate`): how one record is
+   * fetched. For tests and for deployments with their own Xero client.
+   */
+  fetchRecord?: XeroFetchRecord;
+  /** Finer API client options (timeouts, in-process retries, rate-limit details). */
+  api?: Omit<XeroClientOptions, 'auth' | 'baseUrl' | 'fetch' | 'rateLimitStore' | 'tier' | 'dailyLimit' | 'logger'>;
+  /** Options of the pollers (entities, page size, overlap, full resync interval). */
+  pollers?: Omit<XeroPollersOptions, 'client'>;
+  /** Options of the reconcilers (entities, page size, invoice listings). */
+  reconcilers?: Omit<Parameters<typeof createXeroReconcilers>[0], 'client'>;
+
+  logger?: Logger;
+}
+
+/** What `loadXeroSettings` merges over the environment: any setting, and `oauth` possibly only in part (`{ credentials }`). */
+export type XeroSettingsOverrides = Omit<Partial<XeroConnectorSettings>, 'oauth'> & {
+  oauth?: Partial<XeroOAuthSettings>;
+};
+
+/**
+ * Read the settings from environment variables. Takes the variables as an
+ * argument so it runs everywhere: `loadXeroSettings(process.env)` on Node,
+ * `loadXeroSettings(Deno.env.toObject())` on Supabase Edge.
+ *
+ * At least one of:
+ * - `XERO_WEBHOOK_KEY`: the webhook key from the Xero developer portal
+ *   (comma-separate the old and the new key while rotating); what a receiver
+ *   needs;
+ * - `XERO_CLIENT_ID` and `XERO_CLIENT_SECRET`: the OAuth app (pass the
+ *   credential store in `overrides.oauth.credentials`); what a worker needs,
+ *   since every webhook event is a fetch.
+ *
+ * Optional: `XERO_BASE_URL`; `XERO_TIER` (`starter` or `above-starter`: the
+ * daily cap per tenant, 1,000 or 5,000); `XERO_DAILY_LIMIT` (overrides it); `XERO_PROJECT_CODE_PATTERN` (a regular
+ * expression, turns project-code detection on); `XERO_PROJECT_CODE_LINE_ITEMS`
+ * (also search line item descriptions); `XERO_CONTACT_MATCHING` (`true` writes
+ * `contact_match_key`); `XERO_SEQUENCE_SCOPE` (`app` or `tenant`).
+ *
+ * `overrides` is merged last, for what is not a string (`oauth.credentials`,
+ * `rateLimitStore`, `fieldPolicies`, `logger`, …).
+ *
+ * @throws ConfigurationError naming the variable that is missing or malformed.
+ */
+export function loadXeroSettings(
+  env: Readonly<Record<string, string | undefined>>,
+  overrides: XeroSettingsOverrides = {},
+): XeroConnectorSettings {
+  const read = (name: string) => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+  const settings: XeroConnectorSettings = {};
+
+  const webhookKey = read('XERO_WEBHOOK_KEY');
+  if (webhookKey) {
+    const keys = webhookKey.split(',').map((key) => key.trim());
+    if (keys.some((key) => key === '')) {
+      throw configuration('XERO_WEBHOOK_KEY holds an empty key (separate keys with single commas)');
+    }
+    settings.webhook = { keys };
+  }
+
+  const clientId = read('XERO_CLIENT_ID');
+  const clientSecret = read('XERO_CLIENT_SECRET');
+  if (clientId || clientSecret) {
+    if (!clientId) throw configuration('XERO_CLIENT_ID is not set (XERO_CLIENT_SECRET is)');
+    if (!clientSecret) throw configuration('XERO_CLIENT_SECRET is not set (XERO_CLIENT_ID is)');
+    const credentials = overrides.oauth?.credentials;
+    if (!credentials) {
+      throw configuration(
+        'XERO_CLIENT_ID is set, but no credential store was given: loadXeroSettings(env, { oauth: { credentials } })',
+      );
+    }
+    settings.oauth = { ...overrides.oauth, clientId, clientSecret, credentials };
+  }
+
+  // A complete `oauth` in the overrides stands on its own; a partial one (the credential store) only completes the variables.
+  const { oauth: oauthOverride, ...rest } = overrides;
+  if (!settings.oauth && oauthOverride?.clientId && oauthOverride.clientSecret && oauthOverride.credentials) {
+    settings.oauth = oauthOverride as XeroOAuthSettings;
+  }
+  if (!settings.webhook && !settings.oauth && !overrides.webhook?.keys?.length && !overrides.accessToken) {
+    throw configuration(
+      'XERO_WEBHOOK_KEY is not set (the webhook key from the Xero developer portal), and neither are XERO_CLIENT_ID and XERO_CLIENT_SECRET (the OAuth app): a receiver needs the first, a worker the second',
+    );
+  }
+
+  const baseUrl = read('XERO_BASE_URL');
+  if (baseUrl) {
+    if (!/^https?:\/\//i.test(baseUrl))
+      throw configuration(`XERO_BASE_URL is not an http(s) URL: ${JSON.stringify(baseUrl)}`);
+    settings.baseUrl = baseUrl;
+  }
+  const tier = read('XERO_TIER');
+  if (tier) {
+    if (tier !== 'starter' && tier !== 'above-starter') {
+      throw configuration(`XERO_TIER must be starter or above-starter, got ${JSON.stringify(tier)}`);
+    }
+    settings.tier = tier;
+  }
+  const dailyLimit = read('XERO_DAILY_LIMIT');
+  if (dailyLimit) {
+    const value = Number(dailyLimit);
+    if (!(Number.isSafeInteger(value) && value > 0)) {
+      throw configuration(`XERO_DAILY_LIMIT must be a positive whole number, got ${JSON.stringify(dailyLimit)}`);
+    }
+    settings.dailyLimit = value;
+  }
+
+  const transforms: XeroTransforms = {};
+  const pattern = read('XERO_PROJECT_CODE_PATTERN');
+  const lineItems = booleanOf(read('XERO_PROJECT_CODE_LINE_ITEMS'), 'XERO_PROJECT_CODE_LINE_ITEMS');
+  if (pattern) {
+    try {
+      new RegExp(pattern);
+    } catch (error) {
+      throw configuration(
+        `XERO_PROJECT_CODE_PATTERN is not a valid regular expression: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    transforms.projectCode = { pattern, ...(lineItems !== undefined ? { lineItems } : {}) };
+  } else if (lineItems !== undefined) {
+    throw configuration('XERO_PROJECT_CODE_LINE_ITEMS is set, but XERO_PROJECT_CODE_PATTERN is not');
+  }
+  const matching = booleanOf(read('XERO_CONTACT_MATCHING'), 'XERO_CONTACT_MATCHING');
+  if (matching !== undefined) transforms.contactMatching = matching;
+  if (Object.keys(transforms).length > 0) settings.transforms = transforms;
+
+  const scope = read('XERO_SEQUENCE_SCOPE');
+  if (scope) {
+    if (scope !== 'app' && scope !== 'tenant') {
+      throw configuration(`XERO_SEQUENCE_SCOPE must be app or tenant, got ${JSON.stringify(scope)}`);
+    }
+    settings.sequenceScope = scope;
+  }
+
+  return {
+    ...settings,
+    ...rest,
+    ...(settings.oauth ? { oauth: settings.oauth } : {}),
+    ...(settings.webhook || overrides.webhook ? { webhook: { ...settings.webhook, ...overrides.webhook } } : {}),
+    ...(settings.transforms || overrides.transforms
+      ? { transforms: { ...settings.transforms, ...overrides.transforms } }
+      : {}),
+  };
+}
+
+function booleanOf(value: string | undefined, variable: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  const lower = value.toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(lower)) return true;
+  if (['false', '0', 'no', 'off'].includes(lower)) return false;
+  throw configuration(`${variable} must be true or false, got ${JSON.stringify(value)}`);
+}
+
+function configuration(message: string): ConfigurationError {
+  return new ConfigurationError({ packageName: XERO_PACKAGE_NAME, message });
+}

@@ -1,0 +1,136 @@
+// Xero signs every webhook request, intent-to-receive checks included
+// (fact sheet shared/providers/ghl-xero.md B1):
+//
+//   x-xero-signature: base64( HMAC-SHA256( key = the webhook key, message = the raw body ) )
+//
+// - https://developer.xero.com/documentation/webhooks/configuring-your-server [X1];
+//   the spec's header `x-xero-signature: "<Base_64_HMAC_SHA_256>"` [X3].
+// - The key is the webhook key's text as UTF-8 (it looks like base64 but is
+//   never decoded): the official .NET receiver does
+//   `new ASCIIEncoding().GetBytes(WebhookKey)` [X14]. The decoded-key variant
+//   does not match Xero's signatures (fact sheet B5, negative control).
+// - The message is the body bytes exactly as received. Xero's bodies carry
+//   irregular whitespace (`"firstEventSequence": 0,"lastEventSequence": 0`),
+//   so `JSON.stringify(JSON.parse(body))` breaks the HMAC [X11] (B4 #1).
+//
+// Web Crypto only (`crypto.subtle.verify`), so this runs on Node >= 22, Deno,
+// Supabase Edge, Vercel Edge and Cloudflare Workers alike. The comparison is
+// `subtle.verify`'s own, which is constant time: there is no string compare.
+
+/** The signature header, lower case. */
+export const XERO_SIGNATURE_HEADER = 'x-xero-signature';
+
+export interface VerifyXeroSignatureOptions {
+  /** The raw body bytes exactly as received (a string is taken as its UTF-8 bytes). */
+  body: Uint8Array | string;
+  /** The `x-xero-signature` header value. */
+  signature: string | null | undefined;
+  /**
+   * Webhook keys from the Xero developer portal (app → Webhooks → "Webhooks
+   * key"), as the text shown there. All are tried, so the old and the new key
+   * both verify while you rotate.
+   */
+  keys: readonly string[];
+}
+
+export type XeroSignatureVerification =
+  | {
+      valid: true;
+      /** Index of the matching key in `keys` (rotation metrics; never the key). */
+      keyIndex: number;
+    }
+  | {
+      valid: false;
+      /** Short, safe to log. */
+      reason: string;
+      /** No key is configured: the request cannot be verified at all. */
+      misconfigured?: boolean;
+    };
+
+const encoder = new TextEncoder();
+const HMAC: HmacImportParams = { name: 'HMAC', hash: 'SHA-256' };
+
+/**
+ * Import a webhook key for HMAC-SHA256 verification: the key's UTF-8 bytes,
+ * never base64-decoded (fact sheet B1 "Key encoding").
+ */
+export function importXeroWebhookKey(key: string): Promise<CryptoKey> {
+  return crypto.subtle.importKey('raw', encoder.encode(key), HMAC, false, ['verify']);
+}
+
+/**
+ * Verify Xero's `x-xero-signature`. Pure and runtime neutral. Fails closed:
+ * no key, a missing or malformed header, or a mismatch is `valid: false`.
+ *
+ * ```ts
+ * const result = await verifyXeroSignature({
+ *   body: new Uint8Array(await request.arrayBuffer()),
+ *   signature: request.headers.get('x-xero-signature'),
+ *   keys: [process.env.XERO_WEBHOOK_KEY!],
+ * });
+ * ```
+ */
+export async function verifyXeroSignature(options: VerifyXeroSignatureOptions): Promise<XeroSignatureVerification> {
+  const keys = options.keys.filter((key) => typeof key === 'string' && key !== '');
+  return verifyWithKeys(
+    options.body,
+    options.signature,
+    keys.map((key) => importXeroWebhookKey(key)),
+  );
+}
+
+/** `verifyXeroSignature` with keys already imported (the webhook processor imports them once). */
+export async function verifyWithKeys(
+  body: Uint8Array | string,
+  signature: string | null | undefined,
+  keys: readonly Promise<CryptoKey>[],
+): Promise<XeroSignatureVerification> {
+  if (keys.length === 0) {
+    return { valid: false, reason: 'no webhook key configured (XERO_WEBHOOK_KEY)', misconfigured: true };
+  }
+  const header = signature?.trim();
+  if (!header) return { valid: false, reason: `missing ${XERO_SIGNATURE_HEADER} header` };
+  const mac = base64ToBytes(header);
+  // An HMAC-SHA256 is 32 bytes; anything else cannot match (and is refused without computing).
+  if (mac?.byteLength !== 32) return { valid: false, reason: `malformed ${XERO_SIGNATURE_HEADER} header` };
+  const bytes = typeof body === 'string' ? encoder.encode(body) : toArrayBufferView(body);
+  for (const [keyIndex, key] of keys.entries()) {
+    if (await crypto.subtle.verify('HMAC', await key, mac, bytes)) return { valid: true, keyIndex };
+  }
+  return { valid: false, reason: `${XERO_SIGNATURE_HEADER} signature mismatch` };
+}
+
+/**
+ * The signature Xero would send for `body` under `key`: base64 HMAC-SHA256
+ * with the key's UTF-8 bytes. For tests and for signing fixtures you send to
+ * your own endpoint.
+ */
+export async function signXeroBody(body: Uint8Array | string, key: string): Promise<string> {
+  const cryptoKey = await crypto.subtle.importKey('raw', encoder.encode(key), HMAC, false, ['sign']);
+  const bytes = typeof body === 'string' ? encoder.encode(body) : toArrayBufferView(body);
+  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', cryptoKey, bytes));
+  let binary = '';
+  for (const byte of mac) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+/** Strict base64 (standard alphabet, padding optional) → bytes, or `undefined`. */
+function base64ToBytes(text: string): Uint8Array<ArrayBuffer> | undefined {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text)) return undefined;
+  const padded = text.length % 4 === 0 ? text : text + '='.repeat(4 - (text.length % 4));
+  if (padded.length % 4 !== 0) return undefined;
+  let binary: string;
+  try {
+    binary = atob(padded);
+  } catch {
+    return undefined;
+  }
+  const bytes = new Uint8Array(binary.length);
+  for (let index = 0; index < binary.length; index++) bytes[index] = binary.charCodeAt(index);
+  return bytes;
+}
+
+function toArrayBufferView(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  // Web Crypto only takes views over a plain ArrayBuffer; copy anything else.
+  return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
+}

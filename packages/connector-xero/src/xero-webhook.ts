@@ -1,0 +1,280 @@
+import {
+  ConfigurationError,
+  canonicalJson,
+  type ParsedDeliveryV1,
+  PayloadError,
+  sha256Hex,
+  type WebhookProcessorV1,
+  type WebhookRequestV1,
+  type WebhookVerificationV1,
+} from '@act/core';
+import {
+  describeZodError,
+  XERO_CATEGORY_ENTITIES,
+  XERO_PACKAGE_NAME,
+  XERO_SOURCE,
+  type XeroEvent,
+  type XeroEventCategory,
+  type XeroNotification,
+  type XeroNotificationPayload,
+  xeroDeliverySchema,
+  xeroTimeMs,
+} from './xero-events';
+import { importXeroWebhookKey, verifyWithKeys, XERO_SIGNATURE_HEADER } from './xero-signature';
+
+/** How webhook requests are verified. */
+export interface XeroWebhookSettings {
+  /**
+   * The webhook key(s) from the Xero developer portal (My Apps → your app →
+   * Webhooks → "Webhooks key"), as the text shown there. Every key is tried,
+   * so list the old and the new one while you rotate. Without a key every
+   * request is refused with 401 (fail closed).
+   */
+  keys?: readonly string[];
+}
+
+/** The processor type `createXeroWebhook` returns. */
+export type XeroWebhookProcessor = WebhookProcessorV1<XeroEvent>;
+
+/**
+ * The status answered when the inbox cannot store a delivery. Xero retries
+ * any request it did not get "an acceptable response" to, "with decreasing
+ * frequency for up to 24 hours", then disables the webhook (fact sheet B1,
+ * [X1] older revision; the schedule is not published). Any non-2xx asks for
+ * that retry; 503 (with `Retry-After`) says what happened.
+ */
+export const XERO_PERSIST_FAILURE_STATUS = 503;
+
+/**
+ * Xero's receiver rules (fact sheet B1, [X1]): answer within 5 seconds, "no
+ * body in the response", "no cookies in the response headers", 200 for a
+ * correctly signed request and 401 for an incorrectly signed one. Every answer
+ * of this processor is an empty body with no headers of its own.
+ */
+function emptyResponse(status: number): Response {
+  return new Response(null, { status });
+}
+
+/**
+ * The webhook processor: verifies `x-xero-signature` (HMAC-SHA256 of the raw
+ * body with the webhook key, fact sheet B1), answers intent-to-receive
+ * requests, and parses deliveries into one thin event per resource.
+ * `@act/core`'s `createWebhookHandler` does the HTTP, the inbox and the
+ * acknowledgement.
+ *
+ * Answers (all with an empty body, as Xero requires):
+ * - a correctly signed request with an empty `events` list (every
+ *   intent-to-receive request looks like that, B1) → 200 from `handshake`,
+ *   **without touching the inbox**: there is nothing in it to keep, and the
+ *   answer cannot be held up by a slow or unavailable store, so Xero's 5-second
+ *   limit is met by the signature check alone;
+ * - an incorrectly signed or unsigned request → 401 (ITR sends deliberately
+ *   mis-signed requests and fails the subscription otherwise, B1/B4 #3);
+ * - a correctly signed delivery with events → stored, then 200. Its answer
+ *   waits for `store.enqueue`: if that takes more than 5 s Xero counts the
+ *   request as failed and retries it, and the retry is recognised as the same
+ *   delivery (see `parseXeroDelivery`'s dedupe key);
+ * - the inbox unavailable → 503, so Xero retries (B1);
+ * - a signed body that does not parse → stored for replay and dead-lettered
+ *   (`storeUnparseable`): a 400 would be retried for 24 hours and then
+ *   disable the webhook (B1).
+ *
+ * @throws ConfigurationError for an empty key.
+ */
+export function createXeroWebhook(settings: XeroWebhookSettings = {}): XeroWebhookProcessor {
+  const configured = settings.keys ?? [];
+  for (const [index, key] of configured.entries()) {
+    if (typeof key !== 'string' || key.trim() === '') {
+      throw new ConfigurationError({
+        packageName: XERO_PACKAGE_NAME,
+        message: `webhook.keys[${index}] is empty (the webhook key from the Xero developer portal)`,
+      });
+    }
+  }
+  // Imported once, now, so the first request does not pay for it (and the
+  // key text is not kept beyond the CryptoKey). Keys are used exactly as
+  // given: a key is never trimmed or decoded, its UTF-8 bytes are the HMAC key.
+  const keys = configured.map((key) => importXeroWebhookKey(key));
+  for (const key of keys) key.catch(() => {});
+
+  // `handshake` and `verify` see the same request object from the handler:
+  // compute the HMAC once per request.
+  const verified = new WeakMap<WebhookRequestV1, Promise<WebhookVerificationV1>>();
+  const verifyOnce = (request: WebhookRequestV1): Promise<WebhookVerificationV1> => {
+    let result = verified.get(request);
+    if (!result) {
+      result = verifyWithKeys(request.body, request.headers[XERO_SIGNATURE_HEADER], keys).then((outcome) =>
+        outcome.valid
+          ? { valid: true, keyId: `key-${outcome.keyIndex}` }
+          : {
+              valid: false,
+              reason: outcome.reason,
+              ...(outcome.misconfigured ? { misconfigured: true } : {}),
+            },
+      );
+      verified.set(request, result);
+    }
+    return result;
+  };
+
+  return {
+    specificationVersion: 'v1',
+    source: XERO_SOURCE,
+    packageName: XERO_PACKAGE_NAME,
+    // The signature is an HMAC, safe to keep: a dead letter can be re-verified by hand.
+    persistedHeaders: [XERO_SIGNATURE_HEADER],
+    persistFailureStatus: XERO_PERSIST_FAILURE_STATUS,
+    storeUnparseable: true,
+
+    async handshake(request) {
+      if (request.method !== 'POST') return undefined;
+      // Verify before anything else looks at the body (B1 "verify before any
+      // other logic"). An invalid signature is left to the handler, which
+      // answers 401 (empty, through `reject`) and logs and counts it.
+      const verification = await verifyOnce(request);
+      if (!verification.valid) return undefined;
+      return hasNoEvents(request.body) ? emptyResponse(200) : undefined;
+    },
+
+    verify: verifyOnce,
+    parse: parseXeroDelivery,
+    acknowledge: () => emptyResponse(200),
+    reject: (status) => emptyResponse(status),
+  };
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+function readJson(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(decoder.decode(bytes));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A JSON object whose `events` is an empty array: an intent-to-receive request (B1), or an empty delivery. */
+function hasNoEvents(body: Uint8Array): boolean {
+  const value = readJson(body);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const events = (value as Record<string, unknown>).events;
+  return Array.isArray(events) && events.length === 0;
+}
+
+/**
+ * Parse a verified delivery (at receipt, and again by the worker from the
+ * inbox) into thin events.
+ *
+ * - **Collapse**: one delivery holds many events, with repeats for one
+ *   resource (fact sheet B2, B4 #4; the xero-php fixture has two `UPDATE`s of
+ *   one invoice). Events are grouped by (tenant, category, resource id), ids
+ *   compared without regard to case, and each group becomes one event: the
+ *   newest notification by `eventDateUtc` (the later one on a tie), with
+ *   `collapsed` = the group's size. Every event is a fetch, so this is what
+ *   keeps a burst from costing one API call per repeat.
+ * - **Names**: `eventCategory` and `eventType` compared without regard to
+ *   case ([X17]: doc pages show `"Update"`); `type` is `<CATEGORY>.<TYPE>`,
+ *   upper case. Unknown categories give no event (stored, not applied).
+ * - **Thin**: contact, invoice and credit-note events carry only ids
+ *   (`thin: true`): the connector's `hydrate` fetches the record and the
+ *   record is what gets applied. `SUBSCRIPTION` events (App Store, tenant type
+ *   `APPLICATION`) are not fetched or mirrored.
+ * - **Dedupe key** (`deliveryId`): Xero sends no event or delivery id (B2).
+ *   `seq:<first>-<last>:<sha256 of the events>` when the delivery has
+ *   sequence numbers: a redelivery of the same events is recognised even if
+ *   its `entropy` (a random string, B1) or whitespace were to differ, while
+ *   two different deliveries never share a key, even if sequence numbers were
+ *   reused (per-tenant numbering, or a re-created subscription: the
+ *   numbering's scope is not documented, B4 #5). Without sequence numbers the
+ *   handler dedupes on the body's SHA-256.
+ * - **Tenant** of the delivery (for the inbox's per-tenant views and
+ *   replay): the events' tenant when they share one; left out (`unknown`)
+ *   when a delivery mixes tenants. Each event carries its own tenant.
+ *
+ * @throws PayloadError naming the field, for a body that is not Xero's envelope.
+ */
+export async function parseXeroDelivery(request: Pick<WebhookRequestV1, 'body'>): Promise<ParsedDeliveryV1<XeroEvent>> {
+  const json = readJson(request.body);
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    throw payloadError('body is not a UTF-8 JSON object');
+  }
+  const parsed = xeroDeliverySchema.safeParse(json);
+  if (!parsed.success) {
+    throw new PayloadError({
+      packageName: XERO_PACKAGE_NAME,
+      message: `invalid webhook delivery: ${describeZodError(parsed.error)}`,
+      cause: parsed.error,
+    });
+  }
+  const delivery = parsed.data;
+  const first = delivery.firstEventSequence ?? undefined;
+  const last = delivery.lastEventSequence ?? undefined;
+
+  interface Group {
+    notification: XeroNotification;
+    category: XeroEventCategory;
+    at: number | undefined;
+    count: number;
+  }
+  const groups = new Map<string, Group>();
+  const tenants = new Set<string>();
+  for (const notification of delivery.events) {
+    const tenant = xeroId(notification.tenantId);
+    tenants.add(tenant);
+    const category = notification.eventCategory.trim().toUpperCase();
+    if (!Object.hasOwn(XERO_CATEGORY_ENTITIES, category)) continue;
+    const key = `${tenant}\u0000${category}\u0000${xeroId(notification.resourceId)}`;
+    const at = xeroTimeMs(notification.eventDateUtc);
+    const group = groups.get(key);
+    if (!group) {
+      groups.set(key, { notification, category: category as XeroEventCategory, at, count: 1 });
+      continue;
+    }
+    group.count += 1;
+    // The newest wins; a repeat with the same (or an unreadable) time replaces an equal one.
+    if (group.at === undefined || (at !== undefined && at >= group.at)) {
+      group.notification = notification;
+      group.at = at;
+    }
+  }
+
+  const events = [...groups.values()].map(({ notification, category, at, count }): XeroEvent => {
+    const entity = XERO_CATEGORY_ENTITIES[category];
+    const payload: XeroNotificationPayload = {
+      ...notification,
+      collapsed: count,
+      ...(first !== undefined ? { firstEventSequence: first } : {}),
+      ...(last !== undefined ? { lastEventSequence: last } : {}),
+    };
+    return {
+      source: XERO_SOURCE,
+      tenant: xeroId(notification.tenantId),
+      type: `${category}.${notification.eventType.trim().toUpperCase()}`,
+      entity,
+      entityId: xeroId(notification.resourceId),
+      ...(at !== undefined ? { occurredAt: new Date(at).toISOString() } : {}),
+      ...(entity !== 'subscription' ? { thin: true } : {}),
+      payload,
+    };
+  });
+
+  const deliveryId =
+    first !== undefined && last !== undefined && (first > 0 || last > 0)
+      ? `seq:${first}-${last}:${await sha256Hex(canonicalJson(delivery.events))}`
+      : undefined;
+  const tenant = tenants.size === 1 ? ([...tenants][0] as string) : undefined;
+  return { ...(deliveryId ? { deliveryId } : {}), ...(tenant ? { tenant } : {}), events };
+}
+
+/**
+ * A Xero id as the mirror keys it: trimmed and lower case. Xero's ids are
+ * GUIDs, which compare without regard to case; webhooks, API responses and
+ * user input may spell them differently, and one spelling keeps one row.
+ */
+export function xeroId(value: string): string {
+  return value.trim().toLowerCase();
+}
+
+function payloadError(message: string): PayloadError {
+  return new PayloadError({ packageName: XERO_PACKAGE_NAME, message });
+}
