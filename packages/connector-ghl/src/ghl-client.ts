@@ -551,8 +551,11 @@ export function createGhlClient(options: GhlClientOptions): GhlClient {
                 dailyExhaustedWaitMs,
                 now: now().getTime(),
               });
-              // No count in the answer: empty the burst bucket so every worker pauses.
-              if (rateHeaders.remaining === undefined) await limiter.update(scope, 'burst', 0);
+              // Every worker shares the buckets: pause the exhausted one for the
+              // whole wait, not just this call (an emptied bucket refills in ~100 ms).
+              const exhausted = rateHeaders.dailyRemaining === 0 ? 'daily' : 'burst';
+              if (retryAfterMs !== undefined && retryAfterMs > 0) await limiter.pause(scope, exhausted, retryAfterMs);
+              else if (rateHeaders.remaining === undefined) await limiter.update(scope, 'burst', 0);
             } else {
               retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now().getTime());
             }
@@ -766,7 +769,11 @@ function createAuth(
         refresh_token: current.refreshToken,
         user_type: current.userType ?? auth.userType ?? 'Location',
       });
-      const result = await postToken(api, tokenUrl, form, retryOptions, isInvalidGrant);
+      // One attempt only: refresh tokens rotate, so if GHL rotated on an attempt
+      // whose answer we lost (a timeout), a retry would present the retired
+      // token and mark the connection for reconnect. A failure releases the
+      // refresh lease; the next caller (or the worker's retry) tries again.
+      const result = await postToken(api, tokenUrl, form, { ...retryOptions, maxAttempts: 1 }, isInvalidGrant);
       if (!result.ok) return { invalid: result.invalid };
       return credentialFromTokenResponse(result.body, now(), current);
     },

@@ -451,7 +451,11 @@ function event(
     type,
     entity,
     entityId,
-    ...(version !== undefined ? { version, occurredAt: new Date(version).toISOString() } : {}),
+    // A listed record without an update time (the contact search result schema
+    // documents none [G5]; pipelines have none) gets version 0, the oldest
+    // possible: it fills a row the mirror lacks but never overwrites one a
+    // webhook wrote, since an unversioned write would always win the guard.
+    ...(version !== undefined ? { version, occurredAt: new Date(version).toISOString() } : { version: 0 }),
     payload,
   };
 }

@@ -152,6 +152,9 @@ export function createGhlWebhook(settings: GhlWebhookSettings = {}): GhlWebhookP
     // GHL never retries a 4xx (fact sheet A1.4), so an authentic delivery we cannot
     // parse is stored and dead-lettered for replay instead of being lost to a 400.
     storeUnparseable: true,
+    // A missing or broken key is our mistake, not the sender's: 429 (still refused)
+    // lets GHL retry for about an hour while the operator fixes it (fact sheet A1.4).
+    misconfiguredStatus: GHL_PERSIST_FAILURE_STATUS,
 
     async verify(request) {
       const receivedAt = request.receivedAt.getTime();
@@ -227,6 +230,9 @@ export function createGhlWorkflowWebhook(settings: GhlWorkflowWebhookSettings): 
     // GHL never retries a 4xx (fact sheet A1.4), so an authentic delivery we cannot
     // parse is stored and dead-lettered for replay instead of being lost to a 400.
     storeUnparseable: true,
+    // A missing or broken key is our mistake, not the sender's: 429 (still refused)
+    // lets GHL retry for about an hour while the operator fixes it (fact sheet A1.4).
+    misconfiguredStatus: GHL_PERSIST_FAILURE_STATUS,
 
     async verify(request) {
       if (secrets.length === 0) {

@@ -6,13 +6,14 @@
  * write-back under field policies. Runs on Node >= 22, Deno and edge runtimes.
  */
 
-export type {
-  GhlAuth,
-  GhlClient,
-  GhlClientOptions,
-  GhlOAuthAuth,
-  GhlOAuthCredential,
-  GhlPrivateIntegrationAuth,
+export {
+  exchangeGhlAuthorizationCode,
+  type GhlAuth,
+  type GhlClient,
+  type GhlClientOptions,
+  type GhlOAuthAuth,
+  type GhlOAuthCredential,
+  type GhlPrivateIntegrationAuth,
 } from './ghl-client';
 export { createGhlConnector, type GhlConnector } from './ghl-connector';
 export type {
@@ -45,11 +46,12 @@ export {
 } from './ghl-signature';
 export { GHL_TABLES } from './ghl-transform';
 export type { GhlWebhookProcessor, GhlWebhookSettings, GhlWorkflowWebhookSettings } from './ghl-webhook';
-export type {
-  GhlContactChange,
-  GhlContactMirror,
-  GhlMirrorContact,
-  GhlWriteResult,
-  GhlWriter,
+export {
+  type GhlContactChange,
+  type GhlContactMirror,
+  type GhlMirrorContact,
+  type GhlWriteResult,
+  type GhlWriter,
+  ghlMirrorContactFromRow,
 } from './ghl-writeback';
 export { VERSION } from './version';

@@ -268,8 +268,11 @@ describe('GHL client: rate limits', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(40);
     expect(scope.isDone()).toBe(true);
     expect(sets).toEqual([
+      // aligned from the 429's headers
       { key: `ghl:${LOCATION}:burst`, remaining: 0 },
       { key: `ghl:${LOCATION}:daily`, remaining: 5000 },
+      // then paused for the whole interval, for every worker sharing the store
+      { key: `ghl:${LOCATION}:burst`, remaining: 0 },
       { key: `ghl:${LOCATION}:burst`, remaining: 99 },
     ]);
   });

@@ -320,6 +320,16 @@ describe('GHL webhook verification through the handler', () => {
     });
   });
 
+  it('refuses with 429, not 401, when a configured key is unusable, so GHL retries while the key is fixed', async () => {
+    const store = createMemoryStateStore();
+    const broken = createGhlWebhook({ ed25519PublicKeys: [keys.rsaPem] });
+    const response = await handlerFor(store, { processor: broken })(
+      await signedGhlRequest(delivery('contact-update.1.json'), { keys }),
+    );
+    expect(response.status).toBe(429);
+    expect(await store.listDeliveries({})).toHaveLength(0);
+  });
+
   it('keeps an authentic event that does not fit (GHL never retries a 4xx): 202, stored for a dead letter and replay', async () => {
     const store = createMemoryStateStore();
     const body = JSON.stringify({ type: 'ContactCreate', locationId: TEST_LOCATION, timestamp: NOW.toISOString() });

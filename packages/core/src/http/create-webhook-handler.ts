@@ -96,13 +96,18 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
       const verification = await processor.verify(webhookRequest).catch((error: unknown) => ({
         valid: false as const,
         reason: `verification failed: ${error instanceof Error ? error.message : String(error)}`,
-        misconfigured: false,
+        misconfigured: true,
       }));
       if (!verification.valid) {
         count('rejected');
         const message = `[${packageName}] ${verification.reason}`;
-        if (verification.misconfigured) logger.error({ ...log, status: 401 }, message);
-        else logger.warn({ ...log, status: 401 }, message);
+        if (verification.misconfigured) {
+          // Still refused (fail closed), with the status that makes this provider retry, if it has one.
+          const status = processor.misconfiguredStatus ?? 401;
+          logger.error({ ...log, status }, message);
+          return reject(status, message);
+        }
+        logger.warn({ ...log, status: 401 }, message);
         return reject(401, message);
       }
 

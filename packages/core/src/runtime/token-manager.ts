@@ -34,7 +34,11 @@ export interface TokenManagerOptions<TValue extends Record<string, unknown>> {
    * and the caller's error handling decides about retries.
    */
   refresh: (current: TValue) => Promise<TValue | { invalid: string }>;
-  /** How long a refresh may hold the lease; default 30 s. */
+  /**
+   * How long a refresh may hold the lease; default 120 s. Keep it above the
+   * token request's worst case (timeout × attempts), or a second process may
+   * take the lease and spend the same rotating refresh token.
+   */
   leaseMs?: number;
   /** Identifies this process in the lease; default random. */
   owner?: string;
@@ -68,7 +72,9 @@ export function createTokenManager<TValue extends Record<string, unknown>>(
   const { store, packageName } = options;
   const now = options.now ?? (() => new Date());
   const owner = options.owner ?? `token-manager-${crypto.randomUUID().slice(0, 8)}`;
-  const leaseMs = options.leaseMs ?? 30_000;
+  // Longer than any refresh can take (a token request's timeout times its attempts),
+  // so a slow refresh never loses its lease to a second refresher spending the same token.
+  const leaseMs = options.leaseMs ?? 120_000;
   const pollMs = options.pollMs ?? 200;
   const flights = createSingleFlight<StoredCredentialV1>();
 

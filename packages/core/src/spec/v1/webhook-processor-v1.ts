@@ -74,6 +74,15 @@ export interface WebhookProcessorV1<TEvent extends SourceEventV1 = SourceEventV1
    */
   readonly persistFailureStatus?: number;
   /**
+   * Status for a request this process cannot verify because a key is missing
+   * or unusable (`verify` answered `misconfigured: true`, or threw). The
+   * request is still refused (fail closed); the default 401 tells the provider
+   * it is final. Providers that retry only on one status (GoHighLevel: 429)
+   * can ask for that one, so deliveries wait out an operator's fix instead of
+   * being lost to a configuration mistake.
+   */
+  readonly misconfiguredStatus?: number;
+  /**
    * Store an authentic delivery that `parse` cannot understand instead of
    * answering 400: it is acknowledged with 202 and dead-lettered by the worker
    * with the parse error, so a fixed connector can replay it. For providers
