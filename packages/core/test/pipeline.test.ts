@@ -502,4 +502,37 @@ describe('failure handling', () => {
     expect(rowsAtCall).toBe(1);
     expect(seen).toEqual(['t1:created', 't1:skipped']);
   });
+
+  it('dead-letters a delivery whose leases keep expiring (it crashes its worker), with every lapse in its history', async () => {
+    const clock = manualClock();
+    const { connector, webhook } = createTestConnector();
+    const store = createMemoryStateStore({ now: clock.now });
+    const sink = createMemorySink({ now: clock.now });
+    await createWebhookHandler({ processor: webhook, store, now: clock.now })(
+      await signedRequest({ deliveryId: 'poison', tenant: 'acme', type: 'ThingUpsert', thing: thing('t1', 'x') }),
+    );
+    for (let lapse = 0; lapse < 3; lapse++) {
+      // A worker claims it and dies without completing or failing it.
+      expect(await store.claim({ owner: `doomed-${lapse}`, limit: 1, leaseMs: 1_000 })).toHaveLength(1);
+      clock.advance(1_000);
+    }
+    const worker = createWorker({
+      connectors: [connector],
+      store,
+      sink,
+      now: clock.now,
+      circuitBreaker: false,
+      retrySchedule: [1_000, 1_000],
+    });
+    expect((await worker.runOnce()).outcomes.dead).toBe(1);
+    const [dead] = await store.listDeliveries({ status: 'dead' });
+    expect(dead?.lastError).toBe('retries exhausted after 3 attempts: lease expired: worker doomed-2 did not finish');
+    expect((await store.listAttempts(dead?.id ?? '')).map((attempt) => attempt.outcome)).toEqual([
+      'retry',
+      'retry',
+      'retry',
+      'dead',
+    ]);
+    expect(sink.rows('things')).toHaveLength(0);
+  });
 });

@@ -113,6 +113,26 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): M
       }
       due.sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() || Number(a.id) - Number(b.id));
       const claimed: ClaimedDeliveryV1[] = [];
+      for (const delivery of due) {
+        if (delivery.status !== 'processing') continue;
+        // A lease that lapsed is a failed attempt (the worker died or hung): count it,
+        // so a delivery that kills its worker every time still reaches a dead letter.
+        delivery.status = 'pending';
+        delivery.attempts += 1;
+        delivery.lastError = `lease expired: worker ${owners.get(delivery.id) ?? 'unknown'} did not finish`;
+        delivery.lastErrorClass = 'transient';
+        const lapsedAt = delivery.leaseExpiresAt ?? now;
+        recordAttempt(delivery, {
+          owner: owners.get(delivery.id) ?? 'unknown',
+          startedAt: lapsedAt,
+          finishedAt: lapsedAt,
+          outcome: 'retry',
+          error: delivery.lastError,
+          errorClass: 'transient',
+        });
+        delivery.claimToken = null;
+        delivery.leaseExpiresAt = null;
+      }
       for (const delivery of due.slice(0, Math.max(0, request.limit))) {
         delivery.status = 'processing';
         delivery.claimToken = crypto.randomUUID();

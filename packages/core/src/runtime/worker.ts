@@ -130,6 +130,22 @@ export function createWorker(options: WorkerOptions): Worker {
     };
     const connector = connectors.get(delivery.source);
 
+    // Attempts past the schedule without a failure of ours to classify: the
+    // delivery's leases kept expiring (it crashes or hangs its worker). Stop here.
+    if (delivery.attempts > schedule.length) {
+      const outcome = await store.fail({
+        id: delivery.id,
+        claimToken: delivery.claimToken,
+        error: `retries exhausted after ${delivery.attempts} attempts: ${delivery.lastError ?? 'lease expired'}`,
+        errorClass: delivery.lastErrorClass ?? 'transient',
+        retryAt: null,
+        countsTowardsSchedule: false,
+        startedAt,
+      });
+      logger.error({ ...log, attempts: delivery.attempts }, 'delivery dead-lettered: its leases kept expiring');
+      return outcome;
+    }
+
     const run = async () => {
       if (!connector?.webhook) {
         throw new ConfigurationError({

@@ -121,6 +121,12 @@ export function testStateStore(options: TestStateStoreOptions): void {
         expect(second?.claimToken).not.toBe(first?.claimToken);
         const stale = await store.complete({ id, claimToken: first?.claimToken ?? '', events: [], startedAt: now });
         expect(stale).toBe(false);
+        // The lapsed lease counted as a failed attempt, with history.
+        expect(second?.attempts).toBe(1);
+        expect(second?.lastError).toMatch(/^lease expired/);
+        expect((await store.listAttempts(id)).map((attempt) => [attempt.outcome, attempt.errorClass])).toEqual([
+          ['retry', 'transient'],
+        ]);
         const fresh = await store.complete({ id, claimToken: second?.claimToken ?? '', events: [], startedAt: now });
         expect(fresh).toBe(true);
         expect((await store.getDelivery(id))?.status).toBe('done');
