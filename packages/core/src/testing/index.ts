@@ -2,7 +2,7 @@
  * @module
  * `@act/core/testing`: the contract kits every connector and store runs
  * against itself (in the style of unstorage's `testDriver()`), and helpers
- * to sign fixtures. Needs vitest (an optional peer dependency).
+ * to sign fixtures. Imports vitest: install it as a dev dependency.
  */
 export { createWebhookRequest, signHmacSha256 } from './sign';
 export { type TestCredentialStoreOptions, testCredentialStore } from './test-credential-store';

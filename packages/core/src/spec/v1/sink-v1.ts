@@ -43,7 +43,11 @@ export interface SinkDeleteV1 {
    * upsert rather than as a delete.
    */
   version?: number;
-  /** Remove the row instead of setting `deleted_at`. The tombstone is kept either way. */
+  /**
+   * Erase the row's values instead of only setting `deleted_at`. The key stays
+   * as a tombstone either way (SQL sinks keep a key-only row), so the record
+   * cannot come back.
+   */
   hard?: boolean;
 }
 
