@@ -1,3 +1,4 @@
+import { rowKeyString } from '../memory/memory-sink';
 import type { Logger } from '../observability';
 import type {
   ConnectorV1,
@@ -111,7 +112,8 @@ export async function applyEvents(input: ApplyEventsInput): Promise<ApplyEventsO
       latencyMs: committedAt.getTime() - input.receivedAt.getTime(),
       ...(Number.isFinite(occurredAt) ? { providerLatencyMs: committedAt.getTime() - occurredAt } : {}),
       ...(operation ? { table: operation.table } : {}),
-      ...(outcome?.rowId ? { rowId: outcome.rowId } : {}),
+      // The sink's row id where it has one; otherwise the row's natural key (SQL mirrors are keyed by it).
+      ...(outcome?.rowId ? { rowId: outcome.rowId } : operation ? { rowId: rowKeyString(operation.key) } : {}),
       ...(input.correlationId ? { correlationId: input.correlationId } : {}),
       ...(input.deliveryId ? { deliveryId: input.deliveryId } : {}),
       summary: {

@@ -88,7 +88,7 @@ export interface IntegrationEventV1 {
   entityId: string;
   /** Mirror table written, when one was. */
   table?: string;
-  /** Sink's row id, when it reports one. */
+  /** The sink's row id, or (for sinks keyed only by natural key, such as the Postgres one) the row's key as canonical JSON. */
   rowId?: string;
   /** What the sink did with it. */
   outcome: 'created' | 'updated' | 'deleted' | 'skipped' | 'ignored';
