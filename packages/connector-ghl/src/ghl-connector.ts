@@ -87,6 +87,8 @@ export function createGhlConnector(settings: GhlConnectorSettings = {}): GhlConn
     specificationVersion: 'v1',
     source: GHL_SOURCE,
     packageName: GHL_PACKAGE_NAME,
+    // GoHighLevel users expect changes within 30 s (issue: GHL freshness target).
+    freshnessTargetMs: 30_000,
     webhook: createGhlWebhook(settings.webhook),
     workflowWebhook: createGhlWorkflowWebhook(settings.workflowWebhook ?? { secrets: [] }),
     transformer,

@@ -42,6 +42,8 @@ export function createTemplateConnector(settings: TemplateConnectorSettings): Te
     specificationVersion: 'v1',
     source: TEMPLATE_SOURCE,
     packageName: TEMPLATE_PACKAGE_NAME,
+    // A placeholder target for the template; set your provider's.
+    freshnessTargetMs: 60_000,
     webhook: createTemplateWebhook({ secrets: settings.webhookSecrets }),
     pollers: [createTemplatePoller({ client, pageSize: settings.pageSize ?? 100 })],
     transformer: createTemplateTransformer(settings.fieldPolicies ? { fieldPolicies: settings.fieldPolicies } : {}),

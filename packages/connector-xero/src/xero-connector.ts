@@ -100,6 +100,8 @@ export function createXeroConnector(settings: XeroConnectorSettings = {}): XeroC
     specificationVersion: 'v1',
     source: XERO_SOURCE,
     packageName: XERO_PACKAGE_NAME,
+    // Finance data within 5 minutes (the Xero issue's target).
+    freshnessTargetMs: 300_000,
     webhook: createXeroWebhook(settings.webhook),
     transformer,
     migrations: XERO_MIGRATIONS,

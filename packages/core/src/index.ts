@@ -49,6 +49,7 @@ export {
   createCircuitBreaker,
 } from './runtime/circuit-breaker';
 export { applyFieldPolicies, mergeFieldPolicies, stripBlockedFields } from './runtime/field-policy';
+export { assessFreshness, type FreshnessAssessment, type FreshnessStatus } from './runtime/freshness';
 export { bodyDedupeKey, deliveryDedupeKey, entityVersionKey, sha256Hex } from './runtime/idempotency';
 export {
   type ConcurrencyLimit,

@@ -25,6 +25,12 @@ export interface ConnectorV1<TEvent extends SourceEventV1 = SourceEventV1> {
   readonly reconcilers?: readonly ReconcilerV1<TEvent>[];
   readonly transformer: TransformerV1<TEvent>;
   /**
+   * How stale this source's mirror may get before it counts as late, in ms
+   * (GoHighLevel 30 s, Xero 5 min): what dashboards and `act health` compare
+   * the backlog against (see `assessFreshness`).
+   */
+  readonly freshnessTargetMs?: number;
+  /**
    * Fetch the current record for a thin event (Xero, Gmail, Notion send ids
    * only). Return the event with its `payload` replaced by the record and
    * `version` set from it, or `null` when the record no longer exists.
