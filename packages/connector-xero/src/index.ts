@@ -48,4 +48,4 @@ export {
   type XeroSignatureVerification,
 } from './xero-signature';
 export { XERO_TABLES, type XeroTransforms } from './xero-transform';
-export type { XeroWebhookProcessor, XeroWebhookSettings } from './xero-webhook';
+export { splitXeroDelivery, type XeroWebhookProcessor, type XeroWebhookSettings } from './xero-webhook';

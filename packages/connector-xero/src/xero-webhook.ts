@@ -1,6 +1,7 @@
 import {
   ConfigurationError,
   canonicalJson,
+  type DeliveryPartV1,
   type ParsedDeliveryV1,
   PayloadError,
   sha256Hex,
@@ -138,6 +139,7 @@ export function createXeroWebhook(settings: XeroWebhookSettings = {}): XeroWebho
 
     verify: verifyOnce,
     parse: parseXeroDelivery,
+    split: splitXeroDelivery,
     acknowledge: () => emptyResponse(200),
     reject: (status) => emptyResponse(status),
   };
@@ -187,9 +189,10 @@ function hasNoEvents(body: Uint8Array): boolean {
  *   reused (per-tenant numbering, or a re-created subscription: the
  *   numbering's scope is not documented, B4 #5). Without sequence numbers the
  *   handler dedupes on the body's SHA-256.
- * - **Tenant** of the delivery (for the inbox's per-tenant views and
- *   replay): the events' tenant when they share one; left out (`unknown`)
- *   when a delivery mixes tenants. Each event carries its own tenant.
+ * - **Tenant** of the delivery: the events' tenant when they share one;
+ *   left out (`unknown`) when a delivery mixes tenants. Each event carries
+ *   its own tenant, and a delivery of several resources is stored as one
+ *   inbox row per resource (`splitXeroDelivery`), each with its tenant.
  *
  * @throws PayloadError naming the field, for a body that is not Xero's envelope.
  */
@@ -264,6 +267,65 @@ export async function parseXeroDelivery(request: Pick<WebhookRequestV1, 'body'>)
       : undefined;
   const tenant = tenants.size === 1 ? ([...tenants][0] as string) : undefined;
   return { ...(deliveryId ? { deliveryId } : {}), ...(tenant ? { tenant } : {}), events };
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Store a delivery of several resources as one inbox row per (tenant,
+ * category, resource id) — the processor's `split`, run at receipt after
+ * `parse`. Each part's body is Xero's envelope (`firstEventSequence`,
+ * `lastEventSequence`, `entropy`) with only that resource's notifications, as
+ * they arrived, so the same `parse` reads it and the sequence numbers stay
+ * readable per tenant (`readXeroSequenceGaps`).
+ *
+ * Why: every Xero event is a fetch under the tenant's limits (60 a minute, 5
+ * at once, fact sheet B3). As one row, a delivery naming more resources than
+ * a minute allows would be deferred by the limiter after its first 60
+ * fetches and, retried as a whole, fetch those 60 again: it would never
+ * finish. As parts, each resource is fetched once, a deferred part waits
+ * without costing anything, and one failing record does not hold back the
+ * others. A delivery that mixes organisations gets one tenant per row, so a
+ * 401 refreshes the right tenant's token.
+ *
+ * Notifications of categories the connector does not map are kept together
+ * per tenant (stored, not applied), so nothing authentic is dropped.
+ */
+export function splitXeroDelivery(
+  request: Pick<WebhookRequestV1, 'body'>,
+  parsed: ParsedDeliveryV1<XeroEvent>,
+): DeliveryPartV1<XeroEvent>[] | undefined {
+  const json = readJson(request.body) as { events?: unknown } | undefined;
+  if (!json || !Array.isArray(json.events)) return undefined;
+  const groups = new Map<string, { tenant: string; notifications: unknown[] }>();
+  for (const raw of json.events) {
+    const notification = raw as XeroNotification;
+    const tenant = xeroId(notification.tenantId);
+    const category = notification.eventCategory.trim().toUpperCase();
+    const key = Object.hasOwn(XERO_CATEGORY_ENTITIES, category)
+      ? partKey(tenant, category, xeroId(notification.resourceId))
+      : `${tenant}:unmapped`;
+    const group = groups.get(key) ?? { tenant, notifications: [] };
+    group.notifications.push(raw);
+    groups.set(key, group);
+  }
+  if (groups.size <= 1) return undefined;
+  const eventsByKey = new Map<string, XeroEvent[]>();
+  for (const event of parsed.events) {
+    const key = partKey(event.tenant, event.type.slice(0, event.type.indexOf('.')), event.entityId);
+    eventsByKey.set(key, [...(eventsByKey.get(key) ?? []), event]);
+  }
+  const { events: _all, ...envelope } = json as Record<string, unknown>;
+  return [...groups].map(([key, group]) => ({
+    key,
+    tenant: group.tenant,
+    body: encoder.encode(JSON.stringify({ ...envelope, events: group.notifications })),
+    events: eventsByKey.get(key) ?? [],
+  }));
+}
+
+function partKey(tenant: string, category: string, resourceId: string): string {
+  return `${tenant}:${category}:${resourceId}`;
 }
 
 /**

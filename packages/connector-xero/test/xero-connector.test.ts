@@ -7,6 +7,7 @@ import {
   createMemoryStateStore,
   createWebhookHandler,
   createWorker,
+  type RateLimitStoreV1,
   type SinkV1,
   type StateStoreV1,
 } from '@act/core';
@@ -52,6 +53,7 @@ interface Target {
   create(connector: XeroConnector): Promise<{
     store: StateStoreV1;
     sink: SinkV1;
+    rateLimits?: RateLimitStoreV1;
     rows(table: string): Promise<Row[]>;
     query?<R>(sql: string): Promise<R[]>;
     destroy(): Promise<void>;
@@ -91,6 +93,7 @@ async function postgresLike(
   return {
     store: state.store,
     sink: state.sink,
+    rateLimits: state.rateLimits,
     async rows(table: string) {
       const rows = await run(`select * from "${schema}".${table} order by tenant_id, id`);
       return rows.map((row) => ({
@@ -411,6 +414,90 @@ function suite(name: string, target: () => Target, options: { sql: boolean }) {
           await ctx.destroy();
         }
       });
+
+    if (options.sql)
+      it('a burst of 150 events for one tenant in one delivery: every invoice fetched exactly once, never more than 60 a minute nor 5 at once, nothing dead', async () => {
+        // Virtual time for the limits (shared by both workers through the
+        // database's rate-limit tables); the inbox's retry times are real, so
+        // "a minute passes" also makes the deferred deliveries due again.
+        let clock = Date.UTC(2026, 2, 2, 9, 0, 0);
+        const fetched = new Map<string, number>();
+        const sentAt: number[] = [];
+        let inFlight = 0;
+        let most = 0;
+        const recordingFetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+          sentAt.push(clock);
+          inFlight += 1;
+          most = Math.max(most, inFlight);
+          try {
+            return await fetch(input, init);
+          } finally {
+            inFlight -= 1;
+          }
+        }) as typeof fetch;
+        const ids = Array.from(
+          { length: 150 },
+          (_, index) => `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`,
+        );
+        nock(API_ORIGIN)
+          .get(/\/api\.xro\/2\.0\/Invoices\/[0-9a-f-]+$/)
+          .times(150)
+          .delay(3)
+          .reply((request: Request) => {
+            const id = new URL(request.url).pathname.split('/').pop() as string;
+            fetched.set(id, (fetched.get(id) ?? 0) + 1);
+            return [200, invoicesResponse(invoiceRecord({ id, updatedAt: T1, status: 'AUTHORISED' }))];
+          });
+        const migrated = await setup();
+        try {
+          const connector = createXeroConnector({
+            webhook: { keys: [TEST_KEY] },
+            accessToken: ACCESS_TOKEN,
+            fetch: recordingFetch,
+            ...(migrated.rateLimits ? { rateLimitStore: migrated.rateLimits } : {}),
+            // Hand a call back at once instead of waiting in process: the worker defers the delivery.
+            api: { retry: { maxAttempts: 1 }, now: () => new Date(clock), rateLimits: { maxWaitMs: 0 } },
+          });
+          const workers = [1, 2].map((n) =>
+            createWorker({
+              connectors: [connector],
+              store: migrated.store,
+              sink: migrated.sink,
+              circuitBreaker: false,
+              owner: `burst-${n}`,
+              concurrency: 4,
+            }),
+          );
+          const body = deliveryBody(
+            ids.map((id) => notification({ id })),
+            { first: 1, last: 150 },
+          );
+          expect((await migrated.handler(await signedXeroRequest(body))).status).toBe(200);
+          expect(await migrated.store.listDeliveries({ limit: 1_000 })).toHaveLength(150);
+
+          const perMinute: number[] = [];
+          for (let minute = 0; minute < 10; minute++) {
+            const before = sentAt.length;
+            await Promise.all(workers.map((worker) => worker.drain()));
+            perMinute.push(sentAt.length - before);
+            if ((await migrated.rows('xero_invoices')).length === 150) break;
+            clock += 60_000;
+            await migrated.query?.(
+              "update $schema.act_deliveries set next_attempt_at = now() where status = 'pending'",
+            );
+          }
+          expect((await migrated.rows('xero_invoices')).length).toBe(150);
+          // No livelock: nothing fetched twice, however often a delivery was deferred.
+          expect([...fetched.values()].every((count) => count === 1)).toBe(true);
+          expect(fetched.size).toBe(150);
+          expect(most).toBeLessThanOrEqual(5);
+          expect(Math.max(...perMinute)).toBeLessThanOrEqual(60);
+          expect(perMinute.length).toBeGreaterThanOrEqual(3);
+          expect(await migrated.store.listDeliveries({ status: 'dead' })).toEqual([]);
+        } finally {
+          await migrated.destroy();
+        }
+      }, 60_000);
 
     it('reports sequence gaps from the inbox', async () => {
       const ctx = await setup();

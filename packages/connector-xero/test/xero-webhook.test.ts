@@ -12,7 +12,7 @@ import {
 import { testWebhookProcessor } from '@act/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signXeroBody } from '../src/xero-signature';
-import { createXeroWebhook, parseXeroDelivery } from '../src/xero-webhook';
+import { createXeroWebhook, parseXeroDelivery, splitXeroDelivery } from '../src/xero-webhook';
 import {
   CONTACT_TENANT,
   deliveryBody,
@@ -336,5 +336,54 @@ describe('parsing', () => {
       parse('{"events":[{"resourceId":"x","eventType":"UPDATE","eventCategory":"INVOICE"}]}'),
     ).rejects.toThrow('invalid webhook delivery: events.0.tenantId');
     await expect(parse('{"firstEventSequence": 1}')).rejects.toThrow('events');
+  });
+});
+
+describe('a delivery of several resources is stored as one inbox row per resource', () => {
+  const OTHER_INVOICE = '11111111-2222-3333-4444-555555555555';
+  const body = deliveryBody(
+    [
+      notification({ at: '2026-03-02T10:00:01' }),
+      notification({ category: 'CONTACT', tenant: CONTACT_TENANT, id: 'AAAA0000-0000-0000-0000-00000000000A' }),
+      notification({ at: '2026-03-02T10:00:02' }), // a repeat of the first invoice: same part
+      notification({ id: OTHER_INVOICE }),
+      notification({ category: 'SOMETHINGNEW', id: 'x-1' }),
+    ],
+    { first: 20, last: 24 },
+  );
+
+  it('splits by (tenant, category, resource), keeping each part a Xero envelope that parse reads back', async () => {
+    const parsed = await parse(body);
+    const parts = splitXeroDelivery({ body: encoder.encode(body) }, parsed) ?? [];
+    expect(parts.map((part) => [part.key, part.tenant, part.events.length])).toEqual([
+      [`${INVOICE_TENANT}:INVOICE:${INVOICE_ID}`, INVOICE_TENANT, 1],
+      [`${CONTACT_TENANT}:CONTACT:aaaa0000-0000-0000-0000-00000000000a`, CONTACT_TENANT, 1],
+      [`${INVOICE_TENANT}:INVOICE:${OTHER_INVOICE}`, INVOICE_TENANT, 1],
+      [`${INVOICE_TENANT}:unmapped`, INVOICE_TENANT, 0],
+    ]);
+    const first = JSON.parse(new TextDecoder().decode(parts[0]?.body)) as Record<string, unknown>;
+    // The envelope's sequence numbers and entropy travel with every part; both repeats stay, as received.
+    expect(first).toMatchObject({ firstEventSequence: 20, lastEventSequence: 24, entropy: 'QWERTYUIOPASDFGHJKLZ' });
+    expect(first.events).toHaveLength(2);
+    const reparsed = await parseXeroDelivery({ body: parts[0]?.body as Uint8Array });
+    expect(reparsed.tenant).toBe(INVOICE_TENANT);
+    expect(reparsed.events).toEqual(parts[0]?.events);
+  });
+
+  it('leaves a delivery about one resource as received', async () => {
+    const single = webhookFixtures['invoice-update.1.json'];
+    expect(splitXeroDelivery({ body: encoder.encode(single) }, await parse(single))).toBeUndefined();
+  });
+
+  it('through the handler: a mixed-tenant delivery becomes rows with their own tenants, and Xero’s retry adds none', async () => {
+    const store = createMemoryStateStore();
+    const handle = createWebhookHandler({ processor, store });
+    await expectEmpty(await handle(await signedXeroRequest(body)), 200);
+    await expectEmpty(await handle(await signedXeroRequest(body)), 200);
+    const rows = await store.listDeliveries({});
+    expect(rows.map((row) => row.tenant).sort()).toEqual(
+      [CONTACT_TENANT, INVOICE_TENANT, INVOICE_TENANT, INVOICE_TENANT].sort(),
+    );
+    expect(new Set(rows.map((row) => row.headers['x-act-split-of'])).size).toBe(1);
   });
 });

@@ -24,6 +24,8 @@ export {
 export {
   createWebhookHandler,
   DEFAULT_MAX_BODY_BYTES,
+  PART_HEADER,
+  SPLIT_OF_HEADER,
   type WebhookHandler,
   type WebhookHandlerOptions,
 } from './http/create-webhook-handler';

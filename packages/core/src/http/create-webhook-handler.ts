@@ -10,6 +10,17 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 /** Headers kept with every delivery besides the processor's own, for debugging dead letters. */
 const ALWAYS_PERSISTED_HEADERS = ['content-type', 'user-agent'];
 
+/** On a part of a split delivery (`WebhookProcessorV1.split`): the dedupe key of the delivery it came from. */
+export const SPLIT_OF_HEADER = 'x-act-split-of';
+/** On a part of a split delivery: `<n>/<parts>`. */
+export const PART_HEADER = 'x-act-part';
+
+function pickHeaders(headers: Record<string, string>, names: readonly string[]): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const name of names) if (headers[name] !== undefined) picked[name] = headers[name];
+  return picked;
+}
+
 export interface WebhookHandlerOptions {
   processor: WebhookProcessorV1;
   /** Where deliveries are stored before they are acknowledged. */
@@ -136,20 +147,53 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
         if (persistedHeaders.has(name)) headers[name] = value;
       }
 
+      const parts =
+        processor.split && !parseError && parsed.events.length > 1
+          ? await processor.split(webhookRequest, parsed)
+          : undefined;
+      const rows =
+        parts && parts.length > 1
+          ? parts.map((part, index) => ({
+              source,
+              tenant: part.tenant ?? parsed.tenant ?? 'unknown',
+              dedupeKey: `${dedupeKey}#${part.key}`,
+              method: webhookRequest.method,
+              url: webhookRequest.url,
+              // The signature covers the whole delivery, not this part: keep where it came from instead.
+              headers: {
+                ...pickHeaders(headers, ALWAYS_PERSISTED_HEADERS),
+                [SPLIT_OF_HEADER]: dedupeKey,
+                [PART_HEADER]: `${index + 1}/${parts.length}`,
+              },
+              body: part.body,
+              receivedAt: startedAt,
+              correlationId,
+              eventTypes: [...new Set(part.events.map((event) => event.type))],
+            }))
+          : [
+              {
+                source,
+                tenant: parsed.tenant ?? 'unknown',
+                dedupeKey,
+                method: webhookRequest.method,
+                url: webhookRequest.url,
+                headers,
+                body,
+                receivedAt: startedAt,
+                correlationId,
+                eventTypes: [...new Set(parsed.events.map((event) => event.type))],
+              },
+            ];
+
       let stored: { id: string; duplicate: boolean };
       try {
-        stored = await store.enqueue({
-          source,
-          tenant: parsed.tenant ?? 'unknown',
-          dedupeKey,
-          method: webhookRequest.method,
-          url: webhookRequest.url,
-          headers,
-          body,
-          receivedAt: startedAt,
-          correlationId,
-          eventTypes: [...new Set(parsed.events.map((event) => event.type))],
-        });
+        // Parts are stored concurrently (a group-committing store batches them); if any
+        // fails the provider retries the whole delivery and the stored parts dedupe.
+        const results = await Promise.all(rows.map((row) => store.enqueue(row)));
+        stored = {
+          id: (results[0] as { id: string }).id,
+          duplicate: results.every((result) => result.duplicate),
+        };
       } catch (error) {
         const status = processor.persistFailureStatus ?? 503;
         count('store_failed');
@@ -176,7 +220,14 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
       count(stored.duplicate ? 'duplicate' : 'stored');
       metrics.observe?.('act_receive_duration_ms', now().getTime() - startedAt.getTime(), { source });
       logger.info(
-        { ...log, deliveryId: stored.id, dedupeKey, duplicate: stored.duplicate, events: parsed.events.length },
+        {
+          ...log,
+          deliveryId: stored.id,
+          dedupeKey,
+          duplicate: stored.duplicate,
+          events: parsed.events.length,
+          ...(rows.length > 1 ? { parts: rows.length } : {}),
+        },
         stored.duplicate ? 'duplicate delivery acknowledged' : 'delivery stored',
       );
       return processor.acknowledge

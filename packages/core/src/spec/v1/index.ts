@@ -51,6 +51,7 @@ export type {
   TransformerV1,
 } from './transformer-v1';
 export type {
+  DeliveryPartV1,
   ParsedDeliveryV1,
   WebhookProcessorV1,
   WebhookRequestV1,

@@ -49,6 +49,25 @@ export interface ParsedDeliveryV1<TEvent extends SourceEventV1 = SourceEventV1> 
 }
 
 /**
+ * One inbox row of a delivery that `split` fans out: a self-contained body
+ * that the processor's own `parse` turns into this part's events.
+ */
+export interface DeliveryPartV1<TEvent extends SourceEventV1 = SourceEventV1> {
+  /**
+   * Stable within the delivery (`<tenant>:<entity>:<id>`): the part's dedupe
+   * key is the delivery's with `#<key>` appended, so a redelivery of the same
+   * delivery stores no part twice.
+   */
+  key: string;
+  /** The part's tenant; defaults to the delivery's. */
+  tenant?: string;
+  /** The bytes stored for the part, accepted by `parse`. */
+  body: Uint8Array;
+  /** What `parse` finds in `body` (for the inbox's event types). */
+  events: TEvent[];
+}
+
+/**
  * Receives a provider's webhooks: verifies, answers handshakes, parses.
  * Implementations are pure over the request: no I/O beyond what verification
  * needs (a JWKS fetch for OIDC tokens, say), no state. `@act/core`'s
@@ -111,6 +130,25 @@ export interface WebhookProcessorV1<TEvent extends SourceEventV1 = SourceEventV1
    * acknowledged but not applied.
    */
   parse(request: WebhookRequestV1): Promise<ParsedDeliveryV1<TEvent>> | ParsedDeliveryV1<TEvent>;
+  /**
+   * Fan a verified delivery out into several inbox rows, each processed,
+   * retried and dead-lettered on its own. For thin-event providers whose one
+   * delivery names many resources across tenants (Xero): each resource is a
+   * rate-limited fetch, and as one row a large delivery would redo every
+   * fetch each time a limit deferred it, and a mixed-tenant delivery would
+   * have no tenant to refresh a token for. Return `undefined` (or one part)
+   * to store the delivery as received.
+   *
+   * A part's body is not the signed body, so the provider's signature header
+   * is not stored with it; each part records the delivery it came from in
+   * `x-act-split-of`. Parts are stored before the delivery is acknowledged; if
+   * any fails to store, the provider is asked to retry and the parts already
+   * stored are recognised as duplicates.
+   */
+  split?(
+    request: WebhookRequestV1,
+    parsed: ParsedDeliveryV1<TEvent>,
+  ): readonly DeliveryPartV1<TEvent>[] | undefined | Promise<readonly DeliveryPartV1<TEvent>[] | undefined>;
   /**
    * Build the acknowledgement. Defaults to `200` with a small JSON body. Xero,
    * for one, wants an empty body.
