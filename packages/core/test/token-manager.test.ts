@@ -53,6 +53,66 @@ describe('createTokenManager', () => {
     expect(endpoint.calls).toBe(1);
   });
 
+  it('keeps the rotated token when its refresh outlasted the lease and another process took over', async () => {
+    const store = createMemoryCredentialStore();
+    await store.put('ghl:loc', expired);
+    const endpoint = tokenEndpoint();
+    // Process one spends r0 at once, then is slow to come back (longer than its 30 ms lease).
+    const slow = createTokenManager<Token>({
+      store,
+      packageName: '@act/test',
+      isExpired,
+      leaseMs: 30,
+      pollMs: 5,
+      refresh: async (current) => {
+        const result = await endpoint.refresh(current);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return result;
+      },
+    });
+    // Process two finds the lapsed lease, takes it, and is refused: r0 is spent.
+    const other = createTokenManager<Token>({
+      store,
+      packageName: '@act/test',
+      isExpired,
+      pollMs: 5,
+      refresh: (current) => endpoint.refresh(current),
+    });
+    const first = slow.get('ghl:loc');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const second = other.get('ghl:loc').catch((error: unknown) => error);
+    expect(await first).toMatchObject({ accessToken: 'a1', refreshToken: 'r1' });
+    await second;
+    // The only working refresh token is kept, and the connection is not left marked for a reconnect.
+    const stored = await store.get('ghl:loc');
+    expect(stored?.value).toMatchObject({ accessToken: 'a1', refreshToken: 'r1' });
+    expect(stored?.invalidReason).toBeNull();
+    expect(await other.get('ghl:loc')).toMatchObject({ accessToken: 'a1' });
+  });
+
+  it('uses the credential another process saved instead of marking the connection invalid when its own refresh is refused', async () => {
+    const store = createMemoryCredentialStore();
+    await store.put('xero:t2', expired);
+    let refused = false;
+    const manager = createTokenManager<Token>({
+      store,
+      packageName: '@act/test',
+      isExpired,
+      leaseMs: 10,
+      pollMs: 5,
+      refresh: async () => {
+        // While we wait on the token endpoint our lease lapses and someone else rotates the token.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await store.put('xero:t2', { accessToken: 'a9', refreshToken: 'r9', expiresAt: Date.now() + 1_800_000 });
+        refused = true;
+        return { invalid: 'invalid_grant' };
+      },
+    });
+    expect(await manager.get('xero:t2')).toMatchObject({ accessToken: 'a9' });
+    expect(refused).toBe(true);
+    expect((await store.get('xero:t2'))?.invalidReason).toBeNull();
+  });
+
   it('refreshes after a 401 only if nobody already did', async () => {
     const store = createMemoryCredentialStore();
     const fresh: Token = { accessToken: 'a0', refreshToken: 'r0', expiresAt: Date.now() + 1_800_000 };

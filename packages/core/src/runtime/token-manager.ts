@@ -113,12 +113,28 @@ export function createTokenManager<TValue extends Record<string, unknown>>(
           throw error;
         }
         if ('invalid' in result && typeof result.invalid === 'string') {
+          // Refused — but if someone saved a newer credential meanwhile (our lease had
+          // lapsed and they spent the refresh token first), that one is good: use it
+          // rather than mark a working connection "reconnect required".
+          const latest = await store.get(key);
+          if (latest && latest.revision > current.revision && !latest.invalidReason) {
+            await store.releaseRefreshLease(key, { owner });
+            return latest;
+          }
           await store.releaseRefreshLease(key, { owner, invalidReason: result.invalid });
           throw new ReconnectRequiredError({ packageName, key, reason: result.invalid });
         }
         const saved = await store.completeRefresh(key, { owner, value: result });
-        // Lease lost (we were slower than leaseMs): another process refreshed; use theirs.
         if (saved) return saved;
+        // The lease lapsed while we refreshed (slower than leaseMs) and another
+        // process holds it now. If it already saved a newer credential, use that.
+        // If not, ours is the only credential known to work: the provider has
+        // rotated the refresh token we spent, so dropping ours could strand the
+        // connection. Save it; the other refresher either saves after us (its
+        // token is then the newest) or finds ours when refused (above).
+        const latest = await store.get(key);
+        if (latest && latest.revision > current.revision) return latest;
+        return store.put(key, result);
       }
     });
 
