@@ -1,4 +1,12 @@
-import { ConfigurationError, type ConnectorV1, type PollerV1, type ReconcilerV1, type TransformerV1 } from '@act/core';
+import {
+  ConfigurationError,
+  type ConnectorV1,
+  type CredentialStoreV1,
+  type HealthSignalV1,
+  type PollerV1,
+  type ReconcilerV1,
+  type TransformerV1,
+} from '@act/core';
 import { createGhlClient, type GhlAuth, type GhlClient } from './ghl-client';
 import { GHL_PACKAGE_NAME, GHL_SOURCE } from './ghl-error';
 import type { GhlEvent, GhlSourceEvent } from './ghl-events';
@@ -13,6 +21,8 @@ import { createGhlWriter, type GhlWriter, type GhlWriterOptions } from './ghl-wr
 
 /** The GoHighLevel connector: every part `@act/core`'s handler, worker, `runPoller` and `runReconciliation` use. */
 export interface GhlConnector extends ConnectorV1<GhlSourceEvent>, GhlHandlers {
+  /** Locations whose refresh token was refused (`reconnect_required`, red), for dashboards and `act health`. */
+  healthSignals(context: { credentials?: CredentialStoreV1 }): Promise<HealthSignalV1[]>;
   /** Marketplace webhooks (signed): mount on your GHL app's webhook URL. */
   readonly webhook: GhlWebhookProcessor;
   /**
@@ -96,6 +106,21 @@ export function createGhlConnector(settings: GhlConnectorSettings = {}): GhlConn
     pollers: client ? createGhlPollers({ ...settings.pollers, client }) : [],
     reconcilers: client ? createGhlReconcilers({ ...settings.reconcilers, client }) : [],
     client,
+    async healthSignals({ credentials }) {
+      // A refused refresh token (invalid_grant) stops pollers, reconciliation and
+      // write-back for that location until someone re-installs or re-authorises the app.
+      const store = credentials ?? settings.oauth?.credentials;
+      return ((await store?.listInvalid(`${GHL_SOURCE}:`)) ?? []).map(
+        (invalid): HealthSignalV1 => ({
+          source: GHL_SOURCE,
+          tenant: invalid.key.slice(GHL_SOURCE.length + 1),
+          status: 'red',
+          code: 'reconnect_required',
+          message: `reconnect GoHighLevel for location ${invalid.key.slice(GHL_SOURCE.length + 1)}: ${invalid.invalidReason}; webhooks still arrive, but polling, reconciliation and write-back stop until the app is authorised again`,
+          since: invalid.updatedAt,
+        }),
+      );
+    },
     // GHL webhooks carry the whole record (fact sheet A2), so there is no `hydrate`.
 
     async refreshCredentials(tenant) {

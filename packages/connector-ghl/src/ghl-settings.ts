@@ -72,15 +72,22 @@ export interface GhlConnectorSettings {
   logger?: Logger;
 }
 
+/** What `loadGhlSettings` merges over the environment: any setting, and `oauth` possibly only in part (`{ credentials }`). */
+export type GhlSettingsOverrides = Omit<Partial<GhlConnectorSettings>, 'oauth'> & {
+  oauth?: Partial<NonNullable<GhlConnectorSettings['oauth']>>;
+};
+
 /**
  * Read the settings from environment variables. Takes the variables as an
  * argument so it runs everywhere: `loadGhlSettings(process.env)` on Node,
  * `loadGhlSettings(Deno.env.toObject())` on Supabase Edge.
  *
- * API credentials (one of them is required):
+ * API credentials, for pollers, reconciliation and write-back (without
+ * either the connector only receives webhooks, which need none):
  * - `GHL_ACCESS_TOKEN`: a Private Integration Token; or
  * - `GHL_CLIENT_ID` and `GHL_CLIENT_SECRET`: an OAuth app (pass the
- *   credential store in `overrides.oauth.credentials`).
+ *   credential store in `overrides.oauth.credentials`; passing it always is
+ *   fine, it is ignored with `GHL_ACCESS_TOKEN`).
  *
  * Optional: `GHL_BASE_URL`; `GHL_DEFAULT_PHONE_COUNTRY`;
  * `GHL_WEBHOOK_ED25519_PUBLIC_KEYS` and `GHL_WEBHOOK_RSA_PUBLIC_KEYS` (one or
@@ -98,7 +105,7 @@ export interface GhlConnectorSettings {
  */
 export function loadGhlSettings(
   env: Readonly<Record<string, string | undefined>>,
-  overrides: Partial<GhlConnectorSettings> = {},
+  overrides: GhlSettingsOverrides = {},
 ): GhlConnectorSettings {
   const read = (name: string) => {
     const value = env[name]?.trim();
@@ -121,11 +128,10 @@ export function loadGhlSettings(
     settings.oauth = { ...overrides.oauth, clientId, clientSecret, credentials };
   } else if (accessToken) {
     settings.accessToken = accessToken;
-  } else if (!overrides.accessToken && !overrides.oauth) {
-    throw configuration(
-      'GHL_ACCESS_TOKEN is not set (a Private Integration Token; or set GHL_CLIENT_ID and GHL_CLIENT_SECRET for an OAuth app)',
-    );
   }
+  // Neither: a receiver only. GHL's webhooks carry the whole record and are
+  // verified with GHL's published keys, so receiving needs no API access;
+  // pollers, reconciliation and write-back need one of the two.
 
   const baseUrl = read('GHL_BASE_URL');
   if (baseUrl) settings.baseUrl = baseUrl;
@@ -174,10 +180,18 @@ export function loadGhlSettings(
     };
   }
 
+  // A complete `oauth` in the overrides stands on its own; a partial one (the
+  // credential store, passed whatever the variables say) only completes them.
+  const { oauth: oauthOverride, ...rest } = overrides;
+  const oauth =
+    settings.oauth ??
+    (oauthOverride?.clientId && oauthOverride.clientSecret && oauthOverride.credentials
+      ? (oauthOverride as NonNullable<GhlConnectorSettings['oauth']>)
+      : undefined);
   return {
     ...settings,
-    ...overrides,
-    ...(settings.oauth ? { oauth: settings.oauth } : {}),
+    ...rest,
+    ...(oauth ? { oauth } : {}),
     ...(settings.webhook || overrides.webhook ? { webhook: { ...settings.webhook, ...overrides.webhook } } : {}),
     ...(settings.workflowWebhook || overrides.workflowWebhook
       ? { workflowWebhook: { ...settings.workflowWebhook, ...overrides.workflowWebhook } as GhlWorkflowWebhookSettings }

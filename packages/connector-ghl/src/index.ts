@@ -35,7 +35,7 @@ export type {
   GhlWorkflowPayload,
 } from './ghl-events';
 export type { GhlEventHandler, GhlHandlerErrorHandler, GhlHandlers } from './ghl-handlers';
-export { type GhlConnectorSettings, loadGhlSettings } from './ghl-settings';
+export { type GhlConnectorSettings, type GhlSettingsOverrides, loadGhlSettings } from './ghl-settings';
 export {
   checkGhlTimestamp,
   GHL_ED25519_PUBLIC_KEY,

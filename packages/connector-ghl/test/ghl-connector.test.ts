@@ -2,6 +2,7 @@
 // on PGlite through @act/sink-supabase. Node-only (PGlite, @act/sink-supabase).
 import {
   VERSION as CORE_VERSION,
+  createMemoryCredentialStore,
   createMemorySink,
   createMemoryStateStore,
   createWebhookHandler,
@@ -433,5 +434,22 @@ describe('GHL connector parts', () => {
     ]);
     expect(typeof connector.createWriter({ mirror: { findContact: async () => null } }).upsertContact).toBe('function');
     expect(() => createGhlConnector({ accessToken: 'x', oauth: {} as never })).toThrow('not both');
+  });
+});
+
+describe('health signals', () => {
+  it('name the locations whose refresh token was refused, red, with what to do', async () => {
+    const credentials = createMemoryCredentialStore();
+    const connector = createGhlConnector({ oauth: { clientId: 'c', clientSecret: 's', credentials } });
+    await credentials.put('ghl:loc-ok', { refreshToken: 'r1' });
+    await credentials.put('ghl:loc-revoked', { refreshToken: 'r0' });
+    expect(await connector.healthSignals({})).toEqual([]);
+    await credentials.acquireRefreshLease('ghl:loc-revoked', { owner: 'w', leaseMs: 1_000 });
+    await credentials.releaseRefreshLease('ghl:loc-revoked', { owner: 'w', invalidReason: 'invalid_grant' });
+    const signals = await connector.healthSignals({});
+    expect(signals).toEqual([
+      expect.objectContaining({ source: 'ghl', tenant: 'loc-revoked', status: 'red', code: 'reconnect_required' }),
+    ]);
+    expect(signals[0]?.message).toContain('reconnect GoHighLevel for location loc-revoked: invalid_grant');
   });
 });

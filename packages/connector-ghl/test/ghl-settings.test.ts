@@ -1,5 +1,6 @@
 import { ActError, createMemoryCredentialStore } from '@act/core';
 import { describe, expect, it } from 'vitest';
+import { createGhlConnector } from '../src/ghl-connector';
 import { loadGhlSettings } from '../src/ghl-settings';
 import { GHL_ED25519_PUBLIC_KEY, GHL_RSA_PUBLIC_KEY } from '../src/ghl-signature';
 
@@ -50,7 +51,7 @@ describe('loadGhlSettings', () => {
     const credentials = createMemoryCredentialStore();
     const settings = loadGhlSettings(
       { GHL_CLIENT_ID: 'client', GHL_CLIENT_SECRET: 'secret' },
-      { oauth: { credentials } as never, fieldPolicies: { ghl_contacts: { blocked: ['email'] } } },
+      { oauth: { credentials }, fieldPolicies: { ghl_contacts: { blocked: ['email'] } } },
     );
     expect(settings).toEqual({
       oauth: { clientId: 'client', clientSecret: 'secret', credentials },
@@ -67,11 +68,6 @@ describe('loadGhlSettings', () => {
   });
 
   it.each([
-    [
-      {},
-      'GHL_ACCESS_TOKEN is not set (a Private Integration Token; or set GHL_CLIENT_ID and GHL_CLIENT_SECRET for an OAuth app)',
-    ],
-    [{ GHL_ACCESS_TOKEN: '  ' }, 'GHL_ACCESS_TOKEN is not set'],
     [{ GHL_CLIENT_ID: 'c' }, 'GHL_CLIENT_SECRET is not set (GHL_CLIENT_ID is)'],
     [{ GHL_CLIENT_SECRET: 's' }, 'GHL_CLIENT_ID is not set (GHL_CLIENT_SECRET is)'],
     [{ GHL_CLIENT_ID: 'c', GHL_CLIENT_SECRET: 's' }, 'GHL_CLIENT_ID is set, but no credential store was given'],
@@ -89,6 +85,25 @@ describe('loadGhlSettings', () => {
     const error = thrown(() => loadGhlSettings(env));
     expect(error).toMatchObject({ name: 'ConfigurationError', errorClass: 'validation' });
     expect(error.message.startsWith(`[@act/connector-ghl] ${message}`)).toBe(true);
+  });
+
+  it('without API credentials gives a receiver: webhooks verified with GHL’s keys, no client, pollers or reconcilers', () => {
+    for (const env of [{}, { GHL_ACCESS_TOKEN: '  ' }]) {
+      const settings = loadGhlSettings(env);
+      expect(settings.accessToken).toBeUndefined();
+      expect(settings.oauth).toBeUndefined();
+      const connector = createGhlConnector(settings);
+      expect(connector.client).toBeUndefined();
+      expect(connector.pollers).toEqual([]);
+    }
+  });
+
+  it('ignores a credential store passed alongside GHL_ACCESS_TOKEN (one wiring for both setups)', () => {
+    const credentials = createMemoryCredentialStore();
+    const settings = loadGhlSettings({ GHL_ACCESS_TOKEN: 'pit-1' }, { oauth: { credentials } });
+    expect(settings.accessToken).toBe('pit-1');
+    expect(settings.oauth).toBeUndefined();
+    expect(() => createGhlConnector(settings)).not.toThrow();
   });
 
   it('accepts credentials given only as overrides', () => {

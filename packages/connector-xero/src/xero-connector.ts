@@ -1,6 +1,8 @@
 import {
   ConfigurationError,
   type ConnectorV1,
+  type CredentialStoreV1,
+  type HealthSignalV1,
   type HydrateContextV1,
   type PollerV1,
   type ReconcilerV1,
@@ -39,6 +41,16 @@ export interface XeroConnector extends ConnectorV1<XeroSourceEvent> {
   hydrate(event: XeroSourceEvent, context: HydrateContextV1): Promise<XeroSourceEvent | null>;
   /** The worker's 401 hook: refreshes the tenant's OAuth token. */
   refreshCredentials(tenant: string): Promise<void>;
+  /**
+   * Tenants to reconnect (`reconnect_required`, red: their refresh token was
+   * refused) and lost deliveries (`sequence_gap`, amber), for dashboards and
+   * `act health`. The credential store defaults to the OAuth settings' one.
+   */
+  healthSignals(context: {
+    store: Pick<StateStoreV1, 'listDeliveries'>;
+    credentials?: CredentialStoreV1;
+    now?: Date;
+  }): Promise<HealthSignalV1[]>;
   /**
    * Sequence numbers no stored delivery covers (lost deliveries), read from
    * the inbox: a health signal to alert on. See src/xero-sequences.ts.
@@ -111,6 +123,38 @@ export function createXeroConnector(settings: XeroConnectorSettings = {}): XeroC
     hydrate,
     async refreshCredentials(tenant) {
       await client?.refreshCredentials(tenant);
+    },
+    async healthSignals({ store, credentials, now }) {
+      const signals: HealthSignalV1[] = [];
+      // invalid_grant: the refresh token was refused (60 days unused, revoked, or the
+      // app disconnected, fact sheet B3); only a person re-authorising fixes it.
+      const credentialStore = credentials ?? settings.oauth?.credentials;
+      for (const invalid of (await credentialStore?.listInvalid(`${XERO_SOURCE}:`)) ?? []) {
+        const tenant = invalid.key.slice(XERO_SOURCE.length + 1);
+        signals.push({
+          source: XERO_SOURCE,
+          tenant,
+          status: 'red',
+          code: 'reconnect_required',
+          message: `reconnect Xero for tenant ${tenant}: ${invalid.invalidReason}; webhooks are stored but cannot be fetched until someone authorises the app again`,
+          since: invalid.updatedAt,
+        });
+      }
+      const gaps = await readXeroSequenceGaps(store, {
+        ...(settings.sequenceScope ? { scope: settings.sequenceScope } : {}),
+        ...(now ? { now } : {}),
+      });
+      for (const gap of gaps) {
+        signals.push({
+          source: XERO_SOURCE,
+          tenant: gap.scope,
+          status: 'amber',
+          code: 'sequence_gap',
+          message: `webhook events ${gap.from}–${gap.to} (${gap.missing}) never arrived; reconciliation repairs what they changed`,
+          since: gap.since,
+        });
+      }
+      return signals;
     },
     sequenceGaps(store, options = {}) {
       return readXeroSequenceGaps(store, {

@@ -3,6 +3,7 @@
 // Postgres (when DATABASE_URL is set; a random schema, dropped afterwards)
 // through @act/sink-supabase. Node-only (nock, PGlite, pg).
 import {
+  createMemoryCredentialStore,
   createMemorySink,
   createMemoryStateStore,
   createWebhookHandler,
@@ -518,6 +519,15 @@ function suite(name: string, target: () => Target, options: { sql: boolean }) {
           { scope: 'app', from: 4, to: 5, missing: 2 },
         ]);
         expect(await ctx.connector.sequenceGaps(ctx.store)).toEqual([]); // younger than 10 minutes
+        // The same gap as a health signal, for dashboards and `act health`.
+        const signals = await ctx.connector.healthSignals({
+          store: ctx.store,
+          now: new Date(Date.now() + 11 * 60_000),
+        });
+        expect(signals).toEqual([
+          expect.objectContaining({ source: 'xero', tenant: 'app', status: 'amber', code: 'sequence_gap' }),
+        ]);
+        expect(signals[0]?.message).toContain('webhook events 4–5 (2) never arrived');
       } finally {
         await ctx.destroy();
       }
@@ -532,6 +542,20 @@ describe.skipIf(!DATABASE_URL)('Postgres (DATABASE_URL)', () =>
 );
 
 describe('Xero connector parts', () => {
+  it('reports tenants whose refresh token was refused as red "reconnect required" signals', async () => {
+    const credentials = createMemoryCredentialStore();
+    const connector = createXeroConnector({ oauth: { clientId: 'id', clientSecret: 'secret', credentials } });
+    await credentials.put('xero:tenant-ok', { refreshToken: 'r1' });
+    await credentials.put('xero:tenant-gone', { refreshToken: 'r0' });
+    await credentials.acquireRefreshLease('xero:tenant-gone', { owner: 'w', leaseMs: 1_000 });
+    await credentials.releaseRefreshLease('xero:tenant-gone', { owner: 'w', invalidReason: 'invalid_grant' });
+    const signals = await connector.healthSignals({ store: createMemoryStateStore() });
+    expect(signals).toEqual([
+      expect.objectContaining({ source: 'xero', tenant: 'tenant-gone', status: 'red', code: 'reconnect_required' }),
+    ]);
+    expect(signals[0]?.message).toContain('reconnect Xero for tenant tenant-gone: invalid_grant');
+  });
+
   it('exposes its id, package, migrations, empty answers and a fetching hydrate', () => {
     const connector = createXeroConnector({ webhook: { keys: [TEST_KEY] } });
     expect(connector).toMatchObject({

@@ -71,5 +71,15 @@ export function createMemoryCredentialStore(options: { now?: () => Date } = {}):
         found.credential = { ...found.credential, invalidReason: request.invalidReason, updatedAt: clock() };
       }
     },
+    async listInvalid(prefix) {
+      return [...entries]
+        .filter(([key, found]) => key.startsWith(prefix) && found.credential?.invalidReason)
+        .map(([key, found]) => ({
+          key,
+          invalidReason: found.credential?.invalidReason as string,
+          updatedAt: new Date(found.credential?.updatedAt as Date),
+        }))
+        .sort((a, b) => a.key.localeCompare(b.key));
+    },
   };
 }

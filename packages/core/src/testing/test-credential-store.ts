@@ -93,5 +93,24 @@ export function testCredentialStore(options: TestCredentialStoreOptions): void {
         expect((await store.get(key))?.invalidReason).toBeNull();
       }),
     );
+
+    it(
+      'lists the connections that need a reconnect by key prefix, without their credentials',
+      withStore(async (store, key) => {
+        const other = `${key}-other`;
+        const prefix = key.slice(0, key.lastIndexOf('-') + 1);
+        await store.put(key, { refreshToken: 'revoked', secret: 's1' });
+        await store.put(other, { refreshToken: 'fine' });
+        expect(await store.listInvalid(prefix)).toEqual([]);
+        await store.acquireRefreshLease(key, { owner: 'a', leaseMs: 1_000 });
+        await store.releaseRefreshLease(key, { owner: 'a', invalidReason: 'invalid_grant' });
+        const listed = await store.listInvalid(prefix);
+        expect(listed).toEqual([{ key, invalidReason: 'invalid_grant', updatedAt: expect.any(Date) }]);
+        expect(JSON.stringify(listed)).not.toContain('revoked');
+        expect(await store.listInvalid('nothing-here:')).toEqual([]);
+        await store.put(key, { refreshToken: 'reconnected' });
+        expect(await store.listInvalid(prefix)).toEqual([]);
+      }),
+    );
   });
 }

@@ -1,12 +1,31 @@
+import type { CredentialStoreV1 } from './credential-store-v1';
 import type { PollerV1 } from './poller-v1';
 import type { ReconcilerV1 } from './reconciler-v1';
 import type { SourceEventV1 } from './source-event-v1';
-import type { IntegrationEventV1 } from './state-store-v1';
+import type { IntegrationEventV1, StateStoreV1 } from './state-store-v1';
 import type { TransformerV1 } from './transformer-v1';
 import type { WebhookProcessorV1 } from './webhook-processor-v1';
 
 export interface HydrateContextV1 {
   signal?: AbortSignal;
+}
+
+/**
+ * Something about a source that the inbox's figures cannot show: a
+ * connection that needs a person to reconnect it, deliveries the provider's
+ * sequence numbers say were lost.
+ */
+export interface HealthSignalV1 {
+  source: string;
+  /** The tenant it concerns, or `app` for the whole source. */
+  tenant: string;
+  /** `red`: data stops flowing until someone acts. `amber`: data may be missing; reconciliation repairs it. */
+  status: 'amber' | 'red';
+  /** Stable, for alert rules: `reconnect_required`, `sequence_gap`. */
+  code: string;
+  /** One line for a person, saying what to do. */
+  message: string;
+  since?: Date;
 }
 
 /**
@@ -51,6 +70,15 @@ export interface ConnectorV1<TEvent extends SourceEventV1 = SourceEventV1> {
    * access token, then the delivery is retried at once.
    */
   refreshCredentials?(tenant: string): Promise<void>;
+  /**
+   * Health signals beyond freshness (see `HealthSignalV1`), read from the
+   * stores; dashboards and `act health` show them next to the freshness table.
+   */
+  healthSignals?(context: {
+    store: StateStoreV1;
+    credentials?: CredentialStoreV1;
+    now?: Date;
+  }): Promise<HealthSignalV1[]>;
   /**
    * SQL migrations for this connector's mirror tables, in order. The Postgres
    * sink applies them after its own and records each as `<source>/<name>`, so

@@ -56,4 +56,18 @@ export interface CredentialStoreV1 {
    * `invalidReason`, mark the credential as needing a reconnect.
    */
   releaseRefreshLease(key: string, request: { owner: string; invalidReason?: string }): Promise<void>;
+  /**
+   * The connections marked "reconnect required" whose key starts with
+   * `prefix` (`xero:`), for health pages and alerts. Never returns the
+   * credentials themselves.
+   */
+  listInvalid(prefix: string): Promise<InvalidCredentialV1[]>;
+}
+
+/** A connection whose refresh token the provider refused: someone must reconnect it. */
+export interface InvalidCredentialV1 {
+  key: string;
+  invalidReason: string;
+  /** When it was marked. */
+  updatedAt: Date;
 }

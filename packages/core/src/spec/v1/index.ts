@@ -1,5 +1,10 @@
-export type { ConnectorV1, HydrateContextV1 } from './connector-v1';
-export type { CredentialStoreV1, RefreshLeaseV1, StoredCredentialV1 } from './credential-store-v1';
+export type { ConnectorV1, HealthSignalV1, HydrateContextV1 } from './connector-v1';
+export type {
+  CredentialStoreV1,
+  InvalidCredentialV1,
+  RefreshLeaseV1,
+  StoredCredentialV1,
+} from './credential-store-v1';
 export type { PollerV1, PollPageV1, PollRequestV1 } from './poller-v1';
 export type {
   AcquireSlotRequestV1,

@@ -1,0 +1,97 @@
+/**
+ * GoHighLevel and Xero mirrored into Postgres from an Express 5 app.
+ *
+ *   POST /webhooks/ghl   GoHighLevel Marketplace webhooks (Ed25519-signed, full records)
+ *   POST /webhooks/xero  Xero webhooks (HMAC-signed, ids only; intent-to-receive included)
+ *   GET  /health         database and inbox figures
+ *
+ * Each delivery is verified and stored in the inbox (a table in your
+ * Postgres) before it is answered; the worker then applies it to the mirror
+ * tables (`ghl_contacts`, `xero_invoices`, …). `src/server.ts` runs this.
+ */
+import { createGhlConnector, loadGhlSettings } from '@act/connector-ghl';
+import { createXeroConnector, loadXeroSettings } from '@act/connector-xero';
+import { createWebhookHandler, createWorker, type Worker } from '@act/core';
+import { toNodeHandler } from '@act/core/node';
+import { createPostgresState, type PostgresConnection, type PostgresState } from '@act/sink-supabase';
+import express, { type Express } from 'express';
+
+export interface ActAppConfig {
+  /** The connectors' settings: `GHL_*` and `XERO_*` variables (pass `process.env`). */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Where the inbox and the mirror live: `{ connectionString }` (Supabase, any Postgres) or `{ pglite: { dataDir } }`. */
+  database: PostgresConnection;
+  /** Schema of the `act_` and mirror tables. Defaults to `public`. */
+  schema?: string;
+  /** How long the worker waits between polls of an empty inbox. Defaults to 1 s. */
+  idleDelayMs?: number;
+}
+
+export interface ActApp {
+  app: Express;
+  state: PostgresState;
+  /** Not started: call `worker.start()` (see server.ts). */
+  worker: Worker;
+  /** Stop the worker and close the database. */
+  close(): Promise<void>;
+}
+
+export async function createActApp(config: ActAppConfig): Promise<ActApp> {
+  const state = createPostgresState(config.database, config.schema ? { schema: config.schema } : {});
+
+  // Settings come from the environment; a missing or malformed variable throws here, naming it.
+  // Rate budgets and OAuth tokens live in the same Postgres, shared by every process.
+  const ghl = createGhlConnector(loadGhlSettings(config.env, { rateLimitStore: state.rateLimits }));
+  const xero = createXeroConnector(
+    loadXeroSettings(config.env, { oauth: { credentials: state.credentials }, rateLimitStore: state.rateLimits }),
+  );
+
+  // The inbox tables, then each connector's mirror tables. Idempotent and
+  // safe when several processes start at once: run it on every start.
+  await state.migrate({ connectors: [ghl, xero] });
+
+  const app = express();
+
+  // Webhook routes go BEFORE any body parser. Providers sign the exact bytes
+  // they send; express.json() consumes them and keeps only the parsed object,
+  // so no signature could match (the handler refuses such a request with a
+  // message saying so, rather than answering 401 forever).
+  //
+  // The answers are the providers' contracts, decided by the handler:
+  // - GoHighLevel retries ONLY on 429 (6 times, ~10 min apart). A 5xx loses the
+  //   event for good, so when the inbox cannot store a delivery the answer is
+  //   429, and an authentic body that cannot be parsed is still stored (202).
+  // - Xero wants an EMPTY body within 5 s, and its intent-to-receive check
+  //   sends mis-signed requests that must get 401. Do not wrap this route in
+  //   middleware that writes a body, sets cookies or turns 401 into anything else.
+  app.post('/webhooks/ghl', toNodeHandler(createWebhookHandler({ processor: ghl.webhook, store: state.store })));
+  app.post('/webhooks/xero', toNodeHandler(createWebhookHandler({ processor: xero.webhook, store: state.store })));
+
+  // The rest of your app, with its parsers.
+  app.use(express.json());
+  app.get('/health', async (_request, response) => {
+    response.json({ database: await state.health(), sources: await state.store.health() });
+  });
+
+  // The worker takes stored deliveries from the inbox (with a lease, so any
+  // number of processes can share one database) and writes the mirror rows.
+  // GoHighLevel deliveries carry the whole record; each Xero delivery names
+  // ids only, so the worker fetches every record from Xero's API with the
+  // tenant's OAuth tokens (state.credentials, see the README).
+  const worker = createWorker({
+    connectors: [ghl, xero],
+    store: state.store,
+    sink: state.sink,
+    ...(config.idleDelayMs !== undefined ? { idleDelayMs: config.idleDelayMs } : {}),
+  });
+
+  return {
+    app,
+    state,
+    worker,
+    async close() {
+      await worker.stop();
+      await state.close();
+    },
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * `node src/server.ts` (Node >= 22.18 runs TypeScript as is).
+ *
+ * DATABASE_URL: Supabase or any Postgres. Without it, an embedded PGlite in
+ * ACT_DATA_DIR (default `.act-data`): nothing to set up, one process only.
+ */
+import { createActApp } from './app.ts';
+
+const { app, worker, close } = await createActApp({
+  env: process.env,
+  database: process.env.DATABASE_URL
+    ? { connectionString: process.env.DATABASE_URL }
+    : { pglite: { dataDir: process.env.ACT_DATA_DIR ?? '.act-data' } },
+});
+
+// Receive and process in one process here; the worker can equally run in a
+// process of its own (many receivers, many workers, one database).
+worker.start();
+
+const port = Number(process.env.PORT ?? 3000);
+const server = app.listen(port, () => {
+  console.log(`listening on http://localhost:${port}: POST /webhooks/ghl, POST /webhooks/xero, GET /health`);
+});
+
+async function shutdown() {
+  server.close();
+  await close(); // finishes the worker's current round, then closes the database
+  process.exit(0);
+}
+process.once('SIGINT', shutdown);
+process.once('SIGTERM', shutdown);

@@ -1,0 +1,50 @@
+// Everything the receive path and the worker share, built once per server process.
+//
+// Route handlers and instrumentation.ts are bundled separately by Next, so a
+// plain module-level `const` could be evaluated twice (and `next dev` re-runs
+// modules on every edit). Keeping the instance on globalThis gives one
+// Postgres pool and one set of connectors per process.
+//
+// Nothing here runs at import time: `next build` imports route modules to read
+// their config, and the settings below throw when a variable is missing.
+
+import { createGhlConnector, loadGhlSettings } from '@act/connector-ghl';
+import { createXeroConnector, loadXeroSettings } from '@act/connector-xero';
+import { createConsoleLogger, createWebhookHandler } from '@act/core';
+import { createPostgresState } from '@act/sink-supabase';
+
+export type WebhookHandler = (request: Request) => Promise<Response>;
+
+function createAct(env: Readonly<Record<string, string | undefined>> = process.env) {
+  const databaseUrl = env.DATABASE_URL?.trim();
+  if (!databaseUrl) throw new Error('DATABASE_URL is not set (a Postgres connection string, e.g. Supabase)');
+
+  const logger = createConsoleLogger({ level: 'warn' });
+  // node-postgres; on the edge runtime use the supabase-js driver instead:
+  // createPostgresState({ supabaseUrl: env.SUPABASE_URL, supabaseKey: env.SUPABASE_SERVICE_ROLE_KEY }).
+  const state = createPostgresState({ connectionString: databaseUrl }, { schema: env.ACT_SCHEMA?.trim() || 'public' });
+  const ghl = createGhlConnector(loadGhlSettings(env, { rateLimitStore: state.rateLimits, logger }));
+  const xero = createXeroConnector(
+    loadXeroSettings(env, { oauth: { credentials: state.credentials }, rateLimitStore: state.rateLimits, logger }),
+  );
+  const connectors = [ghl, xero] as const;
+
+  // One web-standard handler per source: (Request) => Promise<Response>.
+  const handlers: Record<string, WebhookHandler> = {
+    ghl: createWebhookHandler({ processor: ghl.webhook, store: state.store, logger }),
+    'ghl-workflow': createWebhookHandler({ processor: ghl.workflowWebhook, store: state.store, logger }),
+    xero: createWebhookHandler({ processor: xero.webhook, store: state.store, logger }),
+  };
+
+  return { state, ghl, xero, connectors, handlers, logger };
+}
+
+export type Act = ReturnType<typeof createAct>;
+
+const cache = globalThis as typeof globalThis & { __act?: Act };
+
+/** The process's single instance, created on first use. */
+export function getAct(): Act {
+  cache.__act ??= createAct();
+  return cache.__act;
+}

@@ -1,0 +1,76 @@
+/**
+ * Supabase Edge Function: GoHighLevel and Xero webhooks into your Supabase
+ * Postgres.
+ *
+ *   POST /functions/v1/act-webhooks/ghl   GoHighLevel Marketplace webhooks
+ *   POST /functions/v1/act-webhooks/xero  Xero webhooks (intent-to-receive included)
+ *
+ * Each delivery is verified and stored in the inbox (`act_deliveries`) before
+ * it is answered; then, after the answer, the function drains the inbox into
+ * the mirror tables (`ghl_contacts`, `xero_invoices`, …).
+ *
+ * Deploy: supabase functions deploy act-webhooks --no-verify-jwt
+ * (providers sign with their own keys; they send no Supabase JWT).
+ */
+import { createGhlConnector, loadGhlSettings } from 'npm:@act/connector-ghl';
+import { createXeroConnector, loadXeroSettings } from 'npm:@act/connector-xero';
+import { createWebhookHandler, createWorker } from 'npm:@act/core';
+import { createPostgresState } from 'npm:@act/sink-supabase';
+import { createClient } from 'npm:@supabase/supabase-js@2';
+
+const env = Deno.env.toObject();
+
+// Supabase injects SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY into every
+// function. Every store call is one rpc to an act_ SQL function; the tables
+// come from a migration run once beforehand (see the README: PostgREST
+// cannot run DDL, so the function does not migrate).
+const supabase = createClient(env.SUPABASE_URL, env.SUPABASE_SERVICE_ROLE_KEY, {
+  auth: { persistSession: false, autoRefreshToken: false },
+});
+const state = createPostgresState({ supabase });
+
+// Keys and credentials from the function's secrets (supabase secrets set …).
+const ghl = createGhlConnector(loadGhlSettings(env, { rateLimitStore: state.rateLimits }));
+const xero = createXeroConnector(
+  loadXeroSettings(env, { oauth: { credentials: state.credentials }, rateLimitStore: state.rateLimits }),
+);
+
+const handlers: Record<string, (request: Request) => Promise<Response>> = {
+  // GoHighLevel retries ONLY on 429: when the inbox cannot store a delivery
+  // this answers 429 (a 5xx would lose the event for good).
+  ghl: createWebhookHandler({ processor: ghl.webhook, store: state.store }),
+  // Xero wants an empty body within 5 s, and 401 for the deliberately
+  // mis-signed requests of its intent-to-receive check: the handler answers
+  // exactly that. Keep anything that writes a body or cookies off this route.
+  xero: createWebhookHandler({ processor: xero.webhook, store: state.store }),
+};
+
+// GoHighLevel deliveries carry the whole record; Xero's carry ids only, so
+// applying them means fetching each record from Xero with the tenant's OAuth
+// tokens: only with XERO_CLIENT_ID / XERO_CLIENT_SECRET set. Without them
+// this worker leaves Xero deliveries in the inbox for a worker elsewhere
+// (a worker claims only the sources it lists).
+const worker = createWorker({
+  connectors: xero.client ? [ghl, xero] : [ghl],
+  store: state.store,
+  sink: state.sink,
+});
+
+// Supabase's EdgeRuntime.waitUntil keeps the function alive after the answer.
+declare const EdgeRuntime: { waitUntil(promise: Promise<unknown>): void } | undefined;
+
+Deno.serve(async (request) => {
+  const route = new URL(request.url).pathname.split('/').pop() ?? '';
+  const handler = handlers[route];
+  if (!handler) return new Response(null, { status: 404 });
+
+  const response = await handler(request);
+  if (response.ok) {
+    // Answer first (providers wait on it), then apply what is due. A few
+    // rounds at most: a backlog is for a long-lived worker, and anything
+    // left is picked up by the next request (leases make overlapping drains safe).
+    const drained = worker.drain({ maxRounds: 5 }).catch((error) => console.error('[act-webhooks] worker:', error));
+    if (typeof EdgeRuntime !== 'undefined') EdgeRuntime.waitUntil(drained);
+  }
+  return response;
+});
