@@ -41,7 +41,9 @@ export async function createActApp(config: ActAppConfig): Promise<ActApp> {
 
   // Settings come from the environment; a missing or malformed variable throws here, naming it.
   // Rate budgets and OAuth tokens live in the same Postgres, shared by every process.
-  const ghl = createGhlConnector(loadGhlSettings(config.env, { rateLimitStore: state.rateLimits }));
+  const ghl = createGhlConnector(
+    loadGhlSettings(config.env, { oauth: { credentials: state.credentials }, rateLimitStore: state.rateLimits }),
+  );
   const xero = createXeroConnector(
     loadXeroSettings(config.env, { oauth: { credentials: state.credentials }, rateLimitStore: state.rateLimits }),
   );

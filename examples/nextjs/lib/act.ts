@@ -23,7 +23,9 @@ function createAct(env: Readonly<Record<string, string | undefined>> = process.e
   // node-postgres; on the edge runtime use the supabase-js driver instead:
   // createPostgresState({ supabaseUrl: env.SUPABASE_URL, supabaseKey: env.SUPABASE_SERVICE_ROLE_KEY }).
   const state = createPostgresState({ connectionString: databaseUrl }, { schema: env.ACT_SCHEMA?.trim() || 'public' });
-  const ghl = createGhlConnector(loadGhlSettings(env, { rateLimitStore: state.rateLimits, logger }));
+  const ghl = createGhlConnector(
+    loadGhlSettings(env, { oauth: { credentials: state.credentials }, rateLimitStore: state.rateLimits, logger }),
+  );
   const xero = createXeroConnector(
     loadXeroSettings(env, { oauth: { credentials: state.credentials }, rateLimitStore: state.rateLimits, logger }),
   );

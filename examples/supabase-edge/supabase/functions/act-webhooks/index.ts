@@ -30,7 +30,9 @@ const supabase = createClient(env.SUPABASE_URL, env.SUPABASE_SERVICE_ROLE_KEY, {
 const state = createPostgresState({ supabase });
 
 // Keys and credentials from the function's secrets (supabase secrets set …).
-const ghl = createGhlConnector(loadGhlSettings(env, { rateLimitStore: state.rateLimits }));
+const ghl = createGhlConnector(
+  loadGhlSettings(env, { oauth: { credentials: state.credentials }, rateLimitStore: state.rateLimits }),
+);
 const xero = createXeroConnector(
   loadXeroSettings(env, { oauth: { credentials: state.credentials }, rateLimitStore: state.rateLimits }),
 );
