@@ -6,9 +6,11 @@ import {
   type PollPageV1,
   runPoller,
 } from '@act/core';
+import { testPoller } from '@act/core/testing';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createXeroClient } from '../src/xero-client';
+import { createXeroConnector } from '../src/xero-connector';
 import { XERO_PACKAGE_NAME, XERO_SOURCE } from '../src/xero-events';
 import {
   createXeroPoller,
@@ -71,6 +73,56 @@ const withTime = (record: Record<string, unknown>, ms: number, id?: string) => (
 const T1 = Date.UTC(2026, 0, 10, 12, 0, 0, 250);
 const T2 = Date.UTC(2026, 0, 10, 12, 5, 30, 500);
 const T3 = Date.UTC(2026, 0, 11, 8, 0, 0, 0);
+
+/**
+ * A Payments listing that behaves as documented [X4][X8]: `If-Modified-Since`
+ * (records updated at or after it), `order=UpdatedDateUTC ASC`,
+ * `page`/`pageSize`, and `pagination` in the answer. Records are 10 s apart.
+ */
+function servePaymentListing(count: number) {
+  const start = Date.UTC(2026, 0, 1);
+  const template = payments[0] as Record<string, unknown>;
+  const records = Array.from({ length: count }, (_, index) => ({
+    ...template,
+    PaymentID: `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`,
+    UpdatedDateUTC: msJson(start + index * 10_000),
+  }));
+  nock(API)
+    .get(`${API_PATH}/Payments`)
+    .query(true)
+    .reply(200, async (request: Request) => {
+      const url = new URL(request.url);
+      expect(url.searchParams.get('order')).toBe('UpdatedDateUTC ASC');
+      const since = request.headers.get('if-modified-since');
+      const from = since ? Date.parse(since) : Number.NEGATIVE_INFINITY;
+      const matching = records.filter((_, index) => start + index * 10_000 >= from);
+      const page = Number(url.searchParams.get('page') ?? '1');
+      const size = Number(url.searchParams.get('pageSize') ?? '100');
+      return {
+        Payments: matching.slice((page - 1) * size, page * size),
+        pagination: { page, pageSize: size, pageCount: Math.ceil(matching.length / size), itemCount: matching.length },
+      };
+    })
+    .persist();
+}
+
+describe('payments poller: the core contract', () => {
+  testPoller({
+    create: () => {
+      nock.cleanAll();
+      servePaymentListing(250);
+      const xero = createXeroConnector({ accessToken: 'token', api: { retry: { baseDelayMs: 1 } } });
+      const payments = xero.pollers.find((candidate) => candidate.stream === 'payments');
+      if (!payments) throw new Error('no payments poller');
+      return { connector: xero, poller: payments };
+    },
+    tenant: TENANT,
+    // 250 records in pages of 100: each keyset restart re-reads the record at the
+    // previous page's newest second (see xero-poller.ts), so 100 + 100 + 52 events.
+    expectedEvents: 252,
+    minPages: 3,
+  });
+});
 
 describe('Xero pollers', () => {
   it('backfills in update order: keyset pages by If-Modified-Since (to the second), then resumes incrementally', async () => {
