@@ -7,5 +7,8 @@ export default defineProject({
     name: 'cli',
     include: ['test/**/*.test.ts'],
     environment: 'node',
+    // PGlite data directories on disk open in seconds, and every command opens one.
+    testTimeout: 120_000,
+    hookTimeout: 60_000,
   },
 });

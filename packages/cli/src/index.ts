@@ -1,1 +1,10 @@
+/**
+ * @module
+ * `@act/cli`: the `act` command (migrate, trigger, backfill, replay, health,
+ * reconcile). `runCli` runs it in-process, without process globals.
+ */
+export type { CliIo, CliStream } from './cli-io';
+export { EXIT } from './cli-io';
+export { runCli, USAGE } from './run-cli';
+export { TRIGGER_FIXTURES, type TriggerFixture } from './trigger-fixtures';
 export { VERSION } from './version';

@@ -111,7 +111,7 @@ export interface XeroOAuthAuth {
   credentialKey?: (tenant: string) => string;
   /** Refresh this long before `expiresAt`. Default 2 min. */
   refreshBeforeExpiryMs?: number;
-  /** Refresh lease length; default 30 s (core's token manager). */
+  /** Refresh lease length; default 120 s (core's token manager). */
   leaseMs?: number;
   /** Identifies this process in the refresh lease. */
   owner?: string;

@@ -8,6 +8,7 @@ import {
 import type { XeroClientOptions } from './xero-client';
 import { XERO_PACKAGE_NAME } from './xero-events';
 import type { XeroFetchRecord } from './xero-hydrate';
+import type { XeroOAuthAuth } from './xero-oauth';
 import type { XeroPollersOptions } from './xero-poller';
 import type { createXeroReconcilers } from './xero-reconcile';
 import type { XeroSequenceScope } from './xero-sequences';
@@ -18,7 +19,7 @@ import type { XeroWebhookSettings } from './xero-webhook';
 export const XERO_DEFAULT_BASE_URL = 'https://api.xero.com/api.xro/2.0';
 
 /** An OAuth 2.0 app (code flow) whose connections (tenants) the connector reads. */
-export interface XeroOAuthSettings {
+export interface XeroOAuthSettings extends Omit<XeroOAuthAuth, 'type'> {
   /** From the Xero developer portal, My Apps → your app → Configuration. */
   clientId: string;
   clientSecret: string;
@@ -30,6 +31,8 @@ export interface XeroOAuthSettings {
    * across workers.
    */
   credentials: CredentialStoreV1;
+  /** The token endpoint; `XERO_TOKEN_URL`, default `https://identity.xero.com/connect/token` (a local stand-in in tests and the demo). */
+  tokenUrl?: string;
 }
 
 export interface XeroConnectorSettings {
@@ -118,7 +121,7 @@ export type XeroSettingsOverrides = Omit<Partial<XeroConnectorSettings>, 'oauth'
  *   credential store in `overrides.oauth.credentials`); what a worker needs,
  *   since every webhook event is a fetch.
  *
- * Optional: `XERO_BASE_URL`; `XERO_TIER` (`starter` or `above-starter`: the
+ * Optional: `XERO_BASE_URL`; `XERO_TOKEN_URL`; `XERO_TIER` (`starter` or `above-starter`: the
  * daily cap per tenant, 1,000 or 5,000); `XERO_DAILY_LIMIT` (overrides it); `XERO_PROJECT_CODE_PATTERN` (a regular
  * expression, turns project-code detection on); `XERO_PROJECT_CODE_LINE_ITEMS`
  * (also search line item descriptions); `XERO_CONTACT_MATCHING` (`true` writes
@@ -159,7 +162,11 @@ export function loadXeroSettings(
         'XERO_CLIENT_ID is set, but no credential store was given: loadXeroSettings(env, { oauth: { credentials } })',
       );
     }
-    settings.oauth = { ...overrides.oauth, clientId, clientSecret, credentials };
+    const tokenUrl = read('XERO_TOKEN_URL');
+    if (tokenUrl && !/^https?:\/\//i.test(tokenUrl)) {
+      throw configuration(`XERO_TOKEN_URL is not an http(s) URL: ${JSON.stringify(tokenUrl)}`);
+    }
+    settings.oauth = { ...(tokenUrl ? { tokenUrl } : {}), ...overrides.oauth, clientId, clientSecret, credentials };
   }
 
   // A complete `oauth` in the overrides stands on its own; a partial one (the credential store) only completes the variables.

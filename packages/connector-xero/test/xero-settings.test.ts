@@ -27,6 +27,23 @@ describe('loadXeroSettings', () => {
     );
   });
 
+  it('reads XERO_TOKEN_URL into the OAuth settings, and refuses one that is not http(s)', () => {
+    const env = {
+      XERO_CLIENT_ID: 'id',
+      XERO_CLIENT_SECRET: 'secret',
+      XERO_TOKEN_URL: 'http://127.0.0.1:4010/connect/token',
+    };
+    expect(loadXeroSettings(env, { oauth: { credentials } }).oauth).toEqual({
+      clientId: 'id',
+      clientSecret: 'secret',
+      credentials,
+      tokenUrl: 'http://127.0.0.1:4010/connect/token',
+    });
+    expect(() => loadXeroSettings({ ...env, XERO_TOKEN_URL: 'identity.xero.com' }, { oauth: { credentials } })).toThrow(
+      'XERO_TOKEN_URL is not an http(s) URL: "identity.xero.com"',
+    );
+  });
+
   it('names the variables when nothing is configured', () => {
     expect(() => loadXeroSettings({})).toThrow(
       '[@act/connector-xero] XERO_WEBHOOK_KEY is not set (the webhook key from the Xero developer portal), and neither are XERO_CLIENT_ID and XERO_CLIENT_SECRET',

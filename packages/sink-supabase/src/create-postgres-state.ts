@@ -1,5 +1,6 @@
 import { ConfigurationError, type RateLimitStoreV1, type StateStoreV1, StoreUnavailableError } from '@act/core';
 import { PACKAGE_NAME, toActError } from './errors';
+import type { GroupCommitOptions } from './group-commit';
 import { createLiveEvents, type LiveEventHandler, type SubscribeOptions, type Unsubscribe } from './live-events';
 import { type MigrateOptions, type MigrateResult, pendingMigrations, runMigrations } from './migrate';
 import { createPostgresCredentialStore, type PostgresCredentialStore } from './postgres-credential-store';
@@ -44,6 +45,14 @@ export interface PostgresStateOptions {
   schema?: string;
   /** Clock for calls that pass no time; the database clock is used without it. */
   now?: () => Date;
+  /**
+   * Group commit of `store.enqueue` (on by default): concurrent calls share
+   * one statement and one transaction, and each resolves only after that
+   * commits; a failed batch rejects every call in it. `false` turns it off;
+   * an object tunes it (`maxBatch` 100, `windowMs` 0 = next event-loop turn,
+   * `maxConcurrentBatches` 4).
+   */
+  groupCommit?: boolean | GroupCommitOptions;
   /** Errors of idle pooled connections (the pool reconnects on its own). Ignored by default. */
   onPoolError?: (error: Error) => void;
 }
@@ -189,7 +198,10 @@ export function createPostgresState(connection: PostgresConnection, options: Pos
 
   return {
     schema,
-    store: createPostgresStateStore(backend, options.now ? { now: options.now } : {}),
+    store: createPostgresStateStore(backend, {
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.groupCommit !== undefined ? { groupCommit: options.groupCommit } : {}),
+    }),
     sink: createPostgresSink(backend, options.now ? { now: options.now } : {}),
     rateLimits: createPostgresRateLimitStore(backend),
     credentials: createPostgresCredentialStore(backend, options.now ? { now: options.now } : {}),

@@ -15,6 +15,7 @@ export {
   type PostgresStateOptions,
 } from './create-postgres-state';
 export { PostgresError } from './errors';
+export type { GroupCommitOptions } from './group-commit';
 export type { LiveEvent, LiveEventHandler, SubscribeOptions, Unsubscribe } from './live-events';
 export type { MigrateOptions, MigrateResult, Migration } from './migrate';
 export { TENANT_ACCESS_MIGRATION } from './optional-migrations';

@@ -131,5 +131,15 @@ export function createPostgresCredentialStore(
         p_now: now(),
       });
     },
+
+    async listInvalid(prefix) {
+      if (typeof prefix !== 'string') throw invalid('listInvalid: the prefix must be a string');
+      const rows = await call('act_credentials_list_invalid', { p_prefix: prefix });
+      return rows.map((row) => ({
+        key: String(row.key),
+        invalidReason: String(row.invalid_reason),
+        updatedAt: toDate(row.updated_at),
+      }));
+    },
   };
 }

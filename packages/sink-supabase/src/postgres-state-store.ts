@@ -19,6 +19,7 @@ import {
   type StateStoreV1,
 } from '@act/core';
 import { PACKAGE_NAME } from './errors';
+import { createBatcher, type GroupCommitOptions } from './group-commit';
 import type { ActBackend, Row } from './sql/driver';
 
 export type BackendProvider = () => Promise<ActBackend>;
@@ -171,7 +172,30 @@ function toHealth(row: Row): HealthFigureV1 {
 export interface PostgresStateStoreOptions {
   /** Clock for calls that give no `now`; without it the database clock is used. */
   now?: () => Date;
+  /**
+   * Group commit of `enqueue` (on by default): concurrent calls share one
+   * `act_enqueue_batch` call, one transaction; each resolves after it commits.
+   * `false` makes every call its own `act_enqueue` transaction.
+   */
+  groupCommit?: boolean | GroupCommitOptions;
 }
+
+interface BufferLike {
+  from(buffer: ArrayBufferLike, byteOffset: number, length: number): { toString(encoding: 'base64'): string };
+}
+
+/** bytea for `act_enqueue_batch`'s JSON: base64 (Postgres' `decode(…, 'base64')`). */
+export function toBase64(bytes: Uint8Array): string {
+  const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;
+  if (NodeBuffer) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  let binary = '';
+  for (let index = 0; index < bytes.length; index += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(index, index + 0x8000));
+  }
+  return btoa(binary);
+}
+
+type EnqueueResult = { id: string; duplicate: boolean };
 
 /**
  * `StateStoreV1` over the package's SQL functions. Every method is one
@@ -184,23 +208,61 @@ export function createPostgresStateStore(
   const clock = options.now;
   const now = (given?: Date): Date | null => given ?? clock?.() ?? null;
 
+  const enqueueOne = async (delivery: NewDeliveryV1): Promise<EnqueueResult> => {
+    const [row] = await (await backend()).call('act_enqueue', {
+      p_source: delivery.source,
+      p_tenant: delivery.tenant,
+      p_dedupe_key: delivery.dedupeKey,
+      p_method: delivery.method,
+      p_url: delivery.url,
+      p_headers: delivery.headers,
+      p_body: delivery.body,
+      p_received_at: delivery.receivedAt,
+      p_correlation_id: delivery.correlationId,
+      p_event_types: [...delivery.eventTypes],
+    });
+    return { id: String(row?.id), duplicate: row?.duplicate === true };
+  };
+
+  // One call alone keeps the single-row function; several share one statement.
+  const enqueueMany = async (deliveries: readonly NewDeliveryV1[]): Promise<EnqueueResult[]> => {
+    if (deliveries.length === 1) return [await enqueueOne(deliveries[0] as NewDeliveryV1)];
+    const rows = await (await backend()).call('act_enqueue_batch', {
+      p_deliveries: deliveries.map((delivery) => ({
+        source: delivery.source,
+        tenant: delivery.tenant,
+        dedupe_key: delivery.dedupeKey,
+        method: delivery.method,
+        url: delivery.url,
+        headers: delivery.headers,
+        body: toBase64(delivery.body),
+        received_at: isoOrNull(delivery.receivedAt),
+        correlation_id: delivery.correlationId,
+        event_types: [...delivery.eventTypes],
+      })),
+    });
+    const results: EnqueueResult[] = new Array(deliveries.length);
+    for (const row of rows) {
+      const index = Number(row.ord) - 1;
+      if (index >= 0 && index < deliveries.length)
+        results[index] = { id: String(row.id), duplicate: row.duplicate === true };
+    }
+    for (let index = 0; index < results.length; index++) {
+      if (!results[index])
+        throw new Error(`[${PACKAGE_NAME}] act_enqueue_batch returned no row for delivery ${index + 1}`);
+    }
+    return results;
+  };
+
+  const groupCommit = options.groupCommit ?? true;
+  const batcher =
+    groupCommit === false ? undefined : createBatcher(enqueueMany, groupCommit === true ? {} : groupCommit);
+
   return {
     specificationVersion: 'v1',
 
-    async enqueue(delivery: NewDeliveryV1) {
-      const [row] = await (await backend()).call('act_enqueue', {
-        p_source: delivery.source,
-        p_tenant: delivery.tenant,
-        p_dedupe_key: delivery.dedupeKey,
-        p_method: delivery.method,
-        p_url: delivery.url,
-        p_headers: delivery.headers,
-        p_body: delivery.body,
-        p_received_at: delivery.receivedAt,
-        p_correlation_id: delivery.correlationId,
-        p_event_types: [...delivery.eventTypes],
-      });
-      return { id: String(row?.id), duplicate: row?.duplicate === true };
+    enqueue(delivery: NewDeliveryV1) {
+      return batcher ? batcher.submit(delivery) : enqueueOne(delivery);
     },
 
     async claim(request: ClaimRequestV1) {

@@ -66,6 +66,8 @@ export const ACT_FUNCTIONS = {
     p_correlation_id: 'text',
     p_event_types: 'text[]',
   },
+  // Migration 0010: group commit (a JSON array of act_enqueue's arguments, body base64).
+  act_enqueue_batch: { p_deliveries: 'jsonb' },
   act_claim: { p_owner: 'text', p_limit: 'integer', p_lease_ms: 'bigint', p_sources: 'text[]', p_now: 'timestamptz' },
   act_complete: {
     p_id: 'bigint',
@@ -138,6 +140,7 @@ export const ACT_FUNCTIONS = {
   act_credential_acquire_lease: { p_key: 'text', p_owner: 'text', p_lease_ms: 'bigint', p_now: 'timestamptz' },
   act_credential_complete_refresh: { p_key: 'text', p_owner: 'text', p_value: 'jsonb', p_now: 'timestamptz' },
   act_credential_release_lease: { p_key: 'text', p_owner: 'text', p_invalid_reason: 'text', p_now: 'timestamptz' },
+  act_credentials_list_invalid: { p_prefix: 'text' },
   act_events_channel: {},
   act_cleanup: {
     p_older_than_days: 'integer',

@@ -7,6 +7,14 @@
  * format is whatever `@act/connector-template` documents, nothing more.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  type Delivery,
+  type DeliveryKind,
+  type ExpectedTable,
+  FIRST_NAMES,
+  LAST_NAMES,
+  type SimulatedProvider,
+} from './provider.ts';
 
 export interface SimulatedRecord {
   id: string;
@@ -16,46 +24,20 @@ export interface SimulatedRecord {
   updated_at: string;
 }
 
-export interface Delivery {
-  body: string;
-  account: string;
-  kind: 'created' | 'updated' | 'deleted' | 'duplicate' | 'stale';
-}
-
-const FIRST_NAMES = ['Ada', 'Grace', 'Alan', 'Katherine', 'Tim', 'Margaret', 'Edsger', 'Barbara', 'Donald', 'Radia'];
-const LAST_NAMES = [
-  'Lovelace',
-  'Hopper',
-  'Turing',
-  'Johnson',
-  'Berners-Lee',
-  'Hamilton',
-  'Dijkstra',
-  'Liskov',
-  'Knuth',
-  'Perlman',
-];
 const STATUSES = ['active', 'paused', 'archived'] as const;
 
-/** Small deterministic PRNG (mulberry32), so `--once` replays the same scenario every run. */
-export function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+type TemplateDelivery = { body: string; account: string; kind: DeliveryKind };
 
-export class ProviderSimulator {
+export class TemplateSimulator implements SimulatedProvider {
+  readonly source = 'template';
+  readonly title = 'Template (simulated)';
+  private readonly secret: string;
   /** account → record id → record; deleted records are removed. */
   readonly accounts = new Map<string, Map<string, SimulatedRecord>>();
   readonly deleted = new Map<string, Set<string>>();
   private clock: number;
   private sequence = 0;
-  private readonly sent: Delivery[] = [];
+  private readonly sent: TemplateDelivery[] = [];
   apiRequests = 0;
 
   readonly accountIds: readonly string[];
@@ -63,8 +45,9 @@ export class ProviderSimulator {
 
   private readonly runId: string;
 
-  constructor(accountIds: readonly string[], random: () => number, runId: string, start = Date.now()) {
+  constructor(accountIds: readonly string[], random: () => number, runId: string, secret: string, start = Date.now()) {
     this.accountIds = accountIds;
+    this.secret = secret;
     this.runId = runId;
     this.random = random;
     this.clock = start;
@@ -121,12 +104,30 @@ export class ProviderSimulator {
     });
   }
 
-  /** The next change at the provider, as the webhook deliveries it causes. */
-  next(): Delivery[] {
+  get tenants(): readonly string[] {
+    return this.accountIds;
+  }
+
+  /** The next change at the provider, as signed webhook deliveries. */
+  async next(): Promise<Delivery[]> {
+    return Promise.all(
+      this.nextChange().map(async (delivery) => ({
+        source: this.source,
+        body: delivery.body,
+        headers: {
+          'content-type': 'application/json',
+          'x-template-signature': await signTemplate(this.secret, delivery.body),
+        },
+        kind: delivery.kind,
+      })),
+    );
+  }
+
+  private nextChange(): TemplateDelivery[] {
     const account = this.pick(this.accountIds);
     const records = this.accounts.get(account) as Map<string, SimulatedRecord>;
     const roll = this.random();
-    const deliveries: Delivery[] = [];
+    const deliveries: TemplateDelivery[] = [];
     if (records.size < 3 || roll < 0.3) {
       const record = this.create(account);
       deliveries.push({
@@ -150,7 +151,7 @@ export class ProviderSimulator {
         kind: 'updated',
       });
       // Now and then an older update arrives after the newer one.
-      if (this.random() < 0.12) deliveries.push({ body: before, account, kind: 'stale' });
+      if (this.random() < 0.12) deliveries.push({ body: before, account, kind: 'out-of-order' });
     } else {
       const victim = this.pick([...records.values()]);
       records.delete(victim.id);
@@ -163,7 +164,7 @@ export class ProviderSimulator {
       });
     }
     // Providers redeliver: the same delivery id and body again.
-    const first = deliveries[0] as Delivery;
+    const first = deliveries[0] as TemplateDelivery;
     if (this.random() < 0.1) deliveries.push({ ...first, kind: 'duplicate' });
     this.sent.push(...deliveries);
     return deliveries;
@@ -173,15 +174,41 @@ export class ProviderSimulator {
     return this.sent.length;
   }
 
+  expected(): ExpectedTable[] {
+    const table: ExpectedTable = {
+      table: 'template_records',
+      keyColumns: ['account_id', 'id'],
+      columns: ['name', 'email', 'status'],
+      rows: [],
+    };
+    for (const [account, records] of this.accounts) {
+      for (const record of records.values()) {
+        table.rows.push({
+          key: { account_id: account, id: record.id },
+          // The connector trims and lower-cases emails.
+          values: { name: record.name, email: record.email?.trim().toLowerCase() ?? null, status: record.status },
+          deleted: false,
+        });
+      }
+      for (const id of this.deleted.get(account) ?? [])
+        table.rows.push({ key: { account_id: account, id }, values: {}, deleted: true });
+    }
+    return [table];
+  }
+
+  apiSummary(): string {
+    return `${this.apiRequests} API requests`;
+  }
+
   /**
    * The listing API the template poller calls:
    * `GET /v1/accounts/{account}/records?limit=&updated_since=&cursor=`, oldest first,
    * `next_cursor` for the next page, rate-limit headers on every answer.
    */
-  handleApi(request: IncomingMessage, response: ServerResponse, prefix: string): void {
+  handleApi(request: IncomingMessage, response: ServerResponse, path: string): void {
     this.apiRequests += 1;
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    const match = url.pathname.slice(prefix.length).match(/^\/v1\/accounts\/([^/]+)\/records(?:\/([^/]+))?$/);
+    const url = new URL(path, 'http://localhost');
+    const match = url.pathname.match(/^\/v1\/accounts\/([^/]+)\/records(?:\/([^/]+))?$/);
     const send = (status: number, body: unknown) => {
       response.writeHead(status, {
         'content-type': 'application/json',

@@ -1,0 +1,257 @@
+/**
+ * The demo's dashboard: a web-standard handler serving
+ *
+ * - `GET /` — the page (plain HTML, `/dashboard/app.js`, `/dashboard/app.css`);
+ * - `GET /dashboard/events?limit=` — the newest integration events;
+ * - `GET /dashboard/health` — freshness per source and tenant against its
+ *   target (green / amber / red), and the inbox depth;
+ * - `GET /dashboard/dead-letters?limit=` — dead letters (never their bodies);
+ * - `POST /dashboard/dead-letters/<id>/replay` — `store.replay({ ids: [id] })`;
+ * - `GET /dashboard/latency` — receipt-to-commit p50/p99 per time bucket;
+ * - `GET /dashboard/stream` — server-sent events: each integration event as
+ *   it commits (LISTEN/NOTIFY, Supabase Realtime, or polling), with a
+ *   heartbeat comment.
+ *
+ * Anything else resolves `undefined`, so the handler mounts beside others.
+ * It has no authentication: mount it behind yours (or keep it on localhost).
+ */
+import { readFile } from 'node:fs/promises';
+import { ActError, type ConnectorV1, type Logger, noopLogger, type StateStoreV1 } from '@act/core';
+import {
+  buildHealthView,
+  buildLatencyView,
+  DEFAULT_FRESHNESS_TARGETS_MS,
+  toDeadLetterView,
+  toEventView,
+} from './data.ts';
+import { createFeed, type FeedEvent, type SubscribeFn } from './live.ts';
+
+export {
+  DEFAULT_FRESHNESS_TARGETS_MS,
+  type DeadLetterView,
+  type EventView,
+  type FreshnessRow,
+  type HealthView,
+  type LatencyView,
+} from './data.ts';
+export { type RealtimeClientLike, realtimeSubscribe, type SubscribeFn } from './live.ts';
+
+/**
+ * What the dashboard reads: the demo's `DemoState` fits, and so does
+ * `@act/sink-supabase`'s `PostgresState` (whose `subscribe` feeds the live
+ * stream). Without `subscribe` the stream polls the event log.
+ */
+export interface DashboardState {
+  store: StateStoreV1;
+  subscribe?: SubscribeFn | undefined;
+}
+
+export interface DashboardOptions {
+  state: DashboardState;
+  connectors: readonly ConnectorV1[];
+  logger?: Logger;
+  /** Live events from elsewhere, e.g. `realtimeSubscribe(supabase)`; defaults to `state.subscribe`. */
+  subscribe?: SubscribeFn;
+  /** Targets for sources no connector declares; merged over `DEFAULT_FRESHNESS_TARGETS_MS`. */
+  freshnessTargets?: Readonly<Record<string, number>>;
+  /** Comment line sent on idle streams so proxies keep them open and dead clients are noticed. Default 15 s. */
+  heartbeatMs?: number;
+  /** Polling interval when no subscribe is available. Default 1 s. */
+  pollMs?: number;
+  /** Latency chart window and bucket. Default 10 min in 10 s buckets. */
+  latencyWindowMs?: number;
+  latencyBucketMs?: number;
+  now?: () => Date;
+}
+
+export type DashboardHandler = (request: Request) => Promise<Response | undefined>;
+
+/** The header the page sends with a replay; cross-site forms cannot set it (CSRF guard). */
+export const REPLAY_HEADER = 'x-act-dashboard';
+
+const STATIC: Record<string, { file: string; type: string }> = {
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/dashboard': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/dashboard/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/dashboard/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/dashboard/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
+};
+
+const SECURITY_HEADERS = {
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
+const encoder = new TextEncoder();
+
+const json = (body: unknown, status = 200): Response =>
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...SECURITY_HEADERS },
+  });
+
+function limitParam(url: URL, fallback: number, max: number): number {
+  const value = Number(url.searchParams.get('limit') ?? fallback);
+  return Number.isInteger(value) && value > 0 ? Math.min(value, max) : fallback;
+}
+
+export function createDashboard(options: DashboardOptions): DashboardHandler {
+  const { state, connectors } = options;
+  const store = state.store;
+  const logger = options.logger ?? noopLogger;
+  const now = options.now ?? (() => new Date());
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const latencyWindowMs = options.latencyWindowMs ?? 10 * 60_000;
+  const latencyBucketMs = options.latencyBucketMs ?? 10_000;
+  const targets = { ...DEFAULT_FRESHNESS_TARGETS_MS, ...options.freshnessTargets };
+  const subscribe = options.subscribe ?? (state.subscribe ? state.subscribe.bind(state) : undefined);
+  const feed = createFeed({ store, subscribe, logger, ...(options.pollMs ? { pollMs: options.pollMs } : {}) });
+  const assets = new Map<string, Promise<string>>();
+
+  const asset = (file: string): Promise<string> => {
+    let text = assets.get(file);
+    if (!text) {
+      text = readFile(new URL(`./static/${file}`, import.meta.url), 'utf8');
+      text.catch(() => assets.delete(file));
+      assets.set(file, text);
+    }
+    return text;
+  };
+
+  const stream = (request: Request): Response => {
+    let stopFeed: (() => Promise<void>) | undefined;
+    let heartbeat: ReturnType<typeof setInterval> | undefined;
+    let closed = false;
+    let controllerRef: ReadableStreamDefaultController<Uint8Array> | undefined;
+
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      if (heartbeat) clearInterval(heartbeat);
+      const stop = stopFeed;
+      stopFeed = undefined;
+      if (stop) stop().catch((error: unknown) => logger.warn({ error: String(error) }, 'dashboard: unsubscribe'));
+      try {
+        controllerRef?.close();
+      } catch {
+        // already closed or cancelled
+      }
+    };
+    const send = (text: string) => {
+      if (closed || !controllerRef) return;
+      try {
+        controllerRef.enqueue(encoder.encode(text));
+      } catch {
+        close();
+      }
+    };
+    const sendEvent = (event: FeedEvent) => {
+      const view = toEventView(event);
+      const id = view.id ? `id: ${view.id.replace(/[\r\n]/g, '')}\n` : '';
+      send(`${id}event: integration\ndata: ${JSON.stringify(view)}\n\n`);
+    };
+
+    request.signal?.addEventListener('abort', close, { once: true });
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controllerRef = controller;
+        send(`retry: 2000\n: act dashboard stream\n\n`);
+        heartbeat = setInterval(() => send(`: heartbeat ${now().toISOString()}\n\n`), heartbeatMs);
+        heartbeat.unref?.();
+        feed.open(sendEvent).then(
+          (stop) => {
+            if (closed) {
+              void stop().catch(() => {});
+              return;
+            }
+            stopFeed = stop;
+            send(`event: ready\ndata: ${JSON.stringify({ mode: feed.mode })}\n\n`);
+          },
+          (error: unknown) => {
+            logger.error({ error: String(error) }, 'dashboard: could not open the live feed');
+            send(`event: feed-error\ndata: ${JSON.stringify({ error: 'the live feed is unavailable' })}\n\n`);
+            close();
+          },
+        );
+      },
+      cancel() {
+        // The client went away (Node: noticed at the next write, at the latest the next heartbeat).
+        close();
+      },
+    });
+    return new Response(body, {
+      headers: {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        'x-accel-buffering': 'no',
+        ...SECURITY_HEADERS,
+      },
+    });
+  };
+
+  const replay = async (request: Request, id: string): Promise<Response> => {
+    if (request.headers.get(REPLAY_HEADER) !== 'replay') {
+      return json({ error: `replay needs the ${REPLAY_HEADER}: replay header` }, 403);
+    }
+    const delivery = await store.getDelivery(id);
+    if (!delivery) return json({ error: 'no such delivery' }, 404);
+    if (delivery.status !== 'dead') return json({ error: `delivery is ${delivery.status}, not dead` }, 409);
+    const replayed = await store.replay({ ids: [id] });
+    logger.info({ deliveryId: id, replayed }, 'dashboard: replayed a dead letter');
+    return json({ id, replayed });
+  };
+
+  const api = async (request: Request, url: URL): Promise<Response> => {
+    const path = url.pathname;
+    const replayMatch = /^\/dashboard\/dead-letters\/([^/]{1,200})\/replay$/.exec(path);
+    if (replayMatch) {
+      if (request.method !== 'POST') return json({ error: 'method not allowed' }, 405);
+      return replay(request, decodeURIComponent(replayMatch[1] as string));
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') return json({ error: 'method not allowed' }, 405);
+    switch (path) {
+      case '/dashboard/stream':
+        return stream(request);
+      case '/dashboard/events': {
+        const events = await store.listEvents({ limit: limitParam(url, 50, 500) });
+        return json({ events: events.map(toEventView) });
+      }
+      case '/dashboard/health':
+        return json(buildHealthView(await store.health({ now: now() }), connectors, now(), targets));
+      case '/dashboard/dead-letters': {
+        const dead = await store.listDeliveries({ status: 'dead', limit: limitParam(url, 50, 500) });
+        return json({ deadLetters: dead.map(toDeadLetterView) });
+      }
+      case '/dashboard/latency': {
+        const at = now();
+        const events = await store.listEvents({ since: new Date(at.getTime() - latencyWindowMs), limit: 5_000 });
+        return json(buildLatencyView(events, at, { windowMs: latencyWindowMs, bucketMs: latencyBucketMs }));
+      }
+      default:
+        return json({ error: 'not found' }, 404);
+    }
+  };
+
+  return async (request) => {
+    const url = new URL(request.url);
+    const path = url.pathname;
+    if (path !== '/' && path !== '/dashboard' && !path.startsWith('/dashboard/')) return undefined;
+    try {
+      const file = STATIC[path];
+      if (file) {
+        if (request.method !== 'GET' && request.method !== 'HEAD') return json({ error: 'method not allowed' }, 405);
+        return new Response(await asset(file.file), {
+          headers: { 'content-type': file.type, 'cache-control': 'no-cache', ...SECURITY_HEADERS },
+        });
+      }
+      return await api(request, url);
+    } catch (error) {
+      logger.error({ error: String(error), path }, 'dashboard: request failed');
+      const message = ActError.isInstance(error) ? error.message : 'dashboard: internal error';
+      return json({ error: message }, ActError.isInstance(error) && error.status === 503 ? 503 : 500);
+    }
+  };
+}

@@ -1,0 +1,462 @@
+/**
+ * The dashboard's handler without a browser: routing, the JSON APIs on the
+ * in-memory state store, replay, and the server-sent event stream (live
+ * subscribe, polling fallback, heartbeat, clean-up on disconnect).
+ */
+import {
+  type ConnectorV1,
+  createMemoryStateStore,
+  type IntegrationEventV1,
+  type NewDeliveryV1,
+  type StateStoreV1,
+} from '@act/core';
+import { describe, expect, it } from 'vitest';
+import { buildHealthView, buildLatencyView, percentile } from '../src/dashboard/data.ts';
+import { createDashboard, REPLAY_HEADER, realtimeSubscribe, type SubscribeFn } from '../src/dashboard/index.ts';
+import type { FeedEvent, RealtimeChannelLike } from '../src/dashboard/live.ts';
+
+const BASE = 'http://dashboard.test';
+const connectors = [{ source: 'template', freshnessTargetMs: 60_000 }] as unknown as ConnectorV1[];
+
+function delivery(key: string, overrides: Partial<NewDeliveryV1> = {}): NewDeliveryV1 {
+  return {
+    source: 'template',
+    tenant: 'acct_1',
+    dedupeKey: `template:${key}`,
+    method: 'POST',
+    url: `${BASE}/webhooks/template`,
+    headers: { 'content-type': 'application/json' },
+    body: new TextEncoder().encode(JSON.stringify({ id: key, secret: 'raw-body-never-listed' })),
+    receivedAt: new Date(Date.now() - 200),
+    correlationId: `corr_${key}`,
+    eventTypes: ['record.updated'],
+    ...overrides,
+  };
+}
+
+function event(overrides: Partial<IntegrationEventV1> = {}): IntegrationEventV1 {
+  return {
+    source: 'template',
+    tenant: 'acct_1',
+    type: 'record.updated',
+    entity: 'record',
+    entityId: 'rec_1',
+    table: 'template_records',
+    outcome: 'updated',
+    triggeredBy: 'webhook',
+    latencyMs: 42,
+    createdAt: new Date(),
+    ...overrides,
+  };
+}
+
+/** A store with one applied delivery (one event) and one dead letter. */
+async function seededStore(): Promise<{ store: StateStoreV1; deadId: string }> {
+  const store = createMemoryStateStore();
+  await store.enqueue(delivery('ok'));
+  const [ok] = await store.claim({ owner: 'test', limit: 1, leaseMs: 60_000 });
+  if (!ok) throw new Error('nothing claimed');
+  await store.complete({
+    id: ok.id,
+    claimToken: ok.claimToken,
+    events: [event({ deliveryId: ok.id, correlationId: ok.correlationId, summary: { name: '<img src=x>' } })],
+    startedAt: new Date(),
+  });
+  const { id: deadId } = await store.enqueue(delivery('bad', { tenant: 'acct_2' }));
+  const [bad] = await store.claim({ owner: 'test', limit: 1, leaseMs: 60_000 });
+  if (!bad) throw new Error('nothing claimed');
+  await store.fail({
+    id: bad.id,
+    claimToken: bad.claimToken,
+    error: 'record.name: expected string',
+    errorClass: 'validation',
+    retryAt: null,
+    countsTowardsSchedule: true,
+    startedAt: new Date(),
+  });
+  return { store, deadId };
+}
+
+const get = (path: string, init?: RequestInit) => new Request(`${BASE}${path}`, init);
+
+async function readJson(response: Response | undefined): Promise<Record<string, unknown>> {
+  if (!response) throw new Error('the dashboard did not answer');
+  return (await response.json()) as Record<string, unknown>;
+}
+
+/** Reads server-sent events from a response body until `predicate` matches one. */
+function sseReader(response: Response) {
+  if (!response.body) throw new Error('no body');
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  return {
+    reader,
+    async until(predicate: (block: string) => boolean, timeoutMs = 3_000): Promise<string> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const blocks = buffer.split('\n\n');
+        buffer = blocks.pop() ?? '';
+        for (let index = 0; index < blocks.length; index++) {
+          const block = blocks[index] as string;
+          if (predicate(block)) {
+            buffer = `${blocks.slice(index + 1).join('\n\n')}${blocks.length > index + 1 ? '\n\n' : ''}${buffer}`;
+            return block;
+          }
+        }
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) throw new Error(`no matching server-sent event within ${timeoutMs} ms`);
+        const next = await Promise.race([
+          reader.read(),
+          new Promise<never>((_, reject) =>
+            setTimeout(() => reject(new Error('timed out reading the stream')), remaining),
+          ),
+        ]);
+        if (next.done) throw new Error('the stream ended');
+        buffer += decoder.decode(next.value, { stream: true });
+      }
+    },
+  };
+}
+
+const dataOf = (block: string) =>
+  JSON.parse(
+    block
+      .split('\n')
+      .filter((line) => line.startsWith('data: '))
+      .map((line) => line.slice(6))
+      .join('\n'),
+  ) as Record<string, unknown>;
+
+/** A subscribe() that hands the test the handler and counts unsubscribes. */
+function fakeSubscribe() {
+  const handlers = new Set<(event: FeedEvent) => void | Promise<void>>();
+  let unsubscribed = 0;
+  const subscribe: SubscribeFn = async (handler) => {
+    handlers.add(handler);
+    return async () => {
+      handlers.delete(handler);
+      unsubscribed += 1;
+    };
+  };
+  return {
+    subscribe,
+    handlers,
+    get unsubscribed() {
+      return unsubscribed;
+    },
+    emit: (value: FeedEvent) => Promise.all([...handlers].map((handler) => handler(value))),
+  };
+}
+
+describe('dashboard routes', () => {
+  it('serves the page and its assets, and leaves other paths alone', async () => {
+    const { store } = await seededStore();
+    const dashboard = createDashboard({ state: { store }, connectors });
+
+    const page = await dashboard(get('/'));
+    expect(page?.status).toBe(200);
+    expect(page?.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page?.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await page?.text();
+    expect(html).toContain('<script src="/dashboard/app.js" defer></script>');
+    expect(html).not.toMatch(/<script>(?!<\/script>)/); // no inline script: the CSP forbids it
+
+    const script = await dashboard(get('/dashboard/app.js'));
+    expect(script?.headers.get('content-type')).toMatch(/^text\/javascript/);
+    const source = (await script?.text()) ?? '';
+    expect(source).toContain('new EventSource');
+    expect(source).not.toMatch(/innerHTML|insertAdjacentHTML|outerHTML|document\.write/);
+    expect((await dashboard(get('/dashboard/app.css')))?.status).toBe(200);
+
+    expect(await dashboard(get('/webhooks/template', { method: 'POST', body: '{}' }))).toBeUndefined();
+    expect(await dashboard(get('/health'))).toBeUndefined();
+    expect(await dashboard(get('/dashboardx'))).toBeUndefined();
+    expect((await dashboard(get('/dashboard/nope')))?.status).toBe(404);
+    expect((await dashboard(get('/dashboard/events', { method: 'POST' })))?.status).toBe(405);
+  });
+
+  it('lists events, freshness with inbox depth, dead letters without bodies, and latency', async () => {
+    const { store, deadId } = await seededStore();
+    await store.recordEvents([event({ source: 'ghl', tenant: 'loc_1', latencyMs: 900, triggeredBy: 'poll' })]);
+    await store.recordEvents([event({ source: 'somethingelse', tenant: 't', latencyMs: 10 })]);
+    const dashboard = createDashboard({ state: { store }, connectors });
+
+    const { events } = (await readJson(await dashboard(get('/dashboard/events?limit=10')))) as {
+      events: Record<string, unknown>[];
+    };
+    expect(events).toHaveLength(3);
+    expect(events.find((item) => item.source === 'template')).toMatchObject({
+      source: 'template',
+      tenant: 'acct_1',
+      entityId: 'rec_1',
+      outcome: 'updated',
+      latencyMs: 42,
+      summary: { name: '<img src=x>' },
+      createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+
+    const health = (await readJson(await dashboard(get('/dashboard/health')))) as {
+      inbox: Record<string, unknown>;
+      rows: Record<string, unknown>[];
+    };
+    expect(health.inbox).toEqual({ pending: 0, processing: 0, dead: 1, oldestPendingAgeMs: null });
+    const bySourceTenant = Object.fromEntries(health.rows.map((row) => [`${row.source}/${row.tenant}`, row]));
+    expect(bySourceTenant['template/acct_1']).toMatchObject({
+      status: 'green',
+      targetMs: 60_000,
+      targetFrom: 'connector',
+    });
+    // Dead letters wait: amber.
+    expect(bySourceTenant['template/acct_2']).toMatchObject({ status: 'amber', dead: 1, targetFrom: 'connector' });
+    // Not a mounted connector: the issue's target for GoHighLevel (30 s).
+    expect(bySourceTenant['ghl/loc_1']).toMatchObject({ status: 'green', targetMs: 30_000, targetFrom: 'default' });
+    expect(bySourceTenant['somethingelse/t']).toMatchObject({ targetMs: 300_000, targetFrom: 'fallback' });
+
+    const { deadLetters } = (await readJson(await dashboard(get('/dashboard/dead-letters')))) as {
+      deadLetters: Record<string, unknown>[];
+    };
+    expect(deadLetters).toEqual([
+      {
+        id: deadId,
+        source: 'template',
+        tenant: 'acct_2',
+        eventTypes: ['record.updated'],
+        attempts: 1,
+        lastError: 'record.name: expected string',
+        lastErrorClass: 'validation',
+        receivedAt: expect.any(String),
+        correlationId: 'corr_bad',
+      },
+    ]);
+    expect(JSON.stringify(deadLetters)).not.toContain('raw-body-never-listed');
+
+    const latency = await readJson(await dashboard(get('/dashboard/latency')));
+    expect(latency).toMatchObject({ windowMs: 600_000, bucketMs: 10_000 });
+    const points = latency.points as { count: number; p50Ms: number; p99Ms: number }[];
+    expect(points.reduce((total, point) => total + point.count, 0)).toBe(3);
+    expect(Math.max(...points.map((point) => point.p99Ms))).toBe(900);
+  });
+
+  it('lists a mounted connector that has seen nothing yet', async () => {
+    const dashboard = createDashboard({ state: { store: createMemoryStateStore() }, connectors });
+    const { rows } = (await readJson(await dashboard(get('/dashboard/health')))) as { rows: unknown[] };
+    expect(rows).toEqual([expect.objectContaining({ source: 'template', tenant: null, status: 'green' })]);
+  });
+
+  it('replays a dead letter by id, behind the CSRF header', async () => {
+    const { store, deadId } = await seededStore();
+    const dashboard = createDashboard({ state: { store }, connectors });
+    const path = `/dashboard/dead-letters/${deadId}/replay`;
+
+    expect((await dashboard(get(path)))?.status).toBe(405);
+    const refused = await dashboard(get(path, { method: 'POST' }));
+    expect(refused?.status).toBe(403);
+    expect((await store.getDelivery(deadId))?.status).toBe('dead');
+
+    const replayed = await dashboard(get(path, { method: 'POST', headers: { [REPLAY_HEADER]: 'replay' } }));
+    expect(replayed?.status).toBe(200);
+    expect(await replayed?.json()).toEqual({ id: deadId, replayed: 1 });
+    expect(await store.getDelivery(deadId)).toMatchObject({ status: 'pending', attempts: 0 });
+
+    const again = await dashboard(get(path, { method: 'POST', headers: { [REPLAY_HEADER]: 'replay' } }));
+    expect(again?.status).toBe(409);
+    const missing = await dashboard(
+      get('/dashboard/dead-letters/999999/replay', { method: 'POST', headers: { [REPLAY_HEADER]: 'replay' } }),
+    );
+    expect(missing?.status).toBe(404);
+  });
+
+  it('answers 500 with a generic message when the store fails', async () => {
+    const store = createMemoryStateStore();
+    store.listEvents = async () => {
+      throw new Error('connection string postgres://user:secret@host');
+    };
+    const dashboard = createDashboard({ state: { store }, connectors });
+    const response = await dashboard(get('/dashboard/events'));
+    expect(response?.status).toBe(500);
+    expect(await response?.text()).not.toContain('secret');
+  });
+});
+
+describe('dashboard stream', () => {
+  it('pushes subscribed events, sends heartbeats and unsubscribes when the client goes away', async () => {
+    const live = fakeSubscribe();
+    const dashboard = createDashboard({
+      state: { store: createMemoryStateStore(), subscribe: live.subscribe },
+      connectors,
+      heartbeatMs: 30,
+    });
+    const response = await dashboard(get('/dashboard/stream'));
+    expect(response?.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(response?.headers.get('cache-control')).toContain('no-cache');
+    const stream = sseReader(response as Response);
+
+    expect(dataOf(await stream.until((block) => block.includes('event: ready')))).toEqual({ mode: 'listen' });
+    expect(live.handlers.size).toBe(1);
+    await live.emit({ ...event({ entityId: 'rec_live', summary: { note: 'line\nbreak' } }), id: '77' });
+    const pushed = await stream.until((block) => block.includes('event: integration'));
+    expect(pushed.split('\n')[0]).toBe('id: 77');
+    expect(dataOf(pushed)).toMatchObject({ id: '77', entityId: 'rec_live', summary: { note: 'line\nbreak' } });
+    await stream.until((block) => block.startsWith(': heartbeat'));
+
+    await stream.reader.cancel();
+    expect(live.unsubscribed).toBe(1);
+    expect(live.handlers.size).toBe(0);
+  });
+
+  it('unsubscribes when the request is aborted', async () => {
+    const live = fakeSubscribe();
+    const dashboard = createDashboard({
+      state: { store: createMemoryStateStore(), subscribe: live.subscribe },
+      connectors,
+    });
+    const controller = new AbortController();
+    const response = await dashboard(get('/dashboard/stream', { signal: controller.signal }));
+    const stream = sseReader(response as Response);
+    await stream.until((block) => block.includes('event: ready'));
+    controller.abort();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(live.unsubscribed).toBe(1);
+  });
+
+  it('polls the event log when subscribe is missing or refuses (supabase-js)', async () => {
+    for (const subscribe of [
+      undefined,
+      async () => {
+        throw new Error('subscribe() needs a SQL connection');
+      },
+    ]) {
+      const store = createMemoryStateStore();
+      await store.recordEvents([event({ entityId: 'rec_old' })]);
+      const dashboard = createDashboard({ state: { store, subscribe }, connectors, pollMs: 25 });
+      const response = await dashboard(get('/dashboard/stream'));
+      const stream = sseReader(response as Response);
+      expect(dataOf(await stream.until((block) => block.includes('event: ready')))).toEqual({ mode: 'poll' });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await store.recordEvents([event({ entityId: 'rec_new' })]);
+      const pushed = await stream.until((block) => block.includes('event: integration'));
+      // History is not replayed as news: the first pushed event is the new one.
+      expect(dataOf(pushed)).toMatchObject({ entityId: 'rec_new' });
+      await stream.reader.cancel();
+    }
+  });
+});
+
+describe('realtimeSubscribe (Supabase Realtime)', () => {
+  it('subscribes to INSERTs on act_integration_events and maps the rows', async () => {
+    let callback: ((payload: { new?: Record<string, unknown> }) => void) | undefined;
+    const removed: unknown[] = [];
+    const channel: RealtimeChannelLike = {
+      on(type, filter, handler) {
+        expect(type).toBe('postgres_changes');
+        expect(filter).toEqual({ event: 'INSERT', schema: 'act', table: 'act_integration_events' });
+        callback = handler;
+        return channel;
+      },
+      subscribe(status) {
+        setTimeout(() => status?.('SUBSCRIBED'), 1);
+        return channel;
+      },
+    };
+    const client = { channel: () => channel, removeChannel: async (value: unknown) => removed.push(value) };
+    const received: FeedEvent[] = [];
+    const stop = await realtimeSubscribe(client, { schema: 'act' })((value) => {
+      received.push(value);
+    });
+    callback?.({
+      new: {
+        id: 1842,
+        source: 'ghl',
+        tenant: 'loc_1',
+        event_type: 'ContactUpdate',
+        entity_type: 'contact',
+        entity_id: 'c_9',
+        table_name: 'ghl_contacts',
+        outcome: 'updated',
+        triggered_by: 'webhook',
+        latency_ms: 84,
+        provider_latency_ms: null,
+        delivery_id: 77,
+        created_at: '2025-01-01T12:00:00.123+00:00',
+        summary: { name: 'Ada' },
+      },
+    });
+    expect(received).toEqual([
+      {
+        id: '1842',
+        source: 'ghl',
+        tenant: 'loc_1',
+        type: 'ContactUpdate',
+        entity: 'contact',
+        entityId: 'c_9',
+        table: 'ghl_contacts',
+        outcome: 'updated',
+        triggeredBy: 'webhook',
+        latencyMs: 84,
+        deliveryId: '77',
+        createdAt: new Date('2025-01-01T12:00:00.123Z'),
+        summary: { name: 'Ada' },
+      },
+    ]);
+    await stop();
+    expect(removed).toEqual([channel]);
+  });
+
+  it('rejects when the channel cannot join', async () => {
+    const channel: RealtimeChannelLike = {
+      on: () => channel,
+      subscribe(status) {
+        status?.('CHANNEL_ERROR', new Error('unauthorized'));
+        return channel;
+      },
+    };
+    const client = { channel: () => channel, removeChannel: async () => {} };
+    await expect(realtimeSubscribe(client)(() => {})).rejects.toThrow('unauthorized');
+  });
+});
+
+describe('figures', () => {
+  it('grades freshness against the target: red past it, amber past half or with dead letters', () => {
+    const figure = {
+      source: 'ghl',
+      tenant: 'loc_1',
+      pending: 3,
+      processing: 0,
+      dead: 0,
+      oldestPendingAgeMs: 40_000,
+      lastDeliveryAt: null,
+      lastEventAt: new Date('2025-01-01T11:59:00Z'),
+      latencyP50Ms: 100,
+      latencyP95Ms: 200,
+      eventsLastHour: 10,
+    };
+    const now = new Date('2025-01-01T12:00:00Z');
+    expect(buildHealthView([figure], [], now).rows[0]).toMatchObject({
+      status: 'red',
+      lagMs: 40_000,
+      targetMs: 30_000,
+      lastEventAgeMs: 60_000,
+    });
+    expect(buildHealthView([{ ...figure, oldestPendingAgeMs: 20_000 }], [], now).rows[0]?.status).toBe('amber');
+    expect(buildHealthView([{ ...figure, source: 'xero', oldestPendingAgeMs: 20_000 }], [], now).rows[0]?.status).toBe(
+      'green',
+    );
+  });
+
+  it('buckets latency into p50/p99', () => {
+    expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 50)).toBe(5);
+    expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 99)).toBe(10);
+    const now = new Date('2025-01-01T12:00:00Z');
+    const at = (seconds: number, latencyMs: number) =>
+      event({ createdAt: new Date(now.getTime() - seconds * 1000), latencyMs });
+    const view = buildLatencyView([at(5, 10), at(6, 30), at(7, 20), at(65, 500), at(2_000, 1)], now, {
+      windowMs: 600_000,
+      bucketMs: 60_000,
+    });
+    expect(view.points.map(({ count, p50Ms, p99Ms }) => ({ count, p50Ms, p99Ms }))).toEqual([
+      { count: 1, p50Ms: 500, p99Ms: 500 },
+      { count: 3, p50Ms: 20, p99Ms: 30 },
+    ]);
+  });
+});

@@ -1,0 +1,90 @@
+import { parseArgs } from 'node:util';
+import { assessFreshness, type FreshnessAssessment, type HealthFigureV1 } from '@act/core';
+import { type CliIo, EXIT, formatDuration, formatTable, line } from '../cli-io';
+import { SOURCES } from '../cli-sources';
+import { STATE_OPTIONS, withState } from '../cli-state';
+
+export const HEALTH_USAGE = `Usage: act health [--json] [--pglite <dir>] [--schema <name>]
+
+Prints the freshness table, per source and tenant: pending and dead
+deliveries, lag (age of the oldest waiting delivery), the source's freshness
+target (GoHighLevel 30 s, Xero 5 min) and status (@act/core assessFreshness):
+red past the target, amber past half of it or with dead letters, green.
+Exit code 1 when any source is red or the database is not ready.`;
+
+const OPTIONS = {
+  ...STATE_OPTIONS,
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+interface Row {
+  figure: HealthFigureV1;
+  assessment: FreshnessAssessment | null;
+}
+
+export async function health(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args, options: OPTIONS, strict: true });
+  if (values.help) {
+    line(io.stdout, HEALTH_USAGE);
+    return EXIT.ok;
+  }
+  const targets = new Map(SOURCES.map((source) => [source.id as string, source.receiver().freshnessTargetMs]));
+  return withState(values, io, async (state, description) => {
+    const database = await state.health();
+    if (!database.ok || database.pendingMigrations.length > 0) {
+      const why =
+        database.pendingMigrations.length > 0
+          ? `migrations pending (${database.pendingMigrations.length}, from ${database.pendingMigrations[0]}): run act migrate`
+          : (database.error ?? 'unreachable');
+      line(io.stderr, `[@act/cli] ${description} is not ready: ${why}`);
+      return EXIT.failed;
+    }
+    const rows: Row[] = (await state.store.health()).map((figure) => {
+      const target = targets.get(figure.source);
+      return { figure, assessment: target === undefined ? null : assessFreshness(figure, target) };
+    });
+    const red = rows.filter((row) => row.assessment?.status === 'red');
+
+    if (values.json) {
+      line(
+        io.stdout,
+        JSON.stringify(
+          rows.map(({ figure, assessment }) => ({
+            source: figure.source,
+            tenant: figure.tenant,
+            pending: figure.pending,
+            processing: figure.processing,
+            dead: figure.dead,
+            lagMs: assessment?.lagMs ?? figure.oldestPendingAgeMs ?? 0,
+            targetMs: assessment?.targetMs ?? null,
+            status: assessment?.status ?? 'unknown',
+            reason: assessment?.reason ?? null,
+            lastEventAt: figure.lastEventAt?.toISOString() ?? null,
+            latencyP95Ms: figure.latencyP95Ms,
+          })),
+          null,
+          2,
+        ),
+      );
+    } else if (rows.length === 0) {
+      line(io.stdout, `${description}: no deliveries or events yet`);
+    } else {
+      const table = rows.map(({ figure, assessment }) => [
+        figure.source,
+        figure.tenant,
+        String(figure.pending),
+        String(figure.dead),
+        formatDuration(assessment?.lagMs ?? figure.oldestPendingAgeMs ?? 0),
+        assessment ? formatDuration(assessment.targetMs) : '-',
+        assessment ? `${assessment.status}${assessment.reason ? ` (${assessment.reason})` : ''}` : 'unknown source',
+      ]);
+      line(io.stdout, formatTable(['source', 'tenant', 'pending', 'dead', 'lag', 'target', 'status'], table));
+    }
+    if (red.length > 0) {
+      line(io.stderr, `[@act/cli] ${red.length} source/tenant(s) past the freshness target`);
+      return EXIT.failed;
+    }
+    return EXIT.ok;
+  });
+}
