@@ -5,6 +5,8 @@
  */
 import {
   type ConnectorV1,
+  type CredentialStoreV1,
+  createMemoryCredentialStore,
   createMemoryStateStore,
   type IntegrationEventV1,
   type NewDeliveryV1,
@@ -242,6 +244,37 @@ describe('dashboard routes', () => {
     const dashboard = createDashboard({ state: { store: createMemoryStateStore() }, connectors });
     const { rows } = (await readJson(await dashboard(get('/dashboard/health')))) as { rows: unknown[] };
     expect(rows).toEqual([expect.objectContaining({ source: 'template', tenant: null, status: 'green' })]);
+  });
+
+  it('shows the connectors’ health signals (a tenant to reconnect) next to freshness', async () => {
+    const credentials = createMemoryCredentialStore();
+    const withSignals = [
+      {
+        source: 'xero',
+        freshnessTargetMs: 300_000,
+        healthSignals: async (context: { credentials?: CredentialStoreV1 }) =>
+          (await context.credentials?.listInvalid('xero:'))?.map((invalid) => ({
+            source: 'xero',
+            tenant: invalid.key.slice(5),
+            status: 'red' as const,
+            code: 'reconnect_required',
+            message: `reconnect Xero for tenant ${invalid.key.slice(5)}`,
+            since: invalid.updatedAt,
+          })) ?? [],
+      },
+    ] as unknown as ConnectorV1[];
+    await credentials.put('xero:org-1', { refreshToken: 'spent' });
+    await credentials.acquireRefreshLease('xero:org-1', { owner: 'w', leaseMs: 1_000 });
+    await credentials.releaseRefreshLease('xero:org-1', { owner: 'w', invalidReason: 'invalid_grant' });
+    const handle = createDashboard({
+      state: { store: createMemoryStateStore(), credentials },
+      connectors: withSignals,
+    });
+    const response = (await handle(new Request(`${BASE}/dashboard/health`))) as Response;
+    const body = (await response.json()) as { signals: { tenant: string; status: string; code: string }[] };
+    expect(body.signals).toEqual([
+      expect.objectContaining({ source: 'xero', tenant: 'org-1', status: 'red', code: 'reconnect_required' }),
+    ]);
   });
 
   it('replays a dead letter by id, behind the CSRF header', async () => {

@@ -51,11 +51,9 @@ const ghl: CliSource = {
         'GHL_ACCESS_TOKEN is not set (a Private Integration Token; or set GHL_CLIENT_ID and GHL_CLIENT_SECRET for an OAuth app whose tokens your app saved in act_credentials as ghl:<locationId>)',
       );
     }
-    // OAuth tokens live in the state's act_credentials (key ghl:<locationId>), saved by your app at install.
-    const oauth = isSet(io, 'GHL_CLIENT_ID') || isSet(io, 'GHL_CLIENT_SECRET') ? { oauth: { credentials } } : {};
-    return createGhlConnector(
-      loadGhlSettings(io.env, { rateLimitStore, fetch, ...(oauth as Parameters<typeof loadGhlSettings>[1]) }),
-    );
+    // OAuth tokens live in the state's act_credentials (key ghl:<locationId>), saved by your app at install;
+    // the store is ignored with GHL_ACCESS_TOKEN.
+    return createGhlConnector(loadGhlSettings(io.env, { rateLimitStore, fetch, oauth: { credentials } }));
   },
   totalOf: (body) => numberAt(body, 'total') ?? numberAt(body, 'meta', 'total'),
 };

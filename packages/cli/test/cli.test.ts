@@ -153,9 +153,32 @@ for (const { name, create } of TARGETS) {
 
       const json = await act(['health', '--json', ...target.args], { env: target.env });
       expect(json.code).toBe(1);
-      const rows = JSON.parse(json.stdout) as { source: string; status: string; targetMs: number; lagMs: number }[];
+      const rows = (JSON.parse(json.stdout) as { sources: { source: string; status: string; targetMs: number }[] })
+        .sources;
       expect(rows.find((row) => row.source === 'ghl')).toMatchObject({ status: 'red', targetMs: 30_000 });
       expect(rows.find((row) => row.source === 'xero')).toMatchObject({ status: 'green', targetMs: 300_000 });
+    });
+
+    it('act health lists tenants to reconnect and exits 1 for them, even with every source fresh', async () => {
+      target = await create();
+      expect((await act(['migrate', ...target.args], { env: target.env })).code).toBe(0);
+      await target.withState(async (state) => {
+        await state.credentials.put('xero:org-9', { refreshToken: 'spent' });
+        await state.credentials.acquireRefreshLease('xero:org-9', { owner: 'w', leaseMs: 1_000 });
+        await state.credentials.releaseRefreshLease('xero:org-9', { owner: 'w', invalidReason: 'invalid_grant' });
+      });
+      const result = await act(['health', ...target.args], { env: target.env });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(
+        /xero\s+org-9\s+reconnect_required\s+red\s+reconnect Xero for tenant org-9: invalid_grant/,
+      );
+      expect(result.stderr).toContain('1 connection(s) must be reconnected');
+      const json = JSON.parse((await act(['health', '--json', ...target.args], { env: target.env })).stdout) as {
+        signals: { source: string; tenant: string; code: string }[];
+      };
+      expect(json.signals).toEqual([
+        expect.objectContaining({ source: 'xero', tenant: 'org-9', code: 'reconnect_required' }),
+      ]);
     });
 
     it('act health refuses a database whose migrations have not run', async () => {

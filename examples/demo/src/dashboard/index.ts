@@ -16,7 +16,15 @@
  * It has no authentication: mount it behind yours (or keep it on localhost).
  */
 import { readFile } from 'node:fs/promises';
-import { ActError, type ConnectorV1, type Logger, noopLogger, type StateStoreV1 } from '@act/core';
+import {
+  ActError,
+  type ConnectorV1,
+  type CredentialStoreV1,
+  type HealthSignalV1,
+  type Logger,
+  noopLogger,
+  type StateStoreV1,
+} from '@act/core';
 import {
   buildHealthView,
   buildLatencyView,
@@ -44,6 +52,8 @@ export { type RealtimeClientLike, realtimeSubscribe, type SubscribeFn } from './
 export interface DashboardState {
   store: StateStoreV1;
   subscribe?: SubscribeFn | undefined;
+  /** For the connectors' "reconnect required" signals. */
+  credentials?: CredentialStoreV1 | undefined;
 }
 
 export interface DashboardOptions {
@@ -219,8 +229,24 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
         const events = await store.listEvents({ limit: limitParam(url, 50, 500) });
         return json({ events: events.map(toEventView) });
       }
-      case '/dashboard/health':
-        return json(buildHealthView(await store.health({ now: now() }), connectors, now(), targets));
+      case '/dashboard/health': {
+        const at = now();
+        const signals: HealthSignalV1[] = [];
+        for (const connector of connectors) {
+          // Reconnect required, lost deliveries: what the freshness figures cannot show.
+          const found = await connector
+            .healthSignals?.({ store, ...(state.credentials ? { credentials: state.credentials } : {}), now: at })
+            .catch((error: unknown) => {
+              logger.warn({ source: connector.source, error: String(error) }, 'dashboard: health signals failed');
+              return [];
+            });
+          signals.push(...(found ?? []));
+        }
+        return json({
+          ...buildHealthView(await store.health({ now: at }), connectors, at, targets),
+          signals: signals.map((signal) => ({ ...signal, since: signal.since?.toISOString() ?? null })),
+        });
+      }
       case '/dashboard/dead-letters': {
         const dead = await store.listDeliveries({ status: 'dead', limit: limitParam(url, 50, 500) });
         return json({ deadLetters: dead.map(toDeadLetterView) });

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { assessFreshness, type FreshnessAssessment, type HealthFigureV1 } from '@act/core';
+import { assessFreshness, type FreshnessAssessment, type HealthFigureV1, type HealthSignalV1 } from '@act/core';
 import { type CliIo, EXIT, formatDuration, formatTable, line } from '../cli-io';
 import { SOURCES } from '../cli-sources';
 import { STATE_OPTIONS, withState } from '../cli-state';
@@ -10,7 +10,10 @@ Prints the freshness table, per source and tenant: pending and dead
 deliveries, lag (age of the oldest waiting delivery), the source's freshness
 target (GoHighLevel 30 s, Xero 5 min) and status (@act/core assessFreshness):
 red past the target, amber past half of it or with dead letters, green.
-Exit code 1 when any source is red or the database is not ready.`;
+Then the connectors' health signals: tenants to reconnect (a refused refresh
+token, red) and Xero webhook sequence gaps (lost deliveries, amber).
+Exit code 1 when any source or signal is red, or the database is not ready.
+--json prints { "sources": [...], "signals": [...] }.`;
 
 const OPTIONS = {
   ...STATE_OPTIONS,
@@ -45,31 +48,43 @@ export async function health(args: string[], io: CliIo): Promise<number> {
       return { figure, assessment: target === undefined ? null : assessFreshness(figure, target) };
     });
     const red = rows.filter((row) => row.assessment?.status === 'red');
+    const signals: HealthSignalV1[] = [];
+    for (const source of SOURCES) {
+      const connector = source.receiver();
+      signals.push(
+        ...((await connector.healthSignals?.({ store: state.store, credentials: state.credentials })) ?? []),
+      );
+    }
+    const redSignals = signals.filter((signal) => signal.status === 'red');
 
     if (values.json) {
       line(
         io.stdout,
         JSON.stringify(
-          rows.map(({ figure, assessment }) => ({
-            source: figure.source,
-            tenant: figure.tenant,
-            pending: figure.pending,
-            processing: figure.processing,
-            dead: figure.dead,
-            lagMs: assessment?.lagMs ?? figure.oldestPendingAgeMs ?? 0,
-            targetMs: assessment?.targetMs ?? null,
-            status: assessment?.status ?? 'unknown',
-            reason: assessment?.reason ?? null,
-            lastEventAt: figure.lastEventAt?.toISOString() ?? null,
-            latencyP95Ms: figure.latencyP95Ms,
-          })),
+          {
+            sources: rows.map(({ figure, assessment }) => ({
+              source: figure.source,
+              tenant: figure.tenant,
+              pending: figure.pending,
+              processing: figure.processing,
+              dead: figure.dead,
+              lagMs: assessment?.lagMs ?? figure.oldestPendingAgeMs ?? 0,
+              targetMs: assessment?.targetMs ?? null,
+              status: assessment?.status ?? 'unknown',
+              reason: assessment?.reason ?? null,
+              lastEventAt: figure.lastEventAt?.toISOString() ?? null,
+              latencyP95Ms: figure.latencyP95Ms,
+            })),
+            signals: signals.map((signal) => ({ ...signal, since: signal.since?.toISOString() ?? null })),
+          },
           null,
           2,
         ),
       );
     } else if (rows.length === 0) {
       line(io.stdout, `${description}: no deliveries or events yet`);
-    } else {
+    }
+    if (!values.json && rows.length > 0) {
       const table = rows.map(({ figure, assessment }) => [
         figure.source,
         figure.tenant,
@@ -81,10 +96,19 @@ export async function health(args: string[], io: CliIo): Promise<number> {
       ]);
       line(io.stdout, formatTable(['source', 'tenant', 'pending', 'dead', 'lag', 'target', 'status'], table));
     }
-    if (red.length > 0) {
-      line(io.stderr, `[@act/cli] ${red.length} source/tenant(s) past the freshness target`);
-      return EXIT.failed;
+    if (!values.json && signals.length > 0) {
+      line(io.stdout, '');
+      line(
+        io.stdout,
+        formatTable(
+          ['source', 'tenant', 'signal', 'status', 'what to do'],
+          signals.map((signal) => [signal.source, signal.tenant, signal.code, signal.status, signal.message]),
+        ),
+      );
     }
+    if (red.length > 0) line(io.stderr, `[@act/cli] ${red.length} source/tenant(s) past the freshness target`);
+    if (redSignals.length > 0) line(io.stderr, `[@act/cli] ${redSignals.length} connection(s) must be reconnected`);
+    if (red.length > 0 || redSignals.length > 0) return EXIT.failed;
     return EXIT.ok;
   });
 }

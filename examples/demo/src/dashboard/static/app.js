@@ -195,6 +195,14 @@ async function loadHealth() {
     ]),
   );
   $('freshness').tBodies[0].replaceChildren(...rows);
+  // Reconnect required (red), lost deliveries (amber): what the figures above cannot show.
+  const signals = (health.signals ?? []).map((signal) =>
+    el('li', { data: { source: signal.source, tenant: signal.tenant, code: signal.code } }, [
+      el('span', { className: `status status-${signal.status}`, text: signal.status }),
+      el('span', { text: ` ${signal.source} · ${signal.tenant}: ${signal.message}` }),
+    ]),
+  );
+  $('signals').replaceChildren(...signals);
 }
 
 // ---- dead letters -------------------------------------------------------
