@@ -18,6 +18,7 @@ import type { ConnectorV1, CredentialStoreV1, RateLimitStoreV1, SinkV1, StateSto
 import { createPostgresState, type PostgresSink, type PostgresState } from '@act/sink-supabase';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { realtimeSubscribe, type SubscribeFn } from './dashboard/live.ts';
 
 /** A mirror row as the demo reads it back: the asked columns plus `_version` (a number) and `_deleted`. */
 export type MirrorRow = Record<string, unknown> & { _version: number | null; _deleted: boolean };
@@ -35,7 +36,8 @@ export interface DemoState {
   rateLimits: RateLimitStoreV1;
   credentials: CredentialStoreV1;
   /** Each integration event as it commits (LISTEN/NOTIFY; the dashboard's live stream). Not on supabase-js. */
-  subscribe: PostgresState['subscribe'] | undefined;
+  /** Live integration events: LISTEN/NOTIFY on Postgres and PGlite, Supabase Realtime on supabase-js. */
+  subscribe: SubscribeFn | undefined;
   /** Whether `rows` returns column values (SQL drivers) or only keys, versions and deletes (supabase-js). */
   readsValues: boolean;
   migrate(connectors: readonly Pick<ConnectorV1, 'source' | 'migrations'>[]): Promise<void>;
@@ -66,6 +68,7 @@ export async function openDemoState(options: { ephemeral: boolean }): Promise<De
   let kind: DemoState['kind'];
   let dataDir: string | undefined;
   let schema = 'public';
+  let realtime: SubscribeFn | undefined;
 
   if (databaseUrl) {
     kind = 'postgres';
@@ -85,6 +88,10 @@ export async function openDemoState(options: { ephemeral: boolean }): Promise<De
     // The schema the DATABASE_URL run migrated; PostgREST must expose it (Settings → API → Exposed schemas).
     schema = DEFAULT_SCHEMA;
     state = createPostgresState({ supabaseUrl, supabaseKey }, { schema });
+    // The dashboard's live feed over Supabase Realtime (postgres_changes on act_integration_events:
+    // add the table to the supabase_realtime publication). Without it the feed polls once a second.
+    const { createClient } = await import('@supabase/supabase-js');
+    realtime = realtimeSubscribe(createClient(supabaseUrl, supabaseKey), { schema });
     description = `Supabase ${new URL(supabaseUrl).host} (PostgREST), schema ${schema}`;
     shutdown = () => state.close();
   } else {
@@ -112,7 +119,7 @@ export async function openDemoState(options: { ephemeral: boolean }): Promise<De
     sink: state.sink,
     rateLimits: state.rateLimits,
     credentials: state.credentials,
-    subscribe: kind === 'supabase' ? undefined : state.subscribe.bind(state),
+    subscribe: kind === 'supabase' ? realtime : state.subscribe.bind(state),
     readsValues: query !== undefined,
     async migrate(connectors) {
       if (kind === 'supabase') {
