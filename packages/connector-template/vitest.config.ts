@@ -7,5 +7,7 @@ export default defineProject({
     name: 'connector-template',
     include: ['test/**/*.test.ts'],
     environment: 'node',
+    // PGlite and Postgres suites on a loaded 2-core CI machine: a first test that boots a database can take seconds.
+    testTimeout: 30_000,
   },
 });

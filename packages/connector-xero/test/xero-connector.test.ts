@@ -111,6 +111,11 @@ async function postgresLike(
 
 function pgliteTarget(): Target {
   let db: Promise<PGlite> | undefined;
+  // Started once, before the first test: under load, booting PGlite alone can take most of a test's 5 s.
+  beforeAll(async () => {
+    db ??= PGlite.create();
+    await db;
+  }, 60_000);
   afterAll(async () => {
     if (db) await (await db).close();
   });
