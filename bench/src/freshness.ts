@@ -20,7 +20,11 @@ export async function run(context: BenchContext): Promise<BenchResult> {
   const rate = context.quick ? 300 : 1_000;
   const durationSec = context.quick ? 8 : 60;
   const warmupSec = context.quick ? 2 : 5;
-  const worker = { batchSize: 16, concurrency: 8, idleDelayMs: 10, workers: 4 };
+  // The workers wake on new deliveries (LISTEN on the inbox's channel, the
+  // store's default): idleDelayMs is only the fallback poll, so it stays at
+  // createWorker's default instead of a 10 ms busy poll. Each round applies
+  // its batch in one sink call and completes it in one store call (batchApply).
+  const worker = { batchSize: 16, concurrency: 8, idleDelayMs: 1_000, workers: 4 };
   const scratch = await scratchSchema(context.databaseUrl, 'fresh');
   const connector = createTemplateConnector({ webhookSecrets: [TEMPLATE_SECRET], apiToken: 'bench' });
   const setup = createPostgresState({ connectionString: context.databaseUrl }, { schema: scratch.schema });
@@ -104,6 +108,8 @@ export async function run(context: BenchContext): Promise<BenchResult> {
         warmupSec,
         connections: 32,
         worker,
+        wake: 'LISTEN act_deliveries (migration 0012), idle poll as fallback',
+        batchApply: true,
         pipeline: 'server process + worker process',
       },
       figures: [

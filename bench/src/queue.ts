@@ -1,7 +1,7 @@
 /**
  * 2. Queue: 4 workers claim + complete N deliveries from the @act inbox
- * (`act_claim` with FOR UPDATE SKIP LOCKED and a lease, `act_complete`
- * per delivery) versus pg-boss (send + work + complete) on the same
+ * (`act_claim` with FOR UPDATE SKIP LOCKED and a lease, then the claimed
+ * batch completed by one `act_complete_batch` call, as the worker does) versus pg-boss (send + work + complete) on the same
  * Postgres. Both fill the queue first (timed separately), then 4 workers
  * with their own connection pools drain it.
  */
@@ -55,23 +55,17 @@ async function actRun(context: BenchContext, jobs: number) {
         for (;;) {
           const claimed = await state.store.claim({ owner, limit: BATCH, leaseMs: 60_000 });
           if (claimed.length === 0) return;
-          // Completes run 4 at a time per worker, like createWorker's default concurrency.
-          let cursor = 0;
-          await Promise.all(
-            Array.from({ length: 4 }, async () => {
-              while (cursor < claimed.length) {
-                const delivery = claimed[cursor++];
-                if (!delivery) return;
-                const ok = await state.store.complete({
-                  id: delivery.id,
-                  claimToken: delivery.claimToken,
-                  events: [],
-                  startedAt: new Date(),
-                });
-                if (ok) done++;
-              }
-            }),
+          // The claimed batch completes in one call (one act_complete_batch
+          // statement, one transaction), as createWorker does by default.
+          const results = await state.store.completeMany(
+            claimed.map((delivery) => ({
+              id: delivery.id,
+              claimToken: delivery.claimToken,
+              events: [],
+              startedAt: new Date(),
+            })),
           );
+          done += results.filter(Boolean).length;
         }
       }),
     );
@@ -166,7 +160,7 @@ export async function run(context: BenchContext): Promise<BenchResult> {
   const bossRate = perSecond(boss.done, boss.drainMs);
   const figures = [
     {
-      system: '@act inbox (claim + complete)',
+      system: '@act inbox (claim + completeMany)',
       jobs: act.done,
       'fill jobs/s': round(perSecond(jobs, act.fillMs), 0),
       'drain s': round(act.drainMs / 1000, 2),
@@ -202,7 +196,7 @@ export async function run(context: BenchContext): Promise<BenchResult> {
       ),
     ],
     notes: [
-      '@act completes each delivery with its own act_complete call (as createWorker does); pg-boss completes a fetched batch in one statement',
+      '@act completes each claimed batch with one act_complete_batch call (completeMany, as createWorker does by default); pg-boss completes a fetched batch in one statement',
     ],
   };
 }

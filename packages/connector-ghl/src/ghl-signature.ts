@@ -151,7 +151,14 @@ async function verifyScheme(
   // delivery would lose them all. It is reported with every failure instead.
   const keys: { key: CryptoKey; index: number }[] = [];
   const broken: number[] = [];
+  const imported = importedKeys[scheme];
   for (const [index, pem] of pems.entries()) {
+    // Already imported: no promise to wait for on every delivery.
+    const ready = imported.get(pem);
+    if (ready) {
+      keys.push({ key: ready, index });
+      continue;
+    }
     try {
       keys.push({ key: await importGhlPublicKey(pem, scheme), index });
     } catch {
@@ -195,7 +202,9 @@ async function verifyScheme(
     : { valid: false, reason: `${headerName} signature mismatch` };
 }
 
-const keyCache = new Map<string, Promise<CryptoKey>>();
+const keyCache: Record<GhlSignatureScheme, Map<string, Promise<CryptoKey>>> = { ed25519: new Map(), rsa: new Map() };
+/** The keys whose import has finished, per scheme and PEM. */
+const importedKeys: Record<GhlSignatureScheme, Map<string, CryptoKey>> = { ed25519: new Map(), rsa: new Map() };
 
 /**
  * Import an SPKI PEM public key for `scheme`, cached per PEM (an RSA-4096
@@ -204,16 +213,21 @@ const keyCache = new Map<string, Promise<CryptoKey>>();
  * @throws when the PEM is malformed or holds another kind of key.
  */
 export function importGhlPublicKey(pem: string, scheme: GhlSignatureScheme): Promise<CryptoKey> {
-  const cacheKey = `${scheme}\u0000${pem}`;
-  let key = keyCache.get(cacheKey);
+  const cache = keyCache[scheme];
+  let key = cache.get(pem);
   if (!key) {
     const der = pemToDer(pem);
     key = der
       ? crypto.subtle.importKey('spki', der, scheme === 'ed25519' ? ED25519 : RSA, false, ['verify'])
       : Promise.reject(new Error('not an SPKI PEM public key'));
     // A failed import is not cached: a fixed configuration can be retried.
-    key.catch(() => keyCache.delete(cacheKey));
-    keyCache.set(cacheKey, key);
+    key.then(
+      (imported) => {
+        if (cache.get(pem) === key) importedKeys[scheme].set(pem, imported);
+      },
+      () => cache.delete(pem),
+    );
+    cache.set(pem, key);
   }
   return key;
 }

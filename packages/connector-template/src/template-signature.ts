@@ -33,6 +33,37 @@ export type TemplateSignatureVerification =
 const encoder = new TextEncoder();
 
 /**
+ * Imported HMAC keys per secret: `importKey` costs more than the HMAC of a
+ * small body, so each secret is imported once. Bounded (oldest out first);
+ * the keys are non-extractable and usable only to verify.
+ */
+const keyCache = new Map<string, CryptoKey | Promise<CryptoKey>>();
+const KEY_CACHE_LIMIT = 64;
+
+function hmacKey(secret: string): CryptoKey | Promise<CryptoKey> {
+  let key = keyCache.get(secret);
+  if (!key) {
+    const importing = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'verify',
+    ]);
+    // Once imported, the key itself is kept (no promise to wait for); a
+    // failed import is not kept, so the next call tries again.
+    importing.then(
+      (imported) => {
+        if (keyCache.get(secret) === importing) keyCache.set(secret, imported);
+      },
+      () => {
+        if (keyCache.get(secret) === importing) keyCache.delete(secret);
+      },
+    );
+    if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.delete(keyCache.keys().next().value as string);
+    keyCache.set(secret, importing);
+    key = importing;
+  }
+  return key;
+}
+
+/**
  * Check a Template webhook signature. Pure and runtime-neutral (Web Crypto
  * only). The comparison is `crypto.subtle.verify`, which is constant time,
  * never a string `===`. Every secret is tried, so rotation needs no
@@ -67,9 +98,8 @@ export async function verifyTemplateSignature(
 
   for (const [keyIndex, secret] of secrets.entries()) {
     if (secret === '') continue;
-    const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
-      'verify',
-    ]);
+    const cached = hmacKey(secret);
+    const key = cached instanceof CryptoKey ? cached : await cached;
     for (const signature of parsed.signatures) {
       if (await crypto.subtle.verify('HMAC', key, signature, signed)) return { valid: true, keyIndex };
     }
@@ -105,9 +135,21 @@ function parseSignatureHeader(value: string): { timestamp: string; signatures: U
 
 /** A SHA-256 HMAC in hex: exactly 64 hex digits. */
 function hexToBytes(hex: string): Uint8Array<ArrayBuffer> | undefined {
-  if (!/^[0-9a-fA-F]{64}$/.test(hex)) return undefined;
-  const bytes = new Uint8Array(hex.length / 2);
-  for (let index = 0; index < bytes.length; index++)
-    bytes[index] = Number.parseInt(hex.slice(index * 2, index * 2 + 2), 16);
+  if (hex.length !== 64) return undefined;
+  const bytes = new Uint8Array(32);
+  for (let index = 0; index < 32; index++) {
+    const high = hexDigit(hex.charCodeAt(index * 2));
+    const low = hexDigit(hex.charCodeAt(index * 2 + 1));
+    if (high < 0 || low < 0) return undefined;
+    bytes[index] = (high << 4) | low;
+  }
   return bytes;
+}
+
+/** The value of one hex digit's char code (0-9, a-f, A-F), or -1. */
+function hexDigit(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  if (code >= 97 && code <= 102) return code - 87;
+  if (code >= 65 && code <= 70) return code - 55;
+  return -1;
 }

@@ -75,15 +75,44 @@ export async function verifyXeroSignature(options: VerifyXeroSignatureOptions): 
   return verifyWithKeys(
     options.body,
     options.signature,
-    keys.map((key) => importXeroWebhookKey(key)),
+    keys.map((key) => cachedWebhookKey(key)),
   );
+}
+
+/**
+ * Imported keys per key text, so `verifyXeroSignature` pays for `importKey`
+ * (dearer than the HMAC of a small body) once per key, not per call.
+ * Bounded, oldest out first; the keys are non-extractable and verify only.
+ */
+const keyCache = new Map<string, CryptoKey | Promise<CryptoKey>>();
+const KEY_CACHE_LIMIT = 64;
+
+function cachedWebhookKey(key: string): CryptoKey | Promise<CryptoKey> {
+  let cached = keyCache.get(key);
+  if (!cached) {
+    const importing = importXeroWebhookKey(key);
+    // Once imported, the key itself is kept (no promise to wait for); a
+    // failed import is not kept, so the next call tries again.
+    importing.then(
+      (imported) => {
+        if (keyCache.get(key) === importing) keyCache.set(key, imported);
+      },
+      () => {
+        if (keyCache.get(key) === importing) keyCache.delete(key);
+      },
+    );
+    if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.delete(keyCache.keys().next().value as string);
+    keyCache.set(key, importing);
+    cached = importing;
+  }
+  return cached;
 }
 
 /** `verifyXeroSignature` with keys already imported (the webhook processor imports them once). */
 export async function verifyWithKeys(
   body: Uint8Array | string,
   signature: string | null | undefined,
-  keys: readonly Promise<CryptoKey>[],
+  keys: readonly (CryptoKey | Promise<CryptoKey>)[],
 ): Promise<XeroSignatureVerification> {
   if (keys.length === 0) {
     return { valid: false, reason: 'no webhook key configured (XERO_WEBHOOK_KEY)', misconfigured: true };
@@ -94,8 +123,10 @@ export async function verifyWithKeys(
   // An HMAC-SHA256 is 32 bytes; anything else cannot match (and is refused without computing).
   if (mac?.byteLength !== 32) return { valid: false, reason: `malformed ${XERO_SIGNATURE_HEADER} header` };
   const bytes = typeof body === 'string' ? encoder.encode(body) : toArrayBufferView(body);
-  for (const [keyIndex, key] of keys.entries()) {
-    if (await crypto.subtle.verify('HMAC', await key, mac, bytes)) return { valid: true, keyIndex };
+  for (let keyIndex = 0; keyIndex < keys.length; keyIndex++) {
+    const entry = keys[keyIndex] as CryptoKey | Promise<CryptoKey>;
+    const key = entry instanceof CryptoKey ? entry : await entry;
+    if (await crypto.subtle.verify('HMAC', key, mac, bytes)) return { valid: true, keyIndex };
   }
   return { valid: false, reason: `${XERO_SIGNATURE_HEADER} signature mismatch` };
 }

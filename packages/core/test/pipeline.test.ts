@@ -416,6 +416,8 @@ describe('failure handling', () => {
       sink,
       jitter: 0,
       concurrency: 1,
+      // One sink call per delivery: the breaker counts each.
+      batchApply: false,
       retrySchedule: [1_000, 1_000, 1_000, 1_000, 1_000],
     });
     for (let index = 0; index < 7; index++) {
@@ -434,6 +436,56 @@ describe('failure handling', () => {
     expect(worker.breakers.get('sink')?.state).toBe('open');
     const held = (await store.listDeliveries({})).filter((delivery) => delivery.lastError?.includes('circuit'));
     expect(held).toHaveLength(2);
+    expect(held.every((delivery) => delivery.attempts === 0)).toBe(true);
+
+    down = false;
+    vi.setSystemTime(Date.now() + 30_000);
+    await worker.drain();
+    expect(worker.breakers.get('sink')?.state).toBe('closed');
+    expect(real.rows('things')).toHaveLength(7);
+  });
+
+  it('batched: a failed batch write falls back to one delivery at a time, and the breaker still holds the rest', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.parse('2026-11-01T12:00:00Z') });
+    const real = createMemorySink();
+    let down = true;
+    let calls = 0;
+    const sink: SinkV1 = {
+      ...real,
+      apply: async (operations, options) => {
+        calls += 1;
+        if (down) throw new StoreUnavailableError({ packageName: '@act/test-sink', message: 'down' });
+        return real.apply(operations, options);
+      },
+    };
+    const { connector, webhook } = createTestConnector();
+    const store = createMemoryStateStore();
+    const handle = createWebhookHandler({ processor: webhook, store });
+    const worker = createWorker({
+      connectors: [connector],
+      store,
+      sink,
+      jitter: 0,
+      concurrency: 1,
+      retrySchedule: [1_000, 1_000, 1_000, 1_000, 1_000],
+    });
+    for (let index = 0; index < 7; index++) {
+      await handle(
+        await signedRequest({
+          deliveryId: `b${index}`,
+          tenant: 'acme',
+          type: 'ThingUpsert',
+          thing: thing(`t${index}`, 'x'),
+        }),
+      );
+    }
+    const first = await worker.runOnce();
+    expect(first.claimed).toBe(7);
+    expect(calls).toBe(5);
+    expect(worker.breakers.get('sink')?.state).toBe('open');
+    const held = (await store.listDeliveries({})).filter((delivery) => delivery.lastError?.includes('circuit'));
+    // The batch write failed (1), then t0…t3 alone (4): the breaker opened and held t4…t6.
+    expect(held).toHaveLength(3);
     expect(held.every((delivery) => delivery.attempts === 0)).toBe(true);
 
     down = false;
@@ -534,5 +586,232 @@ describe('failure handling', () => {
       'dead',
     ]);
     expect(sink.rows('things')).toHaveLength(0);
+  });
+});
+
+describe('batched rounds (batchApply, the default)', () => {
+  function counting(store: StateStoreV1, sink: SinkV1) {
+    const calls = { apply: [] as number[], completeMany: 0, complete: 0 };
+    const countedSink: SinkV1 = {
+      ...sink,
+      apply: (operations, options) => {
+        calls.apply.push(operations.length);
+        return sink.apply(operations, options);
+      },
+    };
+    const countedStore: StateStoreV1 = {
+      ...store,
+      complete: (request) => {
+        calls.complete += 1;
+        return store.complete(request);
+      },
+      completeMany: (requests) => {
+        calls.completeMany += 1;
+        return (store.completeMany as NonNullable<StateStoreV1['completeMany']>)(requests);
+      },
+    };
+    return { calls, countedSink, countedStore };
+  }
+
+  it('applies a claimed batch in one sink call and completes it in one store call; a broken delivery fails alone', async () => {
+    const { handle, store, memorySink, connector, clock } = setup();
+    const { calls, countedSink, countedStore } = counting(store, memorySink);
+    for (let index = 0; index < 5; index++) {
+      await handle(
+        await signedRequest({
+          deliveryId: `m${index}`,
+          tenant: 'acme',
+          type: 'ThingUpsert',
+          thing: thing(`t${index}`, index === 2 ? 'broken' : `n${index}`),
+        }),
+      );
+    }
+    const worker = createWorker({
+      connectors: [connector],
+      store: countedStore,
+      sink: countedSink,
+      now: clock.now,
+      circuitBreaker: false,
+    });
+    const round = await worker.runOnce();
+    expect(round).toMatchObject({ claimed: 5, outcomes: { done: 4, dead: 1 } });
+    expect(calls).toEqual({ apply: [4], completeMany: 1, complete: 0 });
+    expect(memorySink.rows('things').map((row) => row.key.id)).toEqual(['t0', 't1', 't3', 't4']);
+    const events = await store.listEvents({});
+    expect(events).toHaveLength(4);
+    expect(new Set(events.map((event) => event.deliveryId)).size).toBe(4);
+    expect(events.every((event) => event.outcome === 'created')).toBe(true);
+  });
+
+  it('writes deliveries of the same row in claim order, with the outcomes one-by-one processing gives', async () => {
+    const { handle, store, memorySink, connector, clock } = setup();
+    const { calls, countedSink, countedStore } = counting(store, memorySink);
+    // t1 twice (newer, then older), then deleted; t2 once.
+    const bodies = [
+      { deliveryId: 's1', type: 'ThingUpsert' as const, thing: thing('t1', 'new', '2026-11-01T10:00:02.000Z') },
+      { deliveryId: 's2', type: 'ThingUpsert' as const, thing: thing('t2', 'other') },
+      { deliveryId: 's3', type: 'ThingUpsert' as const, thing: thing('t1', 'old', '2026-11-01T10:00:01.000Z') },
+      { deliveryId: 's4', type: 'ThingDelete' as const, thing: thing('t1', 'old', '2026-11-01T10:00:03.000Z') },
+    ];
+    for (const body of bodies) await handle(await signedRequest({ tenant: 'acme', ...body }));
+    const worker = createWorker({
+      connectors: [connector],
+      store: countedStore,
+      sink: countedSink,
+      now: clock.now,
+      circuitBreaker: false,
+    });
+    expect(await worker.runOnce()).toMatchObject({ claimed: 4, outcomes: { done: 4 } });
+    // s1 and s2 together, then s3, then s4.
+    expect(calls.apply).toEqual([2, 1, 1]);
+    expect(calls.completeMany).toBe(1);
+    const byDelivery = new Map<string, string>();
+    const deliveries = await store.listDeliveries({});
+    for (const event of await store.listEvents({})) {
+      const delivery = deliveries.find((entry) => entry.id === event.deliveryId);
+      byDelivery.set(
+        delivery?.dedupeKey.replace('test:', '') ?? '',
+        `${event.outcome}${event.summary?.skipped ? `:${event.summary.skipped}` : ''}`,
+      );
+    }
+    expect(Object.fromEntries(byDelivery)).toEqual({
+      s1: 'created',
+      s2: 'created',
+      s3: 'skipped:stale',
+      s4: 'deleted',
+    });
+    expect(memorySink.row('things', { tenant_id: 'acme', id: 't1' })?.deletedAt).not.toBeNull();
+  });
+
+  it('falls back to one delivery at a time when the batched write fails, so one poison delivery blocks nothing', async () => {
+    const { handle, store, memorySink, connector, clock } = setup();
+    const sink: SinkV1 = {
+      ...memorySink,
+      apply: async (operations, options) => {
+        if (operations.some((operation) => operation.kind === 'upsert' && operation.values.name === 'poison')) {
+          throw new StoreUnavailableError({ packageName: '@act/test-sink', message: 'row rejected' });
+        }
+        return memorySink.apply(operations, options);
+      },
+    };
+    for (const [index, name] of ['a', 'poison', 'c'].entries()) {
+      await handle(
+        await signedRequest({
+          deliveryId: `p${index}`,
+          tenant: 'acme',
+          type: 'ThingUpsert',
+          thing: thing(`t${index}`, name),
+        }),
+      );
+    }
+    const worker = createWorker({
+      connectors: [connector],
+      store,
+      sink,
+      now: clock.now,
+      jitter: 0,
+      circuitBreaker: false,
+    });
+    expect(await worker.runOnce()).toMatchObject({ claimed: 3, outcomes: { done: 2, retrying: 1 } });
+    expect(memorySink.rows('things').map((row) => row.key.id)).toEqual(['t0', 't2']);
+    const failed = (await store.listDeliveries({ status: 'pending' }))[0];
+    expect(failed?.lastError).toContain('row rejected');
+  });
+
+  it('keeps the one-delivery path with batchApply: false', async () => {
+    const { handle, store, memorySink, connector, clock } = setup();
+    const { calls, countedSink, countedStore } = counting(store, memorySink);
+    for (let index = 0; index < 3; index++) {
+      await handle(
+        await signedRequest({
+          deliveryId: `o${index}`,
+          tenant: 'acme',
+          type: 'ThingUpsert',
+          thing: thing(`t${index}`, 'x'),
+        }),
+      );
+    }
+    const worker = createWorker({
+      connectors: [connector],
+      store: countedStore,
+      sink: countedSink,
+      now: clock.now,
+      circuitBreaker: false,
+      batchApply: false,
+    });
+    expect(await worker.runOnce()).toMatchObject({ claimed: 3, outcomes: { done: 3 } });
+    expect(calls).toEqual({ apply: [1, 1, 1], completeMany: 0, complete: 3 });
+  });
+});
+
+describe('waking on new work', () => {
+  it('claims at once when the store announces a delivery, instead of sleeping idleDelayMs', async () => {
+    const { connector, webhook } = createTestConnector();
+    const store = createMemoryStateStore();
+    const sink = createMemorySink();
+    const handle = createWebhookHandler({ processor: webhook, store });
+    const worker = createWorker({ connectors: [connector], store, sink, idleDelayMs: 60_000, circuitBreaker: false });
+    worker.start();
+    try {
+      // Let the first (empty) round finish and the worker fall asleep.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await handle(
+        await signedRequest({ deliveryId: 'w1', tenant: 'acme', type: 'ThingUpsert', thing: thing('t1', 'x') }),
+      );
+      await vi.waitFor(() => expect(sink.rows('things')).toHaveLength(1), { timeout: 1_000, interval: 5 });
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('uses the given wakeOn, unsubscribes on stop, and polls only with wakeOn: false', async () => {
+    const { connector, webhook } = createTestConnector();
+    const store = createMemoryStateStore();
+    const sink = createMemorySink();
+    const handle = createWebhookHandler({ processor: webhook, store });
+    let wakeUp: (() => void) | undefined;
+    let unsubscribed = 0;
+    const worker = createWorker({
+      connectors: [connector],
+      store,
+      sink,
+      idleDelayMs: 60_000,
+      circuitBreaker: false,
+      wakeOn: (wake) => {
+        wakeUp = wake;
+        return () => {
+          unsubscribed += 1;
+        };
+      },
+    });
+    worker.start();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await handle(
+      await signedRequest({ deliveryId: 'g1', tenant: 'acme', type: 'ThingUpsert', thing: thing('t1', 'x') }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    // The store's own announcement is not used when wakeOn is given.
+    expect(sink.rows('things')).toHaveLength(0);
+    wakeUp?.();
+    await vi.waitFor(() => expect(sink.rows('things')).toHaveLength(1), { timeout: 1_000, interval: 5 });
+    await worker.stop();
+    expect(unsubscribed).toBe(1);
+
+    const polling = createWorker({
+      connectors: [connector],
+      store,
+      sink,
+      idleDelayMs: 60_000,
+      circuitBreaker: false,
+      wakeOn: false,
+    });
+    polling.start();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await handle(
+      await signedRequest({ deliveryId: 'g2', tenant: 'acme', type: 'ThingUpsert', thing: thing('t2', 'x') }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(sink.rows('things')).toHaveLength(1);
+    await polling.stop();
   });
 });

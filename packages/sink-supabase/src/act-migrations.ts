@@ -2103,6 +2103,475 @@ end;
 $$;
 `;
 
+const MIGRATION_0012_ACT_COMPLETE_BATCH = `-- @act/sink-supabase 0012: the worker's batched round.
+--
+-- 1. act_complete_batch: complete many leased deliveries in one statement,
+--    one transaction, one commit, each with its attempt and its integration
+--    events, each checked against its own claim token (a lost lease fails
+--    only that delivery). The worker completes a whole claimed batch with it.
+-- 2. A wake-up for idle workers: a NOTIFY on the schema's deliveries channel
+--    when new deliveries are stored, so a listening worker claims at once
+--    instead of at its next poll.
+
+-- p_completions is a JSON array of objects named like act_complete's
+-- arguments without the p_ prefix: id, claim_token, events (a JSON array as
+-- act_record_events takes it), started_at, now. One row per element comes
+-- back, with its 1-based position as \`ord\` and whether it completed. An
+-- element whose lease is lost (or a second element for the same delivery)
+-- answers false and changes nothing.
+create or replace function act_complete_batch(p_completions jsonb)
+returns table (ord integer, completed boolean)
+language plpgsql volatile
+set search_path from current
+as $$
+#variable_conflict use_column
+declare
+  v_clock timestamptz := clock_timestamp();
+begin
+  if p_completions is null or jsonb_typeof(p_completions) <> 'array' then
+    return;
+  end if;
+  return query
+  with input as (
+    select e.n::integer as n,
+      case when (e.c->>'id') ~ '^[1-9][0-9]{0,18}$' and (e.c->>'id')::numeric <= 9223372036854775807
+        then (e.c->>'id')::bigint end as delivery_id,
+      lower(e.c->>'claim_token') as claim_token,
+      coalesce((e.c->>'now')::timestamptz, v_clock) as at,
+      (e.c->>'started_at')::timestamptz as started_at,
+      case when jsonb_typeof(e.c->'events') = 'array' then e.c->'events' else '[]'::jsonb end as events
+    from jsonb_array_elements(p_completions) with ordinality as e(c, n)
+  ),
+  -- The first element per delivery; a repeat finds nothing to complete.
+  firsts as (
+    select distinct on (i.delivery_id) i.*
+    from input i
+    where i.delivery_id is not null
+    order by i.delivery_id, i.n
+  ),
+  done as (
+    update act_deliveries d
+    set status = 'done', completed_at = f.at, claim_token = null, lease_expires_at = null,
+      attempts_total = d.attempts_total + 1
+    from firsts f
+    where d.id = f.delivery_id and d.status = 'processing' and d.claim_token::text = f.claim_token
+    returning d.id, d.attempts_total, d.lease_owner, d.correlation_id, f.n, f.at, f.started_at, f.events
+  ),
+  attempts as (
+    insert into act_delivery_attempts (delivery_id, attempt, owner, started_at, finished_at, outcome)
+    select x.id, x.attempts_total, coalesce(x.lease_owner, 'unknown'), coalesce(x.started_at, x.at), x.at, 'done'
+    from done x
+    returning delivery_id
+  ),
+  -- As act_record_events: delivery events inherit the delivery's id and correlation id.
+  logged as (
+    insert into act_integration_events (
+      source, tenant, event_type, entity_type, entity_id, table_name, row_id, outcome, summary,
+      triggered_by, latency_ms, provider_latency_ms, correlation_id, delivery_id, created_at
+    )
+    select e.source, e.tenant, e.event_type, e.entity_type, e.entity_id, e.table_name, e.row_id, e.outcome,
+      e.summary, e.triggered_by, e.latency_ms, e.provider_latency_ms,
+      coalesce(e.correlation_id, x.correlation_id), coalesce(e.delivery_id, x.id), coalesce(e.created_at, x.at)
+    from done x
+      cross join lateral jsonb_populate_recordset(null::act_integration_events, x.events) e
+    order by x.n
+    returning id
+  )
+  select i.n, exists (select 1 from done x where x.n = i.n)
+  from input i
+  order by i.n;
+end;
+$$;
+
+-- The NOTIFY channel for new deliveries in the schema this migration runs
+-- in: \`act_deliveries\` in schema public, \`act_deliveries:<schema>\` in any
+-- other (\`act_deliveries:<md5 of the schema>\` past the 63-byte limit).
+create or replace function act_deliveries_channel()
+returns text
+language sql stable
+set search_path from current
+as $$
+  select case
+    when current_schema() = 'public' then 'act_deliveries'
+    when octet_length('act_deliveries:' || current_schema()) <= 63 then 'act_deliveries:' || current_schema()
+    else 'act_deliveries:' || md5(current_schema())
+  end;
+$$;
+
+-- One statement-level trigger: a group-committed batch of deliveries costs
+-- one NOTIFY, sent on commit (never on rollback), with an empty payload; an
+-- insert that stored nothing (every key a duplicate) sends none. Listeners
+-- only learn that there is work, and claim it as usual.
+-- \`set act.notify_deliveries = 'off'\` (per session, role or database) silences it.
+create or replace function act_deliveries_notify()
+returns trigger
+language plpgsql volatile
+set search_path from current
+as $$
+begin
+  if coalesce(current_setting('act.notify_deliveries', true), '') = 'off' then
+    return null;
+  end if;
+  if exists (select 1 from act_new_deliveries) then
+    perform pg_notify(act_deliveries_channel(), '');
+  end if;
+  return null;
+end;
+$$;
+
+drop trigger if exists act_deliveries_notify on act_deliveries;
+create trigger act_deliveries_notify
+  after insert on act_deliveries
+  referencing new table as act_new_deliveries
+  for each statement
+  execute function act_deliveries_notify();
+
+-- Closed like every act_ function (see 0003): only the owner and service_role.
+do $$
+declare
+  v_role text;
+  v_function text;
+begin
+  foreach v_function in array array[
+    'act_complete_batch(jsonb)', 'act_deliveries_channel()', 'act_deliveries_notify()'
+  ] loop
+    execute format('revoke execute on function %s from public', v_function);
+    foreach v_role in array array['anon', 'authenticated'] loop
+      if exists (select 1 from pg_roles where rolname = v_role) then
+        execute format('revoke execute on function %s from %I', v_function, v_role);
+      end if;
+    end loop;
+    if exists (select 1 from pg_roles where rolname = 'service_role') then
+      execute format('grant execute on function %s to service_role', v_function);
+    end if;
+  end loop;
+end;
+$$;
+`;
+
+const MIGRATION_0013_ACT_SINK_SET_BASED = `-- @act/sink-supabase 0013: act_sink_apply, set-based and cheaper, same
+-- contract and outcomes as 0003 (see there for the payload and the mirror
+-- tables' bookkeeping columns).
+--
+-- What changed, per group of upserts:
+--   * the operations are parsed once, and one join against the mirror (no
+--     locks) sorts them: tombstoned, stale and unchanged rows are refused
+--     right there, so they take no row lock and write no WAL;
+--   * keys the join did not find go in with a plain INSERT (no speculative
+--     insertion); if another transaction inserted one of them meanwhile, the
+--     statement runs again with every write through ON CONFLICT;
+--   * rows that differ go through INSERT … ON CONFLICT DO UPDATE with the
+--     same version guard as before, checked under the row lock;
+--   * "unchanged" compares the written columns through the type's own
+--     equality where it agrees with comparing their to_jsonb() forms (text
+--     byte for byte, numbers, booleans, uuid, dates and times, jsonb), and
+--     through to_jsonb() for every other type, as 0003 did;
+--   * the payload hash is computed only for rows that are written, and the
+--     outcomes are built as JSON text and parsed once;
+--   * the second statement (version bump of unchanged rows, and rows a
+--     concurrent transaction got to first) runs only when there are such rows.
+-- Deletes are unchanged.
+
+create or replace function act_sink_apply(
+  p_operations jsonb,
+  p_cursor jsonb default null,
+  p_now timestamptz default null
+)
+returns jsonb
+language plpgsql volatile
+set search_path from current
+as $$
+declare
+  c_bookkeeping constant text[] := array['_version', '_payload_hash', '_deleted_at', '_synced_at'];
+  v_now timestamptz := coalesce(p_now, clock_timestamp());
+  v_outcomes jsonb := '[]'::jsonb;
+  v_part jsonb;
+  v_table jsonb;
+  v_group jsonb;
+  v_name text;
+  v_rel regclass;
+  v_all text[];
+  v_writable text[];
+  v_keys text[];
+  v_columns text[];
+  v_preserve text[];
+  v_set text[];
+  v_unknown text[];
+  v_written integer[];
+  v_key_list text;
+  v_insert_list text;
+  v_join_iw text;
+  v_join_it text;
+  v_join_tr text;
+  v_assign text;
+  v_changed text;
+  v_wipe text;
+  v_column text;
+  v_pending integer[];
+  v_parts integer := 0;
+  v_fast text[];
+  v_text text[];
+  v_changed_excluded text;
+  v_statement text;
+begin
+  if p_operations is not null and jsonb_typeof(p_operations) <> 'array' then
+    raise exception using errcode = '22023', message = 'act_sink_apply: p_operations must be a JSON array';
+  end if;
+
+  for v_table in select t.value from jsonb_array_elements(coalesce(p_operations, '[]'::jsonb)) t loop
+    v_name := v_table ->> 'table';
+    v_rel := to_regclass(quote_ident(v_name));
+    if v_rel is null then
+      raise exception using errcode = '42P01',
+        message = format('act_sink_apply: table %I does not exist in schema %I (run the connector''s migrations)', v_name, current_schema());
+    end if;
+
+    select array_agg(a.attname::text order by a.attnum),
+      coalesce(array_agg(a.attname::text order by a.attnum) filter (where a.attgenerated = '' and a.attidentity = ''), '{}')
+    into v_all, v_writable
+    from pg_attribute a
+    where a.attrelid = v_rel and a.attnum > 0 and not a.attisdropped;
+
+    -- Columns whose type's own equality agrees with comparing their to_jsonb()
+    -- forms (text and varchar once compared byte for byte, collate "C"), and
+    -- costs far less. Other types are compared through to_jsonb().
+    select coalesce(array_agg(a.attname::text) filter (where a.atttypid in ('text'::regtype, 'varchar'::regtype)), '{}'),
+      coalesce(array_agg(a.attname::text) filter (where a.atttypid in ('int2'::regtype, 'int4'::regtype, 'int8'::regtype,
+        'float4'::regtype, 'float8'::regtype, 'numeric'::regtype, 'bool'::regtype, 'uuid'::regtype, 'date'::regtype,
+        'timestamp'::regtype, 'timestamptz'::regtype, 'jsonb'::regtype)), '{}')
+    into v_text, v_fast
+    from pg_attribute a
+    where a.attrelid = v_rel and a.attnum > 0 and not a.attisdropped;
+
+    v_unknown := array(select b from unnest(c_bookkeeping) b where b <> all (v_all));
+    if cardinality(v_unknown) > 0 then
+      raise exception using errcode = '42703',
+        message = format('act_sink_apply: table %I lacks the bookkeeping columns %s', v_name, array_to_string(v_unknown, ', ')),
+        hint = 'add: _version bigint, _payload_hash text, _deleted_at timestamptz, _synced_at timestamptz';
+    end if;
+
+    v_keys := array(select jsonb_array_elements_text(v_table -> 'key'));
+    if cardinality(v_keys) = 0 then
+      raise exception using errcode = '22023', message = format('act_sink_apply: no key columns given for table %I', v_name);
+    end if;
+    v_unknown := array(select k from unnest(v_keys) k where k <> all (v_all) or k = any (c_bookkeeping));
+    if cardinality(v_unknown) > 0 then
+      raise exception using errcode = '42703',
+        message = format('act_sink_apply: table %I has no key column %s', v_name, array_to_string(v_unknown, ', '));
+    end if;
+
+    v_key_list := (select string_agg(format('%I', k), ', ') from unnest(v_keys) k);
+    v_join_iw := (select string_agg(format('i.%1$I = w.%1$I', k), ' and ') from unnest(v_keys) k);
+    v_join_it := (select string_agg(format('i.%1$I = t.%1$I', k), ' and ') from unnest(v_keys) k);
+    v_join_tr := (select string_agg(format('t.%1$I = r.%1$I', k), ' and ') from unnest(v_keys) k);
+
+    -- Upserts, one statement per group of operations writing the same columns.
+    for v_group in select g.value from jsonb_array_elements(coalesce(v_table -> 'upserts', '[]'::jsonb)) g loop
+      v_columns := array(select c from jsonb_array_elements_text(coalesce(v_group -> 'columns', '[]'::jsonb)) c where c <> all (v_keys));
+      v_preserve := array(select jsonb_array_elements_text(coalesce(v_group -> 'preserve', '[]'::jsonb)));
+      v_unknown := array(select c from unnest(v_columns) c where c <> all (v_writable) or c = any (c_bookkeeping));
+      if cardinality(v_unknown) > 0 then
+        raise exception using errcode = '42703',
+          message = format('act_sink_apply: table %I has no writable column %s', v_name, array_to_string(v_unknown, ', '));
+      end if;
+      v_set := array(select c from unnest(v_columns) c where c <> all (v_preserve));
+      v_insert_list := (select string_agg(format('%I', c), ', ') from unnest(v_keys || v_columns) c);
+      v_assign := coalesce((select string_agg(format('%1$I = excluded.%1$I, ', c), '') from unnest(v_set) c), '');
+      -- "Changed" compares the written (non-preserved) columns as their
+      -- to_jsonb() forms compare, stored row t against incoming row i (or
+      -- excluded), through the type's own equality where that is the same.
+      select coalesce(string_agg(format(x.tpl, x.c, 'i'), ' or '), 'false'),
+        coalesce(string_agg(format(x.tpl, x.c, 'excluded'), ' or '), 'false')
+      into v_changed, v_changed_excluded
+      from (
+        select c, case
+            when c = any (v_text) then 't.%1$I collate "C" is distinct from %2$s.%1$I collate "C"'
+            when c = any (v_fast) then 't.%1$I is distinct from %2$s.%1$I'
+            else 'to_jsonb(t.%1$I) is distinct from to_jsonb(%2$s.%1$I)'
+          end as tpl
+        from unnest(v_set) c
+      ) x;
+
+      -- One statement: read the stored rows once (a plain join, no locks)
+      -- and sort every operation: refused at once if the row is tombstoned,
+      -- newer, or already holds these values at this version (no lock, no
+      -- WAL); written otherwise. Keys the join did not find are inserted by a
+      -- plain INSERT; rows it found and that differ go through INSERT … ON
+      -- CONFLICT DO UPDATE, which re-checks the guard against the latest
+      -- committed row under its lock. Operations left undecided ('pending':
+      -- an unchanged row that takes a newer version, or a write a concurrent
+      -- transaction got to first) go to the second statement below.
+      v_statement := format($sql$
+        with pre as materialized (
+          select (e.value ->> 'i')::integer as act_op_index,
+            (e.value ->> 'v')::bigint as act_op_version,
+            e.value -> 'row' as act_op_row,
+            i.*,
+            case
+              when t.ctid is null then 'insert'
+              when t._deleted_at is not null then 'deleted'
+              when t._version is not null and (e.value ->> 'v')::bigint < t._version then 'stale'
+              when %5$s then 'write'
+              when (e.value ->> 'v')::bigint > t._version or (t._version is null and e.value ->> 'v' is not null) then 'pending'
+              else 'unchanged'
+            end as act_class
+          from jsonb_array_elements($1) as e(value)
+          cross join lateral jsonb_populate_record(null::%1$s, e.value -> 'row') as i
+          left join %1$s t on %7$s
+        ),
+        inserted as (
+          insert into %1$s (%2$s, _version, _payload_hash, _synced_at)
+          select %2$s, act_op_version, encode(sha256(convert_to((act_op_row - $2)::text, 'UTF8')), 'hex'), $3
+          from pre where act_class = 'insert' and /*act_plain*/true order by %3$s
+          returning %3$s, true as act_inserted
+        ),
+        written as (
+          insert into %1$s as t (%2$s, _version, _payload_hash, _synced_at)
+          select %2$s, act_op_version, encode(sha256(convert_to((act_op_row - $2)::text, 'UTF8')), 'hex'), $3
+          from pre where act_class = 'write' or (act_class = 'insert' and not /*act_plain*/true) order by %3$s
+          on conflict (%3$s) do update
+          set %4$s_version = greatest(t._version, excluded._version),
+            _payload_hash = excluded._payload_hash,
+            _synced_at = excluded._synced_at
+          where t._deleted_at is null
+            and (t._version is null or excluded._version is null or excluded._version >= t._version)
+            and (%6$s)
+          returning %8$s, (t.xmax = 0) as act_inserted
+        ),
+        decided as (
+          select p.act_op_index, case
+              when w.act_inserted then 'created'
+              when not w.act_inserted then 'updated'
+              when p.act_class in ('insert', 'write', 'pending') then null
+              else p.act_class
+            end as act_outcome
+          from pre p left join (select * from inserted union all select * from written) w on %9$s
+        )
+        -- The outcomes as JSON text, parsed once: far cheaper than building
+        -- and aggregating a jsonb object per operation.
+        select coalesce(('[' || string_agg('{"i":' || act_op_index || case act_outcome
+              when 'created' then ',"o":"created"}'
+              when 'updated' then ',"o":"updated"}'
+              else ',"o":"skipped","r":"' || act_outcome || '"}'
+            end, ',' order by act_op_index) || ']')::jsonb, '[]'::jsonb),
+          coalesce(array_agg(act_op_index) filter (where act_outcome is null), '{}')
+        from decided
+      $sql$,
+        v_rel, v_insert_list, v_key_list, v_assign, v_changed, v_changed_excluded,
+        v_join_it, (select string_agg(format('t.%I', k), ', ') from unnest(v_keys) k),
+        (select string_agg(format('p.%1$I = w.%1$I', k), ' and ') from unnest(v_keys) k));
+      -- A key inserted by another transaction since the join read the table
+      -- makes the plain INSERT fail: then the whole statement runs again with
+      -- every write going through ON CONFLICT, as if the key had been seen.
+      begin
+        execute v_statement into v_part, v_pending using v_group -> 'rows', v_keys || v_preserve, v_now;
+      exception when unique_violation then
+        execute replace(v_statement, '/*act_plain*/true', 'false') into v_part, v_pending using v_group -> 'rows', v_keys || v_preserve, v_now;
+      end;
+      v_outcomes := case when v_parts = 0 then v_part else v_outcomes || v_part end;
+      v_parts := v_parts + 1;
+
+      -- The undecided few, against the rows as now committed: tombstoned,
+      -- stale, or unchanged. An unchanged row still takes the newer version,
+      -- so an older, different update arriving later is refused as stale.
+      if cardinality(v_pending) > 0 then
+        execute format($sql$
+          with input as (
+            select (e.value ->> 'i')::integer as act_op_index, (e.value ->> 'v')::bigint as act_op_version, r.*
+            from jsonb_array_elements($1) as e(value)
+            cross join lateral jsonb_populate_record(null::%1$s, e.value -> 'row') as r
+            where (e.value ->> 'i')::integer = any ($2)
+          ),
+          rest as (
+            select i.act_op_index, i.act_op_version,
+              (t._deleted_at is not null or t is null) as act_is_deleted,
+              t._version as act_cur_version, %2$s
+            from input i left join %1$s t on %3$s
+          ),
+          bumped as (
+            update %1$s t set _version = r.act_op_version, _synced_at = $3
+            from rest r
+            where %4$s and not r.act_is_deleted and r.act_op_version is not null
+              and (r.act_cur_version is null or r.act_cur_version < r.act_op_version)
+            returning 1
+          )
+          select coalesce(jsonb_agg(jsonb_build_object('i', act_op_index, 'o', 'skipped', 'r',
+            case
+              when act_is_deleted then 'deleted'
+              when act_cur_version is not null and act_op_version is not null and act_op_version < act_cur_version then 'stale'
+              else 'unchanged'
+            end)), '[]'::jsonb)
+          from rest
+        $sql$,
+          v_rel, (select string_agg(format('i.%I', k), ', ') from unnest(v_keys) k), v_join_it, v_join_tr)
+        into v_part
+        using v_group -> 'rows', v_pending, v_now;
+        v_outcomes := v_outcomes || v_part;
+        v_parts := v_parts + 1;
+      end if;
+    end loop;
+    -- Deletes: mark live rows deleted (a hard delete also resets the values),
+    -- and leave a tombstone row for keys that do not exist yet.
+    for v_group in select g.value from jsonb_array_elements(coalesce(v_table -> 'deletes', '[]'::jsonb)) g loop
+      v_wipe := '';
+      if coalesce((v_group ->> 'hard')::boolean, false) then
+        foreach v_column in array v_writable loop
+          if v_column <> all (v_keys) and v_column <> all (c_bookkeeping) then
+            v_wipe := v_wipe || format('%I = default, ', v_column);
+          end if;
+        end loop;
+        v_wipe := v_wipe || '_payload_hash = null, ';
+      end if;
+      begin
+        execute format($sql$
+          with input as (
+            select (e.value ->> 'i')::integer as act_op_index, (e.value ->> 'v')::bigint as act_op_version, r.*
+            from jsonb_array_elements($1) as e(value)
+            cross join lateral jsonb_populate_record(null::%1$s, e.value -> 'key') as r
+          ),
+          written as (
+            insert into %1$s as t (%2$s, _version, _deleted_at, _synced_at)
+            select %2$s, act_op_version, $2, $2 from input order by %2$s
+            on conflict (%2$s) do update
+            set %3$s_deleted_at = excluded._deleted_at,
+              _version = greatest(t._version, excluded._version),
+              _synced_at = excluded._synced_at
+            where t._deleted_at is null
+            returning %4$s, true as act_written
+          )
+          select coalesce(jsonb_agg(case when w.act_written then jsonb_build_object('i', i.act_op_index, 'o', 'deleted')
+            else jsonb_build_object('i', i.act_op_index, 'o', 'skipped', 'r', 'deleted') end), '[]'::jsonb)
+          from input i left join written w on %5$s
+        $sql$,
+          v_rel, v_key_list, v_wipe,
+          (select string_agg(format('t.%I', k), ', ') from unnest(v_keys) k), v_join_iw)
+        into v_part
+        using v_group -> 'rows', v_now;
+      exception when not_null_violation then
+        get stacked diagnostics v_column = column_name;
+        raise exception using errcode = '23502',
+          message = format('act_sink_apply: cannot leave a tombstone in %I: column %I is NOT NULL without a default', v_name, v_column),
+          hint = 'tombstones live in the mirror row, so its non-key columns must be nullable or have a default';
+      end;
+      v_outcomes := v_outcomes || v_part;
+      v_parts := v_parts + 1;
+    end loop;
+  end loop;
+
+  if p_cursor is not null and jsonb_typeof(p_cursor) = 'object' then
+    perform act_set_cursor(p_cursor ->> 'source', p_cursor ->> 'tenant', p_cursor ->> 'stream', p_cursor ->> 'cursor', v_now);
+  end if;
+
+  -- One part is already in order; several are merged by operation index.
+  if v_parts <= 1 then
+    return v_outcomes;
+  end if;
+  return (select coalesce(jsonb_agg(x order by (x ->> 'i')::integer), '[]'::jsonb) from jsonb_array_elements(v_outcomes) x);
+end;
+$$;
+
+`;
+
 /** This package's own migrations, in order; `migrate()` applies them before any connector's. */
 export const ACT_MIGRATIONS: readonly { name: string; sql: string }[] = Object.freeze([
   { name: '0001_act_state', sql: MIGRATION_0001_ACT_STATE },
@@ -2116,4 +2585,6 @@ export const ACT_MIGRATIONS: readonly { name: string; sql: string }[] = Object.f
   { name: '0009_act_lease_expiry', sql: MIGRATION_0009_ACT_LEASE_EXPIRY },
   { name: '0010_act_enqueue_batch', sql: MIGRATION_0010_ACT_ENQUEUE_BATCH },
   { name: '0011_act_credentials_invalid', sql: MIGRATION_0011_ACT_CREDENTIALS_INVALID },
+  { name: '0012_act_complete_batch', sql: MIGRATION_0012_ACT_COMPLETE_BATCH },
+  { name: '0013_act_sink_set_based', sql: MIGRATION_0013_ACT_SINK_SET_BASED },
 ]);

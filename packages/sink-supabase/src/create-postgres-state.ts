@@ -1,4 +1,5 @@
-import { ConfigurationError, type RateLimitStoreV1, type StateStoreV1, StoreUnavailableError } from '@act/core';
+import { ConfigurationError, type RateLimitStoreV1, StoreUnavailableError } from '@act/core';
+import { createDeliveryWake } from './delivery-wake';
 import { PACKAGE_NAME, toActError } from './errors';
 import type { GroupCommitOptions } from './group-commit';
 import { createLiveEvents, type LiveEventHandler, type SubscribeOptions, type Unsubscribe } from './live-events';
@@ -7,7 +8,7 @@ import { createPostgresCredentialStore, type PostgresCredentialStore } from './p
 import { createPostgresRateLimitStore } from './postgres-rate-limit-store';
 import { createPostgresSink } from './postgres-sink';
 import type { PostgresSink } from './postgres-sink-scan';
-import { createPostgresStateStore } from './postgres-state-store';
+import { createPostgresStateStore, type PostgresStateStore } from './postgres-state-store';
 import { type CleanupOptions, type CleanupResult, runCleanup } from './retention';
 import type { ActBackend, DriverKind, SqlDriver } from './sql/driver';
 import { createPgDriver, type PgPoolLike, type PgPoolOptions } from './sql/pg-driver';
@@ -71,8 +72,12 @@ export interface PostgresHealth {
 
 export interface PostgresState {
   readonly schema: string;
-  /** The inbox, attempts, cursors, event log and health figures. */
-  readonly store: StateStoreV1;
+  /**
+   * The inbox, attempts, cursors, event log and health figures; with
+   * `completeMany` (one transaction for a worker's batch) and
+   * `onDeliveryEnqueued` (the worker's wake-up).
+   */
+  readonly store: PostgresStateStore;
   /** The batched, version-guarded mirror writer; commits poll cursors with the rows. */
   readonly sink: PostgresSink;
   /** Token buckets shared by every process using this database. */
@@ -93,6 +98,13 @@ export interface PostgresState {
    * which reconnects on its own. Not on supabase-js: use Supabase Realtime.
    */
   subscribe(handler: LiveEventHandler, options?: SubscribeOptions): Promise<Unsubscribe>;
+  /**
+   * Call `listener` when deliveries are stored (this process's enqueues at
+   * once; any process's through LISTEN, migration 0012, on node-postgres and
+   * PGlite; supabase-js cannot listen). Returns the unsubscribe. Shaped as
+   * `createWorker`'s `wakeOn`, which uses it by default through the store.
+   */
+  onDeliveryEnqueued(listener: () => void): () => void;
   /** Delete done deliveries, their attempts and events older than 30 days (or as given); keeps pending and dead. */
   cleanup(options?: CleanupOptions): Promise<CleanupResult>;
   /** Close what this package opened (not a pool or PGlite instance you passed in). */
@@ -195,13 +207,17 @@ export function createPostgresState(connection: PostgresConnection, options: Pos
     return opened.sql;
   };
   const live = createLiveEvents(backend, schema);
+  const wake = createDeliveryWake(backend);
+
+  const store = createPostgresStateStore(backend, {
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.groupCommit !== undefined ? { groupCommit: options.groupCommit } : {}),
+    wake,
+  });
 
   return {
     schema,
-    store: createPostgresStateStore(backend, {
-      ...(options.now ? { now: options.now } : {}),
-      ...(options.groupCommit !== undefined ? { groupCommit: options.groupCommit } : {}),
-    }),
+    store,
     sink: createPostgresSink(backend, options.now ? { now: options.now } : {}),
     rateLimits: createPostgresRateLimitStore(backend),
     credentials: createPostgresCredentialStore(backend, options.now ? { now: options.now } : {}),
@@ -240,6 +256,8 @@ export function createPostgresState(connection: PostgresConnection, options: Pos
 
     subscribe: (handler, subscribeOptions) => live.subscribe(handler, subscribeOptions),
 
+    onDeliveryEnqueued: (listener) => store.onDeliveryEnqueued(listener),
+
     cleanup: (cleanupOptions) => runCleanup(backend, cleanupOptions, options.now),
 
     async close() {
@@ -247,6 +265,7 @@ export function createPostgresState(connection: PostgresConnection, options: Pos
       closed = true;
       // Subscriptions hold a pooled connection the pool's end() would wait for.
       await live.close().catch(() => undefined);
+      await wake.close().catch(() => undefined);
       const opened = opening;
       opening = undefined;
       if (!opened) return;

@@ -70,6 +70,8 @@ function checkOperation(operation: SinkOperationV1, index: number): string[] {
  */
 export function planBatch(operations: readonly SinkOperationV1[], winners: readonly number[]): TablePlan[] {
   const tables = new Map<string, TablePlan>();
+  // Upsert groups by table, columns and preserved columns.
+  const groups = new Map<string, TablePlan['upserts'][number]>();
   for (const index of winners) {
     const operation = operations[index] as SinkOperationV1;
     const key = checkOperation(operation, index);
@@ -97,13 +99,12 @@ export function planBatch(operations: readonly SinkOperationV1[], winners: reado
       .filter((column) => !(column in operation.key) && operation.values[column] !== undefined)
       .sort();
     const preserve = [...new Set(operation.preserve ?? [])].filter((column) => columns.includes(column)).sort();
-    const signature = `${columns.join('\u0000')}\u0001${preserve.join('\u0000')}`;
-    let group = plan.upserts.find(
-      (entry) => `${entry.columns.join('\u0000')}\u0001${entry.preserve.join('\u0000')}` === signature,
-    );
+    const signature = `${operation.table}\u0002${columns.join('\u0000')}\u0001${preserve.join('\u0000')}`;
+    let group = groups.get(signature);
     if (!group) {
       group = { columns, preserve, rows: [] };
       plan.upserts.push(group);
+      groups.set(signature, group);
     }
     group.rows.push({ i: index, v: version, row: { ...operation.values, ...operation.key } });
   }
@@ -126,6 +127,28 @@ function normalizedForCollapse(operations: readonly SinkOperationV1[]): SinkOper
 }
 
 /**
+ * `collapseOperations` over the normalized keys, skipped when no two
+ * operations share a table and key (the usual batch), where it would keep
+ * every operation anyway. The quick identity below depends only on what
+ * collapsing compares (table, key columns, key values as text), so distinct
+ * identities mean nothing to collapse; any repeat, or an odd key, takes the
+ * full path.
+ */
+function collapse(operations: readonly SinkOperationV1[]): ReturnType<typeof collapseOperations> {
+  const seen = new Set<string>();
+  for (const operation of operations) {
+    const key = operation.key;
+    if (typeof key !== 'object' || key === null) return collapseOperations(normalizedForCollapse(operations));
+    let id = JSON.stringify(operation.table);
+    for (const column of Object.keys(key).sort())
+      id += `\u0000${JSON.stringify(column)}:${JSON.stringify(String(key[column]))}`;
+    if (seen.has(id)) return collapseOperations(normalizedForCollapse(operations));
+    seen.add(id);
+  }
+  return { winners: operations.map((_, index) => index), outcomes: operations.map(() => undefined) };
+}
+
+/**
  * `SinkV1` over `act_sink_apply`: one function call per batch, so one
  * transaction (rows and the optional cursor commit together), whatever the
  * driver. Collapsing per key happens here, with `collapseOperations` from
@@ -145,7 +168,7 @@ export function createPostgresSink(backend: BackendProvider, options: { now?: ()
       const cursor = applyOptions?.cursor;
       if (operations.length === 0 && !cursor) return result;
 
-      const { winners, outcomes } = collapseOperations(normalizedForCollapse(operations));
+      const { winners, outcomes } = collapse(operations);
       const plan = planBatch(operations, winners);
       const [row] = await (await backend()).call('act_sink_apply', {
         p_operations: plan,

@@ -18,6 +18,7 @@ import {
   type ReplaySelectorV1,
   type StateStoreV1,
 } from '@act/core';
+import { createDeliveryWake, type DeliveryWake } from './delivery-wake';
 import { PACKAGE_NAME } from './errors';
 import { createBatcher, type GroupCommitOptions } from './group-commit';
 import type { ActBackend, Row } from './sql/driver';
@@ -178,6 +179,8 @@ export interface PostgresStateStoreOptions {
    * `false` makes every call its own `act_enqueue` transaction.
    */
   groupCommit?: boolean | GroupCommitOptions;
+  /** Where `onDeliveryEnqueued` listens (the state passes its own, to close it). */
+  wake?: DeliveryWake;
 }
 
 interface BufferLike {
@@ -197,6 +200,19 @@ export function toBase64(bytes: Uint8Array): string {
 
 type EnqueueResult = { id: string; duplicate: boolean };
 
+/** The Postgres store: `StateStoreV1` with its optional methods present. */
+export interface PostgresStateStore extends StateStoreV1 {
+  /** One `act_complete_batch` call: one statement, one transaction for all of them. */
+  completeMany(requests: readonly CompleteRequestV1[]): Promise<boolean[]>;
+  /**
+   * Call `listener` when deliveries are stored: at once after this process's
+   * `enqueue` (or `replay`), and through `LISTEN` (migration 0012) after any
+   * process's, on node-postgres and PGlite. supabase-js cannot listen: only
+   * this process's own enqueues are heard there. Returns the unsubscribe.
+   */
+  onDeliveryEnqueued(listener: () => void): () => void;
+}
+
 /**
  * `StateStoreV1` over the package's SQL functions. Every method is one
  * function call, so one transaction, on any backend.
@@ -204,7 +220,7 @@ type EnqueueResult = { id: string; duplicate: boolean };
 export function createPostgresStateStore(
   backend: BackendProvider,
   options: PostgresStateStoreOptions = {},
-): StateStoreV1 {
+): PostgresStateStore {
   const clock = options.now;
   const now = (given?: Date): Date | null => given ?? clock?.() ?? null;
 
@@ -254,6 +270,15 @@ export function createPostgresStateStore(
     return results;
   };
 
+  const wake = options.wake ?? createDeliveryWake(backend);
+  const completeRow = (request: CompleteRequestV1) => ({
+    id: request.id,
+    claim_token: request.claimToken,
+    events: request.events.map(toEventRow),
+    started_at: isoOrNull(request.startedAt),
+    now: isoOrNull(now(request.now) ?? undefined),
+  });
+
   const groupCommit = options.groupCommit ?? true;
   const batcher =
     groupCommit === false ? undefined : createBatcher(enqueueMany, groupCommit === true ? {} : groupCommit);
@@ -261,8 +286,15 @@ export function createPostgresStateStore(
   return {
     specificationVersion: 'v1',
 
-    enqueue(delivery: NewDeliveryV1) {
-      return batcher ? batcher.submit(delivery) : enqueueOne(delivery);
+    async enqueue(delivery: NewDeliveryV1) {
+      const result = await (batcher ? batcher.submit(delivery) : enqueueOne(delivery));
+      // Committed: a worker of this process may claim it now.
+      if (!result.duplicate) wake.notify();
+      return result;
+    },
+
+    onDeliveryEnqueued(listener: () => void) {
+      return wake.subscribe(listener);
     },
 
     async claim(request: ClaimRequestV1) {
@@ -286,6 +318,22 @@ export function createPostgresStateStore(
         p_now: now(request.now),
       });
       return row?.result === true;
+    },
+
+    async completeMany(requests: readonly CompleteRequestV1[]) {
+      if (requests.length === 0) return [];
+      const results: boolean[] = requests.map(() => false);
+      // Ids that cannot name a stored delivery answer false without a round trip.
+      const sent = requests.flatMap((request, index) => (ID_PATTERN.test(request.id) ? [{ request, index }] : []));
+      if (sent.length === 0) return results;
+      const rows = await (await backend()).call('act_complete_batch', {
+        p_completions: sent.map(({ request }) => completeRow(request)),
+      });
+      for (const row of rows) {
+        const entry = sent[Number(row.ord) - 1];
+        if (entry) results[entry.index] = row.completed === true;
+      }
+      return results;
     },
 
     async fail(request: FailRequestV1) {
@@ -328,7 +376,9 @@ export function createPostgresStateStore(
         p_statuses: selector.statuses ? [...selector.statuses] : null,
         p_now: now(),
       });
-      return Number(row?.result ?? 0);
+      const replayed = Number(row?.result ?? 0);
+      if (replayed > 0) wake.notify();
+      return replayed;
     },
 
     async getDelivery(id: string) {

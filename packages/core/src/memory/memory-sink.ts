@@ -222,8 +222,9 @@ export function collapseOperations(operations: readonly SinkOperationV1[]): {
     }
   });
   const winners = [...best.values()].sort((a, b) => a - b);
+  const winning = new Set(winners);
   const outcomes: (SinkOperationOutcomeV1 | undefined)[] = operations.map((operation, index) => {
-    if (winners.includes(index)) return undefined;
+    if (winning.has(index)) return undefined;
     const winner = operations[
       best.get(`${operation.table}\u0000${rowKeyString(operation.key)}`) as number
     ] as SinkOperationV1;

@@ -33,6 +33,9 @@ export interface MemoryStateStoreOptions {
 
 /** The in-memory store, plus a few helpers for tests and the demo. */
 export interface MemoryStateStore extends StateStoreV1 {
+  completeMany(requests: readonly CompleteRequestV1[]): Promise<boolean[]>;
+  /** Called after each `enqueue` that stored a new delivery, and after a `replay` that queued any. */
+  onDeliveryEnqueued(listener: () => void): () => void;
   /** Deliveries by status, for assertions. */
   counts(): Record<DeliveryV1['status'], number>;
 }
@@ -73,6 +76,33 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): M
     attempts.set(delivery.id, list);
   };
   const owners = new Map<string, string>();
+  const enqueueListeners = new Set<() => void>();
+  const notifyEnqueued = () => {
+    for (const listener of [...enqueueListeners]) {
+      try {
+        listener();
+      } catch {
+        // A listener's failure is its own; the delivery is stored.
+      }
+    }
+  };
+  const completeOne = (request: CompleteRequestV1): boolean => {
+    const delivery = deliveries.get(request.id);
+    if (!holdsLease(delivery, request.claimToken)) return false;
+    const now = request.now ?? clock();
+    delivery.status = 'done';
+    delivery.completedAt = now;
+    delivery.claimToken = null;
+    delivery.leaseExpiresAt = null;
+    recordAttempt(delivery, {
+      owner: owners.get(delivery.id) ?? 'unknown',
+      startedAt: request.startedAt,
+      finishedAt: now,
+      outcome: 'done',
+    });
+    appendEvents(request.events);
+    return true;
+  };
 
   return {
     specificationVersion: 'v1',
@@ -98,6 +128,7 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): M
         leaseExpiresAt: null,
       });
       byDedupeKey.set(input.dedupeKey, id);
+      notifyEnqueued();
       return { id, duplicate: false };
     },
 
@@ -144,21 +175,11 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): M
     },
 
     async complete(request: CompleteRequestV1) {
-      const delivery = deliveries.get(request.id);
-      if (!holdsLease(delivery, request.claimToken)) return false;
-      const now = request.now ?? clock();
-      delivery.status = 'done';
-      delivery.completedAt = now;
-      delivery.claimToken = null;
-      delivery.leaseExpiresAt = null;
-      recordAttempt(delivery, {
-        owner: owners.get(delivery.id) ?? 'unknown',
-        startedAt: request.startedAt,
-        finishedAt: now,
-        outcome: 'done',
-      });
-      appendEvents(request.events);
-      return true;
+      return completeOne(request);
+    },
+
+    async completeMany(requests: readonly CompleteRequestV1[]) {
+      return requests.map(completeOne);
     },
 
     async fail(request: FailRequestV1) {
@@ -213,6 +234,7 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): M
         delivery.completedAt = null;
         replayed += 1;
       }
+      if (replayed > 0) notifyEnqueued();
       return replayed;
     },
 
@@ -310,6 +332,14 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): M
         latencies.sort((a, b) => a - b);
         return { ...entry, latencyP50Ms: percentile(latencies, 0.5), latencyP95Ms: percentile(latencies, 0.95) };
       });
+    },
+
+    onDeliveryEnqueued(listener: () => void) {
+      const entry = () => listener();
+      enqueueListeners.add(entry);
+      return () => {
+        enqueueListeners.delete(entry);
+      };
     },
 
     counts() {

@@ -57,15 +57,23 @@ export async function notifyApplied(
   }
 }
 
+/** Events made into sink operations, not yet applied (see `prepareEvents`). */
+export interface PreparedEvents {
+  operations: SinkOperationV1[];
+  /** Each (hydrated) event and the slice of `operations` it produced. */
+  spans: { event: SourceEventV1; start: number; count: number }[];
+}
+
 /**
- * The part of the pipeline webhooks and polls share: hydrate thin events,
- * transform, enforce field policies, apply as one batch, and describe what
- * happened as integration events.
+ * The first half of `applyEvents`: hydrate thin events, transform, enforce
+ * field policies. Nothing is written.
  */
-export async function applyEvents(input: ApplyEventsInput): Promise<ApplyEventsOutput> {
-  const { connector, sink } = input;
+export async function prepareEvents(
+  input: Pick<ApplyEventsInput, 'connector' | 'events' | 'policies' | 'signal' | 'guardSource'>,
+): Promise<PreparedEvents> {
+  const { connector } = input;
   const operations: SinkOperationV1[] = [];
-  const spans: { event: SourceEventV1; start: number; count: number }[] = [];
+  const spans: PreparedEvents['spans'] = [];
   for (const original of input.events) {
     let event: SourceEventV1 | null = original;
     if (original.thin && connector.hydrate) {
@@ -85,6 +93,18 @@ export async function applyEvents(input: ApplyEventsInput): Promise<ApplyEventsO
     spans.push({ event, start: operations.length, count: produced.length });
     operations.push(...produced);
   }
+  return { operations, spans };
+}
+
+/**
+ * The part of the pipeline webhooks and polls share: hydrate thin events,
+ * transform, enforce field policies, apply as one batch, and describe what
+ * happened as integration events.
+ */
+export async function applyEvents(input: ApplyEventsInput): Promise<ApplyEventsOutput> {
+  const { sink } = input;
+  const prepared = await prepareEvents(input);
+  const { operations } = prepared;
 
   const result =
     operations.length === 0 && !input.cursor
@@ -96,7 +116,20 @@ export async function applyEvents(input: ApplyEventsInput): Promise<ApplyEventsO
           }),
         );
 
-  const committedAt = input.now();
+  return describeApplied(prepared, result, input, input.now());
+}
+
+/**
+ * The second half of `applyEvents`: one integration event per (hydrated)
+ * event from the sink's outcomes for its operations, committed at `committedAt`.
+ */
+export function describeApplied(
+  prepared: PreparedEvents,
+  result: SinkResultV1,
+  input: Pick<ApplyEventsInput, 'triggeredBy' | 'receivedAt' | 'correlationId' | 'deliveryId'>,
+  committedAt: Date,
+): ApplyEventsOutput {
+  const { operations, spans } = prepared;
   const integrationEvents = spans.map(({ event, start, count }): IntegrationEventV1 => {
     const operation = count > 0 ? operations[start] : undefined;
     const outcome = count > 0 ? result.outcomes[start] : undefined;

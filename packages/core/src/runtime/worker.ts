@@ -1,7 +1,24 @@
 import { ConfigurationError, classifyError } from '../errors';
+import { rowKeyString } from '../memory/memory-sink';
 import { type Logger, type Metrics, noopLogger, noopMetrics } from '../observability';
-import type { ClaimedDeliveryV1, ConnectorV1, ErrorClassV1, FieldPoliciesV1, SinkV1, StateStoreV1 } from '../spec/v1';
-import { applyEvents, notifyApplied } from './apply-events';
+import type {
+  ClaimedDeliveryV1,
+  CompleteRequestV1,
+  ConnectorV1,
+  ErrorClassV1,
+  FieldPoliciesV1,
+  SinkResultV1,
+  SinkV1,
+  StateStoreV1,
+} from '../spec/v1';
+import {
+  type ApplyEventsOutput,
+  applyEvents,
+  describeApplied,
+  notifyApplied,
+  type PreparedEvents,
+  prepareEvents,
+} from './apply-events';
 import {
   type CircuitBreaker,
   type CircuitBreakerOptions,
@@ -24,8 +41,34 @@ export interface WorkerOptions {
   concurrency?: number;
   /** How long a claim holds; a crashed worker's deliveries are reclaimed after it. Defaults to 60 s. */
   leaseMs?: number;
-  /** Pause between rounds when the queue is empty. Defaults to 1 s. */
+  /**
+   * Pause between rounds when the queue is empty. Defaults to 1 s. With a
+   * wake source (`wakeOn`) this is only the fallback poll: new work wakes
+   * the worker at once.
+   */
   idleDelayMs?: number;
+  /**
+   * Process a claimed batch together (default `true`): every delivery is
+   * parsed, hydrated and transformed on its own (`concurrency` at a time, a
+   * failure fails only that delivery), then all their operations go to the
+   * sink in one `apply` and all the deliveries complete in one
+   * `completeMany`: a round costs three transactions, not two per delivery.
+   * Deliveries that write the same row go to successive `apply` calls in
+   * claim order, so the mirror and the reported outcomes are exactly those of
+   * one-by-one processing. When a batched `apply` fails, its deliveries are
+   * applied and failed one by one, so one poison delivery cannot hold up the
+   * rest. `false`: each delivery is applied and completed on its own.
+   */
+  batchApply?: boolean;
+  /**
+   * Where the worker hears of new work, so it claims at once instead of
+   * sleeping `idleDelayMs`: called by `start()` with a `wake` function,
+   * returns the function `stop()` calls to unsubscribe. Defaults to the
+   * store's `onDeliveryEnqueued` when it has one (the memory store, and the
+   * Postgres store with `LISTEN` on node-postgres and PGlite); `false` turns
+   * it off (polling only).
+   */
+  wakeOn?: ((wake: () => void) => () => void) | false;
   /** Delays before each retry of a transient failure; one entry per retry. Defaults to 1 m, 5 m, 15 m, 1 h, 6 h. */
   retrySchedule?: readonly number[];
   /** Jitter fraction around each delay. Defaults to 0.2. */
@@ -65,8 +108,9 @@ const PACKAGE_NAME = '@act/core';
 /**
  * The process path. Claims deliveries from the inbox with a lease, re-parses
  * the stored raw request with the connector's processor, hydrates thin events,
- * transforms, applies to the sink as one batch, and completes the delivery
- * together with its integration events. Failures are classified:
+ * transforms, applies to the sink (by default the whole claimed batch in one
+ * `apply`, see `batchApply`), and completes the deliveries together with
+ * their integration events. Failures are classified, per delivery:
  *
  * - `signature`, `validation`, `transform` → dead-lettered at once with the reason;
  * - `auth` (provider 401) → the connector refreshes credentials, one immediate retry;
@@ -87,6 +131,7 @@ export function createWorker(options: WorkerOptions): Worker {
   const concurrency = Math.max(1, options.concurrency ?? 4);
   const leaseMs = options.leaseMs ?? 60_000;
   const idleDelayMs = options.idleDelayMs ?? 1_000;
+  const batchApply = options.batchApply ?? true;
   const schedule = options.retrySchedule ?? DEFAULT_RETRY_SCHEDULE_MS;
   const connectors = new Map(options.connectors.map((connector) => [connector.source, connector]));
   const policies = new Map(
@@ -120,46 +165,102 @@ export function createWorker(options: WorkerOptions): Worker {
       return instance ? instance.execute(fn) : fn();
     };
 
+  const logOf = (delivery: ClaimedDeliveryV1) => ({
+    deliveryId: delivery.id,
+    source: delivery.source,
+    tenant: delivery.tenant,
+    correlationId: delivery.correlationId,
+  });
+
+  // Attempts past the schedule without a failure of ours to classify: the
+  // delivery's leases kept expiring (it crashes or hangs its worker). Stop here.
+  async function failExhausted(
+    delivery: ClaimedDeliveryV1,
+    startedAt: Date,
+    log: Record<string, unknown>,
+  ): Promise<DeliveryOutcome> {
+    const outcome = await store.fail({
+      id: delivery.id,
+      claimToken: delivery.claimToken,
+      error: `retries exhausted after ${delivery.attempts} attempts: ${delivery.lastError ?? 'lease expired'}`,
+      errorClass: delivery.lastErrorClass ?? 'transient',
+      retryAt: null,
+      countsTowardsSchedule: false,
+      startedAt,
+    });
+    logger.error({ ...log, attempts: delivery.attempts }, 'delivery dead-lettered: its leases kept expiring');
+    return outcome;
+  }
+
+  const connectorFor = (
+    delivery: ClaimedDeliveryV1,
+  ): ConnectorV1 & { webhook: NonNullable<ConnectorV1['webhook']> } => {
+    const connector = connectors.get(delivery.source);
+    if (!connector?.webhook) {
+      throw new ConfigurationError({
+        packageName: PACKAGE_NAME,
+        message: `no connector with a webhook processor is registered for source "${delivery.source}"`,
+      });
+    }
+    return connector as ConnectorV1 & { webhook: NonNullable<ConnectorV1['webhook']> };
+  };
+
+  const parseDelivery = (
+    connector: ConnectorV1 & { webhook: NonNullable<ConnectorV1['webhook']> },
+    delivery: ClaimedDeliveryV1,
+  ) =>
+    connector.webhook.parse({
+      method: delivery.method,
+      url: delivery.url,
+      headers: delivery.headers,
+      body: delivery.body,
+      receivedAt: delivery.receivedAt,
+    });
+
+  /** Run `run`; after a provider 401, refresh the tenant's credentials once and run it again at once. */
+  async function withRefresh<T>(delivery: ClaimedDeliveryV1, log: Record<string, unknown>, run: () => Promise<T>) {
+    try {
+      return await run();
+    } catch (error) {
+      // A 401 from the provider: refresh once and retry at once, because the
+      // usual cause is an access token that expired in flight.
+      const connector = connectors.get(delivery.source);
+      if (classifyError(error).errorClass !== 'auth' || !connector?.refreshCredentials) throw error;
+      logger.info(log, 'provider answered 401: refreshing credentials and retrying');
+      await connector.refreshCredentials(delivery.tenant);
+      return run();
+    }
+  }
+
+  const recordApplied = (delivery: ClaimedDeliveryV1, output: ApplyEventsOutput) => {
+    for (const event of output.integrationEvents) {
+      metrics.increment?.('act_events_applied_total', { source: delivery.source, outcome: event.outcome });
+      if (event.latencyMs !== undefined)
+        metrics.observe?.('act_event_latency_ms', event.latencyMs, { source: delivery.source });
+    }
+  };
+
+  const logProcessed = (log: Record<string, unknown>, output: ApplyEventsOutput) =>
+    logger.debug(
+      {
+        ...log,
+        created: output.result.created,
+        updated: output.result.updated,
+        skipped: output.result.skipped,
+        deleted: output.result.deleted,
+      },
+      'delivery processed',
+    );
+
+  /** One delivery on its own: parse, hydrate, transform, apply, complete (`batchApply: false`). */
   async function processDelivery(delivery: ClaimedDeliveryV1): Promise<DeliveryOutcome> {
     const startedAt = now();
-    const log = {
-      deliveryId: delivery.id,
-      source: delivery.source,
-      tenant: delivery.tenant,
-      correlationId: delivery.correlationId,
-    };
-    const connector = connectors.get(delivery.source);
-
-    // Attempts past the schedule without a failure of ours to classify: the
-    // delivery's leases kept expiring (it crashes or hangs its worker). Stop here.
-    if (delivery.attempts > schedule.length) {
-      const outcome = await store.fail({
-        id: delivery.id,
-        claimToken: delivery.claimToken,
-        error: `retries exhausted after ${delivery.attempts} attempts: ${delivery.lastError ?? 'lease expired'}`,
-        errorClass: delivery.lastErrorClass ?? 'transient',
-        retryAt: null,
-        countsTowardsSchedule: false,
-        startedAt,
-      });
-      logger.error({ ...log, attempts: delivery.attempts }, 'delivery dead-lettered: its leases kept expiring');
-      return outcome;
-    }
+    const log = logOf(delivery);
+    if (delivery.attempts > schedule.length) return failExhausted(delivery, startedAt, log);
 
     const run = async () => {
-      if (!connector?.webhook) {
-        throw new ConfigurationError({
-          packageName: PACKAGE_NAME,
-          message: `no connector with a webhook processor is registered for source "${delivery.source}"`,
-        });
-      }
-      const parsed = await connector.webhook.parse({
-        method: delivery.method,
-        url: delivery.url,
-        headers: delivery.headers,
-        body: delivery.body,
-        receivedAt: delivery.receivedAt,
-      });
+      const connector = connectorFor(delivery);
+      const parsed = await parseDelivery(connector, delivery);
       return applyEvents({
         connector,
         events: parsed.events,
@@ -177,43 +278,21 @@ export function createWorker(options: WorkerOptions): Worker {
     };
 
     try {
-      let output: Awaited<ReturnType<typeof run>>;
-      try {
-        output = await run();
-      } catch (error) {
-        // A 401 from the provider: refresh once and retry at once, because the
-        // usual cause is an access token that expired in flight.
-        if (classifyError(error).errorClass !== 'auth' || !connector?.refreshCredentials) throw error;
-        logger.info(log, 'provider answered 401: refreshing credentials and retrying');
-        await connector.refreshCredentials(delivery.tenant);
-        output = await run();
-      }
+      const output = await withRefresh(delivery, log, run);
       const completed = await store.complete({
         id: delivery.id,
         claimToken: delivery.claimToken,
         events: output.integrationEvents,
         startedAt,
       });
-      for (const event of output.integrationEvents) {
-        metrics.increment?.('act_events_applied_total', { source: delivery.source, outcome: event.outcome });
-        if (event.latencyMs !== undefined)
-          metrics.observe?.('act_event_latency_ms', event.latencyMs, { source: delivery.source });
-      }
+      recordApplied(delivery, output);
       if (!completed) {
         logger.warn(log, 'lease lost before completion: another worker owns the delivery now');
         return 'lease-lost';
       }
+      const connector = connectors.get(delivery.source);
       if (connector) await notifyApplied(connector, output.applied, logger);
-      logger.debug(
-        {
-          ...log,
-          created: output.result.created,
-          updated: output.result.updated,
-          skipped: output.result.skipped,
-          deleted: output.result.deleted,
-        },
-        'delivery processed',
-      );
+      logProcessed(log, output);
       return 'done';
     } catch (error) {
       return failDelivery(delivery, error, startedAt, log);
@@ -272,30 +351,239 @@ export function createWorker(options: WorkerOptions): Worker {
     return outcome;
   }
 
+  // ---------------------------------------------------------------------------
+  // Batched rounds (`batchApply`, the default).
+
+  interface Prepared {
+    delivery: ClaimedDeliveryV1;
+    connector: ConnectorV1;
+    startedAt: Date;
+    /** Clock at the start, for the duration metric. */
+    started: number;
+    log: Record<string, unknown>;
+    prepared: PreparedEvents;
+    /** The rows its operations write (table and key), each once. */
+    rows: Set<string>;
+  }
+
+  interface Applied extends Prepared {
+    output: ApplyEventsOutput;
+  }
+
+  const EMPTY_RESULT: SinkResultV1 = { created: 0, updated: 0, skipped: 0, deleted: 0, outcomes: [] };
+
+  /** Parse, hydrate and transform one delivery; nothing is written. */
+  const prepareDelivery = (delivery: ClaimedDeliveryV1, log: Record<string, unknown>) =>
+    withRefresh(delivery, log, async () => {
+      const connector = connectorFor(delivery);
+      const parsed = await parseDelivery(connector, delivery);
+      const prepared = await prepareEvents({
+        connector,
+        events: parsed.events,
+        policies: policies.get(delivery.source) ?? {},
+        guardSource: guard(`source:${delivery.source}`),
+      });
+      return { connector, prepared };
+    });
+
+  /**
+   * One `sink.apply` for every operation of `group`, each delivery's outcomes
+   * read back from its slice. The sink collapses operations on one row, so
+   * callers never put two deliveries writing the same row in one group.
+   */
+  async function applyGroup(group: readonly Prepared[]): Promise<ApplyEventsOutput[]> {
+    const operations =
+      group.length === 1
+        ? (group[0] as Prepared).prepared.operations
+        : group.flatMap((item) => item.prepared.operations);
+    const result = operations.length === 0 ? EMPTY_RESULT : await guard('sink')(() => sink.apply(operations));
+    const committedAt = now();
+    let offset = 0;
+    return group.map((item) => {
+      const count = item.prepared.operations.length;
+      const outcomes = result.outcomes.slice(offset, offset + count);
+      offset += count;
+      const own: SinkResultV1 = { created: 0, updated: 0, skipped: 0, deleted: 0, outcomes };
+      for (const outcome of outcomes) own[outcome.outcome] += 1;
+      return describeApplied(
+        item.prepared,
+        own,
+        {
+          triggeredBy: 'webhook',
+          receivedAt: item.delivery.receivedAt,
+          correlationId: item.delivery.correlationId,
+          deliveryId: item.delivery.id,
+        },
+        committedAt,
+      );
+    });
+  }
+
+  /**
+   * Split the batch into groups that can share one `apply`: a delivery goes
+   * after every earlier delivery that writes one of its rows. Within a group
+   * no row is written by two deliveries, so the sink's collapse of same-row
+   * operations never decides between deliveries: the result is what applying
+   * them one by one in claim order gives (usually the whole batch is one group).
+   */
+  function planGroups(items: readonly Prepared[]): Prepared[][] {
+    const groups: Prepared[][] = [];
+    const lastGroup = new Map<string, number>();
+    for (const item of items) {
+      let index = 0;
+      for (const row of item.rows) {
+        const previous = lastGroup.get(row);
+        if (previous !== undefined && previous + 1 > index) index = previous + 1;
+      }
+      for (const row of item.rows) lastGroup.set(row, index);
+      let group = groups[index];
+      if (!group) {
+        group = [];
+        groups[index] = group;
+      }
+      group.push(item);
+    }
+    return groups;
+  }
+
+  async function completeAll(requests: CompleteRequestV1[]): Promise<boolean[]> {
+    if (store.completeMany) {
+      const results = await store.completeMany(requests);
+      if (results.length !== requests.length) {
+        throw new Error(
+          `[${PACKAGE_NAME}] completeMany answered ${results.length} results for ${requests.length} deliveries`,
+        );
+      }
+      return results;
+    }
+    const results: boolean[] = new Array(requests.length);
+    await forEachLimited(requests, concurrency, async (request, index) => {
+      results[index] = await store.complete(request);
+    });
+    return results;
+  }
+
+  async function runBatch(
+    claimed: readonly ClaimedDeliveryV1[],
+    settle: (delivery: ClaimedDeliveryV1, outcome: DeliveryOutcome, started: number) => void,
+  ) {
+    // 1. Parse, hydrate, transform: each on its own, a failure fails only its delivery.
+    const ready: (Prepared | undefined)[] = new Array(claimed.length);
+    await forEachLimited(claimed, concurrency, async (delivery, index) => {
+      const started = now().getTime();
+      const startedAt = now();
+      const log = logOf(delivery);
+      if (delivery.attempts > schedule.length) {
+        settle(delivery, await failExhausted(delivery, startedAt, log), started);
+        return;
+      }
+      try {
+        const { connector, prepared } = await prepareDelivery(delivery, log);
+        const rows = new Set(
+          prepared.operations.map((operation) => `${operation.table}\u0000${rowKeyString(operation.key)}`),
+        );
+        ready[index] = { delivery, connector, startedAt, started, log, prepared, rows };
+      } catch (error) {
+        settle(delivery, await failDelivery(delivery, error, startedAt, log), started);
+      }
+    });
+
+    // 2. Apply: one `apply` per group (usually one for the whole batch).
+    const applied: Applied[] = [];
+    for (const group of planGroups(ready.filter((item): item is Prepared => item !== undefined))) {
+      try {
+        const outputs = await applyGroup(group);
+        group.forEach((item, index) => {
+          applied.push({ ...item, output: outputs[index] as ApplyEventsOutput });
+        });
+      } catch (error) {
+        if (group.length === 1) {
+          const item = group[0] as Prepared;
+          settle(item.delivery, await failDelivery(item.delivery, error, item.startedAt, item.log), item.started);
+          continue;
+        }
+        // Find the delivery that cannot be written: the others must not wait for it.
+        logger.warn(
+          { deliveries: group.length, error: error instanceof Error ? error.message : String(error) },
+          'batched sink write failed: applying its deliveries one by one',
+        );
+        for (const item of group) {
+          try {
+            const [output] = await applyGroup([item]);
+            applied.push({ ...item, output: output as ApplyEventsOutput });
+          } catch (alone) {
+            settle(item.delivery, await failDelivery(item.delivery, alone, item.startedAt, item.log), item.started);
+          }
+        }
+      }
+    }
+    if (applied.length === 0) return;
+
+    // 3. Complete every applied delivery with its integration events, in one call.
+    let completed: boolean[];
+    try {
+      completed = await completeAll(
+        applied.map((item) => ({
+          id: item.delivery.id,
+          claimToken: item.delivery.claimToken,
+          events: item.output.integrationEvents,
+          startedAt: item.startedAt,
+        })),
+      );
+    } catch (error) {
+      for (const item of applied) {
+        settle(item.delivery, await failDelivery(item.delivery, error, item.startedAt, item.log), item.started);
+      }
+      return;
+    }
+
+    // 4. After the commit: metrics, post-commit hooks.
+    await forEachLimited(applied, concurrency, async (item, index) => {
+      recordApplied(item.delivery, item.output);
+      if (!completed[index]) {
+        logger.warn(item.log, 'lease lost before completion: another worker owns the delivery now');
+        settle(item.delivery, 'lease-lost', item.started);
+        return;
+      }
+      await notifyApplied(item.connector, item.output.applied, logger);
+      logProcessed(item.log, item.output);
+      settle(item.delivery, 'done', item.started);
+    });
+  }
+
   async function runOnce(): Promise<WorkerRoundResult> {
     const claimed = await store.claim({ owner, limit: batchSize, leaseMs, sources: [...connectors.keys()] });
     const outcomes: Record<DeliveryOutcome, number> = { done: 0, retrying: 0, dead: 0, 'lease-lost': 0 };
-    let next = 0;
-    const lane = async () => {
-      while (next < claimed.length) {
-        const delivery = claimed[next++] as ClaimedDeliveryV1;
-        const started = now().getTime();
-        const outcome = await processDelivery(delivery);
-        outcomes[outcome] += 1;
-        metrics.increment?.('act_deliveries_processed_total', {
-          source: delivery.source,
-          outcome: outcome.replace('-', '_'),
-        });
-        metrics.observe?.('act_process_duration_ms', now().getTime() - started, { source: delivery.source });
-      }
+    const settle = (delivery: ClaimedDeliveryV1, outcome: DeliveryOutcome, started: number) => {
+      outcomes[outcome] += 1;
+      metrics.increment?.('act_deliveries_processed_total', {
+        source: delivery.source,
+        outcome: outcome.replace('-', '_'),
+      });
+      metrics.observe?.('act_process_duration_ms', now().getTime() - started, { source: delivery.source });
     };
-    await Promise.all(Array.from({ length: Math.min(concurrency, claimed.length) }, lane));
+    if (batchApply) {
+      await runBatch(claimed, settle);
+    } else {
+      await forEachLimited(claimed, concurrency, async (delivery) => {
+        const started = now().getTime();
+        settle(delivery, await processDelivery(delivery), started);
+      });
+    }
     return { claimed: claimed.length, outcomes };
   }
 
   let running: Promise<void> | undefined;
   let stopping = false;
-  let wake: (() => void) | undefined;
+  /** Ends the current idle pause early. */
+  let interrupt: (() => void) | undefined;
+  /** New work was announced since the round began: claim again at once. */
+  let woken = false;
+  let unsubscribeWake: (() => void) | undefined;
+  const wake = () => {
+    woken = true;
+    interrupt?.();
+  };
 
   return {
     runOnce,
@@ -313,8 +601,24 @@ export function createWorker(options: WorkerOptions): Worker {
     start() {
       if (running) return;
       stopping = false;
+      const wakeSource =
+        options.wakeOn === undefined
+          ? store.onDeliveryEnqueued
+            ? (listener: () => void) =>
+                (store.onDeliveryEnqueued as NonNullable<StateStoreV1['onDeliveryEnqueued']>).call(store, listener)
+            : undefined
+          : options.wakeOn || undefined;
+      try {
+        unsubscribeWake = wakeSource?.(wake);
+      } catch (error) {
+        logger.warn(
+          { owner, error: error instanceof Error ? error.message : String(error) },
+          'worker wake-up source failed: polling only',
+        );
+      }
       running = (async () => {
         while (!stopping) {
+          woken = false;
           let result: WorkerRoundResult | undefined;
           try {
             result = await runOnce();
@@ -325,24 +629,46 @@ export function createWorker(options: WorkerOptions): Worker {
             );
           }
           if (stopping) break;
-          if (!result || result.claimed < batchSize) {
-            await new Promise<void>((resolve) => {
-              const timer = setTimeout(resolve, idleDelayMs);
-              wake = () => {
-                clearTimeout(timer);
-                resolve();
-              };
-            });
-            wake = undefined;
-          }
+          // A full batch, or work announced during the round: claim again at once.
+          if (result && (result.claimed >= batchSize || woken)) continue;
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, idleDelayMs);
+            interrupt = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          interrupt = undefined;
         }
       })();
     },
     async stop() {
       stopping = true;
-      wake?.();
+      interrupt?.();
+      try {
+        unsubscribeWake?.();
+      } catch {
+        // Stopping anyway.
+      }
+      unsubscribeWake = undefined;
       await running;
       running = undefined;
     },
   };
+}
+
+/** Run `fn` over `items`, at most `limit` at a time. */
+async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const index = next++;
+      await fn(items[index] as T, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, lane));
 }

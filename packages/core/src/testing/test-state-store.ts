@@ -381,6 +381,97 @@ export function testStateStore(options: TestStateStoreOptions): void {
     );
 
     it(
+      "completeMany completes a batch with each delivery's events, and answers false only where the lease is lost",
+      withStore(async (store) => {
+        if (!store.completeMany) return;
+        const ids = [];
+        for (let index = 0; index < 4; index++) {
+          ids.push((await store.enqueue(makeTestDelivery({ tenant: 'batch-t' }))).id);
+        }
+        const now = new Date();
+        const [lapsed] = await store.claim({ ...lease, limit: 1, leaseMs: 1_000, now });
+        const held = await store.claim({ ...lease, leaseMs: 60_000, now });
+        expect([lapsed, ...held].map((delivery) => delivery?.id).sort()).toEqual([...ids].sort());
+        // The first one's lease lapses and another worker takes it.
+        const [retaken] = await store.claim({
+          ...lease,
+          owner: 'worker-2',
+          limit: 1,
+          now: new Date(now.getTime() + 2_000),
+        });
+        expect(retaken?.id).toBe(lapsed?.id);
+        const event = (id: string, entityId: string) => ({
+          source: 'test',
+          tenant: 'batch-t',
+          type: 'ThingUpdate',
+          entity: 'thing',
+          entityId,
+          outcome: 'created' as const,
+          triggeredBy: 'webhook' as const,
+          latencyMs: 5,
+          deliveryId: id,
+          createdAt: now,
+        });
+        const requests = [lapsed, ...held].map((delivery, index) => ({
+          id: delivery?.id ?? '',
+          claimToken: delivery?.claimToken ?? '',
+          startedAt: now,
+          events: index === 1 ? [] : [event(delivery?.id ?? '', `e${index}a`), event(delivery?.id ?? '', `e${index}b`)],
+        }));
+        // A repeat of a request in the same call, and an id that names nothing.
+        const results = await store.completeMany([
+          ...requests,
+          requests[2] as (typeof requests)[number],
+          { id: '999999999', claimToken: crypto.randomUUID(), startedAt: now, events: [] },
+        ]);
+        expect(results).toEqual([false, true, true, true, false, false]);
+        expect(await store.completeMany([])).toEqual([]);
+        for (const delivery of held) {
+          expect((await store.getDelivery(delivery.id))?.status).toBe('done');
+          expect((await store.listAttempts(delivery.id)).map((attempt) => attempt.outcome)).toEqual(['done']);
+        }
+        expect((await store.getDelivery(lapsed?.id ?? ''))?.status).toBe('processing');
+        const events = await store.listEvents({ tenant: 'batch-t' });
+        expect(events.map((entry) => entry.entityId).sort()).toEqual(['e2a', 'e2b', 'e3a', 'e3b']);
+        expect(new Set(events.map((entry) => entry.deliveryId))).toEqual(new Set([held[1]?.id, held[2]?.id]));
+        // The lease holder still completes it on its own.
+        expect(
+          await store.completeMany([
+            { id: retaken?.id ?? '', claimToken: retaken?.claimToken ?? '', startedAt: now, events: [] },
+          ]),
+        ).toEqual([true]);
+        expect((await store.getDelivery(retaken?.id ?? ''))?.status).toBe('done');
+      }),
+    );
+
+    it(
+      "onDeliveryEnqueued hears this process's new deliveries, not duplicates, until unsubscribed",
+      withStore(async (store) => {
+        if (!store.onDeliveryEnqueued) return;
+        let heard = 0;
+        const stop = store.onDeliveryEnqueued(() => {
+          heard += 1;
+        });
+        try {
+          const delivery = makeTestDelivery();
+          await store.enqueue(delivery);
+          expect(heard).toBeGreaterThanOrEqual(1);
+          const after = heard;
+          await store.enqueue(delivery);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          // A duplicate stores nothing; only a LISTEN echo of the first may still arrive.
+          expect(heard).toBeLessThanOrEqual(after + 1);
+        } finally {
+          stop();
+        }
+        const stopped = heard;
+        await store.enqueue(makeTestDelivery());
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(heard).toBe(stopped);
+      }),
+    );
+
+    it(
       'never hands one delivery to two of many concurrent claimers',
       withStore(async (store) => {
         for (let index = 0; index < 40; index++) await store.enqueue(makeTestDelivery({ tenant: 'race' }));

@@ -32,6 +32,8 @@ export interface SqlDriver extends SqlQueryable {
   transaction<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
   /** `LISTEN channel` until the returned `close()` (see ./listen.ts); absent where a driver cannot. */
   listen?(channel: string, handlers: ListenHandlers): Promise<Listening>;
+  /** Most connections the pool holds, where known (each `listen` keeps one of them). */
+  readonly maxConnections?: number;
   /** Release what the driver opened (a pool it created, a PGlite it started). */
   close(): Promise<void>;
 }
@@ -68,6 +70,9 @@ export const ACT_FUNCTIONS = {
   },
   // Migration 0010: group commit (a JSON array of act_enqueue's arguments, body base64).
   act_enqueue_batch: { p_deliveries: 'jsonb' },
+  // Migration 0012: the worker's batched completion (a JSON array of act_complete's arguments).
+  act_complete_batch: { p_completions: 'jsonb' },
+  act_deliveries_channel: {},
   act_claim: { p_owner: 'text', p_limit: 'integer', p_lease_ms: 'bigint', p_sources: 'text[]', p_now: 'timestamptz' },
   act_complete: {
     p_id: 'bigint',

@@ -89,9 +89,12 @@ export async function createPgDriver(
   }
   let closed = false;
 
+  const poolMax = (pool as { options?: { max?: unknown } }).options?.max;
   return {
     kind: 'pg',
     listen: (channel, handlers) => listenWithPgPool(pool, channel, handlers),
+    // node-postgres' default is 10.
+    maxConnections: typeof poolMax === 'number' && poolMax > 0 ? poolMax : 10,
     async query<R extends Row = Row>(text: string, params?: readonly unknown[]) {
       const result = await pool.query(text, toParams(params));
       return result.rows as R[];

@@ -67,6 +67,7 @@ export const DEFAULT_SUPABASE_CHUNK_SIZE = 500;
  */
 const SCALAR_FUNCTIONS = new Set<string>([
   'act_events_channel',
+  'act_deliveries_channel',
   'act_complete',
   'act_fail',
   'act_replay',

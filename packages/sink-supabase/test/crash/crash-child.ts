@@ -74,6 +74,8 @@ const worker = createWorker({
   owner: plan.owner,
   batchSize: plan.batchSize,
   concurrency: 1,
+  // One delivery at a time (apply, then complete), so the crash falls between two of them.
+  batchApply: false,
   leaseMs: plan.leaseMs,
   circuitBreaker: false,
 });

@@ -215,6 +215,14 @@ export interface StateStoreV1 {
   claim(request: ClaimRequestV1): Promise<ClaimedDeliveryV1[]>;
   /** Mark done and log its events. Resolves `false` when the lease was lost. */
   complete(request: CompleteRequestV1): Promise<boolean>;
+  /**
+   * `complete` for many deliveries at once: one result per request, in order,
+   * each `false` when that delivery's lease was lost (the others still
+   * complete). Stores that can do it in one transaction should (the Postgres
+   * store does, with one statement). Optional: the worker calls `complete`
+   * per delivery when a store leaves it out.
+   */
+  completeMany?(requests: readonly CompleteRequestV1[]): Promise<boolean[]>;
   /** Record a failed attempt and schedule the retry or dead-letter it. */
   fail(request: FailRequestV1): Promise<'retrying' | 'dead' | 'lease-lost'>;
   /** Put matching deliveries back to pending, due now, attempts reset. Resolves how many. */
@@ -229,4 +237,13 @@ export interface StateStoreV1 {
   recordEvents(events: readonly IntegrationEventV1[]): Promise<void>;
   listEvents(request: ListEventsRequestV1): Promise<IntegrationEventV1[]>;
   health(request?: { now?: Date }): Promise<HealthFigureV1[]>;
+  /**
+   * Call `listener` when a delivery may have become due: after an `enqueue`
+   * in this process stored a new delivery and, where the store can hear it
+   * (Postgres `LISTEN`), after any process did. A hint to claim now rather
+   * than at the next poll, never a promise: listeners must keep polling.
+   * Returns the function that stops the calls. Optional; the worker uses it
+   * to wake up (see `WorkerOptions.wakeOn`).
+   */
+  onDeliveryEnqueued?(listener: () => void): () => void;
 }

@@ -1,0 +1,72 @@
+import type { SinkOperationV1 } from '@act/core';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { DATABASE_URL, postgresHarness } from './helpers/harness';
+
+const table = 'act_test_records';
+const upsert = (id: string, name: string, version: number): SinkOperationV1 => ({
+  kind: 'upsert',
+  table,
+  key: { tenant_id: 'tenant', id },
+  values: { name },
+  version,
+});
+
+// act_sink_apply (migration 0013) reads the mirror without locks to sort a
+// batch, then inserts the keys it did not find with a plain INSERT. These
+// check the two races that design has to get right, on a real server.
+describe.skipIf(!DATABASE_URL)('sink races on Postgres', () => {
+  const h = postgresHarness();
+
+  it('a key another transaction inserts meanwhile goes through the version guard, not a unique violation', async () => {
+    const test = await h.create();
+    const other = new pg.Client({ connectionString: DATABASE_URL });
+    await other.connect();
+    try {
+      const s = `"${test.schema}"`;
+      await other.query('begin');
+      await other.query(
+        `insert into ${s}.${table} (tenant_id, id, name, _version) values ('tenant', 'new', 'theirs', 5), ('tenant', 'old', 'theirs', 9)`,
+      );
+      // Both keys are absent for the batch's join; its INSERT waits on the open transaction.
+      const applying = test.state.sink.apply([upsert('new', 'ours', 7), upsert('old', 'ours', 7)]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await other.query('commit');
+      const result = await applying;
+      expect(result.outcomes).toEqual([{ outcome: 'updated' }, { outcome: 'skipped', reason: 'stale' }]);
+      const rows = await test.query<{ id: string; name: string; _version: string }>(
+        `select id, name, _version from ${s}.${table} order by id`,
+      );
+      expect(rows.map((row) => [row.id, row.name, Number(row._version)])).toEqual([
+        ['new', 'ours', 7],
+        ['old', 'theirs', 9],
+      ]);
+    } finally {
+      await other.end();
+      await test.destroy();
+    }
+  });
+
+  it('refuses unchanged, stale and tombstoned rows without waiting for a lock another transaction holds', async () => {
+    const test = await h.create();
+    const other = new pg.Client({ connectionString: DATABASE_URL });
+    await other.connect();
+    try {
+      const s = `"${test.schema}"`;
+      await test.state.sink.apply([upsert('a', 'A', 5), upsert('b', 'B', 5), upsert('c', 'C', 5)]);
+      await test.state.sink.apply([{ kind: 'delete', table, key: { tenant_id: 'tenant', id: 'c' }, version: 6 }]);
+      await other.query('begin');
+      await other.query(`select 1 from ${s}.${table} for update`);
+      const result = await test.state.sink.apply([upsert('a', 'A', 5), upsert('b', 'B old', 4), upsert('c', 'C', 9)]);
+      expect(result.outcomes).toEqual([
+        { outcome: 'skipped', reason: 'unchanged' },
+        { outcome: 'skipped', reason: 'stale' },
+        { outcome: 'skipped', reason: 'deleted' },
+      ]);
+      await other.query('commit');
+    } finally {
+      await other.end();
+      await test.destroy();
+    }
+  });
+});
