@@ -1,3 +1,5 @@
+import { createPublicKeyVerifier, type SignatureVerifier } from '@act/core';
+
 // GoHighLevel signs Marketplace webhooks with one of two schemes (fact sheet
 // shared/providers/ghl-xero.md A1.1):
 //
@@ -15,9 +17,10 @@
 // we verify the raw bytes, and try the re-serialised form only when the
 // deployment opts in (fact sheet A1.2 "Connector rule").
 //
-// Web Crypto only (`crypto.subtle.verify`), so this runs on Node >= 22,
-// Deno, Supabase Edge, Vercel Edge and Cloudflare Workers alike. Signature
-// verification is constant time by construction: there is no string compare.
+// Keys are imported with Web Crypto, and signatures checked through
+// `@act/core`'s `createPublicKeyVerifier` (node:crypto where the runtime has
+// it, Web Crypto elsewhere), so this runs on Node >= 22, Deno, Supabase Edge,
+// Vercel Edge and Cloudflare Workers alike. There is no string compare.
 
 /** The current (Ed25519) signature header. */
 export const GHL_SIGNATURE_HEADER = 'x-ghl-signature';
@@ -149,18 +152,19 @@ async function verifyScheme(
   // A key that cannot be imported (a mis-pasted rotation key) must not stop
   // the others from verifying: GHL never retries a 401, so refusing every
   // delivery would lose them all. It is reported with every failure instead.
-  const keys: { key: CryptoKey; index: number }[] = [];
+  const keys: { pem: string; index: number }[] = [];
   const broken: number[] = [];
   const imported = importedKeys[scheme];
   for (const [index, pem] of pems.entries()) {
     // Already imported: no promise to wait for on every delivery.
     const ready = imported.get(pem);
     if (ready) {
-      keys.push({ key: ready, index });
+      keys.push({ pem, index });
       continue;
     }
     try {
-      keys.push({ key: await importGhlPublicKey(pem, scheme), index });
+      await importGhlPublicKey(pem, scheme);
+      keys.push({ pem, index });
     } catch {
       broken.push(index);
     }
@@ -178,7 +182,6 @@ async function verifyScheme(
   const signature = base64ToBytes(header);
   if (!signature) return { valid: false, reason: `malformed ${headerName} header (not base64)` };
 
-  const algorithm = scheme === 'ed25519' ? ED25519 : RSA;
   const bodies: { bytes: Uint8Array<ArrayBuffer>; reserialized: boolean }[] = [
     { bytes: toArrayBufferView(options.body), reserialized: false },
   ];
@@ -187,8 +190,8 @@ async function verifyScheme(
     if (reserialized) bodies.push({ bytes: reserialized, reserialized: true });
   }
   for (const { bytes, reserialized } of bodies) {
-    for (const { key, index } of keys) {
-      if (await crypto.subtle.verify(algorithm, key, signature, bytes)) {
+    for (const { pem, index } of keys) {
+      if (await verifierFor(pem, scheme)(bytes, signature)) {
         return { valid: true, scheme, keyIndex: index, reserialized };
       }
     }
@@ -200,6 +203,26 @@ async function verifyScheme(
         misconfigured: true,
       }
     : { valid: false, reason: `${headerName} signature mismatch` };
+}
+
+/**
+ * The verifier of each imported key (`@act/core`'s `createPublicKeyVerifier`:
+ * node:crypto where the runtime has it — a Web Crypto call is a thread-pool
+ * round trip on Node — and Web Crypto elsewhere). Only keys that imported
+ * (`importGhlPublicKey`) get one, so a broken key is still reported as such.
+ */
+const verifiers: Record<GhlSignatureScheme, Map<string, SignatureVerifier>> = { ed25519: new Map(), rsa: new Map() };
+
+function verifierFor(pem: string, scheme: GhlSignatureScheme): SignatureVerifier {
+  let verifier = verifiers[scheme].get(pem);
+  if (!verifier) {
+    verifier = createPublicKeyVerifier(
+      scheme === 'ed25519' ? 'Ed25519' : 'RSASSA-PKCS1-v1_5/SHA-256',
+      pemToDer(pem) as Uint8Array,
+    );
+    verifiers[scheme].set(pem, verifier);
+  }
+  return verifier;
 }
 
 const keyCache: Record<GhlSignatureScheme, Map<string, Promise<CryptoKey>>> = { ed25519: new Map(), rsa: new Map() };

@@ -7,6 +7,8 @@
 // encoding, tolerance) from the provider's docs and cites the URL here, e.g.
 // `// See https://docs.stripe.com/webhooks#verify-manually`.
 
+import { createHmacSha256Verifier, type HmacSha256Verifier } from '@act/core';
+
 /** The header carrying the timestamp and the signature(s). */
 export const TEMPLATE_SIGNATURE_HEADER = 'x-template-signature';
 
@@ -33,39 +35,27 @@ export type TemplateSignatureVerification =
 const encoder = new TextEncoder();
 
 /**
- * Imported HMAC keys per secret: `importKey` costs more than the HMAC of a
- * small body, so each secret is imported once. Bounded (oldest out first);
- * the keys are non-extractable and usable only to verify.
+ * One verifier per secret (core's `createHmacSha256Verifier`: node:crypto
+ * where the runtime has it, Web Crypto with the key imported once elsewhere).
+ * Bounded, oldest out first.
  */
-const keyCache = new Map<string, CryptoKey | Promise<CryptoKey>>();
-const KEY_CACHE_LIMIT = 64;
+const verifiers = new Map<string, HmacSha256Verifier>();
+const VERIFIER_CACHE_LIMIT = 64;
 
-function hmacKey(secret: string): CryptoKey | Promise<CryptoKey> {
-  let key = keyCache.get(secret);
-  if (!key) {
-    const importing = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
-      'verify',
-    ]);
-    // Once imported, the key itself is kept (no promise to wait for); a
-    // failed import is not kept, so the next call tries again.
-    importing.then(
-      (imported) => {
-        if (keyCache.get(secret) === importing) keyCache.set(secret, imported);
-      },
-      () => {
-        if (keyCache.get(secret) === importing) keyCache.delete(secret);
-      },
-    );
-    if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.delete(keyCache.keys().next().value as string);
-    keyCache.set(secret, importing);
-    key = importing;
+function verifierFor(secret: string): HmacSha256Verifier {
+  let verifier = verifiers.get(secret);
+  if (!verifier) {
+    verifier = createHmacSha256Verifier(encoder.encode(secret));
+    if (verifiers.size >= VERIFIER_CACHE_LIMIT) verifiers.delete(verifiers.keys().next().value as string);
+    verifiers.set(secret, verifier);
   }
-  return key;
+  return verifier;
 }
 
 /**
- * Check a Template webhook signature. Pure and runtime-neutral (Web Crypto
- * only). The comparison is `crypto.subtle.verify`, which is constant time,
+ * Check a Template webhook signature. Pure and runtime-neutral (node:crypto
+ * where the runtime has it, Web Crypto elsewhere, through `@act/core`). The
+ * comparison is constant time (`timingSafeEqual` or `crypto.subtle.verify`),
  * never a string `===`. Every secret is tried, so rotation needs no
  * downtime. Fails closed: no secret, a missing, empty or `N/A` header, a
  * malformed header or a timestamp outside the tolerance is `valid: false`.
@@ -98,10 +88,9 @@ export async function verifyTemplateSignature(
 
   for (const [keyIndex, secret] of secrets.entries()) {
     if (secret === '') continue;
-    const cached = hmacKey(secret);
-    const key = cached instanceof CryptoKey ? cached : await cached;
+    const verify = verifierFor(secret);
     for (const signature of parsed.signatures) {
-      if (await crypto.subtle.verify('HMAC', key, signature, signed)) return { valid: true, keyIndex };
+      if (await verify(signed, signature)) return { valid: true, keyIndex };
     }
   }
   return { valid: false, reason: 'signature mismatch' };

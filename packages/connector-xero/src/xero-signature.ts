@@ -1,3 +1,5 @@
+import { createHmacSha256Verifier, type HmacSha256Verifier } from '@act/core';
+
 // Xero signs every webhook request, intent-to-receive checks included
 // (fact sheet shared/providers/ghl-xero.md B1):
 //
@@ -13,9 +15,12 @@
 //   irregular whitespace (`"firstEventSequence": 0,"lastEventSequence": 0`),
 //   so `JSON.stringify(JSON.parse(body))` breaks the HMAC [X11] (B4 #1).
 //
-// Web Crypto only (`crypto.subtle.verify`), so this runs on Node >= 22, Deno,
-// Supabase Edge, Vercel Edge and Cloudflare Workers alike. The comparison is
-// `subtle.verify`'s own, which is constant time: there is no string compare.
+// Through `@act/core`'s `createHmacSha256Verifier`: node:crypto where the
+// runtime has it (a Web Crypto call is a thread-pool round trip on Node, many
+// times the HMAC of a webhook), Web Crypto elsewhere, so this runs on Node
+// >= 22, Deno, Supabase Edge, Vercel Edge and Cloudflare Workers alike. The
+// comparison is constant time (`timingSafeEqual` / `subtle.verify`): there is
+// no string compare.
 
 /** The signature header, lower case. */
 export const XERO_SIGNATURE_HEADER = 'x-xero-signature';
@@ -51,11 +56,13 @@ const encoder = new TextEncoder();
 const HMAC: HmacImportParams = { name: 'HMAC', hash: 'SHA-256' };
 
 /**
- * Import a webhook key for HMAC-SHA256 verification: the key's UTF-8 bytes,
- * never base64-decoded (fact sheet B1 "Key encoding").
+ * A verifier for one webhook key: HMAC-SHA256 with the key's UTF-8 bytes,
+ * never base64-decoded (fact sheet B1 "Key encoding"). node:crypto where the
+ * runtime has it, Web Crypto elsewhere (`@act/core`'s
+ * `createHmacSha256Verifier`); both compare in constant time.
  */
-export function importXeroWebhookKey(key: string): Promise<CryptoKey> {
-  return crypto.subtle.importKey('raw', encoder.encode(key), HMAC, false, ['verify']);
+export function xeroWebhookVerifier(key: string): HmacSha256Verifier {
+  return createHmacSha256Verifier(encoder.encode(key));
 }
 
 /**
@@ -75,46 +82,31 @@ export async function verifyXeroSignature(options: VerifyXeroSignatureOptions): 
   return verifyWithKeys(
     options.body,
     options.signature,
-    keys.map((key) => cachedWebhookKey(key)),
+    keys.map((key) => cachedVerifier(key)),
   );
 }
 
-/**
- * Imported keys per key text, so `verifyXeroSignature` pays for `importKey`
- * (dearer than the HMAC of a small body) once per key, not per call.
- * Bounded, oldest out first; the keys are non-extractable and verify only.
- */
-const keyCache = new Map<string, CryptoKey | Promise<CryptoKey>>();
-const KEY_CACHE_LIMIT = 64;
+/** Verifiers per key text, so a key is prepared once, not per call. Bounded, oldest out first. */
+const verifierCache = new Map<string, HmacSha256Verifier>();
+const VERIFIER_CACHE_LIMIT = 64;
 
-function cachedWebhookKey(key: string): CryptoKey | Promise<CryptoKey> {
-  let cached = keyCache.get(key);
-  if (!cached) {
-    const importing = importXeroWebhookKey(key);
-    // Once imported, the key itself is kept (no promise to wait for); a
-    // failed import is not kept, so the next call tries again.
-    importing.then(
-      (imported) => {
-        if (keyCache.get(key) === importing) keyCache.set(key, imported);
-      },
-      () => {
-        if (keyCache.get(key) === importing) keyCache.delete(key);
-      },
-    );
-    if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.delete(keyCache.keys().next().value as string);
-    keyCache.set(key, importing);
-    cached = importing;
+function cachedVerifier(key: string): HmacSha256Verifier {
+  let verifier = verifierCache.get(key);
+  if (!verifier) {
+    verifier = xeroWebhookVerifier(key);
+    if (verifierCache.size >= VERIFIER_CACHE_LIMIT) verifierCache.delete(verifierCache.keys().next().value as string);
+    verifierCache.set(key, verifier);
   }
-  return cached;
+  return verifier;
 }
 
-/** `verifyXeroSignature` with keys already imported (the webhook processor imports them once). */
+/** `verifyXeroSignature` with verifiers already made (the webhook processor makes them once). */
 export async function verifyWithKeys(
   body: Uint8Array | string,
   signature: string | null | undefined,
-  keys: readonly (CryptoKey | Promise<CryptoKey>)[],
+  verifiers: readonly HmacSha256Verifier[],
 ): Promise<XeroSignatureVerification> {
-  if (keys.length === 0) {
+  if (verifiers.length === 0) {
     return { valid: false, reason: 'no webhook key configured (XERO_WEBHOOK_KEY)', misconfigured: true };
   }
   const header = signature?.trim();
@@ -122,11 +114,9 @@ export async function verifyWithKeys(
   const mac = base64ToBytes(header);
   // An HMAC-SHA256 is 32 bytes; anything else cannot match (and is refused without computing).
   if (mac?.byteLength !== 32) return { valid: false, reason: `malformed ${XERO_SIGNATURE_HEADER} header` };
-  const bytes = typeof body === 'string' ? encoder.encode(body) : toArrayBufferView(body);
-  for (let keyIndex = 0; keyIndex < keys.length; keyIndex++) {
-    const entry = keys[keyIndex] as CryptoKey | Promise<CryptoKey>;
-    const key = entry instanceof CryptoKey ? entry : await entry;
-    if (await crypto.subtle.verify('HMAC', key, mac, bytes)) return { valid: true, keyIndex };
+  const bytes = typeof body === 'string' ? encoder.encode(body) : body;
+  for (let keyIndex = 0; keyIndex < verifiers.length; keyIndex++) {
+    if (await (verifiers[keyIndex] as HmacSha256Verifier)(bytes, mac)) return { valid: true, keyIndex };
   }
   return { valid: false, reason: `${XERO_SIGNATURE_HEADER} signature mismatch` };
 }

@@ -21,7 +21,7 @@ import {
   xeroDeliverySchema,
   xeroTimeMs,
 } from './xero-events';
-import { importXeroWebhookKey, verifyWithKeys, XERO_SIGNATURE_HEADER } from './xero-signature';
+import { verifyWithKeys, XERO_SIGNATURE_HEADER, xeroWebhookVerifier } from './xero-signature';
 
 /** How webhook requests are verified. */
 export interface XeroWebhookSettings {
@@ -92,20 +92,10 @@ export function createXeroWebhook(settings: XeroWebhookSettings = {}): XeroWebho
       });
     }
   }
-  // Imported once, now, so the first request does not pay for it (and the
-  // key text is not kept beyond the CryptoKey). Keys are used exactly as
-  // given: a key is never trimmed or decoded, its UTF-8 bytes are the HMAC key.
-  // Each entry becomes the CryptoKey itself once imported, so a delivery
-  // does not wait on a settled promise.
-  const keys: (CryptoKey | Promise<CryptoKey>)[] = configured.map((key) => importXeroWebhookKey(key));
-  for (const [index, key] of keys.entries()) {
-    (key as Promise<CryptoKey>).then(
-      (imported) => {
-        keys[index] = imported;
-      },
-      () => {},
-    );
-  }
+  // Prepared once, now, so the first request does not pay for it. Keys are
+  // used exactly as given: a key is never trimmed or decoded, its UTF-8 bytes
+  // are the HMAC key.
+  const keys = configured.map((key) => xeroWebhookVerifier(key));
 
   // `handshake` and `verify` see the same request object from the handler:
   // compute the HMAC once per request.

@@ -50,6 +50,12 @@ export {
   type CircuitStateName,
   createCircuitBreaker,
 } from './runtime/circuit-breaker';
+export {
+  createHmacSha256Verifier,
+  createPublicKeyVerifier,
+  type HmacSha256Verifier,
+  type SignatureVerifier,
+} from './runtime/fast-crypto';
 export { applyFieldPolicies, mergeFieldPolicies, stripBlockedFields } from './runtime/field-policy';
 export { assessFreshness, type FreshnessAssessment, type FreshnessStatus } from './runtime/freshness';
 export { bodyDedupeKey, deliveryDedupeKey, entityVersionKey, sha256Hex } from './runtime/idempotency';

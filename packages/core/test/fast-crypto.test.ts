@@ -1,0 +1,38 @@
+import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createHmacSha256Verifier, createPublicKeyVerifier } from '../src/runtime/fast-crypto';
+
+const encoder = new TextEncoder();
+const body = encoder.encode('{"id":"evt_1","type":"record.updated"}');
+
+describe.each([
+  ['node:crypto', false],
+  ['Web Crypto', true],
+])('signature verifiers (%s)', (_name, webCryptoOnly) => {
+  it('accepts the HMAC-SHA256 of the body under the secret, refuses a changed body, key or a short MAC', async () => {
+    const secret = encoder.encode('whsec_test');
+    const verify = createHmacSha256Verifier(secret, { webCryptoOnly });
+    const mac = new Uint8Array(createHmac('sha256', 'whsec_test').update(body).digest());
+    expect(await verify(body, mac)).toBe(true);
+    expect(await verify(encoder.encode('{"id":"evt_2"}'), mac)).toBe(false);
+    expect(await createHmacSha256Verifier(encoder.encode('other'), { webCryptoOnly })(body, mac)).toBe(false);
+    expect(await verify(body, mac.slice(0, 31))).toBe(false);
+    expect(await verify(body, new Uint8Array(0))).toBe(false);
+  });
+
+  it('verifies Ed25519 and RSA-SHA256 signatures with an SPKI key; a garbled signature is a mismatch', async () => {
+    for (const [type, algorithm, digest] of [
+      ['ed25519', 'Ed25519', null],
+      ['rsa', 'RSASSA-PKCS1-v1_5/SHA-256', 'sha256'],
+    ] as const) {
+      const { publicKey, privateKey } =
+        type === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const spki = new Uint8Array(publicKey.export({ type: 'spki', format: 'der' }));
+      const verify = createPublicKeyVerifier(algorithm, spki, { webCryptoOnly });
+      const signature = new Uint8Array(sign(digest, body, privateKey));
+      expect(await verify(body, signature)).toBe(true);
+      expect(await verify(encoder.encode('tampered'), signature)).toBe(false);
+      expect(await verify(body, signature.slice(1))).toBe(false);
+    }
+  });
+});
