@@ -220,41 +220,60 @@ begin
       v_outcomes := case when v_parts = 0 then v_part else v_outcomes || v_part end;
       v_parts := v_parts + 1;
 
-      -- The undecided few, against the rows as now committed: tombstoned,
-      -- stale, or unchanged. An unchanged row still takes the newer version,
-      -- so an older, different update arriving later is refused as stale.
+      -- The undecided few (an unchanged row that takes a newer version, or a
+      -- row another transaction got to first), decided again under the row
+      -- lock: the first statement read them without one, and a concurrent
+      -- commit may have changed, deleted or advanced the row since. Locked,
+      -- each is deleted, stale, a write (its values now differ: written in
+      -- full, never a version tag on someone else's data), a version bump
+      -- (same values, newer version, so an older different update arriving
+      -- later is refused as stale), or unchanged.
       if cardinality(v_pending) > 0 then
         execute format($sql$
           with input as (
-            select (e.value ->> 'i')::integer as act_op_index, (e.value ->> 'v')::bigint as act_op_version, r.*
+            select (e.value ->> 'i')::integer as act_op_index, (e.value ->> 'v')::bigint as act_op_version,
+              e.value -> 'row' as act_op_row, i.*
             from jsonb_array_elements($1) as e(value)
-            cross join lateral jsonb_populate_record(null::%1$s, e.value -> 'row') as r
+            cross join lateral jsonb_populate_record(null::%1$s, e.value -> 'row') as i
             where (e.value ->> 'i')::integer = any ($2)
           ),
+          locked as (
+            select t.* from %1$s t join input i on %3$s for update of t
+          ),
           rest as (
-            select i.act_op_index, i.act_op_version,
-              (t._deleted_at is not null or t is null) as act_is_deleted,
-              t._version as act_cur_version, %2$s
-            from input i left join %1$s t on %3$s
+            select i.*, case
+                when %2$s is null or t._deleted_at is not null then 'deleted'
+                when t._version is not null and i.act_op_version is not null and i.act_op_version < t._version then 'stale'
+                when %5$s then 'write'
+                when i.act_op_version is not null and (t._version is null or i.act_op_version > t._version) then 'bump'
+                else 'unchanged'
+              end as act_class
+            from input i left join locked t on %3$s
           ),
           bumped as (
             update %1$s t set _version = r.act_op_version, _synced_at = $3
             from rest r
-            where %4$s and not r.act_is_deleted and r.act_op_version is not null
-              and (r.act_cur_version is null or r.act_cur_version < r.act_op_version)
+            where %4$s and r.act_class = 'bump'
+            returning 1
+          ),
+          rewritten as (
+            update %1$s t set %6$s_version = greatest(t._version, r.act_op_version),
+              _payload_hash = encode(sha256(convert_to((r.act_op_row - $4)::text, 'UTF8')), 'hex'),
+              _synced_at = $3
+            from rest r
+            where %4$s and r.act_class = 'write'
             returning 1
           )
-          select coalesce(jsonb_agg(jsonb_build_object('i', act_op_index, 'o', 'skipped', 'r',
-            case
-              when act_is_deleted then 'deleted'
-              when act_cur_version is not null and act_op_version is not null and act_op_version < act_cur_version then 'stale'
-              else 'unchanged'
-            end)), '[]'::jsonb)
+          select coalesce(jsonb_agg(case act_class
+              when 'write' then jsonb_build_object('i', act_op_index, 'o', 'updated')
+              else jsonb_build_object('i', act_op_index, 'o', 'skipped', 'r',
+                case act_class when 'bump' then 'unchanged' else act_class end)
+            end), '[]'::jsonb)
           from rest
         $sql$,
-          v_rel, (select string_agg(format('i.%I', k), ', ') from unnest(v_keys) k), v_join_it, v_join_tr)
+          v_rel, format('t.%I', v_keys[1]), v_join_it, v_join_tr, v_changed, replace(v_assign, '= excluded.', '= r.'))
         into v_part
-        using v_group -> 'rows', v_pending, v_now;
+        using v_group -> 'rows', v_pending, v_now, v_keys || v_preserve;
         v_outcomes := v_outcomes || v_part;
         v_parts := v_parts + 1;
       end if;

@@ -69,4 +69,35 @@ describe.skipIf(!DATABASE_URL)('sink races on Postgres', () => {
       await test.destroy();
     }
   });
+
+  it.each([
+    ['changes the values (v6 B)', "name = 'B', _version = 6", [{ outcome: 'updated' }], ['A', 7]],
+    ['moves past our version (v9 B)', "name = 'B', _version = 9", [{ outcome: 'skipped', reason: 'stale' }], ['B', 9]],
+  ])(
+    'an unchanged row taking a newer version is decided again under the lock when another transaction %s meanwhile',
+    async (_what, change, outcomes, expected) => {
+      const test = await h.create();
+      const other = new pg.Client({ connectionString: DATABASE_URL });
+      await other.connect();
+      try {
+        const s = `"${test.schema}"`;
+        await test.state.sink.apply([upsert('a', 'A', 5)]);
+        // The other writer holds the row; our batch reads v5 A without a lock: same values, newer version.
+        await other.query('begin');
+        await other.query(`update ${s}.${table} set ${change} where id = 'a'`);
+        const applying = test.state.sink.apply([upsert('a', 'A', 7)]);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await other.query('commit');
+        expect((await applying).outcomes).toEqual(outcomes);
+        // Never a newer version tag on someone else's values, never a version moved backwards.
+        const [row] = await test.query<{ name: string; _version: string }>(
+          `select name, _version from ${s}.${table} where id = 'a'`,
+        );
+        expect([row?.name, Number(row?._version)]).toEqual(expected);
+      } finally {
+        await other.end();
+        await test.destroy();
+      }
+    },
+  );
 });
