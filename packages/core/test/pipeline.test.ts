@@ -718,6 +718,45 @@ describe('batched rounds (batchApply, the default)', () => {
     expect(failed?.lastError).toContain('row rejected');
   });
 
+  it('writes and completes a delivery on its own once preparing the batch has used half the lease', async () => {
+    const { handle, store, memorySink, connector, clock } = setup();
+    const { calls, countedSink, countedStore } = counting(store, memorySink);
+    for (let index = 0; index < 5; index++) {
+      await handle(
+        await signedRequest({
+          deliveryId: `s${index}`,
+          tenant: 'acme',
+          type: 'ThingUpsert',
+          thing: thing(`t${index}`, 'x'),
+        }),
+      );
+    }
+    // Each preparation takes 10 s (a rate limiter's wait, say); the lease is 60 s.
+    const slow = {
+      ...connector,
+      transformer: {
+        ...connector.transformer,
+        transform: async (...args: Parameters<typeof connector.transformer.transform>) => {
+          clock.advance(10_000);
+          return connector.transformer.transform(...args);
+        },
+      },
+    };
+    const worker = createWorker({
+      connectors: [slow],
+      store: countedStore,
+      sink: countedSink,
+      now: clock.now,
+      circuitBreaker: false,
+      concurrency: 1,
+      leaseMs: 60_000,
+    });
+    expect(await worker.runOnce()).toMatchObject({ claimed: 5, outcomes: { done: 5, 'lease-lost': 0 } });
+    // Prepared at 10, 20, 30 s: one batch write; at 40 and 50 s (past 30 s): written alone, at once.
+    expect(calls.apply).toEqual([1, 1, 3]);
+    expect(memorySink.rows('things')).toHaveLength(5);
+  });
+
   it('keeps the one-delivery path with batchApply: false', async () => {
     const { handle, store, memorySink, connector, clock } = setup();
     const { calls, countedSink, countedStore } = counting(store, memorySink);

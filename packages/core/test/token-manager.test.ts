@@ -90,6 +90,36 @@ describe('createTokenManager', () => {
     expect(await other.get('ghl:loc')).toMatchObject({ accessToken: 'a1' });
   });
 
+  it('never overwrites a newer credential another process saved while its own lapsed refresh was out', async () => {
+    const store = createMemoryCredentialStore();
+    await store.put('xero:t3', expired);
+    let issued = 0;
+    // A provider with a reuse grace (Xero: 30 minutes): both refreshes with r0 succeed.
+    const grant = async (): Promise<Token> => {
+      issued += 1;
+      return { accessToken: `a${issued}`, refreshToken: `r${issued}`, expiresAt: Date.now() + 1_800_000 };
+    };
+    const slow = createTokenManager<Token>({
+      store,
+      packageName: '@act/test',
+      isExpired,
+      leaseMs: 30,
+      pollMs: 5,
+      refresh: async () => {
+        const token = await grant();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return token;
+      },
+    });
+    const other = createTokenManager<Token>({ store, packageName: '@act/test', isExpired, pollMs: 5, refresh: grant });
+    const first = slow.get('xero:t3');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await other.get('xero:t3')).toMatchObject({ accessToken: 'a2' });
+    // The slow one comes back with a1 and finds a2 saved after the credential it refreshed from: a2 stays.
+    expect(await first).toMatchObject({ accessToken: 'a2' });
+    expect((await store.get('xero:t3'))?.value).toMatchObject({ accessToken: 'a2' });
+  });
+
   it('uses the credential another process saved instead of marking the connection invalid when its own refresh is refused', async () => {
     const store = createMemoryCredentialStore();
     await store.put('xero:t2', expired);

@@ -127,16 +127,37 @@ export function createTokenManager<TValue extends Record<string, unknown>>(
         const saved = await store.completeRefresh(key, { owner, value: result });
         if (saved) return saved;
         // The lease lapsed while we refreshed (slower than leaseMs) and another
-        // process holds it now. If it already saved a newer credential, use that.
-        // If not, ours is the only credential known to work: the provider has
-        // rotated the refresh token we spent, so dropping ours could strand the
-        // connection. Save it; the other refresher either saves after us (its
-        // token is then the newest) or finds ours when refused (above).
-        const latest = await store.get(key);
-        if (latest && latest.revision > current.revision) return latest;
-        return store.put(key, result);
+        // process took it. Ours may be the only credential that works (the
+        // provider rotated the refresh token we spent), so it is not dropped:
+        // wait for the lease, then save ours through it — atomically, and only
+        // if nobody saved a newer credential meanwhile (then theirs is used).
+        // A "reconnect required" mark the other process set because we had
+        // spent the token is cleared by our save.
+        return keepRotated(key, current.revision, result as TValue, signal);
       }
     });
+
+  async function keepRotated(
+    key: string,
+    refreshedFrom: number,
+    value: TValue,
+    signal: AbortSignal | undefined,
+  ): Promise<StoredCredentialV1> {
+    for (;;) {
+      signal?.throwIfAborted();
+      const lease = await store.acquireRefreshLease(key, { owner, leaseMs, now: now() });
+      if (!lease.acquired) {
+        await sleep(Math.min(pollMs, Math.max(10, lease.heldUntil.getTime() - now().getTime())), signal);
+        continue;
+      }
+      if (lease.current && lease.current.revision > refreshedFrom) {
+        await store.releaseRefreshLease(key, { owner });
+        return lease.current;
+      }
+      const saved = await store.completeRefresh(key, { owner, value });
+      if (saved) return saved;
+    }
+  }
 
   return {
     async get(key, { signal } = {}) {

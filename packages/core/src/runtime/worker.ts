@@ -463,9 +463,44 @@ export function createWorker(options: WorkerOptions): Worker {
     return results;
   }
 
+  /** Apply and complete one prepared delivery at once, on its own. */
+  async function finishAlone(item: Prepared, settle: (d: ClaimedDeliveryV1, o: DeliveryOutcome, s: number) => void) {
+    let output: ApplyEventsOutput;
+    try {
+      [output] = (await applyGroup([item])) as [ApplyEventsOutput];
+    } catch (error) {
+      settle(item.delivery, await failDelivery(item.delivery, error, item.startedAt, item.log), item.started);
+      return;
+    }
+    let completed: boolean;
+    try {
+      [completed] = (await completeAll([
+        {
+          id: item.delivery.id,
+          claimToken: item.delivery.claimToken,
+          events: output.integrationEvents,
+          startedAt: item.startedAt,
+        },
+      ])) as [boolean];
+    } catch (error) {
+      settle(item.delivery, await failDelivery(item.delivery, error, item.startedAt, item.log), item.started);
+      return;
+    }
+    recordApplied(item.delivery, output);
+    if (!completed) {
+      logger.warn(item.log, 'lease lost before completion: another worker owns the delivery now');
+      settle(item.delivery, 'lease-lost', item.started);
+      return;
+    }
+    await notifyApplied(item.connector, output.applied, logger);
+    logProcessed(item.log, output);
+    settle(item.delivery, 'done', item.started);
+  }
+
   async function runBatch(
     claimed: readonly ClaimedDeliveryV1[],
     settle: (delivery: ClaimedDeliveryV1, outcome: DeliveryOutcome, started: number) => void,
+    claimedAt: number,
   ) {
     // 1. Parse, hydrate, transform: each on its own, a failure fails only its delivery.
     const ready: (Prepared | undefined)[] = new Array(claimed.length);
@@ -482,7 +517,15 @@ export function createWorker(options: WorkerOptions): Worker {
         const rows = new Set(
           prepared.operations.map((operation) => `${operation.table}\u0000${rowKeyString(operation.key)}`),
         );
-        ready[index] = { delivery, connector, startedAt, started, log, prepared, rows };
+        const item: Prepared = { delivery, connector, startedAt, started, log, prepared, rows };
+        // Slow preparation (a rate limiter's wait, a slow provider) must not let the
+        // batch's leases lapse while it waits for the rest: past half the lease,
+        // a delivery is written and completed on its own, at once.
+        if (now().getTime() - claimedAt > leaseMs / 2) {
+          await finishAlone(item, settle);
+          return;
+        }
+        ready[index] = item;
       } catch (error) {
         settle(delivery, await failDelivery(delivery, error, startedAt, log), started);
       }
@@ -552,6 +595,7 @@ export function createWorker(options: WorkerOptions): Worker {
   }
 
   async function runOnce(): Promise<WorkerRoundResult> {
+    const claimedAt = now().getTime();
     const claimed = await store.claim({ owner, limit: batchSize, leaseMs, sources: [...connectors.keys()] });
     const outcomes: Record<DeliveryOutcome, number> = { done: 0, retrying: 0, dead: 0, 'lease-lost': 0 };
     const settle = (delivery: ClaimedDeliveryV1, outcome: DeliveryOutcome, started: number) => {
@@ -563,7 +607,7 @@ export function createWorker(options: WorkerOptions): Worker {
       metrics.observe?.('act_process_duration_ms', now().getTime() - started, { source: delivery.source });
     };
     if (batchApply) {
-      await runBatch(claimed, settle);
+      await runBatch(claimed, settle, claimedAt);
     } else {
       await forEachLimited(claimed, concurrency, async (delivery) => {
         const started = now().getTime();
