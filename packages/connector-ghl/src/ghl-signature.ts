@@ -1,4 +1,4 @@
-import { createPublicKeyVerifier, type SignatureVerifier } from '@act/core';
+import { base64ToBytes, createPublicKeyVerifier, type SignatureVerifier } from '@act/core';
 
 // GoHighLevel signs Marketplace webhooks with one of two schemes (fact sheet
 // shared/providers/ghl-xero.md A1.1):
@@ -270,22 +270,6 @@ export function pemToDer(pem: string): Uint8Array<ArrayBuffer> | undefined {
   const match = /^\s*-----BEGIN PUBLIC KEY-----([\s\S]*?)-----END PUBLIC KEY-----\s*$/.exec(pem.replace(/\\n/g, '\n'));
   if (!match) return undefined;
   return base64ToBytes((match[1] as string).replace(/\s+/g, ''));
-}
-
-/** Strict base64 (standard alphabet, padding optional) → bytes, or `undefined`. */
-function base64ToBytes(text: string): Uint8Array<ArrayBuffer> | undefined {
-  if (text.length === 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(text)) return undefined;
-  const padded = text.length % 4 === 0 ? text : text + '='.repeat(4 - (text.length % 4));
-  if (padded.length % 4 !== 0) return undefined;
-  let binary: string;
-  try {
-    binary = atob(padded);
-  } catch {
-    return undefined;
-  }
-  const bytes = new Uint8Array(binary.length);
-  for (let index = 0; index < binary.length; index++) bytes[index] = binary.charCodeAt(index);
-  return bytes;
 }
 
 function toArrayBufferView(bytes: Uint8Array): Uint8Array<ArrayBuffer> {

@@ -7,7 +7,7 @@
 // encoding, tolerance) from the provider's docs and cites the URL here, e.g.
 // `// See https://docs.stripe.com/webhooks#verify-manually`.
 
-import { createHmacSha256Verifier, type HmacSha256Verifier } from '@act/core';
+import { hmacSha256VerifierFor } from '@act/core';
 
 /** The header carrying the timestamp and the signature(s). */
 export const TEMPLATE_SIGNATURE_HEADER = 'x-template-signature';
@@ -33,24 +33,6 @@ export type TemplateSignatureVerification =
   | { valid: false /** Short and safe to log or return to the caller. */; reason: string };
 
 const encoder = new TextEncoder();
-
-/**
- * One verifier per secret (core's `createHmacSha256Verifier`: node:crypto
- * where the runtime has it, Web Crypto with the key imported once elsewhere).
- * Bounded, oldest out first.
- */
-const verifiers = new Map<string, HmacSha256Verifier>();
-const VERIFIER_CACHE_LIMIT = 64;
-
-function verifierFor(secret: string): HmacSha256Verifier {
-  let verifier = verifiers.get(secret);
-  if (!verifier) {
-    verifier = createHmacSha256Verifier(encoder.encode(secret));
-    if (verifiers.size >= VERIFIER_CACHE_LIMIT) verifiers.delete(verifiers.keys().next().value as string);
-    verifiers.set(secret, verifier);
-  }
-  return verifier;
-}
 
 /**
  * Check a Template webhook signature. Pure and runtime-neutral (node:crypto
@@ -88,7 +70,7 @@ export async function verifyTemplateSignature(
 
   for (const [keyIndex, secret] of secrets.entries()) {
     if (secret === '') continue;
-    const verify = verifierFor(secret);
+    const verify = hmacSha256VerifierFor(secret);
     for (const signature of parsed.signatures) {
       if (await verify(signed, signature)) return { valid: true, keyIndex };
     }

@@ -1,4 +1,4 @@
-import { createHmacSha256Verifier, type HmacSha256Verifier } from '@act/core';
+import { base64ToBytes, type HmacSha256Verifier, hmacSha256VerifierFor } from '@act/core';
 
 // Xero signs every webhook request, intent-to-receive checks included
 // (fact sheet shared/providers/ghl-xero.md B1):
@@ -15,7 +15,7 @@ import { createHmacSha256Verifier, type HmacSha256Verifier } from '@act/core';
 //   irregular whitespace (`"firstEventSequence": 0,"lastEventSequence": 0`),
 //   so `JSON.stringify(JSON.parse(body))` breaks the HMAC [X11] (B4 #1).
 //
-// Through `@act/core`'s `createHmacSha256Verifier`: node:crypto where the
+// Through `@act/core`'s `hmacSha256VerifierFor`: node:crypto where the
 // runtime has it (a Web Crypto call is a thread-pool round trip on Node, many
 // times the HMAC of a webhook), Web Crypto elsewhere, so this runs on Node
 // >= 22, Deno, Supabase Edge, Vercel Edge and Cloudflare Workers alike. The
@@ -59,10 +59,10 @@ const HMAC: HmacImportParams = { name: 'HMAC', hash: 'SHA-256' };
  * A verifier for one webhook key: HMAC-SHA256 with the key's UTF-8 bytes,
  * never base64-decoded (fact sheet B1 "Key encoding"). node:crypto where the
  * runtime has it, Web Crypto elsewhere (`@act/core`'s
- * `createHmacSha256Verifier`); both compare in constant time.
+ * `hmacSha256VerifierFor`, made once per key); both compare in constant time.
  */
 export function xeroWebhookVerifier(key: string): HmacSha256Verifier {
-  return createHmacSha256Verifier(encoder.encode(key));
+  return hmacSha256VerifierFor(key);
 }
 
 /**
@@ -82,22 +82,8 @@ export async function verifyXeroSignature(options: VerifyXeroSignatureOptions): 
   return verifyWithKeys(
     options.body,
     options.signature,
-    keys.map((key) => cachedVerifier(key)),
+    keys.map((key) => xeroWebhookVerifier(key)),
   );
-}
-
-/** Verifiers per key text, so a key is prepared once, not per call. Bounded, oldest out first. */
-const verifierCache = new Map<string, HmacSha256Verifier>();
-const VERIFIER_CACHE_LIMIT = 64;
-
-function cachedVerifier(key: string): HmacSha256Verifier {
-  let verifier = verifierCache.get(key);
-  if (!verifier) {
-    verifier = xeroWebhookVerifier(key);
-    if (verifierCache.size >= VERIFIER_CACHE_LIMIT) verifierCache.delete(verifierCache.keys().next().value as string);
-    verifierCache.set(key, verifier);
-  }
-  return verifier;
 }
 
 /** `verifyXeroSignature` with verifiers already made (the webhook processor makes them once). */
@@ -133,22 +119,6 @@ export async function signXeroBody(body: Uint8Array | string, key: string): Prom
   let binary = '';
   for (const byte of mac) binary += String.fromCharCode(byte);
   return btoa(binary);
-}
-
-/** Strict base64 (standard alphabet, padding optional) → bytes, or `undefined`. */
-function base64ToBytes(text: string): Uint8Array<ArrayBuffer> | undefined {
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text)) return undefined;
-  const padded = text.length % 4 === 0 ? text : text + '='.repeat(4 - (text.length % 4));
-  if (padded.length % 4 !== 0) return undefined;
-  let binary: string;
-  try {
-    binary = atob(padded);
-  } catch {
-    return undefined;
-  }
-  const bytes = new Uint8Array(binary.length);
-  for (let index = 0; index < binary.length; index++) bytes[index] = binary.charCodeAt(index);
-  return bytes;
 }
 
 function toArrayBufferView(bytes: Uint8Array): Uint8Array<ArrayBuffer> {

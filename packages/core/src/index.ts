@@ -51,9 +51,11 @@ export {
   createCircuitBreaker,
 } from './runtime/circuit-breaker';
 export {
+  base64ToBytes,
   createHmacSha256Verifier,
   createPublicKeyVerifier,
   type HmacSha256Verifier,
+  hmacSha256VerifierFor,
   type SignatureVerifier,
 } from './runtime/fast-crypto';
 export { applyFieldPolicies, mergeFieldPolicies, stripBlockedFields } from './runtime/field-policy';

@@ -1,6 +1,11 @@
 import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createHmacSha256Verifier, createPublicKeyVerifier } from '../src/runtime/fast-crypto';
+import {
+  base64ToBytes,
+  createHmacSha256Verifier,
+  createPublicKeyVerifier,
+  hmacSha256VerifierFor,
+} from '../src/runtime/fast-crypto';
 
 const encoder = new TextEncoder();
 const body = encoder.encode('{"id":"evt_1","type":"record.updated"}');
@@ -34,5 +39,21 @@ describe.each([
       expect(await verify(encoder.encode('tampered'), signature)).toBe(false);
       expect(await verify(body, signature.slice(1))).toBe(false);
     }
+  });
+});
+
+describe('hmacSha256VerifierFor and base64ToBytes', () => {
+  it('makes one verifier per secret text, and it verifies with the text’s UTF-8 bytes', async () => {
+    const verify = hmacSha256VerifierFor('whsec_shared');
+    expect(hmacSha256VerifierFor('whsec_shared')).toBe(verify);
+    expect(hmacSha256VerifierFor('whsec_other')).not.toBe(verify);
+    const mac = new Uint8Array(createHmac('sha256', 'whsec_shared').update(body).digest());
+    expect(await verify(body, mac)).toBe(true);
+  });
+
+  it('decodes strict base64, padding optional, and refuses anything else', () => {
+    expect(base64ToBytes('aGk=')).toEqual(new Uint8Array([104, 105]));
+    expect(base64ToBytes('aGk')).toEqual(new Uint8Array([104, 105]));
+    for (const bad of ['', 'aGk*', 'a', 'aGk===', 'aG k=', 'aGk-_']) expect(base64ToBytes(bad)).toBeUndefined();
   });
 });

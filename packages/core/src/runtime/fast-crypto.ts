@@ -88,6 +88,45 @@ export function createHmacSha256Verifier(
   };
 }
 
+/**
+ * The verifier for a secret given as text (its UTF-8 bytes are the key),
+ * made once per secret: connectors verify every delivery with the same few
+ * secrets. Bounded (64 secrets, oldest out first).
+ */
+export function hmacSha256VerifierFor(secret: string): HmacSha256Verifier {
+  let verifier = verifierCache.get(secret);
+  if (!verifier) {
+    verifier = createHmacSha256Verifier(textEncoder.encode(secret));
+    if (verifierCache.size >= VERIFIER_CACHE_LIMIT) verifierCache.delete(verifierCache.keys().next().value as string);
+    verifierCache.set(secret, verifier);
+  }
+  return verifier;
+}
+
+const textEncoder = new TextEncoder();
+const verifierCache = new Map<string, HmacSha256Verifier>();
+const VERIFIER_CACHE_LIMIT = 64;
+
+/**
+ * Strict base64 (standard alphabet, padding optional) → bytes, or
+ * `undefined` for anything else: signature headers and PEM bodies are
+ * decoded with it, so a malformed one is refused, never half-read.
+ */
+export function base64ToBytes(text: string): Uint8Array<ArrayBuffer> | undefined {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text)) return undefined;
+  const padded = text.length % 4 === 0 ? text : text + '='.repeat(4 - (text.length % 4));
+  if (padded.length % 4 !== 0) return undefined;
+  let binary: string;
+  try {
+    binary = atob(padded);
+  } catch {
+    return undefined;
+  }
+  const bytes = new Uint8Array(binary.length);
+  for (let index = 0; index < binary.length; index++) bytes[index] = binary.charCodeAt(index);
+  return bytes;
+}
+
 /** Checks a signature over `data` with one public key. */
 export type SignatureVerifier = (data: Uint8Array, signature: Uint8Array) => Promise<boolean>;
 
