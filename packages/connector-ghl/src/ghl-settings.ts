@@ -92,8 +92,8 @@ export type GhlSettingsOverrides = Omit<Partial<GhlConnectorSettings>, 'oauth'> 
  * Optional: `GHL_BASE_URL`; `GHL_DEFAULT_PHONE_COUNTRY`;
  * `GHL_WEBHOOK_ED25519_PUBLIC_KEYS` and `GHL_WEBHOOK_RSA_PUBLIC_KEYS` (one or
  * more PEM blocks; `\n` escapes allowed); `GHL_WEBHOOK_LEGACY_RSA`
- * (`false` turns the RSA scheme off); `GHL_WEBHOOK_LEGACY_RSA_UNTIL` (ISO
- * date); `GHL_WEBHOOK_TOLERANCE_SECONDS`; `GHL_WEBHOOK_ALLOW_MISSING_TIMESTAMP`;
+ * (`true` accepts the retired RSA `x-wh-signature`, off by default);
+ * `GHL_WEBHOOK_LEGACY_RSA_UNTIL` (ISO date: accept it until then); `GHL_WEBHOOK_TOLERANCE_SECONDS`; `GHL_WEBHOOK_ALLOW_MISSING_TIMESTAMP`;
  * `GHL_WEBHOOK_RESERIALIZED_FALLBACK`; `GHL_WORKFLOW_WEBHOOK_SECRET` (comma-
  * separate two while rotating), `GHL_WORKFLOW_WEBHOOK_HEADER`,
  * `GHL_WORKFLOW_WEBHOOK_QUERY_PARAMETER`.

@@ -7,8 +7,13 @@ import { base64ToBytes, createPublicKeyVerifier, type SignatureVerifier } from '
 //     SDK PR https://github.com/GoHighLevel/highlevel-api-sdk/pull/15 [G9],
 //     SDK README §Webhooks [G8].
 //   x-wh-signature:  base64 RSASSA-PKCS1-v1_5 / SHA-256 signature of the body
-//     with a 4096-bit key (legacy, being retired on 2026-07-01 or 2026-09-01:
-//     sources conflict [G10][G16]).
+//     with a 4096-bit key (legacy). Retired: "The legacy header X-WH-Signature
+//     will be deprecated on July 1, 2026. After that date, webhooks will be
+//     signed only with X-GHL-Signature" (Webhook Integration Guide,
+//     https://marketplace.gohighlevel.com/docs/webhook/WebhookIntegrationGuide,
+//     as quoted in https://dev.to/flarecanary/highlevel-webhooks-flip-x-wh-signature-x-ghl-signature-on-july-1-2026-three-silent-failure-do2;
+//     one integrator reports 2026-09-01). Both dates have passed, so it is
+//     refused unless a deployment turns it on (`legacyRsa: true`).
 //     https://github.com/GoHighLevel/highlevel-api-docs/blob/main/docs/oauth/WebhookAuthentication.md [G1]
 //
 // The official SDK checks `x-ghl-signature` first and, when that header is
@@ -71,7 +76,10 @@ export interface VerifyGhlSignatureOptions {
   ed25519PublicKeys?: readonly string[];
   /** SPKI PEM RSA keys for the legacy header, all tried. Defaults to `[GHL_RSA_PUBLIC_KEY]`. */
   rsaPublicKeys?: readonly string[];
-  /** Accept the legacy `x-wh-signature` when `x-ghl-signature` is absent. Defaults to `true`. */
+  /**
+   * Accept the legacy `x-wh-signature` when `x-ghl-signature` is absent.
+   * Defaults to `false`: GHL retired the scheme (see the top of this file).
+   */
   legacyRsa?: boolean;
   /**
    * Also accept a signature over `JSON.stringify(JSON.parse(body))`, the
@@ -108,12 +116,14 @@ const RSA: RsaHashedImportParams = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' 
 /**
  * A header value, or `undefined` when it is absent, blank or the literal
  * `N/A`, which GHL reportedly sends in place of a signature [G16, UNVERIFIED]:
- * all treated as missing, so they fail closed.
+ * all treated as missing, so they fail closed. Anything else is returned as
+ * it came, untrimmed: the signature must be canonical base64 to the last
+ * character (`base64ToBytes`), so an altered header never verifies.
  */
 export function ghlHeaderValue(value: string | null | undefined): string | undefined {
   const trimmed = value?.trim();
   if (!trimmed || trimmed.toUpperCase() === 'N/A') return undefined;
-  return trimmed;
+  return value as string;
 }
 
 /**
@@ -132,7 +142,7 @@ export async function verifyGhlSignature(options: VerifyGhlSignatureOptions): Pr
   if (rsaHeader === undefined) {
     return { valid: false, reason: `missing ${GHL_SIGNATURE_HEADER} (and ${GHL_LEGACY_SIGNATURE_HEADER}) header` };
   }
-  if (options.legacyRsa === false) {
+  if (options.legacyRsa !== true) {
     return {
       valid: false,
       reason: `missing ${GHL_SIGNATURE_HEADER} header (the legacy ${GHL_LEGACY_SIGNATURE_HEADER} scheme is turned off)`,

@@ -46,11 +46,17 @@ export interface GhlWebhookSettings {
   rsaPublicKeys?: readonly string[];
   /**
    * Accept the legacy `x-wh-signature` (RSA) when a delivery has no
-   * `x-ghl-signature`. Defaults to `true`; set `false` once GHL has retired
-   * it (announced for 2026-07-01, reported as 2026-09-01: fact sheet A1.1).
+   * `x-ghl-signature`. Off by default: GHL retired it ("deprecated on July 1,
+   * 2026. After that date, webhooks will be signed only with
+   * X-GHL-Signature", Webhook Integration Guide,
+   * https://marketplace.gohighlevel.com/docs/webhook/WebhookIntegrationGuide).
+   * `true` turns it back on for an account GHL still signs the old way.
    */
   legacyRsa?: boolean;
-  /** Refuse the legacy scheme for deliveries received after this instant (a sunset date). */
+  /**
+   * Accept the legacy scheme until this instant (receipt time), then refuse
+   * it. Giving a date turns the scheme on until then (unless `legacyRsa` is `false`).
+   */
   legacyRsaUntil?: Date | string;
   /**
    * Largest accepted distance between the body's `timestamp` and receipt,
@@ -134,10 +140,12 @@ export function createGhlWebhook(settings: GhlWebhookSettings = {}): GhlWebhookP
   if (legacyUntil !== undefined && !Number.isFinite(legacyUntil)) {
     throw configuration('webhook.legacyRsaUntil is not a valid date');
   }
+  // The legacy scheme only when asked for: `legacyRsa: true`, or a sunset date.
+  const legacyRsa = settings.legacyRsa ?? legacyUntil !== undefined;
   // Import the keys now (in the background), so the first delivery does not pay for it.
   for (const pem of settings.ed25519PublicKeys ?? [GHL_ED25519_PUBLIC_KEY])
     importGhlPublicKey(pem, 'ed25519').catch(() => {});
-  if (settings.legacyRsa !== false)
+  if (legacyRsa)
     for (const pem of settings.rsaPublicKeys ?? [GHL_RSA_PUBLIC_KEY]) importGhlPublicKey(pem, 'rsa').catch(() => {});
 
   return {
@@ -163,7 +171,7 @@ export function createGhlWebhook(settings: GhlWebhookSettings = {}): GhlWebhookP
         headers: request.headers,
         ...(settings.ed25519PublicKeys ? { ed25519PublicKeys } : {}),
         ...(settings.rsaPublicKeys ? { rsaPublicKeys } : {}),
-        legacyRsa: settings.legacyRsa !== false && (legacyUntil === undefined || receivedAt <= legacyUntil),
+        legacyRsa: legacyRsa && (legacyUntil === undefined || receivedAt <= legacyUntil),
         reserializedBodyFallback: settings.reserializedBodyFallback === true,
       });
       if (!result.valid) {

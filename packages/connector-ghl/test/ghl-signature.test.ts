@@ -38,6 +38,8 @@ const verify = (headers: Record<string, string>, options: Partial<VerifyGhlSigna
     headers,
     ed25519PublicKeys: [keys.ed25519Pem],
     rsaPublicKeys: [keys.rsaPem],
+    // The legacy scheme is off by default (retired by GHL); these vectors cover it turned on.
+    legacyRsa: true,
     ...options,
   });
 
@@ -64,7 +66,7 @@ describe('the published keys', () => {
       reason: 'x-ghl-signature signature mismatch',
     });
     const rsaOnly = await ghlSignatureHeaders(body, { keys, scheme: 'rsa' });
-    expect(await verifyGhlSignature({ body, headers: rsaOnly })).toEqual({
+    expect(await verifyGhlSignature({ body, headers: rsaOnly, legacyRsa: true })).toEqual({
       valid: false,
       reason: 'x-wh-signature signature mismatch',
     });
@@ -150,6 +152,14 @@ describe('verifyGhlSignature', () => {
     expect(await verify({ ...headers, 'x-ghl-signature': 'not base64!' })).toEqual({
       valid: false,
       reason: 'malformed x-ghl-signature header (not base64)',
+    });
+  });
+
+  it('rejects an RSA-only delivery by default: GHL retired the legacy scheme', async () => {
+    const headers = await ghlSignatureHeaders(body, { keys, scheme: 'rsa' });
+    expect(await verifyGhlSignature({ body, headers, rsaPublicKeys: [keys.rsaPem] })).toEqual({
+      valid: false,
+      reason: 'missing x-ghl-signature header (the legacy x-wh-signature scheme is turned off)',
     });
   });
 

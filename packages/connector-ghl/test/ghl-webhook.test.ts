@@ -93,19 +93,97 @@ testWebhookProcessor({
 });
 
 describe('legacy x-wh-signature deliveries', () => {
+  // GHL retired x-wh-signature (announced for 2026-07-01, Webhook Integration Guide,
+  // https://marketplace.gohighlevel.com/docs/webhook/WebhookIntegrationGuide): off unless asked for.
+  const legacy = createGhlWebhook({
+    ed25519PublicKeys: [keys.ed25519Pem],
+    rsaPublicKeys: [keys.rsaPem],
+    legacyRsa: true,
+  });
+  const legacyRequest = async (name: WebhookFixtureName) => {
+    const body = delivery(name);
+    return {
+      method: 'POST',
+      url: 'http://localhost/webhooks/ghl',
+      headers: await ghlSignatureHeaders(body, { keys, scheme: 'rsa' }),
+      body: encoder.encode(body),
+      receivedAt: NOW,
+    };
+  };
+
   it.each(['contact-update.1.json', 'opportunity-stage-update.1.json'] as const)(
-    '%s verifies and parses',
+    '%s verifies and parses with legacyRsa: true',
     async (name) => {
-      const body = delivery(name);
-      const request = {
+      const request = await legacyRequest(name);
+      expect(await legacy.verify(request)).toEqual({ valid: true, keyId: 'rsa-0' });
+      expect((await legacy.parse(request)).events).toHaveLength(1);
+    },
+  );
+
+  it('is refused 401 by default, and accepted 200 with the option (issue 11, finding 12)', async () => {
+    const body = delivery('contact-update.1.json');
+    const byDefault = createGhlWebhook({ ed25519PublicKeys: [keys.ed25519Pem], rsaPublicKeys: [keys.rsaPem] });
+    const refused = createMemoryStateStore();
+    const response = await handlerFor(refused, { processor: byDefault })(
+      await signedGhlRequest(body, { keys, scheme: 'rsa' }),
+    );
+    expect(response.status).toBe(401);
+    expect(await refused.listDeliveries({})).toEqual([]);
+    expect(await byDefault.verify(await legacyRequest('contact-update.1.json'))).toEqual({
+      valid: false,
+      reason: 'missing x-ghl-signature header (the legacy x-wh-signature scheme is turned off)',
+    });
+    const accepted = createMemoryStateStore();
+    const ok = await handlerFor(accepted, { processor: legacy })(await signedGhlRequest(body, { keys, scheme: 'rsa' }));
+    expect(ok.status).toBe(200);
+    expect(await accepted.listDeliveries({})).toHaveLength(1);
+  });
+});
+
+describe('signature headers must be canonical base64 (issue 11, finding 8)', () => {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  /** The header with its last data character's lowest (unused) bit set: other text, same bytes. */
+  const lastDataCharacterChanged = (signature: string) => {
+    const at = signature.replace(/=+$/, '').length - 1;
+    const changed = alphabet[alphabet.indexOf(signature[at] as string) ^ 1] as string;
+    const mutated = signature.slice(0, at) + changed + signature.slice(at + 1);
+    expect(atob(mutated)).toBe(atob(signature));
+    expect(mutated).not.toBe(signature);
+    return mutated;
+  };
+  const legacy = createGhlWebhook({
+    ed25519PublicKeys: [keys.ed25519Pem],
+    rsaPublicKeys: [keys.rsaPem],
+    legacyRsa: true,
+  });
+
+  it.each(['ed25519', 'rsa'] as const)(
+    'refuses a %s signature with its last data character changed',
+    async (scheme) => {
+      const body = delivery('contact-update.1.json');
+      const header = scheme === 'ed25519' ? 'x-ghl-signature' : 'x-wh-signature';
+      const signature = (await ghlSignatureHeaders(body, { keys, scheme }))[header] as string;
+      const request = (value: string) => ({
         method: 'POST',
         url: 'http://localhost/webhooks/ghl',
-        headers: await ghlSignatureHeaders(body, { keys, scheme: 'rsa' }),
+        headers: { [header]: value },
         body: encoder.encode(body),
         receivedAt: NOW,
-      };
-      expect(await processor.verify(request)).toEqual({ valid: true, keyId: 'rsa-0' });
-      expect((await processor.parse(request)).events).toHaveLength(1);
+      });
+      expect(await legacy.verify(request(signature))).toMatchObject({ valid: true });
+      const unpadded = signature.replace(/=+$/, '');
+      for (const mutated of [lastDataCharacterChanged(signature), unpadded, ` ${signature}`, `${signature}=`]) {
+        expect(await legacy.verify(request(mutated))).toEqual({
+          valid: false,
+          reason: `malformed ${header} header (not base64)`,
+        });
+      }
+      const store = createMemoryStateStore();
+      const response = await handlerFor(store, { processor: legacy })(
+        await signedGhlRequest(body, { keys, scheme, headers: { [header]: lastDataCharacterChanged(signature) } }),
+      );
+      expect(response.status).toBe(401);
+      expect(await store.listDeliveries({})).toEqual([]);
     },
   );
 });

@@ -95,9 +95,11 @@ export async function verifyWithKeys(
   if (verifiers.length === 0) {
     return { valid: false, reason: 'no webhook key configured (XERO_WEBHOOK_KEY)', misconfigured: true };
   }
-  const header = signature?.trim();
-  if (!header) return { valid: false, reason: `missing ${XERO_SIGNATURE_HEADER} header` };
-  const mac = base64ToBytes(header);
+  if (!signature?.trim()) return { valid: false, reason: `missing ${XERO_SIGNATURE_HEADER} header` };
+  // Canonical base64 only, untrimmed: a header that differs from the one Xero
+  // computed by a space, a padding character or the unused bits of its last
+  // character is refused, even where it decodes to the same bytes.
+  const mac = base64ToBytes(signature);
   // An HMAC-SHA256 is 32 bytes; anything else cannot match (and is refused without computing).
   if (mac?.byteLength !== 32) return { valid: false, reason: `malformed ${XERO_SIGNATURE_HEADER} header` };
   const bytes = typeof body === 'string' ? encoder.encode(body) : body;

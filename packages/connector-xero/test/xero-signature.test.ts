@@ -143,11 +143,32 @@ describe('generated vectors', () => {
     expect((await verifyXeroSignature({ body, signature: hex, keys: [TEST_KEY] })).valid).toBe(false);
   });
 
-  it('accepts surrounding whitespace in the header and a missing base64 padding', async () => {
+  it('refuses any header text other than the canonical base64 Xero sends: whitespace, padding, unused bits', async () => {
     const signature = await signXeroBody(body, TEST_KEY);
-    expect((await verifyXeroSignature({ body, signature: ` ${signature} `, keys: [TEST_KEY] })).valid).toBe(true);
-    expect((await verifyXeroSignature({ body, signature: signature.replace(/=+$/, ''), keys: [TEST_KEY] })).valid).toBe(
-      true,
-    );
+    expect((await verifyXeroSignature({ body, signature, keys: [TEST_KEY] })).valid).toBe(true);
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    const last = signature.length - 2; // 32 bytes: 43 characters and one `=`; the last one has 2 unused bits
+    const sameBytes = signature.slice(0, last) + alphabet[alphabet.indexOf(signature[last] as string) ^ 1] + '=';
+    expect(atob(sameBytes)).toBe(atob(signature));
+    for (const variant of [
+      ` ${signature}`,
+      `${signature} `,
+      signature.replace(/=+$/, ''),
+      `${signature}=`,
+      sameBytes,
+    ]) {
+      expect(await verifyXeroSignature({ body, signature: variant, keys: [TEST_KEY] })).toEqual({
+        valid: false,
+        reason: 'malformed x-xero-signature header',
+      });
+    }
+  });
+
+  it('refuses the public vector ITR_CORRECT_SIGNATURE made non-canonical (issue 11, finding 8)', async () => {
+    const sameBytes = `${ITR_CORRECT_SIGNATURE.slice(0, -2)}5=`; // `…1E4=` → `…1E5=`
+    expect(atob(sameBytes)).toBe(atob(ITR_CORRECT_SIGNATURE));
+    for (const variant of [sameBytes, ITR_CORRECT_SIGNATURE.slice(0, -1), ` ${ITR_CORRECT_SIGNATURE}`]) {
+      expect((await verifyXeroSignature({ body: itrBody, signature: variant, keys: [ITR_KEY] })).valid).toBe(false);
+    }
   });
 });

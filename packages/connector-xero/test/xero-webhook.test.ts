@@ -107,6 +107,32 @@ describe('intent to receive through the handler (fact sheet B1, B5)', () => {
     await expectEmpty(await wrong(await signedXeroRequest(body, { signature: XERO_PHP_SIGNATURE })), 401);
   });
 
+  it('answers 401 to the public vector made non-canonical: same bytes, other text (issue 11, finding 8)', async () => {
+    const handler = createWebhookHandler({ processor: itrProcessor, store: createMemoryStateStore() });
+    // `…1E4=`: the last character carries 2 unused bits; `…1E5=` decodes to the same 32 bytes.
+    expect(ITR_CORRECT_SIGNATURE.endsWith('4=')).toBe(true);
+    const sameBytes = `${ITR_CORRECT_SIGNATURE.slice(0, -2)}5=`;
+    expect(atob(sameBytes)).toBe(atob(ITR_CORRECT_SIGNATURE));
+    for (const signature of [sameBytes, ITR_CORRECT_SIGNATURE.slice(0, -1), `${ITR_CORRECT_SIGNATURE}=`]) {
+      await expectEmpty(await handler(await signedXeroRequest(itrBody, { signature })), 401);
+    }
+    // `Headers` strips surrounding whitespace, so a leading space is checked where a raw header map reaches the processor.
+    const request = (signature: string) => ({
+      method: 'POST',
+      url: 'http://localhost/webhooks/xero',
+      headers: { 'x-xero-signature': signature },
+      body: encoder.encode(itrBody),
+      receivedAt: new Date(),
+    });
+    expect(await itrProcessor.verify(request(ITR_CORRECT_SIGNATURE))).toMatchObject({ valid: true });
+    for (const signature of [` ${ITR_CORRECT_SIGNATURE}`, `${ITR_CORRECT_SIGNATURE} `, sameBytes]) {
+      expect(await itrProcessor.verify(request(signature))).toEqual({
+        valid: false,
+        reason: 'malformed x-xero-signature header',
+      });
+    }
+  });
+
   it('answers 401 (empty) when no key is configured: fail closed', async () => {
     const handler = createWebhookHandler({ processor: createXeroWebhook(), store: createMemoryStateStore() });
     await expectEmpty(await handler(await signedXeroRequest(itrBody, { signature: ITR_CORRECT_SIGNATURE })), 401);

@@ -51,9 +51,29 @@ describe('hmacSha256VerifierFor and base64ToBytes', () => {
     expect(await verify(body, mac)).toBe(true);
   });
 
-  it('decodes strict base64, padding optional, and refuses anything else', () => {
+  it('decodes canonical base64 only: exact padding, no whitespace, unused bits zero', () => {
     expect(base64ToBytes('aGk=')).toEqual(new Uint8Array([104, 105]));
-    expect(base64ToBytes('aGk')).toEqual(new Uint8Array([104, 105]));
-    for (const bad of ['', 'aGk*', 'a', 'aGk===', 'aG k=', 'aGk-_']) expect(base64ToBytes(bad)).toBeUndefined();
+    expect(base64ToBytes('aGVsbG8h')).toEqual(new TextEncoder().encode('hello!'));
+    expect(base64ToBytes('aA==')).toEqual(new Uint8Array([104]));
+    // `aGl=` and `aB==` decode to the same bytes as `aGk=` and `aA==` with lenient decoders (non-zero unused bits).
+    for (const bad of [
+      '',
+      'aGk',
+      'aA',
+      'aA=',
+      'aGk*',
+      'a',
+      'aGk===',
+      'aG k=',
+      ' aGk=',
+      'aGk= ',
+      'aGk=\n',
+      'aGk-_',
+      'aGl=',
+      'aB==',
+      'aGk=aGk=',
+    ]) {
+      expect(base64ToBytes(bad), JSON.stringify(bad)).toBeUndefined();
+    }
   });
 });

@@ -108,24 +108,32 @@ const verifierCache = new Map<string, HmacSha256Verifier>();
 const VERIFIER_CACHE_LIMIT = 64;
 
 /**
- * Strict base64 (standard alphabet, padding optional) → bytes, or
- * `undefined` for anything else: signature headers and PEM bodies are
- * decoded with it, so a malformed one is refused, never half-read.
+ * Canonical base64 (RFC 4648 §4, standard alphabet) → bytes, or `undefined`
+ * for anything else. Signature headers and PEM bodies are decoded with it,
+ * so a malformed one is refused, never half-read, and exactly one text
+ * decodes to a given signature: whitespace anywhere, missing or extra `=`,
+ * and non-zero unused bits in the last character (RFC 4648 §3.5: `…FA5=`
+ * decodes to the same bytes as `…FA4=`) are all refused. A signature header
+ * that was altered must not verify, even when its bytes survive the change.
  */
 export function base64ToBytes(text: string): Uint8Array<ArrayBuffer> | undefined {
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text)) return undefined;
-  const padded = text.length % 4 === 0 ? text : text + '='.repeat(4 - (text.length % 4));
-  if (padded.length % 4 !== 0) return undefined;
+  if (text.length === 0 || text.length % 4 !== 0 || !CANONICAL_BASE64.test(text)) return undefined;
   let binary: string;
   try {
-    binary = atob(padded);
+    binary = atob(text);
   } catch {
     return undefined;
   }
+  // The alphabet and padding are checked above; re-encoding checks the unused
+  // bits of the last character (atob ignores them).
+  if (btoa(binary) !== text) return undefined;
   const bytes = new Uint8Array(binary.length);
   for (let index = 0; index < binary.length; index++) bytes[index] = binary.charCodeAt(index);
   return bytes;
 }
+
+/** Groups of four, the last one padded with `=` or `==` when the bytes do not fill it. */
+const CANONICAL_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** Checks a signature over `data` with one public key. */
 export type SignatureVerifier = (data: Uint8Array, signature: Uint8Array) => Promise<boolean>;
