@@ -1,6 +1,6 @@
 import { createGhlConnector, type GhlConnector, loadGhlSettings } from '@act/connector-ghl';
 import { createXeroConnector, loadXeroSettings, type XeroConnector } from '@act/connector-xero';
-import type { ConnectorV1, CredentialStoreV1, RateLimitStoreV1 } from '@act/core';
+import { type ConnectorV1, type CredentialStoreV1, noopLogger, type RateLimitStoreV1 } from '@act/core';
 import { type CliIo, usageError } from './cli-io';
 
 /** What the API-backed commands hand a connector besides the environment. */
@@ -14,7 +14,11 @@ export interface ApiOverrides {
 export interface CliSource {
   id: 'ghl' | 'xero';
   name: string;
-  /** The connector without API credentials: webhooks, migrations, freshness target. */
+  /**
+   * The connector without API credentials: webhooks, migrations, freshness
+   * target. Quiet (no "no API credentials" warning): it is not your app's
+   * connector, so its `api_credentials_missing` signal says nothing about your app.
+   */
   receiver(): ConnectorV1;
   /**
    * The connector with API credentials from the environment (the connector's
@@ -43,7 +47,7 @@ function numberAt(body: unknown, ...path: string[]): number | undefined {
 const ghl: CliSource = {
   id: 'ghl',
   name: 'GoHighLevel',
-  receiver: () => createGhlConnector({}),
+  receiver: () => createGhlConnector({ logger: noopLogger }),
   withApi(io, { credentials, rateLimitStore, fetch }) {
     // loadGhlSettings accepts no API credentials (a receiver needs none); backfill and reconcile do.
     if (!isSet(io, 'GHL_ACCESS_TOKEN') && !isSet(io, 'GHL_CLIENT_ID') && !isSet(io, 'GHL_CLIENT_SECRET')) {
@@ -61,7 +65,7 @@ const ghl: CliSource = {
 const xero: CliSource = {
   id: 'xero',
   name: 'Xero',
-  receiver: () => createXeroConnector({}),
+  receiver: () => createXeroConnector({ logger: noopLogger }),
   withApi(io, { credentials, rateLimitStore, fetch }) {
     if (!isSet(io, 'XERO_CLIENT_ID') && !isSet(io, 'XERO_CLIENT_SECRET')) {
       throw usageError(

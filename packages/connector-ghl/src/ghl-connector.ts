@@ -21,7 +21,11 @@ import { createGhlWriter, type GhlWriter, type GhlWriterOptions } from './ghl-wr
 
 /** The GoHighLevel connector: every part `@act/core`'s handler, worker, `runPoller` and `runReconciliation` use. */
 export interface GhlConnector extends ConnectorV1<GhlSourceEvent>, GhlHandlers {
-  /** Locations whose refresh token was refused (`reconnect_required`, red), for dashboards and `act health`. */
+  /**
+   * Locations whose refresh token was refused (`reconnect_required`, red) and,
+   * for a connector created without API credentials, `api_credentials_missing`
+   * (amber), for dashboards and `act health`.
+   */
   healthSignals(context: { credentials?: CredentialStoreV1 }): Promise<HealthSignalV1[]>;
   /** Marketplace webhooks (signed): mount on your GHL app's webhook URL. */
   readonly webhook: GhlWebhookProcessor;
@@ -39,6 +43,8 @@ export interface GhlConnector extends ConnectorV1<GhlSourceEvent>, GhlHandlers {
   readonly reconcilers: readonly ReconcilerV1<GhlSourceEvent>[];
   /** The API client (`undefined` without API credentials). */
   readonly client: GhlClient | undefined;
+  /** Without API credentials: the variables to set (`runPoller`/`runReconciliation` throw naming them). */
+  readonly missingApiCredentials: string | undefined;
   /** The worker's 401 hook: refreshes the location's OAuth token (a no-op for Private Integration Tokens). */
   refreshCredentials(tenant: string): Promise<void>;
   /**
@@ -92,6 +98,16 @@ export function createGhlConnector(settings: GhlConnectorSettings = {}): GhlConn
         ...(logger ? { logger } : {}),
       })
     : undefined;
+  const missingApiCredentials = client ? undefined : GHL_API_CREDENTIAL_VARIABLES;
+  if (missingApiCredentials) {
+    // Once, at creation: GHL drops any webhook not answered 2xx or 429
+    // (https://help.gohighlevel.com/support/solutions/articles/155000007071),
+    // and without the API nothing repairs it. No logger: the console, since
+    // silence here is how a mirror quietly goes stale.
+    const message = `[${GHL_PACKAGE_NAME}] no API credentials (set ${missingApiCredentials}): webhooks are received and applied, but there is no polling, no reconciliation and no write-back, so a webhook GHL failed to deliver is never repaired`;
+    if (logger) logger.warn({ source: GHL_SOURCE, code: API_CREDENTIALS_MISSING }, message);
+    else console.warn(message);
+  }
 
   return {
     specificationVersion: 'v1',
@@ -106,7 +122,19 @@ export function createGhlConnector(settings: GhlConnectorSettings = {}): GhlConn
     pollers: client ? createGhlPollers({ ...settings.pollers, client }) : [],
     reconcilers: client ? createGhlReconcilers({ ...settings.reconcilers, client }) : [],
     client,
+    missingApiCredentials,
     async healthSignals({ credentials }) {
+      if (missingApiCredentials) {
+        return [
+          {
+            source: GHL_SOURCE,
+            tenant: 'app',
+            status: 'amber',
+            code: API_CREDENTIALS_MISSING,
+            message: `no GoHighLevel API credentials: set ${missingApiCredentials}; webhooks still arrive, but nothing polls, reconciles or writes back, so a missed webhook stays missing`,
+          },
+        ];
+      }
       // A refused refresh token (invalid_grant) stops pollers, reconciliation and
       // write-back for that location until someone re-installs or re-authorises the app.
       const store = credentials ?? settings.oauth?.credentials;
@@ -131,7 +159,7 @@ export function createGhlConnector(settings: GhlConnectorSettings = {}): GhlConn
       if (!client) {
         throw new ConfigurationError({
           packageName: GHL_PACKAGE_NAME,
-          message: 'write-back needs API credentials (accessToken or oauth; GHL_ACCESS_TOKEN or GHL_CLIENT_ID)',
+          message: `write-back needs API credentials: set ${GHL_API_CREDENTIAL_VARIABLES}`,
         });
       }
       return createGhlWriter({
@@ -161,6 +189,12 @@ export function createGhlConnector(settings: GhlConnectorSettings = {}): GhlConn
     receive: handlers.receive,
   };
 }
+
+/** What a connector without API access needs: a Private Integration Token, or an OAuth app. */
+const GHL_API_CREDENTIAL_VARIABLES =
+  'GHL_ACCESS_TOKEN (settings.accessToken), or GHL_CLIENT_ID and GHL_CLIENT_SECRET (settings.oauth)';
+/** The health signal code of a connector created without API credentials. */
+const API_CREDENTIALS_MISSING = 'api_credentials_missing';
 
 function authOf(settings: GhlConnectorSettings): GhlAuth | undefined {
   if (settings.accessToken && settings.oauth) {

@@ -7,14 +7,23 @@ import {
   createMemoryStateStore,
   createWebhookHandler,
   createWorker,
+  type Logger,
   type MemorySink,
+  runPoller,
+  runReconciliation,
   type SinkV1,
   type StateStoreV1,
 } from '@act/core';
 import { createPostgresState } from '@act/sink-supabase';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGhlConnector, type GhlConnector, type GhlConnectorSettings, VERSION } from '../src/index';
+import {
+  createGhlConnector,
+  type GhlConnector,
+  type GhlConnectorSettings,
+  loadGhlSettings,
+  VERSION,
+} from '../src/index';
 import {
   generateGhlTestKeys,
   signedGhlRequest,
@@ -51,6 +60,7 @@ function setup<Sink extends SinkV1 = MemorySink>(
     createGhlConnector({
       webhook: { ed25519PublicKeys: [keys.ed25519Pem], rsaPublicKeys: [keys.rsaPem] },
       workflowWebhook: { secrets: [TEST_WORKFLOW_SECRET] },
+      logger: noLogger, // receive-only: no "no API credentials" warning on the console
       ...options.settings,
     });
   const store = options.store ?? createMemoryStateStore();
@@ -175,8 +185,10 @@ describe('GHL connector end to end (memory)', () => {
     expect(sink.row('ghl_opportunities', OPPORTUNITY)?.values).toMatchObject({ pipeline_stage_id: 'stage-b' });
   });
 
-  it('accepts the legacy RSA signature end to end', async () => {
-    const ctx = setup();
+  it('accepts the legacy RSA signature end to end, when turned on', async () => {
+    const ctx = setup({
+      settings: { webhook: { ed25519PublicKeys: [keys.ed25519Pem], rsaPublicKeys: [keys.rsaPem], legacyRsa: true } },
+    });
     const response = await ctx.send(delivery('note-create.1.json', { webhookId: 'wh_n1', at: T0 }), T0, 'rsa');
     expect(response.status).toBe(200);
     await ctx.worker.drain();
@@ -453,3 +465,47 @@ describe('health signals', () => {
     expect(signals[0]?.message).toContain('reconnect GoHighLevel for location loc-revoked: invalid_grant');
   });
 });
+
+describe('without API credentials (issue 11, finding 10)', () => {
+  const variables = 'GHL_ACCESS_TOKEN (settings.accessToken), or GHL_CLIENT_ID and GHL_CLIENT_SECRET (settings.oauth)';
+
+  it('warns once at creation, naming the variables, and reports amber api_credentials_missing', async () => {
+    const warnings: { fields: Record<string, unknown>; message?: string }[] = [];
+    const logger: Logger = {
+      debug() {},
+      info() {},
+      warn: (fields, message) => void warnings.push({ fields, ...(message ? { message } : {}) }),
+      error() {},
+    };
+    const connector = createGhlConnector(loadGhlSettings({}, { logger }));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.message).toContain(`[@act/connector-ghl] no API credentials (set ${variables})`);
+    expect(connector.missingApiCredentials).toBe(variables);
+    expect(await connector.healthSignals({})).toEqual([
+      {
+        source: 'ghl',
+        tenant: 'app',
+        status: 'amber',
+        code: 'api_credentials_missing',
+        message: expect.stringContaining(`no GoHighLevel API credentials: set ${variables}`),
+      },
+    ]);
+    const withToken = createGhlConnector({ accessToken: 'pit-123', logger });
+    expect(warnings).toHaveLength(1);
+    expect(withToken.missingApiCredentials).toBeUndefined();
+    expect(await withToken.healthSignals({})).toEqual([]);
+  });
+
+  it('makes runPoller and runReconciliation throw a ConfigurationError naming the variables, not resolve empty', async () => {
+    const connector = createGhlConnector({ logger: noLogger });
+    const run = { connector, tenant: TEST_LOCATION, store: createMemoryStateStore(), sink: createMemorySink() };
+    await expect(runPoller(run)).rejects.toThrow(
+      `[@act/core] runPoller: the ghl connector was created without API credentials, so it has no pollers: set ${variables}`,
+    );
+    await expect(runReconciliation(run)).rejects.toThrow(
+      `[@act/core] runReconciliation: the ghl connector was created without API credentials, so it has no reconcilers: set ${variables}`,
+    );
+  });
+});
+
+const noLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -33,6 +33,8 @@ export interface XeroConnector extends ConnectorV1<XeroSourceEvent> {
   readonly reconcilers: readonly ReconcilerV1<XeroSourceEvent>[];
   /** The API client (`undefined` without API credentials). */
   readonly client: XeroClient | undefined;
+  /** Without API credentials: the variables to set (`runPoller`/`runReconciliation` throw naming them). */
+  readonly missingApiCredentials: string | undefined;
   /**
    * Fetch-on-notify, called by the worker for every thin (webhook) event: the
    * record as Xero holds it now, versioned by its `UpdatedDateUTC`; `null` when
@@ -43,8 +45,10 @@ export interface XeroConnector extends ConnectorV1<XeroSourceEvent> {
   refreshCredentials(tenant: string): Promise<void>;
   /**
    * Tenants to reconnect (`reconnect_required`, red: their refresh token was
-   * refused) and lost deliveries (`sequence_gap`, amber), for dashboards and
-   * `act health`. The credential store defaults to the OAuth settings' one.
+   * refused), lost deliveries (`sequence_gap`, amber) and, for a connector
+   * created without API credentials, `api_credentials_missing` (amber), for
+   * dashboards and `act health`. The credential store defaults to the OAuth
+   * settings' one.
    */
   healthSignals(context: {
     store: Pick<StateStoreV1, 'listDeliveries'>;
@@ -107,6 +111,18 @@ export function createXeroConnector(settings: XeroConnectorSettings = {}): XeroC
     ? createXeroReconcilers({ ...settings.reconcilers, client })
     : [];
   const hydrate = createXeroHydrate(fetchRecord);
+  const missingApiCredentials = client ? undefined : XERO_API_CREDENTIAL_VARIABLES;
+  // Xero's webhooks carry ids only (https://developer.xero.com/documentation/webhooks/overview): without the API
+  // every delivery is dead-lettered by the worker, unless the deployment fetches records itself.
+  const withoutApi = fetchRecord
+    ? 'webhook records are fetched by settings.fetchRecord, but there is no polling and no reconciliation'
+    : 'webhooks are verified and stored, but the worker cannot fetch their records, so every delivery is dead-lettered (replay them once it is set); there is no polling and no reconciliation';
+  if (missingApiCredentials) {
+    // Once, at creation. No logger: the console, since silence here is how a mirror quietly goes stale.
+    const message = `[${XERO_PACKAGE_NAME}] no API credentials (set ${missingApiCredentials}): ${withoutApi}`;
+    if (settings.logger) settings.logger.warn({ source: XERO_SOURCE, code: API_CREDENTIALS_MISSING }, message);
+    else console.warn(message);
+  }
 
   return {
     specificationVersion: 'v1',
@@ -120,12 +136,22 @@ export function createXeroConnector(settings: XeroConnectorSettings = {}): XeroC
     pollers,
     reconcilers,
     client,
+    missingApiCredentials,
     hydrate,
     async refreshCredentials(tenant) {
       await client?.refreshCredentials(tenant);
     },
     async healthSignals({ store, credentials, now }) {
       const signals: HealthSignalV1[] = [];
+      if (missingApiCredentials) {
+        signals.push({
+          source: XERO_SOURCE,
+          tenant: 'app',
+          status: 'amber',
+          code: API_CREDENTIALS_MISSING,
+          message: `no Xero API credentials: set ${missingApiCredentials}; ${withoutApi}`,
+        });
+      }
       // invalid_grant: the refresh token was refused (60 days unused, revoked, or the
       // app disconnected, fact sheet B3); only a person re-authorising fixes it.
       const credentialStore = credentials ?? settings.oauth?.credentials;
@@ -164,6 +190,11 @@ export function createXeroConnector(settings: XeroConnectorSettings = {}): XeroC
     },
   };
 }
+
+/** What a connector without API access needs: the OAuth app (or a bearer token given in code). */
+const XERO_API_CREDENTIAL_VARIABLES = 'XERO_CLIENT_ID and XERO_CLIENT_SECRET (settings.oauth; or settings.accessToken)';
+/** The health signal code of a connector created without API credentials. */
+const API_CREDENTIALS_MISSING = 'api_credentials_missing';
 
 function authOf(settings: XeroConnectorSettings): XeroAuth | undefined {
   if (settings.accessToken && settings.oauth) {

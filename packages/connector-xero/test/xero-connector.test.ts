@@ -8,7 +8,10 @@ import {
   createMemoryStateStore,
   createWebhookHandler,
   createWorker,
+  type Logger,
   type RateLimitStoreV1,
+  runPoller,
+  runReconciliation,
   type SinkV1,
   type StateStoreV1,
 } from '@act/core';
@@ -632,5 +635,54 @@ describe('Xero connector parts', () => {
     await expect(connector.hydrate({ ...event, entity: 'subscription', thin: true }, {})).rejects.toThrow(
       'not an Accounting API record',
     );
+  });
+});
+
+describe('without API credentials (issue 11, finding 10)', () => {
+  const variables = 'XERO_CLIENT_ID and XERO_CLIENT_SECRET (settings.oauth; or settings.accessToken)';
+  const collect = () => {
+    const warnings: string[] = [];
+    const logger: Logger = {
+      debug() {},
+      info() {},
+      warn: (_fields, message) => void warnings.push(message ?? ''),
+      error() {},
+    };
+    return { warnings, logger };
+  };
+
+  it('warns once at creation that every delivery will be dead-lettered, and reports amber api_credentials_missing', async () => {
+    const { warnings, logger } = collect();
+    const connector = createXeroConnector(loadXeroSettings({ XERO_WEBHOOK_KEY: TEST_KEY }, { logger }));
+    expect(warnings).toEqual([expect.stringContaining(`[@act/connector-xero] no API credentials (set ${variables})`)]);
+    expect(warnings[0]).toContain('every delivery is dead-lettered');
+    expect(connector.missingApiCredentials).toBe(variables);
+    const signals = await connector.healthSignals({ store: createMemoryStateStore() });
+    expect(signals).toEqual([
+      {
+        source: 'xero',
+        tenant: 'app',
+        status: 'amber',
+        code: 'api_credentials_missing',
+        message: expect.stringContaining(`no Xero API credentials: set ${variables}`),
+      },
+    ]);
+    const withApi = createXeroConnector({ accessToken: ACCESS_TOKEN, logger });
+    expect(warnings).toHaveLength(1);
+    expect(withApi.missingApiCredentials).toBeUndefined();
+  });
+
+  it('makes runPoller and runReconciliation throw a ConfigurationError naming the variables, not resolve empty', async () => {
+    const { logger } = collect();
+    const connector = createXeroConnector({ webhook: { keys: [TEST_KEY] }, logger });
+    const run = { connector, tenant: INVOICE_TENANT, store: createMemoryStateStore(), sink: createMemorySink() };
+    await expect(runPoller(run)).rejects.toMatchObject({
+      name: 'ConfigurationError',
+      message: `[@act/core] runPoller: the xero connector was created without API credentials, so it has no pollers: set ${variables}`,
+    });
+    await expect(runReconciliation(run)).rejects.toMatchObject({
+      name: 'ConfigurationError',
+      message: `[@act/core] runReconciliation: the xero connector was created without API credentials, so it has no reconcilers: set ${variables}`,
+    });
   });
 });

@@ -148,7 +148,7 @@ describe('generated vectors', () => {
     expect((await verifyXeroSignature({ body, signature, keys: [TEST_KEY] })).valid).toBe(true);
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
     const last = signature.length - 2; // 32 bytes: 43 characters and one `=`; the last one has 2 unused bits
-    const sameBytes = signature.slice(0, last) + alphabet[alphabet.indexOf(signature[last] as string) ^ 1] + '=';
+    const sameBytes = `${signature.slice(0, last) + alphabet[alphabet.indexOf(signature[last] as string) ^ 1]}=`;
     expect(atob(sameBytes)).toBe(atob(signature));
     for (const variant of [
       ` ${signature}`,

@@ -156,4 +156,14 @@ describe('runReconciliation', () => {
       '[@act/core] reconciliation needs a sink that can scan its rows',
     );
   });
+
+  it('throws a ConfigurationError naming the variable for a connector created without API credentials (issue 11, finding 10)', async () => {
+    const { connector, store, sink } = await seededMirror();
+    const receiveOnly = { ...connector, reconcilers: [], missingApiCredentials: 'TEST_API_TOKEN (apiToken)' };
+    await expect(runReconciliation({ connector: receiveOnly, tenant: 'acme', store, sink })).rejects.toMatchObject({
+      name: 'ConfigurationError',
+      message:
+        '[@act/core] runReconciliation: the test connector was created without API credentials, so it has no reconcilers: set TEST_API_TOKEN (apiToken)',
+    });
+  });
 });

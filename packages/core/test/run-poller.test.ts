@@ -101,4 +101,23 @@ describe('runPoller', () => {
     expect((await runPoller({ connector: healthy, tenant: 'acme', store, sink })).events).toBe(5);
     expect(sink.rows('things')).toHaveLength(8);
   });
+
+  it('throws a ConfigurationError naming the variable for a connector created without API credentials (issue 11, finding 10)', async () => {
+    const { connector } = createTestConnector();
+    const receiveOnly = {
+      ...connector,
+      pollers: [],
+      missingApiCredentials: 'TEST_API_TOKEN (apiToken)',
+    } as ConnectorV1;
+    const run = { connector: receiveOnly, tenant: 'acme', store: createMemoryStateStore(), sink: createMemorySink() };
+    const error = await runPoller(run).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({
+      name: 'ConfigurationError',
+      errorClass: 'validation',
+      message:
+        '[@act/core] runPoller: the test connector was created without API credentials, so it has no pollers: set TEST_API_TOKEN (apiToken)',
+    });
+    // A poller given explicitly is the caller's own: it runs.
+    expect((await runPoller({ ...run, poller: listingPoller(records) })).events).toBe(8);
+  });
 });

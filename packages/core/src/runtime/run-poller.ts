@@ -1,3 +1,4 @@
+import { ConfigurationError } from '../errors';
 import { type Logger, type Metrics, noopLogger, noopMetrics } from '../observability';
 import type { ConnectorV1, FieldPoliciesV1, PollerV1, SinkV1, StateStoreV1 } from '../spec/v1';
 import { applyEvents, notifyApplied } from './apply-events';
@@ -38,6 +39,12 @@ export interface RunPollerResult {
  */
 export async function runPoller(options: RunPollerOptions): Promise<RunPollerResult> {
   const { connector, tenant, store, sink } = options;
+  // Without API credentials a connector has no pollers: say so, rather than
+  // resolve with nothing polled (`setInterval(() => runPoller(run).catch(…))`
+  // would report nothing, for ever).
+  if (!options.poller && connector.missingApiCredentials) {
+    throw missingApiCredentials(connector, 'runPoller', 'pollers');
+  }
   const logger = options.logger ?? noopLogger;
   const metrics = options.metrics ?? noopMetrics;
   const now = options.now ?? (() => new Date());
@@ -91,4 +98,16 @@ export async function runPoller(options: RunPollerOptions): Promise<RunPollerRes
     }
   }
   return total;
+}
+
+/** The error `runPoller` and `runReconciliation` throw for a connector created without API credentials. */
+export function missingApiCredentials(
+  connector: Pick<ConnectorV1, 'source' | 'missingApiCredentials'>,
+  caller: string,
+  parts: string,
+): ConfigurationError {
+  return new ConfigurationError({
+    packageName: '@act/core',
+    message: `${caller}: the ${connector.source} connector was created without API credentials, so it has no ${parts}: set ${connector.missingApiCredentials}`,
+  });
 }

@@ -14,6 +14,7 @@ import type {
 } from '../spec/v1';
 import { applyEvents, notifyApplied } from './apply-events';
 import { mergeFieldPolicies } from './field-policy';
+import { missingApiCredentials } from './run-poller';
 
 export interface RunReconciliationOptions {
   connector: ConnectorV1;
@@ -74,6 +75,9 @@ export async function runReconciliation(options: RunReconciliationOptions): Prom
   const batchSize = options.batchSize ?? 200;
   const maxDeleteFraction = options.maxDeleteFraction ?? 0.5;
   const policies = mergeFieldPolicies(connector.transformer.fieldPolicies, options.fieldPolicies);
+  if (!options.reconciler && connector.missingApiCredentials) {
+    throw missingApiCredentials(connector, 'runReconciliation', 'reconcilers');
+  }
   const reconcilers = options.reconciler ? [options.reconciler] : (connector.reconcilers ?? []);
   if (!sink.scan) {
     throw new ConfigurationError({

@@ -21,7 +21,7 @@ export interface HealthSignalV1 {
   tenant: string;
   /** `red`: data stops flowing until someone acts. `amber`: data may be missing; reconciliation repairs it. */
   status: 'amber' | 'red';
-  /** Stable, for alert rules: `reconnect_required`, `sequence_gap`. */
+  /** Stable, for alert rules: `reconnect_required`, `sequence_gap`, `api_credentials_missing`. */
   code: string;
   /** One line for a person, saying what to do. */
   message: string;
@@ -42,6 +42,17 @@ export interface ConnectorV1<TEvent extends SourceEventV1 = SourceEventV1> {
   readonly pollers?: readonly PollerV1<TEvent>[];
   /** Full listings per entity for `runReconciliation`, the safety net that finds drift and deletes. */
   readonly reconcilers?: readonly ReconcilerV1<TEvent>[];
+  /**
+   * Set when the connector was created without credentials for the
+   * provider's API: what to set, naming the environment variables and
+   * settings (`GHL_ACCESS_TOKEN (accessToken), or GHL_CLIENT_ID and
+   * GHL_CLIENT_SECRET (oauth)`). Such a connector has no pollers or
+   * reconcilers of its own, so `runPoller` and `runReconciliation` throw a
+   * `ConfigurationError` quoting this instead of finishing with no work done.
+   * The connector also warns once when created and reports the amber health
+   * signal `api_credentials_missing`.
+   */
+  readonly missingApiCredentials?: string;
   readonly transformer: TransformerV1<TEvent>;
   /**
    * How stale this source's mirror may get before it counts as late, in ms
