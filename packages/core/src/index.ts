@@ -51,6 +51,12 @@ export {
   createCircuitBreaker,
 } from './runtime/circuit-breaker';
 export {
+  type CredentialsKey,
+  type EncryptCredentialStoreOptions,
+  encryptCredentialStore,
+  parseCredentialsKeys,
+} from './runtime/encrypted-credential-store';
+export {
   base64ToBytes,
   createHmacSha256Verifier,
   createPublicKeyVerifier,

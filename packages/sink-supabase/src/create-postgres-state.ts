@@ -1,4 +1,10 @@
-import { ConfigurationError, type RateLimitStoreV1, StoreUnavailableError } from '@act/core';
+import {
+  ConfigurationError,
+  type CredentialsKey,
+  encryptCredentialStore,
+  type RateLimitStoreV1,
+  StoreUnavailableError,
+} from '@act/core';
 import { createDeliveryWake } from './delivery-wake';
 import { PACKAGE_NAME, toActError } from './errors';
 import type { GroupCommitOptions } from './group-commit';
@@ -56,6 +62,15 @@ export interface PostgresStateOptions {
   groupCommit?: boolean | GroupCommitOptions;
   /** Errors of idle pooled connections (the pool reconnects on its own). Ignored by default. */
   onPoolError?: (error: Error) => void;
+  /**
+   * Encrypt the OAuth tokens in `act_credentials` (AES-256-GCM, `@act/core`'s
+   * `encryptCredentialStore`): the text of `ACT_CREDENTIALS_KEY`, a
+   * comma-separated list of `kid:base64` keys of 32 bytes each, the current
+   * one first (`openssl rand -base64 32`). Pass
+   * `credentialsKey: process.env.ACT_CREDENTIALS_KEY`; unset or empty keeps
+   * values in plaintext. Plaintext rows still read and are encrypted on read.
+   */
+  credentialsKey?: string | readonly CredentialsKey[];
 }
 
 /** A readiness probe: can the database be reached, and are this package's migrations applied? */
@@ -85,7 +100,8 @@ export interface PostgresState {
   /**
    * OAuth credentials per connection with the cross-process refresh lease
    * (`act_credentials`): `createTokenManager({ store: state.credentials, … })`.
-   * Values are plaintext JSON in the table; protect it.
+   * Values are JSON in the table: AES-256-GCM ciphertext with
+   * `credentialsKey` (`ACT_CREDENTIALS_KEY`), plaintext without it.
    */
   readonly credentials: PostgresCredentialStore;
   /** Apply this package's migrations, then the given ones. Idempotent; safe from several processes at once. */
@@ -220,7 +236,10 @@ export function createPostgresState(connection: PostgresConnection, options: Pos
     store,
     sink: createPostgresSink(backend, options.now ? { now: options.now } : {}),
     rateLimits: createPostgresRateLimitStore(backend),
-    credentials: createPostgresCredentialStore(backend, options.now ? { now: options.now } : {}),
+    credentials: withCredentialsKey(
+      createPostgresCredentialStore(backend, options.now ? { now: options.now } : {}),
+      options.credentialsKey,
+    ),
 
     async migrate(migrateOptions?: MigrateOptions) {
       if (kind === 'supabase') throw supabaseMigrateError(schema);
@@ -291,4 +310,13 @@ export async function migrate(
   } finally {
     await state.close();
   }
+}
+
+/** The store, encrypting when a key is given (`credentialsKey`, from `ACT_CREDENTIALS_KEY`). */
+function withCredentialsKey(
+  store: PostgresCredentialStore,
+  keys: string | readonly CredentialsKey[] | undefined,
+): PostgresCredentialStore {
+  if (keys === undefined || (typeof keys === 'string' ? keys.trim() === '' : keys.length === 0)) return store;
+  return encryptCredentialStore(store, { keys });
 }

@@ -117,6 +117,85 @@ function credentials(harness: () => Harness) {
 describe('PGlite', () => credentials(pgliteHarness));
 describe.skipIf(!DATABASE_URL)('Postgres (DATABASE_URL)', () => credentials(postgresHarness));
 
+// Tokens encrypted at rest (issue 11, finding 11): ACT_CREDENTIALS_KEY through `credentialsKey`.
+const aesKey = (fill: number) => btoa(String.fromCharCode(...new Uint8Array(32).fill(fill)));
+const KEY_1 = `k1:${aesKey(7)}`;
+const KEY_2 = `k2:${aesKey(8)}`;
+
+function encryptedCredentials(harness: () => Harness) {
+  const h = harness();
+  const byStore = new Map<CredentialStoreV1, TestState>();
+
+  // The whole credential-store contract, through the encryption.
+  testCredentialStore({
+    async create() {
+      const test = await h.create({ migrations: [], state: { credentialsKey: KEY_1 } });
+      byStore.set(test.state.credentials, test);
+      return test.state.credentials;
+    },
+    async destroy(store) {
+      await byStore.get(store)?.destroy();
+      byStore.delete(store);
+    },
+  });
+
+  it('the act_credentials column never holds a token; plaintext rows still read; rotation and a wrong key', async () => {
+    const test = await h.create({ migrations: [], state: { credentialsKey: KEY_1 } });
+    const column = async (key: string) =>
+      JSON.stringify(
+        (
+          await test.query<{ value: unknown }>(`select value from "${test.schema}".act_credentials where key = $1`, [
+            key,
+          ])
+        )[0]?.value,
+      );
+    try {
+      const tokens = { accessToken: 'at-PLAINTEXT-1', refreshToken: 'rt-PLAINTEXT-2' };
+      const store = test.state.credentials;
+      expect((await store.put('xero:t1', tokens)).value).toEqual(tokens);
+      expect(await column('xero:t1')).not.toContain('PLAINTEXT');
+      expect(await column('xero:t1')).toContain('"kid":"k1"');
+      expect((await store.get('xero:t1'))?.value).toEqual(tokens);
+      // The refresh path writes ciphertext too.
+      await store.acquireRefreshLease('xero:t1', { owner: 'w', leaseMs: 5_000 });
+      await store.completeRefresh('xero:t1', { owner: 'w', value: { ...tokens, accessToken: 'at-PLAINTEXT-3' } });
+      expect(await column('xero:t1')).not.toContain('PLAINTEXT');
+
+      // A row written before encryption was turned on reads, and is encrypted on that read.
+      const second = (credentialsKey?: string) =>
+        h.create({ migrate: false, state: { schema: test.schema, ...(credentialsKey ? { credentialsKey } : {}) } });
+      const plain = await second();
+      try {
+        await plain.state.credentials.put('ghl:old', tokens);
+      } finally {
+        await plain.state.close();
+      }
+      expect(await column('ghl:old')).toContain('PLAINTEXT');
+      expect((await store.get('ghl:old'))?.value).toEqual(tokens);
+      expect(await column('ghl:old')).not.toContain('PLAINTEXT');
+
+      // Rotation: k2 first, k1 still read; the value is re-encrypted under k2 on read.
+      const rotated = await second(`${KEY_2},${KEY_1}`);
+      try {
+        expect(await column('ghl:old')).toContain('"kid":"k1"');
+        expect((await rotated.state.credentials.get('ghl:old'))?.value).toEqual(tokens);
+        expect(await column('ghl:old')).toContain('"kid":"k2"');
+      } finally {
+        await rotated.state.close();
+      }
+      // Only the old key: a clear error, never garbage.
+      await expect(store.get('ghl:old')).rejects.toThrow(
+        '[@act/core] credential "ghl:old" is encrypted with key id "k2", which ACT_CREDENTIALS_KEY does not hold',
+      );
+    } finally {
+      await test.destroy();
+    }
+  });
+}
+
+describe('PGlite, encrypted', () => encryptedCredentials(pgliteHarness));
+describe.skipIf(!DATABASE_URL)('Postgres (DATABASE_URL), encrypted', () => encryptedCredentials(postgresHarness));
+
 // Two "processes": two states, each with its own pool (its own connections)
 // and its own token manager, sharing only the database. The in-process
 // single-flight cannot help across them; only act_credentials' lease can.

@@ -1,3 +1,4 @@
+import { createMemoryCredentialStore, encryptCredentialStore } from '@act/core';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresState } from '../src';
@@ -80,6 +81,32 @@ describe('supabase-js driver: credentials and scan requests (nock)', () => {
       ],
       [{ key: { tenant_id: 'loc_1', id: 'c' }, version: undefined, deleted: true }],
     ]);
+    await state.close();
+  });
+
+  it('credentials with ACT_CREDENTIALS_KEY: the token never travels to Supabase, ciphertext does (issue 11, finding 11)', async () => {
+    const credentialsKey = `k1:${btoa(String.fromCharCode(...new Uint8Array(32).fill(5)))}`;
+    const sent: unknown[] = [];
+    const memory = createMemoryCredentialStore();
+    await encryptCredentialStore(memory, { keys: credentialsKey }).put('xero:t1', { refreshToken: 'rt-PLAINTEXT' });
+    const stored = (await memory.get('xero:t1'))?.value;
+    postgrest()
+      .post('/rest/v1/rpc/act_credential_put', (body: { p_key: string; p_value: unknown }) => {
+        sent.push(body.p_value);
+        return body.p_key === 'xero:t1';
+      })
+      .reply(200, [
+        // What the database holds: the value encrypted the same way, under the same key.
+        { value: stored, revision: 1, invalid_reason: null, updated_at: '2026-03-01T00:00:00.000Z' },
+      ]);
+    const state = createPostgresState(
+      { supabaseUrl: SUPABASE_URL, supabaseKey: SERVICE_KEY },
+      { schema: SCHEMA, credentialsKey },
+    );
+    const saved = await state.credentials.put('xero:t1', { refreshToken: 'rt-PLAINTEXT' });
+    expect(saved.value).toEqual({ refreshToken: 'rt-PLAINTEXT' });
+    expect(sent).toEqual([{ 'act:encrypted': 1, kid: 'k1', iv: expect.any(String), data: expect.any(String) }]);
+    expect(JSON.stringify(sent)).not.toContain('PLAINTEXT');
     await state.close();
   });
 

@@ -43,7 +43,7 @@ export interface TestState {
 
 export interface Harness {
   readonly name: 'pglite' | 'postgres';
-  /** A migrated state in a fresh schema. */
+  /** A migrated state in a fresh schema (or `state.schema`: a second state on a test's schema). */
   create(options?: { migrations?: Migration[]; state?: PostgresStateOptions; migrate?: boolean }): Promise<TestState>;
   query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
 }
@@ -63,7 +63,7 @@ export function pgliteHarness(): Harness {
     name: 'pglite',
     query,
     async create(options = {}) {
-      const schema = randomSchema();
+      const schema = options.state?.schema ?? randomSchema();
       const state = createPostgresState({ pglite: await instance() }, { ...options.state, schema });
       if (options.migrate !== false)
         await state.migrate({ migrations: options.migrations ?? [TEST_RECORDS_MIGRATION] });
@@ -95,7 +95,7 @@ export function postgresHarness(url = DATABASE_URL): Harness {
     name: 'postgres',
     query,
     async create(options = {}) {
-      const schema = randomSchema();
+      const schema = options.state?.schema ?? randomSchema();
       const state = createPostgresState({ pool: shared() }, { ...options.state, schema });
       if (options.migrate !== false)
         await state.migrate({ migrations: options.migrations ?? [TEST_RECORDS_MIGRATION] });
