@@ -68,6 +68,8 @@ export async function openDemoState(options: { ephemeral: boolean }): Promise<De
   let kind: DemoState['kind'];
   let dataDir: string | undefined;
   let schema = 'public';
+  // Encrypts the OAuth tokens in act_credentials when set (@act/sink-supabase README).
+  const credentialsKey = process.env.ACT_CREDENTIALS_KEY ?? '';
   let realtime: SubscribeFn | undefined;
 
   if (databaseUrl) {
@@ -75,7 +77,7 @@ export async function openDemoState(options: { ephemeral: boolean }): Promise<De
     schema = options.ephemeral ? `act_demo_${Date.now().toString(36)}_${process.pid}` : DEFAULT_SCHEMA;
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 8 });
     await pool.query(`create schema if not exists "${schema}"`);
-    state = createPostgresState({ pool }, { schema });
+    state = createPostgresState({ pool }, { schema, credentialsKey });
     query = async (text) => (await pool.query(text)).rows;
     description = `Postgres ${new URL(databaseUrl).host}, schema ${schema}${options.ephemeral ? ' (dropped at exit)' : ''}`;
     shutdown = async () => {
@@ -87,7 +89,7 @@ export async function openDemoState(options: { ephemeral: boolean }): Promise<De
     kind = 'supabase';
     // The schema the DATABASE_URL run migrated; PostgREST must expose it (Settings → API → Exposed schemas).
     schema = DEFAULT_SCHEMA;
-    state = createPostgresState({ supabaseUrl, supabaseKey }, { schema });
+    state = createPostgresState({ supabaseUrl, supabaseKey }, { schema, credentialsKey });
     // The dashboard's live feed over Supabase Realtime (postgres_changes on act_integration_events:
     // add the table to the supabase_realtime publication). Without it the feed polls once a second.
     const { createClient } = await import('@supabase/supabase-js');
@@ -99,7 +101,7 @@ export async function openDemoState(options: { ephemeral: boolean }): Promise<De
     dataDir = options.ephemeral ? undefined : resolve(process.cwd(), '.act-data/pglite');
     if (dataDir) mkdirSync(dataDir, { recursive: true });
     const db = new PGlite(dataDir);
-    state = createPostgresState({ pglite: db });
+    state = createPostgresState({ pglite: db }, { credentialsKey });
     query = async (text) => (await db.query<Record<string, unknown>>(text)).rows;
     description = dataDir ? `embedded PGlite in ${dataDir}` : 'embedded PGlite in memory';
     shutdown = async () => {

@@ -37,7 +37,10 @@ export interface ActApp {
 }
 
 export async function createActApp(config: ActAppConfig): Promise<ActApp> {
-  const state = createPostgresState(config.database, config.schema ? { schema: config.schema } : {});
+  const state = createPostgresState(config.database, {
+    ...(config.schema ? { schema: config.schema } : {}),
+    credentialsKey: config.env.ACT_CREDENTIALS_KEY ?? '', // encrypts the tokens in act_credentials when set
+  });
 
   // Settings come from the environment; a missing or malformed variable throws here, naming it.
   // Rate budgets and OAuth tokens live in the same Postgres, shared by every process.

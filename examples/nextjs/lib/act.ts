@@ -22,7 +22,11 @@ function createAct(env: Readonly<Record<string, string | undefined>> = process.e
   const logger = createConsoleLogger({ level: 'warn' });
   // node-postgres; on the edge runtime use the supabase-js driver instead:
   // createPostgresState({ supabaseUrl: env.SUPABASE_URL, supabaseKey: env.SUPABASE_SERVICE_ROLE_KEY }).
-  const state = createPostgresState({ connectionString: databaseUrl }, { schema: env.ACT_SCHEMA?.trim() || 'public' });
+  const state = createPostgresState(
+    { connectionString: databaseUrl },
+    // ACT_CREDENTIALS_KEY encrypts the OAuth tokens in act_credentials when set.
+    { schema: env.ACT_SCHEMA?.trim() || 'public', credentialsKey: env.ACT_CREDENTIALS_KEY ?? '' },
+  );
   const ghl = createGhlConnector(
     loadGhlSettings(env, { oauth: { credentials: state.credentials }, rateLimitStore: state.rateLimits, logger }),
   );

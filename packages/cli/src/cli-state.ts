@@ -57,7 +57,9 @@ export function resolveConnection(
 export function openState(flags: StateFlags, io: CliIo): { state: PostgresState; description: string } {
   const { connection, description } = resolveConnection(flags, io);
   const schema = flags.schema ?? io.env.ACT_SCHEMA?.trim();
-  const state = createPostgresState(connection, schema ? { schema } : {});
+  // ACT_CREDENTIALS_KEY: the tokens in act_credentials are encrypted with it (the app's key, so the CLI reads them).
+  const credentialsKey = io.env.ACT_CREDENTIALS_KEY ?? '';
+  const state = createPostgresState(connection, { ...(schema ? { schema } : {}), credentialsKey });
   return { state, description: schema ? `${description}, schema ${schema}` : description };
 }
 

@@ -2,8 +2,8 @@
 export interface StoredCredentialV1 {
   /**
    * Provider-specific and opaque to the store: access token, refresh token,
-   * expiry, scopes. Stored as JSON. (Encrypt at rest with the database's own
-   * means; the store never logs it.)
+   * expiry, scopes. Stored as JSON; wrap the store with
+   * `encryptCredentialStore` to keep it encrypted at rest. Never logged.
    */
   value: Readonly<Record<string, unknown>>;
   /** Increments on every save, so a caller can tell a fresh token from the one that just failed. */
