@@ -171,7 +171,7 @@ export function encryptCredentialStore(
   /** Re-encrypt a stale value under the refresh lease (skipped when another process holds it). */
   async function upgrade(credentialKey: string): Promise<void> {
     const owner = `act-reencrypt-${crypto.randomUUID()}`;
-    const lease = await store.acquireRefreshLease(credentialKey, { owner, leaseMs: 30_000 });
+    const lease = await store.acquireRefreshLease(credentialKey, { owner, leaseMs: 5_000 });
     if (!lease.acquired) return;
     try {
       const now = lease.current;
