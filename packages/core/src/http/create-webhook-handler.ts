@@ -48,7 +48,9 @@ export type WebhookHandler = (request: Request) => Promise<Response>;
  * Supabase Edge function, Deno, Bun, Hono, or Express through
  * `@act/core/node`.
  *
- * In order: body size limit (413) → provider handshake → signature (401,
+ * In order: body size limit (413) → the process's receive limits (no room or
+ * body too slow: the retry status below, body unread; see `receive-limits.ts`)
+ * → provider handshake → signature (401,
  * fail closed) → parse (400, or stored and 202 with `storeUnparseable`) →
  * store in the inbox → acknowledge. Nothing is
  * acknowledged before the store has it: when the store fails, the answer is
