@@ -37,6 +37,10 @@ const SCENARIOS: Record<string, { title: string; load: () => Promise<Scenario> }
     title: 'bad input: property-based fuzzing of every verifier and parser (fast-check)',
     load: async () => (await import('./chaos/scenarios/fuzz.ts')).fuzz,
   },
+  'pre-auth': {
+    title: 'unauthenticated load: 2,000 connections declaring 1 MB, sending most of it, stalling',
+    load: async () => (await import('./chaos/scenarios/pre-auth.ts')).preAuth,
+  },
 };
 
 const { values, positionals } = parseArgs({

@@ -27,7 +27,7 @@ import {
   noopLogger,
   runPoller,
 } from '@act/core';
-import { toNodeHandler } from '@act/core/node';
+import { serverTimeouts, toNodeHandler } from '@act/core/node';
 import { createDashboard } from './dashboard/index.ts';
 import { GhlSimulator } from './ghl-simulator.ts';
 import { alphanumericId, createRandom, type Delivery, type SimulatedProvider, sendJson, uuid } from './provider.ts';
@@ -65,7 +65,8 @@ const tenants = new Map<string, readonly string[]>();
 const notes: string[] = [];
 
 // The server starts first: the simulated providers' API lives on it, and the connectors need its address.
-const server = createServer((request, response) => route(request, response));
+// Short header/request timeouts (Node's defaults are 60 s / 300 s): a stalled client lets go quickly.
+const server = createServer(serverTimeouts(), (request, response) => route(request, response));
 await new Promise<void>((resolve) => server.listen(Number(args.port), '127.0.0.1', resolve));
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

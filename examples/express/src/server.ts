@@ -4,6 +4,7 @@
  * DATABASE_URL: Supabase or any Postgres. Without it, an embedded PGlite in
  * ACT_DATA_DIR (default `.act-data`): nothing to set up, one process only.
  */
+import { applyServerTimeouts } from '@act/core/node';
 import { createActApp } from './app.ts';
 
 const { app, worker, close } = await createActApp({
@@ -18,9 +19,12 @@ const { app, worker, close } = await createActApp({
 worker.start();
 
 const port = Number(process.env.PORT ?? 3000);
-const server = app.listen(port, () => {
-  console.log(`listening on http://localhost:${port}: POST /webhooks/ghl, POST /webhooks/xero, GET /health`);
-});
+// Node lets a client take 60 s for its headers and 300 s for its request; a stalled one should not hold on that long.
+const server = applyServerTimeouts(
+  app.listen(port, () => {
+    console.log(`listening on http://localhost:${port}: POST /webhooks/ghl, POST /webhooks/xero, GET /health`);
+  }),
+);
 
 async function shutdown() {
   server.close();

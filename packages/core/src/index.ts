@@ -29,6 +29,13 @@ export {
   type WebhookHandler,
   type WebhookHandlerOptions,
 } from './http/create-webhook-handler';
+export {
+  configureReceiveLimits,
+  DEFAULT_RECEIVE_LIMITS,
+  type ReceiveLimits,
+  type ReceiveLoad,
+  receiveLoad,
+} from './http/receive-limits';
 export { createMemoryCredentialStore } from './memory/memory-credential-store';
 export {
   canonicalJson,

@@ -3,6 +3,14 @@ import { type Logger, type Metrics, noopLogger, noopMetrics } from '../observabi
 import { bodyDedupeKey, deliveryDedupeKey } from '../runtime/idempotency';
 import type { StateStoreV1, WebhookProcessorV1, WebhookRequestV1 } from '../spec/v1';
 import { headersToRecord, readBodyWithLimit } from './read-body';
+import {
+  type BodyRefusal,
+  BodyRefusedError,
+  REFUSE_UNREAD,
+  type RefuseUnread,
+  releaseLease,
+  retryAfterSeconds,
+} from './receive-limits';
 
 /** 1 MiB: far above any documented provider payload, small enough to refuse abuse cheaply. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -40,7 +48,9 @@ export type WebhookHandler = (request: Request) => Promise<Response>;
  * Supabase Edge function, Deno, Bun, Hono, or Express through
  * `@act/core/node`.
  *
- * In order: body size limit (413) → provider handshake → signature (401,
+ * In order: body size limit (413) → the process's receive limits (no room or
+ * body too slow: the retry status below, body unread; see `receive-limits.ts`)
+ * → provider handshake → signature (401,
  * fail closed) → parse (400, or stored and 202 with `storeUnparseable`) →
  * store in the inbox → acknowledge. Nothing is
  * acknowledged before the store has it: when the store fails, the answer is
@@ -66,7 +76,21 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
 
   const count = (outcome: string) => metrics.increment?.('act_deliveries_received_total', { source, outcome });
 
-  return async function handleWebhook(request: Request): Promise<Response> {
+  // A body not read (no room under the process's receive limits) or not arrived in time
+  // (`receive-limits.ts`): the provider's retry status, so a real delivery caught in a
+  // flood or a network stall is sent again. Not 408: GoHighLevel retries only 429.
+  const refuseUnread: RefuseUnread = (request: Request, reason: BodyRefusal) => {
+    const status = processor.persistFailureStatus ?? 503;
+    const log = { source, correlationId: request.headers.get('x-correlation-id') ?? undefined, status };
+    count(reason === 'busy' ? 'busy' : 'body_timeout');
+    const message = new BodyRefusedError(reason).message.replace('[@act/core]', `[${packageName}]`);
+    logger.warn(log, message);
+    const response = reject(status, message);
+    if (!response.headers.has('retry-after')) response.headers.set('retry-after', String(retryAfterSeconds()));
+    return response;
+  };
+
+  const handleWebhook = async function handleWebhook(request: Request): Promise<Response> {
     const startedAt = now();
     const correlationId = request.headers.get('x-correlation-id') ?? generateId();
     const log = { source, correlationId };
@@ -80,6 +104,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
           logger.warn({ ...log, status: 413 }, error.message);
           return reject(413, error.message);
         }
+        if (BodyRefusedError.is(error)) return refuseUnread(request, error.reason);
         throw error;
       }
 
@@ -245,4 +270,13 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
       return reject(status, `[${packageName}] delivery not stored, retry later`);
     }
   };
+  const handler = async (request: Request): Promise<Response> => {
+    try {
+      return await handleWebhook(request);
+    } finally {
+      // The body's bytes count against the receive limits until the answer exists.
+      releaseLease(request);
+    }
+  };
+  return Object.assign(handler, { [REFUSE_UNREAD]: refuseUnread });
 }

@@ -2,6 +2,12 @@
  * `@act/core/node`: run the web-standard webhook handler on `node:http`,
  * Express or Connect, keeping the raw body bytes that signatures are computed over.
  */
+export {
+  applyServerTimeouts,
+  DEFAULT_SERVER_TIMEOUTS,
+  type ServerTimeouts,
+  serverTimeouts,
+} from './server-timeouts';
 export { type NodeHandler, toNodeHandler, type WebHandler } from './to-node-handler';
 export {
   DEFAULT_NODE_MAX_BODY_BYTES,

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { ConfigurationError, PayloadTooLargeError } from '../errors';
+import { admitBody, type BodyLease, BodyRefusedError, bodyTimeoutMs, countTimedOut } from '../http/receive-limits';
 
 const PACKAGE_NAME = '@act/core';
 
@@ -52,17 +53,49 @@ const ALREADY_READ =
  * route instead.
  */
 export async function toWebRequest(req: NodeRequestLike, options: NodeHandlerOptions = {}): Promise<Request> {
+  const { request, lease } = await readNodeRequest(req, options);
+  // The caller owns the bytes from here; the handler it passes them to counts them again.
+  lease?.release();
+  return request;
+}
+
+/**
+ * `toWebRequest`, keeping the body's share of the process's receive limits
+ * (`configureReceiveLimits`) for the caller to release once it has answered.
+ * A body read from the stream is admitted first (the declared `Content-Length`
+ * reserved; a chunked body counted as it arrives) and must arrive within
+ * `bodyTimeoutMs`: `BodyRefusedError` (`busy`, `timeout`) otherwise, with
+ * everything read so far let go. A client that goes away mid-body rejects with
+ * `ClientAbortedError`.
+ * @internal
+ */
+export async function readNodeRequest(
+  req: NodeRequestLike,
+  options: NodeHandlerOptions = {},
+): Promise<{ request: Request; lease: BodyLease | undefined }> {
   const method = (req.method ?? 'GET').toUpperCase();
   const headers = copyHeaders(req);
   const url = requestUrl(req, options.baseUrl);
   if (method === 'GET' || method === 'HEAD') {
-    return new Request(url, { method, headers });
+    return { request: new Request(url, { method, headers }), lease: undefined };
   }
-  const body = await rawBodyOf(req, options.maxBodyBytes ?? DEFAULT_NODE_MAX_BODY_BYTES);
+  const { body, lease } = await rawBodyOf(req, options.maxBodyBytes ?? DEFAULT_NODE_MAX_BODY_BYTES);
   // The bytes are complete now: describe them, not how they travelled.
   headers.delete('transfer-encoding');
   headers.set('content-length', String(body.byteLength));
-  return new Request(url, { method, headers, body: body as Uint8Array<ArrayBuffer> });
+  // Request copies the bytes: ours are garbage as soon as this returns.
+  return { request: new Request(url, { method, headers, body: body as Uint8Array<ArrayBuffer> }), lease };
+}
+
+/** The client closed the connection before its request body was complete: there is no one to answer. */
+export class ClientAbortedError extends Error {
+  constructor() {
+    super(`[${PACKAGE_NAME}] the client closed the connection before the request body was complete`);
+    this.name = 'ClientAbortedError';
+  }
+  static is(error: unknown): error is ClientAbortedError {
+    return error instanceof Error && error.name === 'ClientAbortedError';
+  }
 }
 
 function isBytes(value: unknown): value is Uint8Array {
@@ -74,10 +107,16 @@ function streamConsumed(req: NodeRequestLike): boolean {
   return req.readableEnded === true || req.readableDidRead === true || req._body === true;
 }
 
-async function rawBodyOf(req: NodeRequestLike, maxBodyBytes: number): Promise<Uint8Array> {
-  if (isBytes(req.rawBody)) return checkLimit(req.rawBody, maxBodyBytes);
-  if (isBytes(req.body)) return checkLimit(req.body, maxBodyBytes);
-  if (typeof req.body === 'string') return checkLimit(new TextEncoder().encode(req.body), maxBodyBytes);
+async function rawBodyOf(
+  req: NodeRequestLike,
+  maxBodyBytes: number,
+): Promise<{ body: Uint8Array; lease: BodyLease | undefined }> {
+  // Already in memory (a framework read it): nothing to admit or wait for.
+  if (isBytes(req.rawBody)) return { body: checkLimit(req.rawBody, maxBodyBytes), lease: undefined };
+  if (isBytes(req.body)) return { body: checkLimit(req.body, maxBodyBytes), lease: undefined };
+  if (typeof req.body === 'string') {
+    return { body: checkLimit(new TextEncoder().encode(req.body), maxBodyBytes), lease: undefined };
+  }
   if (streamConsumed(req)) {
     // Express 4's body parsers set `req.body = {}` even for requests they skip,
     // so an object alone proves nothing; a consumed stream does.
@@ -86,7 +125,20 @@ async function rawBodyOf(req: NodeRequestLike, maxBodyBytes: number): Promise<Ui
       message: req.body !== undefined && req.body !== null ? ALREADY_PARSED : ALREADY_READ,
     });
   }
-  return readStream(req, maxBodyBytes);
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBodyBytes) {
+    throw new PayloadTooLargeError({ packageName: PACKAGE_NAME, limitBytes: maxBodyBytes });
+  }
+  if (declared === 0) return { body: await readStream(req, maxBodyBytes, undefined), lease: undefined };
+  // Room is reserved before the first byte is read; without it the body is never read.
+  const lease = admitBody(Number.isFinite(declared) ? declared : 0);
+  if (!lease) throw new BodyRefusedError('busy');
+  try {
+    return { body: await readStream(req, maxBodyBytes, lease), lease };
+  } catch (error) {
+    lease.release();
+    throw error;
+  }
 }
 
 function checkLimit(body: Uint8Array, maxBodyBytes: number): Uint8Array {
@@ -95,45 +147,64 @@ function checkLimit(body: Uint8Array, maxBodyBytes: number): Uint8Array {
   return body;
 }
 
-function readStream(req: IncomingMessage, maxBodyBytes: number): Promise<Uint8Array> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBodyBytes) {
-    return Promise.reject(new PayloadTooLargeError({ packageName: PACKAGE_NAME, limitBytes: maxBodyBytes }));
-  }
+function readStream(req: IncomingMessage, maxBodyBytes: number, lease: BodyLease | undefined): Promise<Uint8Array> {
   return new Promise<Uint8Array>((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let total = 0;
+    const timer = lease
+      ? setTimeout(() => {
+          countTimedOut();
+          abandon(new BodyRefusedError('timeout'));
+        }, bodyTimeoutMs())
+      : undefined;
     const stop = () => {
+      clearTimeout(timer);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
       req.off('close', onClose);
     };
+    /** Stop reading, drop what was read, and never let a late stream error go unhandled. */
+    const abandon = (error: Error) => {
+      stop();
+      chunks = [];
+      req.on('error', () => {});
+      req.pause();
+      reject(error);
+    };
     const onData = (chunk: Buffer | string) => {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       total += bytes.byteLength;
       if (total > maxBodyBytes) {
-        stop();
-        // Keep the stream flowing so the rest is discarded rather than
-        // buffered, and never let a late error go unhandled.
-        req.on('error', () => {});
+        abandon(new PayloadTooLargeError({ packageName: PACKAGE_NAME, limitBytes: maxBodyBytes }));
+        // Keep the stream flowing so the rest is discarded rather than buffered.
         req.resume();
-        reject(new PayloadTooLargeError({ packageName: PACKAGE_NAME, limitBytes: maxBodyBytes }));
+        return;
+      }
+      if (lease && !lease.grow(bytes.byteLength)) {
+        abandon(new BodyRefusedError('busy'));
         return;
       }
       chunks.push(bytes);
     };
     const onEnd = () => {
       stop();
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total));
+      lease?.finishReading();
+      const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
+      chunks = [];
+      resolve(body);
     };
     const onError = (error: Error) => {
       stop();
-      reject(error);
+      chunks = [];
+      // Node reports a client that went away mid-body as `aborted` / ECONNRESET.
+      const code = (error as { code?: unknown }).code;
+      reject(code === 'ECONNRESET' || error.message === 'aborted' ? new ClientAbortedError() : error);
     };
     const onClose = () => {
       stop();
-      reject(new Error(`[${PACKAGE_NAME}] the client closed the connection before the request body was complete`));
+      chunks = [];
+      reject(new ClientAbortedError());
     };
     req.on('data', onData);
     req.on('end', onEnd);
