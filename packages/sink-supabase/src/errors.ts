@@ -175,7 +175,7 @@ const UNRECOVERABLE_HINTS: Readonly<Record<string, string>> = {
   '54000':
     ': a value is larger than Postgres can index (at most 2,704 bytes per btree index row); it can never be stored, so it is not retried',
   '54001': ': a value is nested too deeply for Postgres to parse; it can never be stored, so it is not retried',
-  '22P05': ': the value holds a character Postgres cannot store (\u0000 in jsonb or text); it is not retried',
+  '22P05': ': the value holds a character Postgres cannot store (\\u0000 in jsonb or text); it is not retried',
   '22021': ': the value holds a byte sequence Postgres cannot store (a NUL byte or invalid UTF-8); it is not retried',
 };
 
