@@ -11,9 +11,8 @@ import {
   type SinkV1,
   type StateStoreV1,
 } from '@act/core';
-import { createPostgresState } from '@act/sink-supabase';
+import { createPostgresState, type PgPoolLike } from '@act/sink-supabase';
 import { PGlite } from '@electric-sql/pglite';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGhlConnector } from '../src/index';
 import { generateGhlTestKeys, signedGhlRequest, TEST_LOCATION, webhookFixtures } from './helpers/ghl-fixtures';
@@ -189,9 +188,12 @@ describe('on PGlite', () => {
 });
 
 describe.skipIf(!DATABASE_URL)('on Postgres (DATABASE_URL)', () => {
-  let pool: pg.Pool;
-  beforeAll(() => {
-    pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4 });
+  let pool: PgPoolLike & { on(event: 'error', listener: () => void): void; end(): Promise<void> };
+  beforeAll(async () => {
+    // pg has no types in this package (as in ghl-backfill.test.ts): import it untyped.
+    const specifier: string = 'pg';
+    const pg = (await import(specifier)) as { default: { Pool: new (config: object) => typeof pool } };
+    pool = new pg.default.Pool({ connectionString: DATABASE_URL, max: 4 });
     pool.on('error', () => {});
   });
   afterAll(async () => {
