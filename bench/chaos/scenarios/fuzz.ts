@@ -8,7 +8,8 @@
  *   oversized, huge header) gets a 4xx and stores nothing — a 2xx is a
  *   forged signature accepted;
  * - an authentic request with a bad body (random bytes, invalid UTF-8,
- *   deep JSON, wrong method) gets a 2xx or 4xx, never a 5xx;
+ *   deep JSON, poison ids: NUL, lone surrogates, thousands of characters;
+ *   wrong method) gets a 2xx or 4xx, never a 5xx nor a 429;
  * - the handler never throws, and the process sees no unhandled rejection
  *   or uncaught exception.
  */
@@ -31,6 +32,7 @@ type Kind =
   | 'authentic-random'
   | 'authentic-invalid-utf8'
   | 'authentic-deep-json'
+  | 'authentic-poison-ids'
   | 'authentic-mutated'
   | 'authentic-method';
 
@@ -75,6 +77,27 @@ function deepJson(depth: number, kind: number): Uint8Array {
   const open = kind % 2 === 0 ? '['.repeat(depth) : '{"a":'.repeat(depth);
   const close = kind % 2 === 0 ? ']'.repeat(depth) : '}'.repeat(depth);
   return encoder.encode(`${open}1${close}`);
+}
+
+/**
+ * A valid sample with one id (a string under a key ending in `id`) replaced by a poison value:
+ * a NUL, a lone surrogate, or thousands of characters. No store can hold it, so it must be
+ * answered for good (4xx, or kept and dead-lettered: 2xx), never with a retry status.
+ */
+function poisonIds(sample: string, poison: string, pick: number): Uint8Array {
+  const value = JSON.parse(sample) as unknown;
+  const slots: [Record<string, unknown>, string][] = [];
+  const walk = (node: unknown) => {
+    if (node === null || typeof node !== 'object') return;
+    for (const [key, child] of Object.entries(node as Record<string, unknown>)) {
+      if (typeof child === 'string' && /id$/i.test(key)) slots.push([node as Record<string, unknown>, key]);
+      else walk(child);
+    }
+  };
+  walk(value);
+  const slot = slots[pick % Math.max(1, slots.length)];
+  if (slot) slot[0][slot[1]] = poison;
+  return encoder.encode(JSON.stringify(value));
 }
 
 function caseArbitrary(target: FuzzTarget): fc.Arbitrary<Case> {
@@ -155,6 +178,14 @@ function caseArbitrary(target: FuzzTarget): fc.Arbitrary<Case> {
   const deep = fc
     .tuple(fc.integer({ min: 1_000, max: 200_000 }), fc.nat())
     .map(([depth, kind]) => deepJson(depth, kind));
+  const poisonValue = fc.oneof(
+    fc.string({ maxLength: 20 }).map((text) => `${text}\u0000${text}`),
+    fc.string({ maxLength: 20 }).map((text) => `${text}\ud800`),
+    fc.string({ minLength: 600, maxLength: 3_000, unit: 'grapheme-ascii' }),
+  );
+  const poisoned = fc
+    .tuple(fc.nat(200), poisonValue, fc.nat())
+    .map(([index, poison, pick]) => poisonIds(target.sample(index), poison, pick));
   const authenticMutated = fc
     .tuple(sampleBody, fc.nat(), fc.nat(), extra)
     .map(([body, op, at, bytes]) => mutate(body, op, at, bytes));
@@ -176,6 +207,7 @@ function caseArbitrary(target: FuzzTarget): fc.Arbitrary<Case> {
     { arbitrary: authentic('authentic-invalid-utf8', invalidUtf8), weight: 5 },
     { arbitrary: authentic('authentic-mutated', authenticMutated), weight: 8 },
     { arbitrary: authentic('authentic-deep-json', deep), weight: 1 },
+    { arbitrary: authentic('authentic-poison-ids', poisoned), weight: 3 },
     { arbitrary: method, weight: 2 },
     { arbitrary: hugeHeader, weight: 1 },
     { arbitrary: oversized, weight: 1 },
@@ -197,6 +229,8 @@ interface Tally {
   forgedAccepted: number;
   storedUnauthenticated: number;
   serverErrors: number;
+  /** An authentic request answered 429 (the status some providers retry forever). */
+  retryStatus: number;
   thrown: number;
   examples: string[];
 }
@@ -214,6 +248,7 @@ export async function fuzzOne(target: FuzzTarget, runs: number, seed: number): P
     forgedAccepted: 0,
     storedUnauthenticated: 0,
     serverErrors: 0,
+    retryStatus: 0,
     thrown: 0,
     examples: [],
   };
@@ -269,6 +304,9 @@ export async function fuzzOne(target: FuzzTarget, runs: number, seed: number): P
       } else if (status >= 500) {
         tally.serverErrors++;
         example('5xx', c, status);
+      } else if (status === 429) {
+        tally.retryStatus++;
+        example('429', c, status);
       }
       return true;
     }),
@@ -388,6 +426,7 @@ export async function fuzz(context: ChaosContext): Promise<BenchResult> {
         'unauth non-4xx': tally.non4xxForUnauthenticated,
         'unauth stored': tally.storedUnauthenticated,
         'auth 5xx': tally.serverErrors,
+        'auth 429': tally.retryStatus,
         thrown: tally.thrown,
         seconds: Math.round(seconds * 10) / 10,
       });
@@ -427,6 +466,13 @@ export async function fuzz(context: ChaosContext): Promise<BenchResult> {
         '<=',
         0,
         'a 5xx for an authentic but malformed request',
+      ),
+      target(
+        'chaos.fuzz.authentic_429',
+        sum((t) => t.retryStatus),
+        '<=',
+        0,
+        'a 429 (retried by the provider, forever for a poison delivery) for an authentic request',
       ),
       target(
         'chaos.fuzz.handler_threw',

@@ -2,6 +2,7 @@ import {
   ConfigurationError,
   type ParsedDeliveryV1,
   PayloadError,
+  parseJson,
   type WebhookProcessorV1,
   type WebhookRequestV1,
 } from '@act/core';
@@ -183,7 +184,7 @@ export function createGhlWebhook(settings: GhlWebhookSettings = {}): GhlWebhookP
       }
       // The replay window, checked only once the body is known to be GHL's.
       // A body that is not a JSON object is left to `parse`, which answers 400.
-      const body = readJsonObject(request.body);
+      const body = tryReadJsonObject(request.body);
       if (body) {
         const fresh = checkGhlTimestamp({
           timestamp: body.timestamp,
@@ -451,14 +452,26 @@ export function tenantOf(body: Record<string, unknown>): string | undefined {
   );
 }
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
-
+/**
+ * The body as a JSON object, `undefined` for other JSON. Through core's
+ * `parseJson`: a body nested past its depth limit (or not JSON at all) is a
+ * `PayloadError` naming the problem, so a signed 100,000-deep body is kept
+ * and dead-lettered with the reason instead of overflowing the stack later
+ * on every retry.
+ *
+ * @throws PayloadError for a body that is not UTF-8 JSON or nests too deeply.
+ */
 function readJsonObject(bytes: Uint8Array): Record<string, unknown> | undefined {
+  const value = parseJson(bytes, { packageName: GHL_PACKAGE_NAME });
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/** `readJsonObject`, or `undefined` for any body it refuses (the replay-window check leaves those to `parse`). */
+function tryReadJsonObject(bytes: Uint8Array): Record<string, unknown> | undefined {
   try {
-    const value: unknown = JSON.parse(decoder.decode(bytes));
-    return value !== null && typeof value === 'object' && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
+    return readJsonObject(bytes);
   } catch {
     return undefined;
   }

@@ -1,9 +1,10 @@
 // Property-based fuzzing of the webhook receive paths (the chaos suite, `pnpm chaos fuzz`, runs
 // 100,000 cases per processor; this keeps a small version in the unit tests).
-import { createMemoryStateStore, createWebhookHandler } from '@act/core';
+import { createMemorySink, createMemoryStateStore, createWebhookHandler, createWorker } from '@act/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createGhlWebhook, createGhlWorkflowWebhook } from '../src/ghl-webhook';
+import { createGhlConnector } from '../src/index';
 import { generateGhlTestKeys, signGhlBody, TEST_WORKFLOW_SECRET } from './helpers/ghl-fixtures';
 
 const RUNS = 500;
@@ -103,5 +104,57 @@ describe('ghl webhook fuzzing', () => {
       }),
       { numRuns: RUNS },
     );
+  });
+
+  it('keeps authentic poison deliveries (2xx, never 429) and dead-letters each at once: deep JSON, NUL, lone surrogates, over-long ids', async () => {
+    const keys = await generateGhlTestKeys();
+    const store = createMemoryStateStore();
+    const connector = createGhlConnector({ webhook: { ed25519PublicKeys: [keys.ed25519Pem] } });
+    const handler = createWebhookHandler({ processor: connector.webhook, store });
+    const worker = createWorker({ connectors: [connector], store, sink: createMemorySink(), circuitBreaker: false });
+    const poisonId = fc.oneof(
+      fc.string({ maxLength: 20 }).map((text) => `${text}\u0000${text}`),
+      fc.string({ maxLength: 20 }).map((text) => `${text}\ud800`),
+      fc.string({ minLength: 600, maxLength: 3_000, unit: 'grapheme-ascii' }),
+    );
+    const deep = fc.integer({ min: 129, max: 100_000 }).map((depth) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`);
+    let sent = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(poisonId, deep),
+        fc.constantFrom('webhookId', 'locationId', 'id'),
+        fc.nat(),
+        async (poison, where, n) => {
+          const body: Record<string, unknown> = {
+            type: 'ContactUpdate',
+            locationId: 'loc',
+            id: `c${n}`,
+            webhookId: `w${n}-${sent}`,
+            timestamp: new Date().toISOString(),
+          };
+          const isDeep = poison.startsWith('{"a":');
+          if (!isDeep) body[where] = poison;
+          const text = isDeep
+            ? JSON.stringify({ ...body, customData: 0 }).replace('"customData":0', `"customData":${poison}`)
+            : JSON.stringify(body);
+          const bytes = new TextEncoder().encode(text);
+          const signature = await signGhlBody(bytes, keys.ed25519.privateKey, 'ed25519');
+          const response = await handler(post(bytes, { 'x-ghl-signature': signature }));
+          // GHL drops anything but a 429 and retries a 429 for hours: kept, 2xx.
+          expect(response.status).toBeGreaterThanOrEqual(200);
+          expect(response.status).toBeLessThan(300);
+          sent++;
+        },
+      ),
+      { numRuns: 200 },
+    );
+    const round = await worker.drain();
+    expect(round.outcomes).toMatchObject({ done: 0, retrying: 0 });
+    const deliveries = await store.listDeliveries({ limit: 1_000 });
+    expect(round.outcomes.dead).toBe(deliveries.length);
+    for (const delivery of deliveries) {
+      expect(delivery).toMatchObject({ status: 'dead', lastErrorClass: 'validation', attempts: 1 });
+      expect(delivery.lastError).toMatch(/nested deeper than 128|NUL character|lone surrogate|UTF-8 bytes, the limit/);
+    }
   });
 });

@@ -1,4 +1,10 @@
-import { type ParsedDeliveryV1, PayloadError, type WebhookProcessorV1, type WebhookRequestV1 } from '@act/core';
+import {
+  type ParsedDeliveryV1,
+  PayloadError,
+  parseJson,
+  type WebhookProcessorV1,
+  type WebhookRequestV1,
+} from '@act/core';
 import {
   describeZodError,
   TEMPLATE_EVENT_TYPES,
@@ -55,7 +61,6 @@ export function createTemplateWebhook(options: TemplateWebhookOptions): WebhookP
   };
 }
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
 const knownTypes: ReadonlySet<string> = new Set(TEMPLATE_EVENT_TYPES);
 
 /**
@@ -65,12 +70,9 @@ const knownTypes: ReadonlySet<string> = new Set(TEMPLATE_EVENT_TYPES);
  * @throws PayloadError naming the field, for a body that is not a valid delivery.
  */
 export function parseTemplateDelivery(request: Pick<WebhookRequestV1, 'body'>): ParsedDeliveryV1<TemplateSourceEvent> {
-  let json: unknown;
-  try {
-    json = JSON.parse(decoder.decode(request.body));
-  } catch (error) {
-    throw new PayloadError({ packageName: TEMPLATE_PACKAGE_NAME, message: 'body is not UTF-8 JSON', cause: error });
-  }
+  // Core's parseJson, never a bare JSON.parse: it also refuses a body nested past its depth
+  // limit, which would otherwise overflow the stack further on, on every retry.
+  const json = parseJson(request.body, { packageName: TEMPLATE_PACKAGE_NAME });
   const delivery = templateDeliverySchema.safeParse(json);
   if (!delivery.success) {
     throw new PayloadError({

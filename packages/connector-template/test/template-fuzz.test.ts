@@ -55,4 +55,46 @@ describe('template webhook fuzzing', () => {
       { numRuns: RUNS },
     );
   });
+
+  it('refuses authentic poison deliveries for good (400, nothing stored): deep JSON, NUL, lone surrogates, over-long ids', async () => {
+    const store = createMemoryStateStore();
+    const handler = createWebhookHandler({ processor: createTemplateWebhook({ secrets: [TEST_SECRET] }), store });
+    const poisonId = fc.oneof(
+      fc.string({ maxLength: 20 }).map((text) => `${text}\u0000${text}`),
+      fc.string({ maxLength: 20 }).map((text) => `${text}\ud800`),
+      fc.string({ minLength: 600, maxLength: 3_000, unit: 'grapheme-ascii' }),
+    );
+    let accepted = 0;
+    const deep = fc.integer({ min: 129, max: 100_000 }).map((depth) => `${'['.repeat(depth)}${']'.repeat(depth)}`);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(poisonId, deep),
+        fc.constantFrom('id', 'account_id', 'object_id', 'deep'),
+        async (poison, where) => {
+          const at = new Date().toISOString();
+          const delivery = {
+            id: where === 'id' ? poison : 'evt_1',
+            type: 'record.updated',
+            account_id: where === 'account_id' ? poison : 'acct_1',
+            created_at: at,
+            data: { object: { id: where === 'object_id' ? poison : 'rec_1', name: 'Ada', updated_at: at } },
+          };
+          const text =
+            where === 'deep' || poison.startsWith('[')
+              ? JSON.stringify(delivery).replace('"Ada"', poison.startsWith('[') ? poison : `"${'['.repeat(200)}"`)
+              : JSON.stringify(delivery);
+          const bytes = new TextEncoder().encode(text);
+          const response = await handler(post(bytes, { 'x-template-signature': await signTemplateBody(bytes) }));
+          // Never 5xx or 429 (a retry that can never succeed); a bracket-laden string is fine.
+          expect(response.status).not.toBe(429);
+          expect(response.status).toBeLessThan(500);
+          if (poison.startsWith('[') || where !== 'deep') expect(response.status).toBe(400);
+          else accepted += response.status === 200 ? 1 : 0;
+        },
+      ),
+      { numRuns: 200 },
+    );
+    // Only the harmless string of brackets was stored (always delivery evt_1: once, then duplicates).
+    expect(stored(store)).toBe(accepted > 0 ? 1 : 0);
+  });
 });

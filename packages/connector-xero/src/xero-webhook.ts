@@ -4,6 +4,7 @@ import {
   type DeliveryPartV1,
   type ParsedDeliveryV1,
   PayloadError,
+  parseJson,
   sha256Hex,
   type WebhookProcessorV1,
   type WebhookRequestV1,
@@ -144,19 +145,25 @@ export function createXeroWebhook(settings: XeroWebhookSettings = {}): XeroWebho
   };
 }
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
-
+/**
+ * The body through core's `parseJson`, never a bare `JSON.parse`: a body nested
+ * past its depth limit is refused with the reason instead of overflowing the
+ * stack further on, on every retry.
+ *
+ * @throws PayloadError for a body that is not UTF-8 JSON or nests too deeply.
+ */
 function readJson(bytes: Uint8Array): unknown {
-  try {
-    return JSON.parse(decoder.decode(bytes));
-  } catch {
-    return undefined;
-  }
+  return parseJson(bytes, { packageName: XERO_PACKAGE_NAME });
 }
 
 /** A JSON object whose `events` is an empty array: an intent-to-receive request (B1), or an empty delivery. */
 function hasNoEvents(body: Uint8Array): boolean {
-  const value = readJson(body);
+  let value: unknown;
+  try {
+    value = readJson(body);
+  } catch {
+    return false; // left to `parse`, which names the problem
+  }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
   const events = (value as Record<string, unknown>).events;
   return Array.isArray(events) && events.length === 0;

@@ -60,4 +60,40 @@ describe('xero webhook fuzzing', () => {
       { numRuns: RUNS },
     );
   });
+
+  it('answers authentic poison deliveries for good (never 5xx or 429): deep JSON, NUL, lone surrogates, over-long ids', async () => {
+    const handler = createWebhookHandler({
+      processor: createXeroWebhook({ keys: [TEST_KEY] }),
+      store: createMemoryStateStore(),
+    });
+    const poison = fc.oneof(
+      fc.string({ maxLength: 20 }).map((text) => `${text}\u0000${text}`),
+      fc.string({ maxLength: 20 }).map((text) => `${text}\ud800`),
+      fc.string({ minLength: 600, maxLength: 3_000, unit: 'grapheme-ascii' }),
+      fc.integer({ min: 129, max: 100_000 }).map((depth) => `${'['.repeat(depth)}${']'.repeat(depth)}`),
+    );
+    await fc.assert(
+      fc.asyncProperty(poison, fc.constantFrom('resourceId', 'tenantId', 'deep'), async (value, where) => {
+        const event: Record<string, unknown> = {
+          resourceUrl: 'https://api.xero.com/api.xro/2.0/Invoices/0f0a3d4b-1a7c-4c8e-9e2b-2f6c1d8e9a01',
+          resourceId: '0f0a3d4b-1a7c-4c8e-9e2b-2f6c1d8e9a01',
+          eventDateUtc: '2026-03-02T10:00:00.000',
+          eventType: 'UPDATE',
+          eventCategory: 'INVOICE',
+          tenantId: 'a1b2c3d4-0000-4000-8000-000000000001',
+          tenantType: 'ORGANISATION',
+        };
+        if (where !== 'deep' && !value.startsWith('[')) event[where] = value;
+        let text = JSON.stringify({ events: [event], firstEventSequence: 1, lastEventSequence: 1, entropy: 'X' });
+        if (value.startsWith('[')) text = text.replace('"X"', value);
+        const bytes = new TextEncoder().encode(text);
+        const response = await handler(
+          post(bytes, { 'x-xero-signature': await signXeroBody(bytes as never, TEST_KEY) }),
+        );
+        expect(response.status).not.toBe(429);
+        expect(response.status).toBeLessThan(500);
+      }),
+      { numRuns: 200 },
+    );
+  });
 });

@@ -87,8 +87,8 @@ function messageOf(error: unknown): string {
 
 /**
  * Turn what a driver threw into a core error: unreachable database →
- * `StoreUnavailableError` (transient, HTTP 503); bad data → `PostgresError`
- * of class `validation`; anything else from the database → `PostgresError`
+ * `StoreUnavailableError` (transient, HTTP 503); data the database can never
+ * hold (`isUnrecoverableSqlState`) → `PostgresError` of class `validation`; anything else from the database → `PostgresError`
  * of class `unknown` (retried on the schedule). Errors that are already
  * @act errors, and plain bugs (TypeError…), pass through unchanged.
  */
@@ -134,14 +134,50 @@ export function toActError(error: unknown, operation: string): unknown {
       cause: error,
     });
   }
-  const dataError = code.startsWith('21') || code.startsWith('22') || code.startsWith('23');
+  const unrecoverable = isUnrecoverableSqlState(code);
   return new PostgresError({
-    message: `${operation} failed (SQLSTATE ${code}): ${message}${detail}`,
+    message: `${operation} failed (SQLSTATE ${code}): ${message}${detail}${unrecoverable ? (UNRECOVERABLE_HINTS[code] ?? '') : ''}`,
     code,
-    errorClass: dataError ? 'validation' : 'unknown',
+    errorClass: unrecoverable ? 'validation' : 'unknown',
     cause: error,
   });
 }
+
+/**
+ * SQLSTATE classes that the same statement with the same data meets on every
+ * try: class `validation`, so the worker dead-letters the delivery at once with
+ * the reason (replayable after a fix) instead of retrying it for hours, and
+ * the receive path does not ask a provider to resend it.
+ *
+ * - `21` cardinality violation: one statement writes a row twice (21000).
+ * - `22` data exception: among them `22001` a value too long for its column,
+ *   `22P02` invalid input for a type (a JSON `\ud800` lone surrogate
+ *   escape, a malformed number), `22P05` a character the database cannot hold
+ *   (`\u0000` in jsonb), `22021` a byte sequence not valid in the encoding (a
+ *   NUL byte in text), `22003` a number out of range, `22007`/`22008` a bad date.
+ * - `23` integrity constraint violation: `23502` not null, `23503` foreign
+ *   key, `23505` unique (a non-key unique index; the key itself is an upsert's
+ *   conflict target), `23514` check.
+ * - `54` program limit exceeded: `54000` a key past the btree limit of 2,704
+ *   bytes per index row (a 3,000-character id or email), `54001` a value
+ *   nested too deeply to parse (stack depth limit exceeded), `54011` too many
+ *   columns, `54023` too many arguments.
+ *
+ * Not here: missing objects (migrations not run, handled above), `53` and
+ * `57` (resources, shutdown) and `40` (serialization), which pass.
+ */
+export function isUnrecoverableSqlState(code: string): boolean {
+  return code.startsWith('21') || code.startsWith('22') || code.startsWith('23') || code.startsWith('54');
+}
+
+/** What an operator reads beside the database's own message in a dead letter. */
+const UNRECOVERABLE_HINTS: Readonly<Record<string, string>> = {
+  '54000':
+    ': a value is larger than Postgres can index (at most 2,704 bytes per btree index row); it can never be stored, so it is not retried',
+  '54001': ': a value is nested too deeply for Postgres to parse; it can never be stored, so it is not retried',
+  '22P05': ': the value holds a character Postgres cannot store (\\u0000 in jsonb or text); it is not retried',
+  '22021': ': the value holds a byte sequence Postgres cannot store (a NUL byte or invalid UTF-8); it is not retried',
+};
 
 /** A missing optional peer dependency, named so the user knows what to install. */
 export function missingPeer(name: string, purpose: string, cause: unknown): ConfigurationError {

@@ -1,6 +1,7 @@
 import { ActError, classifyError } from '../errors';
 import { type Logger, type Metrics, noopLogger, noopMetrics } from '../observability';
 import { bodyDedupeKey, deliveryDedupeKey } from '../runtime/idempotency';
+import { assertStorableIds } from '../runtime/input-limits';
 import type { StateStoreV1, WebhookProcessorV1, WebhookRequestV1 } from '../spec/v1';
 import { headersToRecord, readBodyWithLimit } from './read-body';
 import {
@@ -151,6 +152,9 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
       let parseError: string | undefined;
       try {
         parsed = await processor.parse(webhookRequest);
+        // Ids no store can hold (NUL, lone surrogates, over ID_LIMITS) are answered like a
+        // body that does not parse: a retry could never succeed.
+        assertStorableIds(parsed, packageName);
       } catch (error) {
         const { message } = classifyError(error);
         parseError = message.startsWith('[') ? message : `[${packageName}] invalid payload: ${message}`;
@@ -219,16 +223,46 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
           id: (results[0] as { id: string }).id,
           duplicate: results.every((result) => result.duplicate),
         };
-      } catch (error) {
-        const status = processor.persistFailureStatus ?? 503;
-        count('store_failed');
-        logger.error(
-          { ...log, status, error: error instanceof Error ? error.message : String(error) },
-          `[${packageName}] inbox unavailable: delivery not stored, asking the provider to retry`,
-        );
-        const response = reject(status, `[${packageName}] delivery not stored, retry later`);
-        if (!response.headers.has('retry-after')) response.headers.set('retry-after', '10');
-        return response;
+      } catch (caught) {
+        let error = caught;
+        let kept: { id: string; duplicate: boolean } | undefined;
+        // The store refused the content itself (class `validation`: a key past an index's size
+        // limit, a character it cannot hold): every retry would fail the same way. Keep it as
+        // received where the provider never retries a 4xx (`storeUnparseable`: tenant `unknown`,
+        // deduped on the body, the worker dead-letters it with the reason), else refuse it for good.
+        if (classifyError(error).errorClass === 'validation') {
+          const reason = `[${packageName}] delivery cannot be stored as received: ${classifyError(error).message}`;
+          if (processor.storeUnparseable) {
+            try {
+              const fallback = { ...(rows[0] as (typeof rows)[number]), headers, body, eventTypes: [] };
+              kept = await store.enqueue({
+                ...fallback,
+                tenant: 'unknown',
+                dedupeKey: await bodyDedupeKey(source, body),
+              });
+              parseError ??= reason;
+            } catch (fallbackError) {
+              error = fallbackError;
+            }
+          }
+          if (!kept && classifyError(error).errorClass === 'validation') {
+            count('rejected');
+            logger.warn({ ...log, status: 400 }, reason);
+            return reject(400, reason);
+          }
+        }
+        if (!kept) {
+          const status = processor.persistFailureStatus ?? 503;
+          count('store_failed');
+          logger.error(
+            { ...log, status, error: error instanceof Error ? error.message : String(error) },
+            `[${packageName}] inbox unavailable: delivery not stored, asking the provider to retry`,
+          );
+          const response = reject(status, `[${packageName}] delivery not stored, retry later`);
+          if (!response.headers.has('retry-after')) response.headers.set('retry-after', '10');
+          return response;
+        }
+        stored = kept;
       }
 
       if (parseError) {

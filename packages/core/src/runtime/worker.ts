@@ -26,6 +26,7 @@ import {
   createCircuitBreaker,
 } from './circuit-breaker';
 import { mergeFieldPolicies } from './field-policy';
+import { assertStorableIds } from './input-limits';
 import { computeRetryDelay, DEFAULT_RETRY_SCHEDULE_MS } from './retry';
 
 export interface WorkerOptions {
@@ -205,17 +206,22 @@ export function createWorker(options: WorkerOptions): Worker {
     return connector as ConnectorV1 & { webhook: NonNullable<ConnectorV1['webhook']> };
   };
 
-  const parseDelivery = (
+  const parseDelivery = async (
     connector: ConnectorV1 & { webhook: NonNullable<ConnectorV1['webhook']> },
     delivery: ClaimedDeliveryV1,
-  ) =>
-    connector.webhook.parse({
+  ) => {
+    const parsed = await connector.webhook.parse({
       method: delivery.method,
       url: delivery.url,
       headers: delivery.headers,
       body: delivery.body,
       receivedAt: delivery.receivedAt,
     });
+    // The receive path's check again: a delivery kept as unparseable for its ids is
+    // dead-lettered at once with the reason instead of failing in the store on every try.
+    assertStorableIds(parsed, connector.webhook.packageName);
+    return parsed;
+  };
 
   /** Run `run`; after a provider 401, refresh the tenant's credentials once and run it again at once. */
   async function withRefresh<T>(delivery: ClaimedDeliveryV1, log: Record<string, unknown>, run: () => Promise<T>) {
