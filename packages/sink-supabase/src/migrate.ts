@@ -166,7 +166,8 @@ export async function runMigrations(
 function connectorOfMigration(options: MigrateOptions): Map<string, string> {
   const owners = new Map<string, string>();
   for (const connector of options.connectors ?? []) {
-    for (const migration of connector.migrations ?? []) owners.set(`${connector.source}/${migration.name}`, connector.source);
+    for (const migration of connector.migrations ?? [])
+      owners.set(`${connector.source}/${migration.name}`, connector.source);
   }
   return owners;
 }

@@ -21,13 +21,19 @@ const SETTINGS: Record<string, unknown> = { template: { apiToken: 'test-token', 
 async function repositoryConnectors(): Promise<Connector[]> {
   const packages = new URL('../../', import.meta.url);
   const connectors: Connector[] = [];
-  for (const folder of readdirSync(packages).filter((name) => name.startsWith('connector-')).sort()) {
+  for (const folder of readdirSync(packages)
+    .filter((name) => name.startsWith('connector-'))
+    .sort()) {
     const id = folder.slice('connector-'.length);
     const module = (await import(new URL(`${folder}/dist/index.js`, packages).href)) as Record<string, unknown>;
     const factory = Object.entries(module).find(([name]) => /^create\w+Connector$/.test(name))?.[1];
     if (typeof factory !== 'function') throw new Error(`${folder}: no create…Connector export`);
     const connector = factory(SETTINGS[id] ?? {}) as Connector;
-    connectors.push({ source: connector.source, migrations: connector.migrations, tenantColumn: connector.tenantColumn });
+    connectors.push({
+      source: connector.source,
+      migrations: connector.migrations,
+      tenantColumn: connector.tenantColumn,
+    });
   }
   return connectors;
 }
@@ -116,7 +122,9 @@ function suite(open: () => Promise<StubDatabase>) {
     // Supabase's defaults BEFORE migrate: every table, function and sequence created in the schema is granted to all three API roles.
     await db.exec(supabaseSchemaDefaults(schema));
     connectors = await repositoryConnectors();
-    expect(connectors.map((connector) => connector.source)).toEqual(expect.arrayContaining(['ghl', 'template', 'xero']));
+    expect(connectors.map((connector) => connector.source)).toEqual(
+      expect.arrayContaining(['ghl', 'template', 'xero']),
+    );
     state = createPostgresState(db.connection, { schema });
     await state.migrate({ connectors });
     objects = await connectorObjects();
@@ -135,7 +143,10 @@ function suite(open: () => Promise<StubDatabase>) {
       expect(names).toContain(name);
     }
     for (const connector of connectors) {
-      expect(tables().filter((relation) => relation.source === connector.source).length, connector.source).toBeGreaterThan(0);
+      expect(
+        tables().filter((relation) => relation.source === connector.source).length,
+        connector.source,
+      ).toBeGreaterThan(0);
     }
   });
 
@@ -169,9 +180,10 @@ function suite(open: () => Promise<StubDatabase>) {
     for (const identity of [{ role: 'anon' }, { role: 'authenticated', sub: USER_A }] as RequestIdentity[]) {
       await as(identity, async (session) => {
         for (const relation of readable()) {
-          expect(await session.attempt(`select * from ${q(relation.name)}`), `${identity.role} ${relation.name}`).toEqual(
-            { code: DENIED },
-          );
+          expect(
+            await session.attempt(`select * from ${q(relation.name)}`),
+            `${identity.role} ${relation.name}`,
+          ).toEqual({ code: DENIED });
         }
         for (const relation of tables()) {
           const column = `"${tenantColumn(relation)}"`;
@@ -233,9 +245,11 @@ function suite(open: () => Promise<StubDatabase>) {
         for (const relation of tables()) {
           const column = `"${tenantColumn(relation)}"`;
           const table = q(relation.name);
-          expect(await session.attempt(`update ${table} set ${column} = ${column} returning 1`), relation.name).toEqual({
-            rows: [],
-          });
+          expect(await session.attempt(`update ${table} set ${column} = ${column} returning 1`), relation.name).toEqual(
+            {
+              rows: [],
+            },
+          );
           expect(await session.attempt(`delete from ${table} returning 1`), relation.name).toEqual({ rows: [] });
           expect(await session.attempt(`insert into ${table} (${column}) values ('t2')`), relation.name).toEqual({
             code: DENIED,
