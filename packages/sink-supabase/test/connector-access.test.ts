@@ -325,3 +325,36 @@ describe.skipIf(!DATABASE_URL)(
   'connector tables and views on Postgres (a random database), with Supabase roles and default privileges',
   () => suite(() => openRandomPostgresDatabase(DATABASE_URL as string)),
 );
+
+describe('an existing database, its connector tables created open before this release', () => {
+  let db: StubDatabase;
+  afterAll(async () => db?.close());
+
+  it('is closed by the next migrate; a table opened earlier with act_enable_tenant_rls stays open per tenant, now for the whole connector', async () => {
+    db = await openPgliteDatabase();
+    await db.installStub();
+    const schema = randomSchema('act_conn_upgrade');
+    const s = `"${schema}"`;
+    await db.exec(supabaseSchemaDefaults(schema));
+    const connectors = await repositoryConnectors();
+    const ghl = connectors.find((connector) => connector.source === 'ghl') as Connector;
+    // As before: the tables created with Supabase's default grants, one opened by hand.
+    await createPostgresState(db.connection, { schema }).migrate({ tenantAccess: true });
+    await db.exec(
+      `set search_path = ${s}, public; ${(ghl.migrations ?? []).map((migration) => migration.sql).join('\n')}
+       select act_enable_tenant_rls('ghl_contacts', 'ghl', 'location_id'); reset search_path;`,
+    );
+    await db.query(`insert into ${s}.ghl_notes (location_id, id) values ('t1', '1'), ('t2', '2')`);
+    await db.query(`insert into ${s}.act_user_sources (user_id, source, tenant) values ($1, 'ghl', 't1')`, [USER_A]);
+    const notes = (identity: RequestIdentity) =>
+      db.as(identity, (session) => session.attempt<{ id: string }>(`select id from ${s}.ghl_notes order by 1`));
+    expect(await notes({ role: 'anon' })).toEqual({ rows: [{ id: '1' }, { id: '2' }] });
+
+    const state = createPostgresState(db.connection, { schema });
+    await state.migrate({ connectors });
+    expect(await notes({ role: 'anon' })).toEqual({ code: DENIED });
+    expect(await notes({ role: 'authenticated', sub: USER_A })).toEqual({ rows: [{ id: '1' }] });
+    expect(await notes({ role: 'service_role' })).toEqual({ rows: [{ id: '1' }, { id: '2' }] });
+    await state.close();
+  });
+});
