@@ -137,9 +137,11 @@ for (const { name, create } of TARGETS) {
       expect(empty.stdout).toContain('no deliveries or events yet');
 
       // Xero: waiting 1 minute (target 5 min): green. GHL: waiting 2 minutes (target 30 s): red.
+      // Ages from now, not from the file's start: the whole file takes over a minute on a loaded machine.
+      const now = Date.now();
       await target.withState(async (state) => {
-        await enqueue(state, { source: 'xero', tenant: 'org-1', receivedAt: new Date(NOW - 60_000) });
-        await enqueue(state, { source: 'ghl', tenant: 'loc-1', receivedAt: new Date(NOW - 120_000) });
+        await enqueue(state, { source: 'xero', tenant: 'org-1', receivedAt: new Date(now - 60_000) });
+        await enqueue(state, { source: 'ghl', tenant: 'loc-1', receivedAt: new Date(now - 120_000) });
       });
       const red = await act(['health', ...target.args], { env: target.env });
       expect(red.code).toBe(1);

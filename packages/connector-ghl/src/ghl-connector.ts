@@ -119,6 +119,8 @@ export function createGhlConnector(settings: GhlConnectorSettings = {}): GhlConn
     workflowWebhook: createGhlWorkflowWebhook(settings.workflowWebhook ?? { secrets: [] }),
     transformer,
     migrations: GHL_MIGRATIONS,
+    // Every mirror table is keyed (tenant, id): what act_grant_tenant_access filters app users' reads on.
+    tenantColumn: 'location_id',
     pollers: client ? createGhlPollers({ ...settings.pollers, client }) : [],
     reconcilers: client ? createGhlReconcilers({ ...settings.reconcilers, client }) : [],
     client,

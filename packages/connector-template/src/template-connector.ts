@@ -48,6 +48,8 @@ export function createTemplateConnector(settings: TemplateConnectorSettings): Te
     pollers: [createTemplatePoller({ client, pageSize: settings.pageSize ?? 100 })],
     transformer: createTemplateTransformer(settings.fieldPolicies ? { fieldPolicies: settings.fieldPolicies } : {}),
     migrations: TEMPLATE_MIGRATIONS,
+    // Every mirror table is keyed (tenant, id): what act_grant_tenant_access filters app users' reads on.
+    tenantColumn: 'account_id',
 
     /**
      * Template sends large records thin (`data.object_id` without

@@ -133,6 +133,8 @@ export function createXeroConnector(settings: XeroConnectorSettings = {}): XeroC
     webhook: createXeroWebhook(settings.webhook),
     transformer,
     migrations: XERO_MIGRATIONS,
+    // Every mirror table is keyed (tenant, id): what act_grant_tenant_access filters app users' reads on.
+    tenantColumn: 'tenant_id',
     pollers,
     reconcilers,
     client,

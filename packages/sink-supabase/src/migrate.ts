@@ -2,7 +2,7 @@ import { ConfigurationError, type ConnectorV1, sha256Hex } from '@act/core';
 import { ACT_MIGRATIONS } from './act-migrations';
 import { PACKAGE_NAME, toActError } from './errors';
 import { TENANT_ACCESS_MIGRATION } from './optional-migrations';
-import { quoteIdent, type SqlDriver } from './sql/driver';
+import { quoteIdent, type SqlDriver, type SqlSession } from './sql/driver';
 
 /** A migration: a name unique in its schema and the SQL to run once. */
 export interface Migration {
@@ -18,15 +18,19 @@ export interface MigrateOptions {
    * order given. Their names are recorded as `<source>/<name>` so two
    * connectors' `0001_…` never collide.
    */
-  connectors?: readonly Pick<ConnectorV1, 'source' | 'migrations'>[];
+  connectors?: readonly Pick<ConnectorV1, 'source' | 'migrations' | 'tenantColumn'>[];
   /**
    * Also apply the optional tenant-access migration (after this package's
    * own, before the rest): `act_user_sources`, `act_can_read()`,
    * `act_enable_tenant_rls()` and row level security so Supabase
    * `authenticated` users read only the sources and tenants they are mapped
-   * to. Needs Supabase Auth (its roles and `auth.uid()`). Off by default.
+   * to; then open the mirror of every connector given (`true`) or of the
+   * sources named, per tenant on each connector's `tenantColumn`
+   * (`act_grant_tenant_access`). Needs Supabase Auth (its roles and
+   * `auth.uid()`). Off by default: connector objects are closed to `anon` and
+   * `authenticated`.
    */
-  tenantAccess?: boolean;
+  tenantAccess?: boolean | readonly string[];
 }
 
 export interface MigrateResult {
@@ -45,7 +49,7 @@ export function migrationPlan(options: MigrateOptions = {}): Migration[] {
     name: `${CORE_MIGRATION_PREFIX}${migration.name}`,
     sql: migration.sql,
   }));
-  if (options.tenantAccess === true) plan.push({ ...TENANT_ACCESS_MIGRATION });
+  if (options.tenantAccess === true || Array.isArray(options.tenantAccess)) plan.push({ ...TENANT_ACCESS_MIGRATION });
   for (const migration of options.migrations ?? []) plan.push({ name: migration.name, sql: migration.sql });
   for (const connector of options.connectors ?? []) {
     for (const migration of connector.migrations ?? []) {
@@ -112,6 +116,7 @@ export async function runMigrations(
           (row) => [row.name, row.checksum],
         ),
       );
+      const owners = connectorOfMigration(options);
       for (const [index, migration] of plan.entries()) {
         const checksum = checksums[index] as string;
         const recorded = applied.get(migration.name);
@@ -128,15 +133,84 @@ export async function runMigrations(
           continue;
         }
         current = `migration ${migration.name}`;
+        const source = owners.get(migration.name);
+        const before = source === undefined ? undefined : await relationNames(session, schema);
         await session.exec(migration.sql);
+        if (source !== undefined) {
+          const escaped = [...(await relationNames(session, schema))].filter(
+            (name) => !before?.has(name) && !name.startsWith(`${source}_`),
+          );
+          if (escaped.length > 0) {
+            throw new ConfigurationError({
+              packageName: PACKAGE_NAME,
+              message:
+                `migrate: connector migration "${migration.name}" created ${escaped.map((name) => `"${name}"`).join(', ')}, ` +
+                `not named "${source}_…": every table, view and sequence of a connector must start with its source id, ` +
+                'so that migrate closes it to anon and authenticated (and opens it only through act_grant_tenant_access)',
+            });
+          }
+        }
         await session.query('insert into act_migrations (name, checksum) values ($1, $2)', [migration.name, checksum]);
         result.applied.push(migration.name);
       }
+      current = 'securing connector tables';
+      await secureConnectors(session, options);
     });
   } catch (error) {
     throw toActError(error, current);
   }
   return result;
+}
+
+/** Which connector (source id) each connector migration of the plan belongs to, by its recorded name. */
+function connectorOfMigration(options: MigrateOptions): Map<string, string> {
+  const owners = new Map<string, string>();
+  for (const connector of options.connectors ?? []) {
+    for (const migration of connector.migrations ?? [])
+      owners.set(`${connector.source}/${migration.name}`, connector.source);
+  }
+  return owners;
+}
+
+/** Tables, views, materialized views, foreign tables and sequences of the schema (what act_source_objects covers). */
+async function relationNames(session: SqlSession, schema: string): Promise<Set<string>> {
+  const rows = await session.query<{ name: string }>(
+    `select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+     where n.nspname = $1 and c.relkind in ('r', 'p', 'v', 'm', 'f', 'S')`,
+    [schema],
+  );
+  return new Set(rows.map((row) => row.name));
+}
+
+/**
+ * Close every connector's objects to anon and authenticated (migration 0014's
+ * act_secure_source): those given, with their tenant column, and those
+ * recorded by earlier runs; a source opened with act_grant_tenant_access gets
+ * its tenant policy again on every table, new ones included. Then open the
+ * sources `tenantAccess` names. Runs on every migrate, in its transaction, so
+ * an object a new connector version creates is never committed open.
+ */
+async function secureConnectors(session: SqlSession, options: MigrateOptions): Promise<void> {
+  const connectors = options.connectors ?? [];
+  for (const connector of connectors) {
+    await session.query('select count(*) from act_secure_source($1, $2)', [
+      connector.source,
+      connector.tenantColumn ?? null,
+    ]);
+  }
+  const given = new Set(connectors.map((connector) => connector.source));
+  for (const { source } of await session.query<{ source: string }>('select source from act_source_access order by 1')) {
+    if (!given.has(source)) await session.query('select count(*) from act_secure_source($1)', [source]);
+  }
+  const open =
+    options.tenantAccess === true
+      ? connectors.map((connector) => connector.source)
+      : Array.isArray(options.tenantAccess)
+        ? (options.tenantAccess as readonly string[])
+        : [];
+  for (const source of open) {
+    await session.query('select count(*) from act_grant_tenant_access($1)', [source]);
+  }
 }
 
 /** Names in the plan not yet recorded in the schema (all of them when it has no act_migrations table). */

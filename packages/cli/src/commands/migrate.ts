@@ -10,7 +10,8 @@ the mirror tables of every known connector (ghl, xero), or only of --source.
 Idempotent, and safe from several processes at once. Needs a SQL connection
 (DATABASE_URL or --pglite): over supabase-js, PostgREST cannot run DDL.
 
-  --tenant-access   also the optional row-level-security migration for dashboards (Supabase)`;
+  --tenant-access   also the optional tenant-access migration (Supabase), and open each connector's tables
+                    to signed-in users per tenant (act_grant_tenant_access); without it they stay closed`;
 
 const OPTIONS = {
   ...STATE_OPTIONS,

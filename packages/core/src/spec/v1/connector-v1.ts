@@ -100,4 +100,12 @@ export interface ConnectorV1<TEvent extends SourceEventV1 = SourceEventV1> {
    * that arrives first leaves a key-only tombstone row).
    */
   readonly migrations?: readonly { name: string; sql: string }[];
+  /**
+   * The column of this connector's mirror tables that holds the tenant
+   * (`location_id`). Every table and view its migrations create must be named
+   * `<source>_…`: the Postgres sink closes them to Supabase's `anon` and
+   * `authenticated` roles, and opens them per tenant on this column only
+   * when asked (`act_grant_tenant_access`).
+   */
+  readonly tenantColumn?: string;
 }
