@@ -167,7 +167,7 @@ for (const { name, create } of TARGETS) {
       );
       expect(reconciled.stderr).toContain('[act] reconciling ghl_contacts');
       expect(reconciled.code).toBe(0);
-      expect(reconciled.stdout).toMatch(/ghl_contacts\s+ve9EPM428h8vShlRW1KT\s+251\s+1\s+0\s+250\s+0\s+0/);
+      expect(reconciled.stdout).toMatch(/ghl_contacts\s+ve9EPM428h8vShlRW1KT\s+251\s+1\s+0\s+0\s+250\s+0\s+0/);
       expect(await count('ghl_contacts')).toBe(251);
     });
 

@@ -156,7 +156,21 @@ create table if not exists ghl_notes (
 create index if not exists ghl_notes_contact_idx on ghl_notes (location_id, contact_id);
 `;
 
+const GHL_MIGRATION_0002 = `-- @act/connector-ghl: the tie-break column @act/sink-supabase (migration 0015)
+-- orders writes by after _version. At equal versions the write with the higher
+-- (copy time, arrival) wins, so an older copy of a record never replaces a
+-- newer one; see SinkUpsertV1.order in @act/core. Bookkeeping: the sink
+-- maintains it.
+alter table ghl_contacts add column if not exists _version_order bigint[];
+alter table ghl_opportunities add column if not exists _version_order bigint[];
+alter table ghl_pipelines add column if not exists _version_order bigint[];
+alter table ghl_appointments add column if not exists _version_order bigint[];
+alter table ghl_tasks add column if not exists _version_order bigint[];
+alter table ghl_notes add column if not exists _version_order bigint[];
+`;
+
 /** This connector's migrations, in order; the Postgres sink applies them after its own (as `ghl/<name>`). */
 export const GHL_MIGRATIONS: readonly { name: string; sql: string }[] = Object.freeze([
   { name: '0001_ghl_mirror', sql: GHL_MIGRATION_0001 },
+  { name: '0002_ghl_version_order', sql: GHL_MIGRATION_0002 },
 ]);

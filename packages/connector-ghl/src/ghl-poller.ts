@@ -478,10 +478,18 @@ export function ghlOpportunityToEvent(tenant: string, record: GhlOpportunityReco
   return event(tenant, 'OpportunityUpdate', 'opportunity', record.id, record.updatedAt, payload);
 }
 
-/** A pipeline from `GET /opportunities/pipelines` as a `PipelineUpdate` event (no version: none is published). */
+/**
+ * A pipeline from `GET /opportunities/pipelines` as a `PipelineUpdate` event.
+ * The documented record has no update time [G5 PipelinesResponseSchema]; an
+ * `updatedAt`/`dateUpdated` is read when GHL sends one, else the version is 0
+ * and two listings are ordered by when they were fetched (the runtime's
+ * receipt time, `SinkUpsertV1.order`): a later listing replaces an earlier
+ * one, an earlier one arriving late never does, and reconciliation rewrites
+ * a pipeline whose content differs at the same version.
+ */
 export function ghlPipelineToEvent(tenant: string, record: GhlPipelineRecord): GhlPolledEvent {
   const payload = { ...record, type: 'PipelineUpdate', locationId: record.locationId ?? tenant };
-  return event(tenant, 'PipelineUpdate', 'pipeline', record.id, undefined, payload);
+  return event(tenant, 'PipelineUpdate', 'pipeline', record.id, record.updatedAt ?? record.dateUpdated, payload);
 }
 
 /** A calendar event from `GET /calendars/events` as an `AppointmentUpdate` event, nested like the webhook. */

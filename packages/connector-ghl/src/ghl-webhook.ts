@@ -345,6 +345,9 @@ export function parseGhlMarketplaceDelivery(
     entity === 'appointment' ? (payload.appointment as Record<string, unknown>) : (payload as Record<string, unknown>);
   const entityId = entity === 'app' ? (payload.appId as string) : (record.id as string);
   const version = versionOf(type, body, record);
+  // When GHL made this copy of the record: its send time [G1]. It orders two
+  // copies at the same version (the later wins), never two versions.
+  const observedAt = ghlTimeMs(body.timestamp);
   const occurredAt = occurredAtOf(type, body, record);
   const event = {
     source: GHL_SOURCE,
@@ -355,6 +358,7 @@ export function parseGhlMarketplaceDelivery(
     origin: 'marketplace-webhook' as GhlEventOrigin,
     ...(occurredAt !== undefined ? { occurredAt } : {}),
     ...(version !== undefined ? { version } : {}),
+    ...(observedAt !== undefined ? { observedAt } : {}),
     payload,
   } as GhlEvent;
   return { ...envelope, events: [event] };
@@ -410,9 +414,23 @@ export function parseGhlWorkflowDelivery(
  * 4. otherwise none, and the write is unconditional (only possible with
  *    `allowMissingTimestamp`).
  *
- * Caveat (fact sheet A4.3): if GHL re-stamps `timestamp` on a 429 retry, a
- * retried old snapshot is ordered by its retry time. Deletes are safe
- * regardless (core's tombstones), and the reconciler corrects the rest.
+ * Two copies at the same version are ordered by `timestamp` (the event's
+ * `observedAt`), then by arrival: GHL's advice is to use `timestamp` "only as
+ * a tie-breaker" (Webhook Integration Guide,
+ * https://marketplace.gohighlevel.com/docs/webhook/WebhookIntegrationGuide),
+ * so a delivery sent 90 s before another, with the same `dateUpdated`, never
+ * replaces it.
+ *
+ * Caveat (fact sheet A4.3): a 429 retry comes back about 10 minutes later
+ * (https://help.gohighlevel.com/support/solutions/articles/155000007071) and,
+ * to pass GHL's own 5-minute replay window, with a new `timestamp`. Where the
+ * record has its update time (`dateUpdated`/`updatedAt`, rule 1), the retried
+ * old copy keeps its old version and is refused as stale. Where the payload
+ * has none (contacts, opportunities, tasks and notes as documented [G2]),
+ * nothing in the delivery tells a retry from a new copy, so the retried copy
+ * is ordered by its retry time; deletes are safe regardless (core's
+ * tombstones), and reconciliation rewrites a row whose content differs from
+ * GHL's at the same version.
  */
 export function versionOf(
   type: string,
@@ -421,6 +439,7 @@ export function versionOf(
 ): number | undefined {
   return (
     ghlTimeMs(record.dateUpdated) ??
+    ghlTimeMs(record.updatedAt) ??
     ghlTimeMs(body.timestamp) ??
     (type.endsWith('Create') ? ghlTimeMs(record.dateAdded) : undefined)
   );

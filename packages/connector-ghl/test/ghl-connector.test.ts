@@ -112,7 +112,36 @@ async function realisticSequence(ctx: ReturnType<typeof setup<SinkV1>>) {
   return statuses;
 }
 
+/**
+ * Two copies of one contact with the same `dateUpdated` (so the same version):
+ * the one GHL stamped now arrives first, the one it stamped 90 s earlier
+ * arrives after it. The earlier copy must not win the tie.
+ */
+const TIE_CONTACT = { location_id: TEST_LOCATION, id: 'tieContact0001' };
+async function versionTie(ctx: ReturnType<typeof setup<SinkV1>>) {
+  const dateUpdated = new Date(T0 - 600_000).toISOString();
+  const copy = (webhookId: string, at: number, email: string) =>
+    delivery('contact-update.1.json', { webhookId, at, set: { id: TIE_CONTACT.id, email, dateUpdated } });
+  const newest = T0 + 100_000;
+  expect((await ctx.send(copy('wh_tie_new', newest, 'newest@example.com'), newest)).status).toBe(200);
+  expect(await ctx.worker.drain()).toMatchObject({ outcomes: { done: 1 } });
+  // Stamped 90 s earlier, received after the newest one (within the 5-minute window).
+  expect((await ctx.send(copy('wh_tie_old', newest - 90_000, 'older@example.com'), newest + 500)).status).toBe(200);
+  expect(await ctx.worker.drain()).toMatchObject({ outcomes: { done: 1 } });
+  const outcomes = (await ctx.store.listEvents({}))
+    .filter((event) => event.entityId === TIE_CONTACT.id)
+    .reverse()
+    .map((event) => `${event.outcome}${event.summary?.skipped ? `:${event.summary.skipped}` : ''}`);
+  expect(outcomes).toEqual(['created', 'skipped:stale']);
+}
+
 describe('GHL connector end to end (memory)', () => {
+  it('an older copy at the same dateUpdated never replaces a newer one (version tie)', async () => {
+    const ctx = setup();
+    await versionTie(ctx);
+    expect(ctx.sink.row('ghl_contacts', TIE_CONTACT)?.values.email).toBe('newest@example.com');
+  });
+
   it('converges on the newest version: out-of-order updates, a duplicate, a delete, a late update', async () => {
     const ctx = setup();
     const statuses = await realisticSequence(ctx);
@@ -381,6 +410,18 @@ describe('GHL connector end to end (PGlite through @act/sink-supabase)', () => {
     expect(await state.store.listDeliveries({})).toHaveLength(5);
   });
 
+  it('an older copy at the same dateUpdated never replaces a newer one (version tie)', async () => {
+    const ctx = setup({ connector, store: state.store, sink: state.sink });
+    await versionTie(ctx);
+    const { rows } = await db.query<{ email: string; order: string[] }>(
+      'select email, _version_order::text[] as order from ghl_contacts where location_id = $1 and id = $2',
+      [TIE_CONTACT.location_id, TIE_CONTACT.id],
+    );
+    expect(rows[0]?.email).toBe('newest@example.com');
+    // The newest copy's send time leads its tie-break.
+    expect(Number(rows[0]?.order[0])).toBe(T0 + 100_000);
+  });
+
   it('writes appointments, tasks and opportunities with their SQL types; a delete arriving first leaves a tombstone', async () => {
     const ctx = setup({ connector, store: state.store, sink: state.sink });
     await ctx.send(delivery('appointment-create.1.json', { webhookId: 'wh_a1', at: T0 }), T0);
@@ -421,7 +462,10 @@ describe('GHL connector parts', () => {
       reconcilers: [],
       client: undefined,
     });
-    expect(receiveOnly.migrations.map((migration) => migration.name)).toEqual(['0001_ghl_mirror']);
+    expect(receiveOnly.migrations.map((migration) => migration.name)).toEqual([
+      '0001_ghl_mirror',
+      '0002_ghl_version_order',
+    ]);
     expect(receiveOnly.webhook.persistFailureStatus).toBe(429);
     expect(receiveOnly.workflowWebhook.persistFailureStatus).toBe(429);
     expect(() => receiveOnly.createWriter({ mirror: { findContact: async () => null } })).toThrow(

@@ -135,6 +135,7 @@ function reconciliationSuite(name: string, open: (ghl: GhlConnector) => Promise<
           listed: 30,
           missing: 1,
           stale: 1,
+          drifted: 0,
           unchanged: 28,
           deleted: 1,
           deletesRefused: 0,

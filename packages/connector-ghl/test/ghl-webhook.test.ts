@@ -197,6 +197,7 @@ describe('GHL webhook parsing', () => {
           {
             "entity": "contact",
             "entityId": "nmFmQEsNgz6AVpgLVUJ0",
+            "observedAt": 1772445600000,
             "occurredAt": "2026-03-02T10:00:00.000Z",
             "origin": "marketplace-webhook",
             "payload": {

@@ -24,7 +24,16 @@ create table if not exists template_records (
 );
 `;
 
+const TEMPLATE_MIGRATION_0002 = `-- @act/connector-template: the tie-break column @act/sink-supabase (migration 0015)
+-- orders writes by after _version. At equal versions the write with the higher
+-- (copy time, arrival) wins, so an older copy of a record never replaces a
+-- newer one; see SinkUpsertV1.order in @act/core. Bookkeeping: the sink
+-- maintains it.
+alter table template_records add column if not exists _version_order bigint[];
+`;
+
 /** This connector's migrations, in order; the Postgres sink applies them after its own. */
 export const TEMPLATE_MIGRATIONS: readonly { name: string; sql: string }[] = Object.freeze([
   { name: '0001_template_records', sql: TEMPLATE_MIGRATION_0001 },
+  { name: '0002_template_version_order', sql: TEMPLATE_MIGRATION_0002 },
 ]);

@@ -118,7 +118,10 @@ describe('Template connector, end to end', () => {
       packageName: '@act/connector-template',
     });
     expect(connector.pollers.map((poller) => poller.stream)).toEqual(['records']);
-    expect(connector.migrations.map((migration) => migration.name)).toEqual(['0001_template_records']);
+    expect(connector.migrations.map((migration) => migration.name)).toEqual([
+      '0001_template_records',
+      '0002_template_version_order',
+    ]);
     await expect(connector.refreshCredentials(TEST_ACCOUNT)).resolves.toBeUndefined();
     expect(VERSION).toBe(CORE_VERSION); // both '0.0.0-test' when run from source
   });

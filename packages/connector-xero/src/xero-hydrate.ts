@@ -47,7 +47,12 @@ export const XERO_COLLECTIONS: Readonly<Record<XeroMirroredEntity, string>> = Ob
 /**
  * The connector's `hydrate`: for a thin event, fetch the record and return
  * the event with the record as `payload`, `thin` dropped and `version` = its
- * `UpdatedDateUTC` in epoch ms (MS-JSON `/Date(ms+0000)/`, fact sheet B3);
+ * `UpdatedDateUTC` in epoch ms (MS-JSON `/Date(ms+0000)/`, fact sheet B3)
+ * and `observedAt` = when the record came back. Xero documents no ordering of
+ * its webhooks and retries them for up to 24 hours
+ * (https://developer.xero.com/documentation/guides/webhooks/configuring-your-server/),
+ * so a delivery can be fetched long after a later one: the fetch time, not
+ * the receipt, says which copy is newer when two share an `UpdatedDateUTC`;
  * `null` when the record is gone (404), so nothing is applied. Events that
  * are not thin (polled, reconciled, App Store subscriptions) pass unchanged.
  *
@@ -57,6 +62,7 @@ export const XERO_COLLECTIONS: Readonly<Record<XeroMirroredEntity, string>> = Ob
  */
 export function createXeroHydrate(
   fetchRecord: XeroFetchRecord | undefined,
+  now: () => Date = () => new Date(),
 ): (event: XeroSourceEvent, context?: HydrateContextV1) => Promise<XeroSourceEvent | null> {
   return async (event, context = {}) => {
     if (!event.thin) return event;
@@ -79,8 +85,9 @@ export function createXeroHydrate(
       ...(context.signal ? { signal: context.signal } : {}),
     });
     if (record === null) return null;
+    const observedAt = now().getTime();
     const { thin: _thin, version: _notified, ...rest } = event;
     const version = xeroTimeMs(record.UpdatedDateUTC);
-    return { ...rest, payload: record, ...(version !== undefined ? { version } : {}) };
+    return { ...rest, payload: record, observedAt, ...(version !== undefined ? { version } : {}) };
   };
 }

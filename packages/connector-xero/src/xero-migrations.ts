@@ -245,7 +245,20 @@ cross join lateral jsonb_array_elements(
 ) with ordinality as item(value, position);
 `;
 
+const XERO_MIGRATION_0002 = `-- @act/connector-xero: the tie-break column @act/sink-supabase (migration 0015)
+-- orders writes by after _version. At equal versions the write with the higher
+-- (copy time, arrival) wins, so an older copy of a record never replaces a
+-- newer one; see SinkUpsertV1.order in @act/core. Bookkeeping: the sink
+-- maintains it.
+alter table xero_contacts add column if not exists _version_order bigint[];
+alter table xero_invoices add column if not exists _version_order bigint[];
+alter table xero_credit_notes add column if not exists _version_order bigint[];
+alter table xero_payments add column if not exists _version_order bigint[];
+alter table xero_bank_transactions add column if not exists _version_order bigint[];
+`;
+
 /** This connector's migrations, in order; the Postgres sink applies them after its own (as `xero/<name>`). */
 export const XERO_MIGRATIONS: readonly { name: string; sql: string }[] = Object.freeze([
   { name: '0001_xero_mirror', sql: XERO_MIGRATION_0001 },
+  { name: '0002_xero_version_order', sql: XERO_MIGRATION_0002 },
 ]);

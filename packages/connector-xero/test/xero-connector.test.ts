@@ -571,7 +571,10 @@ describe('Xero connector parts', () => {
       source: 'xero',
       packageName: '@act/connector-xero',
     });
-    expect(connector.migrations.map((migration) => migration.name)).toEqual(['0001_xero_mirror']);
+    expect(connector.migrations.map((migration) => migration.name)).toEqual([
+      '0001_xero_mirror',
+      '0002_xero_version_order',
+    ]);
     expect(connector.webhook.persistFailureStatus).toBe(503);
     expect(connector.webhook.storeUnparseable).toBe(true);
     expect(typeof connector.hydrate).toBe('function');
@@ -626,11 +629,17 @@ describe('Xero connector parts', () => {
       payload: {},
     };
     expect(await connector.hydrate(event, {})).toBe(event);
-    expect(await connector.hydrate({ ...event, thin: true, version: 1 }, {})).toEqual({
+    const before = Date.now();
+    const hydrated = await connector.hydrate({ ...event, thin: true, version: 1 }, {});
+    expect(hydrated).toEqual({
       ...event,
       payload: { InvoiceID: 'i', UpdatedDateUTC: msJson(T1) },
       version: T1,
+      // When the copy was fetched: it orders two copies at the same UpdatedDateUTC.
+      observedAt: expect.any(Number),
     });
+    expect(hydrated?.observedAt).toBeGreaterThanOrEqual(before);
+    expect(hydrated?.observedAt).toBeLessThanOrEqual(Date.now());
     expect(requests).toEqual([{ tenant: 't', entity: 'invoice', id: 'i' }]);
     await expect(connector.hydrate({ ...event, entity: 'subscription', thin: true }, {})).rejects.toThrow(
       'not an Accounting API record',

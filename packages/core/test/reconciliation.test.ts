@@ -85,7 +85,17 @@ describe('runReconciliation', () => {
       sink,
     });
     expect(reports).toEqual([
-      { table: 'things', tenant: 'acme', listed: 4, missing: 1, stale: 1, unchanged: 2, deleted: 1, deletesRefused: 0 },
+      {
+        table: 'things',
+        tenant: 'acme',
+        listed: 4,
+        missing: 1,
+        stale: 1,
+        drifted: 0,
+        unchanged: 2,
+        deleted: 1,
+        deletesRefused: 0,
+      },
     ]);
     expect(
       sink
@@ -114,6 +124,37 @@ describe('runReconciliation', () => {
       stale: 1,
       deleted: 1,
     });
+  });
+
+  it('repairs a row held at the source version with other content (same-version drift)', async () => {
+    const { connector, store, sink, source } = await seededMirror();
+    // 'd' at the source: same updatedAt as the mirror's row, other content (a
+    // copy that won a tie it should not have, say).
+    const drifted = source.map((record) => (record.id === 'd' ? { ...record, name: 'D at the source' } : record));
+    const [report] = await runReconciliation({
+      connector: { ...connector, reconcilers: [reconcilerOver(() => drifted)] } as ConnectorV1,
+      tenant: 'acme',
+      store,
+      sink,
+    });
+    expect(report).toMatchObject({ listed: 4, missing: 1, stale: 1, drifted: 1, unchanged: 1 });
+    expect(sink.row('things', { tenant_id: 'acme', id: 'd' })?.values.name).toBe('D at the source');
+    // Rows compared and found equal are not reported as events; the repair is.
+    const events = await store.listEvents({ tenant: 'acme', limit: 50 });
+    expect(
+      events
+        .filter((logged) => logged.type === 'ThingUpsert')
+        .map((logged) => logged.outcome)
+        .sort(),
+    ).toEqual(['created', 'updated', 'updated']);
+    // A second run finds nothing left to repair.
+    const [again] = await runReconciliation({
+      connector: { ...connector, reconcilers: [reconcilerOver(() => drifted)] } as ConnectorV1,
+      tenant: 'acme',
+      store,
+      sink,
+    });
+    expect(again).toMatchObject({ missing: 0, stale: 0, drifted: 0, unchanged: 4 });
   });
 
   it('deletes nothing when the listing does not complete', async () => {

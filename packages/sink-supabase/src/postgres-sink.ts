@@ -11,12 +11,20 @@ import { type PostgresScanRequest, type PostgresSink, scanRows } from './postgre
 import type { BackendProvider } from './postgres-state-store';
 
 /** Columns the sink maintains in every mirror table; operations may not write them. */
-export const BOOKKEEPING_COLUMNS = ['_version', '_payload_hash', '_deleted_at', '_synced_at'] as const;
+export const BOOKKEEPING_COLUMNS = [
+  '_version',
+  '_payload_hash',
+  '_deleted_at',
+  '_synced_at',
+  '_version_order',
+] as const;
 const bookkeeping = new Set<string>(BOOKKEEPING_COLUMNS);
 
 interface UpsertRow {
   i: number;
   v: number | null;
+  /** `SinkUpsertV1.order` as a Postgres `bigint[]` literal (`{1,2,3}`), cast once in SQL. */
+  o?: string;
   row: Record<string, unknown>;
 }
 
@@ -55,6 +63,12 @@ function checkOperation(operation: SinkOperationV1, index: number): string[] {
     );
   }
   if (operation.kind === 'upsert') {
+    if (
+      operation.order !== undefined &&
+      (!Array.isArray(operation.order) || !operation.order.every((element) => Number.isSafeInteger(element)))
+    ) {
+      throw invalid(`operation ${index} on ${operation.table}: order must be a list of integers`);
+    }
     for (const column of Object.keys(operation.values ?? {})) {
       if (bookkeeping.has(column))
         throw invalid(`operation ${index} on ${operation.table} writes bookkeeping column ${column}`);
@@ -106,7 +120,12 @@ export function planBatch(operations: readonly SinkOperationV1[], winners: reado
       plan.upserts.push(group);
       groups.set(signature, group);
     }
-    group.rows.push({ i: index, v: version, row: { ...operation.values, ...operation.key } });
+    group.rows.push({
+      i: index,
+      v: version,
+      ...(operation.order ? { o: `{${operation.order.join(',')}}` } : {}),
+      row: { ...operation.values, ...operation.key },
+    });
   }
   return [...tables.values()].sort((a, b) => (a.table < b.table ? -1 : a.table > b.table ? 1 : 0));
 }

@@ -290,10 +290,11 @@ function scanSuite(harness: () => Harness) {
         })),
         { kind: 'upsert', table: TEST_SINK_TABLE, key: { tenant_id: 'loc_2', id: id(0) }, values: {}, version: 1 },
       ]);
-      // The source: r00009 and r00008 are gone, r00003 changed, r00042 is new.
+      // The source: r00009 and r00008 are gone, r00003 changed, r00042 is new,
+      // r00005 differs at the same version (drift versions alone cannot see).
       const listing = [0, 1, 2, 3, 4, 5, 6, 7, 42].map((index) => ({
         id: id(index),
-        name: index === 3 ? 'changed' : index === 42 ? 'new' : `old ${index}`,
+        name: index === 3 ? 'changed' : index === 42 ? 'new' : index === 5 ? 'drifted' : `old ${index}`,
         version: index === 3 || index === 42 ? 2 : 1,
       }));
       type Listed = (typeof listing)[number];
@@ -345,7 +346,8 @@ function scanSuite(harness: () => Harness) {
         listed: 9,
         missing: 1,
         stale: 1,
-        unchanged: 7,
+        drifted: 1,
+        unchanged: 6,
         deleted: 2,
         deletesRefused: 0,
       });
@@ -356,6 +358,7 @@ function scanSuite(harness: () => Harness) {
       const mine = rows.filter((row) => row.tenant_id === tenant);
       expect(mine.find((row) => row.id === id(3))).toMatchObject({ name: 'changed', deleted: false });
       expect(mine.find((row) => row.id === id(42))).toMatchObject({ name: 'new', deleted: false });
+      expect(mine.find((row) => row.id === id(5))).toMatchObject({ name: 'drifted', deleted: false });
       expect(mine.filter((row) => row.deleted).map((row) => row.id)).toEqual([id(8), id(9)]);
       expect(rows.filter((row) => row.tenant_id === 'loc_2')).toEqual([
         { tenant_id: 'loc_2', id: id(0), name: null, deleted: false },

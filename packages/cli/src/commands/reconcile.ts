@@ -81,13 +81,14 @@ export async function reconcile(args: string[], io: CliIo): Promise<number> {
       line(
         io.stdout,
         formatTable(
-          ['table', 'tenant', 'listed', 'missing', 'stale', 'unchanged', 'deleted', 'deletes refused'],
+          ['table', 'tenant', 'listed', 'missing', 'stale', 'drifted', 'unchanged', 'deleted', 'deletes refused'],
           reports.map((report) => [
             report.table,
             report.tenant,
             String(report.listed),
             String(report.missing),
             String(report.stale),
+            String(report.drifted),
             String(report.unchanged),
             String(report.deleted),
             String(report.deletesRefused),

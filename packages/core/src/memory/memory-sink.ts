@@ -15,6 +15,8 @@ export interface MemorySinkRow {
   key: SinkRowKeyV1;
   values: Record<string, unknown>;
   version: number | undefined;
+  /** The tie-break at equal versions (`SinkUpsertV1.order`) of the write that holds the row. */
+  order: readonly number[] | undefined;
   /** Set by a soft delete; the row stays readable. */
   deletedAt: Date | null;
   /** `true` after a hard delete: the values are gone, the tombstone stays. */
@@ -49,9 +51,58 @@ export function rowKeyString(key: SinkRowKeyV1): string {
 }
 
 /**
+ * Compare two `SinkUpsertV1.order` lists as SQL compares `bigint[]`: element
+ * by element, and a list that is a prefix of the other comes first.
+ * Negative when `a` comes first, positive when `b` does, 0 when equal.
+ */
+export function compareOrder(a: readonly number[], b: readonly number[]): number {
+  const length = Math.min(a.length, b.length);
+  for (let index = 0; index < length; index += 1) {
+    const left = a[index] as number;
+    const right = b[index] as number;
+    if (left !== right) return left < right ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
+interface Ordered {
+  version?: number | undefined;
+  order?: readonly number[] | undefined;
+}
+
+/**
+ * `true` when `incoming` is lower than `stored` in the write order
+ * `(version, order)`. Only known values count: a missing version, or a
+ * missing order at equal versions, never makes a write lower (it wins, as an
+ * unversioned write always did).
+ */
+export function isLowerInWriteOrder(incoming: Ordered, stored: Ordered): boolean {
+  if (incoming.version === undefined || stored.version === undefined) return false;
+  if (incoming.version !== stored.version) return incoming.version < stored.version;
+  return incoming.order !== undefined && stored.order !== undefined && compareOrder(incoming.order, stored.order) < 0;
+}
+
+/** The `(version, order)` a row holds after `incoming` was applied to (or found equal to) `stored`. */
+function nextWriteOrder(
+  stored: Ordered,
+  incoming: Ordered,
+): { version: number | undefined; order: readonly number[] | undefined } {
+  const version = maxVersion(stored.version, incoming.version);
+  if (incoming.version !== undefined && (stored.version === undefined || incoming.version > stored.version)) {
+    return { version, order: incoming.order };
+  }
+  if (stored.version !== undefined && (incoming.version === undefined || stored.version > incoming.version)) {
+    return { version, order: stored.order };
+  }
+  if (stored.order === undefined) return { version, order: incoming.order };
+  if (incoming.order === undefined) return { version, order: stored.order };
+  return { version, order: compareOrder(incoming.order, stored.order) > 0 ? incoming.order : stored.order };
+}
+
+/**
  * A `SinkV1` in process memory with the same rules as the Postgres sink:
- * version guard, preserved columns, unchanged detection, tombstones that
- * never resurrect. For tests, development and the demo.
+ * the write order `(version, order)`, preserved columns, unchanged detection,
+ * tombstones that never resurrect. For tests, development and the demo.
  */
 export function createMemorySink(options: { now?: () => Date } = {}): MemorySink {
   const clock = options.now ?? (() => new Date());
@@ -90,6 +141,7 @@ export function createMemorySink(options: { now?: () => Date } = {}): MemorySink
             key: { ...operation.key },
             values: {},
             version: undefined,
+            order: undefined,
             deletedAt: null,
             purged: false,
           };
@@ -106,12 +158,7 @@ export function createMemorySink(options: { now?: () => Date } = {}): MemorySink
     if (existing && (existing.deletedAt || existing.purged)) {
       return { outcome: 'skipped', reason: 'deleted', rowId: existing.rowId };
     }
-    if (
-      existing &&
-      operation.version !== undefined &&
-      existing.version !== undefined &&
-      operation.version < existing.version
-    ) {
+    if (existing && isLowerInWriteOrder(operation, existing)) {
       return { outcome: 'skipped', reason: 'stale', rowId: existing.rowId };
     }
     if (!existing) {
@@ -120,6 +167,7 @@ export function createMemorySink(options: { now?: () => Date } = {}): MemorySink
         key: { ...operation.key },
         values: { ...operation.values },
         version: operation.version,
+        order: operation.order ? [...operation.order] : undefined,
         deletedAt: null,
         purged: false,
       };
@@ -134,14 +182,15 @@ export function createMemorySink(options: { now?: () => Date } = {}): MemorySink
       if (preserved.has(column)) continue;
       nextValues[column] = value;
     }
-    const version = maxVersion(existing.version, operation.version);
+    const { version, order } = nextWriteOrder(existing, operation);
     if (canonicalJson(nextValues) === canonicalJson(existing.values)) {
-      // Same data: nothing rewritten, but remember the newer version so an
-      // older, different update arriving later is still refused.
-      table.set(keyString, { ...existing, version });
+      // Same data: nothing rewritten, but remember the newer version (or the
+      // later copy at the same version) so an older, different update
+      // arriving later is still refused.
+      table.set(keyString, { ...existing, version, order });
       return { outcome: 'skipped', reason: 'unchanged', rowId: existing.rowId };
     }
-    table.set(keyString, { ...existing, values: nextValues, version });
+    table.set(keyString, { ...existing, values: nextValues, version, order });
     return { outcome: 'updated', rowId: existing.rowId };
   };
 
@@ -196,7 +245,8 @@ export function createMemorySink(options: { now?: () => Date } = {}): MemorySink
 
 /**
  * Collapse operations on the same table and key, as `SinkV1.apply` specifies:
- * a delete wins; otherwise the highest version, the last at equal versions.
+ * a delete wins; otherwise the highest in the write order `(version, order)`
+ * (an absent version lowest), the last where that order cannot tell them apart.
  * Returns the indexes of the winners (in input order) and, for the losers,
  * their outcome already filled in. Exported for sinks that batch in SQL.
  */
@@ -214,12 +264,21 @@ export function collapseOperations(operations: readonly SinkOperationV1[]): {
     }
     const incumbent = operations[current] as SinkOperationV1;
     if (incumbent.kind === 'delete') return;
-    if (
-      operation.kind === 'delete' ||
-      (operation.version ?? Number.NEGATIVE_INFINITY) >= (incumbent.version ?? Number.NEGATIVE_INFINITY)
-    ) {
+    if (operation.kind === 'delete') {
       best.set(id, index);
+      return;
     }
+    const version = operation.version ?? Number.NEGATIVE_INFINITY;
+    const incumbentVersion = incumbent.version ?? Number.NEGATIVE_INFINITY;
+    if (version !== incumbentVersion) {
+      if (version > incumbentVersion) best.set(id, index);
+      return;
+    }
+    const lower =
+      operation.order !== undefined &&
+      incumbent.order !== undefined &&
+      compareOrder(operation.order, incumbent.order) < 0;
+    if (!lower) best.set(id, index);
   });
   const winners = [...best.values()].sort((a, b) => a - b);
   const winning = new Set(winners);

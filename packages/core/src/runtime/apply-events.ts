@@ -65,11 +65,37 @@ export interface PreparedEvents {
 }
 
 /**
+ * The tie-break every upsert made from `event` carries (`SinkUpsertV1.order`):
+ * when the provider produced this copy of the record (the event's
+ * `observedAt`, else the receipt), when it reached us, and the inbox row's id
+ * where it is a number (ids grow in arrival order). An older copy of a record
+ * at the same version therefore never replaces a newer one, whatever order
+ * deliveries, retries and polls arrive in.
+ */
+export function writeOrderOf(
+  event: Pick<SourceEventV1, 'observedAt'>,
+  receivedAt: Date | undefined,
+  deliveryId: string | undefined,
+): number[] | undefined {
+  const received = receivedAt ? receivedAt.getTime() : Number.NaN;
+  const observed = Number.isSafeInteger(event.observedAt) ? (event.observedAt as number) : received;
+  if (!Number.isSafeInteger(observed)) return undefined;
+  const order = [observed];
+  if (!Number.isSafeInteger(received)) return order;
+  order.push(received);
+  const sequence = deliveryId !== undefined && /^\d{1,15}$/.test(deliveryId) ? Number(deliveryId) : undefined;
+  if (sequence !== undefined) order.push(sequence);
+  return order;
+}
+
+/**
  * The first half of `applyEvents`: hydrate thin events, transform, enforce
- * field policies. Nothing is written.
+ * field policies, stamp each upsert with its tie-break (`writeOrderOf`).
+ * Nothing is written.
  */
 export async function prepareEvents(
-  input: Pick<ApplyEventsInput, 'connector' | 'events' | 'policies' | 'signal' | 'guardSource'>,
+  input: Pick<ApplyEventsInput, 'connector' | 'events' | 'policies' | 'signal' | 'guardSource'> &
+    Partial<Pick<ApplyEventsInput, 'receivedAt' | 'deliveryId'>>,
 ): Promise<PreparedEvents> {
   const { connector } = input;
   const operations: SinkOperationV1[] = [];
@@ -90,8 +116,14 @@ export async function prepareEvents(
       input.policies,
       connector.packageName,
     );
+    const order = writeOrderOf(event, input.receivedAt, input.deliveryId);
     spans.push({ event, start: operations.length, count: produced.length });
-    operations.push(...produced);
+    for (const operation of produced) {
+      // A connector that set its own order keeps it.
+      operations.push(
+        operation.kind === 'upsert' && order && operation.order === undefined ? { ...operation, order } : operation,
+      );
+    }
   }
   return { operations, spans };
 }

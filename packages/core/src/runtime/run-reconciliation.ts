@@ -48,7 +48,13 @@ export interface ReconciliationReport {
   missing: number;
   /** Listed records the mirror held at an older version. */
   stale: number;
-  /** Listed records the mirror already held at their version. */
+  /**
+   * Listed records the mirror held at their version but with other content
+   * (a copy that won a tie it should not have, a write lost in between):
+   * rewritten from the listing.
+   */
+  drifted: number;
+  /** Listed records the mirror already held at their version (or a newer one), with the same content. */
   unchanged: number;
   /** Mirror rows the source no longer has, deleted by this run. */
   deleted: number;
@@ -61,7 +67,12 @@ const PACKAGE_NAME = '@act/core';
 /**
  * The safety net: compare what the source has with the mirror and repair the
  * drift. Missing and stale records go through the connector's usual
- * hydrate → transform → sink path (so the version guard still decides);
+ * hydrate → transform → sink path (so the version guard still decides), and
+ * so do records the mirror holds at the same version: the sink compares their
+ * content with the stored row, skips it as `unchanged` without writing when
+ * it matches, and rewrites it when it differs (the listing is a later copy,
+ * so it wins the tie: see `SinkUpsertV1.order`). Versions alone cannot see
+ * that drift: a same-version copy applied out of order, for instance.
  * mirror rows the source no longer lists are soft-deleted, but only once the
  * whole listing completed — an interrupted listing deletes nothing. Each
  * repair is an integration event with `triggeredBy: 'reconciliation'`, and
@@ -96,6 +107,7 @@ export async function runReconciliation(options: RunReconciliationOptions): Prom
       listed: 0,
       missing: 0,
       stale: 0,
+      drifted: 0,
       unchanged: 0,
       deleted: 0,
       deletesRefused: 0,
@@ -115,6 +127,8 @@ export async function runReconciliation(options: RunReconciliationOptions): Prom
     // 2. Stream the source listing, applying what differs as it goes.
     const seen = new Set<string>();
     let pending: SourceEventV1[] = [];
+    // Events listed at the mirror's own version: drift or not is the sink's answer.
+    let compared = new Set<SourceEventV1>();
     const flush = async () => {
       if (pending.length === 0) return;
       const { integrationEvents, applied } = await applyEvents({
@@ -130,9 +144,20 @@ export async function runReconciliation(options: RunReconciliationOptions): Prom
         logger,
         ...(options.signal ? { signal: options.signal } : {}),
       });
-      if (integrationEvents.length) await store.recordEvents(integrationEvents);
-      await notifyApplied(connector, applied, logger);
+      for (const [index, event] of pending.entries()) {
+        if (!compared.has(event)) continue;
+        if (integrationEvents[index]?.outcome === 'updated') report.drifted += 1;
+        else report.unchanged += 1;
+      }
+      // Only what changed is worth an integration event (and the post-commit hook).
+      const keep = (index: number) =>
+        !compared.has(pending[index] as SourceEventV1) || integrationEvents[index]?.outcome === 'updated';
+      const changed = applied.filter((_, index) => keep(index));
+      const recorded = integrationEvents.filter((_, index) => keep(index));
+      if (recorded.length) await store.recordEvents(recorded);
+      await notifyApplied(connector, changed, logger);
       pending = [];
+      compared = new Set();
     };
     for await (const page of reconciler.list({ tenant, ...(options.signal ? { signal: options.signal } : {}) })) {
       for (const event of page) {
@@ -148,6 +173,9 @@ export async function runReconciliation(options: RunReconciliationOptions): Prom
           report.unchanged += 1;
         } else if (event.version !== undefined && (stored.version === undefined || stored.version < event.version)) {
           report.stale += 1;
+          pending.push(event);
+        } else if (event.version !== undefined && stored.version === event.version) {
+          compared.add(event);
           pending.push(event);
         } else {
           report.unchanged += 1;
@@ -217,6 +245,7 @@ export async function runReconciliation(options: RunReconciliationOptions): Prom
           listed: report.listed,
           missing: report.missing,
           stale: report.stale,
+          drifted: report.drifted,
           unchanged: report.unchanged,
           deleted: report.deleted,
           deletesRefused: report.deletesRefused,
@@ -230,6 +259,11 @@ export async function runReconciliation(options: RunReconciliationOptions): Prom
       report.missing,
     );
     metrics.increment?.('act_reconciliation_drift_total', { source: connector.source, kind: 'stale' }, report.stale);
+    metrics.increment?.(
+      'act_reconciliation_drift_total',
+      { source: connector.source, kind: 'drifted' },
+      report.drifted,
+    );
     metrics.increment?.(
       'act_reconciliation_drift_total',
       { source: connector.source, kind: 'deleted' },

@@ -387,6 +387,8 @@ export function createWorker(options: WorkerOptions): Worker {
         connector,
         events: parsed.events,
         policies: policies.get(delivery.source) ?? {},
+        receivedAt: delivery.receivedAt,
+        deliveryId: delivery.id,
         guardSource: guard(`source:${delivery.source}`),
       });
       return { connector, prepared };

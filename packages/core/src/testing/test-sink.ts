@@ -52,6 +52,7 @@ export function testSink(options: TestSinkOptions): void {
     values: Record<string, unknown>,
     version?: number,
     preserve?: string[],
+    order?: number[],
   ) => ({
     kind: 'upsert' as const,
     table,
@@ -59,7 +60,11 @@ export function testSink(options: TestSinkOptions): void {
     values,
     ...(version !== undefined ? { version } : {}),
     ...(preserve ? { preserve } : {}),
+    ...(order ? { order } : {}),
   });
+  /** An upsert at `version` with the tie-break `order` (`[observedAt, receivedAt, sequence]` as the runtime makes it). */
+  const ordered = (tenant: string, id: string, values: Record<string, unknown>, version: number, order: number[]) =>
+    upsert(tenant, id, values, version, undefined, order);
 
   describe('SinkV1 contract', () => {
     it(
@@ -113,10 +118,108 @@ export function testSink(options: TestSinkOptions): void {
     it(
       'is idempotent: the same batch twice changes nothing the second time',
       withSink(async (sink, tenant) => {
-        const batch = [upsert(tenant, 'a', { name: 'A' }, 1), upsert(tenant, 'b', { name: 'B' }, 1)];
+        const batch = [
+          upsert(tenant, 'a', { name: 'A' }, 1),
+          upsert(tenant, 'b', { name: 'B' }, 1),
+          ordered(tenant, 'c', { name: 'C' }, 1, [1_000, 1_001, 7]),
+        ];
         await sink.apply(batch);
         const again = await sink.apply(batch);
-        expect(again).toMatchObject({ created: 0, updated: 0, skipped: 2 });
+        expect(again).toMatchObject({ created: 0, updated: 0, skipped: 3 });
+        // Skipped because the values are already there, not because something newer is.
+        expect(again.outcomes).toEqual([
+          expect.objectContaining({ outcome: 'skipped', reason: 'unchanged' }),
+          expect.objectContaining({ outcome: 'skipped', reason: 'unchanged' }),
+          expect.objectContaining({ outcome: 'skipped', reason: 'unchanged' }),
+        ]);
+      }),
+    );
+
+    it(
+      'at equal versions, an older copy never overwrites a newer one (ties across batches)',
+      withSink(async (sink, tenant) => {
+        // Both copies carry the same record version; the newer copy was sent 90 s later.
+        const first = await sink.apply([
+          ordered(tenant, 'a', { email: 'newest@example.com' }, 500, [190_000, 200_000, 2]),
+        ]);
+        expect(first.outcomes[0]).toMatchObject({ outcome: 'created' });
+        const late = await sink.apply([
+          ordered(tenant, 'a', { email: 'older@example.com' }, 500, [100_000, 210_000, 3]),
+        ]);
+        expect(late.outcomes[0]).toMatchObject({ outcome: 'skipped', reason: 'stale' });
+        expect((await options.read(sink, key(tenant, 'a')))?.values.email).toBe('newest@example.com');
+        // Same copy time, later arrival: the arrival decides.
+        const arrival = await sink.apply([
+          ordered(tenant, 'a', { email: 'arrived@example.com' }, 500, [190_000, 199_000]),
+        ]);
+        expect(arrival.outcomes[0]).toMatchObject({ outcome: 'skipped', reason: 'stale' });
+        const later = await sink.apply([
+          ordered(tenant, 'a', { email: 'later@example.com' }, 500, [190_000, 200_000, 9]),
+        ]);
+        expect(later.outcomes[0]).toMatchObject({ outcome: 'updated' });
+        expect((await options.read(sink, key(tenant, 'a')))?.values.email).toBe('later@example.com');
+        // A newer version wins whatever its tie-break.
+        const newer = await sink.apply([ordered(tenant, 'a', { email: 'v501@example.com' }, 501, [1])]);
+        expect(newer.outcomes[0]).toMatchObject({ outcome: 'updated' });
+        const older = await sink.apply([ordered(tenant, 'a', { email: 'v500@example.com' }, 500, [9_999_999])]);
+        expect(older.outcomes[0]).toMatchObject({ outcome: 'skipped', reason: 'stale' });
+        expect((await options.read(sink, key(tenant, 'a')))?.values.email).toBe('v501@example.com');
+      }),
+    );
+
+    it(
+      'at equal versions, an unchanged later copy is remembered, so an older different copy is refused',
+      withSink(async (sink, tenant) => {
+        await sink.apply([ordered(tenant, 'a', { name: 'A' }, 7, [100])]);
+        const same = await sink.apply([ordered(tenant, 'a', { name: 'A' }, 7, [300])]);
+        expect(same.outcomes[0]).toMatchObject({ outcome: 'skipped', reason: 'unchanged' });
+        const between = await sink.apply([ordered(tenant, 'a', { name: 'B' }, 7, [200])]);
+        expect(between.outcomes[0]).toMatchObject({ outcome: 'skipped', reason: 'stale' });
+        expect((await options.read(sink, key(tenant, 'a')))?.values.name).toBe('A');
+      }),
+    );
+
+    it(
+      'at equal versions, the later copy wins within one batch, in either order',
+      withSink(async (sink, tenant) => {
+        const result = await sink.apply([
+          ordered(tenant, 'a', { email: 'newest@example.com' }, 500, [190_000, 200_000, 1]),
+          ordered(tenant, 'a', { email: 'older@example.com' }, 500, [100_000, 200_001, 2]),
+          ordered(tenant, 'b', { email: 'older@example.com' }, 500, [100_000, 200_000, 3]),
+          ordered(tenant, 'b', { email: 'newest@example.com' }, 500, [190_000, 200_001, 4]),
+        ]);
+        expect(result.outcomes).toEqual([
+          expect.objectContaining({ outcome: 'created' }),
+          { outcome: 'skipped', reason: 'stale' },
+          { outcome: 'skipped', reason: 'stale' },
+          expect.objectContaining({ outcome: 'created' }),
+        ]);
+        expect((await options.read(sink, key(tenant, 'a')))?.values.email).toBe('newest@example.com');
+        expect((await options.read(sink, key(tenant, 'b')))?.values.email).toBe('newest@example.com');
+        // Against a stored row too: the batch's winner is still compared with what is stored.
+        const next = await sink.apply([
+          ordered(tenant, 'a', { email: 'old-1@example.com' }, 500, [150_000]),
+          ordered(tenant, 'a', { email: 'old-2@example.com' }, 500, [160_000]),
+        ]);
+        expect(next.outcomes).toEqual([
+          { outcome: 'skipped', reason: 'stale' },
+          expect.objectContaining({ outcome: 'skipped', reason: 'stale' }),
+        ]);
+        expect((await options.read(sink, key(tenant, 'a')))?.values.email).toBe('newest@example.com');
+      }),
+    );
+
+    it(
+      'at equal versions without a tie-break, the last write wins (as before order existed)',
+      withSink(async (sink, tenant) => {
+        await sink.apply([upsert(tenant, 'a', { name: 'first' }, 3)]);
+        const second = await sink.apply([upsert(tenant, 'a', { name: 'second' }, 3)]);
+        expect(second.outcomes[0]).toMatchObject({ outcome: 'updated' });
+        // An operation with no tie-break of its own cannot be shown older than one with it.
+        await sink.apply([ordered(tenant, 'b', { name: 'ordered' }, 3, [500])]);
+        const bare = await sink.apply([upsert(tenant, 'b', { name: 'bare' }, 3)]);
+        expect(bare.outcomes[0]).toMatchObject({ outcome: 'updated' });
+        expect((await options.read(sink, key(tenant, 'b')))?.values.name).toBe('bare');
       }),
     );
 

@@ -18,6 +18,7 @@ export const TEST_RECORDS_MIGRATION: Migration = {
   stage text,
   amount double precision,
   _version bigint,
+  _version_order bigint[],
   _payload_hash text,
   _deleted_at timestamptz,
   _synced_at timestamptz,

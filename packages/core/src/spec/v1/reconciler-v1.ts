@@ -8,8 +8,8 @@ export interface ReconcileListRequestV1 {
 
 /**
  * Lists everything one entity has at the source, so the runtime can compare
- * it with the mirror: records the mirror lacks or holds at an older version
- * are applied, and mirror rows the source no longer has are deleted — only
+ * it with the mirror: records the mirror lacks, holds at an older version,
+ * or holds at the same version with other content are applied, and mirror rows the source no longer has are deleted — only
  * after the listing completed, never on a partial one.
  */
 export interface ReconcilerV1<TEvent extends SourceEventV1 = SourceEventV1> {

@@ -17,10 +17,26 @@ export interface SinkUpsertV1 {
   /**
    * The source version of this row (see `SourceEventV1.version`): an integer
    * (epoch milliseconds or a provider sequence; SQL sinks store a `bigint`).
-   * The sink skips the write when the stored row has a higher version, and
-   * treats equal values as unchanged (only a newer version is remembered).
+   * The sink skips the write when the stored row is higher in the write order
+   * (see `order`), and treats equal values as unchanged (only a higher
+   * version or order is remembered).
    */
   version?: number;
+  /**
+   * Breaks a tie at equal `version`. The write order of a row is
+   * `(version, order)`: versions first, then `order` compared element by
+   * element as integers (a shorter list that is a prefix of a longer one comes
+   * first, as SQL arrays compare), so a write lower in that order never
+   * replaces one higher up, even at the same version. The runtime fills it for
+   * every upsert it makes from an event with
+   * `[observedAt, receivedAt, delivery sequence]`: when the provider produced
+   * this copy of the record (`SourceEventV1.observedAt`, else the receipt),
+   * when it reached us (epoch ms), and the inbox row's id where it is a number.
+   * Without `order` on either side a tie goes to the incoming write (last
+   * write wins), as before `order` existed. Integers only (SQL sinks store a
+   * `bigint[]` in `_version_order`).
+   */
+  order?: readonly number[];
   /**
    * Columns the sync must never overwrite on an existing row (a locally managed
    * `pipeline_stage`, say). They are written when the row is created, and never
@@ -61,8 +77,11 @@ export type SinkOperationOutcomeV1 =
   | {
       outcome: 'skipped';
       /**
-       * `stale`: the stored version is newer. `unchanged`: same version and same
-       * values, nothing rewritten. `deleted`: the row is tombstoned.
+       * `stale`: the stored row (or another operation on it in the same
+       * batch) is higher in the write order `(version, order)`: a newer
+       * version, or the same version with a higher `order`. `unchanged`: the
+       * values are already stored, nothing rewritten. `deleted`: the row is
+       * tombstoned (or a delete on it won in the same batch).
        */
       reason: 'stale' | 'unchanged' | 'deleted';
       rowId?: string;
@@ -116,7 +135,10 @@ export interface SinkApplyOptionsV1 {
 
 /**
  * Writes mirror rows. Applying the same operations twice must leave the same
- * rows (idempotent), and an older version must never overwrite a newer one.
+ * rows (idempotent), and a write lower in the write order `(version, order)`
+ * must never overwrite one higher up: an older version never replaces a newer
+ * one, and at the same version an older copy of the record never replaces a
+ * newer one.
  */
 export interface SinkV1 {
   readonly specificationVersion: 'v1';
@@ -127,9 +149,10 @@ export interface SinkV1 {
    * applied. Operations on the same table and key within one batch collapse
    * before they are written (SQL cannot update one row twice in one
    * statement, and a batch is one statement per table): a delete wins over
-   * every upsert; otherwise the upsert with the highest version wins, the last
-   * one at equal (or absent) versions. The losers are reported as `skipped`
-   * (`stale`, or `deleted` when a delete won).
+   * every upsert; otherwise the upsert highest in the write order
+   * `(version, order)` wins, the last one where that order cannot tell them
+   * apart (equal, or `order` absent on one side). The losers are reported as
+   * `skipped` (`stale`, or `deleted` when a delete won).
    */
   apply(operations: readonly SinkOperationV1[], options?: SinkApplyOptionsV1): Promise<SinkResultV1>;
   /**

@@ -36,6 +36,15 @@ export interface SourceEventV1<TPayload = unknown> {
    */
   version?: number;
   /**
+   * When the provider produced this copy of the record, epoch ms: a webhook's
+   * own send time (GHL's `timestamp`), or when the record was fetched (a poll
+   * page, a thin event's hydration). Breaks ties between two copies at the
+   * same `version`: the later copy wins (`SinkUpsertV1.order`). Left out, the
+   * runtime uses the receipt time, which is later than the copy was made, so
+   * connectors whose deliveries can be retried late should set it.
+   */
+  observedAt?: number;
+  /**
    * `true` when the event carries only ids and the connector must fetch the
    * record before transforming it (Xero, Gmail, Notion). The worker then calls
    * the connector's `hydrate`.
