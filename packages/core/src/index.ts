@@ -60,7 +60,13 @@ export {
 } from './runtime/fast-crypto';
 export { applyFieldPolicies, mergeFieldPolicies, stripBlockedFields } from './runtime/field-policy';
 export { assessFreshness, type FreshnessAssessment, type FreshnessStatus } from './runtime/freshness';
-export { bodyDedupeKey, deliveryDedupeKey, entityVersionKey, sha256Hex } from './runtime/idempotency';
+export {
+  bodyDedupeKey,
+  conflictDedupeKey,
+  deliveryDedupeKey,
+  entityVersionKey,
+  sha256Hex,
+} from './runtime/idempotency';
 export {
   type ConcurrencyLimit,
   createMemoryRateLimitStore,
