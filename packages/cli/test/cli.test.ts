@@ -224,7 +224,9 @@ for (const { name, create } of TARGETS) {
       const lines = listed.stdout.trim().split('\n');
       expect(lines[0]).toMatch(/^id\s+of\s+source\s+tenant\s+status\s+received\s+events$/);
       expect(lines).toHaveLength(3);
-      expect(lines[2]).toMatch(new RegExp(`^${ids.changed}\\s+${ids.first}\\s+ghl\\s+loc-1\\s+pending\\s+\\S+Z\\s+ContactUpdate$`));
+      expect(lines[2]).toMatch(
+        new RegExp(`^${ids.changed}\\s+${ids.first}\\s+ghl\\s+loc-1\\s+pending\\s+\\S+Z\\s+ContactUpdate$`),
+      );
       const json = JSON.parse((await act(['conflicts', '--json', ...target.args], { env: target.env })).stdout) as {
         conflicts: { id: string; conflictOf: string; dedupeKey: string }[];
       };

@@ -8,7 +8,13 @@ import { createPostgresState, type PostgresState } from '@act/sink-supabase';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGhlConnector } from '../src/index';
-import { generateGhlTestKeys, signedGhlRequest, TEST_LOCATION, webhookFixtures, withEnvelope } from './helpers/ghl-fixtures';
+import {
+  generateGhlTestKeys,
+  signedGhlRequest,
+  TEST_LOCATION,
+  webhookFixtures,
+  withEnvelope,
+} from './helpers/ghl-fixtures';
 
 const keys = await generateGhlTestKeys();
 const T0 = Date.parse('2026-03-02T10:00:00.000Z');
@@ -42,7 +48,12 @@ describe('GHL: the same webhookId with a different body (PGlite through @act/sin
       store: state.store,
       now: () => new Date(clock),
     });
-    const worker = createWorker({ connectors: [connector], store: state.store, sink: state.sink, circuitBreaker: false });
+    const worker = createWorker({
+      connectors: [connector],
+      store: state.store,
+      sink: state.sink,
+      circuitBreaker: false,
+    });
     const send = async (body: string, at: number) => {
       // The receipt clock follows the delivery, so GHL's 5-minute timestamp window holds.
       clock = at + 1_000;

@@ -270,8 +270,7 @@ export function createPostgresStateStore(
     const results: EnqueueResult[] = new Array(deliveries.length);
     for (const row of rows) {
       const index = Number(row.ord) - 1;
-      if (index >= 0 && index < deliveries.length)
-        results[index] = toEnqueueResult(row);
+      if (index >= 0 && index < deliveries.length) results[index] = toEnqueueResult(row);
     }
     for (let index = 0; index < results.length; index++) {
       if (!results[index])
