@@ -202,7 +202,7 @@ describe('dashboard routes', () => {
       inbox: Record<string, unknown>;
       rows: Record<string, unknown>[];
     };
-    expect(health.inbox).toEqual({ pending: 0, processing: 0, dead: 1, oldestPendingAgeMs: null });
+    expect(health.inbox).toEqual({ pending: 0, processing: 0, dead: 1, oldestPendingAgeMs: null, conflicts: 0 });
     const bySourceTenant = Object.fromEntries(health.rows.map((row) => [`${row.source}/${row.tenant}`, row]));
     expect(bySourceTenant['template/acct_1']).toMatchObject({
       status: 'green',
@@ -238,6 +238,43 @@ describe('dashboard routes', () => {
     const points = latency.points as { count: number; p50Ms: number; p99Ms: number }[];
     expect(points.reduce((total, point) => total + point.count, 0)).toBe(3);
     expect(Math.max(...points.map((point) => point.p99Ms))).toBe(900);
+  });
+
+  it('counts conflicting redeliveries and lists them, never their bodies', async () => {
+    const { store } = await seededStore();
+    const dashboard = createDashboard({ state: { store }, connectors });
+    expect(await readJson(await dashboard(get('/dashboard/conflicts')))).toEqual({ conflicts: [] });
+    // The delivery id of the applied delivery again, with another body.
+    const changed = delivery('ok', {
+      body: new TextEncoder().encode(JSON.stringify({ id: 'ok', secret: 'changed-body-never-listed' })),
+    });
+    const { id, conflictOf } = await store.enqueue(changed);
+    expect(conflictOf).toBeDefined();
+
+    const health = (await readJson(await dashboard(get('/dashboard/health')))) as {
+      inbox: Record<string, unknown>;
+      rows: Record<string, unknown>[];
+    };
+    expect(health.inbox).toMatchObject({ pending: 1, conflicts: 1 });
+    expect(health.rows.find((row) => row.tenant === 'acct_1')).toMatchObject({ conflicts: 1 });
+    const { conflicts } = (await readJson(await dashboard(get('/dashboard/conflicts?limit=5')))) as {
+      conflicts: Record<string, unknown>[];
+    };
+    expect(conflicts).toEqual([
+      {
+        id,
+        conflictOf,
+        source: 'template',
+        tenant: 'acct_1',
+        eventTypes: ['record.updated'],
+        status: 'pending',
+        receivedAt: expect.any(String),
+      },
+    ]);
+    expect(JSON.stringify(conflicts)).not.toContain('never-listed');
+    const page = (await (await dashboard(get('/')))?.text()) ?? '';
+    expect(page).toContain('id="inbox-conflicts"');
+    expect(page).toContain('id="conflicts"');
   });
 
   it('lists a mounted connector that has seen nothing yet', async () => {

@@ -1,5 +1,6 @@
 import { CliError, type CliIo, EXIT, line, PACKAGE_NAME } from './cli-io';
 import { BACKFILL_USAGE, backfill } from './commands/backfill';
+import { CONFLICTS_USAGE, conflicts } from './commands/conflicts';
 import { HEALTH_USAGE, health } from './commands/health';
 import { MIGRATE_USAGE, migrate } from './commands/migrate';
 import { RECONCILE_USAGE, reconcile } from './commands/reconcile';
@@ -13,6 +14,7 @@ const COMMANDS: Record<string, { run: (args: string[], io: CliIo) => Promise<num
   backfill: { run: backfill, usage: BACKFILL_USAGE },
   replay: { run: replay, usage: REPLAY_USAGE },
   health: { run: health, usage: HEALTH_USAGE },
+  conflicts: { run: conflicts, usage: CONFLICTS_USAGE },
   reconcile: { run: reconcile, usage: RECONCILE_USAGE },
 };
 
@@ -26,6 +28,8 @@ Usage: act <command> [options]        act <command> --help for its options
   replay --id <id> | --from <iso> --to <iso> | --tenant <id>
                                        put dead letters back in the queue
   health [--json]                      freshness per source and tenant; exit 1 when one is red
+  conflicts [--source <id>] [--tenant <id>]
+                                       redeliveries with a known id and a different body
   reconcile <source> --tenant <id>     compare the source with the mirror and repair drift
 
 Database (every command but trigger): --pglite <dir>, or DATABASE_URL, or

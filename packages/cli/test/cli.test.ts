@@ -10,7 +10,7 @@ describe('usage and configuration errors', () => {
     expect((await act(['--version'])).stdout.trim()).toBe('0.0.0-test');
     const help = await act(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['migrate', 'trigger', 'backfill', 'replay', 'health', 'reconcile']) {
+    for (const command of ['migrate', 'trigger', 'backfill', 'replay', 'health', 'conflicts', 'reconcile']) {
       expect(help.stdout).toContain(command);
     }
     expect((await act([])).code).toBe(2);
@@ -148,8 +148,9 @@ for (const { name, create } of TARGETS) {
       expect(red.stderr).toContain('1 source/tenant(s) past the freshness target');
       const lines = red.stdout.split('\n');
       expect(lines[0]).toMatch(/^source\s+tenant\s+pending\s+dead\s+lag\s+target\s+status$/);
+      // Any minutes: NOW is taken when the file loads, and the PGlite runs before the Postgres one take a while.
       expect(lines.find((row) => row.startsWith('ghl'))).toMatch(
-        /^ghl\s+loc-1\s+1\s+0\s+2 min \d+ s\s+30 s\s+red \(oldest waiting delivery is past the target\)$/,
+        /^ghl\s+loc-1\s+1\s+0\s+\d+ min \d+ s\s+30 s\s+red \(oldest waiting delivery is past the target\)$/,
       );
       expect(lines.find((row) => row.startsWith('xero'))).toMatch(/^xero\s+org-1\s+1\s+0\s+.+\s+5 min 0 s\s+green$/);
 
@@ -181,6 +182,67 @@ for (const { name, create } of TARGETS) {
       expect(json.signals).toEqual([
         expect.objectContaining({ source: 'xero', tenant: 'org-9', code: 'reconnect_required' }),
       ]);
+    });
+
+    it('act health counts conflicting redeliveries and act conflicts lists them', async () => {
+      target = await create();
+      expect((await act(['migrate', ...target.args], { env: target.env })).code).toBe(0);
+      const none = await act(['conflicts', ...target.args], { env: target.env });
+      expect(none.code).toBe(0);
+      expect(none.stdout).toContain('no conflicting redeliveries');
+
+      const ids = await target.withState(async (state) => {
+        const delivery = {
+          source: 'ghl',
+          tenant: 'loc-1',
+          dedupeKey: 'ghl:wh_same',
+          method: 'POST',
+          url: 'http://localhost/webhooks/ghl',
+          headers: {},
+          body: new TextEncoder().encode('{"type":"ContactUpdate","email":"first@example.com"}'),
+          receivedAt: new Date(NOW - 10_000),
+          correlationId: randomUUID(),
+          eventTypes: ['ContactUpdate'],
+        };
+        const first = await state.store.enqueue(delivery);
+        const changed = await state.store.enqueue({
+          ...delivery,
+          body: new TextEncoder().encode('{"type":"ContactUpdate","email":"changed@example.com"}'),
+          receivedAt: new Date(NOW - 5_000),
+        });
+        return { first: first.id, changed: changed.id };
+      });
+
+      const health = await act(['health', ...target.args], { env: target.env });
+      expect(health.stdout).toMatch(/^source\s+tenant\s+conflicts\s+what it means$/m);
+      expect(health.stdout).toMatch(/^ghl\s+loc-1\s+1\s+redeliveries of a known id with a different body/m);
+      const healthJson = JSON.parse((await act(['health', '--json', ...target.args], { env: target.env })).stdout) as {
+        sources: { source: string; conflicts: number }[];
+      };
+      expect(healthJson.sources.find((row) => row.source === 'ghl')?.conflicts).toBe(1);
+
+      const listed = await act(['conflicts', '--source', 'ghl', ...target.args], { env: target.env });
+      expect(listed.code).toBe(0);
+      const lines = listed.stdout.trim().split('\n');
+      expect(lines[0]).toMatch(/^id\s+of\s+source\s+tenant\s+status\s+received\s+events$/);
+      expect(lines).toHaveLength(3);
+      expect(lines[2]).toMatch(
+        new RegExp(`^${ids.changed}\\s+${ids.first}\\s+ghl\\s+loc-1\\s+pending\\s+\\S+Z\\s+ContactUpdate$`),
+      );
+      const json = JSON.parse((await act(['conflicts', '--json', ...target.args], { env: target.env })).stdout) as {
+        conflicts: { id: string; conflictOf: string; dedupeKey: string }[];
+      };
+      expect(json.conflicts).toEqual([
+        expect.objectContaining({
+          id: ids.changed,
+          conflictOf: ids.first,
+          dedupeKey: expect.stringMatching(/^ghl:wh_same~sha256:[0-9a-f]{64}$/),
+        }),
+      ]);
+      expect((await act(['conflicts', '--tenant', 'loc-2', ...target.args], { env: target.env })).stdout).toContain(
+        'no conflicting redeliveries',
+      );
+      expect((await act(['conflicts', '--limit', '0', ...target.args], { env: target.env })).code).toBe(2);
     });
 
     it('act health refuses a database whose migrations have not run', async () => {

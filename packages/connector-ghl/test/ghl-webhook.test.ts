@@ -346,18 +346,26 @@ describe('GHL webhook verification through the handler', () => {
     ).toBe(200);
   });
 
-  it('dedupes on webhookId: a redelivery is acknowledged and stored once', async () => {
+  it('dedupes on webhookId: a redelivery is acknowledged and stored once; a re-stamped one is kept as a conflict', async () => {
     const store = createMemoryStateStore();
     const handle = handlerFor(store);
-    const first = await handle(await signedGhlRequest(delivery('contact-update.1.json', 'wh_dup'), { keys }));
-    // Same webhookId, re-stamped a minute later: still the same delivery.
+    const body = delivery('contact-update.1.json', 'wh_dup');
+    const first = await handle(await signedGhlRequest(body, { keys }));
+    const same = await handle(await signedGhlRequest(body, { keys }));
+    expect([first.status, same.status]).toEqual([200, 200]);
+    expect(await same.json()).toMatchObject({ duplicate: true });
+    expect(await store.listDeliveries({})).toHaveLength(1);
+    // Same webhookId, re-stamped a minute later: other bytes, so never dropped as a duplicate.
+    // It is kept beside the first and applied only where its version is newer.
     const again = delivery('contact-update.1.json', 'wh_dup', at(60_000));
     const second = await handle(await signedGhlRequest(again, { keys }));
-    expect([first.status, second.status]).toEqual([200, 200]);
-    expect(await second.json()).toMatchObject({ duplicate: true });
+    expect(second.status).toBe(200);
+    const { id: firstId } = (await first.json()) as { id: string };
+    expect(await second.json()).toMatchObject({ duplicate: false, conflictOf: firstId });
     const stored = await store.listDeliveries({});
-    expect(stored).toHaveLength(1);
-    expect(stored[0]).toMatchObject({ source: 'ghl', tenant: TEST_LOCATION, dedupeKey: 'ghl:wh_dup' });
+    expect(stored).toHaveLength(2);
+    expect(stored[1]).toMatchObject({ source: 'ghl', tenant: TEST_LOCATION, dedupeKey: 'ghl:wh_dup' });
+    expect(stored[0]?.dedupeKey).toMatch(/^ghl:wh_dup~sha256:[0-9a-f]{64}$/);
   });
 
   it('stores the signature headers with the raw body, and nothing sensitive', async () => {

@@ -73,8 +73,14 @@ export {
 } from './runtime/fast-crypto';
 export { applyFieldPolicies, mergeFieldPolicies, stripBlockedFields } from './runtime/field-policy';
 export { assessFreshness, type FreshnessAssessment, type FreshnessStatus } from './runtime/freshness';
-export { bodyDedupeKey, deliveryDedupeKey, entityVersionKey, sha256Hex } from './runtime/idempotency';
 export { DEFAULT_MAX_JSON_DEPTH, ID_LIMITS, type ParseJsonOptions, parseJson } from './runtime/input-limits';
+export {
+  bodyDedupeKey,
+  conflictDedupeKey,
+  deliveryDedupeKey,
+  entityVersionKey,
+  sha256Hex,
+} from './runtime/idempotency';
 export {
   type ConcurrencyLimit,
   createMemoryRateLimitStore,

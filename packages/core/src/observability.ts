@@ -42,7 +42,8 @@ export function createConsoleLogger(options: { level?: 'debug' | 'info' | 'warn'
  * StatsD in a few lines. Every method is optional.
  *
  * Names emitted by `@act/core`:
- * - `act_deliveries_received_total` {source, outcome: stored|duplicate|rejected|store_failed}
+ * - `act_deliveries_received_total` {source, outcome: stored|duplicate|conflict|stored_unparseable|rejected|store_failed}
+ *   (`conflict`: a known dedupe key with a different body, kept as a delivery of its own)
  * - `act_deliveries_processed_total` {source, outcome: done|retrying|dead|lease_lost}
  * - `act_events_applied_total` {source, outcome: created|updated|deleted|skipped|ignored}
  * - `act_receive_duration_ms`, `act_process_duration_ms` {source}

@@ -92,6 +92,53 @@ describe('createWebhookHandler', () => {
     ]);
   });
 
+  it('keeps a redelivery with a known id and a changed body as a conflict, applied only where it is newer', async () => {
+    const { createWorker } = await import('../src/runtime/worker');
+    const { createMemorySink } = await import('../src/memory/memory-sink');
+    const { webhook, connector } = createTestConnector();
+    const store = createMemoryStateStore();
+    const sink = createMemorySink();
+    const counts: string[] = [];
+    const warnings: Record<string, unknown>[] = [];
+    const handle = createWebhookHandler({
+      processor: webhook,
+      store,
+      metrics: { increment: (_name, labels) => counts.push(labels?.outcome ?? '') },
+      logger: { debug() {}, info() {}, warn: (fields) => warnings.push(fields), error() {} },
+    });
+    const worker = createWorker({ connectors: [connector], store, sink, circuitBreaker: false });
+    const at = (minute: number) => `2026-11-01T10:0${minute}:00.000Z`;
+    const first = await handle(await signedRequest({ ...body, thing: thing('t1', 'first', at(1)) }));
+    const { id: firstId } = await first.json();
+    await worker.drain();
+
+    // Same delivery id, newer version: answered 200 (the provider stops), kept, applied.
+    const newer = await handle(await signedRequest({ ...body, thing: thing('t1', 'newer', at(2)) }));
+    expect(newer.status).toBe(200);
+    const answer = await newer.json();
+    expect(answer).toEqual({ received: true, id: expect.any(String), duplicate: false, conflictOf: firstId });
+    await worker.drain();
+    expect(sink.row('things', { tenant_id: 'acme', id: 't1' })?.values.name).toBe('newer');
+
+    // Same id, older version: still kept and visible, but the version guard keeps the newer row.
+    const older = await (await handle(await signedRequest({ ...body, thing: thing('t1', 'older', at(0)) }))).json();
+    expect(older.conflictOf).toBe(firstId);
+    await worker.drain();
+    expect(sink.row('things', { tenant_id: 'acme', id: 't1' })?.values.name).toBe('newer');
+    expect(await store.getDelivery(older.id)).toMatchObject({ status: 'done', conflictOf: firstId });
+
+    // The same changed body again is a plain duplicate.
+    const again = await handle(await signedRequest({ ...body, thing: thing('t1', 'older', at(0)) }));
+    expect(await again.json()).toEqual({ received: true, id: older.id, duplicate: true });
+    expect(counts).toEqual(['stored', 'conflict', 'conflict', 'duplicate']);
+    expect(warnings.map((fields) => fields.conflictOf)).toEqual([firstId, firstId]);
+    expect((await store.listDeliveries({ conflicts: true })).map((delivery) => delivery.id)).toEqual([
+      older.id,
+      answer.id,
+    ]);
+    expect((await store.health()).find((figure) => figure.tenant === 'acme')?.conflicts).toBe(2);
+  });
+
   it('can keep an authentic but unparseable delivery for replay instead of losing it to a 400', async () => {
     const { webhook, connector } = createTestConnector();
     const store = createMemoryStateStore();
@@ -220,6 +267,27 @@ describe('createWebhookHandler with a processor that splits deliveries', () => {
     expect(retried.status).toBe(200);
     expect((await retried.json()).duplicate).toBe(false);
     expect((await store.listDeliveries({})).map((row) => row.tenant).sort()).toEqual(['north', 'north', 'south']);
+  });
+
+  it('keeps only the changed part of a redelivery with a known delivery id as a conflict', async () => {
+    const store = createMemoryStateStore();
+    const withId: WebhookProcessorV1 = {
+      ...processor,
+      parse: (request) => ({ deliveryId: 'batch-1', events: itemsOf(request.body).map(eventOf) }),
+    };
+    const handle = createWebhookHandler({ processor: withId, store });
+    expect((await (await handle(post(items))).json()).duplicate).toBe(false);
+    const changed = items.map((item) => (item.id === 'b' ? { ...item, note: 'changed' } : item));
+    const response = await handle(post(changed));
+    expect(response.status).toBe(200);
+    const answer = await response.json();
+    const conflicts = await store.listDeliveries({ conflicts: true });
+    expect(conflicts).toHaveLength(1);
+    expect(answer).toMatchObject({ id: conflicts[0]?.id, duplicate: false, conflictOf: conflicts[0]?.conflictOf });
+    expect(conflicts[0]?.tenant).toBe('south');
+    expect(conflicts[0]?.dedupeKey).toMatch(/^split:batch-1#south:b~sha256:[0-9a-f]{64}$/);
+    expect(itemsOf(conflicts[0]?.body ?? new Uint8Array())).toEqual([{ tenant: 'south', id: 'b', note: 'changed' }]);
+    expect(await store.listDeliveries({})).toHaveLength(4);
   });
 
   it('stores a single-event delivery as received, signature header included', async () => {

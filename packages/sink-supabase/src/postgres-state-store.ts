@@ -8,6 +8,7 @@ import {
   type DeliveryAttemptV1,
   type DeliveryStatusV1,
   type DeliveryV1,
+  type EnqueueResultV1,
   type ErrorClassV1,
   type FailRequestV1,
   type HealthFigureV1,
@@ -73,6 +74,7 @@ function toDelivery(row: Row): DeliveryV1 {
     lastError: (row.last_error as string | null) ?? null,
     lastErrorClass: (row.last_error_class as ErrorClassV1 | null) ?? null,
     completedAt: toDateOrNull(row.completed_at),
+    ...(row.conflict_of !== null && row.conflict_of !== undefined ? { conflictOf: String(row.conflict_of) } : {}),
   };
 }
 
@@ -167,6 +169,7 @@ function toHealth(row: Row): HealthFigureV1 {
     latencyP50Ms: toNumberOrNull(row.latency_p50_ms),
     latencyP95Ms: toNumberOrNull(row.latency_p95_ms),
     eventsLastHour: Number(row.events_last_hour),
+    conflicts: Number(row.conflicts ?? 0),
   };
 }
 
@@ -198,7 +201,14 @@ export function toBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
-type EnqueueResult = { id: string; duplicate: boolean };
+type EnqueueResult = EnqueueResultV1;
+
+/** A row of act_enqueue / act_enqueue_batch as the store's answer (`conflictOf` only on a conflict). */
+function toEnqueueResult(row: Row | undefined): EnqueueResult {
+  const result: EnqueueResult = { id: String(row?.id), duplicate: row?.duplicate === true };
+  if (row?.conflict_of !== null && row?.conflict_of !== undefined) result.conflictOf = String(row.conflict_of);
+  return result;
+}
 
 /** The Postgres store: `StateStoreV1` with its optional methods present. */
 export interface PostgresStateStore extends StateStoreV1 {
@@ -237,7 +247,7 @@ export function createPostgresStateStore(
       p_correlation_id: delivery.correlationId,
       p_event_types: [...delivery.eventTypes],
     });
-    return { id: String(row?.id), duplicate: row?.duplicate === true };
+    return toEnqueueResult(row);
   };
 
   // One call alone keeps the single-row function; several share one statement.
@@ -260,8 +270,7 @@ export function createPostgresStateStore(
     const results: EnqueueResult[] = new Array(deliveries.length);
     for (const row of rows) {
       const index = Number(row.ord) - 1;
-      if (index >= 0 && index < deliveries.length)
-        results[index] = { id: String(row.id), duplicate: row.duplicate === true };
+      if (index >= 0 && index < deliveries.length) results[index] = toEnqueueResult(row);
     }
     for (let index = 0; index < results.length; index++) {
       if (!results[index])
@@ -388,7 +397,8 @@ export function createPostgresStateStore(
     },
 
     async listDeliveries(request: ListDeliveriesRequestV1) {
-      const rows = await (await backend()).call('act_list_deliveries', {
+      // Migration 0016: conflicting redeliveries have their own listing (and index).
+      const rows = await (await backend()).call(request.conflicts ? 'act_list_conflicts' : 'act_list_deliveries', {
         p_status: request.status ?? null,
         p_source: request.source ?? null,
         p_tenant: request.tenant ?? null,
@@ -438,7 +448,7 @@ export function createPostgresStateStore(
     },
 
     async health(request: { now?: Date } = {}) {
-      const rows = await (await backend()).call('act_health', { p_now: now(request.now) });
+      const rows = await (await backend()).call('act_health_figures', { p_now: now(request.now) });
       return rows.map(toHealth);
     },
   };

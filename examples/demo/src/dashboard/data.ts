@@ -89,6 +89,8 @@ export interface FreshnessRow {
   latencyP50Ms: number | null;
   latencyP95Ms: number | null;
   eventsLastHour: number;
+  /** Conflicting redeliveries kept (a known delivery id with a different body). */
+  conflicts: number;
 }
 
 export interface InboxDepth {
@@ -96,6 +98,7 @@ export interface InboxDepth {
   processing: number;
   dead: number;
   oldestPendingAgeMs: number | null;
+  conflicts: number;
 }
 
 export interface HealthView {
@@ -144,6 +147,7 @@ export function buildHealthView(
       latencyP50Ms: figure.latencyP50Ms,
       latencyP95Ms: figure.latencyP95Ms,
       eventsLastHour: figure.eventsLastHour,
+      conflicts: figure.conflicts ?? 0,
     };
   });
   // A mounted connector nobody has sent anything yet still gets its line (quiet is fresh).
@@ -167,6 +171,7 @@ export function buildHealthView(
       latencyP50Ms: null,
       latencyP95Ms: null,
       eventsLastHour: 0,
+      conflicts: 0,
     });
   }
   rows.sort((a, b) => a.source.localeCompare(b.source) || (a.tenant ?? '').localeCompare(b.tenant ?? ''));
@@ -184,6 +189,7 @@ export function buildHealthView(
       processing: sum(figures, 'processing'),
       dead: sum(figures, 'dead'),
       oldestPendingAgeMs: oldest,
+      conflicts: figures.reduce((total, figure) => total + (figure.conflicts ?? 0), 0),
     },
     rows,
   };
@@ -216,6 +222,31 @@ export function toDeadLetterView(delivery: DeliveryV1): DeadLetterView {
     lastErrorClass: delivery.lastErrorClass,
     receivedAt: new Date(delivery.receivedAt).toISOString(),
     correlationId: delivery.correlationId,
+  };
+}
+
+/** A conflicting redelivery as the dashboard lists it: which delivery it conflicts with, never its body. */
+export interface ConflictView {
+  id: string;
+  /** The delivery first stored under the same delivery id. */
+  conflictOf: string | null;
+  source: string;
+  tenant: string;
+  eventTypes: readonly string[];
+  /** `done` means processed: its records were applied only where newer. */
+  status: DeliveryV1['status'];
+  receivedAt: string;
+}
+
+export function toConflictView(delivery: DeliveryV1): ConflictView {
+  return {
+    id: delivery.id,
+    conflictOf: delivery.conflictOf ?? null,
+    source: delivery.source,
+    tenant: delivery.tenant,
+    eventTypes: delivery.eventTypes,
+    status: delivery.status,
+    receivedAt: new Date(delivery.receivedAt).toISOString(),
   };
 }
 

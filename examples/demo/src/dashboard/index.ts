@@ -7,6 +7,8 @@
  *   target (green / amber / red), and the inbox depth;
  * - `GET /dashboard/dead-letters?limit=` — dead letters (never their bodies);
  * - `POST /dashboard/dead-letters/<id>/replay` — `store.replay({ ids: [id] })`;
+ * - `GET /dashboard/conflicts?limit=` — conflicting redeliveries (a known
+ *   delivery id with a different body), never their bodies;
  * - `GET /dashboard/latency` — receipt-to-commit p50/p99 per time bucket;
  * - `GET /dashboard/stream` — server-sent events: each integration event as
  *   it commits (LISTEN/NOTIFY, Supabase Realtime, or polling), with a
@@ -29,12 +31,14 @@ import {
   buildHealthView,
   buildLatencyView,
   DEFAULT_FRESHNESS_TARGETS_MS,
+  toConflictView,
   toDeadLetterView,
   toEventView,
 } from './data.ts';
 import { createFeed, type FeedEvent, type SubscribeFn } from './live.ts';
 
 export {
+  type ConflictView,
   DEFAULT_FRESHNESS_TARGETS_MS,
   type DeadLetterView,
   type EventView,
@@ -250,6 +254,10 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
       case '/dashboard/dead-letters': {
         const dead = await store.listDeliveries({ status: 'dead', limit: limitParam(url, 50, 500) });
         return json({ deadLetters: dead.map(toDeadLetterView) });
+      }
+      case '/dashboard/conflicts': {
+        const found = await store.listDeliveries({ conflicts: true, limit: limitParam(url, 50, 500) });
+        return json({ conflicts: found.map(toConflictView) });
       }
       case '/dashboard/latency': {
         const at = now();

@@ -11,7 +11,9 @@ deliveries, lag (age of the oldest waiting delivery), the source's freshness
 target (GoHighLevel 30 s, Xero 5 min) and status (@act/core assessFreshness):
 red past the target, amber past half of it or with dead letters, green.
 Then the connectors' health signals: tenants to reconnect (a refused refresh
-token, red) and Xero webhook sequence gaps (lost deliveries, amber).
+token, red) and Xero webhook sequence gaps (lost deliveries, amber), and the
+conflicting redeliveries kept per source and tenant (a known delivery id with
+a different body; act conflicts lists them).
 Exit code 1 when any source or signal is red, or the database is not ready.
 --json prints { "sources": [...], "signals": [...] }.`;
 
@@ -77,6 +79,7 @@ export async function health(args: string[], io: CliIo): Promise<number> {
               reason: assessment?.reason ?? null,
               lastEventAt: figure.lastEventAt?.toISOString() ?? null,
               latencyP95Ms: figure.latencyP95Ms,
+              conflicts: figure.conflicts ?? 0,
             })),
             signals: signals.map((signal) => ({ ...signal, since: signal.since?.toISOString() ?? null })),
           },
@@ -106,6 +109,22 @@ export async function health(args: string[], io: CliIo): Promise<number> {
         formatTable(
           ['source', 'tenant', 'signal', 'status', 'what to do'],
           signals.map((signal) => [signal.source, signal.tenant, signal.code, signal.status, signal.message]),
+        ),
+      );
+    }
+    const withConflicts = rows.filter(({ figure }) => (figure.conflicts ?? 0) > 0);
+    if (!values.json && withConflicts.length > 0) {
+      line(io.stdout, '');
+      line(
+        io.stdout,
+        formatTable(
+          ['source', 'tenant', 'conflicts', 'what it means'],
+          withConflicts.map(({ figure }) => [
+            figure.source,
+            figure.tenant,
+            String(figure.conflicts),
+            'redeliveries of a known id with a different body: kept, applied only where newer (act conflicts)',
+          ]),
         ),
       );
     }

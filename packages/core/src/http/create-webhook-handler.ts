@@ -214,14 +214,17 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
               },
             ];
 
-      let stored: { id: string; duplicate: boolean };
+      let stored: { id: string; duplicate: boolean; conflictOf?: string };
       try {
         // Parts are stored concurrently (a group-committing store batches them); if any
         // fails the provider retries the whole delivery and the stored parts dedupe.
         const results = await Promise.all(rows.map((row) => store.enqueue(row)));
+        // A known key with different bytes is kept as a conflict (never dropped): report the first.
+        const conflict = results.find((result) => result.conflictOf !== undefined && !result.duplicate);
         stored = {
-          id: (results[0] as { id: string }).id,
+          id: (conflict ?? (results[0] as { id: string })).id,
           duplicate: results.every((result) => result.duplicate),
+          ...(conflict?.conflictOf !== undefined ? { conflictOf: conflict.conflictOf } : {}),
         };
       } catch (caught) {
         let error = caught;
@@ -274,6 +277,22 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
           : Response.json(
               { received: true, id: stored.id, duplicate: stored.duplicate, error: parseError },
               { status: 202 },
+            );
+      }
+      if (stored.conflictOf !== undefined) {
+        // Answered like any stored delivery so the provider stops; the worker applies it
+        // only where its version is newer, and health counts it.
+        count('conflict');
+        metrics.observe?.('act_receive_duration_ms', now().getTime() - startedAt.getTime(), { source });
+        logger.warn(
+          { ...log, deliveryId: stored.id, conflictOf: stored.conflictOf, dedupeKey, events: parsed.events.length },
+          `[${packageName}] conflicting redelivery: delivery ${stored.conflictOf} was stored with this key and a different body; kept as delivery ${stored.id}`,
+        );
+        return processor.acknowledge
+          ? processor.acknowledge({ deliveryId: stored.id, duplicate: false })
+          : Response.json(
+              { received: true, id: stored.id, duplicate: false, conflictOf: stored.conflictOf },
+              { status: 200 },
             );
       }
       count(stored.duplicate ? 'duplicate' : 'stored');

@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors';
+import { conflictDedupeKey, sameBytes } from '../runtime/idempotency';
 import type {
   ClaimedDeliveryV1,
   ClaimRequestV1,
@@ -7,6 +8,7 @@ import type {
   CursorKeyV1,
   DeliveryAttemptV1,
   DeliveryV1,
+  EnqueueResultV1,
   FailRequestV1,
   HealthFigureV1,
   IntegrationEventV1,
@@ -45,8 +47,9 @@ const HOUR_MS = 3_600_000;
 /**
  * A `StateStoreV1` in process memory: for tests, development and the demo.
  * Everything is lost when the process exits: use `@act/sink-supabase` for
- * anything that matters. Every method finishes its changes before its first
- * `await`, so concurrent calls in one process behave like transactions.
+ * anything that matters. Every method reads and changes the state in one
+ * synchronous step (a conflicting `enqueue` hashes its body first and then
+ * checks again), so concurrent calls in one process behave like transactions.
  */
 export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): MemoryStateStore {
   const clock = options.now ?? (() => new Date());
@@ -107,12 +110,24 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): M
   return {
     specificationVersion: 'v1',
 
-    async enqueue(input: NewDeliveryV1) {
+    async enqueue(input: NewDeliveryV1): Promise<EnqueueResultV1> {
       const existing = byDedupeKey.get(input.dedupeKey);
-      if (existing) return { id: existing, duplicate: true };
+      let dedupeKey = input.dedupeKey;
+      let conflictOf: string | undefined;
+      if (existing) {
+        const original = deliveries.get(existing) as StoredDelivery;
+        if (sameBytes(original.body, input.body)) return { id: existing, duplicate: true };
+        // Same key, different bytes: kept beside the original under a key of its own.
+        dedupeKey = await conflictDedupeKey(input.dedupeKey, input.body);
+        conflictOf = existing;
+        // Everything below runs in one turn again: a concurrent call may have stored it meanwhile.
+        const known = byDedupeKey.get(dedupeKey);
+        if (known) return { id: known, duplicate: true, conflictOf };
+      }
       const id = String(nextId++);
       deliveries.set(id, {
         ...input,
+        dedupeKey,
         headers: { ...input.headers },
         body: input.body.slice(),
         eventTypes: [...input.eventTypes],
@@ -126,10 +141,11 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): M
         completedAt: null,
         claimToken: null,
         leaseExpiresAt: null,
+        ...(conflictOf !== undefined ? { conflictOf } : {}),
       });
-      byDedupeKey.set(input.dedupeKey, id);
+      byDedupeKey.set(dedupeKey, id);
       notifyEnqueued();
-      return { id, duplicate: false };
+      return conflictOf !== undefined ? { id, duplicate: false, conflictOf } : { id, duplicate: false };
     },
 
     async claim(request: ClaimRequestV1) {
@@ -249,6 +265,7 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): M
         if (request.status && delivery.status !== request.status) continue;
         if (request.source && delivery.source !== request.source) continue;
         if (request.tenant && delivery.tenant !== request.tenant) continue;
+        if (request.conflicts && delivery.conflictOf === undefined) continue;
         result.push(copy(delivery));
         if (result.length >= (request.limit ?? 100)) break;
       }
@@ -286,7 +303,7 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): M
 
     async health(request = {}) {
       const now = (request.now ?? clock()).getTime();
-      const figures = new Map<string, HealthFigureV1 & { latencies: number[] }>();
+      const figures = new Map<string, HealthFigureV1 & { conflicts: number; latencies: number[] }>();
       const figure = (source: string, tenant: string) => {
         const key = JSON.stringify([source, tenant]);
         let entry = figures.get(key);
@@ -303,6 +320,7 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): M
             latencyP50Ms: null,
             latencyP95Ms: null,
             eventsLastHour: 0,
+            conflicts: 0,
             latencies: [],
           };
           figures.set(key, entry);
@@ -317,6 +335,7 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): M
           entry.oldestPendingAgeMs = Math.max(entry.oldestPendingAgeMs ?? 0, age);
         } else if (delivery.status === 'processing') entry.processing += 1;
         else if (delivery.status === 'dead') entry.dead += 1;
+        if (delivery.conflictOf !== undefined) entry.conflicts += 1;
         if (!entry.lastDeliveryAt || delivery.receivedAt > entry.lastDeliveryAt)
           entry.lastDeliveryAt = delivery.receivedAt;
       }

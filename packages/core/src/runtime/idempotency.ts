@@ -64,6 +64,27 @@ export async function bodyDedupeKey(source: string, body: Uint8Array): Promise<s
   return `${escapePart(source)}:sha256:${await sha256Hex(body)}`;
 }
 
+/**
+ * Key of a conflicting redelivery (`StateStoreV1.enqueue`): a delivery whose
+ * dedupe key is known but whose body bytes differ is stored under
+ * `<dedupeKey>~sha256:<hex of its body>`, so it never replaces the delivery
+ * first stored and the same conflicting body delivered again is a duplicate.
+ * No key {@link deliveryDedupeKey} or {@link bodyDedupeKey} makes can equal
+ * it: their ids have `:` escaped, and a body key's hash is preceded by `:`.
+ * `@act/sink-supabase` computes the same key in SQL (migration 0016).
+ */
+export async function conflictDedupeKey(dedupeKey: string, body: Uint8Array): Promise<string> {
+  requireNonEmpty(dedupeKey, 'dedupeKey', 'conflictDedupeKey');
+  return `${dedupeKey}~sha256:${await sha256Hex(body)}`;
+}
+
+/** Whether two byte sequences are equal (the body comparison of a redelivery: bytes, never parsed JSON). */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let index = 0; index < a.byteLength; index++) if (a[index] !== b[index]) return false;
+  return true;
+}
+
 // ISO 8601 / RFC 3339 date-times as providers and Postgres print them:
 // `T`, `t` or a space between date and time, optional seconds, any number of
 // fraction digits (Postgres has microseconds), and `Z`, `±hh`, `±hhmm` or

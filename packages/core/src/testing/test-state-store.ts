@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { conflictDedupeKey } from '../runtime/idempotency';
 import type { NewDeliveryV1, StateStoreV1 } from '../spec/v1';
 
 export interface TestStateStoreOptions {
@@ -70,6 +71,103 @@ export function testStateStore(options: TestStateStoreOptions): void {
         expect(stored?.headers).toEqual(delivery.headers);
         expect(stored?.correlationId).toBe(delivery.correlationId);
         expect(await store.listDeliveries({})).toHaveLength(1);
+      }),
+    );
+
+    it(
+      'keeps a redelivery with a known key and different body bytes as a conflict, linked to the first, never dropped',
+      withStore(async (store) => {
+        const encode = (text: string) => new TextEncoder().encode(text);
+        const original = makeTestDelivery({ tenant: 'conflict-t', body: encode('{"id":"c1","name":"Ann"}') });
+        // The same JSON with another key order: equal when parsed, different bytes (a signature covers bytes).
+        const reordered = encode('{"name":"Ann","id":"c1"}');
+        const changed = encode('{"id":"c1","name":"Bob"}');
+        const first = await store.enqueue(original);
+        expect(first).toEqual({ id: first.id, duplicate: false });
+
+        const conflict = await store.enqueue({ ...original, body: changed, correlationId: 'corr-changed' });
+        expect(conflict).toEqual({ id: expect.any(String), duplicate: false, conflictOf: first.id });
+        expect(conflict.id).not.toBe(first.id);
+        const kept = await store.getDelivery(conflict.id);
+        expect(kept).toMatchObject({
+          status: 'pending',
+          conflictOf: first.id,
+          dedupeKey: await conflictDedupeKey(original.dedupeKey, changed),
+          correlationId: 'corr-changed',
+          tenant: 'conflict-t',
+        });
+        expect([...(kept?.body ?? [])]).toEqual([...changed]);
+        // The first delivery is untouched.
+        const stored = await store.getDelivery(first.id);
+        expect([...(stored?.body ?? [])]).toEqual([...original.body]);
+        expect(stored?.conflictOf).toBeUndefined();
+        expect(stored?.dedupeKey).toBe(original.dedupeKey);
+
+        // Each body again is a duplicate of its own delivery.
+        expect(await store.enqueue({ ...original, body: changed })).toEqual({
+          id: conflict.id,
+          duplicate: true,
+          conflictOf: first.id,
+        });
+        expect(await store.enqueue(original)).toEqual({ id: first.id, duplicate: true });
+        // Bytes, not parsed JSON, decide.
+        const second = await store.enqueue({ ...original, body: reordered });
+        expect(second).toMatchObject({ duplicate: false, conflictOf: first.id });
+        expect(new Set([first.id, conflict.id, second.id]).size).toBe(3);
+
+        expect((await store.listDeliveries({ conflicts: true })).map((delivery) => delivery.id)).toEqual([
+          second.id,
+          conflict.id,
+        ]);
+        expect(await store.listDeliveries({ conflicts: true, tenant: 'other' })).toEqual([]);
+        expect(await store.listDeliveries({ tenant: 'conflict-t' })).toHaveLength(3);
+        const figure = (await store.health()).find((entry) => entry.tenant === 'conflict-t');
+        expect(figure).toMatchObject({ pending: 3, conflicts: 2 });
+        // Conflicts are processed like any delivery: the sink's version guard decides.
+        const claimed = await store.claim(lease);
+        expect(claimed.map((delivery) => delivery.id).sort()).toEqual([first.id, conflict.id, second.id].sort());
+        expect(claimed.find((delivery) => delivery.id === conflict.id)?.conflictOf).toBe(first.id);
+      }),
+    );
+
+    it(
+      'sorts conflicts from duplicates in one concurrent burst (a group-committed batch), and for split parts',
+      withStore(async (store) => {
+        const encode = (text: string) => new TextEncoder().encode(text);
+        const base = makeTestDelivery({ tenant: 'burst-t', body: encode('{"v":1}') });
+        const other = makeTestDelivery({ tenant: 'burst-t' });
+        const [a, b, c, d, e] = await Promise.all([
+          store.enqueue(base),
+          store.enqueue({ ...base, body: encode('{"v":2}') }),
+          store.enqueue({ ...base, body: encode('{"v":2}') }),
+          store.enqueue({ ...base }),
+          store.enqueue(other),
+        ]);
+        expect(a).toEqual({ id: expect.any(String), duplicate: false });
+        expect(d).toEqual({ id: a?.id, duplicate: true });
+        expect(e?.duplicate).toBe(false);
+        // One of the two equal conflicting bodies is stored, the other is its duplicate.
+        expect(b?.id).toBe(c?.id);
+        expect([b?.duplicate, c?.duplicate].sort()).toEqual([false, true]);
+        expect(b?.conflictOf).toBe(a?.id);
+        expect(c?.conflictOf).toBe(a?.id);
+        expect(await store.listDeliveries({ tenant: 'burst-t' })).toHaveLength(3);
+
+        // Parts of a split delivery (`<key>#<part>`): only the changed part is a conflict.
+        const parts = ['1', '2'].map((part) =>
+          makeTestDelivery({ tenant: 'burst-t', dedupeKey: `${base.dedupeKey}-split#${part}`, body: encode(part) }),
+        );
+        const stored = await Promise.all(parts.map((part) => store.enqueue(part)));
+        const again = await Promise.all([
+          store.enqueue(parts[0] as NewDeliveryV1),
+          store.enqueue({ ...(parts[1] as NewDeliveryV1), body: encode('2b') }),
+        ]);
+        expect(again[0]).toEqual({ id: stored[0]?.id, duplicate: true });
+        expect(again[1]).toMatchObject({ duplicate: false, conflictOf: stored[1]?.id });
+        expect((await store.getDelivery(again[1]?.id ?? ''))?.dedupeKey).toBe(
+          await conflictDedupeKey(parts[1]?.dedupeKey ?? '', encode('2b')),
+        );
+        expect((await store.health()).find((entry) => entry.tenant === 'burst-t')?.conflicts).toBe(2);
       }),
     );
 

@@ -108,6 +108,9 @@ export const ACT_FUNCTIONS = {
   act_record_events: { p_events: 'jsonb', p_delivery_id: 'bigint', p_correlation_id: 'text', p_now: 'timestamptz' },
   act_list_events: { p_source: 'text', p_tenant: 'text', p_since: 'timestamptz', p_limit: 'integer' },
   act_health: { p_now: 'timestamptz' },
+  // Migration 0016: act_health with conflicting redeliveries counted, and their listing.
+  act_health_figures: { p_now: 'timestamptz' },
+  act_list_conflicts: { p_status: 'text', p_source: 'text', p_tenant: 'text', p_limit: 'integer' },
   act_take_tokens: {
     p_key: 'text',
     p_capacity: 'double precision',

@@ -166,6 +166,7 @@ async function loadHealth() {
   $('inbox-processing').textContent = String(health.inbox.processing);
   $('inbox-dead').textContent = String(health.inbox.dead);
   $('inbox-oldest').textContent = duration(health.inbox.oldestPendingAgeMs);
+  $('inbox-conflicts').textContent = String(health.inbox.conflicts ?? 0);
   const rows = health.rows.map((row) =>
     el('tr', { data: { source: row.source, tenant: row.tenant ?? '', status: row.status } }, [
       el('td', {}, [
@@ -251,6 +252,26 @@ async function loadDead() {
   $('dead-letters').hidden = rows.length === 0;
 }
 
+// ---- conflicting redeliveries -------------------------------------------
+
+async function loadConflicts() {
+  const { conflicts } = await getJson('/dashboard/conflicts?limit=50');
+  const rows = conflicts.map((conflict) =>
+    el('tr', { data: { id: conflict.id, conflictOf: conflict.conflictOf ?? '' } }, [
+      el('td', { text: conflict.id }),
+      el('td', { text: conflict.conflictOf ?? '–' }),
+      el('td', { text: conflict.source }),
+      el('td', { text: conflict.tenant }),
+      el('td', { text: conflict.eventTypes.join(', ') }),
+      el('td', { text: conflict.status }),
+      el('td', { text: clock(conflict.receivedAt), title: conflict.receivedAt }),
+    ]),
+  );
+  $('conflicts').tBodies[0].replaceChildren(...rows);
+  $('conflicts-empty').hidden = rows.length > 0;
+  $('conflicts').hidden = rows.length === 0;
+}
+
 // ---- latency chart ------------------------------------------------------
 
 async function loadLatency() {
@@ -315,7 +336,7 @@ function report(error) {
   console.warn('[act dashboard]', error);
 }
 
-const refreshAll = () => Promise.all([loadHealth(), loadDead(), loadLatency()]).catch(report);
+const refreshAll = () => Promise.all([loadHealth(), loadDead(), loadConflicts(), loadLatency()]).catch(report);
 const refreshSoon = throttle(refreshAll, 500);
 
 connect();

@@ -38,6 +38,7 @@ export type {
   DeliveryAttemptV1,
   DeliveryStatusV1,
   DeliveryV1,
+  EnqueueResultV1,
   ErrorClassV1,
   FailRequestV1,
   HealthFigureV1,

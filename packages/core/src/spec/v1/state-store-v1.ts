@@ -25,7 +25,9 @@ export interface NewDeliveryV1 {
   tenant: string;
   /**
    * Unique per source: `<source>:<deliveryId>` or `<source>:sha256:<hex>`. A second
-   * delivery with the same key is not stored again (`duplicate: true`).
+   * delivery with the same key and the same body bytes is not stored again
+   * (`duplicate: true`); one with the same key and different bytes is a
+   * conflict, stored on its own (see {@link DeliveryV1.conflictOf}).
    */
   dedupeKey: string;
   method: string;
@@ -53,6 +55,31 @@ export interface DeliveryV1 extends NewDeliveryV1 {
   lastError: string | null;
   lastErrorClass: ErrorClassV1 | null;
   completedAt: Date | null;
+  /**
+   * Set on a conflicting redelivery: a delivery that came with the dedupe key
+   * of the stored delivery `conflictOf` but with different body bytes. It is
+   * kept (never dropped), stored under the key `conflictDedupeKey(key, body)`
+   * (`<key>~sha256:<hex of its body>`, so the same conflicting body delivered
+   * again is a duplicate) and processed like any delivery: the sink's
+   * version guard applies its records only where they are newer. Absent on
+   * every other delivery. `conflictOf` may name a delivery retention has
+   * since removed.
+   */
+  conflictOf?: string;
+}
+
+/** What `StateStoreV1.enqueue` answers. */
+export interface EnqueueResultV1 {
+  /** The stored delivery: the new one, or (for a duplicate) the one already stored. */
+  id: string;
+  /** Nothing was stored: a delivery with this key and these body bytes already was. */
+  duplicate: boolean;
+  /**
+   * The key was known with different body bytes: `id` is the conflicting
+   * delivery (see {@link DeliveryV1.conflictOf}), this the one first stored
+   * under the key. With `duplicate: true`, the same conflicting body came again.
+   */
+  conflictOf?: string;
 }
 
 /** A delivery held by one worker until `leaseExpiresAt`. */
@@ -159,6 +186,8 @@ export interface ListDeliveriesRequestV1 {
   status?: DeliveryStatusV1;
   source?: string;
   tenant?: string;
+  /** Only conflicting redeliveries (those with `conflictOf`). */
+  conflicts?: boolean;
   limit?: number;
 }
 
@@ -195,6 +224,13 @@ export interface HealthFigureV1 {
   latencyP50Ms: number | null;
   latencyP95Ms: number | null;
   eventsLastHour: number;
+  /**
+   * Conflicting redeliveries kept in the inbox (same dedupe key as a stored
+   * delivery, different body: see `DeliveryV1.conflictOf`), over the
+   * deliveries retention has kept. Optional for stores written before it;
+   * the stores of `@act/core` and `@act/sink-supabase` always report it.
+   */
+  conflicts?: number;
 }
 
 /**
@@ -205,8 +241,12 @@ export interface HealthFigureV1 {
  */
 export interface StateStoreV1 {
   readonly specificationVersion: 'v1';
-  /** Store a delivery unless its `dedupeKey` is known. Must be durable when it resolves. */
-  enqueue(delivery: NewDeliveryV1): Promise<{ id: string; duplicate: boolean }>;
+  /**
+   * Store a delivery unless its `dedupeKey` is known with the same body bytes
+   * (then `duplicate: true`). A known key with different bytes is stored as a
+   * conflict (`conflictOf`), never dropped. Must be durable when it resolves.
+   */
+  enqueue(delivery: NewDeliveryV1): Promise<EnqueueResultV1>;
   /**
    * Lease up to `limit` deliveries that are due: pending with `nextAttemptAt`
    * reached, or processing with an expired lease. Oldest first. Concurrent
