@@ -181,6 +181,7 @@ describe('the demo as a process', () => {
         expect(demo.child.exitCode).toBeNull();
       } finally {
         for (const child of running.splice(0)) {
+          if (child.exitCode !== null || child.signalCode !== null) continue;
           child.kill('SIGTERM');
           await new Promise((resolve) => child.once('exit', resolve));
         }
