@@ -7,7 +7,7 @@
  *   pg_terminate_backend (the 57P01 'error' a restart gives idle clients) and
  *   the process stays up and keeps committing events.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
@@ -18,6 +18,8 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+/** The `act` command as built (pnpm build). */
+const CLI = fileURLToPath(new URL('../../../packages/cli/dist/bin.js', import.meta.url));
 const TOKEN = 'demo-process-test-token-0123456789';
 const running: ChildProcess[] = [];
 const dirs: string[] = [];
@@ -118,6 +120,29 @@ describe('the demo as a process', () => {
     expect(second.stderr()).toContain(
       `[@act/sink-supabase] PGlite data directory ${join(cwd, '.act-data', 'pglite')} is in use by pid ${first.child.pid} (started `,
     );
+
+    // `act` beside it: --pglite is refused naming the demo; --app goes through the dashboard with the token.
+    const cli = (args: string[]) =>
+      spawnSync(process.execPath, [CLI, ...args], {
+        cwd,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', ACT_DASHBOARD_TOKEN: TOKEN },
+        timeout: 30_000,
+      });
+    const refused = cli(['replay', '--id', '9', '--pglite', '.act-data/pglite']);
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).not.toContain('replayed');
+    expect(refused.stderr).toContain(`is in use by pid ${first.child.pid} (started `);
+    const viaApp = cli(['health', '--app', base]);
+    expect(viaApp.stderr).toBe('');
+    expect(viaApp.stdout).toMatch(/^source +tenant +pending +dead +lag +target +status/);
+    expect(viaApp.stdout).toMatch(/\ntemplate +acct_north /);
+    const unknown = cli(['replay', '--id', '999999', '--app', base]);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toContain('[@act/cli] replay 999999: the app answered 404 (no such delivery)');
+    const noToken = spawnSync(process.execPath, [CLI, 'health', '--app', base], { encoding: 'utf8', env: {} });
+    expect(noToken.status).toBe(2);
+    expect(noToken.stderr).toContain('--app needs ACT_DASHBOARD_TOKEN');
 
     // The JSON routes: token and Host.
     expect((await fetch(`${base}/health`)).status).toBe(401);
