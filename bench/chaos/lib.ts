@@ -69,6 +69,8 @@ export async function createScratchDatabase(baseUrl: string, label: string): Pro
   }
   const url = withDatabase(baseUrl, name);
   const pool = new pg.Pool({ connectionString: url, max: 3 });
+  // An idle connection dropped by the server (57P01 on a restart) must not crash the process.
+  pool.on('error', (error) => console.error(`postgres pool: ${error.message}`));
   pool.on('error', () => undefined);
   return {
     name,

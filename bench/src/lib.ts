@@ -171,6 +171,8 @@ export function printTargets(targets: readonly Target[]): void {
 export async function scratchSchema(databaseUrl: string, prefix: string) {
   const schema = `bench_${prefix}_${process.pid}_${Date.now().toString(36)}`;
   const admin = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  // An idle connection dropped by the server (57P01 on a restart) must not crash the process.
+  admin.on('error', (error) => console.error(`postgres pool: ${error.message}`));
   await admin.query(`drop schema if exists "${schema}" cascade`);
   await admin.query(`create schema "${schema}"`);
   return {

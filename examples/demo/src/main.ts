@@ -30,7 +30,7 @@ import {
 import { serverTimeouts, toNodeHandler } from '@act/core/node';
 import { createDashboard } from './dashboard/index.ts';
 import { GhlSimulator } from './ghl-simulator.ts';
-import { alphanumericId, createRandom, type Delivery, type SimulatedProvider, sendJson, uuid } from './provider.ts';
+import { alphanumericId, createRandom, type Delivery, type SimulatedProvider, uuid } from './provider.ts';
 import { compareMirror, DeliveryLog, summarise } from './report.ts';
 import { openDemoState } from './state.ts';
 import { TemplateSimulator } from './template-simulator.ts';
@@ -169,15 +169,46 @@ for (const connector of connectors) {
   }
 }
 const webhookRoutes = new Map<string, ReturnType<typeof toNodeHandler>>(
-  [...handlers].map(([source, handler]) => [`/webhooks/${source}`, toNodeHandler(handler)] as const),
+  [...handlers].map(
+    ([source, handler]) => [`/webhooks/${source}`, toNodeHandler(handler, { onError: requestError })] as const,
+  ),
 );
 
-// The dashboard serves `/` and `/dashboard/*`; everything else it leaves to the routes below.
-const dashboard = createDashboard({ state, connectors });
+// The dashboard serves `/` and `/dashboard/*`; everything else it leaves to the routes below. Its access token:
+// ACT_DASHBOARD_TOKEN, or a random one printed below. It answers to the listening address and ACT_DASHBOARD_HOSTS
+// (comma-separated `name:port` values, for a name or proxy in front of it).
+const port = (server.address() as AddressInfo).port;
+const dashboard = createDashboard({
+  state,
+  connectors,
+  ...(process.env.ACT_DASHBOARD_TOKEN?.trim() ? { token: process.env.ACT_DASHBOARD_TOKEN.trim() } : {}),
+  allowedHosts: [`127.0.0.1:${port}`, `localhost:${port}`, ...listOf(process.env.ACT_DASHBOARD_HOSTS)],
+});
+/** One line per failed or aborted request (a client hanging up mid-body is routine, not a stack trace). */
+function requestError(error: unknown): void {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(
+    code === 'ECONNRESET' || /aborted/i.test(message)
+      ? `  request aborted by the client (${message})`
+      : `  request failed: ${message.split('\n')[0]}`,
+  );
+}
 const dashboardRoute = toNodeHandler(
   async (request) =>
     (await dashboard(request)) ??
     Response.json({ error: 'not found: try /, POST /webhooks/<source>, GET /health, GET /events' }, { status: 404 }),
+  { onError: requestError },
+);
+/** `/health` and `/events` show what the dashboard shows: the same Host and token checks. */
+const guarded = toNodeHandler(
+  async (request) => {
+    const refused = dashboard.guard(request);
+    if (refused) return refused;
+    const path = new URL(request.url).pathname;
+    return Response.json(path === '/health' ? await state.store.health() : await state.store.listEvents({ limit: 50 }));
+  },
+  { onError: requestError },
 );
 
 function route(request: IncomingMessage, response: ServerResponse): void {
@@ -191,14 +222,7 @@ function route(request: IncomingMessage, response: ServerResponse): void {
     simulator.handleApi(request, response, (request.url ?? '/').slice(`/sim/${simulated[1]}`.length));
     return;
   }
-  if (path === '/health') {
-    void state.store.health().then((figures) => sendJson(response, 200, figures));
-    return;
-  }
-  if (path === '/events') {
-    void state.store.listEvents({ limit: 50 }).then((events) => sendJson(response, 200, events));
-    return;
-  }
+  if (path === '/health' || path === '/events') return void guarded(request, response);
   void dashboardRoute(request, response);
 }
 
@@ -272,14 +296,18 @@ function nextSimulator(): SimulatedProvider {
 }
 
 console.log(`@act demo — state and mirror: ${state.description}`);
-console.log(`  dashboard  ${base}/`);
+console.log(
+  process.env.ACT_DASHBOARD_TOKEN?.trim()
+    ? `  dashboard  ${base}/?token=<ACT_DASHBOARD_TOKEN>`
+    : `  dashboard  ${base}/?token=${dashboard.token}  (opens it and sets the token's cookie; ACT_DASHBOARD_TOKEN fixes it)`,
+);
 for (const connector of connectors) {
   const simulator = simulators.get(connector.source);
   console.log(
     `  webhooks   POST ${base}/webhooks/${connector.source}  ← ${simulator ? simulator.title : 'the real provider'}`,
   );
 }
-console.log(`  JSON       GET  ${base}/health  ·  GET  ${base}/events`);
+console.log(`  JSON       GET  ${base}/health  ·  GET  ${base}/events  (Authorization: Bearer <the token>)`);
 if (state.kind === 'pglite' && state.dataDir) {
   console.log(`  data       PGlite data directory ${state.dataDir} (delete it to start afresh)`);
 }

@@ -15,7 +15,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ConnectorV1, CredentialStoreV1, RateLimitStoreV1, SinkV1, StateStoreV1 } from '@act/core';
-import { createPostgresState, type PostgresSink, type PostgresState } from '@act/sink-supabase';
+import { createPostgresState, lockPgliteDataDir, type PostgresSink, type PostgresState } from '@act/sink-supabase';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { realtimeSubscribe, type SubscribeFn } from './dashboard/live.ts';
@@ -76,6 +76,9 @@ export async function openDemoState(options: { ephemeral: boolean }): Promise<De
     kind = 'postgres';
     schema = options.ephemeral ? `act_demo_${Date.now().toString(36)}_${process.pid}` : DEFAULT_SCHEMA;
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 8 });
+    // An idle client's connection dropping (a Postgres restart, 57P01) is emitted on the pool:
+    // without a listener Node exits on it. The pool replaces the client on the next query.
+    pool.on('error', (error) => console.error(`  postgres: idle connection lost (${error.message}); reconnecting`));
     await pool.query(`create schema if not exists "${schema}"`);
     state = createPostgresState({ pool }, { schema, credentialsKey });
     query = async (text) => (await pool.query(text)).rows;
@@ -100,6 +103,8 @@ export async function openDemoState(options: { ephemeral: boolean }): Promise<De
     kind = 'pglite';
     dataDir = options.ephemeral ? undefined : resolve(process.cwd(), '.act-data/pglite');
     if (dataDir) mkdirSync(dataDir, { recursive: true });
+    // One process per data directory: fails at once, naming the pid, when another demo (or `act --pglite`) has it.
+    const lock = dataDir ? await lockPgliteDataDir(dataDir) : undefined;
     const db = new PGlite(dataDir);
     state = createPostgresState({ pglite: db }, { credentialsKey });
     query = async (text) => (await db.query<Record<string, unknown>>(text)).rows;
@@ -107,6 +112,7 @@ export async function openDemoState(options: { ephemeral: boolean }): Promise<De
     shutdown = async () => {
       await state.close();
       await db.close();
+      lock?.release();
     };
   }
 

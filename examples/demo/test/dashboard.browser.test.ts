@@ -21,6 +21,7 @@ import { createDashboard } from '../src/dashboard/index.ts';
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 const SECRET = 'dashboard-test-secret';
+const TOKEN = 'browser-test-dashboard-token';
 const hasChromium = existsSync(CHROMIUM);
 
 if (!hasChromium) {
@@ -101,7 +102,7 @@ describe.skipIf(!hasChromium)('dashboard in headless chromium', () => {
     await state.migrate({ connectors: [connector] });
 
     const webhook = createWebhookHandler({ processor: template.webhook, store: state.store });
-    const dashboard = createDashboard({ state, connectors: [connector] });
+    const dashboard = createDashboard({ state, connectors: [connector], token: TOKEN });
     server = createServer(
       toNodeHandler(async (request) => {
         const answer = await dashboard(request);
@@ -171,7 +172,9 @@ describe.skipIf(!hasChromium)('dashboard in headless chromium', () => {
     }
     await expect.poll(() => commits.size, { timeout: 10_000 }).toBe(4);
 
-    await page.goto(base);
+    // The printed URL: the token becomes an HttpOnly cookie and the address bar loses it.
+    await page.goto(`${base}/?token=${TOKEN}`);
+    expect(new URL(page.url()).search).toBe('');
     await page.waitForSelector('#connection[data-state="live"]', { timeout: 10_000 });
     await page.waitForSelector('#feed tr[data-entity-id="rec_hist_3"]', { timeout: 5_000 });
 

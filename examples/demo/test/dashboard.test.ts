@@ -79,7 +79,14 @@ async function seededStore(): Promise<{ store: StateStoreV1; deadId: string }> {
   return { store, deadId };
 }
 
-const get = (path: string, init?: RequestInit) => new Request(`${BASE}${path}`, init);
+/** The access token and the Host every request below carries (the access tests leave them out on purpose). */
+const TOKEN = 'test-dashboard-token-0123456789';
+const ACCESS = { token: TOKEN, allowedHosts: ['dashboard.test'] } as const;
+const get = (path: string, init?: RequestInit) =>
+  new Request(`${BASE}${path}`, {
+    ...init,
+    headers: { host: 'dashboard.test', authorization: `Bearer ${TOKEN}`, ...(init?.headers as Record<string, string>) },
+  });
 
 async function readJson(response: Response | undefined): Promise<Record<string, unknown>> {
   if (!response) throw new Error('the dashboard did not answer');
@@ -154,7 +161,7 @@ function fakeSubscribe() {
 describe('dashboard routes', () => {
   it('serves the page and its assets, and leaves other paths alone', async () => {
     const { store } = await seededStore();
-    const dashboard = createDashboard({ state: { store }, connectors });
+    const dashboard = createDashboard({ ...ACCESS, state: { store }, connectors });
 
     const page = await dashboard(get('/'));
     expect(page?.status).toBe(200);
@@ -182,7 +189,7 @@ describe('dashboard routes', () => {
     const { store, deadId } = await seededStore();
     await store.recordEvents([event({ source: 'ghl', tenant: 'loc_1', latencyMs: 900, triggeredBy: 'poll' })]);
     await store.recordEvents([event({ source: 'somethingelse', tenant: 't', latencyMs: 10 })]);
-    const dashboard = createDashboard({ state: { store }, connectors });
+    const dashboard = createDashboard({ ...ACCESS, state: { store }, connectors });
 
     const { events } = (await readJson(await dashboard(get('/dashboard/events?limit=10')))) as {
       events: Record<string, unknown>[];
@@ -278,7 +285,7 @@ describe('dashboard routes', () => {
   });
 
   it('lists a mounted connector that has seen nothing yet', async () => {
-    const dashboard = createDashboard({ state: { store: createMemoryStateStore() }, connectors });
+    const dashboard = createDashboard({ ...ACCESS, state: { store: createMemoryStateStore() }, connectors });
     const { rows } = (await readJson(await dashboard(get('/dashboard/health')))) as { rows: unknown[] };
     expect(rows).toEqual([expect.objectContaining({ source: 'template', tenant: null, status: 'green' })]);
   });
@@ -304,10 +311,11 @@ describe('dashboard routes', () => {
     await credentials.acquireRefreshLease('xero:org-1', { owner: 'w', leaseMs: 1_000 });
     await credentials.releaseRefreshLease('xero:org-1', { owner: 'w', invalidReason: 'invalid_grant' });
     const handle = createDashboard({
+      ...ACCESS,
       state: { store: createMemoryStateStore(), credentials },
       connectors: withSignals,
     });
-    const response = (await handle(new Request(`${BASE}/dashboard/health`))) as Response;
+    const response = (await handle(get('/dashboard/health'))) as Response;
     const body = (await response.json()) as { signals: { tenant: string; status: string; code: string }[] };
     expect(body.signals).toEqual([
       expect.objectContaining({ source: 'xero', tenant: 'org-1', status: 'red', code: 'reconnect_required' }),
@@ -316,7 +324,7 @@ describe('dashboard routes', () => {
 
   it('replays a dead letter by id, behind the CSRF header', async () => {
     const { store, deadId } = await seededStore();
-    const dashboard = createDashboard({ state: { store }, connectors });
+    const dashboard = createDashboard({ ...ACCESS, state: { store }, connectors });
     const path = `/dashboard/dead-letters/${deadId}/replay`;
 
     expect((await dashboard(get(path)))?.status).toBe(405);
@@ -337,12 +345,87 @@ describe('dashboard routes', () => {
     expect(missing?.status).toBe(404);
   });
 
+  it('refuses reads and mutations without the access token, a wrong Host, a cross-origin mutation, a malformed id', async () => {
+    const { store, deadId } = await seededStore();
+    const dashboard = createDashboard({ ...ACCESS, state: { store }, connectors });
+    const bare = (path: string, headers: Record<string, string>, method = 'GET') =>
+      dashboard(new Request(`${BASE}${path}`, { method, headers }));
+    const replayPath = `/dashboard/dead-letters/${deadId}/replay`;
+    const host = { host: 'dashboard.test' };
+
+    // No token (or a wrong one): 401 for the page, every read and the replay.
+    for (const path of [
+      '/',
+      '/dashboard/events',
+      '/dashboard/health',
+      '/dashboard/dead-letters',
+      '/dashboard/stream',
+    ]) {
+      expect((await bare(path, host))?.status, path).toBe(401);
+    }
+    expect((await bare('/dashboard/health', { ...host, authorization: 'Bearer wrong-token-0123456789' }))?.status).toBe(
+      401,
+    );
+    expect((await bare(replayPath, { ...host, [REPLAY_HEADER]: 'replay' }, 'POST'))?.status).toBe(401);
+    expect((await store.getDelivery(deadId))?.status).toBe('dead');
+
+    // The token in the URL → an HttpOnly SameSite=Strict cookie and a redirect without it; the cookie then works.
+    expect((await bare('/?token=wrong-token-0123456789', host))?.status).toBe(401);
+    const login = (await bare(`/?token=${TOKEN}`, host)) as Response;
+    expect(login.status).toBe(303);
+    expect(login.headers.get('location')).toBe('/');
+    const setCookie = login.headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(/^act_dashboard=[^;]+; Path=\/; HttpOnly; SameSite=Strict$/);
+    const session = { ...host, cookie: setCookie.split(';')[0] as string };
+    expect((await bare('/dashboard/health', session))?.status).toBe(200);
+
+    // DNS rebinding: the right token (a cookie the browser sends to the rebound name) but another Host → 421.
+    expect((await bare('/dashboard/health', { ...session, host: 'attacker.example:3000' }))?.status).toBe(421);
+    expect((await bare('/', { host: 'attacker.example' }))?.status).toBe(421);
+    // The default without allowedHosts: loopback names only.
+    const loopback = createDashboard({ token: TOKEN, state: { store }, connectors });
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    expect(
+      (await loopback(new Request(`${BASE}/dashboard/health`, { headers: { ...auth, host: '127.0.0.1:3000' } })))
+        ?.status,
+    ).toBe(200);
+    expect(
+      (await loopback(new Request(`${BASE}/dashboard/health`, { headers: { ...auth, host: 'rebind.example:3000' } })))
+        ?.status,
+    ).toBe(421);
+
+    // A cross-origin mutation is refused even with the cookie and the header.
+    const crossOrigin = await bare(
+      replayPath,
+      { ...session, [REPLAY_HEADER]: 'replay', origin: 'http://attacker.example' },
+      'POST',
+    );
+    expect(crossOrigin?.status).toBe(403);
+    expect((await store.getDelivery(deadId))?.status).toBe('dead');
+    // Same origin: replayed.
+    const sameOrigin = await bare(
+      replayPath,
+      { ...session, [REPLAY_HEADER]: 'replay', origin: 'http://dashboard.test' },
+      'POST',
+    );
+    expect(sameOrigin?.status).toBe(200);
+
+    // A malformed percent-encoded id: 400, not 500.
+    const malformed = await bare(
+      '/dashboard/dead-letters/%E0%A4%A/replay',
+      { ...session, [REPLAY_HEADER]: 'replay' },
+      'POST',
+    );
+    expect(malformed?.status).toBe(400);
+    expect(await malformed?.json()).toEqual({ error: 'malformed delivery id (bad percent-encoding)' });
+  });
+
   it('answers 500 with a generic message when the store fails', async () => {
     const store = createMemoryStateStore();
     store.listEvents = async () => {
       throw new Error('connection string postgres://user:secret@host');
     };
-    const dashboard = createDashboard({ state: { store }, connectors });
+    const dashboard = createDashboard({ ...ACCESS, state: { store }, connectors });
     const response = await dashboard(get('/dashboard/events'));
     expect(response?.status).toBe(500);
     expect(await response?.text()).not.toContain('secret');
@@ -353,6 +436,7 @@ describe('dashboard stream', () => {
   it('pushes subscribed events, sends heartbeats and unsubscribes when the client goes away', async () => {
     const live = fakeSubscribe();
     const dashboard = createDashboard({
+      ...ACCESS,
       state: { store: createMemoryStateStore(), subscribe: live.subscribe },
       connectors,
       heartbeatMs: 30,
@@ -378,6 +462,7 @@ describe('dashboard stream', () => {
   it('unsubscribes when the request is aborted', async () => {
     const live = fakeSubscribe();
     const dashboard = createDashboard({
+      ...ACCESS,
       state: { store: createMemoryStateStore(), subscribe: live.subscribe },
       connectors,
     });
@@ -399,7 +484,7 @@ describe('dashboard stream', () => {
     ]) {
       const store = createMemoryStateStore();
       await store.recordEvents([event({ entityId: 'rec_old' })]);
-      const dashboard = createDashboard({ state: { store, subscribe }, connectors, pollMs: 25 });
+      const dashboard = createDashboard({ ...ACCESS, state: { store, subscribe }, connectors, pollMs: 25 });
       const response = await dashboard(get('/dashboard/stream'));
       const stream = sseReader(response as Response);
       expect(dataOf(await stream.until((block) => block.includes('event: ready')))).toEqual({ mode: 'poll' });

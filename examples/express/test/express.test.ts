@@ -49,6 +49,8 @@ async function openPglite(): Promise<TestDatabase> {
 
 async function openPostgres(url: string): Promise<TestDatabase> {
   const pool = new pg.Pool({ connectionString: url, max: 4 });
+  // An idle connection dropped by the server (57P01 on a restart) must not crash the process.
+  pool.on('error', (error) => console.error(`postgres pool: ${error.message}`));
   const schema = randomSchema();
   return {
     connection: { pool },

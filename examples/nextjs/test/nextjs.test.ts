@@ -53,6 +53,8 @@ describe.skipIf(!DATABASE_URL)('examples/nextjs: next build && next start, signe
       throw new Error('@act/core has no dist: run `pnpm build` at the repository root first');
     }
     pool = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
+    // An idle connection dropped by the server (57P01 on a restart) must not crash the process.
+    pool.on('error', (error) => console.error(`postgres pool: ${error.message}`));
     await pool.query(`create schema ${schema}`);
 
     const started = Date.now();

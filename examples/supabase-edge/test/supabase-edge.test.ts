@@ -291,6 +291,8 @@ describe.skipIf(!DATABASE_URL)('the act-webhooks function under Deno, on Postgre
 
   beforeAll(async () => {
     pool = new pg.Pool({ connectionString: DATABASE_URL, max: 6 });
+    // An idle connection dropped by the server (57P01 on a restart) must not crash the process.
+    pool.on('error', (error) => console.error(`postgres pool: ${error.message}`));
 
     // What the README tells users to run once: the CLI of @act/sink-supabase
     // with the connectors' migration directories.

@@ -81,6 +81,8 @@ export async function pgliteTarget(): Promise<Target> {
 export async function postgresTarget(url: string): Promise<Target> {
   const schema = randomSchema();
   const pool = new pg.Pool({ connectionString: url, max: 2 });
+  // An idle connection dropped by the server (57P01 on a restart) must not crash the process.
+  pool.on('error', (error) => console.error(`postgres pool: ${error.message}`));
   return {
     name: 'Postgres',
     args: ['--schema', schema],

@@ -152,7 +152,11 @@ function postgresTarget(url: string): Target {
   });
   return {
     async create(connector) {
-      pool ??= new pg.Pool({ connectionString: url, max: 4 });
+      if (!pool) {
+        pool = new pg.Pool({ connectionString: url, max: 4 });
+        // An idle connection dropped by the server (57P01 on a restart) must not crash the process.
+        pool.on('error', (error) => console.error(`postgres pool: ${error.message}`));
+      }
       const shared = pool;
       const schema = randomSchema();
       const state = createPostgresState({ pool: shared }, { schema });

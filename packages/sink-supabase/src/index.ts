@@ -25,7 +25,13 @@ export { DEFAULT_SCAN_PAGE_SIZE, type PostgresScanRequest, type PostgresSink } f
 export type { PostgresStateStore } from './postgres-state-store';
 export type { CleanupOptions, CleanupResult } from './retention';
 export type { PgPoolClientLike, PgPoolLike, PgPoolOptions } from './sql/pg-driver';
-export type { PGliteLike, PGliteStartOptions, PGliteTransactionLike } from './sql/pglite-driver';
+export {
+  lockPgliteDataDir,
+  type PGliteLike,
+  type PGliteStartOptions,
+  type PGliteTransactionLike,
+  type PgliteDataDirLock,
+} from './sql/pglite-driver';
 export {
   DEFAULT_SUPABASE_CHUNK_SIZE,
   type SupabaseClientLike,

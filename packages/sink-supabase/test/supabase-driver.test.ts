@@ -863,7 +863,11 @@ interface SupabaseTest {
 describe.skipIf(!DATABASE_URL)('supabase-js driver end to end: real Postgres behind a PostgREST stand-in', () => {
   let pool: pg.Pool | undefined;
   const shared = () => {
-    pool ??= new pg.Pool({ connectionString: DATABASE_URL, max: 20 });
+    if (!pool) {
+      pool = new pg.Pool({ connectionString: DATABASE_URL, max: 20 });
+      // An idle connection dropped by the server (57P01 on a restart) must not crash the process.
+      pool.on('error', (error) => console.error(`postgres pool: ${error.message}`));
+    }
     return pool;
   };
   afterAll(async () => pool?.end());

@@ -15,8 +15,17 @@
  *   heartbeat comment.
  *
  * Anything else resolves `undefined`, so the handler mounts beside others.
- * It has no authentication: mount it behind yours (or keep it on localhost).
+ *
+ * Access (every route above): an access token, sent as the `act_dashboard`
+ * cookie or `Authorization: Bearer <token>`. The browser gets the cookie from
+ * `GET /?token=<token>` (the URL the demo prints at start), which sets it
+ * HttpOnly, SameSite=Strict and redirects to `/` without the token in the
+ * address bar. The `Host` header must be one of `allowedHosts` (the listening
+ * address; DNS rebinding gives a page on another name this server's address),
+ * and a mutation must come with no `Origin` or an allowed one, plus the
+ * `x-act-dashboard` header no cross-site form can set.
  */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import {
   ActError,
@@ -76,9 +85,24 @@ export interface DashboardOptions {
   latencyWindowMs?: number;
   latencyBucketMs?: number;
   now?: () => Date;
+  /** The access token (e.g. `ACT_DASHBOARD_TOKEN`); a random one (`handler.token`) when not given. */
+  token?: string;
+  /**
+   * `Host` values (name and port, as the browser sends them) this dashboard answers to: the listening address and
+   * any name in front of it. Default: loopback names only (`localhost`, `127.0.0.1`, `[::1]`, any port).
+   */
+  allowedHosts?: readonly string[];
 }
 
-export type DashboardHandler = (request: Request) => Promise<Response | undefined>;
+export type DashboardHandler = ((request: Request) => Promise<Response | undefined>) & {
+  /** The access token: open `/?token=<token>` once in the browser. */
+  readonly token: string;
+  /** The Host and token checks alone, for routes mounted beside the dashboard: a refusal, or `undefined` to go on. */
+  guard(request: Request): Response | undefined;
+};
+
+/** The cookie holding the access token. */
+export const TOKEN_COOKIE = 'act_dashboard';
 
 /** The header the page sends with a replay; cross-site forms cannot set it (CSRF guard). */
 export const REPLAY_HEADER = 'x-act-dashboard';
@@ -107,6 +131,18 @@ const json = (body: unknown, status = 200): Response =>
     headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...SECURITY_HEADERS },
   });
 
+const LOOPBACK_HOST = /^(?:localhost|127\.0\.0\.1|\[::1\])(?::\d{1,5})?$/i;
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+function cookie(request: Request, name: string): string | undefined {
+  for (const part of (request.headers.get('cookie') ?? '').split(';')) {
+    const index = part.indexOf('=');
+    if (index > 0 && part.slice(0, index).trim() === name) return part.slice(index + 1).trim();
+  }
+  return undefined;
+}
+
 function limitParam(url: URL, fallback: number, max: number): number {
   const value = Number(url.searchParams.get('limit') ?? fallback);
   return Number.isInteger(value) && value > 0 ? Math.min(value, max) : fallback;
@@ -124,6 +160,26 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
   const subscribe = options.subscribe ?? (state.subscribe ? state.subscribe.bind(state) : undefined);
   const feed = createFeed({ store, subscribe, logger, ...(options.pollMs ? { pollMs: options.pollMs } : {}) });
   const assets = new Map<string, Promise<string>>();
+  const token = options.token ?? randomBytes(24).toString('base64url');
+  if (token.length < 16) throw new Error('dashboard: the access token must have at least 16 characters');
+  const tokenDigest = digest(token);
+  const allowedHosts = options.allowedHosts
+    ? new Set(options.allowedHosts.map((host) => host.toLowerCase()))
+    : undefined;
+  const hostAllowed = (host: string | null): boolean =>
+    host !== null && (allowedHosts ? allowedHosts.has(host.toLowerCase()) : LOOPBACK_HOST.test(host));
+  const validToken = (candidate: string | undefined | null): boolean =>
+    typeof candidate === 'string' && candidate !== '' && timingSafeEqual(digest(candidate), tokenDigest);
+  const authenticated = (request: Request): boolean => {
+    const authorization = request.headers.get('authorization');
+    if (authorization?.startsWith('Bearer ')) return validToken(authorization.slice('Bearer '.length).trim());
+    const value = cookie(request, TOKEN_COOKIE);
+    try {
+      return validToken(value === undefined ? undefined : decodeURIComponent(value));
+    } catch {
+      return false;
+    }
+  };
 
   const asset = (file: string): Promise<string> => {
     let text = assets.get(file);
@@ -207,6 +263,11 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
   };
 
   const replay = async (request: Request, id: string): Promise<Response> => {
+    // A browser sends Origin on every POST: only this dashboard's own pages may mutate.
+    const origin = request.headers.get('origin');
+    if (origin !== null && !hostAllowed(/^https?:\/\/([^/]+)$/i.exec(origin)?.[1] ?? null)) {
+      return json({ error: `cross-origin request refused (Origin ${origin})` }, 403);
+    }
     if (request.headers.get(REPLAY_HEADER) !== 'replay') {
       return json({ error: `replay needs the ${REPLAY_HEADER}: replay header` }, 403);
     }
@@ -223,7 +284,13 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
     const replayMatch = /^\/dashboard\/dead-letters\/([^/]{1,200})\/replay$/.exec(path);
     if (replayMatch) {
       if (request.method !== 'POST') return json({ error: 'method not allowed' }, 405);
-      return replay(request, decodeURIComponent(replayMatch[1] as string));
+      let id: string;
+      try {
+        id = decodeURIComponent(replayMatch[1] as string);
+      } catch {
+        return json({ error: 'malformed delivery id (bad percent-encoding)' }, 400);
+      }
+      return replay(request, id);
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') return json({ error: 'method not allowed' }, 405);
     switch (path) {
@@ -269,10 +336,39 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
     }
   };
 
-  return async (request) => {
+  const guard = (request: Request): Response | undefined => {
+    // 421 Misdirected Request: a name this server does not answer to (DNS rebinding).
+    if (!hostAllowed(request.headers.get('host'))) return json({ error: 'unknown Host' }, 421);
+    if (!authenticated(request)) {
+      return json(
+        { error: 'the dashboard needs its access token: open the URL the demo printed at start (/?token=…)' },
+        401,
+      );
+    }
+    return undefined;
+  };
+
+  const handler = async (request: Request): Promise<Response | undefined> => {
     const url = new URL(request.url);
     const path = url.pathname;
     if (path !== '/' && path !== '/dashboard' && !path.startsWith('/dashboard/')) return undefined;
+    const offered = url.searchParams.get('token');
+    if (offered !== null && STATIC[path] && request.method === 'GET') {
+      if (!hostAllowed(request.headers.get('host'))) return json({ error: 'unknown Host' }, 421);
+      if (!validToken(offered)) return json({ error: 'wrong access token' }, 401);
+      // The token moves into an HttpOnly cookie, and out of the address bar and history.
+      return new Response(null, {
+        status: 303,
+        headers: {
+          location: path,
+          'set-cookie': `${TOKEN_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`,
+          'cache-control': 'no-store',
+          ...SECURITY_HEADERS,
+        },
+      });
+    }
+    const refused = guard(request);
+    if (refused) return refused;
     try {
       const file = STATIC[path];
       if (file) {
@@ -288,4 +384,5 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
       return json({ error: message }, ActError.isInstance(error) && error.status === 503 ? 503 : 500);
     }
   };
+  return Object.assign(handler, { token, guard });
 }

@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import { assessFreshness, type FreshnessAssessment, type HealthFigureV1, type HealthSignalV1 } from '@act/core';
+import { appHealth } from '../cli-app';
 import { type CliIo, EXIT, formatDuration, formatTable, line } from '../cli-io';
 import { SOURCES } from '../cli-sources';
 import { STATE_OPTIONS, withState } from '../cli-state';
 
-export const HEALTH_USAGE = `Usage: act health [--json] [--pglite <dir>] [--schema <name>]
+export const HEALTH_USAGE = `Usage: act health [--json] [--pglite <dir>] [--schema <name>] [--app <url>]
 
 Prints the freshness table, per source and tenant: pending and dead
 deliveries, lag (age of the oldest waiting delivery), the source's freshness
@@ -15,11 +16,16 @@ token, red) and Xero webhook sequence gaps (lost deliveries, amber), and the
 conflicting redeliveries kept per source and tenant (a known delivery id with
 a different body; act conflicts lists them).
 Exit code 1 when any source or signal is red, or the database is not ready.
---json prints { "sources": [...], "signals": [...] }.`;
+--json prints { "sources": [...], "signals": [...] }.
+
+  --app <url>   ask a running app (the demo) through its dashboard route
+                instead of opening the database (token: ACT_DASHBOARD_TOKEN);
+                the way beside an app on PGlite, whose directory it owns`;
 
 const OPTIONS = {
   ...STATE_OPTIONS,
   json: { type: 'boolean' },
+  app: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -34,6 +40,7 @@ export async function health(args: string[], io: CliIo): Promise<number> {
     line(io.stdout, HEALTH_USAGE);
     return EXIT.ok;
   }
+  if (values.app !== undefined) return appHealth(io, values.app, values.json === true);
   const targets = new Map(SOURCES.map((source) => [source.id as string, source.receiver().freshnessTargetMs]));
   return withState(values, io, async (state, description) => {
     const database = await state.health();

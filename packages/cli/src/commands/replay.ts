@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { ReplaySelectorV1 } from '@act/core';
+import { appReplay } from '../cli-app';
 import { type CliIo, EXIT, line, usageError } from '../cli-io';
 import { STATE_OPTIONS, withState } from '../cli-state';
 
@@ -14,7 +15,9 @@ effect: writes are idempotent and version-guarded. Filters combine (AND).
   --to <iso>         received before
   --tenant <id>      one tenant (GHL location, Xero organisation)
   --source <id>      one source (ghl, xero)
-  --include-done     also re-run deliveries that completed (status done)`;
+  --include-done     also re-run deliveries that completed (status done)
+  --app <url>        replay --id through a running app (the demo's dashboard)
+                     instead of opening the database (token: ACT_DASHBOARD_TOKEN)`;
 
 const OPTIONS = {
   ...STATE_OPTIONS,
@@ -24,6 +27,7 @@ const OPTIONS = {
   tenant: { type: 'string' },
   source: { type: 'string' },
   'include-done': { type: 'boolean' },
+  app: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -51,6 +55,12 @@ export async function replay(args: string[], io: CliIo): Promise<number> {
     throw usageError(
       `replay needs --id, --from/--to or --tenant (replaying everything is not a default)\n\n${REPLAY_USAGE}`,
     );
+  }
+  if (values.app !== undefined) {
+    if (!selector.ids || selector.from || selector.to || selector.tenant || values['include-done']) {
+      throw usageError('replay --app takes --id only (the app replays dead letters one by one)');
+    }
+    return appReplay(io, values.app, selector.ids);
   }
   return withState(values, io, async (state) => {
     const count = await state.store.replay(selector);

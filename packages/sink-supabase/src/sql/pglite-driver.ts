@@ -9,6 +9,8 @@ export interface PGliteLike {
   transaction<T>(fn: (tx: PGliteTransactionLike) => Promise<T>): Promise<T>;
   close(): Promise<void>;
   readonly closed?: boolean;
+  /** Where it keeps its files (PGlite sets it); a directory on disk is locked to this process. */
+  readonly dataDir?: string | undefined;
   /** Used by `subscribe()` (PGlite 0.2 and later have them). */
   listen?(channel: string, callback: (payload: string) => void): Promise<unknown>;
   unlisten?(channel: string, callback?: (payload: string) => void): Promise<void>;
@@ -28,15 +30,54 @@ function isInstance(value: PGliteLike | PGliteStartOptions): value is PGliteLike
   return typeof (value as PGliteLike).query === 'function' && typeof (value as PGliteLike).transaction === 'function';
 }
 
+/** A held PGlite data-directory lock: `release()` after closing PGlite. */
+export interface PgliteDataDirLock {
+  /** The lock file, `<dataDir>.lock`. */
+  readonly path: string;
+  release(): void;
+}
+
+/**
+ * Lock a PGlite data directory for this process before opening PGlite
+ * yourself (`new PGlite(dataDir)`), then pass the instance as `{ pglite }`.
+ * Throws at once (`StoreUnavailableError`, naming the pid holding it) when
+ * another process has it open. `createPostgresState({ pglite: { dataDir } })`
+ * locks on its own. Node only.
+ */
+export async function lockPgliteDataDir(dataDir: string): Promise<PgliteDataDirLock> {
+  return (await import('./pglite-lock')).lockPgliteDataDir(dataDir);
+}
+
+/**
+ * Lock a data directory on disk for this process (see pglite-lock.ts). Loaded
+ * with import() so the main entry keeps no Node built-ins (Deno, edge).
+ */
+async function lockDataDir(dataDir: string | undefined, ownInstance: boolean): Promise<(() => void) | undefined> {
+  const lock = await import('./pglite-lock');
+  const path = lock.fileSystemDataDir(dataDir);
+  if (path === undefined) return undefined;
+  // An instance opened by the caller after `lockPgliteDataDir` (the demo does): already ours.
+  if (ownInstance && lock.holdsPgliteLock(path)) return undefined;
+  const taken = lock.lockPgliteDataDir(path);
+  return () => taken.release();
+}
+
 /**
  * A driver over PGlite: one in-process connection. Calls run one at a time
  * (PGlite has a single backend), so a transaction never interleaves with
  * another caller's statements.
+ *
+ * A data directory on disk is locked first: a second process (or a second
+ * opener in this one) fails at once with an error naming the holder, before
+ * PGlite touches the files (two processes on one directory corrupt it).
  */
 export async function createPgliteDriver(source: PGliteLike | PGliteStartOptions): Promise<SqlDriver> {
   let db: PGliteLike;
   let owned = false;
+  let unlock: (() => void) | undefined;
   if (isInstance(source)) {
+    // Already open: the lock can only keep later openers out (take it before opening: `lockPgliteDataDir`).
+    unlock = await lockDataDir(source.dataDir, true);
     db = source;
   } else {
     let PGlite: { create(dataDir?: string): Promise<PGliteLike> };
@@ -48,7 +89,13 @@ export async function createPgliteDriver(source: PGliteLike | PGliteStartOptions
       }
       throw error;
     }
-    db = await PGlite.create(source.dataDir);
+    unlock = await lockDataDir(source.dataDir, false);
+    try {
+      db = await PGlite.create(source.dataDir);
+    } catch (error) {
+      unlock?.();
+      throw error;
+    }
     owned = true;
   }
 
@@ -81,9 +128,13 @@ export async function createPgliteDriver(source: PGliteLike | PGliteStartOptions
       );
     },
     async close() {
-      if (closed || !owned) return;
+      if (closed) return;
       closed = true;
-      await serial(() => db.close());
+      try {
+        if (owned) await serial(() => db.close());
+      } finally {
+        unlock?.();
+      }
     },
   };
 }

@@ -85,7 +85,11 @@ export function pgliteHarness(): Harness {
 export function postgresHarness(url = DATABASE_URL): Harness {
   let pool: pg.Pool | undefined;
   const shared = () => {
-    pool ??= new pg.Pool({ connectionString: url, max: 20 });
+    if (!pool) {
+      pool = new pg.Pool({ connectionString: url, max: 20 });
+      // An idle connection dropped by the server (57P01 on a restart) must not crash the process.
+      pool.on('error', (error) => console.error(`postgres pool: ${error.message}`));
+    }
     return pool;
   };
   afterAll(async () => {

@@ -180,6 +180,8 @@ export async function openRandomPostgresDatabase(url: string): Promise<StubDatab
   target.pathname = `/${name}`;
   const connectionString = target.toString();
   const pool = new pg.Pool({ connectionString, max: 4 });
+  // An idle connection dropped by the server (57P01 on a restart) must not crash the process.
+  pool.on('error', (error) => console.error(`postgres pool: ${error.message}`));
   return {
     kind: 'postgres',
     connection: { connectionString, poolOptions: { max: 4 } },

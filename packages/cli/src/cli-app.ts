@@ -1,0 +1,95 @@
+import { CliError, type CliIo, EXIT, formatDuration, formatTable, line } from './cli-io';
+
+/**
+ * `--app <url>`: reach a running app through its authenticated admin routes
+ * (the demo's dashboard: `GET /dashboard/health`,
+ * `POST /dashboard/dead-letters/<id>/replay`) instead of opening its
+ * database. The way to use `act` beside an app on PGlite, whose data
+ * directory belongs to that one process. The token comes from
+ * `ACT_DASHBOARD_TOKEN` (never a flag: command lines are visible to every user).
+ */
+function appCall(io: CliIo, app: string, path: string, init: RequestInit = {}): Promise<Response> {
+  const token = io.env.ACT_DASHBOARD_TOKEN?.trim();
+  if (!token) throw new CliError('--app needs ACT_DASHBOARD_TOKEN (the token the app printed at start)');
+  let url: URL;
+  try {
+    url = new URL(path, app);
+  } catch {
+    throw new CliError(`--app is not a URL: ${JSON.stringify(app)}`);
+  }
+  const fetcher = io.fetch ?? globalThis.fetch;
+  return fetcher(url, {
+    ...init,
+    headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(init.headers ?? {}) },
+    ...(io.signal ? { signal: io.signal } : {}),
+  });
+}
+
+async function answer(response: Response, what: string): Promise<Record<string, unknown>> {
+  const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+  if (!response.ok) {
+    const why = typeof body.error === 'string' ? body.error : response.statusText;
+    throw new CliError(`${what}: the app answered ${response.status} (${why})`, EXIT.failed);
+  }
+  return body;
+}
+
+interface AppRow {
+  source: string;
+  tenant: string | null;
+  status: string;
+  reason?: string;
+  pending: number;
+  dead: number;
+  lagMs: number;
+  targetMs: number;
+}
+
+export async function appHealth(io: CliIo, app: string, json: boolean): Promise<number> {
+  const view = await answer(await appCall(io, app, '/dashboard/health'), 'health');
+  const rows = (view.rows ?? []) as AppRow[];
+  const signals = (view.signals ?? []) as { status: string; source: string; tenant?: string; message?: string }[];
+  const red = rows.some((row) => row.status === 'red') || signals.some((signal) => signal.status === 'red');
+  if (json) {
+    line(io.stdout, JSON.stringify({ sources: rows, signals }, null, 2));
+  } else {
+    line(
+      io.stdout,
+      formatTable(
+        ['source', 'tenant', 'pending', 'dead', 'lag', 'target', 'status'],
+        rows.map((row) => [
+          row.source,
+          row.tenant ?? '-',
+          String(row.pending),
+          String(row.dead),
+          formatDuration(row.lagMs),
+          formatDuration(row.targetMs),
+          row.reason ? `${row.status} (${row.reason})` : row.status,
+        ]),
+      ),
+    );
+    for (const signal of signals) {
+      line(
+        io.stdout,
+        `${signal.status}  ${signal.source}${signal.tenant ? `/${signal.tenant}` : ''}  ${signal.message ?? ''}`,
+      );
+    }
+  }
+  return red ? EXIT.failed : EXIT.ok;
+}
+
+export async function appReplay(io: CliIo, app: string, ids: readonly string[]): Promise<number> {
+  let replayed = 0;
+  for (const id of ids) {
+    const response = await appCall(io, app, `/dashboard/dead-letters/${encodeURIComponent(id)}/replay`, {
+      method: 'POST',
+      headers: { 'x-act-dashboard': 'replay' },
+    });
+    replayed += Number((await answer(response, `replay ${id}`)).replayed ?? 0);
+  }
+  line(
+    io.stdout,
+    `replayed ${replayed} dead letter(s) through ${app}${replayed > 0 ? ': its worker applies them' : ''}`,
+  );
+  return EXIT.ok;
+}
