@@ -73,7 +73,6 @@ export {
 } from './runtime/fast-crypto';
 export { applyFieldPolicies, mergeFieldPolicies, stripBlockedFields } from './runtime/field-policy';
 export { assessFreshness, type FreshnessAssessment, type FreshnessStatus } from './runtime/freshness';
-export { DEFAULT_MAX_JSON_DEPTH, ID_LIMITS, type ParseJsonOptions, parseJson } from './runtime/input-limits';
 export {
   bodyDedupeKey,
   conflictDedupeKey,
@@ -81,6 +80,7 @@ export {
   entityVersionKey,
   sha256Hex,
 } from './runtime/idempotency';
+export { DEFAULT_MAX_JSON_DEPTH, ID_LIMITS, type ParseJsonOptions, parseJson } from './runtime/input-limits';
 export {
   type ConcurrencyLimit,
   createMemoryRateLimitStore,
