@@ -249,7 +249,7 @@ describe('dashboard routes', () => {
 
   it('counts conflicting redeliveries and lists them, never their bodies', async () => {
     const { store } = await seededStore();
-    const dashboard = createDashboard({ state: { store }, connectors });
+    const dashboard = createDashboard({ ...ACCESS, state: { store }, connectors });
     expect(await readJson(await dashboard(get('/dashboard/conflicts')))).toEqual({ conflicts: [] });
     // The delivery id of the applied delivery again, with another body.
     const changed = delivery('ok', {

@@ -244,7 +244,8 @@ describe('2,000 stalled unauthenticated connections against node:http + toNodeHa
     // Nothing is retained: the heap and the buffers are back where they were, and a second
     // wave reuses the memory the first one left to the allocator instead of adding to it.
     expect(report.heapAndExternalGrowthMb, 'heap + external growth after').toBeLessThan(10);
-    expect(mb(after.rss - afterFirst.rss), 'RSS added by the second wave').toBeLessThan(20);
+    // Allocator noise on a loaded 2-core machine reaches ~25 MB; a leak would add a wave's worth (200+ MB).
+    expect(mb(after.rss - afterFirst.rss), 'RSS added by the second wave').toBeLessThan(50);
     expect(report.afterGrowthMb, 'RSS growth once the connections are gone').toBeLessThan(100);
 
     // And an authentic delivery still gets in.
