@@ -421,7 +421,7 @@ export function parseGhlWorkflowDelivery(
  * so a delivery sent 90 s before another, with the same `dateUpdated`, never
  * replaces it.
  *
- * Caveat (fact sheet A4.3): a 429 retry comes back about 10 minutes later
+ * Caveat: a 429 retry comes back about 10 minutes later
  * (https://help.gohighlevel.com/support/solutions/articles/155000007071) and,
  * to pass GHL's own 5-minute replay window, with a new `timestamp`. Where the
  * record has its update time (`dateUpdated`/`updatedAt`, rule 1), the retried

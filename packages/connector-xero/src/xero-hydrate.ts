@@ -47,7 +47,7 @@ export const XERO_COLLECTIONS: Readonly<Record<XeroMirroredEntity, string>> = Ob
 /**
  * The connector's `hydrate`: for a thin event, fetch the record and return
  * the event with the record as `payload`, `thin` dropped and `version` = its
- * `UpdatedDateUTC` in epoch ms (MS-JSON `/Date(ms+0000)/`, fact sheet B3)
+ * `UpdatedDateUTC` in epoch ms (MS-JSON `/Date(ms+0000)/`, https://developer.xero.com/documentation/api/requests-and-responses)
  * and `observedAt` = when the record came back. Xero documents no ordering of
  * its webhooks and retries them for up to 24 hours
  * (https://developer.xero.com/documentation/guides/webhooks/configuring-your-server/),
