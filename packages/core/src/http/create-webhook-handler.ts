@@ -77,6 +77,13 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
 
   const count = (outcome: string) => metrics.increment?.('act_deliveries_received_total', { source, outcome });
 
+  /** The provider's retry status (503 by default, 429 for GoHighLevel) with `Retry-After`: "send it again". */
+  const askToRetry = (message: string, retryAfter: string): Response => {
+    const response = reject(processor.persistFailureStatus ?? 503, message);
+    if (!response.headers.has('retry-after')) response.headers.set('retry-after', retryAfter);
+    return response;
+  };
+
   // A body not read (no room under the process's receive limits) or not arrived in time
   // (`receive-limits.ts`): the provider's retry status, so a real delivery caught in a
   // flood or a network stall is sent again. Not 408: GoHighLevel retries only 429.
@@ -86,9 +93,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     count(reason === 'busy' ? 'busy' : 'body_timeout');
     const message = new BodyRefusedError(reason).message.replace('[@act/core]', `[${packageName}]`);
     logger.warn(log, message);
-    const response = reject(status, message);
-    if (!response.headers.has('retry-after')) response.headers.set('retry-after', String(retryAfterSeconds()));
-    return response;
+    return askToRetry(message, String(retryAfterSeconds()));
   };
 
   const handleWebhook = async function handleWebhook(request: Request): Promise<Response> {
@@ -233,8 +238,9 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
         // limit, a character it cannot hold): every retry would fail the same way. Keep it as
         // received where the provider never retries a 4xx (`storeUnparseable`: tenant `unknown`,
         // deduped on the body, the worker dead-letters it with the reason), else refuse it for good.
-        if (classifyError(error).errorClass === 'validation') {
-          const reason = `[${packageName}] delivery cannot be stored as received: ${classifyError(error).message}`;
+        const refused = classifyError(error);
+        if (refused.errorClass === 'validation') {
+          const reason = `[${packageName}] delivery cannot be stored as received: ${refused.message}`;
           if (processor.storeUnparseable) {
             try {
               const fallback = { ...(rows[0] as (typeof rows)[number]), headers, body, eventTypes: [] };
@@ -261,9 +267,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
             { ...log, status, error: error instanceof Error ? error.message : String(error) },
             `[${packageName}] inbox unavailable: delivery not stored, asking the provider to retry`,
           );
-          const response = reject(status, `[${packageName}] delivery not stored, retry later`);
-          if (!response.headers.has('retry-after')) response.headers.set('retry-after', '10');
-          return response;
+          return askToRetry(`[${packageName}] delivery not stored, retry later`, '10');
         }
         stored = kept;
       }
@@ -279,38 +283,40 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
               { status: 202 },
             );
       }
-      if (stored.conflictOf !== undefined) {
+      const { conflictOf } = stored;
+      count(conflictOf !== undefined ? 'conflict' : stored.duplicate ? 'duplicate' : 'stored');
+      metrics.observe?.('act_receive_duration_ms', now().getTime() - startedAt.getTime(), { source });
+      if (conflictOf !== undefined) {
         // Answered like any stored delivery so the provider stops; the worker applies it
         // only where its version is newer, and health counts it.
-        count('conflict');
-        metrics.observe?.('act_receive_duration_ms', now().getTime() - startedAt.getTime(), { source });
         logger.warn(
-          { ...log, deliveryId: stored.id, conflictOf: stored.conflictOf, dedupeKey, events: parsed.events.length },
-          `[${packageName}] conflicting redelivery: delivery ${stored.conflictOf} was stored with this key and a different body; kept as delivery ${stored.id}`,
+          { ...log, deliveryId: stored.id, conflictOf, dedupeKey, events: parsed.events.length },
+          `[${packageName}] conflicting redelivery: delivery ${conflictOf} was stored with this key and a different body; kept as delivery ${stored.id}`,
         );
-        return processor.acknowledge
-          ? processor.acknowledge({ deliveryId: stored.id, duplicate: false })
-          : Response.json(
-              { received: true, id: stored.id, duplicate: false, conflictOf: stored.conflictOf },
-              { status: 200 },
-            );
+      } else {
+        logger.info(
+          {
+            ...log,
+            deliveryId: stored.id,
+            dedupeKey,
+            duplicate: stored.duplicate,
+            events: parsed.events.length,
+            ...(rows.length > 1 ? { parts: rows.length } : {}),
+          },
+          stored.duplicate ? 'duplicate delivery acknowledged' : 'delivery stored',
+        );
       }
-      count(stored.duplicate ? 'duplicate' : 'stored');
-      metrics.observe?.('act_receive_duration_ms', now().getTime() - startedAt.getTime(), { source });
-      logger.info(
-        {
-          ...log,
-          deliveryId: stored.id,
-          dedupeKey,
-          duplicate: stored.duplicate,
-          events: parsed.events.length,
-          ...(rows.length > 1 ? { parts: rows.length } : {}),
-        },
-        stored.duplicate ? 'duplicate delivery acknowledged' : 'delivery stored',
-      );
       return processor.acknowledge
         ? processor.acknowledge({ deliveryId: stored.id, duplicate: stored.duplicate })
-        : Response.json({ received: true, id: stored.id, duplicate: stored.duplicate }, { status: 200 });
+        : Response.json(
+            {
+              received: true,
+              id: stored.id,
+              duplicate: stored.duplicate,
+              ...(conflictOf !== undefined ? { conflictOf } : {}),
+            },
+            { status: 200 },
+          );
     } catch (error) {
       // Anything unexpected: the delivery is not stored, so ask for a retry the
       // same way a store failure does.

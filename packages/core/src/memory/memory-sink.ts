@@ -65,6 +65,11 @@ export function compareOrder(a: readonly number[], b: readonly number[]): number
   return a.length - b.length;
 }
 
+/** `a` comes before `b`; a missing order never does (nor is anything before it). */
+function isLowerOrder(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
+  return a !== undefined && b !== undefined && compareOrder(a, b) < 0;
+}
+
 interface Ordered {
   version?: number | undefined;
   order?: readonly number[] | undefined;
@@ -79,7 +84,7 @@ interface Ordered {
 export function isLowerInWriteOrder(incoming: Ordered, stored: Ordered): boolean {
   if (incoming.version === undefined || stored.version === undefined) return false;
   if (incoming.version !== stored.version) return incoming.version < stored.version;
-  return incoming.order !== undefined && stored.order !== undefined && compareOrder(incoming.order, stored.order) < 0;
+  return isLowerOrder(incoming.order, stored.order);
 }
 
 /** The `(version, order)` a row holds after `incoming` was applied to (or found equal to) `stored`. */
@@ -274,11 +279,7 @@ export function collapseOperations(operations: readonly SinkOperationV1[]): {
       if (version > incumbentVersion) best.set(id, index);
       return;
     }
-    const lower =
-      operation.order !== undefined &&
-      incumbent.order !== undefined &&
-      compareOrder(operation.order, incumbent.order) < 0;
-    if (!lower) best.set(id, index);
+    if (!isLowerOrder(operation.order, incumbent.order)) best.set(id, index);
   });
   const winners = [...best.values()].sort((a, b) => a - b);
   const winning = new Set(winners);

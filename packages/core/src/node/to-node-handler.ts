@@ -10,7 +10,7 @@ import {
   type RefuseUnread,
   retryAfterSeconds,
 } from '../http/receive-limits';
-import { ClientAbortedError, type NodeHandlerOptions, readNodeRequest } from './to-web-request';
+import { ClientAbortedError, type NodeHandlerOptions, readNodeRequest, requestUrl } from './to-web-request';
 import { writeWebResponse } from './write-web-response';
 
 /** A web-standard handler, such as the one `createWebhookHandler` returns. */
@@ -132,10 +132,9 @@ function bodilessRequest(req: IncomingMessage, baseUrl: string | undefined): Req
   const headers = new Headers();
   const correlationId = req.headers['x-correlation-id'];
   if (typeof correlationId === 'string') headers.set('x-correlation-id', correlationId);
-  const path = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
   let url: string;
   try {
-    url = new URL(path, baseUrl ?? 'http://localhost').href;
+    url = requestUrl(req, baseUrl);
   } catch {
     url = 'http://localhost/';
   }

@@ -232,7 +232,8 @@ function copyHeaders(req: IncomingMessage): Headers {
   return headers;
 }
 
-function requestUrl(req: NodeRequestLike, baseUrl = 'http://localhost'): string {
+/** The request's absolute URL as the web handler sees it (also used for refusals in `to-node-handler.ts`). */
+export function requestUrl(req: NodeRequestLike, baseUrl = 'http://localhost'): string {
   const path = req.originalUrl ?? req.url ?? '/';
   const host = headerValue(req.headers.host) ?? headerValue(req.headers[':authority']);
   const forwardedProto = headerValue(req.headers['x-forwarded-proto'])?.split(',')[0]?.trim().toLowerCase();
