@@ -202,7 +202,8 @@ function mentions(text: string, name: string): boolean {
 }
 
 const packages = listPackages();
-const connectors = packages.filter((pkg) => pkg.folder.startsWith('connector-'));
+// The kit is what connectors are built from, not a connector.
+const connectors = packages.filter((pkg) => pkg.folder.startsWith('connector-') && pkg.folder !== 'connector-kit');
 
 describe('workspace packages', () => {
   it('packages/ holds at least @act/core', () => {
@@ -335,8 +336,8 @@ describe('connector packages', () => {
         }
         const runtimeDeps = { ...json.dependencies, ...json.peerDependencies, ...json.optionalDependencies };
         for (const dep of Object.keys(runtimeDeps)) {
-          if (/^@act\/(?:connector|sink)-/.test(dep)) {
-            problems.push(`must not depend on ${dep} (connectors depend only on @act/core)`);
+          if (/^@act\/(?:connector|sink)-/.test(dep) && dep !== '@act/connector-kit') {
+            problems.push(`must not depend on ${dep} (connectors depend only on @act/core and @act/connector-kit)`);
           }
         }
         expect(problems, `${name}: package.json problems`).toEqual([]);
@@ -349,7 +350,7 @@ describe('connector packages', () => {
           if (!sourceExtension.test(file)) continue;
           const filePath = join(srcDir, file);
           for (const specifier of importSpecifiers(readFileSync(filePath, 'utf8'))) {
-            if (/^@act\/(?:connector|sink)-/.test(specifier)) {
+            if (/^@act\/(?:connector|sink)-/.test(specifier) && !/^@act\/connector-kit(?:\/|$)/.test(specifier)) {
               offenders.push(`src/${file} imports '${specifier}'`);
             } else if (specifier.startsWith('.')) {
               const target = resolve(dirname(filePath), specifier);

@@ -22,7 +22,7 @@ async function repositoryConnectors(): Promise<Connector[]> {
   const packages = new URL('../../', import.meta.url);
   const connectors: Connector[] = [];
   for (const folder of readdirSync(packages)
-    .filter((name) => name.startsWith('connector-'))
+    .filter((name) => name.startsWith('connector-') && name !== 'connector-kit')
     .sort()) {
     const id = folder.slice('connector-'.length);
     const module = (await import(new URL(`${folder}/dist/index.js`, packages).href)) as Record<string, unknown>;

@@ -1,0 +1,2 @@
+// The api engines; see README.md.
+export {};

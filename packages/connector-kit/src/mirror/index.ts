@@ -1,0 +1,2 @@
+// The mirror engines; see README.md.
+export {};

@@ -1,0 +1,5 @@
+/**
+ * @module
+ * `@act/connector-kit/testing`: conformance and fuzz helpers for connector test suites.
+ */
+export {};

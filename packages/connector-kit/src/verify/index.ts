@@ -1,0 +1,2 @@
+// The verify engines; see README.md.
+export {};
