@@ -14,7 +14,7 @@ afterAll(() => nock.enableNetConnect());
 const json = { 'content-type': 'application/json' };
 const T0 = Date.UTC(2026, 0, 1);
 
-// -- GoHighLevel: POST /contacts/search (fact sheet A3): pageLimit, sort, searchAfter; { contacts, total, searchAfter }.
+// -- GoHighLevel: POST /contacts/search ([G5]): pageLimit, sort, searchAfter; { contacts, total, searchAfter }.
 // The value of searchAfter ([sortValueMs, id]) is this simulator's choice: GHL documents it only as opaque.
 
 const GHL_API = 'https://services.leadconnectorhq.com';
@@ -64,7 +64,7 @@ function serveContactSearch(data: { rows: Contact[] }, options: { rateLimitFirst
   return calls;
 }
 
-// -- Xero: GET /Invoices (fact sheet B3, [X4]): page, pageSize, order, If-Modified-Since; pagination.
+// -- Xero: GET /Invoices ([X4][X8]): page, pageSize, order, If-Modified-Since; pagination.
 const XERO_API = 'https://api.xero.com/api.xro/2.0';
 const XERO_TENANT = 'e629a03c-7ffe-4913-bd94-ff2fdb36a702';
 const invoiceTemplate = (

@@ -3,9 +3,9 @@ import { z } from 'zod';
 
 // GoHighLevel Marketplace webhook payloads, from the event pages of the
 // official docs repo, https://github.com/GoHighLevel/highlevel-api-docs/tree/main/docs/webhook%20events
-// ([G2] in shared/providers/ghl-xero.md; each sample is in test/fixtures/).
+// [G2]; each sample is in test/fixtures/).
 //
-// Envelope facts (fact sheet A2 "Envelope facts"):
+// Envelope facts ([G2] "Envelope facts"):
 // - the payload is flat: `type`, `locationId`, then the entity's fields at the
 //   top level, `id` being the entity id; appointments nest theirs under
 //   `appointment`;
@@ -19,7 +19,7 @@ import { z } from 'zod';
 // `.nullish()` and unknown fields are kept (`looseObject`), because GHL
 // drops documented fields (TaskCreate without `contactId`/`body`, [G11] #332)
 // and sends undocumented ones. A delivery a schema refuses is answered 400,
-// which GHL never retries (fact sheet A1.4), so strictness here loses data.
+// which GHL never retries ([G6][G7]), so strictness here loses data.
 
 /** Contact events the mirror applies. */
 export const GHL_CONTACT_EVENT_TYPES = [
@@ -46,7 +46,7 @@ export const GHL_NOTE_EVENT_TYPES = ['NoteCreate', 'NoteUpdate', 'NoteDelete'] a
 export const GHL_APP_EVENT_TYPES = ['INSTALL', 'UNINSTALL'] as const;
 /**
  * This connector's name for a workflow ("custom") webhook delivery. GHL gives
- * those no `type` at all (fact sheet A1.6); they map to a contact upsert.
+ * those no `type` at all ([G12]); they map to a contact upsert.
  */
 export const GHL_WORKFLOW_EVENT_TYPE = 'WorkflowWebhook';
 
@@ -107,7 +107,7 @@ const contactShape = {
   country: text,
   source: text,
   dateAdded: text,
-  /** Not in the webhook examples (fact sheet A3: "payloads carry dateAdded but no dateUpdated"); read when present. */
+  /** Not in the webhook examples ([G5]: "payloads carry dateAdded but no dateUpdated"); read when present. */
   dateUpdated: text,
   dateOfBirth: text,
   dnd: z.boolean().nullish(),
@@ -130,7 +130,7 @@ const contactPayloadSchema = z.looseObject({ ...envelopeShape, ...contactShape }
 // ---------------------------------------------------------------------------
 // Opportunities: docs/webhook events/OpportunityCreate.md (every opportunity
 // event has this shape). No `dateUpdated` in webhooks; the API's records have
-// `createdAt`/`updatedAt` (fact sheet A3), read when present.
+// `createdAt`/`updatedAt` ([G5]), read when present.
 
 const opportunityShape = {
   id: z.string().min(1),
@@ -225,7 +225,7 @@ const appUninstallPayloadSchema = z.looseObject({
 
 // ---------------------------------------------------------------------------
 // Workflow ("custom") webhooks: the default "Webhook" workflow action's body,
-// snake_case, with the location nested (fact sheet A1.6, structure from
+// snake_case, with the location nested ([G12], structure from
 // [G18]; help article https://help.leadconnectorhq.com/support/solutions/articles/48001238168 [G12]).
 // The user can reshape the body, so everything but the two ids is optional.
 
@@ -237,7 +237,7 @@ const workflowPayloadSchema = z.looseObject({
   full_name: text,
   email: text,
   phone: text,
-  /** A comma-joined string here, an array in Marketplace events (fact sheet A4.6). */
+  /** A comma-joined string here, an array in Marketplace events ([G11]). */
   tags: z.union([z.string(), z.array(z.string())]).nullish(),
   address1: text,
   city: text,

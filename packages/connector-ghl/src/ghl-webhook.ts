@@ -40,7 +40,7 @@ export interface GhlWebhookSettings {
    * Ed25519 public keys (SPKI PEM) for `x-ghl-signature`, all accepted (give
    * the new and the old one while GHL rotates). Defaults to the published
    * key, `GHL_ED25519_PUBLIC_KEY`. Some report a per-app key in the
-   * Marketplace app settings (fact sheet A1.1, UNVERIFIED): set it here.
+   * Marketplace app settings ([G1][G10], UNVERIFIED): set it here.
    */
   ed25519PublicKeys?: readonly string[];
   /** RSA public keys (SPKI PEM) for the legacy `x-wh-signature`. Defaults to the published 4096-bit key. */
@@ -67,8 +67,8 @@ export interface GhlWebhookSettings {
   /**
    * Accept a signed delivery whose body has no `timestamp`. Defaults to
    * `false` (fail closed): GHL's authentication guide says every payload
-   * carries one [G1], but none of the per-event examples show it (fact sheet
-   * A2), so if GHL omits it for some event, those deliveries are refused with
+   * carries one [G1], but none of the per-event examples show it
+   * [G2]), so if GHL omits it for some event, those deliveries are refused with
    * 401, which GHL never retries. Turn this on if your logs show
    * `missing timestamp in the body` for genuine deliveries; the inbox still
    * dedupes replays on `webhookId`.
@@ -76,7 +76,7 @@ export interface GhlWebhookSettings {
   allowMissingTimestamp?: boolean;
   /**
    * Also accept signatures over `JSON.stringify(JSON.parse(body))`, the form
-   * GHL's SDK verifies [G8]. Off by default (fact sheet A1.2: verify the raw
+   * GHL's SDK verifies [G8]. Off by default ([G1][G8]: verify the raw
    * bytes; the re-serialised form is only a compatibility fallback).
    */
   reserializedBodyFallback?: boolean;
@@ -84,7 +84,7 @@ export interface GhlWebhookSettings {
 
 /**
  * How workflow ("custom") webhooks authenticate. GHL does not sign them
- * (fact sheet A1.6), so the user puts a secret of their own into the
+ * ([G12]), so the user puts a secret of their own into the
  * workflow action: a custom header (preferred) or a query parameter.
  */
 export interface GhlWorkflowWebhookSettings {
@@ -158,11 +158,11 @@ export function createGhlWebhook(settings: GhlWebhookSettings = {}): GhlWebhookP
     // through this processor (see parseGhlDelivery).
     persistedHeaders: [GHL_SIGNATURE_HEADER, GHL_LEGACY_SIGNATURE_HEADER],
     persistFailureStatus: GHL_PERSIST_FAILURE_STATUS,
-    // GHL never retries a 4xx (fact sheet A1.4), so an authentic delivery we cannot
+    // GHL never retries a 4xx ([G6][G7]), so an authentic delivery we cannot
     // parse is stored and dead-lettered for replay instead of being lost to a 400.
     storeUnparseable: true,
     // A missing or broken key is our mistake, not the sender's: 429 (still refused)
-    // lets GHL retry for about an hour while the operator fixes it (fact sheet A1.4).
+    // lets GHL retry for about an hour while the operator fixes it ([G6][G7]).
     misconfiguredStatus: GHL_PERSIST_FAILURE_STATUS,
 
     async verify(request) {
@@ -236,11 +236,11 @@ export function createGhlWorkflowWebhook(settings: GhlWorkflowWebhookSettings): 
     // which statuses count is not documented. 429 is retried by every GHL
     // retry policy we know of, so it is the safe answer when the inbox is down.
     persistFailureStatus: GHL_PERSIST_FAILURE_STATUS,
-    // GHL never retries a 4xx (fact sheet A1.4), so an authentic delivery we cannot
+    // GHL never retries a 4xx ([G6][G7]), so an authentic delivery we cannot
     // parse is stored and dead-lettered for replay instead of being lost to a 400.
     storeUnparseable: true,
     // A missing or broken key is our mistake, not the sender's: 429 (still refused)
-    // lets GHL retry for about an hour while the operator fixes it (fact sheet A1.4).
+    // lets GHL retry for about an hour while the operator fixes it ([G6][G7]).
     misconfiguredStatus: GHL_PERSIST_FAILURE_STATUS,
 
     async verify(request) {
@@ -310,7 +310,7 @@ entityOfType.set('UNINSTALL', 'app');
  *
  * - Delivery id: `webhookId` [G1]; without one the inbox dedupes on the body hash.
  * - Tenant: `locationId`, else `altId` when `altType` is `location` (invoices,
- *   orders: fact sheet A2), else `companyId` (agency-level app events).
+ *   orders: [G2]), else `companyId` (agency-level app events).
  * - Unknown or missing `type` (InboundMessage, Invoice*, … and the Invoice
  *   examples, which have no `type`): no events, so the delivery is stored and
  *   acknowledged but changes nothing.
@@ -367,7 +367,7 @@ export function parseGhlMarketplaceDelivery(
 /**
  * Parse a workflow webhook body into one `WorkflowWebhook` contact event.
  *
- * - Tenant: `location.id`; entity id: `contact_id` (fact sheet A1.6).
+ * - Tenant: `location.id`; entity id: `contact_id` ([G12]).
  * - Version: the receipt time. Workflow bodies carry no update time and no
  *   `timestamp`; the receipt time (kept by the inbox, so every re-parse gives
  *   the same value) orders them after what the mirror had when they arrived.
@@ -401,13 +401,13 @@ export function parseGhlWorkflowDelivery(
 
 /**
  * The version guard of an event (`SourceEventV1.version`, epoch ms), per
- * what GHL sends (fact sheet A2/A3, docs/webhook events/*.md [G2]):
+ * what GHL sends ([G2][G5], docs/webhook events/*.md [G2]):
  *
  * 1. the record's own `dateUpdated`, where the payload has one (appointments,
  *    AppointmentCreate.md; any other record that starts carrying it);
  * 2. otherwise the delivery's `timestamp` [G1]: contact, opportunity, task
  *    and note payloads have no update time ("Marketplace webhook contact
- *    payloads carry dateAdded but no dateUpdated", A3), and each carries the
+ *    payloads carry dateAdded but no dateUpdated", [G5]), and each carries the
  *    full record as of sending, so the send time orders two snapshots of one
  *    record. Deletes, tag, DND and status updates are versioned this way too;
  * 3. otherwise, for a `*Create`, its `dateAdded` (creation is the first version);
@@ -462,7 +462,7 @@ function occurredAtOf(
   return undefined;
 }
 
-/** `locationId`, else `altId` when `altType` is `location`, else `companyId` (fact sheet A2, PART D). */
+/** `locationId`, else `altId` when `altType` is `location`, else `companyId` ([G2]). */
 export function tenantOf(body: Record<string, unknown>): string | undefined {
   return (
     nonEmptyString(body.locationId) ??

@@ -3,7 +3,7 @@
 // @act/sink-supabase, interrupted twice (an abort, then an outage) and
 // resumed, ends with exactly 5,000 rows. GHL is simulated with nock, serving
 // pages of 100 (the poller's default `pageLimit`; GHL's maximum is 500 per a
-// third-party reading of the docs, unverified: fact sheet A3).
+// third-party reading of the docs, unverified: [G5]).
 //
 // Also here, because it needs the same database: two workers sharing one
 // Postgres share GHL's rate budget and refresh a rotating OAuth token once.

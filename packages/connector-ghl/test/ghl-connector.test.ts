@@ -81,7 +81,7 @@ function setup<Sink extends SinkV1 = MemorySink>(
   return { connector, store, sink, worker, send, workflowHandler, setClock: (at: number) => (clock = at) };
 }
 
-/** The sequence GHL really produces (fact sheet A4 #2, #3): duplicates, reordering, an update after a delete. */
+/** The sequence GHL really produces ([G11] #27, [G6]): duplicates, reordering, an update after a delete. */
 async function realisticSequence(ctx: ReturnType<typeof setup<SinkV1>>) {
   const { send, worker } = ctx;
   const statuses: number[] = [];

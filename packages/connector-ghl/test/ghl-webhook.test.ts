@@ -54,7 +54,7 @@ const expectations: Record<WebhookFixtureName, { events: number; tenant: string;
   'opportunity-assigned-to-update.1.json': { events: 1, tenant: TEST_LOCATION, types: ['OpportunityAssignedToUpdate'] },
   'appointment-create.1.json': { events: 1, tenant: '0007BWpSzSwfiuSl0tR2', types: ['AppointmentCreate'] },
   // The AppointmentUpdate and AppointmentDelete doc pages show "type": "AppointmentCreate" (a doc error,
-  // fact sheet A2); the fixtures are verbatim, so they parse as what they say.
+  // [G2]); the fixtures are verbatim, so they parse as what they say.
   'appointment-update.1.json': { events: 1, tenant: '0007BWpSzSwfiuSl0tR2', types: ['AppointmentCreate'] },
   'appointment-delete.1.json': { events: 1, tenant: '0007BWpSzSwfiuSl0tR2', types: ['AppointmentCreate'] },
   'task-create.1.json': { events: 1, tenant: TEST_LOCATION, types: ['TaskCreate'] },

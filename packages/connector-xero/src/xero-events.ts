@@ -3,9 +3,9 @@ import { z } from 'zod';
 
 // Xero webhook deliveries, from the spec `xero-webhooks.yaml` of
 // https://github.com/XeroAPI/Xero-OpenAPI (v16.1.0, [X3] in
-// shared/providers/ghl-xero.md; every sample is in test/fixtures/).
+// REFERENCES.md; every sample is in test/fixtures/).
 //
-// Envelope facts (fact sheet B2):
+// Envelope facts ([X3]):
 // - one POST holds `events[]`, `firstEventSequence`, `lastEventSequence`
 //   (0 in intent-to-receive requests) and `entropy`; there is no event or
 //   delivery id;
@@ -37,7 +37,7 @@ export type XeroEventType = (typeof XERO_EVENT_TYPES)[number];
 /**
  * What a mirror row (or an event) is about: `SourceEventV1.entity`. The first
  * three arrive by webhook; payments and bank transactions have no webhook
- * category (fact sheet B2) and come from the poller; subscriptions are App
+ * category ([X3]) and come from the poller; subscriptions are App
  * Store events, not mirrored.
  */
 export type XeroEntity = 'contact' | 'invoice' | 'credit_note' | 'payment' | 'bank_transaction' | 'subscription';
@@ -134,7 +134,7 @@ const ISO_DATE_TIME =
  * A Xero date or time as epoch milliseconds, or `undefined` when it is not one.
  *
  * - MS-JSON `/Date(1573755038314+0000)/` or `/Date(1573755038314)/`, as the
- *   API writes `UpdatedDateUTC`, `Date`, `DueDate` (fact sheet B3, B4 #10):
+ *   API writes `UpdatedDateUTC`, `Date`, `DueDate` ([X4][X8]):
  *   the number is the instant (epoch ms, UTC); the offset after it only says
  *   where it was displayed, so it is ignored.
  * - ISO 8601, as webhooks write `eventDateUtc` and the API its `…String`
@@ -185,7 +185,7 @@ export function xeroTimeIso(value: unknown): string | undefined {
 
 /**
  * A Xero calendar date (`Date`, `DueDate`: MS-JSON at midnight UTC of the
- * organisation's calendar day, fact sheet B3) as `YYYY-MM-DD`, or `undefined`.
+ * organisation's calendar day, [X4][X8]) as `YYYY-MM-DD`, or `undefined`.
  */
 export function xeroDate(value: unknown): string | undefined {
   const iso = xeroTimeIso(value);

@@ -41,14 +41,14 @@ export type XeroWebhookProcessor = WebhookProcessorV1<XeroEvent>;
 /**
  * The status answered when the inbox cannot store a delivery. Xero retries
  * any request it did not get "an acceptable response" to, "with decreasing
- * frequency for up to 24 hours", then disables the webhook (fact sheet B1,
+ * frequency for up to 24 hours", then disables the webhook ([X1][X2],
  * [X1] older revision; the schedule is not published). Any non-2xx asks for
  * that retry; 503 (with `Retry-After`) says what happened.
  */
 export const XERO_PERSIST_FAILURE_STATUS = 503;
 
 /**
- * Xero's receiver rules (fact sheet B1, [X1]): answer within 5 seconds, "no
+ * Xero's receiver rules ([X1][X2]): answer within 5 seconds, "no
  * body in the response", "no cookies in the response headers", 200 for a
  * correctly signed request and 401 for an incorrectly signed one. Every answer
  * of this processor is an empty body with no headers of its own.
@@ -59,27 +59,27 @@ function emptyResponse(status: number): Response {
 
 /**
  * The webhook processor: verifies `x-xero-signature` (HMAC-SHA256 of the raw
- * body with the webhook key, fact sheet B1), answers intent-to-receive
+ * body with the webhook key, [X1][X2]), answers intent-to-receive
  * requests, and parses deliveries into one thin event per resource.
  * `@act/core`'s `createWebhookHandler` does the HTTP, the inbox and the
  * acknowledgement.
  *
  * Answers (all with an empty body, as Xero requires):
  * - a correctly signed request with an empty `events` list (every
- *   intent-to-receive request looks like that, B1) → 200 from `handshake`,
+ *   intent-to-receive request looks like that, [X1][X2]) → 200 from `handshake`,
  *   **without touching the inbox**: there is nothing in it to keep, and the
  *   answer cannot be held up by a slow or unavailable store, so Xero's 5-second
  *   limit is met by the signature check alone;
  * - an incorrectly signed or unsigned request → 401 (ITR sends deliberately
- *   mis-signed requests and fails the subscription otherwise, B1/B4 #3);
+ *   mis-signed requests and fails the subscription otherwise, [X1][X2]/[X12][X15]);
  * - a correctly signed delivery with events → stored, then 200. Its answer
  *   waits for `store.enqueue`: if that takes more than 5 s Xero counts the
  *   request as failed and retries it, and the retry is recognised as the same
  *   delivery (see `parseXeroDelivery`'s dedupe key);
- * - the inbox unavailable → 503, so Xero retries (B1);
+ * - the inbox unavailable → 503, so Xero retries ([X1][X2]);
  * - a signed body that does not parse → stored for replay and dead-lettered
  *   (`storeUnparseable`): a 400 would be retried for 24 hours and then
- *   disable the webhook (B1).
+ *   disable the webhook ([X1][X2]).
  *
  * @throws ConfigurationError for an empty key.
  */
@@ -129,7 +129,7 @@ export function createXeroWebhook(settings: XeroWebhookSettings = {}): XeroWebho
 
     async handshake(request) {
       if (request.method !== 'POST') return undefined;
-      // Verify before anything else looks at the body (B1 "verify before any
+      // Verify before anything else looks at the body ([X1][X2] "verify before any
       // other logic"). An invalid signature is left to the handler, which
       // answers 401 (empty, through `reject`) and logs and counts it.
       const verification = await verifyOnce(request);
@@ -156,7 +156,7 @@ function readJson(bytes: Uint8Array): unknown {
   return parseJson(bytes, { packageName: XERO_PACKAGE_NAME });
 }
 
-/** A JSON object whose `events` is an empty array: an intent-to-receive request (B1), or an empty delivery. */
+/** A JSON object whose `events` is an empty array: an intent-to-receive request ([X1][X2]), or an empty delivery. */
 function hasNoEvents(body: Uint8Array): boolean {
   let value: unknown;
   try {
@@ -174,7 +174,7 @@ function hasNoEvents(body: Uint8Array): boolean {
  * inbox) into thin events.
  *
  * - **Collapse**: one delivery holds many events, with repeats for one
- *   resource (fact sheet B2, B4 #4; the xero-php fixture has two `UPDATE`s of
+ *   resource ([X3][X12]; the xero-php fixture has two `UPDATE`s of
  *   one invoice). Events are grouped by (tenant, category, resource id), ids
  *   compared without regard to case, and each group becomes one event: the
  *   newest notification by `eventDateUtc` (the later one on a tie), with
@@ -187,13 +187,13 @@ function hasNoEvents(body: Uint8Array): boolean {
  *   (`thin: true`): the connector's `hydrate` fetches the record and the
  *   record is what gets applied. `SUBSCRIPTION` events (App Store, tenant type
  *   `APPLICATION`) are not fetched or mirrored.
- * - **Dedupe key** (`deliveryId`): Xero sends no event or delivery id (B2).
+ * - **Dedupe key** (`deliveryId`): Xero sends no event or delivery id ([X3]).
  *   `seq:<first>-<last>:<sha256 of the events>` when the delivery has
  *   sequence numbers: a redelivery of the same events is recognised even if
- *   its `entropy` (a random string, B1) or whitespace were to differ, while
+ *   its `entropy` (a random string, [X1][X2]) or whitespace were to differ, while
  *   two different deliveries never share a key, even if sequence numbers were
  *   reused (per-tenant numbering, or a re-created subscription: the
- *   numbering's scope is not documented, B4 #5). Without sequence numbers the
+ *   numbering's scope is not documented, [X1]). Without sequence numbers the
  *   handler dedupes on the body's SHA-256.
  * - **Tenant** of the delivery: the events' tenant when they share one;
  *   left out (`unknown`) when a delivery mixes tenants. Each event carries
@@ -286,7 +286,7 @@ const encoder = new TextEncoder();
  * readable per tenant (`readXeroSequenceGaps`).
  *
  * Why: every Xero event is a fetch under the tenant's limits (60 a minute, 5
- * at once, fact sheet B3). As one row, a delivery naming more resources than
+ * at once, [X4][X8]). As one row, a delivery naming more resources than
  * a minute allows would be deferred by the limiter after its first 60
  * fetches and, retried as a whole, fetch those 60 again: it would never
  * finish. As parts, each resource is fetched once, a deferred part waits

@@ -34,7 +34,7 @@ const encoder = new TextEncoder();
 const processor = createXeroWebhook({ keys: [TEST_KEY] });
 const parse = (body: string) => parseXeroDelivery({ body: encoder.encode(body) });
 
-/** Every answer Xero gets must have an empty body and set no cookie (fact sheet B1 endpoint requirements). */
+/** Every answer Xero gets must have an empty body and set no cookie ([X1][X2] endpoint requirements). */
 async function expectEmpty(response: Response, status: number) {
   expect(response.status).toBe(status);
   expect(await response.text()).toBe('');
@@ -68,7 +68,7 @@ testWebhookProcessor({
   unconfigured: createXeroWebhook(),
 });
 
-describe('intent to receive through the handler (fact sheet B1, B5)', () => {
+describe('intent to receive through the handler ([X1][X2][X12][X13])', () => {
   const itrProcessor = createXeroWebhook({ keys: [ITR_KEY] });
   const itrBody = webhookFixtures['intent-to-receive.1.json'];
 

@@ -66,7 +66,7 @@ export const webhookFixtures = {
 
 export type WebhookFixtureName = keyof typeof webhookFixtures;
 
-/** The workflow webhook fixture (structure only, PII redacted: fact sheet A1.6). */
+/** The workflow webhook fixture (structure only, PII redacted: [G12]). */
 export const workflowFixture = workflowWebhook1;
 
 /** The location of most doc examples. */
@@ -102,7 +102,7 @@ const keyCache = new Map<string, Promise<GhlTestKeys>>();
 
 /**
  * Key pairs generated in the test (GHL publishes no signed test vectors,
- * fact sheet A5), with their public keys as SPKI PEM to inject as the
+ * [G1]), with their public keys as SPKI PEM to inject as the
  * configured keys. Cached per label; RSA is 2048-bit for speed (GHL's is 4096).
  */
 export function generateGhlTestKeys(label = 'default'): Promise<GhlTestKeys> {

@@ -8,7 +8,7 @@ import intentToReceive1 from '../fixtures/intent-to-receive.1.json?raw';
 import intentToReceive2 from '../fixtures/intent-to-receive.2.json?raw';
 import invoiceUpdate1 from '../fixtures/invoice-update.1.json?raw';
 
-/** The webhook fixtures (samples printed in the fact sheet, B2/B5), byte for byte as on disk. */
+/** The webhook fixtures (published samples, [X3]/[X12][X13]), byte for byte as on disk. */
 export const webhookFixtures = {
   'intent-to-receive.1.json': intentToReceive1,
   'intent-to-receive.2.json': intentToReceive2,
@@ -19,11 +19,11 @@ export const webhookFixtures = {
 
 export type WebhookFixtureName = keyof typeof webhookFixtures;
 
-/** B5 vector 1: calcinai/xero-php's unit-test key. */
+/** [X12][X13] vector 1: calcinai/xero-php's unit-test key. */
 export const XERO_PHP_TEST_KEY = 'test_key';
 export const XERO_PHP_SIGNATURE = 'ixznmr+Pdl6QymsWZM+9UkY4lu97q04sJyejmSOp25U=';
 
-/** B5 vector 2: the key of the real intent-to-receive request in XeroWebhooksReceiver#1 (public, burnt). */
+/** [X12][X13] vector 2: the key of the real intent-to-receive request in XeroWebhooksReceiver#1 (public, burnt). */
 export const ITR_KEY = 'LR+QgKlbRciIPYpi65tTKLaZ3FzLLofCNEQWrRXqWXJeDFrfexzfVI9SmnVuCWDJ4jnjHB9ECtOyxZSofRxwWw==';
 /** Its correct HMAC: 200. */
 export const ITR_CORRECT_SIGNATURE = 'BjzNbYUfrzg4g8wxm+dKHaZVrKxr2m75E296fUbD1E4=';

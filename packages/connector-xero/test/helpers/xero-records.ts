@@ -1,6 +1,6 @@
 // Xero Accounting API records, from the response examples of
 // https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero_accounting.yaml
-// (v16.1.0, [X4] in shared/providers/ghl-xero.md): getInvoice, getContact,
+// (v16.1.0, [X4]): getInvoice, getContact,
 // getCreditNote, getPayment, getBankTransaction. Field names and values as
 // there; trimmed: `Attachments`, `ValidationErrors`, `StatusAttributeString`,
 // `Warnings` and the nested contacts' addresses and phones are left out, the
