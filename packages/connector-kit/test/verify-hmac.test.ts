@@ -61,7 +61,7 @@ describe('hmacSignature, base64 over the raw body (Xero)', () => {
     const ok = { 'x-xero-signature': ITR_CORRECT };
     expect(await xero([])(request(ITR_BODY, ok))).toMatchObject({ ok: false, code: 'misconfigured' });
     expect(await xero([''])(request(ITR_BODY, ok))).toMatchObject({ ok: false, code: 'misconfigured' });
-    for (const headers of [{}, { 'x-xero-signature': '' }, { 'x-xero-signature': '  ' }]) {
+    for (const headers of [{} as Record<string, string>, { 'x-xero-signature': '' }, { 'x-xero-signature': '  ' }]) {
       expect(await xero([ITR_KEY])(request(ITR_BODY, headers))).toEqual({
         ok: false,
         code: 'missing',
