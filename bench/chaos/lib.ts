@@ -20,25 +20,8 @@ export interface ChaosContext {
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Deterministic pseudo-random numbers (mulberry32), so a plan can be rebuilt from its seed. */
-export function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function shuffle<T>(items: T[], random: () => number): T[] {
-  for (let index = items.length - 1; index > 0; index--) {
-    const other = Math.floor(random() * (index + 1));
-    [items[index], items[other]] = [items[other] as T, items[index] as T];
-  }
-  return items;
-}
+/** Deterministic pseudo-random numbers (the kit's mulberry32), so a plan can be rebuilt from its seed. */
+export { seededRandom as rng, shuffle } from '@act/connector-kit/testing';
 
 // ---------------------------------------------------------------------------
 // Scratch databases

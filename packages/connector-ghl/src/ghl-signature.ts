@@ -1,11 +1,10 @@
-import { base64ToBytes, createPublicKeyVerifier, type SignatureVerifier } from '@act/core';
+import { importPublicKey, pemToDer, publicKeySignature, splitPemList } from '@act/connector-kit';
 
-// GoHighLevel signs Marketplace webhooks with one of two schemes (fact sheet
-// shared/providers/ghl-xero.md A1.1):
+// GoHighLevel signs Marketplace webhooks with one of two schemes:
 //
 //   x-ghl-signature: base64 Ed25519 signature of the body (current).
-//     SDK PR https://github.com/GoHighLevel/highlevel-api-sdk/pull/15 [G9],
-//     SDK README §Webhooks [G8].
+//     SDK PR https://github.com/GoHighLevel/highlevel-api-sdk/pull/15,
+//     SDK README §Webhooks (https://github.com/GoHighLevel/highlevel-api-sdk).
 //   x-wh-signature:  base64 RSASSA-PKCS1-v1_5 / SHA-256 signature of the body
 //     with a 4096-bit key (legacy). Retired: "The legacy header X-WH-Signature
 //     will be deprecated on July 1, 2026. After that date, webhooks will be
@@ -14,18 +13,18 @@ import { base64ToBytes, createPublicKeyVerifier, type SignatureVerifier } from '
 //     as quoted in https://dev.to/flarecanary/highlevel-webhooks-flip-x-wh-signature-x-ghl-signature-on-july-1-2026-three-silent-failure-do2;
 //     one integrator reports 2026-09-01). Both dates have passed, so it is
 //     refused unless a deployment turns it on (`legacyRsa: true`).
-//     https://github.com/GoHighLevel/highlevel-api-docs/blob/main/docs/oauth/WebhookAuthentication.md [G1]
+//     https://github.com/GoHighLevel/highlevel-api-docs/blob/main/docs/oauth/WebhookAuthentication.md
 //
 // The official SDK checks `x-ghl-signature` first and, when that header is
-// present, never falls back to the legacy one [G8 webhook-manager.ts]. We do
-// the same. The SDK verifies `JSON.stringify(req.body)` (re-serialised JSON);
-// we verify the raw bytes, and try the re-serialised form only when the
-// deployment opts in (fact sheet A1.2 "Connector rule").
+// present, never falls back to the legacy one (`lib/webhook/webhook-manager.ts`
+// in https://github.com/GoHighLevel/highlevel-api-sdk). We do the same. The
+// SDK verifies `JSON.stringify(req.body)` (re-serialised JSON); we verify the
+// raw bytes, and try the re-serialised form only when the deployment opts in.
 //
-// Keys are imported with Web Crypto, and signatures checked through
-// `@act/core`'s `createPublicKeyVerifier` (node:crypto where the runtime has
-// it, Web Crypto elsewhere), so this runs on Node >= 22, Deno, Supabase Edge,
-// Vercel Edge and Cloudflare Workers alike. There is no string compare.
+// The checking is the kit's `publicKeySignature` (Web Crypto key import,
+// node:crypto or Web Crypto verification, no string compare), so this runs on
+// Node >= 22, Deno, Supabase Edge, Vercel Edge and Cloudflare Workers alike.
+// This file holds GHL's facts: headers, keys, scheme order and messages.
 
 /** The current (Ed25519) signature header. */
 export const GHL_SIGNATURE_HEADER = 'x-ghl-signature';
@@ -34,10 +33,10 @@ export const GHL_LEGACY_SIGNATURE_HEADER = 'x-wh-signature';
 
 /**
  * GHL's Ed25519 webhook public key (SPKI PEM). Not printed on a GHL-owned
- * page we could read: the SDK reads it from `WEBHOOK_SIGNATURE_PUBLIC_KEY`
- * [G8]; many independent integrations embed this value and cite the Webhook
- * Integration Guide (https://marketplace.gohighlevel.com/docs/webhook/WebhookIntegrationGuide)
- * [G16]. Hence configurable (`ed25519PublicKeys`), with this as the default.
+ * page we could read: the SDK (https://github.com/GoHighLevel/highlevel-api-sdk)
+ * reads it from `WEBHOOK_SIGNATURE_PUBLIC_KEY`; many independent integrations
+ * embed this value and cite the Webhook Integration Guide
+ * (https://marketplace.gohighlevel.com/docs/webhook/WebhookIntegrationGuide). Hence configurable (`ed25519PublicKeys`), with this as the default.
  */
 export const GHL_ED25519_PUBLIC_KEY = `-----BEGIN PUBLIC KEY-----
 MCowBQYDK2VwAyEAi2HR1srL4o18O8BRa7gVJY7G7bupbN3H9AwJrHCDiOg=
@@ -45,7 +44,7 @@ MCowBQYDK2VwAyEAi2HR1srL4o18O8BRa7gVJY7G7bupbN3H9AwJrHCDiOg=
 
 /**
  * GHL's RSA-4096 public key for the legacy `x-wh-signature`, verbatim from
- * https://github.com/GoHighLevel/highlevel-api-docs/blob/main/docs/oauth/WebhookAuthentication.md [G1].
+ * https://github.com/GoHighLevel/highlevel-api-docs/blob/main/docs/oauth/WebhookAuthentication.md.
  */
 export const GHL_RSA_PUBLIC_KEY = `-----BEGIN PUBLIC KEY-----
 MIICIjANBgkqhkiG9w0BAQEFAAOCAg8AMIICCgKCAgEAokvo/r9tVgcfZ5DysOSC
@@ -62,7 +61,10 @@ PQe7z0cvj7aE4B+Ax1ZoZGPzpJlZtGXCsu9aTEGEnKzmsFqwcSsnw3JB31IGKAyk
 T1hhTiaCeIY/OwwwNUY2yvcCAwEAAQ==
 -----END PUBLIC KEY-----`;
 
-/** The replay window GHL recommends: "e.g., 5 minutes" [G1 §3 Handling Replay Attacks]. */
+/**
+ * The replay window GHL recommends: "e.g., 5 minutes" (§3 Handling Replay Attacks,
+ * https://github.com/GoHighLevel/highlevel-api-docs/blob/main/docs/oauth/WebhookAuthentication.md).
+ */
 export const GHL_DEFAULT_TIMESTAMP_TOLERANCE_MS = 300_000;
 
 export type GhlSignatureScheme = 'ed25519' | 'rsa';
@@ -83,7 +85,7 @@ export interface VerifyGhlSignatureOptions {
   legacyRsa?: boolean;
   /**
    * Also accept a signature over `JSON.stringify(JSON.parse(body))`, the
-   * form GHL's own SDK verifies [G8]. Off by default: only for deployments
+   * form GHL's own SDK verifies. Off by default: only for deployments
    * whose raw-byte verification fails because GHL signed a re-serialised
    * form. Tried only after the raw bytes failed.
    */
@@ -110,15 +112,13 @@ export type GhlSignatureVerification =
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-const ED25519: EcKeyImportParams | Algorithm = { name: 'Ed25519' };
-const RSA: RsaHashedImportParams = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
-
 /**
  * A header value, or `undefined` when it is absent, blank or the literal
- * `N/A`, which GHL reportedly sends in place of a signature [G16, UNVERIFIED]:
- * all treated as missing, so they fail closed. Anything else is returned as
- * it came, untrimmed: the signature must be canonical base64 to the last
- * character (`base64ToBytes`), so an altered header never verifies.
+ * `N/A`, which GHL reportedly sends in place of a signature (seen in
+ * third-party verifiers, not in GHL's docs): all treated as missing, so they
+ * fail closed. Anything else is returned as it came, untrimmed: the
+ * signature must be canonical base64 to the last character, so an altered
+ * header never verifies.
  */
 export function ghlHeaderValue(value: string | null | undefined): string | undefined {
   const trimmed = value?.trim();
@@ -134,12 +134,10 @@ export function ghlHeaderValue(value: string | null | undefined): string | undef
  * `x-wh-signature` is present (no downgrade to the legacy scheme).
  */
 export async function verifyGhlSignature(options: VerifyGhlSignatureOptions): Promise<GhlSignatureVerification> {
-  const ed25519Header = ghlHeaderValue(options.headers[GHL_SIGNATURE_HEADER]);
-  if (ed25519Header !== undefined) {
-    return verifyScheme('ed25519', ed25519Header, options.ed25519PublicKeys ?? [GHL_ED25519_PUBLIC_KEY], options);
+  if (ghlHeaderValue(options.headers[GHL_SIGNATURE_HEADER]) !== undefined) {
+    return verifyScheme('ed25519', options.ed25519PublicKeys ?? [GHL_ED25519_PUBLIC_KEY], options);
   }
-  const rsaHeader = ghlHeaderValue(options.headers[GHL_LEGACY_SIGNATURE_HEADER]);
-  if (rsaHeader === undefined) {
+  if (ghlHeaderValue(options.headers[GHL_LEGACY_SIGNATURE_HEADER]) === undefined) {
     return { valid: false, reason: `missing ${GHL_SIGNATURE_HEADER} (and ${GHL_LEGACY_SIGNATURE_HEADER}) header` };
   }
   if (options.legacyRsa !== true) {
@@ -148,96 +146,34 @@ export async function verifyGhlSignature(options: VerifyGhlSignatureOptions): Pr
       reason: `missing ${GHL_SIGNATURE_HEADER} header (the legacy ${GHL_LEGACY_SIGNATURE_HEADER} scheme is turned off)`,
     };
   }
-  return verifyScheme('rsa', rsaHeader, options.rsaPublicKeys ?? [GHL_RSA_PUBLIC_KEY], options);
+  return verifyScheme('rsa', options.rsaPublicKeys ?? [GHL_RSA_PUBLIC_KEY], options);
 }
 
 async function verifyScheme(
   scheme: GhlSignatureScheme,
-  header: string,
-  pems: readonly string[],
+  keys: readonly string[],
   options: VerifyGhlSignatureOptions,
 ): Promise<GhlSignatureVerification> {
-  const headerName = scheme === 'ed25519' ? GHL_SIGNATURE_HEADER : GHL_LEGACY_SIGNATURE_HEADER;
-  const keyName = scheme === 'ed25519' ? 'Ed25519' : 'RSA';
-  // A key that cannot be imported (a mis-pasted rotation key) must not stop
+  // A key that cannot be imported (a mis-pasted rotation key) does not stop
   // the others from verifying: GHL never retries a 401, so refusing every
   // delivery would lose them all. It is reported with every failure instead.
-  const keys: { pem: string; index: number }[] = [];
-  const broken: number[] = [];
-  const imported = importedKeys[scheme];
-  for (const [index, pem] of pems.entries()) {
-    // Already imported: no promise to wait for on every delivery.
-    const ready = imported.get(pem);
-    if (ready) {
-      keys.push({ pem, index });
-      continue;
-    }
-    try {
-      await importGhlPublicKey(pem, scheme);
-      keys.push({ pem, index });
-    } catch {
-      broken.push(index);
-    }
-  }
-  if (keys.length === 0) {
-    return {
-      valid: false,
-      reason:
-        broken.length > 0
-          ? `configured ${keyName} public key${broken.length > 1 ? 's' : ''} ${broken.join(', ')} cannot be imported`
-          : `no ${keyName} public key configured for ${headerName}`,
-      misconfigured: true,
-    };
-  }
-  const signature = base64ToBytes(header);
-  if (!signature) return { valid: false, reason: `malformed ${headerName} header (not base64)` };
-
-  const bodies: { bytes: Uint8Array<ArrayBuffer>; reserialized: boolean }[] = [
-    { bytes: toArrayBufferView(options.body), reserialized: false },
-  ];
-  if (options.reserializedBodyFallback) {
-    const reserialized = reserialize(options.body);
-    if (reserialized) bodies.push({ bytes: reserialized, reserialized: true });
-  }
-  for (const { bytes, reserialized } of bodies) {
-    for (const { pem, index } of keys) {
-      if (await verifierFor(pem, scheme)(bytes, signature)) {
-        return { valid: true, scheme, keyIndex: index, reserialized };
-      }
-    }
-  }
-  return broken.length > 0
-    ? {
-        valid: false,
-        reason: `${headerName} signature mismatch (${keyName} public key ${broken.join(', ')} cannot be imported)`,
-        misconfigured: true,
-      }
-    : { valid: false, reason: `${headerName} signature mismatch` };
+  const verify = publicKeySignature({
+    algorithm: scheme === 'ed25519' ? 'ed25519' : 'rsa-sha256',
+    keys,
+    header: scheme === 'ed25519' ? GHL_SIGNATURE_HEADER : GHL_LEGACY_SIGNATURE_HEADER,
+    placeholders: ['N/A'],
+    payload: ({ body }) => {
+      const reserialized = options.reserializedBodyFallback ? reserialize(body) : undefined;
+      return reserialized ? [body, reserialized] : body;
+    },
+  });
+  const result = await verify({ body: options.body, headers: options.headers });
+  if (result.ok) return { valid: true, scheme, keyIndex: result.keyIndex, reserialized: result.payloadIndex === 1 };
+  // A mismatch while a configured key is broken may be that key's fault: reported as our misconfiguration.
+  return result.code === 'misconfigured' || (result.code === 'mismatch' && result.brokenKeys)
+    ? { valid: false, reason: result.reason, misconfigured: true }
+    : { valid: false, reason: result.reason };
 }
-
-/**
- * The verifier of each imported key (`@act/core`'s `createPublicKeyVerifier`:
- * node:crypto where the runtime has it — a Web Crypto call is a thread-pool
- * round trip on Node — and Web Crypto elsewhere). Only keys that imported
- * (`importGhlPublicKey`) get one, so a broken key is still reported as such.
- */
-const verifiers: Record<GhlSignatureScheme, Map<string, SignatureVerifier>> = { ed25519: new Map(), rsa: new Map() };
-
-function verifierFor(pem: string, scheme: GhlSignatureScheme): SignatureVerifier {
-  let verifier = verifiers[scheme].get(pem);
-  if (!verifier) {
-    verifier = createPublicKeyVerifier(
-      scheme === 'ed25519' ? 'Ed25519' : 'RSASSA-PKCS1-v1_5/SHA-256',
-      pemToDer(pem) as Uint8Array,
-    );
-    verifiers[scheme].set(pem, verifier);
-  }
-  return verifier;
-}
-
-const keyCache: Record<GhlSignatureScheme, Map<string, Promise<CryptoKey>>> = { ed25519: new Map(), rsa: new Map() };
-/** The keys whose import has finished, per scheme and PEM. */
-const importedKeys: Record<GhlSignatureScheme, Map<string, CryptoKey>> = { ed25519: new Map(), rsa: new Map() };
 
 /**
  * Import an SPKI PEM public key for `scheme`, cached per PEM (an RSA-4096
@@ -246,49 +182,14 @@ const importedKeys: Record<GhlSignatureScheme, Map<string, CryptoKey>> = { ed255
  * @throws when the PEM is malformed or holds another kind of key.
  */
 export function importGhlPublicKey(pem: string, scheme: GhlSignatureScheme): Promise<CryptoKey> {
-  const cache = keyCache[scheme];
-  let key = cache.get(pem);
-  if (!key) {
-    const der = pemToDer(pem);
-    key = der
-      ? crypto.subtle.importKey('spki', der, scheme === 'ed25519' ? ED25519 : RSA, false, ['verify'])
-      : Promise.reject(new Error('not an SPKI PEM public key'));
-    // A failed import is not cached: a fixed configuration can be retried.
-    key.then(
-      (imported) => {
-        if (cache.get(pem) === key) importedKeys[scheme].set(pem, imported);
-      },
-      () => cache.delete(pem),
-    );
-    cache.set(pem, key);
-  }
-  return key;
+  return importPublicKey(pem, scheme === 'ed25519' ? 'ed25519' : 'rsa-sha256');
 }
 
-/**
- * Split text holding one or more PEM public keys (a rotation list in one
- * environment variable) into separate PEM strings. Accepts `\n` written as
- * the two characters backslash-n, as `.env` files often hold them.
- */
-export function splitPemList(text: string): string[] {
-  const normalised = text.replace(/\\n/g, '\n');
-  return normalised.match(/-----BEGIN PUBLIC KEY-----[\s\S]*?-----END PUBLIC KEY-----/g) ?? [];
-}
-
-/** The DER bytes of an SPKI PEM (`-----BEGIN PUBLIC KEY-----`), or `undefined` when malformed. */
-export function pemToDer(pem: string): Uint8Array<ArrayBuffer> | undefined {
-  const match = /^\s*-----BEGIN PUBLIC KEY-----([\s\S]*?)-----END PUBLIC KEY-----\s*$/.exec(pem.replace(/\\n/g, '\n'));
-  if (!match) return undefined;
-  return base64ToBytes((match[1] as string).replace(/\s+/g, ''));
-}
-
-function toArrayBufferView(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  // Web Crypto only takes views over a plain ArrayBuffer; copy anything else.
-  return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
-}
+/** Splitting a rotation list held in one variable, and reading SPKI PEM: the kit's helpers. */
+export { pemToDer, splitPemList };
 
 /** `JSON.stringify(JSON.parse(body))` as UTF-8, or `undefined` when the body is not JSON. */
-function reserialize(body: Uint8Array): Uint8Array<ArrayBuffer> | undefined {
+function reserialize(body: Uint8Array): Uint8Array | undefined {
   try {
     return encoder.encode(JSON.stringify(JSON.parse(decoder.decode(body))));
   } catch {
@@ -309,8 +210,9 @@ export interface CheckGhlTimestampOptions {
 
 /**
  * The replay check GHL documents: "Ensure the `timestamp` in the payload is
- * within an acceptable time window (e.g., 5 minutes)" [G1 §3]. The
- * timestamp lives in the body, not a header (fact sheet A1.3), so run this
+ * within an acceptable time window (e.g., 5 minutes)" (§3 of
+ * https://github.com/GoHighLevel/highlevel-api-docs/blob/main/docs/oauth/WebhookAuthentication.md).
+ * The timestamp lives in the body, not a header, so run this
  * after the signature verified. A present but unreadable timestamp is
  * always refused.
  */

@@ -1,3 +1,4 @@
+import { createSecretMatcher } from '@act/connector-kit';
 import {
   ConfigurationError,
   type ParsedDeliveryV1,
@@ -506,34 +507,6 @@ function queryValue(url: string, name: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-const encoder = new TextEncoder();
-
-/**
- * A constant-time secret check: each secret's HMAC under a random per-process
- * key, then `crypto.subtle.verify` of the candidate against it. No early exit
- * on the first differing byte and no length leak, on any runtime.
- * Resolves to the index of the matching secret.
- */
-function createSecretMatcher(secrets: readonly string[]): (candidate: string) => Promise<number | undefined> {
-  let prepared: Promise<{ key: CryptoKey; macs: ArrayBuffer[] }> | undefined;
-  const prepare = async () => {
-    const key = await crypto.subtle.generateKey({ name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
-    const macs = await Promise.all(secrets.map((secret) => crypto.subtle.sign('HMAC', key, encoder.encode(secret))));
-    return { key, macs };
-  };
-  return async (candidate) => {
-    prepared ??= prepare();
-    const { key, macs } = await prepared;
-    const bytes = encoder.encode(candidate);
-    let match: number | undefined;
-    // Every secret is checked, so the time taken does not say which one matched.
-    for (const [index, mac] of macs.entries()) {
-      if ((await crypto.subtle.verify('HMAC', key, mac, bytes)) && match === undefined) match = index;
-    }
-    return match;
-  };
 }
 
 function payloadError(message: string, cause?: unknown): PayloadError {

@@ -1,26 +1,25 @@
-import { base64ToBytes, type HmacSha256Verifier, hmacSha256VerifierFor } from '@act/core';
+import { hmacSignature, signHmac } from '@act/connector-kit';
 
-// Xero signs every webhook request, intent-to-receive checks included
-// (fact sheet shared/providers/ghl-xero.md B1):
+// Xero signs every webhook request, intent-to-receive checks included:
 //
 //   x-xero-signature: base64( HMAC-SHA256( key = the webhook key, message = the raw body ) )
 //
-// - https://developer.xero.com/documentation/webhooks/configuring-your-server [X1];
-//   the spec's header `x-xero-signature: "<Base_64_HMAC_SHA_256>"` [X3].
+// - https://developer.xero.com/documentation/webhooks/configuring-your-server;
+//   the OpenAPI spec's header `x-xero-signature: "<Base_64_HMAC_SHA_256>"`
+//   (https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero-webhooks.yaml).
 // - The key is the webhook key's text as UTF-8 (it looks like base64 but is
 //   never decoded): the official .NET receiver does
-//   `new ASCIIEncoding().GetBytes(WebhookKey)` [X14]. The decoded-key variant
-//   does not match Xero's signatures (fact sheet B5, negative control).
+//   `new ASCIIEncoding().GetBytes(WebhookKey)`
+//   (https://github.com/XeroAPI/Xero-NetStandard-Webhooks-Receiver/blob/master/Xero-NetStandard-Webhooks-Receiver/Controllers/WebhooksController.cs). The decoded-key
+//   variant does not match Xero's signatures (a negative control in the tests).
 // - The message is the body bytes exactly as received. Xero's bodies carry
 //   irregular whitespace (`"firstEventSequence": 0,"lastEventSequence": 0`),
-//   so `JSON.stringify(JSON.parse(body))` breaks the HMAC [X11] (B4 #1).
+//   so `JSON.stringify(JSON.parse(body))` breaks the HMAC
+//   (https://github.com/XeroAPI/xero-node/issues/563).
 //
-// Through `@act/core`'s `hmacSha256VerifierFor`: node:crypto where the
-// runtime has it (a Web Crypto call is a thread-pool round trip on Node, many
-// times the HMAC of a webhook), Web Crypto elsewhere, so this runs on Node
-// >= 22, Deno, Supabase Edge, Vercel Edge and Cloudflare Workers alike. The
-// comparison is constant time (`timingSafeEqual` / `subtle.verify`): there is
-// no string compare.
+// The check itself is the kit's `hmacSignature` (constant-time compare,
+// node:crypto where the runtime has it, Web Crypto elsewhere; canonical
+// base64 only, a signature that is not 32 bytes is refused as malformed).
 
 /** The signature header, lower case. */
 export const XERO_SIGNATURE_HEADER = 'x-xero-signature';
@@ -53,16 +52,31 @@ export type XeroSignatureVerification =
     };
 
 const encoder = new TextEncoder();
-const HMAC: HmacImportParams = { name: 'HMAC', hash: 'SHA-256' };
 
 /**
- * A verifier for one webhook key: HMAC-SHA256 with the key's UTF-8 bytes,
- * never base64-decoded (fact sheet B1 "Key encoding"). node:crypto where the
- * runtime has it, Web Crypto elsewhere (`@act/core`'s
- * `hmacSha256VerifierFor`, made once per key); both compare in constant time.
+ * A verifier for a list of webhook keys, made once (the webhook processor
+ * makes it when it is created). Keys are used exactly as given: never
+ * trimmed or decoded, their UTF-8 bytes are the HMAC key.
  */
-export function xeroWebhookVerifier(key: string): HmacSha256Verifier {
-  return hmacSha256VerifierFor(key);
+export function createXeroSignatureVerifier(
+  keys: readonly string[],
+): (body: Uint8Array | string, signature: string | null | undefined) => Promise<XeroSignatureVerification> {
+  const verify = hmacSignature({
+    algorithm: 'sha256',
+    encoding: 'base64',
+    header: XERO_SIGNATURE_HEADER,
+    secrets: keys.filter((key) => typeof key === 'string' && key !== ''),
+  });
+  return async (body, signature) => {
+    const result = await verify({
+      body: typeof body === 'string' ? encoder.encode(body) : body,
+      headers: { [XERO_SIGNATURE_HEADER]: signature },
+    });
+    if (result.ok) return { valid: true, keyIndex: result.keyIndex };
+    return result.code === 'misconfigured'
+      ? { valid: false, reason: 'no webhook key configured (XERO_WEBHOOK_KEY)', misconfigured: true }
+      : { valid: false, reason: result.reason };
+  };
 }
 
 /**
@@ -78,35 +92,7 @@ export function xeroWebhookVerifier(key: string): HmacSha256Verifier {
  * ```
  */
 export async function verifyXeroSignature(options: VerifyXeroSignatureOptions): Promise<XeroSignatureVerification> {
-  const keys = options.keys.filter((key) => typeof key === 'string' && key !== '');
-  return verifyWithKeys(
-    options.body,
-    options.signature,
-    keys.map((key) => xeroWebhookVerifier(key)),
-  );
-}
-
-/** `verifyXeroSignature` with verifiers already made (the webhook processor makes them once). */
-export async function verifyWithKeys(
-  body: Uint8Array | string,
-  signature: string | null | undefined,
-  verifiers: readonly HmacSha256Verifier[],
-): Promise<XeroSignatureVerification> {
-  if (verifiers.length === 0) {
-    return { valid: false, reason: 'no webhook key configured (XERO_WEBHOOK_KEY)', misconfigured: true };
-  }
-  if (!signature?.trim()) return { valid: false, reason: `missing ${XERO_SIGNATURE_HEADER} header` };
-  // Canonical base64 only, untrimmed: a header that differs from the one Xero
-  // computed by a space, a padding character or the unused bits of its last
-  // character is refused, even where it decodes to the same bytes.
-  const mac = base64ToBytes(signature);
-  // An HMAC-SHA256 is 32 bytes; anything else cannot match (and is refused without computing).
-  if (mac?.byteLength !== 32) return { valid: false, reason: `malformed ${XERO_SIGNATURE_HEADER} header` };
-  const bytes = typeof body === 'string' ? encoder.encode(body) : body;
-  for (let keyIndex = 0; keyIndex < verifiers.length; keyIndex++) {
-    if (await (verifiers[keyIndex] as HmacSha256Verifier)(bytes, mac)) return { valid: true, keyIndex };
-  }
-  return { valid: false, reason: `${XERO_SIGNATURE_HEADER} signature mismatch` };
+  return createXeroSignatureVerifier(options.keys)(options.body, options.signature);
 }
 
 /**
@@ -114,16 +100,6 @@ export async function verifyWithKeys(
  * with the key's UTF-8 bytes. For tests and for signing fixtures you send to
  * your own endpoint.
  */
-export async function signXeroBody(body: Uint8Array | string, key: string): Promise<string> {
-  const cryptoKey = await crypto.subtle.importKey('raw', encoder.encode(key), HMAC, false, ['sign']);
-  const bytes = typeof body === 'string' ? encoder.encode(body) : toArrayBufferView(body);
-  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', cryptoKey, bytes));
-  let binary = '';
-  for (const byte of mac) binary += String.fromCharCode(byte);
-  return btoa(binary);
-}
-
-function toArrayBufferView(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  // Web Crypto only takes views over a plain ArrayBuffer; copy anything else.
-  return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
+export function signXeroBody(body: Uint8Array | string, key: string): Promise<string> {
+  return signHmac(body, key, { algorithm: 'sha256', encoding: 'base64' });
 }

@@ -22,7 +22,7 @@ import {
   xeroDeliverySchema,
   xeroTimeMs,
 } from './xero-events';
-import { verifyWithKeys, XERO_SIGNATURE_HEADER, xeroWebhookVerifier } from './xero-signature';
+import { createXeroSignatureVerifier, XERO_SIGNATURE_HEADER } from './xero-signature';
 
 /** How webhook requests are verified. */
 export interface XeroWebhookSettings {
@@ -96,7 +96,7 @@ export function createXeroWebhook(settings: XeroWebhookSettings = {}): XeroWebho
   // Prepared once, now, so the first request does not pay for it. Keys are
   // used exactly as given: a key is never trimmed or decoded, its UTF-8 bytes
   // are the HMAC key.
-  const keys = configured.map((key) => xeroWebhookVerifier(key));
+  const verifySignature = createXeroSignatureVerifier(configured);
 
   // `handshake` and `verify` see the same request object from the handler:
   // compute the HMAC once per request.
@@ -104,7 +104,7 @@ export function createXeroWebhook(settings: XeroWebhookSettings = {}): XeroWebho
   const verifyOnce = (request: WebhookRequestV1): Promise<WebhookVerificationV1> => {
     let result = verified.get(request);
     if (!result) {
-      result = verifyWithKeys(request.body, request.headers[XERO_SIGNATURE_HEADER], keys).then((outcome) =>
+      result = verifySignature(request.body, request.headers[XERO_SIGNATURE_HEADER]).then((outcome) =>
         outcome.valid
           ? { valid: true, keyId: `key-${outcome.keyIndex}` }
           : {

@@ -2,4 +2,12 @@
  * @module
  * `@act/connector-kit/testing`: conformance and fuzz helpers for connector test suites.
  */
-export {};
+export {
+  type FuzzWebhookProcessorOptions,
+  fuzzPoison,
+  fuzzWebhookProcessor,
+  tamperSignature,
+  type WebhookFuzzProperty,
+  webhookFuzzProperties,
+} from './fuzz';
+export { seededRandom, shuffle } from './random';
