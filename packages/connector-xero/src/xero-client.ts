@@ -32,27 +32,28 @@
  * `request`; and `refreshCredentials(tenant)` for the worker's 401 hook.
  * The tenant is the Xero organisation id (`tenantId` of `/connections`).
  *
- * Provider facts (fact sheet shared/providers/ghl-xero.md B3;
- * `xero_accounting.yaml` v16.1.0 of https://github.com/XeroAPI/Xero-OpenAPI [X4]):
- * - base URL `https://api.xero.com/api.xro/2.0` [X4 `servers`];
+ * Provider facts (the spec is `xero_accounting.yaml` v16.1.0,
+ * https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero_accounting.yaml; "Requests and
+ * responses", https://developer.xero.com/documentation/api/requests-and-responses):
+ * - base URL `https://api.xero.com/api.xro/2.0` (the spec's `servers`);
  * - `Authorization: Bearer <access token>`; `xero-tenant-id: <tenant>` is
- *   required on accounting calls [X4 `requiredHeader`]; `Accept:
+ *   required on accounting calls (the spec's `requiredHeader`); `Accept:
  *   application/json` is sent on every call;
  * - one record: `GET /Contacts/{ContactID}`, `/Invoices/{InvoiceID}`,
  *   `/CreditNotes/{CreditNoteID}`, `/Payments/{PaymentID}`,
  *   `/BankTransactions/{BankTransactionID}`, answered as a one-element list
- *   (`{ "Invoices": [ … ] }`) [X4];
+ *   (`{ "Invoices": [ … ] }`);
  * - lists: the same collections with `page` ("Up to 100 … in a single API
  *   call"), `pageSize`, `order`, `where`, and the `If-Modified-Since` header
  *   ("Only items created or updated since the specified timestamp will be
- *   returned (accurate to the second)") [X4][X8]; Contacts and Invoices also
+ *   returned (accurate to the second)"); Contacts and Invoices also
  *   take `includeArchived`, `summaryOnly` and `IDs`, Invoices `Statuses`
- *   (comma-separated) [X4]. Responses carry `pagination: { page, pageSize,
- *   pageCount, itemCount }` and `DateTimeUTC` (the server's clock) [X4 examples];
+ *   (comma-separated). Responses carry `pagination: { page, pageSize,
+ *   pageCount, itemCount }` and `DateTimeUTC` (the server's clock) (the spec's examples);
  * - `If-Modified-Since` is sent as ISO 8601 UTC floored to the second
- *   (`2026-01-02T03:04:05.000Z`): the spec types it `date-time` [X4
- *   `ifModifiedSince`] and the official SDK sends `Date.toISOString()` [X18
- *   src/gen/api/accountingApi.ts]; flooring errs towards re-reading, never
+ *   (`2026-01-02T03:04:05.000Z`): the spec types it `date-time`
+ *   (`ifModifiedSince`) and the official SDK sends `Date.toISOString()`
+ *   (https://github.com/XeroAPI/xero-node/blob/master/src/gen/api/accountingApi.ts); flooring errs towards re-reading, never
  *   skipping. Configurable (`formatIfModifiedSince`);
  * - `UpdatedDateUTC` and the other dates are MS-JSON `/Date(1573755038314+0000)/`:
  *   `xeroTimeMs` (re-exported here from xero-events.ts) parses them;
@@ -99,10 +100,10 @@ import { XERO_ID_FIELDS } from './xero-transform';
 
 export { xeroTimeMs } from './xero-events';
 
-/** `https://api.xero.com/api.xro/2.0` [X4 `servers`]. */
+/** `https://api.xero.com/api.xro/2.0` (`servers` of https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero_accounting.yaml). */
 export const XERO_API_BASE_URL = 'https://api.xero.com/api.xro/2.0';
 
-/** The `xero-tenant-id` header [X4 `requiredHeader`]. */
+/** The `xero-tenant-id` header (`requiredHeader` of https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero_accounting.yaml). */
 export const XERO_TENANT_HEADER = 'xero-tenant-id';
 
 /** The webhook category (`<CATEGORY>.UPDATE`) of polled events per entity; payments and bank transactions have none at Xero. */
@@ -114,10 +115,10 @@ export const XERO_ENTITY_CATEGORIES: Readonly<Record<XeroMirroredEntity, string>
   bank_transaction: 'BANKTRANSACTION',
 });
 
-/** Invoice statuses of the spec's `Invoice.Status` enum [X4]. */
+/** Invoice statuses of the spec's `Invoice.Status` enum (https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero_accounting.yaml). */
 export const XERO_INVOICE_STATUSES = Object.freeze(['DRAFT', 'SUBMITTED', 'DELETED', 'AUTHORISED', 'PAID', 'VOIDED']);
 
-/** Floor to the second: `If-Modified-Since` is "accurate to the second" [X8]. */
+/** Floor to the second: `If-Modified-Since` is "accurate to the second" (https://developer.xero.com/documentation/api/requests-and-responses). */
 export function floorToSecond(ms: number): number {
   return Math.floor(ms / 1000) * 1000;
 }
@@ -161,28 +162,28 @@ export interface XeroListPage {
   serverTimeMs: number | undefined;
 }
 
-/** Query of a listing (fact sheet B3, [X4]). */
+/** Query of a listing (https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero_accounting.yaml). */
 export interface XeroListParams {
   /** 1-based. */
   page?: number;
-  /** Records per page (documented default 100; a maximum of 1,000 is [UNVERIFIED] [X22]). */
+  /** Records per page (documented default 100; a third-party driver documents a maximum of 1,000, https://cdn.cdata.com/help/DXM/py/RSBXero_p_Pagesize.htm, not Xero). */
   pageSize?: number;
   /** `If-Modified-Since`: only records created or updated since (epoch ms or a Date; sent to the second). */
   ifModifiedSince?: number | Date | null;
   /** e.g. `UpdatedDateUTC ASC`. */
   order?: string;
   where?: string;
-  /** Contacts and Invoices only [X4]. */
+  /** Contacts and Invoices only. */
   summaryOnly?: boolean;
-  /** Contacts and Invoices only [X4]: include ARCHIVED records. */
+  /** Contacts and Invoices only: include ARCHIVED records. */
   includeArchived?: boolean;
-  /** Invoices only [X4]: `Statuses=DRAFT,…` (e.g. `['DELETED', 'VOIDED']`). */
+  /** Invoices only: `Statuses=DRAFT,…` (e.g. `['DELETED', 'VOIDED']`). */
   statuses?: readonly string[];
-  /** Contacts and Invoices only [X4]: `IDs=…`. */
+  /** Contacts and Invoices only: `IDs=…`. */
   ids?: readonly string[];
 }
 
-/** Which documented list parameters each entity takes [X4]. */
+/** Which documented list parameters each entity takes (https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero_accounting.yaml). */
 const LIST_PARAMS: Readonly<Record<XeroMirroredEntity, ReadonlySet<keyof XeroListParams>>> = {
   contact: new Set(['summaryOnly', 'includeArchived', 'ids']),
   invoice: new Set(['summaryOnly', 'includeArchived', 'statuses', 'ids']),

