@@ -1,2 +1,18 @@
-// The api engines; see README.md.
-export {};
+// The api engines; see README.md ("API client and OAuth2").
+export type { ApiAuth, ApiAuthContext, ApiAuthorization, ApiAuthStrategy, StaticTokenOptions } from './auth';
+export { staticToken } from './auth';
+export type { ApiClient, ApiClientOptions, ApiRequest, ApiRetryOptions } from './client';
+export { createApiClient } from './client';
+export type { ApiRequestDescription, ConnectorErrors, ErrorBodyOptions } from './errors';
+export { createErrors, describeZodError, readBody } from './errors';
+export type {
+  AuthorizeUrlOptions,
+  ExchangeCodeOptions,
+  OAuth2Auth,
+  OAuth2Credential,
+  OAuth2Options,
+  OAuth2TokenResponse,
+} from './oauth2';
+export { createPkce, oauth2 } from './oauth2';
+export type { ApiRateLimits, BucketRateLimitsOptions } from './rate-limits';
+export { bucketRateLimits, headerCount } from './rate-limits';
