@@ -1,7 +1,10 @@
 /**
- * The Xero Accounting API client: ky, OAuth 2.0 with rotating refresh tokens
- * (xero-oauth.ts), Xero's rate limits shared by every worker
- * (xero-rate-limits.ts), and every failure as a `ProviderApiError`.
+ * The Xero Accounting API client: Xero's facts (base URL, tenant header,
+ * collections, list parameters, `If-Modified-Since`) over the kit's
+ * `createApiClient` (limiter → token → fetch → budgets → 401 refresh → 429 →
+ * `ProviderApiError` → schema → retry), with OAuth 2.0 and rotating refresh
+ * tokens (xero-oauth.ts) and Xero's rate limits shared by every worker
+ * (xero-rate-limits.ts).
  *
  * ```ts
  * createXeroClient(options: XeroClientOptions): XeroClient
@@ -66,36 +69,14 @@
  * reschedule. A 401 refreshes the token once (single-flight across workers)
  * and repeats the request; a second 401 is an `auth` error.
  */
-import {
-  ConfigurationError,
-  classifyError,
-  type Logger,
-  noopLogger,
-  PayloadError,
-  ProviderApiError,
-  type RateLimitStoreV1,
-  retry,
-} from '@act/core';
-import ky, { type KyInstance } from 'ky';
+import { type ApiClient, type ApiRequest, createApiClient } from '@act/connector-kit';
+import type { Logger, RateLimitStoreV1 } from '@act/core';
 import { z } from 'zod';
-import { VERSION } from './version';
-import { toXeroApiError, xeroNetworkError } from './xero-error';
-import {
-  describeZodError,
-  XERO_PACKAGE_NAME,
-  XERO_SOURCE,
-  type XeroMirroredEntity,
-  type XeroRecord,
-  xeroTimeMs,
-} from './xero-events';
+import { XERO_ERROR_BODY, xeroErrors } from './xero-error';
+import { XERO_PACKAGE_NAME, XERO_SOURCE, type XeroMirroredEntity, type XeroRecord, xeroTimeMs } from './xero-events';
 import { XERO_COLLECTIONS, type XeroFetchRecordRequest } from './xero-hydrate';
-import { createXeroAuth, readXeroBody, type XeroAuth, type XeroAuthorization } from './xero-oauth';
-import {
-  createXeroRateLimiter,
-  readXeroRateLimitHeaders,
-  type XeroRateLimiter,
-  type XeroRateLimitOptions,
-} from './xero-rate-limits';
+import { XERO_USER_AGENT, type XeroAuth, xeroAuth } from './xero-oauth';
+import { createXeroRateLimiter, type XeroRateLimiter, type XeroRateLimitOptions } from './xero-rate-limits';
 import { XERO_ID_FIELDS } from './xero-transform';
 
 export { xeroTimeMs } from './xero-events';
@@ -192,16 +173,8 @@ const LIST_PARAMS: Readonly<Record<XeroMirroredEntity, ReadonlySet<keyof XeroLis
   bank_transaction: new Set(),
 };
 
-export interface XeroRequest<T> {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  /** Path below the base URL, e.g. `Invoices/<id>` (no leading slash needed). */
-  path: string;
-  searchParams?: Record<string, string>;
-  headers?: Record<string, string>;
-  json?: unknown;
-  schema: z.ZodType<T>;
-  signal?: AbortSignal | undefined;
-}
+/** One call of `request`: the kit's `ApiRequest` (path below the base URL, query, headers, JSON body, response schema). */
+export type XeroRequest<T> = ApiRequest<T>;
 
 interface CallOptions {
   signal?: AbortSignal | undefined;
@@ -255,10 +228,7 @@ export interface XeroClient {
 
 /** Create a Xero API client. @throws ConfigurationError for missing auth settings or a bad base URL. */
 export function createXeroClient(options: XeroClientOptions): XeroClient {
-  const baseUrl = resolveBaseUrl(options.baseUrl);
-  const logger = options.logger ?? noopLogger;
   const now = options.now ?? (() => new Date());
-  const { maxAttempts = 3, baseDelayMs = 500, maxDelayMs = 10_000 } = options.retry ?? {};
   const timeoutMs = options.timeoutMs ?? 30_000;
   const formatSince = options.formatIfModifiedSince ?? formatXeroIfModifiedSince;
   const limiter =
@@ -273,137 +243,32 @@ export function createXeroClient(options: XeroClientOptions): XeroClient {
       now: () => now().getTime(),
       ...(options.sleep ? { sleep: options.sleep } : {}),
     });
-  const api: KyInstance = ky.create({
-    baseUrl,
-    headers: { 'user-agent': `act-connector-xero/${VERSION}`, accept: 'application/json' },
-    timeout: timeoutMs,
-    // Retries are @act/core's `retry` (and the worker's schedule), never ky's.
-    retry: 0,
-    throwHttpErrors: false,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  });
-  const auth = createXeroAuth(options.auth, {
-    fetch: options.fetch,
+  const api: ApiClient = createApiClient({
+    packageName: XERO_PACKAGE_NAME,
+    source: XERO_SOURCE,
+    baseUrl: options.baseUrl ?? XERO_API_BASE_URL,
+    auth: xeroAuth(options.auth),
+    headers: (tenant) => ({ [XERO_TENANT_HEADER]: tenant }),
+    userAgent: XERO_USER_AGENT,
+    rateLimits: limiter,
+    errorBody: XERO_ERROR_BODY,
+    retry: options.retry,
     timeoutMs,
+    fetch: options.fetch,
+    logger: options.logger,
     now,
-    retry: { maxAttempts, baseDelayMs, maxDelayMs },
+    tenantRequired: 'a Xero tenant id is required',
   });
-
-  const isRetryable = (error: unknown) => {
-    // The limiter's own refusal: the wait was too long for this call, hand it back.
-    if (!ProviderApiError.isInstance(error)) {
-      return classifyError(error).errorClass === 'transient';
-    }
-    const { errorClass, retryAfterMs } = classifyError(error);
-    if (errorClass === 'rate_limit') return (retryAfterMs ?? 0) <= maxDelayMs;
-    return errorClass === 'transient';
-  };
-
-  async function send<T>(tenant: string, call: XeroRequest<T>, allowNotFound: boolean): Promise<T | null> {
-    if (!tenant) {
-      throw new ConfigurationError({ packageName: XERO_PACKAGE_NAME, message: 'a Xero tenant id is required' });
-    }
-    const path = call.path.replace(/^\/+/, '');
-    const url = new URL(path, baseUrl).href; // for messages: no query string
-    const what = { method: call.method, url };
-    return retry(
-      async ({ signal }) => {
-        // After a 401, the token the refresh produced; otherwise read just before
-        // sending, so a call that waited for the limiter never sends a stale one.
-        let authorization: XeroAuthorization | undefined;
-        let refreshed = false;
-        for (;;) {
-          const { response, body, used } = await limiter.run(
-            tenant,
-            async () => {
-              const used = authorization ?? (await auth.authorize(tenant, signal));
-              let answer: Response;
-              try {
-                answer = await api(path, {
-                  method: call.method,
-                  headers: {
-                    ...call.headers,
-                    authorization: `Bearer ${used.token}`,
-                    [XERO_TENANT_HEADER]: tenant,
-                  },
-                  ...(call.searchParams ? { searchParams: call.searchParams } : {}),
-                  ...(call.json !== undefined ? { json: call.json } : {}),
-                  signal,
-                });
-              } catch (error) {
-                if (signal.aborted) throw error;
-                throw xeroNetworkError(error, what);
-              }
-              // The body is read while the slot is held: the call is in flight until then.
-              return { response: answer, body: await readXeroBody(answer), used };
-            },
-            { signal },
-          );
-          const headers = readXeroRateLimitHeaders(response.headers, now().getTime());
-          await limiter.align(tenant, headers);
-          if (response.status === 401 && auth.canRefresh && !refreshed) {
-            // The token was refused: refresh once (single-flight, across workers),
-            // then repeat the request with the new token.
-            refreshed = true;
-            authorization = await auth.reauthorize(tenant, used, signal);
-            logger.info(
-              { source: XERO_SOURCE, tenant },
-              `[${XERO_PACKAGE_NAME}] ${call.method} ${url}: 401, token refreshed`,
-            );
-            continue;
-          }
-          if (response.status === 404 && allowNotFound) return null;
-          if (!response.ok) {
-            let retryAfterMs: number | undefined;
-            let detail: string | undefined;
-            if (response.status === 429) {
-              retryAfterMs = await limiter.rateLimited(tenant, headers);
-              detail = `X-Rate-Limit-Problem: ${headers.problem ?? '(none)'}`;
-            } else {
-              retryAfterMs = headers.retryAfterMs;
-            }
-            throw toXeroApiError(response, body, what, { retryAfterMs, detail });
-          }
-          const parsed = call.schema.safeParse(body);
-          if (!parsed.success) {
-            throw new PayloadError({
-              packageName: XERO_PACKAGE_NAME,
-              message: `${call.method} ${url} answered an unexpected body: ${describeZodError(parsed.error)}`,
-              cause: parsed.error,
-            });
-          }
-          return parsed.data;
-        }
-      },
-      {
-        maxAttempts,
-        baseDelayMs,
-        maxDelayMs,
-        isRetryable,
-        ...(call.signal ? { signal: call.signal } : {}),
-        onRetry: ({ attempt, delayMs, error }) =>
-          logger.warn(
-            {
-              source: XERO_SOURCE,
-              tenant,
-              attempt,
-              delayMs,
-              error: error instanceof Error ? error.message : String(error),
-            },
-            `[${XERO_PACKAGE_NAME}] ${call.method} ${url} failed, retrying`,
-          ),
-      },
-    );
-  }
 
   async function getRecord({ tenant, entity, id, signal }: XeroFetchRecordRequest): Promise<XeroRecord | null> {
     const collection = collectionOf(entity);
-    if (!id) throw new ConfigurationError({ packageName: XERO_PACKAGE_NAME, message: `a ${entity} id is required` });
-    const body = await send(
-      tenant,
-      { method: 'GET', path: `${collection}/${encodeURIComponent(id)}`, schema: listSchema(entity), signal },
-      true,
-    );
+    if (!id) throw xeroErrors.configuration(`a ${entity} id is required`);
+    const body = await api.find(tenant, {
+      method: 'GET',
+      path: `${collection}/${encodeURIComponent(id)}`,
+      schema: listSchema(entity),
+      signal,
+    });
     if (body === null) return null;
     const records = body[collection] as XeroRecord[];
     return records[0] ?? null;
@@ -419,13 +284,12 @@ export function createXeroClient(options: XeroClientOptions): XeroClient {
     const allowed = LIST_PARAMS[entity];
     for (const name of ['summaryOnly', 'includeArchived', 'statuses', 'ids'] as const) {
       if (params[name] !== undefined && !allowed.has(name)) {
-        throw new ConfigurationError({
-          packageName: XERO_PACKAGE_NAME,
-          message: `GET ${collection} takes no ${name} parameter (Xero documents it for ${Object.entries(LIST_PARAMS)
-            .filter(([, names]) => names.has(name))
-            .map(([other]) => XERO_COLLECTIONS[other as XeroMirroredEntity])
-            .join(', ')})`,
-        });
+        const documented = Object.entries(LIST_PARAMS)
+          .filter(([, names]) => names.has(name))
+          .map(([other]) => XERO_COLLECTIONS[other as XeroMirroredEntity]);
+        throw xeroErrors.configuration(
+          `GET ${collection} takes no ${name} parameter (Xero documents it for ${documented.join(', ')})`,
+        );
       }
     }
     const searchParams: Record<string, string> = {};
@@ -440,19 +304,17 @@ export function createXeroClient(options: XeroClientOptions): XeroClient {
     const headers: Record<string, string> = {};
     if (params.ifModifiedSince !== undefined && params.ifModifiedSince !== null) {
       const ms = params.ifModifiedSince instanceof Date ? params.ifModifiedSince.getTime() : params.ifModifiedSince;
-      if (!Number.isFinite(ms)) {
-        throw new ConfigurationError({
-          packageName: XERO_PACKAGE_NAME,
-          message: 'ifModifiedSince is not a valid time',
-        });
-      }
+      if (!Number.isFinite(ms)) throw xeroErrors.configuration('ifModifiedSince is not a valid time');
       headers['if-modified-since'] = formatSince(ms);
     }
-    const body = await send(
-      tenant,
-      { method: 'GET', path: collection, searchParams, headers, schema: listSchema(entity), signal },
-      false,
-    );
+    const body = await api.request(tenant, {
+      method: 'GET',
+      path: collection,
+      searchParams,
+      headers,
+      schema: listSchema(entity),
+      signal,
+    });
     // The schema checked these; its computed collection key defeats the inferred type.
     const parsed = body as Record<string, unknown>;
     return {
@@ -471,9 +333,7 @@ export function createXeroClient(options: XeroClientOptions): XeroClient {
 
   return {
     rateLimiter: limiter,
-    async request<T>(tenant: string, call: XeroRequest<T>): Promise<T> {
-      return (await send(tenant, call, false)) as T;
-    },
+    request: (tenant, call) => api.request(tenant, call),
     getRecord,
     getContact: one('contact'),
     getInvoice: one('invoice'),
@@ -486,7 +346,7 @@ export function createXeroClient(options: XeroClientOptions): XeroClient {
     listCreditNotes: many('credit_note'),
     listPayments: many('payment'),
     listBankTransactions: many('bank_transaction'),
-    refreshCredentials: (tenant) => auth.refresh(tenant),
+    refreshCredentials: (tenant) => api.refreshCredentials(tenant),
   };
 }
 
@@ -496,33 +356,16 @@ export function createXeroClient(options: XeroClientOptions): XeroClient {
 function collectionOf(entity: XeroMirroredEntity): string {
   const collection = Object.hasOwn(XERO_COLLECTIONS, entity) ? XERO_COLLECTIONS[entity] : undefined;
   if (!collection) {
-    throw new ConfigurationError({
-      packageName: XERO_PACKAGE_NAME,
-      message: `${JSON.stringify(entity)} is not an Accounting API record (${Object.keys(XERO_COLLECTIONS).join(', ')})`,
-    });
+    throw xeroErrors.configuration(
+      `${JSON.stringify(entity)} is not an Accounting API record (${Object.keys(XERO_COLLECTIONS).join(', ')})`,
+    );
   }
   return collection;
 }
 
 function positiveInteger(value: number, name: string): number {
   if (!(Number.isSafeInteger(value) && value > 0)) {
-    throw new ConfigurationError({
-      packageName: XERO_PACKAGE_NAME,
-      message: `${name} must be a positive integer, got ${String(value)}`,
-    });
+    throw xeroErrors.configuration(`${name} must be a positive integer, got ${String(value)}`);
   }
   return value;
-}
-
-function resolveBaseUrl(value: string | undefined): URL {
-  try {
-    // A trailing slash so relative paths extend the base path instead of replacing it.
-    return new URL(`${(value ?? XERO_API_BASE_URL).replace(/\/+$/, '')}/`);
-  } catch (error) {
-    throw new ConfigurationError({
-      packageName: XERO_PACKAGE_NAME,
-      message: `baseUrl ${JSON.stringify(value)} is not a URL`,
-      cause: error,
-    });
-  }
 }

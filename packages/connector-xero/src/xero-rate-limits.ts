@@ -3,7 +3,7 @@
  * report them.
  *
  * ```ts
- * createXeroRateLimiter(options?: XeroRateLimitOptions): XeroRateLimiter
+ * createXeroRateLimiter(options?: XeroRateLimitOptions): XeroRateLimiter  // the kit's `ApiRateLimits`
  *
  * interface XeroRateLimitOptions {
  *   store?: RateLimitStoreV1;          // default: this process's memory; pass sink-supabase's state.rateLimits
@@ -20,12 +20,6 @@
  *   concurrentRetryMs?: number;        // concurrent 429 (no Retry-After): retry after; default 1_000
  *   windowMarginMs?: number;           // minute-window slots held 60 s + this, for the call's trip to Xero; default 1_000
  *   now?: () => number; sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;  // inject for tests
- * }
- *
- * interface XeroRateLimiter {
- *   run<T>(tenant: string, fn: () => Promise<T>, options?: { signal?: AbortSignal; maxWaitMs?: number }): Promise<T>;
- *   align(tenant: string, headers: XeroRateLimitHeaders): Promise<void>;
- *   rateLimited(tenant: string, headers: XeroRateLimitHeaders): Promise<number>;  // → ms to wait
  * }
  * readXeroRateLimitHeaders(headers: Headers, now?: number): XeroRateLimitHeaders
  * ```
@@ -68,13 +62,14 @@
  * burst of events for one tenant queues in the inbox instead of failing or
  * holding worker leases for minutes.
  */
+import { type ApiRateLimits, headerCount } from '@act/connector-kit';
 import {
   createRateLimiter,
   parseRetryAfter,
   type RateLimiter,
   type RateLimitStoreV1,
   type TokenBucketLimitV1,
-} from '@act/core';
+} from '@act/core/internal';
 import { XERO_PACKAGE_NAME, XERO_SOURCE } from './xero-events';
 
 /** Xero's published limits (https://developer.xero.com/documentation/guides/oauth2/limits/). */
@@ -108,13 +103,6 @@ export interface XeroRateLimitHeaders {
   retryAfterMs?: number | undefined;
 }
 
-function count(headers: Headers, name: string): number | undefined {
-  const value = headers.get(name)?.trim();
-  if (!value || !/^\d+$/.test(value)) return undefined;
-  const parsed = Number(value);
-  return Number.isSafeInteger(parsed) ? parsed : undefined;
-}
-
 /** Normalise `X-Rate-Limit-Problem`: case-insensitive, `Daily` → `day`, `AppMinute`/`app-minute` → `appminute`. */
 export function normaliseXeroRateLimitProblem(value: string | null | undefined): string | undefined {
   const word = value
@@ -129,9 +117,9 @@ export function normaliseXeroRateLimitProblem(value: string | null | undefined):
 /** Read Xero's rate-limit headers (`Headers` matches names case-insensitively). */
 export function readXeroRateLimitHeaders(headers: Headers, now?: number): XeroRateLimitHeaders {
   return {
-    dayRemaining: count(headers, 'x-daylimit-remaining'),
-    minuteRemaining: count(headers, 'x-minlimit-remaining'),
-    appMinuteRemaining: count(headers, 'x-appminlimit-remaining'),
+    dayRemaining: headerCount(headers, 'x-daylimit-remaining'),
+    minuteRemaining: headerCount(headers, 'x-minlimit-remaining'),
+    appMinuteRemaining: headerCount(headers, 'x-appminlimit-remaining'),
     problem: normaliseXeroRateLimitProblem(headers.get('x-rate-limit-problem')),
     retryAfterMs: parseRetryAfter(headers.get('retry-after'), now),
   };
@@ -164,7 +152,12 @@ export interface XeroRateLimitOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-export interface XeroRateLimiter {
+/**
+ * The kit's `ApiRateLimits` for Xero: `createApiClient` runs every call
+ * through `run`, aligns the buckets with each response's headers (`align`)
+ * and asks `rateLimited` on a 429.
+ */
+export interface XeroRateLimiter extends ApiRateLimits {
   /**
    * Run one API call under every limit: an app token, then the tenant's
    * daily and minute tokens, then (all at once) a concurrency slot and a
@@ -173,13 +166,13 @@ export interface XeroRateLimiter {
    */
   run<T>(tenant: string, fn: () => Promise<T>, options?: { signal?: AbortSignal; maxWaitMs?: number }): Promise<T>;
   /** Align the buckets with the three `X-*Limit-Remaining` headers of a response. */
-  align(tenant: string, headers: XeroRateLimitHeaders): Promise<void>;
+  align(tenant: string, response: Response): Promise<void>;
   /**
    * After a 429: pause the breached bucket for every worker, and resolve how
    * long this call should wait (`Retry-After`, or the configured default for
-   * the problem).
+   * the problem), with the problem for the error message.
    */
-  rateLimited(tenant: string, headers: XeroRateLimitHeaders): Promise<number>;
+  rateLimited(tenant: string, response: Response): Promise<{ retryAfterMs: number; detail: string }>;
   /** The limiter scope of a tenant (`xero:<tenant>`). */
   scopeOf(tenant: string): string;
   /** The underlying core limiters, for inspection. */
@@ -224,6 +217,32 @@ export function createXeroRateLimiter(options: XeroRateLimitOptions = {}): XeroR
   });
   const now = options.now ?? Date.now;
 
+  // Pause the breached bucket for every worker; resolve this call's wait.
+  const pauseFor = async (tenant: string, headers: XeroRateLimitHeaders): Promise<number> => {
+    const scope = scopeOf(tenant);
+    switch (headers.problem) {
+      case 'concurrent':
+        return headers.retryAfterMs ?? concurrentRetryMs;
+      case 'day': {
+        const wait = headers.retryAfterMs ?? dailyExhaustedWaitMs;
+        await tenantLimiter.pause(scope, 'daily', wait);
+        return wait;
+      }
+      case 'appminute': {
+        const wait = headers.retryAfterMs ?? MINUTE_MS;
+        await appLimiter.pause(appScope, 'appMinute', wait);
+        return wait;
+      }
+      default: {
+        // `minute`, or a problem this connector does not know: treat it as the
+        // tenant's minute limit (the commonest breach), for Retry-After or a minute.
+        const wait = headers.retryAfterMs ?? MINUTE_MS;
+        await tenantLimiter.pause(scope, 'minute', wait);
+        return wait;
+      }
+    }
+  };
+
   return {
     tenantLimiter,
     appLimiter,
@@ -234,7 +253,8 @@ export function createXeroRateLimiter(options: XeroRateLimitOptions = {}): XeroR
       const left = Math.max(0, budget - (now() - started));
       return tenantLimiter.run(scopeOf(tenant), fn, { ...(signal ? { signal } : {}), maxWaitMs: left });
     },
-    async align(tenant, headers) {
+    async align(tenant, response) {
+      const headers = readXeroRateLimitHeaders(response.headers, now());
       const scope = scopeOf(tenant);
       if (headers.minuteRemaining !== undefined) await tenantLimiter.update(scope, 'minute', headers.minuteRemaining);
       if (headers.dayRemaining !== undefined) await tenantLimiter.update(scope, 'daily', headers.dayRemaining);
@@ -242,29 +262,12 @@ export function createXeroRateLimiter(options: XeroRateLimitOptions = {}): XeroR
         await appLimiter.update(appScope, 'appMinute', headers.appMinuteRemaining);
       }
     },
-    async rateLimited(tenant, headers) {
-      const scope = scopeOf(tenant);
-      switch (headers.problem) {
-        case 'concurrent':
-          return headers.retryAfterMs ?? concurrentRetryMs;
-        case 'day': {
-          const wait = headers.retryAfterMs ?? dailyExhaustedWaitMs;
-          await tenantLimiter.pause(scope, 'daily', wait);
-          return wait;
-        }
-        case 'appminute': {
-          const wait = headers.retryAfterMs ?? MINUTE_MS;
-          await appLimiter.pause(appScope, 'appMinute', wait);
-          return wait;
-        }
-        default: {
-          // `minute`, or a problem this connector does not know: treat it as the
-          // tenant's minute limit (the commonest breach), for Retry-After or a minute.
-          const wait = headers.retryAfterMs ?? MINUTE_MS;
-          await tenantLimiter.pause(scope, 'minute', wait);
-          return wait;
-        }
-      }
+    async rateLimited(tenant, response) {
+      const headers = readXeroRateLimitHeaders(response.headers, now());
+      return {
+        retryAfterMs: await pauseFor(tenant, headers),
+        detail: `X-Rate-Limit-Problem: ${headers.problem ?? '(none)'}`,
+      };
     },
   };
 }
