@@ -6,14 +6,9 @@
 // time, never the event as a diff: Xero documents no ordering and retries for
 // up to 24 hours
 // (https://developer.xero.com/documentation/guides/webhooks/configuring-your-server/).
-import { ConfigurationError, type HydrateContextV1 } from '@act/core';
-import {
-  XERO_PACKAGE_NAME,
-  type XeroMirroredEntity,
-  type XeroRecord,
-  type XeroSourceEvent,
-  xeroTimeMs,
-} from './xero-events';
+import type { HydrateContextV1 } from '@act/core';
+import { xeroErrors } from './xero-error';
+import { type XeroMirroredEntity, type XeroRecord, type XeroSourceEvent, xeroTimeMs } from './xero-events';
 
 /** What `hydrate` asks the API for. */
 export interface XeroFetchRecordRequest {
@@ -70,16 +65,12 @@ export function createXeroHydrate(
   return async (event, context = {}) => {
     if (!event.thin) return event;
     if (!fetchRecord) {
-      throw new ConfigurationError({
-        packageName: XERO_PACKAGE_NAME,
-        message: `cannot fetch ${event.entity} ${event.entityId}: Xero webhooks carry only ids, and fetching the record needs API credentials (XERO_CLIENT_ID and XERO_CLIENT_SECRET)`,
-      });
+      throw xeroErrors.configuration(
+        `cannot fetch ${event.entity} ${event.entityId}: Xero webhooks carry only ids, and fetching the record needs API credentials (XERO_CLIENT_ID and XERO_CLIENT_SECRET)`,
+      );
     }
     if (!Object.hasOwn(XERO_COLLECTIONS, event.entity)) {
-      throw new ConfigurationError({
-        packageName: XERO_PACKAGE_NAME,
-        message: `cannot fetch ${event.entity} ${event.entityId}: not an Accounting API record`,
-      });
+      throw xeroErrors.configuration(`cannot fetch ${event.entity} ${event.entityId}: not an Accounting API record`);
     }
     const record = await fetchRecord({
       tenant: event.tenant,

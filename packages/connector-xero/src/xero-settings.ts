@@ -1,12 +1,6 @@
-import {
-  ConfigurationError,
-  type CredentialStoreV1,
-  type FieldPoliciesV1,
-  type Logger,
-  type RateLimitStoreV1,
-} from '@act/core';
+import type { CredentialStoreV1, FieldPoliciesV1, Logger, RateLimitStoreV1 } from '@act/core';
 import type { XeroClientOptions } from './xero-client';
-import { XERO_PACKAGE_NAME } from './xero-events';
+import { xeroErrors } from './xero-error';
 import type { XeroFetchRecord } from './xero-hydrate';
 import type { XeroOAuthAuth } from './xero-oauth';
 import type { XeroPollersOptions } from './xero-poller';
@@ -249,6 +243,4 @@ function booleanOf(value: string | undefined, variable: string): boolean | undef
   throw configuration(`${variable} must be true or false, got ${JSON.stringify(value)}`);
 }
 
-function configuration(message: string): ConfigurationError {
-  return new ConfigurationError({ packageName: XERO_PACKAGE_NAME, message });
-}
+const configuration = (message: string) => xeroErrors.configuration(message);
