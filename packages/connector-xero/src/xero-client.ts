@@ -62,8 +62,8 @@
  *   `xeroTimeMs` (re-exported here from xero-events.ts) parses them;
  * - limits, headers and 429s: see xero-rate-limits.ts; OAuth: see xero-oauth.ts.
  *
- * Retries: a call is retried in process (`@act/core`'s `retry`, jittered
- * backoff) on network failures, 5xx and 429s whose wait is at most
+ * Retries (the kit's engine): a call is retried in process (`@act/core`'s
+ * `retry`, jittered backoff) on network failures, 5xx and 429s whose wait is at most
  * `retry.maxDelayMs`; a longer wait is thrown (`ProviderApiError` 429 with
  * `retryAfterMs`, or the limiter's `RateLimitError`) for the worker to
  * reschedule. A 401 refreshes the token once (single-flight across workers)

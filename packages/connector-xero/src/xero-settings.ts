@@ -9,9 +9,6 @@ import type { XeroSequenceScope } from './xero-sequences';
 import type { XeroTransforms } from './xero-transform';
 import type { XeroWebhookSettings } from './xero-webhook';
 
-/** `https://api.xero.com/api.xro/2.0`, the Accounting API (`servers` of https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero_accounting.yaml). */
-export const XERO_DEFAULT_BASE_URL = 'https://api.xero.com/api.xro/2.0';
-
 /** An OAuth 2.0 app (code flow) whose connections (tenants) the connector reads. */
 export interface XeroOAuthSettings extends Omit<XeroOAuthAuth, 'type'> {
   /** From the Xero developer portal, My Apps → your app → Configuration. */
