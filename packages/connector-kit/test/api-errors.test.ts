@@ -49,6 +49,10 @@ describe('createErrors', () => {
     expect(errors.fromResponse(new Response(null, { status: 502 }), '<html>bad</html>', request).message).toContain(
       '– <html>bad</html>',
     );
+    expect(
+      errors.fromResponse(new Response(null, { status: 502 }), '<html>\n  <body>bad</body>\n</html>\n', request)
+        .message,
+    ).toContain('– <html> <body>bad</body> </html>');
     expect(errors.fromResponse(new Response(null, { status: 400 }), undefined, request).message).toBe(
       '[@act/connector-x] GET https://api.example/x failed: HTTP 400',
     );

@@ -81,7 +81,8 @@ export function createErrors<TBody = unknown>(
         if (detail) return detail;
       }
     }
-    return typeof body === 'string' ? body.trim().slice(0, 200) : '';
+    // One line: an HTML or XML error page's line breaks would split the log line.
+    return typeof body === 'string' ? body.replace(/\s+/g, ' ').trim().slice(0, 200) : '';
   };
   const payload = (message: string, cause?: unknown) =>
     new PayloadError({ packageName, message, ...(cause !== undefined ? { cause } : {}) });
