@@ -1,8 +1,8 @@
 /**
- * The GoHighLevel (LeadConnector API v2) client: ky, Bearer auth (Private
- * Integration Token or OAuth with a rotating refresh token), the `Version`
- * header per API family, shared rate budgets, and every failure as a
- * `ProviderApiError`.
+ * The GoHighLevel (LeadConnector API v2) client: provider facts over
+ * `@act/connector-kit`'s request engine (limiter, token read after the wait,
+ * header-aligned budgets, one refresh on 401, 429 waits, `ProviderApiError`,
+ * zod-checked bodies, in-process retries).
  *
  * ```ts
  * createGhlClient(options: GhlClientOptions): GhlClient
@@ -36,68 +36,56 @@
  * location id. `exchangeGhlAuthorizationCode` turns an install's
  * authorization code into the credential to `put` in the store.
  *
- * Provider facts (fact sheet shared/providers/ghl-xero.md A3; official specs
- * https://github.com/GoHighLevel/highlevel-api-docs `apps/*.json` [G5]):
- * - base URL `https://services.leadconnectorhq.com` [G5 servers];
- * - `Authorization: Bearer <OAuth access token | Private Integration Token>` [G8][G13];
+ * Provider facts (official OpenAPI specs,
+ * https://github.com/GoHighLevel/highlevel-api-docs/tree/main/apps):
+ * - base URL `https://services.leadconnectorhq.com` (the specs' `servers`);
+ * - `Authorization: Bearer <OAuth access token | Private Integration Token>`
+ *   (https://marketplace.gohighlevel.com/docs/Authorization/PrivateIntegrationsToken/index.html);
  * - `Version` is required and differs per API: `2021-07-28` for contacts,
  *   opportunities, locations, users…; `2021-04-15` for calendars and
- *   conversations [G5]. Never one value globally;
+ *   conversations (each spec's `Version` enum). Never one value globally;
  * - `POST /oauth/token`, form-encoded, `grant_type=refresh_token`,
  *   `client_id`, `client_secret`, `refresh_token`, `user_type`; the answer
- *   carries `access_token`, `refresh_token`, `expires_in` (86399) [G5 apps/oauth.json];
+ *   carries `access_token`, `refresh_token`, `expires_in` (86399)
+ *   (https://github.com/GoHighLevel/highlevel-api-docs/blob/main/apps/oauth.json);
  *   refresh tokens rotate: "If they are used, the new refresh token is valid
- *   for a year as well" (docs/oauth/Authorization.md [G3]), so every refresh's
- *   new refresh token is saved, single-flight across workers;
+ *   for a year as well"
+ *   (https://github.com/GoHighLevel/highlevel-api-docs/blob/main/docs/oauth/Authorization.md),
+ *   so every refresh's new refresh token is saved, single-flight across
+ *   workers, and a refresh is never re-sent (`retryRefresh: false`);
  * - rate limits and their headers: see ghl-rate-limits.ts.
  *
- * Not in the fact sheet (assumptions, documented where used):
+ * Not documented (assumptions, documented where used):
  * - the body GHL answers a used or revoked refresh token with. OAuth 2.0
  *   (RFC 6749 §5.2) says 400 `{ "error": "invalid_grant" }`; that (or any
  *   4xx whose body says `invalid_grant`) marks the connection "reconnect
  *   required". Override with `auth.isInvalidGrant`;
- * - `POST /contacts/search`'s body and response are documented only on
- *   ClickUp (third-party reading [G17]); see ghl-poller.ts;
+ * - `POST /contacts/search`'s body and response are documented only on GHL's
+ *   ClickUp pages (read through a third-party migration note); see ghl-poller.ts;
  * - error bodies: see ghl-error.ts.
  */
-import {
-  ConfigurationError,
-  type CredentialStoreV1,
-  classifyError,
-  createRateLimiter,
-  createTokenManager,
-  type Logger,
-  noopLogger,
-  PayloadError,
-  parseRetryAfter,
-  type RateLimitStoreV1,
-  ReconnectRequiredError,
-  retry,
-  type TokenManager,
-} from '@act/core';
-import ky, { type KyInstance } from 'ky';
+import { type ApiAuth, createApiClient, type OAuth2Credential, oauth2, staticToken } from '@act/connector-kit';
+import type { CredentialStoreV1, Logger, RateLimitStoreV1 } from '@act/core';
 import { z } from 'zod';
-import { GHL_PACKAGE_NAME, GHL_SOURCE, ghlNetworkError, parseGhlErrorBody, toGhlApiError } from './ghl-error';
+import { GHL_PACKAGE_NAME, GHL_SOURCE, ghlErrorBody, ghlErrors } from './ghl-error';
 import {
-  alignGhlBudgets,
   GHL_DEFAULT_DAILY_EXHAUSTED_WAIT_MS,
   GHL_RATE_LIMITS,
   type GhlRateLimits,
-  ghlRateLimitWaitMs,
-  readGhlRateLimitHeaders,
+  ghlRateLimits,
 } from './ghl-rate-limits';
 import { VERSION } from './version';
 
-/** `https://services.leadconnectorhq.com` [G5 `servers`][G8 `BASE_URL`]. */
+/** `https://services.leadconnectorhq.com` (the specs' `servers`, and the official SDK's `BASE_URL`). */
 export const GHL_DEFAULT_BASE_URL = 'https://services.leadconnectorhq.com';
 
 /** The API families whose `Version` header this client knows. */
 export type GhlApiFamily = 'contacts' | 'opportunities' | 'calendars' | 'conversations' | 'locations' | 'users';
 
 /**
- * `Version` header per API family, from the enum of each official spec [G5]
- * (fact sheet A3: "send 2021-07-28 for contacts and opportunities, and
- * 2021-04-15 for calendars and conversations").
+ * `Version` header per API family, from the `Version` enum of each official
+ * spec (https://github.com/GoHighLevel/highlevel-api-docs/tree/main/apps):
+ * 2021-07-28 for contacts and opportunities, 2021-04-15 for calendars and conversations.
  */
 export const GHL_API_VERSIONS: Readonly<Record<GhlApiFamily, string>> = Object.freeze({
   contacts: '2021-07-28',
@@ -115,8 +103,9 @@ export interface GhlPrivateIntegrationAuth {
   type: 'private-integration';
   /**
    * The Private Integration Token: "static/fixed OAuth2 Access Tokens … do not
-   * automatically refresh unless you rotate them from the UI" [G13]. A
-   * function picks the token of a location (PITs are per sub-account).
+   * automatically refresh unless you rotate them from the UI"
+   * (https://marketplace.gohighlevel.com/docs/Authorization/PrivateIntegrationsToken/index.html).
+   * A function picks the token of a location (PITs are per sub-account).
    */
   token: string | ((tenant: string) => string | Promise<string>);
 }
@@ -140,7 +129,7 @@ export interface GhlOAuthAuth {
   /**
    * Whether a token-endpoint refusal means the refresh token is dead
    * (reconnect required). GHL does not document the body; the default
-   * matches OAuth's `invalid_grant` (RFC 6749 §5.2) in `error` or `message`.
+   * matches OAuth's `invalid_grant` (RFC 6749 §5.2) in `error`, `error_description` or `message`.
    */
   isInvalidGrant?: (status: number, body: unknown) => boolean;
 }
@@ -151,78 +140,78 @@ export type GhlAuth = GhlPrivateIntegrationAuth | GhlOAuthAuth;
  * What the credential store keeps per location for OAuth. Field names are
  * ours (camelCase); `expiresAt` is epoch ms. Unknown fields are kept.
  */
-export interface GhlOAuthCredential {
-  accessToken: string;
-  refreshToken: string;
-  /** Epoch ms when the access token expires. */
-  expiresAt: number;
+export interface GhlOAuthCredential extends OAuth2Credential {
   /** `Location` or `Company`: sent back as `user_type` on refresh. */
   userType?: string | undefined;
-  scope?: string | undefined;
   locationId?: string | undefined;
   companyId?: string | undefined;
   userId?: string | undefined;
-  [key: string]: unknown;
 }
 
-// `POST /oauth/token` answer [G5 apps/oauth.json GetAccessCodeSuccessfulResponseDto].
-const tokenResponseSchema = z.looseObject({
-  access_token: z.string().min(1),
-  refresh_token: z.string().min(1).nullish(),
-  expires_in: z.number().nullish(),
-  token_type: z.string().nullish(),
-  scope: z.string().nullish(),
-  userType: z.string().nullish(),
-  locationId: z.string().nullish(),
-  companyId: z.string().nullish(),
-  userId: z.string().nullish(),
-});
+/**
+ * GHL's OAuth 2.0 facts for the kit's `oauth2()`: the token endpoint below the
+ * API host, the client in the form, `user_type` on every grant, the
+ * location/company fields of the answer kept, and a refresh sent once
+ * (refresh tokens rotate).
+ */
+function ghlOAuth(options: {
+  clientId: string;
+  clientSecret: string;
+  baseUrl: string;
+  credentials?: CredentialStoreV1;
+  userType?: 'Location' | 'Company';
+  credentialKey?: ((tenant: string) => string) | undefined;
+  refreshBeforeExpiryMs?: number | undefined;
+  leaseMs?: number | undefined;
+  owner?: string | undefined;
+  isInvalidGrant?: ((status: number, body: unknown) => boolean) | undefined;
+}) {
+  return oauth2<GhlOAuthCredential>({
+    tokenUrl: new URL('oauth/token', `${options.baseUrl.replace(/\/+$/, '')}/`).href,
+    clientId: options.clientId,
+    clientSecret: options.clientSecret,
+    // POST /oauth/token, application/x-www-form-urlencoded, client_id and client_secret in the form
+    // (https://github.com/GoHighLevel/highlevel-api-docs/blob/main/apps/oauth.json).
+    authMethod: 'body',
+    // Refresh tokens rotate: if GHL rotated on an attempt whose answer was
+    // lost (a timeout), a retry would present the retired token and force a reconnect.
+    retryRefresh: false,
+    credentials: options.credentials,
+    credentialKey: options.credentialKey,
+    refreshBeforeExpiryMs: options.refreshBeforeExpiryMs,
+    leaseMs: options.leaseMs,
+    owner: options.owner,
+    // "The access tokens are valid for a day" (`expires_in: 86399`): used when `expires_in` is missing.
+    defaultExpiresInS: 86_399,
+    refreshParams: (current) => ({ user_type: current.userType ?? options.userType ?? 'Location' }),
+    credentialFields: (body) => ({
+      userType: body.userType,
+      locationId: body.locationId,
+      companyId: body.companyId,
+      userId: body.userId,
+    }),
+    isInvalidGrant: options.isInvalidGrant,
+    providerName: 'GHL',
+    messages: { noRefreshTokenInAnswer: 'POST /oauth/token answered without a refresh_token' },
+    packageName: GHL_PACKAGE_NAME,
+    source: GHL_SOURCE,
+  });
+}
 
-/** "The access tokens are valid for a day" (`expires_in: 86399`) [G3][G5]: used when `expires_in` is missing. */
-const DEFAULT_EXPIRES_IN_S = 86_399;
-
-function credentialFromTokenResponse(
-  body: z.infer<typeof tokenResponseSchema>,
-  now: Date,
-  previous?: GhlOAuthCredential,
-): GhlOAuthCredential {
-  const refreshToken = body.refresh_token ?? previous?.refreshToken;
-  if (!refreshToken) {
-    throw new PayloadError({
-      packageName: GHL_PACKAGE_NAME,
-      message: 'POST /oauth/token answered without a refresh_token',
+function ghlAuth(auth: GhlAuth, baseUrl: string): ApiAuth {
+  if (!auth || (auth.type !== 'private-integration' && auth.type !== 'oauth')) {
+    throw ghlErrors.configuration(
+      "auth is required: { type: 'private-integration', token } or { type: 'oauth', clientId, clientSecret, credentials }",
+    );
+  }
+  if (auth.type === 'private-integration') {
+    // A PIT cannot be refreshed: a 401 is thrown as an auth ProviderApiError.
+    return staticToken(auth.token, {
+      missing: 'auth.token (the Private Integration Token) is required',
+      missingFor: (tenant) => `no Private Integration Token for location ${tenant}`,
     });
   }
-  const credential: GhlOAuthCredential = {
-    ...(previous ?? {}),
-    accessToken: body.access_token,
-    // GHL rotates refresh tokens [G3]: always keep the newest one.
-    refreshToken,
-    expiresAt: now.getTime() + (body.expires_in ?? DEFAULT_EXPIRES_IN_S) * 1000,
-  };
-  const extra = {
-    userType: body.userType,
-    scope: body.scope,
-    locationId: body.locationId,
-    companyId: body.companyId,
-    userId: body.userId,
-  };
-  for (const [name, value] of Object.entries(extra)) if (value) credential[name] = value;
-  return credential;
-}
-
-function defaultIsInvalidGrant(status: number, body: unknown): boolean {
-  if (status !== 400 && status !== 401) return false;
-  const parsed = parseGhlErrorBody(body);
-  const text = [
-    parsed?.error,
-    parsed?.error_description,
-    ...(Array.isArray(parsed?.message) ? parsed.message : [parsed?.message]),
-    typeof body === 'string' ? body : undefined,
-  ]
-    .filter((part): part is string => typeof part === 'string')
-    .join(' ');
-  return /invalid[_ ]grant/i.test(text);
+  return ghlOAuth({ ...auth, baseUrl });
 }
 
 // ---------------------------------------------------------------------------
@@ -231,9 +220,8 @@ function defaultIsInvalidGrant(status: number, body: unknown): boolean {
 
 /**
  * A contact as the API returns it (`GET /contacts/{id}` GetContectByIdSchema,
- * `POST /contacts/search` ContactsSearchSchema [G5 apps/contacts.json]). The
- * search schema in the spec lists `dateAdded` but not `dateUpdated` (fact
- * sheet A3), so `dateUpdated` may be absent.
+ * `POST /contacts/search` ContactsSearchSchema https://github.com/GoHighLevel/highlevel-api-docs/blob/main/apps/contacts.json). The
+ * search schema in the spec lists `dateAdded` but not `dateUpdated`, so `dateUpdated` may be absent.
  */
 export const ghlContactRecordSchema = z.looseObject({
   id: z.string().min(1),
@@ -247,15 +235,15 @@ export const ghlContactRecordSchema = z.looseObject({
   tags: z.array(z.string()).nullish(),
   dateAdded: z.string().nullish(),
   dateUpdated: z.string().nullish(),
-  /** Elasticsearch-style sort values of this hit, when the search returns them per record. [UNVERIFIED] */
+  /** Elasticsearch-style sort values of this hit, when the search returns them per record (not documented). */
   searchAfter: z.unknown().optional(),
 });
 export type GhlContactRecord = z.infer<typeof ghlContactRecordSchema>;
 
 /**
  * `POST /contacts/search` answer. The spec's response DTO says `{ contacts, count }`
- * [G5]; the third-party reading of the ClickUp docs says `{ contacts, total,
- * searchAfter }` [G17]. Both are accepted.
+ * (https://github.com/GoHighLevel/highlevel-api-docs/blob/main/apps/contacts.json); a third-party reading of GHL's ClickUp docs says `{ contacts, total,
+ * searchAfter }`. Both are accepted.
  */
 const contactSearchResponseSchema = z.looseObject({
   contacts: z.array(ghlContactRecordSchema),
@@ -265,7 +253,7 @@ const contactSearchResponseSchema = z.looseObject({
 });
 export type GhlContactSearchResponse = z.infer<typeof contactSearchResponseSchema>;
 
-/** `POST /contacts/search` body (SearchBodyV2DTO, documented on ClickUp [G17]): kept open. */
+/** `POST /contacts/search` body (SearchBodyV2DTO, documented only on GHL's ClickUp pages): kept open. */
 export interface GhlContactSearchBody {
   locationId: string;
   pageLimit: number;
@@ -276,7 +264,7 @@ export interface GhlContactSearchBody {
   [key: string]: unknown;
 }
 
-/** `POST /contacts/upsert` answer: `{ new, contact, traceId }` [G5 UpsertContactsSuccessfulResponseDto]. */
+/** `POST /contacts/upsert` answer: `{ new, contact, traceId }` (UpsertContactsSuccessfulResponseDto, https://github.com/GoHighLevel/highlevel-api-docs/blob/main/apps/contacts.json). */
 const upsertContactResponseSchema = z.looseObject({
   new: z.boolean().nullish(),
   contact: ghlContactRecordSchema.nullish(),
@@ -284,7 +272,7 @@ const upsertContactResponseSchema = z.looseObject({
 });
 export type GhlUpsertContactResponse = z.infer<typeof upsertContactResponseSchema>;
 
-/** An opportunity as `GET /opportunities/search` lists it [G5 SearchOpportunitiesResponseSchema]. */
+/** An opportunity as `GET /opportunities/search` lists it (SearchOpportunitiesResponseSchema, https://github.com/GoHighLevel/highlevel-api-docs/blob/main/apps/opportunities.json). */
 export const ghlOpportunityRecordSchema = z.looseObject({
   id: z.string().min(1),
   name: z.string().nullish(),
@@ -303,7 +291,7 @@ export const ghlOpportunityRecordSchema = z.looseObject({
 });
 export type GhlOpportunityRecord = z.infer<typeof ghlOpportunityRecordSchema>;
 
-/** `meta` of the id-cursor listings (`GET /opportunities/search`, deprecated `GET /contacts/`) [G5 SearchMetaResponseSchema]. */
+/** `meta` of the id-cursor listings (`GET /opportunities/search`, deprecated `GET /contacts/`) (SearchMetaResponseSchema, https://github.com/GoHighLevel/highlevel-api-docs/blob/main/apps/opportunities.json). */
 const searchMetaSchema = z.looseObject({
   total: z.number().nullish(),
   nextPageUrl: z.string().nullish(),
@@ -321,11 +309,11 @@ const opportunitySearchResponseSchema = z.looseObject({
 });
 export type GhlOpportunitySearchResponse = z.infer<typeof opportunitySearchResponseSchema>;
 
-/** Query of `GET /opportunities/search` [G5]: `location_id` is added by the client. */
+/** Query of `GET /opportunities/search` (https://github.com/GoHighLevel/highlevel-api-docs/blob/main/apps/opportunities.json): `location_id` is added by the client. */
 export interface GhlOpportunitySearchParams {
-  /** ≤ 100, default 20 [G5]. */
+  /** ≤ 100, default 20. */
   limit: number;
-  /** e.g. `added_asc` [G5, fact sheet A3]. */
+  /** e.g. `added_asc`. */
   order?: string;
   startAfter?: string | number | null;
   startAfterId?: string | null;
@@ -333,7 +321,7 @@ export interface GhlOpportunitySearchParams {
   [key: string]: string | number | boolean | null | undefined;
 }
 
-/** A pipeline [G5 PipelinesResponseSchema]. It has no update timestamp. */
+/** A pipeline (PipelinesResponseSchema, https://github.com/GoHighLevel/highlevel-api-docs/blob/main/apps/opportunities.json). It has no update timestamp. */
 export const ghlPipelineRecordSchema = z.looseObject({
   id: z.string().min(1),
   name: z.string().nullish(),
@@ -343,7 +331,7 @@ export const ghlPipelineRecordSchema = z.looseObject({
 export type GhlPipelineRecord = z.infer<typeof ghlPipelineRecordSchema>;
 const pipelinesResponseSchema = z.looseObject({ pipelines: z.array(ghlPipelineRecordSchema) });
 
-/** A calendar [G5 apps/calendars.json CalendarDTO]: only the id matters here. */
+/** A calendar (CalendarDTO, https://github.com/GoHighLevel/highlevel-api-docs/blob/main/apps/calendars.json): only the id matters here. */
 export const ghlCalendarRecordSchema = z.looseObject({
   id: z.string().min(1),
   name: z.string().nullish(),
@@ -353,9 +341,11 @@ export type GhlCalendarRecord = z.infer<typeof ghlCalendarRecordSchema>;
 const calendarsResponseSchema = z.looseObject({ calendars: z.array(ghlCalendarRecordSchema) });
 
 /**
- * A calendar event / appointment [G5 CalendarEventDTO]. `startTime`,
+ * A calendar event / appointment (CalendarEventDTO,
+ * https://github.com/GoHighLevel/highlevel-api-docs/blob/main/apps/calendars.json). `startTime`,
  * `endTime`, `dateAdded`, `dateUpdated` are typed `object` in the spec; the
- * webhook samples show ISO strings [G2], so strings (or numbers) are accepted.
+ * webhook samples show ISO strings
+ * (https://github.com/GoHighLevel/highlevel-api-docs/tree/main/docs/webhook%20events), so strings (or numbers) are accepted.
  */
 const timeValue = z.union([z.string(), z.number()]).nullish();
 export const ghlCalendarEventRecordSchema = z.looseObject({
@@ -374,7 +364,6 @@ export const ghlCalendarEventRecordSchema = z.looseObject({
 });
 export type GhlCalendarEventRecord = z.infer<typeof ghlCalendarEventRecordSchema>;
 const calendarEventsResponseSchema = z.looseObject({ events: z.array(ghlCalendarEventRecordSchema) });
-
 // ---------------------------------------------------------------------------
 // Client
 
@@ -390,7 +379,9 @@ export interface GhlClientOptions {
   rateLimits?: Partial<GhlRateLimits>;
   /**
    * Budget scope of a location; default `ghl:<tenant>`. GHL counts per app
-   * and location [G3]: give two apps on one location different scopes.
+   * and location
+   * (https://github.com/GoHighLevel/highlevel-api-docs/blob/main/docs/oauth/Authorization.md):
+   * give two apps on one location different scopes.
    */
   rateLimitScope?: (tenant: string) => string;
   /** How long a 429 whose daily budget reads 0 is handed back to the worker for (reset time undocumented). Default 1 h. */
@@ -427,16 +418,16 @@ interface CallOptions {
 export interface GhlClient {
   /** Any documented endpoint, with auth, `Version`, rate limits, retries and error mapping. */
   request<T>(tenant: string, request: GhlRequest<T>): Promise<T>;
-  /** `POST /contacts/search` (not the deprecated `GET /contacts/`) [G5][G17]. `locationId` is set from `tenant`. */
+  /** `POST /contacts/search` (not the deprecated `GET /contacts/`). `locationId` is set from `tenant`. */
   searchContacts(
     tenant: string,
     body: Omit<GhlContactSearchBody, 'locationId'>,
     options?: CallOptions,
   ): Promise<GhlContactSearchResponse>;
-  /** `GET /contacts/{contactId}` → the contact [G5]. */
+  /** `GET /contacts/{contactId}` → the contact. */
   getContact(tenant: string, contactId: string, options?: CallOptions): Promise<GhlContactRecord>;
   /**
-   * `POST /contacts/upsert` [G5]: "adhere[s] to the … 'Allow Duplicate
+   * `POST /contacts/upsert` (contacts.json): "adhere[s] to the … 'Allow Duplicate
    * Contact' setting": finds the contact by email and/or phone in the
    * location's configured order, updates it or creates one.
    */
@@ -445,19 +436,19 @@ export interface GhlClient {
     body: Record<string, unknown>,
     options?: CallOptions,
   ): Promise<GhlUpsertContactResponse>;
-  /** `GET /opportunities/search?location_id=…` [G5]. */
+  /** `GET /opportunities/search?location_id=…` (opportunities.json). */
   searchOpportunities(
     tenant: string,
     params: GhlOpportunitySearchParams,
     options?: CallOptions,
   ): Promise<GhlOpportunitySearchResponse>;
-  /** `GET /opportunities/pipelines?locationId=…` [G5]: all pipelines, no paging. */
+  /** `GET /opportunities/pipelines?locationId=…`: all pipelines, no paging. */
   listPipelines(tenant: string, options?: CallOptions): Promise<GhlPipelineRecord[]>;
-  /** `GET /calendars/?locationId=…` [G5, Version 2021-04-15]. */
+  /** `GET /calendars/?locationId=…` (calendars.json, Version 2021-04-15). */
   listCalendars(tenant: string, options?: CallOptions): Promise<GhlCalendarRecord[]>;
   /**
    * `GET /calendars/events?locationId&calendarId&startTime&endTime` (times in
-   * epoch ms; one of calendarId, userId or groupId is required) [G5].
+   * epoch ms; one of calendarId, userId or groupId is required; calendars.json).
    */
   listCalendarEvents(
     tenant: string,
@@ -471,126 +462,36 @@ export interface GhlClient {
   refreshCredentials(tenant: string): Promise<void>;
 }
 
-interface Authorization {
-  token: string;
-  /** Credential revision the token came from (OAuth only). */
-  revision?: number;
-}
-
-/** Create a GHL API client. @throws ConfigurationError for missing auth settings or a bad base URL. */
+/** Create a GHL API client . @throws ConfigurationError for missing auth settings or a bad base URL. */
 export function createGhlClient(options: GhlClientOptions): GhlClient {
-  const baseUrl = resolveBaseUrl(options.baseUrl);
-  const logger = options.logger ?? noopLogger;
   const now = options.now ?? (() => new Date());
-  const { maxAttempts = 3, baseDelayMs = 500, maxDelayMs = 10_000 } = options.retry ?? {};
-  const limits: GhlRateLimits = { ...GHL_RATE_LIMITS, ...options.rateLimits };
   const versions = { ...GHL_API_VERSIONS, ...options.versions };
-  const dailyExhaustedWaitMs = options.dailyExhaustedWaitMs ?? GHL_DEFAULT_DAILY_EXHAUSTED_WAIT_MS;
-  const scopeOf = options.rateLimitScope ?? ((tenant: string) => `${GHL_SOURCE}:${tenant}`);
-
-  const api = createKy(baseUrl, options);
-  const limiter = createRateLimiter({
-    ...(options.rateLimitStore ? { store: options.rateLimitStore } : {}),
-    limits: { burst: limits.burst, daily: limits.daily },
-    now: () => now().getTime(),
+  const baseUrl = options.baseUrl ?? GHL_DEFAULT_BASE_URL;
+  const api = createApiClient({
+    packageName: GHL_PACKAGE_NAME,
+    source: GHL_SOURCE,
+    baseUrl,
+    userAgent: `act-connector-ghl/${VERSION}`,
+    auth: ghlAuth(options.auth, baseUrl),
+    rateLimits: ghlRateLimits({
+      limits: { ...GHL_RATE_LIMITS, ...options.rateLimits },
+      store: options.rateLimitStore,
+      scope: options.rateLimitScope ?? ((tenant: string) => `${GHL_SOURCE}:${tenant}`),
+      dailyExhaustedWaitMs: options.dailyExhaustedWaitMs ?? GHL_DEFAULT_DAILY_EXHAUSTED_WAIT_MS,
+      now: () => now().getTime(),
+    }),
+    errorBody: ghlErrorBody,
+    retry: options.retry,
+    timeoutMs: options.timeoutMs,
+    fetch: options.fetch,
+    logger: options.logger,
+    now,
+    tenantRequired: 'a location id (tenant) is required',
   });
-  const auth = createAuth(options.auth, api, baseUrl, now, { maxAttempts, baseDelayMs, maxDelayMs });
 
-  const isRetryable = (error: unknown) => {
-    const { errorClass, retryAfterMs } = classifyError(error);
-    if (errorClass === 'rate_limit') return (retryAfterMs ?? 0) <= maxDelayMs;
-    return errorClass === 'transient';
-  };
-
-  async function request<T>(tenant: string, call: GhlRequest<T>): Promise<T> {
-    if (!tenant) {
-      throw new ConfigurationError({ packageName: GHL_PACKAGE_NAME, message: 'a location id (tenant) is required' });
-    }
-    const scope = scopeOf(tenant);
-    const path = call.path.replace(/^\/+/, '');
-    const url = new URL(path, baseUrl).href; // for messages: no query string
-    const what = { method: call.method, url };
-    return retry(
-      async ({ signal }) => {
-        let authorization = await auth.authorize(tenant, signal);
-        let refreshed = false;
-        for (;;) {
-          await limiter.acquire(scope, { signal });
-          let response: Response;
-          try {
-            response = await api(path, {
-              method: call.method,
-              headers: { authorization: `Bearer ${authorization.token}`, version: versions[call.family] },
-              ...(call.searchParams ? { searchParams: call.searchParams } : {}),
-              ...(call.json !== undefined ? { json: call.json } : {}),
-              signal,
-            });
-          } catch (error) {
-            if (signal.aborted) throw error;
-            throw ghlNetworkError(error, what);
-          }
-          const rateHeaders = readGhlRateLimitHeaders(response.headers);
-          await alignGhlBudgets(limiter, scope, rateHeaders);
-          const body = await readBody(response);
-          if (response.status === 401 && auth.canRefresh && !refreshed) {
-            // The token was refused: refresh once (single-flight, across workers),
-            // then repeat the request with the new token.
-            refreshed = true;
-            authorization = await auth.reauthorize(tenant, authorization, signal);
-            logger.info(
-              { source: GHL_SOURCE, tenant },
-              `[${GHL_PACKAGE_NAME}] ${call.method} ${url}: 401, token refreshed`,
-            );
-            continue;
-          }
-          if (!response.ok) {
-            let retryAfterMs: number | undefined;
-            if (response.status === 429) {
-              retryAfterMs = ghlRateLimitWaitMs(response, rateHeaders, {
-                limits,
-                dailyExhaustedWaitMs,
-                now: now().getTime(),
-              });
-              // Every worker shares the buckets: pause the exhausted one for the
-              // whole wait, not just this call (an emptied bucket refills in ~100 ms).
-              const exhausted = rateHeaders.dailyRemaining === 0 ? 'daily' : 'burst';
-              if (retryAfterMs !== undefined && retryAfterMs > 0) await limiter.pause(scope, exhausted, retryAfterMs);
-              else if (rateHeaders.remaining === undefined) await limiter.update(scope, 'burst', 0);
-            } else {
-              retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now().getTime());
-            }
-            throw toGhlApiError(response, body, what, { retryAfterMs });
-          }
-          const parsed = call.schema.safeParse(body);
-          if (!parsed.success) {
-            throw new PayloadError({
-              packageName: GHL_PACKAGE_NAME,
-              message: `${call.method} ${url} answered an unexpected body: ${describeIssues(parsed.error)}`,
-              cause: parsed.error,
-            });
-          }
-          return parsed.data;
-        }
-      },
-      {
-        maxAttempts,
-        baseDelayMs,
-        maxDelayMs,
-        isRetryable,
-        ...(call.signal ? { signal: call.signal } : {}),
-        onRetry: ({ attempt, delayMs, error }) =>
-          logger.warn(
-            {
-              source: GHL_SOURCE,
-              tenant,
-              attempt,
-              delayMs,
-              error: error instanceof Error ? error.message : String(error),
-            },
-            `[${GHL_PACKAGE_NAME}] ${call.method} ${url} failed, retrying`,
-          ),
-      },
-    );
+  function request<T>(tenant: string, call: GhlRequest<T>): Promise<T> {
+    const { family, ...rest } = call;
+    return api.request(tenant, { ...rest, headers: { version: versions[family] } });
   }
 
   return {
@@ -677,211 +578,18 @@ export function createGhlClient(options: GhlClientOptions): GhlClient {
       });
       return body.events;
     },
-    refreshCredentials: (tenant) => auth.refresh(tenant),
+    refreshCredentials: (tenant) => api.refreshCredentials(tenant),
   };
-}
-
-// ---------------------------------------------------------------------------
-// Auth strategies
-
-interface AuthStrategy {
-  readonly canRefresh: boolean;
-  authorize(tenant: string, signal: AbortSignal): Promise<Authorization>;
-  /** After a 401 with `used`: the next token to try (refreshing when nobody has yet). */
-  reauthorize(tenant: string, used: Authorization, signal: AbortSignal): Promise<Authorization>;
-  refresh(tenant: string): Promise<void>;
-}
-
-function createAuth(
-  auth: GhlAuth,
-  api: KyInstance,
-  baseUrl: URL,
-  now: () => Date,
-  retryOptions: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number },
-): AuthStrategy {
-  if (!auth || (auth.type !== 'private-integration' && auth.type !== 'oauth')) {
-    throw new ConfigurationError({
-      packageName: GHL_PACKAGE_NAME,
-      message:
-        "auth is required: { type: 'private-integration', token } or { type: 'oauth', clientId, clientSecret, credentials }",
-    });
-  }
-  if (auth.type === 'private-integration') {
-    const { token } = auth;
-    if (!token) {
-      throw new ConfigurationError({
-        packageName: GHL_PACKAGE_NAME,
-        message: 'auth.token (the Private Integration Token) is required',
-      });
-    }
-    return {
-      canRefresh: false,
-      async authorize(tenant) {
-        const value = typeof token === 'function' ? await token(tenant) : token;
-        if (!value) {
-          throw new ConfigurationError({
-            packageName: GHL_PACKAGE_NAME,
-            message: `no Private Integration Token for location ${tenant}`,
-          });
-        }
-        return { token: value };
-      },
-      // A PIT cannot be refreshed: the 401 is thrown as an auth ProviderApiError.
-      reauthorize: async (_tenant, used) => used,
-      async refresh() {},
-    };
-  }
-
-  for (const [name, value] of [
-    ['auth.clientId', auth.clientId],
-    ['auth.clientSecret', auth.clientSecret],
-  ] as const) {
-    if (!value)
-      throw new ConfigurationError({ packageName: GHL_PACKAGE_NAME, message: `${name} is required for OAuth` });
-  }
-  if (!auth.credentials) {
-    throw new ConfigurationError({
-      packageName: GHL_PACKAGE_NAME,
-      message: 'auth.credentials (a CredentialStoreV1) is required for OAuth',
-    });
-  }
-  const keyOf = auth.credentialKey ?? ((tenant: string) => `${GHL_SOURCE}:${tenant}`);
-  const skewMs = auth.refreshBeforeExpiryMs ?? 300_000;
-  const isInvalidGrant = auth.isInvalidGrant ?? defaultIsInvalidGrant;
-  const tokenUrl = new URL('oauth/token', baseUrl).href;
-  const isExpired = (value: GhlOAuthCredential, at: Date) =>
-    typeof value.expiresAt !== 'number' || value.expiresAt - skewMs <= at.getTime();
-
-  const tokens: TokenManager<GhlOAuthCredential> = createTokenManager<GhlOAuthCredential>({
-    store: auth.credentials,
-    packageName: GHL_PACKAGE_NAME,
-    now,
-    ...(auth.leaseMs !== undefined ? { leaseMs: auth.leaseMs } : {}),
-    ...(auth.owner !== undefined ? { owner: auth.owner } : {}),
-    isExpired,
-    async refresh(current) {
-      if (!current.refreshToken) return { invalid: 'the stored credential has no refresh token' };
-      // POST /oauth/token, application/x-www-form-urlencoded [G5 apps/oauth.json].
-      const form = new URLSearchParams({
-        client_id: auth.clientId,
-        client_secret: auth.clientSecret,
-        grant_type: 'refresh_token',
-        refresh_token: current.refreshToken,
-        user_type: current.userType ?? auth.userType ?? 'Location',
-      });
-      // One attempt only: refresh tokens rotate, so if GHL rotated on an attempt
-      // whose answer we lost (a timeout), a retry would present the retired
-      // token and mark the connection for reconnect. A failure releases the
-      // refresh lease; the next caller (or the worker's retry) tries again.
-      const result = await postToken(api, tokenUrl, form, { ...retryOptions, maxAttempts: 1 }, isInvalidGrant);
-      if (!result.ok) return { invalid: result.invalid };
-      return credentialFromTokenResponse(result.body, now(), current);
-    },
-  });
-
-  const authorization = async (tenant: string, signal: AbortSignal): Promise<Authorization> => {
-    const key = keyOf(tenant);
-    // One read on the common path; the token manager only when a refresh is due
-    // (or the connection needs a reconnect, which it reports).
-    const stored = await tokens.current(key);
-    const value = stored?.value as GhlOAuthCredential | undefined;
-    if (stored && value && !stored.invalidReason && typeof value.accessToken === 'string' && !isExpired(value, now())) {
-      return { token: value.accessToken, revision: stored.revision };
-    }
-    const fresh = await tokens.get(key, { signal });
-    const after = await tokens.current(key);
-    // `revision` identifies the credential the token came from, so a 401
-    // refreshes only if nobody has replaced it since.
-    return {
-      token: fresh.accessToken,
-      ...(after && after.value.accessToken === fresh.accessToken ? { revision: after.revision } : {}),
-    };
-  };
-
-  return {
-    canRefresh: true,
-    authorize: authorization,
-    async reauthorize(tenant, used, signal) {
-      const key = keyOf(tenant);
-      const stored = await tokens.current(key);
-      if (stored && !stored.invalidReason && (stored.value as GhlOAuthCredential).accessToken !== used.token) {
-        // Someone refreshed while our request was in flight: use theirs.
-        return authorization(tenant, signal);
-      }
-      const value = await tokens.refreshAfterRejection(key, used.revision ?? stored?.revision ?? 0, { signal });
-      const after = await tokens.current(key);
-      return {
-        token: value.accessToken,
-        ...(after && after.value.accessToken === value.accessToken ? { revision: after.revision } : {}),
-      };
-    },
-    async refresh(tenant) {
-      const key = keyOf(tenant);
-      const stored = await tokens.current(key);
-      await tokens.refreshAfterRejection(key, stored?.revision ?? 0);
-    },
-  };
-}
-
-/** `POST /oauth/token`. Resolves the token body, or `{ invalid }` when the grant was refused. */
-async function postToken(
-  api: KyInstance,
-  tokenUrl: string,
-  form: URLSearchParams,
-  retryOptions: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number },
-  isInvalidGrant: (status: number, body: unknown) => boolean,
-): Promise<{ ok: true; body: z.infer<typeof tokenResponseSchema> } | { ok: false; invalid: string }> {
-  const what = { method: 'POST', url: tokenUrl };
-  return retry(
-    async ({ signal }) => {
-      let response: Response;
-      try {
-        response = await api.post('oauth/token', { body: form, signal });
-      } catch (error) {
-        if (signal.aborted) throw error;
-        throw ghlNetworkError(error, what);
-      }
-      const body = await readBody(response);
-      if (!response.ok) {
-        if (isInvalidGrant(response.status, body)) {
-          const parsed = parseGhlErrorBody(body);
-          const reason =
-            parsed?.error_description ?? (typeof parsed?.message === 'string' ? parsed.message : undefined);
-          return {
-            ok: false as const,
-            invalid: `GHL refused the grant (invalid_grant${reason ? `: ${reason}` : ''})`,
-          };
-        }
-        throw toGhlApiError(response, body, what, {
-          retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
-        });
-      }
-      const parsed = tokenResponseSchema.safeParse(body);
-      if (!parsed.success) {
-        throw new PayloadError({
-          packageName: GHL_PACKAGE_NAME,
-          message: `POST ${tokenUrl} answered an unexpected body: ${describeIssues(parsed.error)}`,
-          cause: parsed.error,
-        });
-      }
-      return { ok: true as const, body: parsed.data };
-    },
-    {
-      ...retryOptions,
-      isRetryable: (error) => {
-        const { errorClass, retryAfterMs } = classifyError(error);
-        if (errorClass === 'rate_limit') return (retryAfterMs ?? 0) <= retryOptions.maxDelayMs;
-        return errorClass === 'transient';
-      },
-    },
-  );
 }
 
 /**
  * Exchange an install's authorization code for the credential to store
- * (`credentials.put('ghl:<locationId>', credential)`) [G3][G5 apps/oauth.json].
+ * (`credentials.put('ghl:<locationId>', credential)`)
+ * (https://github.com/GoHighLevel/highlevel-api-docs/blob/main/docs/oauth/Authorization.md).
+ *
+ * @throws ReconnectRequiredError when GHL refuses the code (expired or used).
  */
-export async function exchangeGhlAuthorizationCode(options: {
+export function exchangeGhlAuthorizationCode(options: {
   clientId: string;
   clientSecret: string;
   code: string;
@@ -892,78 +600,18 @@ export async function exchangeGhlAuthorizationCode(options: {
   timeoutMs?: number;
   now?: () => Date;
 }): Promise<GhlOAuthCredential> {
-  const baseUrl = resolveBaseUrl(options.baseUrl);
-  const api = createKy(baseUrl, options);
-  const form = new URLSearchParams({
-    client_id: options.clientId,
-    client_secret: options.clientSecret,
-    grant_type: 'authorization_code',
+  const oauth = ghlOAuth({
+    clientId: options.clientId,
+    clientSecret: options.clientSecret,
+    baseUrl: options.baseUrl ?? GHL_DEFAULT_BASE_URL,
+  });
+  return oauth.exchangeCode({
     code: options.code,
-    user_type: options.userType ?? 'Location',
+    ...(options.redirectUri ? { redirectUri: options.redirectUri } : {}),
+    params: { user_type: options.userType ?? 'Location' },
+    fetch: options.fetch,
+    timeoutMs: options.timeoutMs,
+    userAgent: `act-connector-ghl/${VERSION}`,
+    now: options.now,
   });
-  if (options.redirectUri) form.set('redirect_uri', options.redirectUri);
-  const tokenUrl = new URL('oauth/token', baseUrl).href;
-  const result = await postToken(
-    api,
-    tokenUrl,
-    form,
-    { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 10_000 },
-    defaultIsInvalidGrant,
-  );
-  // An expired or already used code: the install has to be done again.
-  if (!result.ok) {
-    throw new ReconnectRequiredError({
-      packageName: GHL_PACKAGE_NAME,
-      key: 'ghl:authorization-code',
-      reason: result.invalid,
-    });
-  }
-  return credentialFromTokenResponse(result.body, (options.now ?? (() => new Date()))());
-}
-
-// ---------------------------------------------------------------------------
-// Helpers
-
-function resolveBaseUrl(value: string | undefined): URL {
-  try {
-    // A trailing slash so relative paths extend the base path instead of replacing it.
-    return new URL(`${(value ?? GHL_DEFAULT_BASE_URL).replace(/\/+$/, '')}/`);
-  } catch (error) {
-    throw new ConfigurationError({
-      packageName: GHL_PACKAGE_NAME,
-      message: `baseUrl ${JSON.stringify(value)} is not a URL`,
-      cause: error,
-    });
-  }
-}
-
-function createKy(baseUrl: URL, options: { fetch?: typeof globalThis.fetch; timeoutMs?: number }): KyInstance {
-  return ky.create({
-    baseUrl,
-    headers: { 'user-agent': `act-connector-ghl/${VERSION}`, accept: 'application/json' },
-    timeout: options.timeoutMs ?? 10_000,
-    // Retries are @act/core's `retry` (and the worker's schedule), never ky's.
-    retry: 0,
-    throwHttpErrors: false,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  });
-}
-
-/** The body as JSON when it parses, as text otherwise, `undefined` when empty. */
-async function readBody(response: Response): Promise<unknown> {
-  const text = await response.text();
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
-
-/** `contacts: Invalid input: expected array, received undefined`: the field first. */
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(body)'}: ${issue.message}`)
-    .join('; ');
 }

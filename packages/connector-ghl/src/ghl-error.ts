@@ -2,9 +2,9 @@
  * GoHighLevel API failures → `@act/core` errors.
  *
  * ```ts
+ * ghlErrors: ConnectorErrors            // @act/connector-kit's createErrors, bound to this package
  * toGhlApiError(response: Response, body: unknown, request: { method: string; url: string },
  *   options?: { retryAfterMs?: number }): ProviderApiError
- * ghlNetworkError(error: unknown, request: { method: string; url: string }): ProviderApiError
  * ```
  *
  * Every non-2xx answer becomes a `ProviderApiError` (its class tells the
@@ -12,7 +12,8 @@
  * retry on the schedule, other 4xx → dead-letter). Messages start with
  * `[@act/connector-ghl]`.
  */
-import { ProviderApiError } from '@act/core';
+import { createErrors } from '@act/connector-kit';
+import type { ProviderApiError } from '@act/core';
 import { z } from 'zod';
 
 /** Prefix of every error message this package raises. */
@@ -20,9 +21,8 @@ export const GHL_PACKAGE_NAME = '@act/connector-ghl';
 /** Connector id: the `source` of every event, cursor, credential key and rate budget. */
 export const GHL_SOURCE = 'ghl';
 
-// GHL's error bodies. The fact sheet (shared/providers/ghl-xero.md) does not
-// describe them; the shapes below are the shared DTOs of the official OpenAPI
-// specs (https://github.com/GoHighLevel/highlevel-api-docs, common/common-schemas.json:
+// GHL's error bodies: the shared DTOs of the official OpenAPI specs
+// (https://github.com/GoHighLevel/highlevel-api-docs/blob/main/common/common-schemas.json:
 // BadRequestDTO `{ statusCode, message }`, UnauthorizedDTO `{ statusCode, message, error }`,
 // UnprocessableDTO `{ statusCode, message: string[], error }`). The token
 // endpoint's refusal body is not documented at all; OAuth 2.0 (RFC 6749 §5.2)
@@ -37,27 +37,22 @@ const ghlErrorBodySchema = z.looseObject({
 });
 export type GhlErrorBody = z.infer<typeof ghlErrorBodySchema>;
 
-/** The error body when it has GHL's (or OAuth's) shape, else `undefined`. */
-export function parseGhlErrorBody(body: unknown): GhlErrorBody | undefined {
-  const parsed = ghlErrorBodySchema.safeParse(body);
-  return parsed.success ? parsed.data : undefined;
-}
-
-/** A short, safe description of an error body: `Unauthorized: Invalid JWT`, or a text excerpt. */
-export function describeGhlErrorBody(body: unknown): string {
-  const parsed = parseGhlErrorBody(body);
-  if (parsed) {
+/** GHL's error body for the kit's client: `Unauthorized: Invalid JWT`. */
+export const ghlErrorBody = {
+  schema: ghlErrorBodySchema,
+  describe(parsed: GhlErrorBody): string | undefined {
     const message = Array.isArray(parsed.message) ? parsed.message.join('; ') : parsed.message;
     const parts = [parsed.error, message ?? parsed.error_description].filter(
       (part): part is string => typeof part === 'string' && part !== '',
     );
     // `error` and `message` are often the same words ("Unauthorized").
     const unique = [...new Set(parts)];
-    if (unique.length) return unique.join(': ').slice(0, 300);
-  }
-  if (typeof body === 'string') return body.trim().slice(0, 200);
-  return '';
-}
+    return unique.length ? unique.join(': ').slice(0, 300) : undefined;
+  },
+};
+
+/** This package's errors, every message prefixed with `[@act/connector-ghl]`. */
+export const ghlErrors = createErrors(GHL_PACKAGE_NAME, { errorBody: ghlErrorBody });
 
 /**
  * Turn a non-2xx GHL response into a `ProviderApiError`.
@@ -73,25 +68,5 @@ export function toGhlApiError(
   request: { method: string; url: string },
   options: { retryAfterMs?: number | undefined } = {},
 ): ProviderApiError {
-  const detail = describeGhlErrorBody(body);
-  return new ProviderApiError({
-    packageName: GHL_PACKAGE_NAME,
-    status: response.status,
-    method: request.method,
-    url: request.url,
-    ...(detail ? { detail } : {}),
-    ...(options.retryAfterMs !== undefined ? { retryAfterMs: options.retryAfterMs } : {}),
-  });
-}
-
-/** No response at all (ky's `TimeoutError`, a reset connection): status 0, transient. */
-export function ghlNetworkError(error: unknown, request: { method: string; url: string }): ProviderApiError {
-  return new ProviderApiError({
-    packageName: GHL_PACKAGE_NAME,
-    status: 0,
-    method: request.method,
-    url: request.url,
-    detail: error instanceof Error ? error.message : String(error),
-    cause: error,
-  });
+  return ghlErrors.fromResponse(response, body, request, options);
 }

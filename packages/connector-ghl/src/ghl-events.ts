@@ -325,14 +325,6 @@ export type GhlSourceEvent =
   | GhlEvent
   | (SourceEventV1<Readonly<Record<string, unknown>>> & { entity: GhlEntity; origin?: undefined });
 
-/** `locationId: Invalid input: expected string, received number`: the field first, so the message says what to fix. */
-export function describeZodError(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(body)'}: ${issue.message}`)
-    .join('; ');
-}
-
 /** Epoch ms of an ISO 8601 string, or `undefined` when absent or unreadable. */
 export function ghlTimeMs(value: unknown): number | undefined {
   if (typeof value !== 'string' || value.trim() === '') return undefined;

@@ -1,29 +1,32 @@
 /**
- * GoHighLevel's published rate limits and the headers that report them.
+ * GoHighLevel's published rate limits and the headers that report them, as
+ * configuration of `@act/connector-kit`'s `bucketRateLimits`.
  *
  * ```ts
  * GHL_RATE_LIMITS: { burst: TokenBucketLimitV1; daily: TokenBucketLimitV1 }
+ * ghlRateLimits(options: { limits, scope, store?, dailyExhaustedWaitMs, now? }): ApiRateLimits
  * readGhlRateLimitHeaders(headers: Headers): GhlRateLimitHeaders
- * alignGhlBudgets(limiter: RateLimiter, scope: string, headers: GhlRateLimitHeaders): Promise<void>
  * ghlRateLimitWaitMs(response: Response, headers: GhlRateLimitHeaders,
  *   options: { limits: GhlRateLimits; dailyExhaustedWaitMs: number; now?: number }): number
  * ```
  *
  * Source: https://github.com/GoHighLevel/highlevel-api-docs/blob/main/docs/oauth/Authorization.md
- * ("What are current rate limits for API 2.0?"), fact sheet A3 [G3]:
+ * ("What are current rate limits for API 2.0?"):
  * - burst: 100 requests / 10 s per Marketplace app (client) per resource (Location or Company);
  * - daily: 200,000 requests / day per app per resource;
  * - headers `X-RateLimit-Limit-Daily`, `X-RateLimit-Daily-Remaining`,
  *   `X-RateLimit-Interval-Milliseconds`, `X-RateLimit-Max`, `X-RateLimit-Remaining`.
  *
  * Not documented (so configurable or conservative here):
- * - whether Private Integration Tokens share the same accounting [UNVERIFIED];
+ * - whether Private Integration Tokens share the same accounting;
  * - a `Retry-After` header on 429 (honoured when present, never relied on);
  * - when the burst window and the daily window reset (no reset header is
  *   published): a 429 waits one burst interval, or `dailyExhaustedWaitMs`
  *   when the daily budget reads 0.
  */
-import { parseRetryAfter, type RateLimiter, type TokenBucketLimitV1 } from '@act/core';
+import { type ApiRateLimits, bucketRateLimits, headerCount } from '@act/connector-kit';
+import { parseRetryAfter, type RateLimitStoreV1, type TokenBucketLimitV1 } from '@act/core';
+import { GHL_PACKAGE_NAME } from './ghl-error';
 
 export interface GhlRateLimits {
   /** Default 100 per 10 s. */
@@ -55,36 +58,15 @@ export interface GhlRateLimitHeaders {
   remaining?: number | undefined;
 }
 
-function count(headers: Headers, name: string): number | undefined {
-  const value = headers.get(name)?.trim();
-  if (!value || !/^\d+$/.test(value)) return undefined;
-  const parsed = Number(value);
-  return Number.isSafeInteger(parsed) ? parsed : undefined;
-}
-
 /** Read GHL's rate-limit headers (names per the docs above; `Headers` matches them case-insensitively). */
 export function readGhlRateLimitHeaders(headers: Headers): GhlRateLimitHeaders {
   return {
-    limitDaily: count(headers, 'x-ratelimit-limit-daily'),
-    dailyRemaining: count(headers, 'x-ratelimit-daily-remaining'),
-    intervalMs: count(headers, 'x-ratelimit-interval-milliseconds'),
-    max: count(headers, 'x-ratelimit-max'),
-    remaining: count(headers, 'x-ratelimit-remaining'),
+    limitDaily: headerCount(headers, 'x-ratelimit-limit-daily'),
+    dailyRemaining: headerCount(headers, 'x-ratelimit-daily-remaining'),
+    intervalMs: headerCount(headers, 'x-ratelimit-interval-milliseconds'),
+    max: headerCount(headers, 'x-ratelimit-max'),
+    remaining: headerCount(headers, 'x-ratelimit-remaining'),
   };
-}
-
-/**
- * Align the shared buckets with GHL's own counts, so budget spent by other
- * processes (or by another deployment using the same app) is respected: the
- * provider's number is authoritative.
- */
-export async function alignGhlBudgets(
-  limiter: RateLimiter,
-  scope: string,
-  headers: GhlRateLimitHeaders,
-): Promise<void> {
-  if (headers.remaining !== undefined) await limiter.update(scope, 'burst', headers.remaining);
-  if (headers.dailyRemaining !== undefined) await limiter.update(scope, 'daily', headers.dailyRemaining);
 }
 
 /**
@@ -101,4 +83,35 @@ export function ghlRateLimitWaitMs(
   if (retryAfter !== undefined) return retryAfter;
   if (headers.dailyRemaining === 0) return options.dailyExhaustedWaitMs;
   return headers.intervalMs ?? options.limits.burst.intervalMs;
+}
+
+/**
+ * The shared burst and daily buckets of a location, aligned with
+ * `X-RateLimit-Remaining` and `X-RateLimit-Daily-Remaining` after every
+ * response (GHL's count is authoritative: budget spent by other processes,
+ * or another deployment of the same app, is respected); a 429 pauses the
+ * exhausted bucket for every worker for `ghlRateLimitWaitMs`.
+ */
+export function ghlRateLimits(options: {
+  limits: GhlRateLimits;
+  scope: (tenant: string) => string;
+  store?: RateLimitStoreV1 | undefined;
+  dailyExhaustedWaitMs: number;
+  now?: () => number;
+}): ApiRateLimits {
+  return bucketRateLimits({
+    limits: { burst: options.limits.burst, daily: options.limits.daily },
+    remainingHeaders: { burst: 'x-ratelimit-remaining', daily: 'x-ratelimit-daily-remaining' },
+    scope: options.scope,
+    store: options.store,
+    packageName: GHL_PACKAGE_NAME,
+    ...(options.now ? { now: options.now } : {}),
+    onRateLimited: ({ response, now }) => {
+      const headers = readGhlRateLimitHeaders(response.headers);
+      return {
+        retryAfterMs: ghlRateLimitWaitMs(response, headers, { ...options, now }),
+        bucket: headers.dailyRemaining === 0 ? 'daily' : 'burst',
+      };
+    },
+  });
 }

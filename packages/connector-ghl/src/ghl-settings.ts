@@ -1,6 +1,6 @@
-import { ConfigurationError, type FieldPoliciesV1, type Logger, type RateLimitStoreV1 } from '@act/core';
+import type { ConfigurationError, FieldPoliciesV1, Logger, RateLimitStoreV1 } from '@act/core';
 import type { GhlClientOptions, GhlOAuthAuth } from './ghl-client';
-import { GHL_PACKAGE_NAME } from './ghl-error';
+import { ghlErrors } from './ghl-error';
 import type { GhlPollersOptions } from './ghl-poller';
 import type { createGhlReconcilers } from './ghl-reconcile';
 import { splitPemList } from './ghl-signature';
@@ -42,14 +42,15 @@ export interface GhlConnectorSettings {
 
   /**
    * A Private Integration Token, "static/fixed OAuth2 Access Tokens"
-   * (https://marketplace.gohighlevel.com/docs/Authorization/PrivateIntegrationsToken/index.html [G13]),
+   * (https://marketplace.gohighlevel.com/docs/Authorization/PrivateIntegrationsToken/index.html),
    * or a function returning the token of a location (PITs are per sub-account).
    */
   accessToken?: string | ((tenant: string) => string | Promise<string>);
   /**
    * An OAuth Marketplace app: its client id and secret and where each
    * location's tokens live. Access tokens last a day; refresh tokens rotate on
-   * every use, so every refresh is saved through `credentials` (docs/oauth/Authorization.md [G3]).
+   * every use, so every refresh is saved through `credentials`
+   * (https://github.com/GoHighLevel/highlevel-api-docs/blob/main/docs/oauth/Authorization.md).
    */
   oauth?: Omit<GhlOAuthAuth, 'type'>;
   /** Defaults to `https://services.leadconnectorhq.com`. */
@@ -58,7 +59,7 @@ export interface GhlConnectorSettings {
   fetch?: typeof globalThis.fetch;
   /**
    * Where the rate budgets (100 requests / 10 s and 200,000 / day per app and
-   * location [G3]) live. Defaults to this process's memory; pass
+   * location, per https://github.com/GoHighLevel/highlevel-api-docs/blob/main/docs/oauth/Authorization.md) live. Defaults to this process's memory; pass
    * `@act/sink-supabase`'s `state.rateLimits` so every worker shares them.
    */
   rateLimitStore?: RateLimitStoreV1;
@@ -216,5 +217,5 @@ function booleanOf(value: string | undefined, variable: string): boolean | undef
 }
 
 function configuration(message: string): ConfigurationError {
-  return new ConfigurationError({ packageName: GHL_PACKAGE_NAME, message });
+  return ghlErrors.configuration(message);
 }

@@ -1,3 +1,4 @@
+import { describeZodError } from '@act/connector-kit';
 import {
   ConfigurationError,
   type ParsedDeliveryV1,
@@ -9,7 +10,6 @@ import {
 import type { z } from 'zod';
 import { GHL_PACKAGE_NAME, GHL_SOURCE } from './ghl-error';
 import {
-  describeZodError,
   GHL_APPOINTMENT_EVENT_TYPES,
   GHL_CONTACT_EVENT_TYPES,
   GHL_NOTE_EVENT_TYPES,

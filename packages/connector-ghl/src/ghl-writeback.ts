@@ -36,7 +36,8 @@
  *    contact deleted in GHL (a tombstone): only a later local change recreates it.
  * 4. **Natural key.** `POST /contacts/upsert` finds the contact by email
  *    and/or phone, in the order of the location's "Allow Duplicate Contact"
- *    setting, and updates it or creates one [G5 apps/contacts.json upsert-contact].
+ *    setting, and updates it or creates one (`upsert-contact` in
+ *    https://github.com/GoHighLevel/highlevel-api-docs/blob/main/apps/contacts.json).
  *    A change with neither (after stripping) is skipped: it would create a
  *    duplicate on every write. When the mirror has the contact, only the
  *    fields that differ from it are sent (plus the natural key), so a write

@@ -5,9 +5,10 @@
  * for this package only. Runs on Node >= 22, Deno and edge runtimes.
  */
 
+export { templateOAuth } from './template-client';
 export { createTemplateConnector, type TemplateConnector } from './template-connector';
 export type { TemplateEvent, TemplateEventType } from './template-events';
-export { loadTemplateSettings, type TemplateConnectorSettings } from './template-settings';
+export { loadTemplateSettings, type TemplateConnectorSettings, type TemplateOAuthSettings } from './template-settings';
 export {
   type TemplateSignatureVerification,
   type VerifyTemplateSignatureOptions,

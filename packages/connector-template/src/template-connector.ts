@@ -34,7 +34,7 @@ export interface TemplateConnector extends ConnectorV1<TemplateSourceEvent> {
  * const worker = createWorker({ connectors: [connector], store, sink });
  * ```
  *
- * @throws ConfigurationError for a missing `apiToken`, a bad `baseUrl` or `pageSize`.
+ * @throws ConfigurationError for missing API credentials, a bad `baseUrl` or `pageSize`.
  */
 export function createTemplateConnector(settings: TemplateConnectorSettings): TemplateConnector {
   const client = createTemplateClient(settings);
@@ -75,13 +75,11 @@ export function createTemplateConnector(settings: TemplateConnectorSettings): Te
     },
 
     /**
-     * Template's API tokens do not expire, so there is nothing to refresh: a
-     * 401 means the token was revoked, and the worker retries on its
-     * schedule until an operator sets a new one. An OAuth2 connector
-     * refreshes the tenant's access token here, once for concurrent callers
-     * (`createSingleFlight` from `@act/core`), and stores the new tokens.
+     * The worker's 401 hook: with OAuth2, refresh the account's token unless
+     * another caller already has (single-flight, across workers). A static
+     * API token has nothing to refresh.
      */
-    async refreshCredentials() {},
+    refreshCredentials: (tenant) => client.refreshCredentials(tenant),
   };
 }
 

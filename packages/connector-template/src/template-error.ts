@@ -1,12 +1,24 @@
-import { ProviderApiError, parseRetryAfter } from '@act/core';
+import { createErrors } from '@act/connector-kit';
+import { type ProviderApiError, parseRetryAfter } from '@act/core';
 import { z } from 'zod';
 import { TEMPLATE_PACKAGE_NAME } from './template-settings';
 
 // Template's error body (fictional): `{ "error": { "code": "not_found", "message": "…" } }`.
 // Lenient: any other body still becomes a ProviderApiError, with a text excerpt.
+// A real connector cites the provider's docs URL here.
 const templateErrorBodySchema = z.object({
   error: z.object({ code: z.string().nullish(), message: z.string().nullish() }),
 });
+
+/** The provider's error body, for the kit's client: `not_found: no such record`. */
+export const templateErrorBody = {
+  schema: templateErrorBodySchema,
+  describe: (body: z.infer<typeof templateErrorBodySchema>) =>
+    [body.error.code, body.error.message].filter(Boolean).join(': '),
+};
+
+/** This package's errors: every message starts with `[@act/connector-template]`. */
+export const templateErrors = createErrors(TEMPLATE_PACKAGE_NAME, { errorBody: templateErrorBody });
 
 /**
  * Turn a non-2xx Template response into `@act/core`'s `ProviderApiError`,
@@ -22,19 +34,7 @@ export function toTemplateApiError(
   body: unknown,
   request: { method: string; url: string },
 ): ProviderApiError {
-  const parsed = templateErrorBodySchema.safeParse(body);
-  const detail = parsed.success
-    ? [parsed.data.error.code, parsed.data.error.message].filter(Boolean).join(': ')
-    : typeof body === 'string'
-      ? body.trim().slice(0, 200)
-      : '';
-  const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
-  return new ProviderApiError({
-    packageName: TEMPLATE_PACKAGE_NAME,
-    status: response.status,
-    method: request.method,
-    url: request.url,
-    ...(detail ? { detail } : {}),
-    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  return templateErrors.fromResponse(response, body, request, {
+    retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
   });
 }

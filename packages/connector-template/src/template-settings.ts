@@ -1,11 +1,20 @@
-import { ConfigurationError, type FieldPoliciesV1, type Logger, type RateLimitStoreV1 } from '@act/core';
+import { createErrors } from '@act/connector-kit';
+import type { CredentialStoreV1, FieldPoliciesV1, Logger, RateLimitStoreV1 } from '@act/core';
 
-/** Connector id: the `source` of every event, delivery, cursor and rate budget. */
+/** Connector id: the `source` of every event, delivery, cursor, credential key and rate budget. */
 export const TEMPLATE_SOURCE = 'template';
 /** Prefix of every error message this package raises. */
 export const TEMPLATE_PACKAGE_NAME = '@act/connector-template';
 /** Template's API host (fictional). A real connector cites the provider's docs here. */
 export const TEMPLATE_DEFAULT_BASE_URL = 'https://api.template.example';
+
+/** An OAuth2 app: its client id and secret, and where each account's tokens live. */
+export interface TemplateOAuthSettings {
+  clientId: string;
+  clientSecret: string;
+  /** Each account's tokens (`template:<account id>`); refresh tokens rotate, so every refresh is saved here. */
+  credentials: CredentialStoreV1;
+}
 
 export interface TemplateConnectorSettings {
   /**
@@ -15,8 +24,13 @@ export interface TemplateConnectorSettings {
    * it as a configuration error (fail closed); use that for poll-only setups.
    */
   webhookSecrets: readonly string[];
-  /** API token, sent as `Authorization: Bearer <token>`. Used by hydrate and the poller. */
-  apiToken: string;
+  /**
+   * API credentials, used by hydrate and the poller: a static API token (sent
+   * as `Authorization: Bearer <token>`), or an OAuth2 app (`oauth`), which wins
+   * when both are given.
+   */
+  apiToken?: string;
+  oauth?: TemplateOAuthSettings;
   /** Defaults to `https://api.template.example`. Point it at a mock server in tests. */
   baseUrl?: string;
   /** `fetch` to use for API calls; defaults to the global one. */
@@ -52,29 +66,47 @@ export interface TemplateConnectorSettings {
  *
  * - `TEMPLATE_WEBHOOK_SECRET` (required): the signing secret; comma-separate
  *   two while rotating (`new,old`).
- * - `TEMPLATE_API_TOKEN` (required): the API token.
+ * - `TEMPLATE_CLIENT_ID` and `TEMPLATE_CLIENT_SECRET`: an OAuth2 app (pass
+ *   the credential store in `overrides.oauth.credentials`); or
+ * - `TEMPLATE_API_TOKEN`: a static API token.
  * - `TEMPLATE_BASE_URL` (optional): the API host.
  *
  * `overrides` is merged last, for settings that are not strings (`fetch`,
- * `logger`, `fieldPolicies`, …).
+ * `logger`, `fieldPolicies`, `oauth.credentials`, …).
  *
  * @throws ConfigurationError naming the missing variable.
  */
 export function loadTemplateSettings(
   env: Readonly<Record<string, string | undefined>>,
-  overrides: Partial<TemplateConnectorSettings> = {},
+  overrides: Omit<Partial<TemplateConnectorSettings>, 'oauth'> & { oauth?: Partial<TemplateOAuthSettings> } = {},
 ): TemplateConnectorSettings {
+  const read = (name: string) => env[name]?.trim() || undefined;
   const webhookSecrets = (env.TEMPLATE_WEBHOOK_SECRET ?? '')
     .split(',')
     .map((secret) => secret.trim())
     .filter(Boolean);
   if (webhookSecrets.length === 0) throw missing('TEMPLATE_WEBHOOK_SECRET');
-  const apiToken = env.TEMPLATE_API_TOKEN?.trim();
+  const { oauth: oauthOverride, ...rest } = overrides;
+  const clientId = read('TEMPLATE_CLIENT_ID');
+  const clientSecret = read('TEMPLATE_CLIENT_SECRET');
+  const baseUrl = read('TEMPLATE_BASE_URL');
+  const base = { webhookSecrets, ...(baseUrl ? { baseUrl } : {}) };
+  if (clientId || clientSecret) {
+    if (!clientId) throw missing('TEMPLATE_CLIENT_ID');
+    if (!clientSecret) throw missing('TEMPLATE_CLIENT_SECRET');
+    const credentials = oauthOverride?.credentials;
+    if (!credentials) {
+      throw createErrors(TEMPLATE_PACKAGE_NAME).configuration(
+        'TEMPLATE_CLIENT_ID is set, but no credential store was given: loadTemplateSettings(env, { oauth: { credentials } })',
+      );
+    }
+    return { ...base, oauth: { clientId, clientSecret, credentials }, ...rest };
+  }
+  const apiToken = read('TEMPLATE_API_TOKEN');
   if (!apiToken) throw missing('TEMPLATE_API_TOKEN');
-  const baseUrl = env.TEMPLATE_BASE_URL?.trim();
-  return { webhookSecrets, apiToken, ...(baseUrl ? { baseUrl } : {}), ...overrides };
+  return { ...base, apiToken, ...rest };
 }
 
-function missing(variable: string): ConfigurationError {
-  return new ConfigurationError({ packageName: TEMPLATE_PACKAGE_NAME, message: `${variable} is not set` });
+function missing(variable: string) {
+  return createErrors(TEMPLATE_PACKAGE_NAME).configuration(`${variable} is not set`);
 }

@@ -1,7 +1,7 @@
-import { ActError, createMemoryRateLimitStore, type RateLimitStoreV1 } from '@act/core';
+import { ActError, createMemoryCredentialStore, createMemoryRateLimitStore, type RateLimitStoreV1 } from '@act/core';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTemplateClient } from '../src/template-client';
+import { createTemplateClient, templateOAuth } from '../src/template-client';
 import { toTemplateApiError } from '../src/template-error';
 import type { TemplateConnectorSettings } from '../src/template-settings';
 import { VERSION } from '../src/version';
@@ -188,6 +188,82 @@ describe('toTemplateApiError', () => {
   it('classifies 401 as auth, so the worker refreshes credentials', () => {
     expect(toTemplateApiError(new Response(null, { status: 401 }), undefined, request)).toMatchObject({
       errorClass: 'auth',
+    });
+  });
+});
+
+describe('Template client: OAuth2', () => {
+  const KEY = `template:${TEST_ACCOUNT}`;
+  const oauthClient = async (value: Record<string, unknown> = {}) => {
+    const credentials = createMemoryCredentialStore();
+    await credentials.put(KEY, {
+      accessToken: 'access-1',
+      refreshToken: 'refresh-1',
+      expiresAt: Date.now() + 3_600_000,
+      ...value,
+    });
+    const api = createTemplateClient({
+      webhookSecrets: [],
+      oauth: { clientId: 'client-1', clientSecret: 'secret-1', credentials },
+      retry: { baseDelayMs: 1, maxDelayMs: 1_000 },
+    });
+    return { api, credentials };
+  };
+  const tokenEndpoint = () => {
+    const forms: URLSearchParams[] = [];
+    nock(TEST_BASE_URL)
+      .post('/oauth/token')
+      .reply(200, async (request: Request) => {
+        forms.push(new URLSearchParams(await request.text()));
+        return { access_token: 'access-2', refresh_token: 'refresh-2', expires_in: 3600 };
+      });
+    return forms;
+  };
+
+  it('401 → refresh (client in the form) → the request is repeated with the new token, the rotation saved', async () => {
+    const { api, credentials } = await oauthClient();
+    const forms = tokenEndpoint();
+    const scope = nock(TEST_BASE_URL)
+      .get(`${recordsPath}/rec_3Fz9Kd`)
+      .matchHeader('authorization', 'Bearer access-1')
+      .reply(401, { error: { code: 'invalid_token' } })
+      .get(`${recordsPath}/rec_3Fz9Kd`)
+      .matchHeader('authorization', 'Bearer access-2')
+      .reply(200, record);
+    expect(await api.getRecord(TEST_ACCOUNT, 'rec_3Fz9Kd')).toEqual(record);
+    expect(scope.isDone()).toBe(true);
+    expect(Object.fromEntries(forms[0] ?? [])).toEqual({
+      grant_type: 'refresh_token',
+      refresh_token: 'refresh-1',
+      client_id: 'client-1',
+      client_secret: 'secret-1',
+    });
+    expect((await credentials.get(KEY))?.value).toMatchObject({ accessToken: 'access-2', refreshToken: 'refresh-2' });
+  });
+
+  it('refreshCredentials(tenant) is the worker’s 401 hook; a refused grant needs a reconnect', async () => {
+    const { api } = await oauthClient();
+    tokenEndpoint();
+    await api.refreshCredentials(TEST_ACCOUNT);
+    expect(nock.pendingMocks()).toEqual([]);
+
+    const expired = await oauthClient({ expiresAt: Date.now() - 1 });
+    nock(TEST_BASE_URL).post('/oauth/token').reply(400, { error: 'invalid_grant' });
+    const error = await rejection(expired.api.getRecord(TEST_ACCOUNT, 'rec_3Fz9Kd'));
+    expect(error).toMatchObject({ name: 'ReconnectRequiredError', credentialKey: KEY });
+    expect(error.message).toContain('Template refused the grant (invalid_grant)');
+  });
+
+  it('builds the install URL and exchanges the code', async () => {
+    const oauth = templateOAuth({
+      oauth: { clientId: 'client-1', clientSecret: 'secret-1', credentials: createMemoryCredentialStore() },
+    });
+    const url = new URL(oauth.authorizeUrl({ redirectUri: 'https://app.test/callback', state: 's1' }));
+    expect(url.searchParams.get('scope')).toBe('records.read offline_access');
+    tokenEndpoint();
+    expect(await oauth.exchangeCode({ code: 'c1', redirectUri: 'https://app.test/callback' })).toMatchObject({
+      accessToken: 'access-2',
+      refreshToken: 'refresh-2',
     });
   });
 });

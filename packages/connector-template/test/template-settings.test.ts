@@ -1,4 +1,4 @@
-import { ActError } from '@act/core';
+import { ActError, createMemoryCredentialStore } from '@act/core';
 import { describe, expect, it } from 'vitest';
 import { loadTemplateSettings } from '../src/template-settings';
 
@@ -39,5 +39,25 @@ describe('loadTemplateSettings', () => {
     expect(ActError.isInstance(thrown)).toBe(true);
     expect(thrown).toMatchObject({ name: 'ConfigurationError', errorClass: 'validation' });
     expect((thrown as Error).message).toBe(`[@act/connector-template] ${variable} is not set`);
+  });
+});
+
+describe('loadTemplateSettings: OAuth2', () => {
+  it('reads the OAuth2 app, with the credential store from the overrides (no API token needed)', () => {
+    const credentials = createMemoryCredentialStore();
+    const settings = loadTemplateSettings(
+      { TEMPLATE_WEBHOOK_SECRET: 's', TEMPLATE_CLIENT_ID: 'id', TEMPLATE_CLIENT_SECRET: 'secret' },
+      { oauth: { credentials } },
+    );
+    expect(settings).toEqual({ webhookSecrets: ['s'], oauth: { clientId: 'id', clientSecret: 'secret', credentials } });
+  });
+
+  it('names what is missing', () => {
+    expect(() => loadTemplateSettings({ TEMPLATE_WEBHOOK_SECRET: 's', TEMPLATE_CLIENT_ID: 'id' })).toThrow(
+      '[@act/connector-template] TEMPLATE_CLIENT_SECRET is not set',
+    );
+    expect(() =>
+      loadTemplateSettings({ TEMPLATE_WEBHOOK_SECRET: 's', TEMPLATE_CLIENT_ID: 'id', TEMPLATE_CLIENT_SECRET: 'x' }),
+    ).toThrow('no credential store was given');
   });
 });
