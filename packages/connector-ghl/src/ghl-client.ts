@@ -468,6 +468,8 @@ export function createGhlClient(options: GhlClientOptions): GhlClient {
   const versions = { ...GHL_API_VERSIONS, ...options.versions };
   const baseUrl = options.baseUrl ?? GHL_DEFAULT_BASE_URL;
   const api = createApiClient({
+    // fetch, logger, timeoutMs, retry; the rest is GHL's facts.
+    ...options,
     packageName: GHL_PACKAGE_NAME,
     source: GHL_SOURCE,
     baseUrl,
@@ -481,10 +483,6 @@ export function createGhlClient(options: GhlClientOptions): GhlClient {
       now: () => now().getTime(),
     }),
     errorBody: ghlErrorBody,
-    retry: options.retry,
-    timeoutMs: options.timeoutMs,
-    fetch: options.fetch,
-    logger: options.logger,
     now,
     tenantRequired: 'a location id (tenant) is required',
   });

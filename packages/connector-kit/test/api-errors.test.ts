@@ -49,10 +49,6 @@ describe('createErrors', () => {
     expect(errors.fromResponse(new Response(null, { status: 502 }), '<html>bad</html>', request).message).toContain(
       '– <html>bad</html>',
     );
-    expect(
-      errors.fromResponse(new Response(null, { status: 502 }), '<html>\n  <body>bad</body>\n</html>\n', request)
-        .message,
-    ).toContain('– <html> <body>bad</body> </html>');
     expect(errors.fromResponse(new Response(null, { status: 400 }), undefined, request).message).toBe(
       '[@act/connector-x] GET https://api.example/x failed: HTTP 400',
     );
@@ -64,7 +60,7 @@ describe('createErrors', () => {
       detail: 'minute',
     });
     expect(limited).toMatchObject({ errorClass: 'rate_limit', retryAfterMs: 5_000 });
-    expect(limited.message).toContain('– minute');
+    expect(limited.message).toContain('HTTP 429 – minute');
     expect(errors.network(new Error('socket hang up'), request)).toMatchObject({
       providerStatus: 0,
       errorClass: 'transient',
@@ -75,6 +71,22 @@ describe('createErrors', () => {
     const parsed = z.object({ records: z.array(z.string()) }).safeParse({});
     expect(errors.unexpectedBody(request, parsed.error as z.ZodError).message).toBe(
       '[@act/connector-x] GET https://api.example/x answered an unexpected body: records: Invalid input: expected array, received undefined',
+    );
+  });
+});
+
+describe('createErrors: details', () => {
+  it('joins the body detail and an extra detail with a dash; a text option shapes excerpts', () => {
+    const request = { method: 'GET', url: 'https://api.example/x' };
+    const errors = createErrors('@act/connector-x', {
+      errorBody: { ...errorBody, text: (body) => body.replace(/\s+/g, ' ').trim() },
+    });
+    expect(
+      errors.fromResponse(new Response(null, { status: 429 }), { error: { code: 'x' } }, request, { detail: 'minute' })
+        .message,
+    ).toBe('[@act/connector-x] GET https://api.example/x failed: HTTP 429 – x – minute');
+    expect(errors.fromResponse(new Response(null, { status: 502 }), ' bad\n\n gateway ', request).message).toContain(
+      '– bad gateway',
     );
   });
 });

@@ -255,5 +255,14 @@ describe('oauth2: authorization code', () => {
     const error = await rejection(auth(createMemoryCredentialStore()).exchangeCode({ code: 'used' }));
     expect(error).toMatchObject({ name: 'ReconnectRequiredError', credentialKey: 'example:authorization-code' });
     expect(error.message).toContain(`[${PACKAGE}]`);
+    expect(error.message).toContain('Example refused the grant (invalid_grant)');
+
+    nock(AUTH_URL).post('/token').reply(400, { error: 'invalid_grant', error_description: 'code expired' });
+    const custom = await rejection(
+      auth(createMemoryCredentialStore(), {
+        messages: { codeRefused: (reason) => `the code was refused (${reason})` },
+      }).exchangeCode({ code: 'old' }),
+    );
+    expect(custom.message).toContain('the code was refused (code expired)');
   });
 });

@@ -101,6 +101,8 @@ function templateAuth(settings: TemplateConnectorSettings): ApiAuth {
  */
 export function createTemplateClient(settings: TemplateConnectorSettings): TemplateClient {
   const api = createApiClient({
+    // fetch, logger, timeoutMs; the rest is Template's facts.
+    ...settings,
     packageName: TEMPLATE_PACKAGE_NAME,
     source: TEMPLATE_SOURCE,
     baseUrl: settings.baseUrl ?? TEMPLATE_DEFAULT_BASE_URL,
@@ -115,9 +117,6 @@ export function createTemplateClient(settings: TemplateConnectorSettings): Templ
     }),
     errorBody: templateErrorBody,
     retry: { maxDelayMs: 5_000, ...settings.retry },
-    timeoutMs: settings.timeoutMs,
-    fetch: settings.fetch,
-    logger: settings.logger,
   });
   const accountPath = (tenant: string) => `v1/accounts/${encodeURIComponent(tenant)}/records`;
 

@@ -21,6 +21,8 @@ export interface ApiRequestDescription {
 export interface ErrorBodyOptions<TBody = unknown> {
   schema: z.ZodType<TBody>;
   describe(body: TBody): string | undefined;
+  /** The excerpt of a body that is not JSON (or not the schema's); default the first 200 characters, trimmed. */
+  text?(body: string): string;
 }
 
 /**
@@ -47,7 +49,8 @@ export interface ConnectorErrors {
   api(options: Omit<ProviderApiErrorOptions, 'packageName'>): ProviderApiError;
   /**
    * A non-2xx answer. `body` is already read (parsed JSON, or text when it was
-   * not JSON); its detail comes from `errorBody`, else a 200-character excerpt.
+   * not JSON); its detail comes from `errorBody`, else a 200-character excerpt,
+   * then ` – <options.detail>`.
    */
   fromResponse(
     response: Response,
@@ -81,8 +84,8 @@ export function createErrors<TBody = unknown>(
         if (detail) return detail;
       }
     }
-    // One line: an HTML or XML error page's line breaks would split the log line.
-    return typeof body === 'string' ? body.replace(/\s+/g, ' ').trim().slice(0, 200) : '';
+    if (typeof body !== 'string') return '';
+    return errorBody?.text ? errorBody.text(body) : body.trim().slice(0, 200);
   };
   const payload = (message: string, cause?: unknown) =>
     new PayloadError({ packageName, message, ...(cause !== undefined ? { cause } : {}) });
@@ -98,7 +101,7 @@ export function createErrors<TBody = unknown>(
       ),
     api: (apiOptions) => new ProviderApiError({ packageName, ...apiOptions }),
     fromResponse(response, body, request, extra = {}) {
-      const detail = [describeBody(body), extra.detail].filter(Boolean).join('; ');
+      const detail = [describeBody(body), extra.detail].filter(Boolean).join(' – ');
       return new ProviderApiError({
         packageName,
         status: response.status,

@@ -87,6 +87,8 @@ export interface OAuth2Options<TCredential extends OAuth2Credential = OAuth2Cred
     noRefreshToken?: string;
     /** Token answer without a refresh token and none stored; default `POST <path> answered without a refresh_token`. */
     noRefreshTokenInAnswer?: string;
+    /** The reason of `exchangeCode`'s `ReconnectRequiredError` when the code is refused; default `invalidGrant`'s. */
+    codeRefused?: (reason: string | undefined) => string;
   };
   /** Package named in errors of `exchangeCode` (the client's own is used for API calls). */
   packageName?: string;
@@ -207,6 +209,8 @@ export function oauth2<TCredential extends OAuth2Credential = OAuth2Credential>(
     options.messages?.invalidGrant ??
     ((reason: string | undefined) => `${provider} refused the grant (invalid_grant${reason ? `: ${reason}` : ''})`);
 
+  const codeRefused = options.messages?.codeRefused ?? invalidGrant;
+
   const toCredential = (
     body: OAuth2TokenResponse,
     now: Date,
@@ -261,7 +265,11 @@ export function oauth2<TCredential extends OAuth2Credential = OAuth2Credential>(
         const answer = await readBody(response);
         if (!response.ok) {
           if (isInvalidGrant(response.status, answer)) {
-            return { ok: false as const, invalid: invalidGrant(refusalReason(answer)) };
+            const reason = refusalReason(answer);
+            return {
+              ok: false as const,
+              invalid: (form.get('grant_type') === 'authorization_code' ? codeRefused : invalidGrant)(reason),
+            };
           }
           throw errors.fromResponse(response, answer, what, {
             retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
