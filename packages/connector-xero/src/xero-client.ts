@@ -244,6 +244,8 @@ export function createXeroClient(options: XeroClientOptions): XeroClient {
       ...(options.sleep ? { sleep: options.sleep } : {}),
     });
   const api: ApiClient = createApiClient({
+    // fetch, logger, retry; the rest is Xero's facts.
+    ...options,
     packageName: XERO_PACKAGE_NAME,
     source: XERO_SOURCE,
     baseUrl: options.baseUrl ?? XERO_API_BASE_URL,
@@ -252,10 +254,7 @@ export function createXeroClient(options: XeroClientOptions): XeroClient {
     userAgent: XERO_USER_AGENT,
     rateLimits: limiter,
     errorBody: XERO_ERROR_BODY,
-    retry: options.retry,
     timeoutMs,
-    fetch: options.fetch,
-    logger: options.logger,
     now,
     tenantRequired: 'a Xero tenant id is required',
   });

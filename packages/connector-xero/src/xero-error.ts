@@ -54,6 +54,8 @@ export const XERO_ERROR_BODY: ErrorBodyOptions<XeroErrorBody> = {
     const parts = [head.join(': '), validation.slice(0, 3).join('; ')].filter((part) => part !== '');
     return parts.length ? parts.join(' – ').slice(0, 300) : undefined;
   },
+  // An HTML or XML error page on one line.
+  text: (body) => body.replace(/\s+/g, ' ').trim().slice(0, 200),
 };
 
 /** The connector's errors, every message prefixed with `[@act/connector-xero]`. */

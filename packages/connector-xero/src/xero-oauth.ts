@@ -154,6 +154,8 @@ function xeroOAuth2(options: XeroOAuth2Options) {
     messages: {
       invalidGrant: (reason) =>
         `Xero refused the grant (invalid_grant${reason ? `: ${reason}` : ''}): reconnect this tenant`,
+      // A refused authorization code: the person connects again (no tenant to reconnect yet).
+      codeRefused: (reason) => `Xero refused the grant (invalid_grant${reason ? `: ${reason}` : ''})`,
       noRefreshToken: 'the stored credential has no refresh token: reconnect this tenant',
       noRefreshTokenInAnswer:
         'the token endpoint answered without a refresh_token (was the offline_access scope requested?)',
