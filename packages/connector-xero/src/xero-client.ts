@@ -1,7 +1,10 @@
 /**
- * The Xero Accounting API client: ky, OAuth 2.0 with rotating refresh tokens
- * (xero-oauth.ts), Xero's rate limits shared by every worker
- * (xero-rate-limits.ts), and every failure as a `ProviderApiError`.
+ * The Xero Accounting API client: Xero's facts (base URL, tenant header,
+ * collections, list parameters, `If-Modified-Since`) over the kit's
+ * `createApiClient` (limiter → token → fetch → budgets → 401 refresh → 429 →
+ * `ProviderApiError` → schema → retry), with OAuth 2.0 and rotating refresh
+ * tokens (xero-oauth.ts) and Xero's rate limits shared by every worker
+ * (xero-rate-limits.ts).
  *
  * ```ts
  * createXeroClient(options: XeroClientOptions): XeroClient
@@ -32,77 +35,56 @@
  * `request`; and `refreshCredentials(tenant)` for the worker's 401 hook.
  * The tenant is the Xero organisation id (`tenantId` of `/connections`).
  *
- * Provider facts (fact sheet shared/providers/ghl-xero.md B3;
- * `xero_accounting.yaml` v16.1.0 of https://github.com/XeroAPI/Xero-OpenAPI [X4]):
- * - base URL `https://api.xero.com/api.xro/2.0` [X4 `servers`];
+ * Provider facts (the spec is `xero_accounting.yaml` v16.1.0,
+ * https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero_accounting.yaml; "Requests and
+ * responses", https://developer.xero.com/documentation/api/requests-and-responses):
+ * - base URL `https://api.xero.com/api.xro/2.0` (the spec's `servers`);
  * - `Authorization: Bearer <access token>`; `xero-tenant-id: <tenant>` is
- *   required on accounting calls [X4 `requiredHeader`]; `Accept:
+ *   required on accounting calls (the spec's `requiredHeader`); `Accept:
  *   application/json` is sent on every call;
  * - one record: `GET /Contacts/{ContactID}`, `/Invoices/{InvoiceID}`,
  *   `/CreditNotes/{CreditNoteID}`, `/Payments/{PaymentID}`,
  *   `/BankTransactions/{BankTransactionID}`, answered as a one-element list
- *   (`{ "Invoices": [ … ] }`) [X4];
+ *   (`{ "Invoices": [ … ] }`);
  * - lists: the same collections with `page` ("Up to 100 … in a single API
  *   call"), `pageSize`, `order`, `where`, and the `If-Modified-Since` header
  *   ("Only items created or updated since the specified timestamp will be
- *   returned (accurate to the second)") [X4][X8]; Contacts and Invoices also
+ *   returned (accurate to the second)"); Contacts and Invoices also
  *   take `includeArchived`, `summaryOnly` and `IDs`, Invoices `Statuses`
- *   (comma-separated) [X4]. Responses carry `pagination: { page, pageSize,
- *   pageCount, itemCount }` and `DateTimeUTC` (the server's clock) [X4 examples];
+ *   (comma-separated). Responses carry `pagination: { page, pageSize,
+ *   pageCount, itemCount }` and `DateTimeUTC` (the server's clock) (the spec's examples);
  * - `If-Modified-Since` is sent as ISO 8601 UTC floored to the second
- *   (`2026-01-02T03:04:05.000Z`): the spec types it `date-time` [X4
- *   `ifModifiedSince`] and the official SDK sends `Date.toISOString()` [X18
- *   src/gen/api/accountingApi.ts]; flooring errs towards re-reading, never
+ *   (`2026-01-02T03:04:05.000Z`): the spec types it `date-time`
+ *   (`ifModifiedSince`) and the official SDK sends `Date.toISOString()`
+ *   (https://github.com/XeroAPI/xero-node/blob/master/src/gen/api/accountingApi.ts); flooring errs towards re-reading, never
  *   skipping. Configurable (`formatIfModifiedSince`);
  * - `UpdatedDateUTC` and the other dates are MS-JSON `/Date(1573755038314+0000)/`:
  *   `xeroTimeMs` (re-exported here from xero-events.ts) parses them;
  * - limits, headers and 429s: see xero-rate-limits.ts; OAuth: see xero-oauth.ts.
  *
- * Retries: a call is retried in process (`@act/core`'s `retry`, jittered
- * backoff) on network failures, 5xx and 429s whose wait is at most
+ * Retries (the kit's engine): a call is retried in process (`@act/core`'s
+ * `retry`, jittered backoff) on network failures, 5xx and 429s whose wait is at most
  * `retry.maxDelayMs`; a longer wait is thrown (`ProviderApiError` 429 with
  * `retryAfterMs`, or the limiter's `RateLimitError`) for the worker to
  * reschedule. A 401 refreshes the token once (single-flight across workers)
  * and repeats the request; a second 401 is an `auth` error.
  */
-import {
-  ConfigurationError,
-  classifyError,
-  type Logger,
-  noopLogger,
-  PayloadError,
-  ProviderApiError,
-  type RateLimitStoreV1,
-  retry,
-} from '@act/core';
-import ky, { type KyInstance } from 'ky';
+import { type ApiClient, type ApiRequest, createApiClient } from '@act/connector-kit';
+import type { Logger, RateLimitStoreV1 } from '@act/core';
 import { z } from 'zod';
-import { VERSION } from './version';
-import { toXeroApiError, xeroNetworkError } from './xero-error';
-import {
-  describeZodError,
-  XERO_PACKAGE_NAME,
-  XERO_SOURCE,
-  type XeroMirroredEntity,
-  type XeroRecord,
-  xeroTimeMs,
-} from './xero-events';
+import { XERO_ERROR_BODY, xeroErrors } from './xero-error';
+import { XERO_PACKAGE_NAME, XERO_SOURCE, type XeroMirroredEntity, type XeroRecord, xeroTimeMs } from './xero-events';
 import { XERO_COLLECTIONS, type XeroFetchRecordRequest } from './xero-hydrate';
-import { createXeroAuth, readXeroBody, type XeroAuth, type XeroAuthorization } from './xero-oauth';
-import {
-  createXeroRateLimiter,
-  readXeroRateLimitHeaders,
-  type XeroRateLimiter,
-  type XeroRateLimitOptions,
-} from './xero-rate-limits';
+import { XERO_USER_AGENT, type XeroAuth, xeroAuth } from './xero-oauth';
+import { createXeroRateLimiter, type XeroRateLimiter, type XeroRateLimitOptions } from './xero-rate-limits';
 import { XERO_ID_FIELDS } from './xero-transform';
 
 export { xeroTimeMs } from './xero-events';
 
-/** `https://api.xero.com/api.xro/2.0` [X4 `servers`]. */
+/** `https://api.xero.com/api.xro/2.0` (`servers` of https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero_accounting.yaml). */
 export const XERO_API_BASE_URL = 'https://api.xero.com/api.xro/2.0';
 
-/** The `xero-tenant-id` header [X4 `requiredHeader`]. */
+/** The `xero-tenant-id` header (`requiredHeader` of https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero_accounting.yaml). */
 export const XERO_TENANT_HEADER = 'xero-tenant-id';
 
 /** The webhook category (`<CATEGORY>.UPDATE`) of polled events per entity; payments and bank transactions have none at Xero. */
@@ -114,10 +96,10 @@ export const XERO_ENTITY_CATEGORIES: Readonly<Record<XeroMirroredEntity, string>
   bank_transaction: 'BANKTRANSACTION',
 });
 
-/** Invoice statuses of the spec's `Invoice.Status` enum [X4]. */
+/** Invoice statuses of the spec's `Invoice.Status` enum (https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero_accounting.yaml). */
 export const XERO_INVOICE_STATUSES = Object.freeze(['DRAFT', 'SUBMITTED', 'DELETED', 'AUTHORISED', 'PAID', 'VOIDED']);
 
-/** Floor to the second: `If-Modified-Since` is "accurate to the second" [X8]. */
+/** Floor to the second: `If-Modified-Since` is "accurate to the second" (https://developer.xero.com/documentation/api/requests-and-responses). */
 export function floorToSecond(ms: number): number {
   return Math.floor(ms / 1000) * 1000;
 }
@@ -161,28 +143,28 @@ export interface XeroListPage {
   serverTimeMs: number | undefined;
 }
 
-/** Query of a listing (fact sheet B3, [X4]). */
+/** Query of a listing (https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero_accounting.yaml). */
 export interface XeroListParams {
   /** 1-based. */
   page?: number;
-  /** Records per page (documented default 100; a maximum of 1,000 is [UNVERIFIED] [X22]). */
+  /** Records per page (documented default 100; a third-party driver documents a maximum of 1,000, https://cdn.cdata.com/help/DXM/py/RSBXero_p_Pagesize.htm, not Xero). */
   pageSize?: number;
   /** `If-Modified-Since`: only records created or updated since (epoch ms or a Date; sent to the second). */
   ifModifiedSince?: number | Date | null;
   /** e.g. `UpdatedDateUTC ASC`. */
   order?: string;
   where?: string;
-  /** Contacts and Invoices only [X4]. */
+  /** Contacts and Invoices only. */
   summaryOnly?: boolean;
-  /** Contacts and Invoices only [X4]: include ARCHIVED records. */
+  /** Contacts and Invoices only: include ARCHIVED records. */
   includeArchived?: boolean;
-  /** Invoices only [X4]: `Statuses=DRAFT,…` (e.g. `['DELETED', 'VOIDED']`). */
+  /** Invoices only: `Statuses=DRAFT,…` (e.g. `['DELETED', 'VOIDED']`). */
   statuses?: readonly string[];
-  /** Contacts and Invoices only [X4]: `IDs=…`. */
+  /** Contacts and Invoices only: `IDs=…`. */
   ids?: readonly string[];
 }
 
-/** Which documented list parameters each entity takes [X4]. */
+/** Which documented list parameters each entity takes (https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero_accounting.yaml). */
 const LIST_PARAMS: Readonly<Record<XeroMirroredEntity, ReadonlySet<keyof XeroListParams>>> = {
   contact: new Set(['summaryOnly', 'includeArchived', 'ids']),
   invoice: new Set(['summaryOnly', 'includeArchived', 'statuses', 'ids']),
@@ -191,16 +173,8 @@ const LIST_PARAMS: Readonly<Record<XeroMirroredEntity, ReadonlySet<keyof XeroLis
   bank_transaction: new Set(),
 };
 
-export interface XeroRequest<T> {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  /** Path below the base URL, e.g. `Invoices/<id>` (no leading slash needed). */
-  path: string;
-  searchParams?: Record<string, string>;
-  headers?: Record<string, string>;
-  json?: unknown;
-  schema: z.ZodType<T>;
-  signal?: AbortSignal | undefined;
-}
+/** One call of `request`: the kit's `ApiRequest` (path below the base URL, query, headers, JSON body, response schema). */
+export type XeroRequest<T> = ApiRequest<T>;
 
 interface CallOptions {
   signal?: AbortSignal | undefined;
@@ -254,10 +228,7 @@ export interface XeroClient {
 
 /** Create a Xero API client. @throws ConfigurationError for missing auth settings or a bad base URL. */
 export function createXeroClient(options: XeroClientOptions): XeroClient {
-  const baseUrl = resolveBaseUrl(options.baseUrl);
-  const logger = options.logger ?? noopLogger;
   const now = options.now ?? (() => new Date());
-  const { maxAttempts = 3, baseDelayMs = 500, maxDelayMs = 10_000 } = options.retry ?? {};
   const timeoutMs = options.timeoutMs ?? 30_000;
   const formatSince = options.formatIfModifiedSince ?? formatXeroIfModifiedSince;
   const limiter =
@@ -272,137 +243,31 @@ export function createXeroClient(options: XeroClientOptions): XeroClient {
       now: () => now().getTime(),
       ...(options.sleep ? { sleep: options.sleep } : {}),
     });
-  const api: KyInstance = ky.create({
-    baseUrl,
-    headers: { 'user-agent': `act-connector-xero/${VERSION}`, accept: 'application/json' },
-    timeout: timeoutMs,
-    // Retries are @act/core's `retry` (and the worker's schedule), never ky's.
-    retry: 0,
-    throwHttpErrors: false,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  });
-  const auth = createXeroAuth(options.auth, {
-    fetch: options.fetch,
+  const api: ApiClient = createApiClient({
+    // fetch, logger, retry; the rest is Xero's facts.
+    ...options,
+    packageName: XERO_PACKAGE_NAME,
+    source: XERO_SOURCE,
+    baseUrl: options.baseUrl ?? XERO_API_BASE_URL,
+    auth: xeroAuth(options.auth),
+    headers: (tenant) => ({ [XERO_TENANT_HEADER]: tenant }),
+    userAgent: XERO_USER_AGENT,
+    rateLimits: limiter,
+    errorBody: XERO_ERROR_BODY,
     timeoutMs,
     now,
-    retry: { maxAttempts, baseDelayMs, maxDelayMs },
+    tenantRequired: 'a Xero tenant id is required',
   });
-
-  const isRetryable = (error: unknown) => {
-    // The limiter's own refusal: the wait was too long for this call, hand it back.
-    if (!ProviderApiError.isInstance(error)) {
-      return classifyError(error).errorClass === 'transient';
-    }
-    const { errorClass, retryAfterMs } = classifyError(error);
-    if (errorClass === 'rate_limit') return (retryAfterMs ?? 0) <= maxDelayMs;
-    return errorClass === 'transient';
-  };
-
-  async function send<T>(tenant: string, call: XeroRequest<T>, allowNotFound: boolean): Promise<T | null> {
-    if (!tenant) {
-      throw new ConfigurationError({ packageName: XERO_PACKAGE_NAME, message: 'a Xero tenant id is required' });
-    }
-    const path = call.path.replace(/^\/+/, '');
-    const url = new URL(path, baseUrl).href; // for messages: no query string
-    const what = { method: call.method, url };
-    return retry(
-      async ({ signal }) => {
-        // After a 401, the token the refresh produced; otherwise read just before
-        // sending, so a call that waited for the limiter never sends a stale one.
-        let authorization: XeroAuthorization | undefined;
-        let refreshed = false;
-        for (;;) {
-          const { response, body, used } = await limiter.run(
-            tenant,
-            async () => {
-              const used = authorization ?? (await auth.authorize(tenant, signal));
-              let answer: Response;
-              try {
-                answer = await api(path, {
-                  method: call.method,
-                  headers: {
-                    ...call.headers,
-                    authorization: `Bearer ${used.token}`,
-                    [XERO_TENANT_HEADER]: tenant,
-                  },
-                  ...(call.searchParams ? { searchParams: call.searchParams } : {}),
-                  ...(call.json !== undefined ? { json: call.json } : {}),
-                  signal,
-                });
-              } catch (error) {
-                if (signal.aborted) throw error;
-                throw xeroNetworkError(error, what);
-              }
-              // The body is read while the slot is held: the call is in flight until then.
-              return { response: answer, body: await readXeroBody(answer), used };
-            },
-            { signal },
-          );
-          const headers = readXeroRateLimitHeaders(response.headers, now().getTime());
-          await limiter.align(tenant, headers);
-          if (response.status === 401 && auth.canRefresh && !refreshed) {
-            // The token was refused: refresh once (single-flight, across workers),
-            // then repeat the request with the new token.
-            refreshed = true;
-            authorization = await auth.reauthorize(tenant, used, signal);
-            logger.info(
-              { source: XERO_SOURCE, tenant },
-              `[${XERO_PACKAGE_NAME}] ${call.method} ${url}: 401, token refreshed`,
-            );
-            continue;
-          }
-          if (response.status === 404 && allowNotFound) return null;
-          if (!response.ok) {
-            let retryAfterMs: number | undefined;
-            let detail: string | undefined;
-            if (response.status === 429) {
-              retryAfterMs = await limiter.rateLimited(tenant, headers);
-              detail = `X-Rate-Limit-Problem: ${headers.problem ?? '(none)'}`;
-            } else {
-              retryAfterMs = headers.retryAfterMs;
-            }
-            throw toXeroApiError(response, body, what, { retryAfterMs, detail });
-          }
-          const parsed = call.schema.safeParse(body);
-          if (!parsed.success) {
-            throw new PayloadError({
-              packageName: XERO_PACKAGE_NAME,
-              message: `${call.method} ${url} answered an unexpected body: ${describeZodError(parsed.error)}`,
-              cause: parsed.error,
-            });
-          }
-          return parsed.data;
-        }
-      },
-      {
-        maxAttempts,
-        baseDelayMs,
-        maxDelayMs,
-        isRetryable,
-        ...(call.signal ? { signal: call.signal } : {}),
-        onRetry: ({ attempt, delayMs, error }) =>
-          logger.warn(
-            {
-              source: XERO_SOURCE,
-              tenant,
-              attempt,
-              delayMs,
-              error: error instanceof Error ? error.message : String(error),
-            },
-            `[${XERO_PACKAGE_NAME}] ${call.method} ${url} failed, retrying`,
-          ),
-      },
-    );
-  }
 
   async function getRecord({ tenant, entity, id, signal }: XeroFetchRecordRequest): Promise<XeroRecord | null> {
     const collection = collectionOf(entity);
-    if (!id) throw new ConfigurationError({ packageName: XERO_PACKAGE_NAME, message: `a ${entity} id is required` });
-    const body = await send(
-      tenant,
-      { method: 'GET', path: `${collection}/${encodeURIComponent(id)}`, schema: listSchema(entity), signal },
-      true,
-    );
+    if (!id) throw xeroErrors.configuration(`a ${entity} id is required`);
+    const body = await api.find(tenant, {
+      method: 'GET',
+      path: `${collection}/${encodeURIComponent(id)}`,
+      schema: listSchema(entity),
+      signal,
+    });
     if (body === null) return null;
     const records = body[collection] as XeroRecord[];
     return records[0] ?? null;
@@ -418,13 +283,12 @@ export function createXeroClient(options: XeroClientOptions): XeroClient {
     const allowed = LIST_PARAMS[entity];
     for (const name of ['summaryOnly', 'includeArchived', 'statuses', 'ids'] as const) {
       if (params[name] !== undefined && !allowed.has(name)) {
-        throw new ConfigurationError({
-          packageName: XERO_PACKAGE_NAME,
-          message: `GET ${collection} takes no ${name} parameter (Xero documents it for ${Object.entries(LIST_PARAMS)
-            .filter(([, names]) => names.has(name))
-            .map(([other]) => XERO_COLLECTIONS[other as XeroMirroredEntity])
-            .join(', ')})`,
-        });
+        const documented = Object.entries(LIST_PARAMS)
+          .filter(([, names]) => names.has(name))
+          .map(([other]) => XERO_COLLECTIONS[other as XeroMirroredEntity]);
+        throw xeroErrors.configuration(
+          `GET ${collection} takes no ${name} parameter (Xero documents it for ${documented.join(', ')})`,
+        );
       }
     }
     const searchParams: Record<string, string> = {};
@@ -439,19 +303,17 @@ export function createXeroClient(options: XeroClientOptions): XeroClient {
     const headers: Record<string, string> = {};
     if (params.ifModifiedSince !== undefined && params.ifModifiedSince !== null) {
       const ms = params.ifModifiedSince instanceof Date ? params.ifModifiedSince.getTime() : params.ifModifiedSince;
-      if (!Number.isFinite(ms)) {
-        throw new ConfigurationError({
-          packageName: XERO_PACKAGE_NAME,
-          message: 'ifModifiedSince is not a valid time',
-        });
-      }
+      if (!Number.isFinite(ms)) throw xeroErrors.configuration('ifModifiedSince is not a valid time');
       headers['if-modified-since'] = formatSince(ms);
     }
-    const body = await send(
-      tenant,
-      { method: 'GET', path: collection, searchParams, headers, schema: listSchema(entity), signal },
-      false,
-    );
+    const body = await api.request(tenant, {
+      method: 'GET',
+      path: collection,
+      searchParams,
+      headers,
+      schema: listSchema(entity),
+      signal,
+    });
     // The schema checked these; its computed collection key defeats the inferred type.
     const parsed = body as Record<string, unknown>;
     return {
@@ -470,9 +332,7 @@ export function createXeroClient(options: XeroClientOptions): XeroClient {
 
   return {
     rateLimiter: limiter,
-    async request<T>(tenant: string, call: XeroRequest<T>): Promise<T> {
-      return (await send(tenant, call, false)) as T;
-    },
+    request: (tenant, call) => api.request(tenant, call),
     getRecord,
     getContact: one('contact'),
     getInvoice: one('invoice'),
@@ -485,7 +345,7 @@ export function createXeroClient(options: XeroClientOptions): XeroClient {
     listCreditNotes: many('credit_note'),
     listPayments: many('payment'),
     listBankTransactions: many('bank_transaction'),
-    refreshCredentials: (tenant) => auth.refresh(tenant),
+    refreshCredentials: (tenant) => api.refreshCredentials(tenant),
   };
 }
 
@@ -495,33 +355,16 @@ export function createXeroClient(options: XeroClientOptions): XeroClient {
 function collectionOf(entity: XeroMirroredEntity): string {
   const collection = Object.hasOwn(XERO_COLLECTIONS, entity) ? XERO_COLLECTIONS[entity] : undefined;
   if (!collection) {
-    throw new ConfigurationError({
-      packageName: XERO_PACKAGE_NAME,
-      message: `${JSON.stringify(entity)} is not an Accounting API record (${Object.keys(XERO_COLLECTIONS).join(', ')})`,
-    });
+    throw xeroErrors.configuration(
+      `${JSON.stringify(entity)} is not an Accounting API record (${Object.keys(XERO_COLLECTIONS).join(', ')})`,
+    );
   }
   return collection;
 }
 
 function positiveInteger(value: number, name: string): number {
   if (!(Number.isSafeInteger(value) && value > 0)) {
-    throw new ConfigurationError({
-      packageName: XERO_PACKAGE_NAME,
-      message: `${name} must be a positive integer, got ${String(value)}`,
-    });
+    throw xeroErrors.configuration(`${name} must be a positive integer, got ${String(value)}`);
   }
   return value;
-}
-
-function resolveBaseUrl(value: string | undefined): URL {
-  try {
-    // A trailing slash so relative paths extend the base path instead of replacing it.
-    return new URL(`${(value ?? XERO_API_BASE_URL).replace(/\/+$/, '')}/`);
-  } catch (error) {
-    throw new ConfigurationError({
-      packageName: XERO_PACKAGE_NAME,
-      message: `baseUrl ${JSON.stringify(value)} is not a URL`,
-      cause: error,
-    });
-  }
 }

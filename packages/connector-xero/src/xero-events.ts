@@ -191,11 +191,3 @@ export function xeroDate(value: unknown): string | undefined {
   const iso = xeroTimeIso(value);
   return iso?.slice(0, 10);
 }
-
-/** A zod error as short text naming the fields: `events.0.tenantId: Invalid input: expected string, received undefined`. */
-export function describeZodError(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(body)'}: ${issue.message}`)
-    .join('; ');
-}

@@ -1,17 +1,14 @@
-// Fetch-on-notify: Xero's webhooks carry only ids (fact sheet B2: "Payloads
-// carry only ids. You must GET resourceUrl with the tenant's token and
-// xero-tenant-id"), so the worker calls the connector's `hydrate` for every
-// thin event and applies what it returns. What is applied is always the
-// record as Xero holds it at fetch time, never the event as a diff (B4 #5: no
-// ordering guarantee, retries for up to 24 hours).
-import { ConfigurationError, type HydrateContextV1 } from '@act/core';
-import {
-  XERO_PACKAGE_NAME,
-  type XeroMirroredEntity,
-  type XeroRecord,
-  type XeroSourceEvent,
-  xeroTimeMs,
-} from './xero-events';
+// Fetch-on-notify: Xero's webhooks carry only ids (a `resourceId` and a
+// `resourceUrl` to GET with the tenant's token and `xero-tenant-id`,
+// https://developer.xero.com/documentation/guides/webhooks/overview/), so the
+// worker calls the connector's `hydrate` for every thin event and applies what
+// it returns. What is applied is always the record as Xero holds it at fetch
+// time, never the event as a diff: Xero documents no ordering and retries for
+// up to 24 hours
+// (https://developer.xero.com/documentation/guides/webhooks/configuring-your-server/).
+import type { HydrateContextV1 } from '@act/core';
+import { xeroErrors } from './xero-error';
+import { type XeroMirroredEntity, type XeroRecord, type XeroSourceEvent, xeroTimeMs } from './xero-events';
 
 /** What `hydrate` asks the API for. */
 export interface XeroFetchRecordRequest {
@@ -25,7 +22,8 @@ export interface XeroFetchRecordRequest {
 
 /**
  * Fetch one record: `GET https://api.xero.com/api.xro/2.0/{Contacts|Invoices|CreditNotes|Payments|BankTransactions}/{id}`
- * with the tenant's token and `xero-tenant-id` (fact sheet B3), unwrapped from
+ * with the tenant's token and `xero-tenant-id` (required on Accounting API calls,
+ * https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero_accounting.yaml), unwrapped from
  * the response's list (`{ "Invoices": [ … ] }`). Resolves `null` when Xero
  * answers 404; throws `ProviderApiError` for anything else that is not 2xx
  * (the worker refreshes on 401, waits on 429, retries 5xx).
@@ -35,7 +33,7 @@ export interface XeroFetchRecordRequest {
  */
 export type XeroFetchRecord = (request: XeroFetchRecordRequest) => Promise<XeroRecord | null>;
 
-/** The Accounting API collection of each entity [X4], as used in `/{Collection}/{id}` and in the response body. */
+/** The Accounting API collection of each entity (https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero_accounting.yaml), as used in `/{Collection}/{id}` and in the response body. */
 export const XERO_COLLECTIONS: Readonly<Record<XeroMirroredEntity, string>> = Object.freeze({
   contact: 'Contacts',
   invoice: 'Invoices',
@@ -67,16 +65,12 @@ export function createXeroHydrate(
   return async (event, context = {}) => {
     if (!event.thin) return event;
     if (!fetchRecord) {
-      throw new ConfigurationError({
-        packageName: XERO_PACKAGE_NAME,
-        message: `cannot fetch ${event.entity} ${event.entityId}: Xero webhooks carry only ids, and fetching the record needs API credentials (XERO_CLIENT_ID and XERO_CLIENT_SECRET)`,
-      });
+      throw xeroErrors.configuration(
+        `cannot fetch ${event.entity} ${event.entityId}: Xero webhooks carry only ids, and fetching the record needs API credentials (XERO_CLIENT_ID and XERO_CLIENT_SECRET)`,
+      );
     }
     if (!Object.hasOwn(XERO_COLLECTIONS, event.entity)) {
-      throw new ConfigurationError({
-        packageName: XERO_PACKAGE_NAME,
-        message: `cannot fetch ${event.entity} ${event.entityId}: not an Accounting API record`,
-      });
+      throw xeroErrors.configuration(`cannot fetch ${event.entity} ${event.entityId}: not an Accounting API record`);
     }
     const record = await fetchRecord({
       tenant: event.tenant,

@@ -3,7 +3,7 @@
  * report them.
  *
  * ```ts
- * createXeroRateLimiter(options?: XeroRateLimitOptions): XeroRateLimiter
+ * createXeroRateLimiter(options?: XeroRateLimitOptions): XeroRateLimiter  // the kit's `ApiRateLimits`
  *
  * interface XeroRateLimitOptions {
  *   store?: RateLimitStoreV1;          // default: this process's memory; pass sink-supabase's state.rateLimits
@@ -17,22 +17,15 @@
  *   leaseMs?: number;                  // a concurrency slot's lease (a crashed worker's slot frees after it); default 60_000
  *   maxWaitMs?: number;                // longest in-process wait before a RateLimitError hands the call back; default 30_000
  *   dailyExhaustedWaitMs?: number;     // daily 429 without Retry-After: pause for this long; default 3_600_000
- *   concurrentRetryMs?: number;        // concurrent 429 (no Retry-After [X6]): retry after; default 1_000
+ *   concurrentRetryMs?: number;        // concurrent 429 (no Retry-After): retry after; default 1_000
  *   windowMarginMs?: number;           // minute-window slots held 60 s + this, for the call's trip to Xero; default 1_000
  *   now?: () => number; sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;  // inject for tests
- * }
- *
- * interface XeroRateLimiter {
- *   run<T>(tenant: string, fn: () => Promise<T>, options?: { signal?: AbortSignal; maxWaitMs?: number }): Promise<T>;
- *   align(tenant: string, headers: XeroRateLimitHeaders): Promise<void>;
- *   rateLimited(tenant: string, headers: XeroRateLimitHeaders): Promise<number>;  // → ms to wait
  * }
  * readXeroRateLimitHeaders(headers: Headers, now?: number): XeroRateLimitHeaders
  * ```
  *
- * Facts (fact sheet shared/providers/ghl-xero.md B3, B4 #8; "API limits",
- * https://developer.xero.com/documentation/guides/oauth2/limits/ [X6],
- * corroborated by https://developer.xero.com/faq/pricing-and-policy-updates [X7]):
+ * Facts ("API limits", https://developer.xero.com/documentation/guides/oauth2/limits/,
+ * corroborated by https://developer.xero.com/faq/pricing-and-policy-updates):
  * - concurrent: 5 calls in progress per tenant;
  * - minute: 60 calls per minute per tenant;
  * - daily: 1,000 per tenant on the Starter tier, 5,000 on higher tiers (since
@@ -46,9 +39,10 @@
  *   different times for each tenant": the phase of Xero's minute is unknown,
  *   so the minute limit is kept as a sliding window (never more than 60 in
  *   ANY minute), plus a token bucket that the header aligns;
- * - `X-Rate-Limit-Problem` values: `Daily|Minute` in the legacy docs [X21];
+ * - `X-Rate-Limit-Problem` values: `Daily|Minute` in the legacy docs
+ *   (https://developer.xero.com/documentation/auth-and-limits/xero-api-limits);
  *   `minute`, `day`, `concurrent`, `appminute` seen in client code
- *   [3rd-party]: compared case-insensitively, `day` and `daily` alike.
+ *   (third-party): compared case-insensitively, `day` and `daily` alike.
  *
  * How the limits are held (all in `store`, so every worker shares them):
  * - per tenant (`xero:<tenant>`): token buckets `daily` and `minute`
@@ -57,7 +51,7 @@
  *   whose slot a call holds while its request is in flight;
  * - per app (`xero:app`): the bucket `appMinute` (aligned from
  *   `X-AppMinLimit-Remaining`). A bucket, not a window: 10,000 leased rows per
- *   minute would cost more than the limit protects [our choice].
+ *   minute would cost more than the limit protects (our choice).
  * - a 429 pauses the breached bucket for every worker (`RateLimiter.pause`)
  *   for `Retry-After`: minute → tenant `minute`; day → tenant `daily`;
  *   appminute → app `appMinute`; concurrent → nothing (the slot is short-lived).
@@ -68,16 +62,17 @@
  * burst of events for one tenant queues in the inbox instead of failing or
  * holding worker leases for minutes.
  */
+import { type ApiRateLimits, headerCount } from '@act/connector-kit';
 import {
   createRateLimiter,
   parseRetryAfter,
   type RateLimiter,
   type RateLimitStoreV1,
   type TokenBucketLimitV1,
-} from '@act/core';
+} from '@act/core/internal';
 import { XERO_PACKAGE_NAME, XERO_SOURCE } from './xero-events';
 
-/** Xero's published limits [X6][X7]. */
+/** Xero's published limits (https://developer.xero.com/documentation/guides/oauth2/limits/). */
 export const XERO_RATE_LIMITS = Object.freeze({
   /** Calls in progress at once per tenant. */
   concurrent: 5,
@@ -108,13 +103,6 @@ export interface XeroRateLimitHeaders {
   retryAfterMs?: number | undefined;
 }
 
-function count(headers: Headers, name: string): number | undefined {
-  const value = headers.get(name)?.trim();
-  if (!value || !/^\d+$/.test(value)) return undefined;
-  const parsed = Number(value);
-  return Number.isSafeInteger(parsed) ? parsed : undefined;
-}
-
 /** Normalise `X-Rate-Limit-Problem`: case-insensitive, `Daily` → `day`, `AppMinute`/`app-minute` → `appminute`. */
 export function normaliseXeroRateLimitProblem(value: string | null | undefined): string | undefined {
   const word = value
@@ -129,9 +117,9 @@ export function normaliseXeroRateLimitProblem(value: string | null | undefined):
 /** Read Xero's rate-limit headers (`Headers` matches names case-insensitively). */
 export function readXeroRateLimitHeaders(headers: Headers, now?: number): XeroRateLimitHeaders {
   return {
-    dayRemaining: count(headers, 'x-daylimit-remaining'),
-    minuteRemaining: count(headers, 'x-minlimit-remaining'),
-    appMinuteRemaining: count(headers, 'x-appminlimit-remaining'),
+    dayRemaining: headerCount(headers, 'x-daylimit-remaining'),
+    minuteRemaining: headerCount(headers, 'x-minlimit-remaining'),
+    appMinuteRemaining: headerCount(headers, 'x-appminlimit-remaining'),
     problem: normaliseXeroRateLimitProblem(headers.get('x-rate-limit-problem')),
     retryAfterMs: parseRetryAfter(headers.get('retry-after'), now),
   };
@@ -139,7 +127,7 @@ export function readXeroRateLimitHeaders(headers: Headers, now?: number): XeroRa
 
 export interface XeroRateLimitOptions {
   store?: RateLimitStoreV1;
-  /** `starter`: 1,000 calls per tenant per day; `above-starter` (default): 5,000 [X7]. */
+  /** `starter`: 1,000 calls per tenant per day; `above-starter` (default): 5,000 (https://developer.xero.com/faq/pricing-and-policy-updates). */
   tier?: 'starter' | 'above-starter';
   /** Calls per tenant per day; overrides `tier`. */
   dailyLimit?: number;
@@ -164,7 +152,12 @@ export interface XeroRateLimitOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-export interface XeroRateLimiter {
+/**
+ * The kit's `ApiRateLimits` for Xero: `createApiClient` runs every call
+ * through `run`, aligns the buckets with each response's headers (`align`)
+ * and asks `rateLimited` on a 429.
+ */
+export interface XeroRateLimiter extends ApiRateLimits {
   /**
    * Run one API call under every limit: an app token, then the tenant's
    * daily and minute tokens, then (all at once) a concurrency slot and a
@@ -173,13 +166,13 @@ export interface XeroRateLimiter {
    */
   run<T>(tenant: string, fn: () => Promise<T>, options?: { signal?: AbortSignal; maxWaitMs?: number }): Promise<T>;
   /** Align the buckets with the three `X-*Limit-Remaining` headers of a response. */
-  align(tenant: string, headers: XeroRateLimitHeaders): Promise<void>;
+  align(tenant: string, response: Response): Promise<void>;
   /**
    * After a 429: pause the breached bucket for every worker, and resolve how
    * long this call should wait (`Retry-After`, or the configured default for
-   * the problem).
+   * the problem), with the problem for the error message.
    */
-  rateLimited(tenant: string, headers: XeroRateLimitHeaders): Promise<number>;
+  rateLimited(tenant: string, response: Response): Promise<{ retryAfterMs: number; detail: string }>;
   /** The limiter scope of a tenant (`xero:<tenant>`). */
   scopeOf(tenant: string): string;
   /** The underlying core limiters, for inspection. */
@@ -224,6 +217,32 @@ export function createXeroRateLimiter(options: XeroRateLimitOptions = {}): XeroR
   });
   const now = options.now ?? Date.now;
 
+  // Pause the breached bucket for every worker; resolve this call's wait.
+  const pauseFor = async (tenant: string, headers: XeroRateLimitHeaders): Promise<number> => {
+    const scope = scopeOf(tenant);
+    switch (headers.problem) {
+      case 'concurrent':
+        return headers.retryAfterMs ?? concurrentRetryMs;
+      case 'day': {
+        const wait = headers.retryAfterMs ?? dailyExhaustedWaitMs;
+        await tenantLimiter.pause(scope, 'daily', wait);
+        return wait;
+      }
+      case 'appminute': {
+        const wait = headers.retryAfterMs ?? MINUTE_MS;
+        await appLimiter.pause(appScope, 'appMinute', wait);
+        return wait;
+      }
+      default: {
+        // `minute`, or a problem this connector does not know: treat it as the
+        // tenant's minute limit (the commonest breach), for Retry-After or a minute.
+        const wait = headers.retryAfterMs ?? MINUTE_MS;
+        await tenantLimiter.pause(scope, 'minute', wait);
+        return wait;
+      }
+    }
+  };
+
   return {
     tenantLimiter,
     appLimiter,
@@ -234,7 +253,8 @@ export function createXeroRateLimiter(options: XeroRateLimitOptions = {}): XeroR
       const left = Math.max(0, budget - (now() - started));
       return tenantLimiter.run(scopeOf(tenant), fn, { ...(signal ? { signal } : {}), maxWaitMs: left });
     },
-    async align(tenant, headers) {
+    async align(tenant, response) {
+      const headers = readXeroRateLimitHeaders(response.headers, now());
       const scope = scopeOf(tenant);
       if (headers.minuteRemaining !== undefined) await tenantLimiter.update(scope, 'minute', headers.minuteRemaining);
       if (headers.dayRemaining !== undefined) await tenantLimiter.update(scope, 'daily', headers.dayRemaining);
@@ -242,29 +262,12 @@ export function createXeroRateLimiter(options: XeroRateLimitOptions = {}): XeroR
         await appLimiter.update(appScope, 'appMinute', headers.appMinuteRemaining);
       }
     },
-    async rateLimited(tenant, headers) {
-      const scope = scopeOf(tenant);
-      switch (headers.problem) {
-        case 'concurrent':
-          return headers.retryAfterMs ?? concurrentRetryMs;
-        case 'day': {
-          const wait = headers.retryAfterMs ?? dailyExhaustedWaitMs;
-          await tenantLimiter.pause(scope, 'daily', wait);
-          return wait;
-        }
-        case 'appminute': {
-          const wait = headers.retryAfterMs ?? MINUTE_MS;
-          await appLimiter.pause(appScope, 'appMinute', wait);
-          return wait;
-        }
-        default: {
-          // `minute`, or a problem this connector does not know: treat it as the
-          // tenant's minute limit (the commonest breach), for Retry-After or a minute.
-          const wait = headers.retryAfterMs ?? MINUTE_MS;
-          await tenantLimiter.pause(scope, 'minute', wait);
-          return wait;
-        }
-      }
+    async rateLimited(tenant, response) {
+      const headers = readXeroRateLimitHeaders(response.headers, now());
+      return {
+        retryAfterMs: await pauseFor(tenant, headers),
+        detail: `X-Rate-Limit-Problem: ${headers.problem ?? '(none)'}`,
+      };
     },
   };
 }

@@ -1,12 +1,6 @@
-import {
-  ConfigurationError,
-  type CredentialStoreV1,
-  type FieldPoliciesV1,
-  type Logger,
-  type RateLimitStoreV1,
-} from '@act/core';
+import type { CredentialStoreV1, FieldPoliciesV1, Logger, RateLimitStoreV1 } from '@act/core';
 import type { XeroClientOptions } from './xero-client';
-import { XERO_PACKAGE_NAME } from './xero-events';
+import { xeroErrors } from './xero-error';
 import type { XeroFetchRecord } from './xero-hydrate';
 import type { XeroOAuthAuth } from './xero-oauth';
 import type { XeroPollersOptions } from './xero-poller';
@@ -14,9 +8,6 @@ import type { createXeroReconcilers } from './xero-reconcile';
 import type { XeroSequenceScope } from './xero-sequences';
 import type { XeroTransforms } from './xero-transform';
 import type { XeroWebhookSettings } from './xero-webhook';
-
-/** `https://api.xero.com/api.xro/2.0`, the Accounting API (fact sheet B3, [X4] `servers`). */
-export const XERO_DEFAULT_BASE_URL = 'https://api.xero.com/api.xro/2.0';
 
 /** An OAuth 2.0 app (code flow) whose connections (tenants) the connector reads. */
 export interface XeroOAuthSettings extends Omit<XeroOAuthAuth, 'type'> {
@@ -27,7 +18,7 @@ export interface XeroOAuthSettings extends Omit<XeroOAuthAuth, 'type'> {
    * Where each connection's tokens live (`CredentialStoreV1`, e.g.
    * `@act/sink-supabase`'s `state.credentials`). Access tokens last 30
    * minutes and refresh tokens rotate on every use (60 days unused, 30-minute
-   * reuse grace, fact sheet B3), so every refresh is saved there, single-flight
+   * reuse grace, https://developer.xero.com/faq/oauth2), so every refresh is saved there, single-flight
    * across workers.
    */
   credentials: CredentialStoreV1;
@@ -43,7 +34,7 @@ export interface XeroConnectorSettings {
   /**
    * How `connector.sequenceGaps()` counts `firstEventSequence` /
    * `lastEventSequence`: across the app's deliveries (`app`, default) or per
-   * tenant. Xero does not document the numbering's scope (fact sheet B4 #5);
+   * tenant. Xero does not document the numbering's scope;
    * see src/xero-sequences.ts.
    */
   sequenceScope?: XeroSequenceScope;
@@ -76,14 +67,15 @@ export interface XeroConnectorSettings {
   fetch?: typeof globalThis.fetch;
   /**
    * Where the rate budgets (per tenant 60 / minute, 5 in flight and a daily
-   * cap; 10,000 / minute per app, fact sheet B3) live. Defaults to this
+   * cap; 10,000 / minute per app, https://developer.xero.com/documentation/guides/oauth2/limits/) live. Defaults to this
    * process's memory; pass `@act/sink-supabase`'s `state.rateLimits` so every
    * worker shares them.
    */
   rateLimitStore?: RateLimitStoreV1;
   /**
    * Your app's Xero pricing tier, which sets the daily cap per tenant: 1,000
-   * calls on `starter`, 5,000 above (since 2 March 2026, fact sheet B3, [X7]).
+   * calls on `starter`, 5,000 above (since 2 March 2026,
+   * https://developer.xero.com/faq/pricing-and-policy-updates).
    */
   tier?: 'starter' | 'above-starter';
   /** Calls per tenant per day, overriding `tier`. */
@@ -248,6 +240,4 @@ function booleanOf(value: string | undefined, variable: string): boolean | undef
   throw configuration(`${variable} must be true or false, got ${JSON.stringify(value)}`);
 }
 
-function configuration(message: string): ConfigurationError {
-  return new ConfigurationError({ packageName: XERO_PACKAGE_NAME, message });
-}
+const configuration = (message: string) => xeroErrors.configuration(message);

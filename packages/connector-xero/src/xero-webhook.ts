@@ -1,3 +1,4 @@
+import { describeZodError } from '@act/connector-kit';
 import {
   ConfigurationError,
   canonicalJson,
@@ -11,7 +12,6 @@ import {
   type WebhookVerificationV1,
 } from '@act/core';
 import {
-  describeZodError,
   XERO_CATEGORY_ENTITIES,
   XERO_PACKAGE_NAME,
   XERO_SOURCE,
