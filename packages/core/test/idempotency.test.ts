@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ActError } from '../src/errors';
-import { bodyDedupeKey, deliveryDedupeKey, entityVersionKey, sha256Hex } from '../src/runtime/idempotency';
+import { bodyDedupeKey, deliveryDedupeKey, entityVersionKey, sha256Hex } from '../src/pipeline/idempotency';
 
 // Strings made of the characters an escaping scheme could confuse, so that
 // near-collisions like ("a:b","c") vs ("a","b:c") or "%3A" vs ":" come up often;

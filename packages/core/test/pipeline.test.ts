@@ -3,7 +3,7 @@ import { StoreUnavailableError } from '../src/errors';
 import { createWebhookHandler } from '../src/http/create-webhook-handler';
 import { createMemorySink } from '../src/memory/memory-sink';
 import { createMemoryStateStore } from '../src/memory/memory-state-store';
-import { createWorker } from '../src/runtime/worker';
+import { createWorker } from '../src/pipeline/worker';
 import type { SinkV1, StateStoreV1 } from '../src/spec/v1';
 import { createTestConnector, rateLimited, signedRequest, thing } from './helpers/test-connector';
 

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { classifyError, RateLimitError } from '../src/errors';
-import { createMemoryRateLimitStore, createRateLimiter } from '../src/runtime/rate-limiter';
+import { createMemoryRateLimitStore } from '../src/memory/memory-rate-limit-store';
+import { createRateLimiter } from '../src/resilience/rate-limiter';
 import type { RateLimitStoreV1 } from '../src/spec/v1';
 
 /** A clock that only moves when the limiter sleeps, so waits are exact. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryCredentialStore } from '../src/memory/memory-credential-store';
-import { createTokenManager, ReconnectRequiredError } from '../src/runtime/token-manager';
+import { createTokenManager, ReconnectRequiredError } from '../src/resilience/token-manager';
 import { testCredentialStore } from '../src/testing/test-credential-store';
 
 interface Token extends Record<string, unknown> {

@@ -1,7 +1,7 @@
 import { ActError, classifyError } from '../errors';
+import { assertStorableIds } from '../input-limits';
 import { type Logger, type Metrics, noopLogger, noopMetrics } from '../observability';
-import { bodyDedupeKey, deliveryDedupeKey } from '../runtime/idempotency';
-import { assertStorableIds } from '../runtime/input-limits';
+import { bodyDedupeKey, deliveryDedupeKey } from '../pipeline/idempotency';
 import type { StateStoreV1, WebhookProcessorV1, WebhookRequestV1 } from '../spec/v1';
 import { headersToRecord, readBodyWithLimit } from './read-body';
 import {

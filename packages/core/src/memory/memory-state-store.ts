@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../errors';
-import { conflictDedupeKey, sameBytes } from '../runtime/idempotency';
+import { conflictDedupeKey, sameBytes } from '../pipeline/idempotency';
 import type {
   ClaimedDeliveryV1,
   ClaimRequestV1,

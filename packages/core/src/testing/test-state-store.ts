@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conflictDedupeKey } from '../runtime/idempotency';
+import { conflictDedupeKey } from '../pipeline/idempotency';
 import type { NewDeliveryV1, StateStoreV1 } from '../spec/v1';
 
 export interface TestStateStoreOptions {

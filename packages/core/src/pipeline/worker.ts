@@ -1,6 +1,14 @@
 import { ConfigurationError, classifyError } from '../errors';
-import { rowKeyString } from '../memory/memory-sink';
+import { assertStorableIds } from '../input-limits';
 import { type Logger, type Metrics, noopLogger, noopMetrics } from '../observability';
+import {
+  type CircuitBreaker,
+  type CircuitBreakerOptions,
+  CircuitOpenError,
+  createCircuitBreaker,
+} from '../resilience/circuit-breaker';
+import { computeRetryDelay, DEFAULT_RETRY_SCHEDULE_MS } from '../resilience/retry';
+import { rowKeyString } from '../sink/row-keys';
 import type {
   ClaimedDeliveryV1,
   CompleteRequestV1,
@@ -19,15 +27,7 @@ import {
   type PreparedEvents,
   prepareEvents,
 } from './apply-events';
-import {
-  type CircuitBreaker,
-  type CircuitBreakerOptions,
-  CircuitOpenError,
-  createCircuitBreaker,
-} from './circuit-breaker';
 import { mergeFieldPolicies } from './field-policy';
-import { assertStorableIds } from './input-limits';
-import { computeRetryDelay, DEFAULT_RETRY_SCHEDULE_MS } from './retry';
 
 export interface WorkerOptions {
   /** Every connector whose deliveries this worker processes, by `source`. */

@@ -1,6 +1,6 @@
 import { ConfigurationError } from '../errors';
-import { rowKeyString } from '../memory/memory-sink';
 import { type Logger, type Metrics, noopLogger, noopMetrics } from '../observability';
+import { rowKeyString } from '../sink/row-keys';
 import type {
   ConnectorV1,
   FieldPoliciesV1,
