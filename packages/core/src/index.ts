@@ -22,6 +22,7 @@ export {
 export {
   ActError,
   type ActErrorOptions,
+  CircuitOpenError,
   ConfigurationError,
   classifyError,
   type ErrorClassification,
@@ -31,6 +32,7 @@ export {
   ProviderApiError,
   type ProviderApiErrorOptions,
   RateLimitError,
+  ReconnectRequiredError,
   SignatureError,
   StoreUnavailableError,
   TransformError,
@@ -85,7 +87,6 @@ export {
 export {
   type CircuitBreaker,
   type CircuitBreakerOptions,
-  CircuitOpenError,
   type CircuitStateName,
   createCircuitBreaker,
 } from './resilience/circuit-breaker';
@@ -109,7 +110,6 @@ export {
 export { createSingleFlight, type SingleFlight } from './resilience/single-flight';
 export {
   createTokenManager,
-  ReconnectRequiredError,
   type TokenManager,
   type TokenManagerOptions,
 } from './resilience/token-manager';

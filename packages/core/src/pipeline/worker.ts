@@ -1,12 +1,7 @@
-import { ConfigurationError, classifyError } from '../errors';
+import { CircuitOpenError, ConfigurationError, classifyError } from '../errors';
 import { assertStorableIds } from '../input-limits';
 import { type Logger, type Metrics, noopLogger, noopMetrics } from '../observability';
-import {
-  type CircuitBreaker,
-  type CircuitBreakerOptions,
-  CircuitOpenError,
-  createCircuitBreaker,
-} from '../resilience/circuit-breaker';
+import { type CircuitBreaker, type CircuitBreakerOptions, createCircuitBreaker } from '../resilience/circuit-breaker';
 import { computeRetryDelay, DEFAULT_RETRY_SCHEDULE_MS } from '../resilience/retry';
 import { rowKeyString } from '../sink/row-keys';
 import type {
@@ -318,11 +313,11 @@ export function createWorker(options: WorkerOptions): Worker {
     let countsTowardsSchedule = true;
     let reason = classified.message;
 
-    if (error instanceof CircuitOpenError || (error as { name?: string })?.name === 'CircuitOpenError') {
+    if (CircuitOpenError.isInstance(error)) {
       // We did not call the dependency at all: wait for the breaker, don't spend a retry.
       errorClass = 'transient';
       countsTowardsSchedule = false;
-      retryAt = new Date(at.getTime() + Math.max(1_000, (error as CircuitOpenError).retryAfterMs));
+      retryAt = new Date(at.getTime() + Math.max(1_000, error.retryAfterMs));
     } else if (errorClass === 'signature' || errorClass === 'validation' || errorClass === 'transform') {
       retryAt = null;
     } else if (errorClass === 'rate_limit') {
