@@ -416,8 +416,8 @@ describe('failure handling', () => {
       sink,
       jitter: 0,
       concurrency: 1,
-      // One sink call per delivery: the breaker counts each.
-      batchApply: false,
+      // A batch of one per round: one sink call per delivery, the breaker counts each.
+      batchSize: 1,
       retrySchedule: [1_000, 1_000, 1_000, 1_000, 1_000],
     });
     for (let index = 0; index < 7; index++) {
@@ -430,8 +430,9 @@ describe('failure handling', () => {
         }),
       );
     }
-    const first = await worker.runOnce();
-    expect(first.claimed).toBe(7);
+    let claimed = 0;
+    for (let round = 0; round < 7; round++) claimed += (await worker.runOnce()).claimed;
+    expect(claimed).toBe(7);
     expect(calls).toBe(5);
     expect(worker.breakers.get('sink')?.state).toBe('open');
     const held = (await store.listDeliveries({})).filter((delivery) => delivery.lastError?.includes('circuit'));
@@ -757,7 +758,7 @@ describe('batched rounds (batchApply, the default)', () => {
     expect(memorySink.rows('things')).toHaveLength(5);
   });
 
-  it('keeps the one-delivery path with batchApply: false', async () => {
+  it('a batch of one is the one-delivery path: one apply and one completion per delivery', async () => {
     const { handle, store, memorySink, connector, clock } = setup();
     const { calls, countedSink, countedStore } = counting(store, memorySink);
     for (let index = 0; index < 3; index++) {
@@ -776,10 +777,10 @@ describe('batched rounds (batchApply, the default)', () => {
       sink: countedSink,
       now: clock.now,
       circuitBreaker: false,
-      batchApply: false,
+      batchSize: 1,
     });
-    expect(await worker.runOnce()).toMatchObject({ claimed: 3, outcomes: { done: 3 } });
-    expect(calls).toEqual({ apply: [1, 1, 1], completeMany: 0, complete: 3 });
+    expect(await worker.drain()).toMatchObject({ claimed: 3, outcomes: { done: 3 } });
+    expect(calls).toEqual({ apply: [1, 1, 1], completeMany: 3, complete: 0 });
   });
 });
 
