@@ -68,7 +68,6 @@ export {
   bodyDedupeKey,
   conflictDedupeKey,
   deliveryDedupeKey,
-  entityVersionKey,
   sha256Hex,
 } from './pipeline/idempotency';
 export { type RunPollerOptions, type RunPollerResult, runPoller } from './pipeline/run-poller';

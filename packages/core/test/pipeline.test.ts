@@ -608,7 +608,7 @@ describe('batched rounds (batchApply, the default)', () => {
       },
       completeMany: (requests) => {
         calls.completeMany += 1;
-        return (store.completeMany as NonNullable<StateStoreV1['completeMany']>)(requests);
+        return store.completeMany(requests);
       },
     };
     return { calls, countedSink, countedStore };

@@ -136,6 +136,8 @@ describe('createRateLimiter', () => {
           return memory.take(request);
         },
         set: (request) => memory.set(request),
+        acquireSlot: (request) => memory.acquireSlot(request),
+        releaseSlot: (request) => memory.releaseSlot(request),
       },
     });
     await rl.acquire('ghl:loc_1');

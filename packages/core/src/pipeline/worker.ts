@@ -46,9 +46,9 @@ export interface WorkerOptions {
    * Where the worker hears of new work, so it claims at once instead of
    * sleeping `idleDelayMs`: called by `start()` with a `wake` function,
    * returns the function `stop()` calls to unsubscribe. Defaults to the
-   * store's `onDeliveryEnqueued` when it has one (the memory store, and the
-   * Postgres store with `LISTEN` on node-postgres and PGlite); `false` turns
-   * it off (polling only).
+   * store's `onDeliveryEnqueued` (the memory store hears its own enqueues, the
+   * Postgres store every process's through `LISTEN` on node-postgres and
+   * PGlite); `false` turns it off (polling only).
    */
   wakeOn?: ((wake: () => void) => () => void) | false;
   /** Delays before each retry of a transient failure; one entry per retry. Defaults to 1 m, 5 m, 15 m, 1 h, 6 h. */
@@ -353,19 +353,12 @@ export function createWorker(options: WorkerOptions): Worker {
   }
 
   async function completeAll(requests: CompleteRequestV1[]): Promise<boolean[]> {
-    if (store.completeMany) {
-      const results = await store.completeMany(requests);
-      if (results.length !== requests.length) {
-        throw new Error(
-          `[${PACKAGE_NAME}] completeMany answered ${results.length} results for ${requests.length} deliveries`,
-        );
-      }
-      return results;
+    const results = await store.completeMany(requests);
+    if (results.length !== requests.length) {
+      throw new Error(
+        `[${PACKAGE_NAME}] completeMany answered ${results.length} results for ${requests.length} deliveries`,
+      );
     }
-    const results: boolean[] = new Array(requests.length);
-    await forEachLimited(requests, concurrency, async (request, index) => {
-      results[index] = await store.complete(request);
-    });
     return results;
   }
 
@@ -547,10 +540,7 @@ export function createWorker(options: WorkerOptions): Worker {
       stopping = false;
       const wakeSource =
         options.wakeOn === undefined
-          ? store.onDeliveryEnqueued
-            ? (listener: () => void) =>
-                (store.onDeliveryEnqueued as NonNullable<StateStoreV1['onDeliveryEnqueued']>).call(store, listener)
-            : undefined
+          ? (listener: () => void) => store.onDeliveryEnqueued(listener)
           : options.wakeOn || undefined;
       try {
         unsubscribeWake = wakeSource?.(wake);

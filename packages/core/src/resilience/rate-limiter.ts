@@ -117,8 +117,8 @@ const WOKEN: unique symbol = Symbol('act.rate-limiter.woken');
  * through `store`. Use one scope per provider account (`xero:<tenant>`) so
  * tenants do not starve each other.
  *
- * @throws ConfigurationError for an invalid limit, a name containing `:` or
- *   used twice, or slot limits over a store without slots.
+ * @throws ConfigurationError for an invalid limit, or a name containing `:` or
+ *   used twice.
  */
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const store = options.store ?? createMemoryRateLimitStore();
@@ -156,12 +156,6 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       `createRateLimiter: window "${name}"`,
     );
   }
-  if ((concurrency.length || windows.length) && !(store.acquireSlot && store.releaseSlot)) {
-    throw new ConfigurationError({
-      packageName,
-      message: 'createRateLimiter: concurrency and window limits need a store with acquireSlot and releaseSlot',
-    });
-  }
   if (options.maxWaitMs !== undefined) assertMaxWait(options.maxWaitMs);
   if (!(Number.isFinite(slotPollMs) && slotPollMs > 0)) {
     throw new ConfigurationError({
@@ -169,8 +163,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       message: `createRateLimiter: slotPollMs must be positive, got ${slotPollMs}`,
     });
   }
-  const acquireSlot = store.acquireSlot?.bind(store) as NonNullable<RateLimitStoreV1['acquireSlot']>;
-  const releaseSlot = store.releaseSlot?.bind(store) as NonNullable<RateLimitStoreV1['releaseSlot']>;
+  const acquireSlot = store.acquireSlot.bind(store);
+  const releaseSlot = store.releaseSlot.bind(store);
 
   // Calls of this process waiting for a concurrency slot, by slot key, and how
   // many releases each key has seen (so a release racing a refusal is not missed).
