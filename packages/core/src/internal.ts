@@ -6,3 +6,9 @@
  * of this repository and may change in any minor release.
  */
 export * from './index';
+export {
+  resolveConnector,
+  resolveStore,
+  resolveWebhookProcessor,
+  SUPPORTED_SPECIFICATION_VERSION,
+} from './spec/resolve';

@@ -4,6 +4,7 @@ import { type Logger, type Metrics, noopLogger, noopMetrics } from '../observabi
 import { type CircuitBreaker, type CircuitBreakerOptions, createCircuitBreaker } from '../resilience/circuit-breaker';
 import { DEFAULT_RETRY_SCHEDULE_MS } from '../resilience/retry';
 import { rowKeyString } from '../sink/row-keys';
+import { resolveConnector, resolveStore } from '../spec/resolve';
 import type {
   ClaimedDeliveryV1,
   CompleteRequestV1,
@@ -110,7 +111,9 @@ const PACKAGE_NAME = '@act/core';
  * the effect exactly-once: a delivery processed twice changes nothing twice.
  */
 export function createWorker(options: WorkerOptions): Worker {
-  const { store, sink } = options;
+  const store = resolveStore(options.store, 'state store');
+  const sink = resolveStore(options.sink, 'sink');
+  const resolved = options.connectors.map(resolveConnector);
   const logger = options.logger ?? noopLogger;
   const metrics = options.metrics ?? noopMetrics;
   const now = options.now ?? (() => new Date());
@@ -120,9 +123,9 @@ export function createWorker(options: WorkerOptions): Worker {
   const leaseMs = options.leaseMs ?? 60_000;
   const idleDelayMs = options.idleDelayMs ?? 1_000;
   const schedule = options.retrySchedule ?? DEFAULT_RETRY_SCHEDULE_MS;
-  const connectors = new Map(options.connectors.map((connector) => [connector.source, connector]));
+  const connectors = new Map(resolved.map((connector) => [connector.source, connector]));
   const policies = new Map(
-    options.connectors.map((connector) => [
+    resolved.map((connector) => [
       connector.source,
       mergeFieldPolicies(connector.transformer.fieldPolicies, options.fieldPolicies?.[connector.source]),
     ]),
