@@ -6,6 +6,7 @@
  * of this repository and may change in any minor release.
  */
 export * from './index';
+export { compareOrder, isLowerInWriteOrder, rowKeyString } from './sink/row-keys';
 export {
   resolveConnector,
   resolveStore,

@@ -590,7 +590,7 @@ describe('failure handling', () => {
   });
 });
 
-describe('batched rounds (batchApply, the default)', () => {
+describe('batched rounds', () => {
   function counting(store: StateStoreV1, sink: SinkV1) {
     const calls = { apply: [] as number[], completeMany: 0, complete: 0 };
     const countedSink: SinkV1 = {
