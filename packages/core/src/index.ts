@@ -6,8 +6,23 @@
  */
 
 export {
+  type CredentialsKey,
+  type EncryptCredentialStoreOptions,
+  encryptCredentialStore,
+  parseCredentialsKeys,
+} from './crypto/encrypted-credential-store';
+export {
+  base64ToBytes,
+  createHmacSha256Verifier,
+  createPublicKeyVerifier,
+  type HmacSha256Verifier,
+  hmacSha256VerifierFor,
+  type SignatureVerifier,
+} from './crypto/fast-crypto';
+export {
   ActError,
   type ActErrorOptions,
+  CircuitOpenError,
   ConfigurationError,
   classifyError,
   type ErrorClassification,
@@ -17,6 +32,7 @@ export {
   ProviderApiError,
   type ProviderApiErrorOptions,
   RateLimitError,
+  ReconnectRequiredError,
   SignatureError,
   StoreUnavailableError,
   TransformError,
@@ -36,61 +52,52 @@ export {
   type ReceiveLoad,
   receiveLoad,
 } from './http/receive-limits';
+export { DEFAULT_MAX_JSON_DEPTH, ID_LIMITS, type ParseJsonOptions, parseJson } from './input-limits';
 export { createMemoryCredentialStore } from './memory/memory-credential-store';
-export {
-  canonicalJson,
-  collapseOperations,
-  createMemorySink,
-  type MemorySink,
-  type MemorySinkRow,
-} from './memory/memory-sink';
+export { createMemoryRateLimitStore } from './memory/memory-rate-limit-store';
+export { createMemorySink, type MemorySink, type MemorySinkRow } from './memory/memory-sink';
 export {
   createMemoryStateStore,
   type MemoryStateStore,
   type MemoryStateStoreOptions,
 } from './memory/memory-state-store';
 export { createConsoleLogger, type Logger, type Metrics, noopLogger, noopMetrics } from './observability';
-export {
-  type CircuitBreaker,
-  type CircuitBreakerOptions,
-  CircuitOpenError,
-  type CircuitStateName,
-  createCircuitBreaker,
-} from './runtime/circuit-breaker';
-export {
-  type CredentialsKey,
-  type EncryptCredentialStoreOptions,
-  encryptCredentialStore,
-  parseCredentialsKeys,
-} from './runtime/encrypted-credential-store';
-export {
-  base64ToBytes,
-  createHmacSha256Verifier,
-  createPublicKeyVerifier,
-  type HmacSha256Verifier,
-  hmacSha256VerifierFor,
-  type SignatureVerifier,
-} from './runtime/fast-crypto';
-export { applyFieldPolicies, mergeFieldPolicies, stripBlockedFields } from './runtime/field-policy';
-export { assessFreshness, type FreshnessAssessment, type FreshnessStatus } from './runtime/freshness';
+export { applyFieldPolicies, mergeFieldPolicies, stripBlockedFields } from './pipeline/field-policy';
+export { assessFreshness, type FreshnessAssessment, type FreshnessStatus } from './pipeline/freshness';
 export {
   bodyDedupeKey,
   conflictDedupeKey,
   deliveryDedupeKey,
-  entityVersionKey,
   sha256Hex,
-} from './runtime/idempotency';
-export { DEFAULT_MAX_JSON_DEPTH, ID_LIMITS, type ParseJsonOptions, parseJson } from './runtime/input-limits';
+} from './pipeline/idempotency';
+export { type RunPollerOptions, type RunPollerResult, runPoller } from './pipeline/run-poller';
+export {
+  type ReconciliationReport,
+  type RunReconciliationOptions,
+  runReconciliation,
+} from './pipeline/run-reconciliation';
+export {
+  createWorker,
+  type DeliveryOutcome,
+  type Worker,
+  type WorkerOptions,
+  type WorkerRoundResult,
+} from './pipeline/worker';
+export {
+  type CircuitBreaker,
+  type CircuitBreakerOptions,
+  type CircuitStateName,
+  createCircuitBreaker,
+} from './resilience/circuit-breaker';
 export {
   type ConcurrencyLimit,
-  createMemoryRateLimitStore,
   createRateLimiter,
   type RateLimitAcquireOptions,
   type RateLimiter,
   type RateLimiterOptions,
   type RateLimitPermit,
   type SlidingWindowLimit,
-} from './runtime/rate-limiter';
+} from './resilience/rate-limiter';
 export {
   computeRetryDelay,
   DEFAULT_RETRY_SCHEDULE_MS,
@@ -98,26 +105,13 @@ export {
   type RetryDelayOptions,
   type RetryOptions,
   retry,
-} from './runtime/retry';
-export { type RunPollerOptions, type RunPollerResult, runPoller } from './runtime/run-poller';
-export {
-  type ReconciliationReport,
-  type RunReconciliationOptions,
-  runReconciliation,
-} from './runtime/run-reconciliation';
-export { createSingleFlight, type SingleFlight } from './runtime/single-flight';
+} from './resilience/retry';
+export { createSingleFlight, type SingleFlight } from './resilience/single-flight';
 export {
   createTokenManager,
-  ReconnectRequiredError,
   type TokenManager,
   type TokenManagerOptions,
-} from './runtime/token-manager';
-export {
-  createWorker,
-  type DeliveryOutcome,
-  type Worker,
-  type WorkerOptions,
-  type WorkerRoundResult,
-} from './runtime/worker';
+} from './resilience/token-manager';
+export { canonicalJson, collapseOperations } from './sink/row-keys';
 export type * from './spec/v1';
 export { VERSION } from './version';

@@ -6,3 +6,10 @@
  * of this repository and may change in any minor release.
  */
 export * from './index';
+export { compareOrder, isLowerInWriteOrder, rowKeyString } from './sink/row-keys';
+export {
+  resolveConnector,
+  resolveStore,
+  resolveWebhookProcessor,
+  SUPPORTED_SPECIFICATION_VERSION,
+} from './spec/resolve';

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ActError, classifyError } from '../src/errors';
-import type { CircuitBreaker, CircuitStateName } from '../src/runtime/circuit-breaker';
-import { CircuitOpenError, createCircuitBreaker } from '../src/runtime/circuit-breaker';
+import { ActError, CircuitOpenError, classifyError } from '../src/errors';
+import type { CircuitBreaker, CircuitStateName } from '../src/resilience/circuit-breaker';
+import { createCircuitBreaker } from '../src/resilience/circuit-breaker';
 
 // Cockatiel reads Date.now(); only the clock is faked so promises run normally.
 beforeEach(() => {

@@ -1,7 +1,7 @@
 // Tokens encrypted at rest (issue 11, finding 11): AES-256-GCM through Web Crypto around any credential store.
 import { describe, expect, it } from 'vitest';
+import { encryptCredentialStore, parseCredentialsKeys } from '../src/crypto/encrypted-credential-store';
 import { createMemoryCredentialStore } from '../src/memory/memory-credential-store';
-import { encryptCredentialStore, parseCredentialsKeys } from '../src/runtime/encrypted-credential-store';
 
 const keyText = (fill: number) => btoa(String.fromCharCode(...new Uint8Array(32).fill(fill)));
 const K1 = `k1:${keyText(1)}`;

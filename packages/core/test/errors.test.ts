@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import {
   ActError,
+  CircuitOpenError,
   ConfigurationError,
   classifyError,
   errorClassForStatus,
   PayloadError,
+  PayloadTooLargeError,
   ProviderApiError,
+  RateLimitError,
+  ReconnectRequiredError,
   SignatureError,
+  StoreUnavailableError,
   TransformError,
 } from '../src/errors';
 
@@ -24,6 +29,35 @@ describe('errors', () => {
     expect(ActError.isInstance(foreign)).toBe(true);
     expect(ActError.isInstance(new Error('plain'))).toBe(false);
     expect(ActError.isInstance(null)).toBe(false);
+  });
+
+  it('each class recognises its own instances from any copy (a Symbol.for marker), and only those', () => {
+    const packageName = '@act/x';
+    const cases: [{ isInstance(value: unknown): boolean }, ActError, string][] = [
+      [SignatureError, new SignatureError({ packageName, message: 'm' }), 'signature'],
+      [PayloadError, new PayloadError({ packageName, message: 'm' }), 'payload'],
+      [PayloadTooLargeError, new PayloadTooLargeError({ packageName, limitBytes: 1 }), 'payload-too-large'],
+      [ConfigurationError, new ConfigurationError({ packageName, message: 'm' }), 'configuration'],
+      [TransformError, new TransformError({ packageName, message: 'm' }), 'transform'],
+      [StoreUnavailableError, new StoreUnavailableError({ packageName, message: 'm' }), 'store-unavailable'],
+      [RateLimitError, new RateLimitError({ packageName, scope: 's', limitName: 'l', retryAfterMs: 1 }), 'rate-limit'],
+      [CircuitOpenError, new CircuitOpenError({ name: 'c', retryAfterMs: 1 }), 'circuit-open'],
+      [
+        ReconnectRequiredError,
+        new ReconnectRequiredError({ packageName, key: 'k', reason: 'r' }),
+        'reconnect-required',
+      ],
+      [ProviderApiError, new ProviderApiError({ packageName, status: 500, method: 'GET', url: 'u' }), 'provider-api'],
+    ];
+    for (const [errorClass, error, marker] of cases) {
+      expect(errorClass.isInstance(error)).toBe(true);
+      expect(ActError.isInstance(error)).toBe(true);
+      // What a second installed copy of @act/core would throw: another class, same global symbol.
+      expect(errorClass.isInstance({ [Symbol.for(`act.error.${marker}`)]: true })).toBe(true);
+      expect(errorClass.isInstance(new Error('plain'))).toBe(false);
+      expect(errorClass.isInstance(undefined)).toBe(false);
+      for (const [, other] of cases) if (other !== error) expect(errorClass.isInstance(other)).toBe(false);
+    }
   });
 
   it('map provider statuses to what the worker does next', () => {

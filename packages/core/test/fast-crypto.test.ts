@@ -5,7 +5,7 @@ import {
   createHmacSha256Verifier,
   createPublicKeyVerifier,
   hmacSha256VerifierFor,
-} from '../src/runtime/fast-crypto';
+} from '../src/crypto/fast-crypto';
 
 const encoder = new TextEncoder();
 const body = encoder.encode('{"id":"evt_1","type":"record.updated"}');

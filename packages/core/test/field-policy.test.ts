@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyFieldPolicies, mergeFieldPolicies, stripBlockedFields } from '../src/runtime/field-policy';
+import { applyFieldPolicies, mergeFieldPolicies, stripBlockedFields } from '../src/pipeline/field-policy';
 import type { SinkOperationV1 } from '../src/spec/v1';
 
 describe('field policies', () => {

@@ -3,7 +3,7 @@ import { StoreUnavailableError } from '../src/errors';
 import { createWebhookHandler } from '../src/http/create-webhook-handler';
 import { createMemorySink } from '../src/memory/memory-sink';
 import { createMemoryStateStore } from '../src/memory/memory-state-store';
-import { createWorker } from '../src/runtime/worker';
+import { createWorker } from '../src/pipeline/worker';
 import type { SinkV1, StateStoreV1 } from '../src/spec/v1';
 import { createTestConnector, rateLimited, signedRequest, thing } from './helpers/test-connector';
 
@@ -416,8 +416,8 @@ describe('failure handling', () => {
       sink,
       jitter: 0,
       concurrency: 1,
-      // One sink call per delivery: the breaker counts each.
-      batchApply: false,
+      // A batch of one per round: one sink call per delivery, the breaker counts each.
+      batchSize: 1,
       retrySchedule: [1_000, 1_000, 1_000, 1_000, 1_000],
     });
     for (let index = 0; index < 7; index++) {
@@ -430,8 +430,9 @@ describe('failure handling', () => {
         }),
       );
     }
-    const first = await worker.runOnce();
-    expect(first.claimed).toBe(7);
+    let claimed = 0;
+    for (let round = 0; round < 7; round++) claimed += (await worker.runOnce()).claimed;
+    expect(claimed).toBe(7);
     expect(calls).toBe(5);
     expect(worker.breakers.get('sink')?.state).toBe('open');
     const held = (await store.listDeliveries({})).filter((delivery) => delivery.lastError?.includes('circuit'));
@@ -589,7 +590,7 @@ describe('failure handling', () => {
   });
 });
 
-describe('batched rounds (batchApply, the default)', () => {
+describe('batched rounds', () => {
   function counting(store: StateStoreV1, sink: SinkV1) {
     const calls = { apply: [] as number[], completeMany: 0, complete: 0 };
     const countedSink: SinkV1 = {
@@ -607,7 +608,7 @@ describe('batched rounds (batchApply, the default)', () => {
       },
       completeMany: (requests) => {
         calls.completeMany += 1;
-        return (store.completeMany as NonNullable<StateStoreV1['completeMany']>)(requests);
+        return store.completeMany(requests);
       },
     };
     return { calls, countedSink, countedStore };
@@ -757,7 +758,7 @@ describe('batched rounds (batchApply, the default)', () => {
     expect(memorySink.rows('things')).toHaveLength(5);
   });
 
-  it('keeps the one-delivery path with batchApply: false', async () => {
+  it('a batch of one is the one-delivery path: one apply and one completion per delivery', async () => {
     const { handle, store, memorySink, connector, clock } = setup();
     const { calls, countedSink, countedStore } = counting(store, memorySink);
     for (let index = 0; index < 3; index++) {
@@ -776,10 +777,10 @@ describe('batched rounds (batchApply, the default)', () => {
       sink: countedSink,
       now: clock.now,
       circuitBreaker: false,
-      batchApply: false,
+      batchSize: 1,
     });
-    expect(await worker.runOnce()).toMatchObject({ claimed: 3, outcomes: { done: 3 } });
-    expect(calls).toEqual({ apply: [1, 1, 1], completeMany: 0, complete: 3 });
+    expect(await worker.drain()).toMatchObject({ claimed: 3, outcomes: { done: 3 } });
+    expect(calls).toEqual({ apply: [1, 1, 1], completeMany: 3, complete: 0 });
   });
 });
 

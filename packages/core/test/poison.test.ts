@@ -4,10 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { ActError, classifyError, StoreUnavailableError } from '../src/errors';
 import { createWebhookHandler } from '../src/http/create-webhook-handler';
+import { DEFAULT_MAX_JSON_DEPTH, ID_LIMITS, parseJson } from '../src/input-limits';
 import { createMemorySink } from '../src/memory/memory-sink';
 import { createMemoryStateStore } from '../src/memory/memory-state-store';
-import { DEFAULT_MAX_JSON_DEPTH, ID_LIMITS, parseJson } from '../src/runtime/input-limits';
-import { createWorker } from '../src/runtime/worker';
+import { createWorker } from '../src/pipeline/worker';
 import type { StateStoreV1, WebhookProcessorV1 } from '../src/spec/v1';
 import { createTestConnector, signedRequest, thing } from './helpers/test-connector';
 

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { classifyError, RateLimitError } from '../src/errors';
-import { createMemoryRateLimitStore, createRateLimiter } from '../src/runtime/rate-limiter';
-import type { RateLimitStoreV1 } from '../src/spec/v1';
+import { createMemoryRateLimitStore } from '../src/memory/memory-rate-limit-store';
+import { createRateLimiter } from '../src/resilience/rate-limiter';
 
 /** A clock that only moves when the limiter sleeps, so waits are exact. */
 function fakeClock(start = 1_000_000) {
@@ -197,12 +197,7 @@ describe('createRateLimiter: concurrency', () => {
     expect(error).toMatchObject({ name: 'RateLimitError', limitName: 'concurrent', retryAfterMs: 59_800 });
   });
 
-  it('refuses concurrency or windows over a store without slots', () => {
-    const memory = createMemoryRateLimitStore();
-    const store: RateLimitStoreV1 = { specificationVersion: 'v1', take: memory.take, set: memory.set };
-    expect(() => createRateLimiter({ store, concurrency: { c: { limit: 1 } } })).toThrow(
-      /need a store with acquireSlot and releaseSlot/,
-    );
+  it('refuses a window named like a limit, and a fractional window limit', () => {
     expect(() =>
       createRateLimiter({ limits: { x: { capacity: 1, intervalMs: 1 } }, windows: { x: { limit: 1, windowMs: 1 } } }),
     ).toThrow(/used once/);

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ActError } from '../src/errors';
-import type { RateLimiterOptions } from '../src/runtime/rate-limiter';
-import { createMemoryRateLimitStore, createRateLimiter } from '../src/runtime/rate-limiter';
+import { createMemoryRateLimitStore } from '../src/memory/memory-rate-limit-store';
+import type { RateLimiterOptions } from '../src/resilience/rate-limiter';
+import { createRateLimiter } from '../src/resilience/rate-limiter';
 
 /** A clock that only moves when the limiter sleeps, so waits are exact. */
 function fakeClock(start = 1_000_000) {
@@ -135,6 +136,8 @@ describe('createRateLimiter', () => {
           return memory.take(request);
         },
         set: (request) => memory.set(request),
+        acquireSlot: (request) => memory.acquireSlot(request),
+        releaseSlot: (request) => memory.releaseSlot(request),
       },
     });
     await rl.acquire('ghl:loc_1');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMemorySink } from '../src/memory/memory-sink';
 import { createMemoryStateStore } from '../src/memory/memory-state-store';
-import { runReconciliation } from '../src/runtime/run-reconciliation';
+import { runReconciliation } from '../src/pipeline/run-reconciliation';
 import type { ConnectorV1, ReconcilerV1, SourceEventV1 } from '../src/spec/v1';
 import { createTestConnector, type TestThing, thing } from './helpers/test-connector';
 

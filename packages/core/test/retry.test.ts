@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ActError, ProviderApiError } from '../src/errors';
-import { computeRetryDelay, DEFAULT_RETRY_SCHEDULE_MS, parseRetryAfter, retry } from '../src/runtime/retry';
+import { computeRetryDelay, DEFAULT_RETRY_SCHEDULE_MS, parseRetryAfter, retry } from '../src/resilience/retry';
 
 const providerError = (status: number, retryAfterMs?: number) =>
   new ProviderApiError({
@@ -293,7 +293,7 @@ describe('retry', () => {
 describe('retry: long Retry-After goes back to the worker', () => {
   it('does not sleep through a Retry-After longer than maxRetryAfterMs', async () => {
     const { ProviderApiError } = await import('../src/errors');
-    const { retry } = await import('../src/runtime/retry');
+    const { retry } = await import('../src/resilience/retry');
     let calls = 0;
     const limited = new ProviderApiError({
       packageName: '@act/x',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMemorySink } from '../src/memory/memory-sink';
 import { createMemoryStateStore } from '../src/memory/memory-state-store';
-import { runPoller } from '../src/runtime/run-poller';
+import { runPoller } from '../src/pipeline/run-poller';
 import type { ConnectorV1, PollerV1, SinkV1, SourceEventV1 } from '../src/spec/v1';
 import { testPoller } from '../src/testing/test-poller';
 import { createTestConnector, type TestThing, thing } from './helpers/test-connector';

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createSingleFlight } from '../src/runtime/single-flight';
+import { createSingleFlight } from '../src/resilience/single-flight';
 
 function deferred<T>() {
   let resolve!: (value: T) => void;

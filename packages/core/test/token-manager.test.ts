@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { ReconnectRequiredError } from '../src/errors';
 import { createMemoryCredentialStore } from '../src/memory/memory-credential-store';
-import { createTokenManager, ReconnectRequiredError } from '../src/runtime/token-manager';
+import { createTokenManager } from '../src/resilience/token-manager';
 import { testCredentialStore } from '../src/testing/test-credential-store';
 
 interface Token extends Record<string, unknown> {

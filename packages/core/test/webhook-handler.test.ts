@@ -93,7 +93,7 @@ describe('createWebhookHandler', () => {
   });
 
   it('keeps a redelivery with a known id and a changed body as a conflict, applied only where it is newer', async () => {
-    const { createWorker } = await import('../src/runtime/worker');
+    const { createWorker } = await import('../src/pipeline/worker');
     const { createMemorySink } = await import('../src/memory/memory-sink');
     const { webhook, connector } = createTestConnector();
     const store = createMemoryStateStore();
@@ -148,7 +148,7 @@ describe('createWebhookHandler', () => {
     expect(await response.json()).toMatchObject({ received: true, error: '[@act/test-connector] body is not JSON' });
     const [stored] = await store.listDeliveries({});
     expect(stored?.tenant).toBe('unknown');
-    const { createWorker } = await import('../src/runtime/worker');
+    const { createWorker } = await import('../src/pipeline/worker');
     const { createMemorySink } = await import('../src/memory/memory-sink');
     await createWorker({ connectors: [connector], store, sink: createMemorySink(), circuitBreaker: false }).drain();
     expect(await store.getDelivery(stored?.id ?? '')).toMatchObject({

@@ -44,7 +44,17 @@ export class ActError extends Error {
     );
   }
 
-  static isInstance(error: unknown): error is ActError {
-    return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[symbol] === true;
+  /** Recognises an `ActError` (or any subclass) from any installed copy of `@act/core`. */
+  static isInstance(value: unknown): value is ActError {
+    return hasErrorMarker(value, symbol);
   }
+}
+
+/**
+ * `true` when `value` carries `marker` (a `Symbol.for('act.error.<name>')`):
+ * each error class sets its own, so `isInstance` works across two installed
+ * copies of `@act/core`, where `instanceof` does not.
+ */
+export function hasErrorMarker(value: unknown, marker: symbol): boolean {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[marker] === true;
 }

@@ -1,12 +1,12 @@
-export { ActError, type ActErrorOptions } from './act-error';
+export { ActError, type ActErrorOptions, hasErrorMarker } from './act-error';
+export { CircuitOpenError } from './circuit-open-error';
 export { classifyError, type ErrorClassification } from './classify-error';
+export { ConfigurationError } from './configuration-error';
+export { PayloadError } from './payload-error';
+export { PayloadTooLargeError } from './payload-too-large-error';
 export { errorClassForStatus, ProviderApiError, type ProviderApiErrorOptions } from './provider-api-error';
-export {
-  ConfigurationError,
-  PayloadError,
-  PayloadTooLargeError,
-  RateLimitError,
-  SignatureError,
-  StoreUnavailableError,
-  TransformError,
-} from './webhook-errors';
+export { RateLimitError } from './rate-limit-error';
+export { ReconnectRequiredError } from './reconnect-required-error';
+export { SignatureError } from './signature-error';
+export { StoreUnavailableError } from './store-unavailable-error';
+export { TransformError } from './transform-error';

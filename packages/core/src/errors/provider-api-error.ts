@@ -1,5 +1,5 @@
 import type { ErrorClassV1 } from '../spec/v1';
-import { ActError } from './act-error';
+import { ActError, hasErrorMarker } from './act-error';
 
 export interface ProviderApiErrorOptions {
   packageName: string;
@@ -56,9 +56,7 @@ export class ProviderApiError extends ActError {
 
   /** Recognises a `ProviderApiError` from any copy of `@act/core`, optionally with a given status. */
   static override isInstance(error: unknown, status?: number): error is ProviderApiError {
-    if (typeof error !== 'object' || error === null || (error as Record<symbol, unknown>)[providerMarker] !== true) {
-      return false;
-    }
+    if (!hasErrorMarker(error, providerMarker)) return false;
     return status === undefined || (error as ProviderApiError).providerStatus === status;
   }
 }

@@ -1,7 +1,8 @@
 import { ActError, classifyError } from '../errors';
+import { assertStorableIds } from '../input-limits';
 import { type Logger, type Metrics, noopLogger, noopMetrics } from '../observability';
-import { bodyDedupeKey, deliveryDedupeKey } from '../runtime/idempotency';
-import { assertStorableIds } from '../runtime/input-limits';
+import { bodyDedupeKey, deliveryDedupeKey } from '../pipeline/idempotency';
+import { resolveStore, resolveWebhookProcessor } from '../spec/resolve';
 import type { StateStoreV1, WebhookProcessorV1, WebhookRequestV1 } from '../spec/v1';
 import { headersToRecord, readBodyWithLimit } from './read-body';
 import {
@@ -59,7 +60,8 @@ export type WebhookHandler = (request: Request) => Promise<Response>;
  * that only retry on 429) so the provider delivers again.
  */
 export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHandler {
-  const { processor, store } = options;
+  const processor = resolveWebhookProcessor(options.processor);
+  const store = resolveStore(options.store, 'state store');
   const logger = options.logger ?? noopLogger;
   const metrics = options.metrics ?? noopMetrics;
   const now = options.now ?? (() => new Date());

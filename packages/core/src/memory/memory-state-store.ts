@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../errors';
-import { conflictDedupeKey, sameBytes } from '../runtime/idempotency';
+import { conflictDedupeKey, sameBytes } from '../pipeline/idempotency';
 import type {
   ClaimedDeliveryV1,
   ClaimRequestV1,
@@ -35,7 +35,6 @@ export interface MemoryStateStoreOptions {
 
 /** The in-memory store, plus a few helpers for tests and the demo. */
 export interface MemoryStateStore extends StateStoreV1 {
-  completeMany(requests: readonly CompleteRequestV1[]): Promise<boolean[]>;
   /** Called after each `enqueue` that stored a new delivery, and after a `replay` that queued any. */
   onDeliveryEnqueued(listener: () => void): () => void;
   /** Deliveries by status, for assertions. */

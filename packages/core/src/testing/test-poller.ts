@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMemorySink } from '../memory/memory-sink';
 import { createMemoryStateStore } from '../memory/memory-state-store';
-import { runPoller } from '../runtime/run-poller';
+import { runPoller } from '../pipeline/run-poller';
 import type { ConnectorV1, PollerV1, SourceEventV1 } from '../spec/v1';
 
 export interface TestPollerOptions {

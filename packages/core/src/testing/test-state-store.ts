@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conflictDedupeKey } from '../runtime/idempotency';
+import { conflictDedupeKey } from '../pipeline/idempotency';
 import type { NewDeliveryV1, StateStoreV1 } from '../spec/v1';
 
 export interface TestStateStoreOptions {
@@ -481,7 +481,6 @@ export function testStateStore(options: TestStateStoreOptions): void {
     it(
       "completeMany completes a batch with each delivery's events, and answers false only where the lease is lost",
       withStore(async (store) => {
-        if (!store.completeMany) return;
         const ids = [];
         for (let index = 0; index < 4; index++) {
           ids.push((await store.enqueue(makeTestDelivery({ tenant: 'batch-t' }))).id);
@@ -545,7 +544,6 @@ export function testStateStore(options: TestStateStoreOptions): void {
     it(
       "onDeliveryEnqueued hears this process's new deliveries, not duplicates, until unsubscribed",
       withStore(async (store) => {
-        if (!store.onDeliveryEnqueued) return;
         let heard = 0;
         const stop = store.onDeliveryEnqueued(() => {
           heard += 1;

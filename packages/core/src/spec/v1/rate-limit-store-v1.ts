@@ -80,12 +80,10 @@ export interface RateLimitStoreV1 {
   set(request: { key: string; limit: TokenBucketLimitV1; remaining: number; now: number }): Promise<void>;
   /**
    * Take one of `limit` leased slots (see {@link AcquireSlotRequestV1}),
-   * atomically across every worker sharing the store. Optional so stores
-   * written before it stay valid; `createRateLimiter` refuses `concurrency`
-   * and `windows` limits over a store without it. `@act/core`'s memory store
-   * and `@act/sink-supabase` implement both.
+   * atomically across every worker sharing the store (what `concurrency`
+   * and `windows` limits of `createRateLimiter` are built on).
    */
-  acquireSlot?(request: AcquireSlotRequestV1): Promise<AcquireSlotResultV1>;
+  acquireSlot(request: AcquireSlotRequestV1): Promise<AcquireSlotResultV1>;
   /** Free `owner`'s slot under `key` at once; a no-op when it holds none (or its lease expired). */
-  releaseSlot?(request: ReleaseSlotRequestV1): Promise<void>;
+  releaseSlot(request: ReleaseSlotRequestV1): Promise<void>;
 }

@@ -259,10 +259,9 @@ export interface StateStoreV1 {
    * `complete` for many deliveries at once: one result per request, in order,
    * each `false` when that delivery's lease was lost (the others still
    * complete). Stores that can do it in one transaction should (the Postgres
-   * store does, with one statement). Optional: the worker calls `complete`
-   * per delivery when a store leaves it out.
+   * store does, with one statement). The worker completes every round with it.
    */
-  completeMany?(requests: readonly CompleteRequestV1[]): Promise<boolean[]>;
+  completeMany(requests: readonly CompleteRequestV1[]): Promise<boolean[]>;
   /** Record a failed attempt and schedule the retry or dead-letter it. */
   fail(request: FailRequestV1): Promise<'retrying' | 'dead' | 'lease-lost'>;
   /** Put matching deliveries back to pending, due now, attempts reset. Resolves how many. */
@@ -282,8 +281,9 @@ export interface StateStoreV1 {
    * in this process stored a new delivery and, where the store can hear it
    * (Postgres `LISTEN`), after any process did. A hint to claim now rather
    * than at the next poll, never a promise: listeners must keep polling.
-   * Returns the function that stops the calls. Optional; the worker uses it
-   * to wake up (see `WorkerOptions.wakeOn`).
+   * Returns the function that stops the calls. The worker uses it to wake up
+   * (see `WorkerOptions.wakeOn`); a store that cannot hear of new work
+   * returns a no-op unsubscribe and never calls the listener.
    */
-  onDeliveryEnqueued?(listener: () => void): () => void;
+  onDeliveryEnqueued(listener: () => void): () => void;
 }

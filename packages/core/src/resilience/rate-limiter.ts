@@ -1,145 +1,10 @@
 import { ConfigurationError, RateLimitError } from '../errors';
-import type {
-  AcquireSlotRequestV1,
-  AcquireSlotResultV1,
-  RateLimitStoreV1,
-  ReleaseSlotRequestV1,
-  TakeTokensRequestV1,
-  TakeTokensResultV1,
-  TokenBucketLimitV1,
-} from '../spec/v1';
+import { createMemoryRateLimitStore } from '../memory/memory-rate-limit-store';
+import type { RateLimitStoreV1, TokenBucketLimitV1 } from '../spec/v1';
+import { assertCost, assertLimit, assertSlot } from './rate-limit-checks';
 import { sleep as abortableSleep } from './retry';
 
 const packageName = '@act/core';
-
-// Refill is fractional (capacity / intervalMs per ms), so after waiting the
-// exact `waitMs` a bucket can sit a rounding error below `cost`; this slack
-// keeps that wait from being refused again.
-const EPSILON = 1e-9;
-
-function assertLimit(limit: TokenBucketLimitV1, where: string): void {
-  if (
-    !(
-      Number.isFinite(limit.capacity) &&
-      limit.capacity > 0 &&
-      Number.isFinite(limit.intervalMs) &&
-      limit.intervalMs > 0
-    )
-  ) {
-    throw new ConfigurationError({
-      packageName,
-      message: `${where}: a limit needs a positive capacity and intervalMs, got ${JSON.stringify(limit)}`,
-    });
-  }
-}
-
-function assertCost(cost: number, limit: TokenBucketLimitV1, where: string): void {
-  // A cost above capacity can never be granted: waiting would never end.
-  if (!(Number.isFinite(cost) && cost >= 0 && cost <= limit.capacity)) {
-    throw new ConfigurationError({
-      packageName,
-      message: `${where}: cost must be between 0 and the bucket capacity (${limit.capacity}), got ${String(cost)}`,
-    });
-  }
-}
-
-function assertSlot(request: { limit: number; leaseMs: number; key: string; owner: string }, where: string): void {
-  if (!(Number.isSafeInteger(request.limit) && request.limit > 0)) {
-    throw new ConfigurationError({
-      packageName,
-      message: `${where}: limit must be a positive integer, got ${String(request.limit)}`,
-    });
-  }
-  if (!(Number.isFinite(request.leaseMs) && request.leaseMs > 0)) {
-    throw new ConfigurationError({
-      packageName,
-      message: `${where}: leaseMs must be a positive number, got ${String(request.leaseMs)}`,
-    });
-  }
-  if (!request.key || !request.owner) {
-    throw new ConfigurationError({ packageName, message: `${where}: key and owner must be non-empty` });
-  }
-}
-
-interface Bucket {
-  tokens: number;
-  updatedAt: number;
-}
-
-/**
- * An in-memory {@link RateLimitStoreV1}: one token bucket per key, starting
- * full and refilling continuously at `capacity / intervalMs` tokens per ms,
- * and leased slots per key. Every operation is atomic because it never awaits
- * between reading and writing; that makes it correct within one process
- * only — workers in several processes must share a durable store to share a
- * budget.
- */
-export function createMemoryRateLimitStore(): RateLimitStoreV1 {
-  const buckets = new Map<string, Bucket>();
-  // key → owner → lease end (epoch ms).
-  const slots = new Map<string, Map<string, number>>();
-
-  /** The bucket for `key`, refilled up to `now`. */
-  function current(key: string, limit: TokenBucketLimitV1, now: number): Bucket {
-    let bucket = buckets.get(key);
-    if (!bucket) {
-      bucket = { tokens: limit.capacity, updatedAt: now };
-      buckets.set(key, bucket);
-      return bucket;
-    }
-    // A clock that steps backwards refills nothing rather than draining.
-    const elapsed = Math.max(0, now - bucket.updatedAt);
-    bucket.tokens = Math.min(limit.capacity, bucket.tokens + (elapsed * limit.capacity) / limit.intervalMs);
-    bucket.updatedAt = Math.max(bucket.updatedAt, now);
-    return bucket;
-  }
-
-  return {
-    specificationVersion: 'v1',
-    async take(request: TakeTokensRequestV1): Promise<TakeTokensResultV1> {
-      const { key, limit, cost = 1, now } = request;
-      assertLimit(limit, 'MemoryRateLimitStore.take');
-      assertCost(cost, limit, 'MemoryRateLimitStore.take');
-      const bucket = current(key, limit, now);
-      if (bucket.tokens + EPSILON >= cost) {
-        bucket.tokens = Math.max(0, bucket.tokens - cost);
-        return { granted: true, waitMs: 0, remaining: Math.floor(bucket.tokens + EPSILON) };
-      }
-      // A bucket held until a later time (a `set` with a future `now`, or a
-      // clock behind another worker's) refills nothing before then.
-      const heldMs = Math.max(0, bucket.updatedAt - now);
-      const waitMs = Math.max(1, Math.ceil(heldMs + ((cost - bucket.tokens) * limit.intervalMs) / limit.capacity));
-      return { granted: false, waitMs, remaining: Math.floor(bucket.tokens + EPSILON) };
-    },
-    async set(request: { key: string; limit: TokenBucketLimitV1; remaining: number; now: number }): Promise<void> {
-      const { key, limit, remaining, now } = request;
-      assertLimit(limit, 'MemoryRateLimitStore.set');
-      if (!Number.isFinite(remaining)) return;
-      // The provider's count is authoritative: it includes what other apps and
-      // processes spent, and a window reset it has seen that we have not.
-      buckets.set(key, { tokens: Math.min(limit.capacity, Math.max(0, remaining)), updatedAt: now });
-    },
-    async acquireSlot(request: AcquireSlotRequestV1): Promise<AcquireSlotResultV1> {
-      assertSlot(request, 'MemoryRateLimitStore.acquireSlot');
-      const { key, limit, owner, leaseMs, now } = request;
-      const held = slots.get(key) ?? new Map<string, number>();
-      for (const [holder, until] of held) if (until <= now) held.delete(holder);
-      if (held.has(owner) || held.size < limit) {
-        held.set(owner, now + leaseMs);
-        slots.set(key, held);
-        return { acquired: true };
-      }
-      const earliest = Math.min(...held.values());
-      return { acquired: false, retryAfterMs: Math.max(1, Math.ceil(earliest - now)) };
-    },
-    async releaseSlot(request: ReleaseSlotRequestV1): Promise<void> {
-      const held = slots.get(request.key);
-      if (!held) return;
-      held.delete(request.owner);
-      if (held.size === 0) slots.delete(request.key);
-    },
-  };
-}
 
 /** At most `limit` calls in flight at once; each holds a leased slot until it is done. */
 export interface ConcurrencyLimit {
@@ -252,8 +117,8 @@ const WOKEN: unique symbol = Symbol('act.rate-limiter.woken');
  * through `store`. Use one scope per provider account (`xero:<tenant>`) so
  * tenants do not starve each other.
  *
- * @throws ConfigurationError for an invalid limit, a name containing `:` or
- *   used twice, or slot limits over a store without slots.
+ * @throws ConfigurationError for an invalid limit, or a name containing `:` or
+ *   used twice.
  */
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const store = options.store ?? createMemoryRateLimitStore();
@@ -291,12 +156,6 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       `createRateLimiter: window "${name}"`,
     );
   }
-  if ((concurrency.length || windows.length) && !(store.acquireSlot && store.releaseSlot)) {
-    throw new ConfigurationError({
-      packageName,
-      message: 'createRateLimiter: concurrency and window limits need a store with acquireSlot and releaseSlot',
-    });
-  }
   if (options.maxWaitMs !== undefined) assertMaxWait(options.maxWaitMs);
   if (!(Number.isFinite(slotPollMs) && slotPollMs > 0)) {
     throw new ConfigurationError({
@@ -304,8 +163,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       message: `createRateLimiter: slotPollMs must be positive, got ${slotPollMs}`,
     });
   }
-  const acquireSlot = store.acquireSlot?.bind(store) as NonNullable<RateLimitStoreV1['acquireSlot']>;
-  const releaseSlot = store.releaseSlot?.bind(store) as NonNullable<RateLimitStoreV1['releaseSlot']>;
+  const acquireSlot = store.acquireSlot.bind(store);
+  const releaseSlot = store.releaseSlot.bind(store);
 
   // Calls of this process waiting for a concurrency slot, by slot key, and how
   // many releases each key has seen (so a release racing a refusal is not missed).

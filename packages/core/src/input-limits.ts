@@ -1,5 +1,5 @@
-import { PayloadError } from '../errors';
-import type { ParsedDeliveryV1 } from '../spec/v1';
+import { PayloadError } from './errors';
+import type { ParsedDeliveryV1 } from './spec/v1';
 
 /**
  * Deepest JSON nesting `parseJson` accepts. Provider payloads nest a handful

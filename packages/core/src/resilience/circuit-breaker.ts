@@ -1,6 +1,6 @@
 import type { IBreaker } from 'cockatiel';
 import { CircuitState, circuitBreaker, handleWhen, isBrokenCircuitError } from 'cockatiel';
-import { ActError, ConfigurationError, classifyError } from '../errors';
+import { CircuitOpenError, ConfigurationError, classifyError } from '../errors';
 
 const packageName = '@act/core';
 
@@ -51,31 +51,6 @@ export interface CircuitBreaker {
   execute<T>(fn: () => Promise<T>): Promise<T>;
   /** ms until a trial call will be let through; 0 unless open. */
   retryAfterMs(): number;
-}
-
-/**
- * Thrown by {@link CircuitBreaker.execute} while the circuit is open.
- * Classified `transient` and carries `retryAfterMs`, so the worker (and
- * `retry`) wait until the trial window instead of hammering the dependency.
- */
-export class CircuitOpenError extends ActError {
-  /** ms until the breaker lets a trial call through. */
-  readonly retryAfterMs: number;
-  /** The breaker's `name`. */
-  readonly circuitName: string;
-
-  constructor(options: { name: string; retryAfterMs: number; cause?: unknown }) {
-    super({
-      packageName,
-      message: `circuit "${options.name}" is open`,
-      errorClass: 'transient',
-      status: 503,
-      cause: options.cause,
-    });
-    this.name = 'CircuitOpenError';
-    this.retryAfterMs = options.retryAfterMs;
-    this.circuitName = options.name;
-  }
 }
 
 /**

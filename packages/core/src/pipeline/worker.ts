@@ -1,11 +1,14 @@
 import { ConfigurationError, classifyError } from '../errors';
-import { rowKeyString } from '../memory/memory-sink';
+import { assertStorableIds } from '../input-limits';
 import { type Logger, type Metrics, noopLogger, noopMetrics } from '../observability';
+import { type CircuitBreaker, type CircuitBreakerOptions, createCircuitBreaker } from '../resilience/circuit-breaker';
+import { DEFAULT_RETRY_SCHEDULE_MS } from '../resilience/retry';
+import { rowKeyString } from '../sink/row-keys';
+import { resolveConnector, resolveStore } from '../spec/resolve';
 import type {
   ClaimedDeliveryV1,
   CompleteRequestV1,
   ConnectorV1,
-  ErrorClassV1,
   FieldPoliciesV1,
   SinkResultV1,
   SinkV1,
@@ -13,21 +16,13 @@ import type {
 } from '../spec/v1';
 import {
   type ApplyEventsOutput,
-  applyEvents,
   describeApplied,
   notifyApplied,
   type PreparedEvents,
   prepareEvents,
 } from './apply-events';
-import {
-  type CircuitBreaker,
-  type CircuitBreakerOptions,
-  CircuitOpenError,
-  createCircuitBreaker,
-} from './circuit-breaker';
+import { decideFailure, exhaustedDecision, type FailureDecision, isExhausted } from './failure-policy';
 import { mergeFieldPolicies } from './field-policy';
-import { assertStorableIds } from './input-limits';
-import { computeRetryDelay, DEFAULT_RETRY_SCHEDULE_MS } from './retry';
 
 export interface WorkerOptions {
   /** Every connector whose deliveries this worker processes, by `source`. */
@@ -49,25 +44,12 @@ export interface WorkerOptions {
    */
   idleDelayMs?: number;
   /**
-   * Process a claimed batch together (default `true`): every delivery is
-   * parsed, hydrated and transformed on its own (`concurrency` at a time, a
-   * failure fails only that delivery), then all their operations go to the
-   * sink in one `apply` and all the deliveries complete in one
-   * `completeMany`: a round costs three transactions, not two per delivery.
-   * Deliveries that write the same row go to successive `apply` calls in
-   * claim order, so the mirror and the reported outcomes are exactly those of
-   * one-by-one processing. When a batched `apply` fails, its deliveries are
-   * applied and failed one by one, so one poison delivery cannot hold up the
-   * rest. `false`: each delivery is applied and completed on its own.
-   */
-  batchApply?: boolean;
-  /**
    * Where the worker hears of new work, so it claims at once instead of
    * sleeping `idleDelayMs`: called by `start()` with a `wake` function,
    * returns the function `stop()` calls to unsubscribe. Defaults to the
-   * store's `onDeliveryEnqueued` when it has one (the memory store, and the
-   * Postgres store with `LISTEN` on node-postgres and PGlite); `false` turns
-   * it off (polling only).
+   * store's `onDeliveryEnqueued` (the memory store hears its own enqueues, the
+   * Postgres store every process's through `LISTEN` on node-postgres and
+   * PGlite); `false` turns it off (polling only).
    */
   wakeOn?: ((wake: () => void) => () => void) | false;
   /** Delays before each retry of a transient failure; one entry per retry. Defaults to 1 m, 5 m, 15 m, 1 h, 6 h. */
@@ -107,23 +89,31 @@ export interface Worker {
 const PACKAGE_NAME = '@act/core';
 
 /**
- * The process path. Claims deliveries from the inbox with a lease, re-parses
- * the stored raw request with the connector's processor, hydrates thin events,
- * transforms, applies to the sink (by default the whole claimed batch in one
- * `apply`, see `batchApply`), and completes the deliveries together with
- * their integration events. Failures are classified, per delivery:
+ * The process path. Claims deliveries from the inbox with a lease and
+ * processes the claimed batch together: every delivery is re-parsed from the
+ * stored raw request with the connector's processor, hydrated and transformed
+ * on its own (`concurrency` at a time, a failure fails only that delivery),
+ * then all their operations go to the sink in one `apply` and all the
+ * deliveries complete, with their integration events, in one `completeMany`:
+ * a round costs three transactions, not two per delivery. Deliveries that
+ * write the same row go to successive `apply` calls in claim order, so the
+ * mirror and the reported outcomes are exactly those of one-by-one
+ * processing. When a batched `apply` fails, its deliveries are applied and
+ * failed one by one, so one poison delivery cannot hold up the rest.
  *
- * - `signature`, `validation`, `transform` → dead-lettered at once with the reason;
- * - `auth` (provider 401) → the connector refreshes credentials, one immediate retry;
- * - `rate_limit` (429) → retried after `Retry-After`, not counted against the schedule;
- * - `transient` / `unknown` → retried on the schedule with jitter, dead-lettered when it runs out;
- * - an open circuit → retried when the breaker allows a trial, not counted.
+ * A provider 401 makes the connector refresh the tenant's credentials and the
+ * delivery is prepared again at once. Any other failure is decided per
+ * delivery by the failure policy (`decideFailure` in `failure-policy.ts`):
+ * dead-lettered at once, retried after `Retry-After` or when the breaker
+ * allows a trial, or retried on the schedule until it runs out.
  *
  * At-least-once delivery plus version-guarded, idempotent sink writes make
  * the effect exactly-once: a delivery processed twice changes nothing twice.
  */
 export function createWorker(options: WorkerOptions): Worker {
-  const { store, sink } = options;
+  const store = resolveStore(options.store, 'state store');
+  const sink = resolveStore(options.sink, 'sink');
+  const resolved = options.connectors.map(resolveConnector);
   const logger = options.logger ?? noopLogger;
   const metrics = options.metrics ?? noopMetrics;
   const now = options.now ?? (() => new Date());
@@ -132,11 +122,10 @@ export function createWorker(options: WorkerOptions): Worker {
   const concurrency = Math.max(1, options.concurrency ?? 4);
   const leaseMs = options.leaseMs ?? 60_000;
   const idleDelayMs = options.idleDelayMs ?? 1_000;
-  const batchApply = options.batchApply ?? true;
   const schedule = options.retrySchedule ?? DEFAULT_RETRY_SCHEDULE_MS;
-  const connectors = new Map(options.connectors.map((connector) => [connector.source, connector]));
+  const connectors = new Map(resolved.map((connector) => [connector.source, connector]));
   const policies = new Map(
-    options.connectors.map((connector) => [
+    resolved.map((connector) => [
       connector.source,
       mergeFieldPolicies(connector.transformer.fieldPolicies, options.fieldPolicies?.[connector.source]),
     ]),
@@ -173,25 +162,39 @@ export function createWorker(options: WorkerOptions): Worker {
     correlationId: delivery.correlationId,
   });
 
-  // Attempts past the schedule without a failure of ours to classify: the
-  // delivery's leases kept expiring (it crashes or hangs its worker). Stop here.
-  async function failExhausted(
+  /** Record `decision` for `delivery` in the store and log it. */
+  async function recordFailure(
     delivery: ClaimedDeliveryV1,
+    decision: FailureDecision,
     startedAt: Date,
     log: Record<string, unknown>,
   ): Promise<DeliveryOutcome> {
+    const { errorClass, retryAt, countsTowardsSchedule, reason } = decision;
     const outcome = await store.fail({
       id: delivery.id,
       claimToken: delivery.claimToken,
-      error: `retries exhausted after ${delivery.attempts} attempts: ${delivery.lastError ?? 'lease expired'}`,
-      errorClass: delivery.lastErrorClass ?? 'transient',
-      retryAt: null,
-      countsTowardsSchedule: false,
+      error: reason,
+      errorClass,
+      retryAt,
+      countsTowardsSchedule,
       startedAt,
     });
-    logger.error({ ...log, attempts: delivery.attempts }, 'delivery dead-lettered: its leases kept expiring');
+    const level = outcome === 'dead' ? 'error' : 'warn';
+    logger[level](
+      { ...log, errorClass, retryAt: retryAt?.toISOString() ?? null, error: reason },
+      outcome === 'dead' ? 'delivery dead-lettered' : 'delivery will be retried',
+    );
     return outcome;
   }
+
+  /** Fail `delivery` after `error`, as the failure policy decides. */
+  const failDelivery = (delivery: ClaimedDeliveryV1, error: unknown, startedAt: Date, log: Record<string, unknown>) =>
+    recordFailure(
+      delivery,
+      decideFailure(error, delivery.attempts, now(), { schedule, jitter: options.jitter, random: options.random }),
+      startedAt,
+      log,
+    );
 
   const connectorFor = (
     delivery: ClaimedDeliveryV1,
@@ -257,108 +260,6 @@ export function createWorker(options: WorkerOptions): Worker {
       },
       'delivery processed',
     );
-
-  /** One delivery on its own: parse, hydrate, transform, apply, complete (`batchApply: false`). */
-  async function processDelivery(delivery: ClaimedDeliveryV1): Promise<DeliveryOutcome> {
-    const startedAt = now();
-    const log = logOf(delivery);
-    if (delivery.attempts > schedule.length) return failExhausted(delivery, startedAt, log);
-
-    const run = async () => {
-      const connector = connectorFor(delivery);
-      const parsed = await parseDelivery(connector, delivery);
-      return applyEvents({
-        connector,
-        events: parsed.events,
-        sink,
-        policies: policies.get(delivery.source) ?? {},
-        triggeredBy: 'webhook',
-        receivedAt: delivery.receivedAt,
-        correlationId: delivery.correlationId,
-        deliveryId: delivery.id,
-        now,
-        guardSource: guard(`source:${delivery.source}`),
-        guardSink: guard('sink'),
-        logger,
-      });
-    };
-
-    try {
-      const output = await withRefresh(delivery, log, run);
-      const completed = await store.complete({
-        id: delivery.id,
-        claimToken: delivery.claimToken,
-        events: output.integrationEvents,
-        startedAt,
-      });
-      recordApplied(delivery, output);
-      if (!completed) {
-        logger.warn(log, 'lease lost before completion: another worker owns the delivery now');
-        return 'lease-lost';
-      }
-      const connector = connectors.get(delivery.source);
-      if (connector) await notifyApplied(connector, output.applied, logger);
-      logProcessed(log, output);
-      return 'done';
-    } catch (error) {
-      return failDelivery(delivery, error, startedAt, log);
-    }
-  }
-
-  async function failDelivery(
-    delivery: ClaimedDeliveryV1,
-    error: unknown,
-    startedAt: Date,
-    log: Record<string, unknown>,
-  ): Promise<DeliveryOutcome> {
-    const classified = classifyError(error);
-    const at = now();
-    let errorClass: ErrorClassV1 = classified.errorClass;
-    let retryAt: Date | null;
-    let countsTowardsSchedule = true;
-    let reason = classified.message;
-
-    if (error instanceof CircuitOpenError || (error as { name?: string })?.name === 'CircuitOpenError') {
-      // We did not call the dependency at all: wait for the breaker, don't spend a retry.
-      errorClass = 'transient';
-      countsTowardsSchedule = false;
-      retryAt = new Date(at.getTime() + Math.max(1_000, (error as CircuitOpenError).retryAfterMs));
-    } else if (errorClass === 'signature' || errorClass === 'validation' || errorClass === 'transform') {
-      retryAt = null;
-    } else if (errorClass === 'rate_limit') {
-      countsTowardsSchedule = false;
-      retryAt = new Date(at.getTime() + (classified.retryAfterMs ?? schedule[0] ?? 60_000));
-    } else {
-      const delay = computeRetryDelay({
-        attempt: delivery.attempts + 1,
-        schedule,
-        ...(options.jitter !== undefined ? { jitter: options.jitter } : {}),
-        ...(options.random ? { random: options.random } : {}),
-        ...(classified.retryAfterMs !== undefined ? { retryAfterMs: classified.retryAfterMs } : {}),
-      });
-      retryAt = delay === null ? null : new Date(at.getTime() + delay);
-      if (delay === null) reason = `retries exhausted after ${delivery.attempts + 1} attempts: ${reason}`;
-    }
-
-    const outcome = await store.fail({
-      id: delivery.id,
-      claimToken: delivery.claimToken,
-      error: reason,
-      errorClass,
-      retryAt,
-      countsTowardsSchedule,
-      startedAt,
-    });
-    const level = outcome === 'dead' ? 'error' : 'warn';
-    logger[level](
-      { ...log, errorClass, retryAt: retryAt?.toISOString() ?? null, error: reason },
-      outcome === 'dead' ? 'delivery dead-lettered' : 'delivery will be retried',
-    );
-    return outcome;
-  }
-
-  // ---------------------------------------------------------------------------
-  // Batched rounds (`batchApply`, the default).
 
   interface Prepared {
     delivery: ClaimedDeliveryV1;
@@ -455,19 +356,12 @@ export function createWorker(options: WorkerOptions): Worker {
   }
 
   async function completeAll(requests: CompleteRequestV1[]): Promise<boolean[]> {
-    if (store.completeMany) {
-      const results = await store.completeMany(requests);
-      if (results.length !== requests.length) {
-        throw new Error(
-          `[${PACKAGE_NAME}] completeMany answered ${results.length} results for ${requests.length} deliveries`,
-        );
-      }
-      return results;
+    const results = await store.completeMany(requests);
+    if (results.length !== requests.length) {
+      throw new Error(
+        `[${PACKAGE_NAME}] completeMany answered ${results.length} results for ${requests.length} deliveries`,
+      );
     }
-    const results: boolean[] = new Array(requests.length);
-    await forEachLimited(requests, concurrency, async (request, index) => {
-      results[index] = await store.complete(request);
-    });
     return results;
   }
 
@@ -516,8 +410,9 @@ export function createWorker(options: WorkerOptions): Worker {
       const started = now().getTime();
       const startedAt = now();
       const log = logOf(delivery);
-      if (delivery.attempts > schedule.length) {
-        settle(delivery, await failExhausted(delivery, startedAt, log), started);
+      if (isExhausted(delivery, schedule)) {
+        // Its leases kept expiring (it crashes or hangs its worker): stop here.
+        settle(delivery, await recordFailure(delivery, exhaustedDecision(delivery), startedAt, log), started);
         return;
       }
       try {
@@ -614,14 +509,7 @@ export function createWorker(options: WorkerOptions): Worker {
       });
       metrics.observe?.('act_process_duration_ms', now().getTime() - started, { source: delivery.source });
     };
-    if (batchApply) {
-      await runBatch(claimed, settle, claimedAt);
-    } else {
-      await forEachLimited(claimed, concurrency, async (delivery) => {
-        const started = now().getTime();
-        settle(delivery, await processDelivery(delivery), started);
-      });
-    }
+    await runBatch(claimed, settle, claimedAt);
     return { claimed: claimed.length, outcomes };
   }
 
@@ -655,10 +543,7 @@ export function createWorker(options: WorkerOptions): Worker {
       stopping = false;
       const wakeSource =
         options.wakeOn === undefined
-          ? store.onDeliveryEnqueued
-            ? (listener: () => void) =>
-                (store.onDeliveryEnqueued as NonNullable<StateStoreV1['onDeliveryEnqueued']>).call(store, listener)
-            : undefined
+          ? (listener: () => void) => store.onDeliveryEnqueued(listener)
           : options.wakeOn || undefined;
       try {
         unsubscribeWake = wakeSource?.(wake);

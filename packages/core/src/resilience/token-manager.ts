@@ -1,24 +1,7 @@
-import { ActError } from '../errors';
+import { ReconnectRequiredError } from '../errors';
 import type { CredentialStoreV1, StoredCredentialV1 } from '../spec/v1';
 import { sleep } from './retry';
 import { createSingleFlight } from './single-flight';
-
-/** Raised when a connection's refresh token was refused: a person must reconnect it. */
-export class ReconnectRequiredError extends ActError {
-  readonly credentialKey: string;
-  constructor(options: { packageName: string; key: string; reason: string }) {
-    super({
-      packageName: options.packageName,
-      message: `connection "${options.key}" must be reconnected: ${options.reason}`,
-      // Retrying cannot help until someone reconnects, so the delivery is dead-lettered
-      // with this reason and can be replayed afterwards.
-      errorClass: 'validation',
-      status: 401,
-    });
-    this.name = 'ReconnectRequiredError';
-    this.credentialKey = options.key;
-  }
-}
 
 export interface TokenManagerOptions<TValue extends Record<string, unknown>> {
   store: CredentialStoreV1;

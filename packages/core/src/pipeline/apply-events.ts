@@ -1,5 +1,5 @@
-import { rowKeyString } from '../memory/memory-sink';
 import type { Logger } from '../observability';
+import { rowKeyString } from '../sink/row-keys';
 import type {
   ConnectorV1,
   CursorCommitV1,

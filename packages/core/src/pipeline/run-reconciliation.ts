@@ -1,6 +1,7 @@
 import { ConfigurationError } from '../errors';
-import { rowKeyString } from '../memory/memory-sink';
 import { type Logger, type Metrics, noopLogger, noopMetrics } from '../observability';
+import { rowKeyString } from '../sink/row-keys';
+import { resolveConnector, resolveStore } from '../spec/resolve';
 import type {
   ConnectorV1,
   FieldPoliciesV1,
@@ -79,7 +80,10 @@ const PACKAGE_NAME = '@act/core';
  * each run ends with a `reconciliation.completed` event carrying the counts.
  */
 export async function runReconciliation(options: RunReconciliationOptions): Promise<ReconciliationReport[]> {
-  const { connector, tenant, store, sink } = options;
+  const { tenant } = options;
+  const connector = resolveConnector(options.connector);
+  const store = resolveStore(options.store, 'state store');
+  const sink = resolveStore(options.sink, 'sink');
   const logger = options.logger ?? noopLogger;
   const metrics = options.metrics ?? noopMetrics;
   const now = options.now ?? (() => new Date());

@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../errors';
 import { type Logger, type Metrics, noopLogger, noopMetrics } from '../observability';
+import { resolveConnector, resolveStore } from '../spec/resolve';
 import type { ConnectorV1, FieldPoliciesV1, PollerV1, SinkV1, StateStoreV1 } from '../spec/v1';
 import { applyEvents, notifyApplied } from './apply-events';
 import { mergeFieldPolicies } from './field-policy';
@@ -38,7 +39,10 @@ export interface RunPollerResult {
  * writes make that harmless. Pages stream: memory stays flat on a backfill.
  */
 export async function runPoller(options: RunPollerOptions): Promise<RunPollerResult> {
-  const { connector, tenant, store, sink } = options;
+  const { tenant } = options;
+  const connector = resolveConnector(options.connector);
+  const store = resolveStore(options.store, 'state store');
+  const sink = resolveStore(options.sink, 'sink');
   // Without API credentials a connector has no pollers: say so, rather than
   // resolve with nothing polled (`setInterval(() => runPoller(run).catch(…))`
   // would report nothing, for ever).
