@@ -119,6 +119,18 @@ describe('createAct', () => {
     expect(get.headers.get('allow')).toBe('POST');
   });
 
+  it("answers a body refused unread (toNodeHandler's receive limits) with the status of the route's provider", () => {
+    const { connector } = createTestConnector({ persistFailureStatus: 429 });
+    const act = createAct({ state: memoryState(), connectors: [connector], prefix: '/webhooks' });
+    const refuse = (
+      act.handler as unknown as Record<symbol, (request: Request, reason: 'busy' | 'timeout') => Response>
+    )[Symbol.for('@act/core.refuse-unread')];
+    const busy = refuse?.(new Request('http://localhost/webhooks/test', { method: 'POST' }), 'busy');
+    expect(busy?.status).toBe(429);
+    expect(busy?.headers.get('retry-after')).toBeTruthy();
+    expect(refuse?.(new Request('http://localhost/webhooks/nope', { method: 'POST' }), 'busy').status).toBe(404);
+  });
+
   it('serves a lone processor at /<source> whatever its name', async () => {
     const { connector, webhook } = createTestConnector();
     const act = createAct({ state: memoryState(), connectors: [{ ...connector, webhooks: { signed: webhook } }] });

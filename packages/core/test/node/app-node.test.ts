@@ -2,9 +2,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createAct, createMemorySink, createMemoryStateStore } from '../src/index';
-import { toNodeHandler } from '../src/node';
-import { createTestConnector, signedRequest, thing } from './helpers/test-connector';
+import { createAct, createMemorySink, createMemoryStateStore } from '../../src/index';
+import { toNodeHandler } from '../../src/node';
+import { createTestConnector, signedRequest, thing } from '../helpers/test-connector';
 
 const state = { store: createMemoryStateStore(), sink: createMemorySink() };
 const act = createAct({ state, connectors: [createTestConnector().connector], prefix: '/webhooks' });
