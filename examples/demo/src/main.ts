@@ -19,14 +19,7 @@ import { parseArgs } from 'node:util';
 import { createGhlConnector, loadGhlSettings } from '@act/connector-ghl';
 import { createTemplateConnector } from '@act/connector-template';
 import { createXeroConnector, loadXeroSettings } from '@act/connector-xero';
-import {
-  type ConnectorV1,
-  createConsoleLogger,
-  createWebhookHandler,
-  createWorker,
-  noopLogger,
-  runPoller,
-} from '@act/core';
+import { type ConnectorV1, createAct, createConsoleLogger, noopLogger, runPoller } from '@act/core';
 import { serverTimeouts, toNodeHandler } from '@act/core/node';
 import { createDashboard } from './dashboard/index.ts';
 import { GhlSimulator } from './ghl-simulator.ts';
@@ -59,7 +52,6 @@ const runId = args.once ? 'once' : seed.toString(36);
 
 const connectors: ConnectorV1[] = [];
 const simulators = new Map<string, SimulatedProvider>();
-const handlers = new Map<string, (request: Request) => Promise<Response>>();
 /** The tenants to poll per source (simulated ones, or DEMO_GHL_LOCATIONS / DEMO_XERO_TENANTS for real accounts). */
 const tenants = new Map<string, readonly string[]>();
 const notes: string[] = [];
@@ -163,16 +155,22 @@ if (xeroReal) {
   tenants.set('xero', xeroSimulator.tenants);
 }
 
-for (const connector of connectors) {
-  if (connector.webhook) {
-    handlers.set(connector.source, createWebhookHandler({ processor: connector.webhook, store: state.store, logger }));
-  }
-}
-const webhookRoutes = new Map<string, ReturnType<typeof toNodeHandler>>(
-  [...handlers].map(
-    ([source, handler]) => [`/webhooks/${source}`, toNodeHandler(handler, { onError: requestError })] as const,
-  ),
-);
+// One router for every connector's webhooks (POST /webhooks/<source>[/<processor>]) and the worker over all of them.
+// The connectors are built above (real or simulated), so createAct takes them as they are.
+const act = createAct({
+  state: {
+    store: state.store,
+    sink: state.sink,
+    credentials: state.credentials,
+    rateLimits: state.rateLimits,
+    migrate: ({ connectors }) => state.migrate(connectors),
+  },
+  connectors,
+  logger,
+  prefix: '/webhooks',
+  worker: { idleDelayMs: 20, batchSize: 50 },
+});
+const webhookRoute = toNodeHandler(act.handler, { onError: requestError });
 
 // The dashboard serves `/` and `/dashboard/*`; everything else it leaves to the routes below. Its access token:
 // ACT_DASHBOARD_TOKEN, or a random one printed below. It answers to the listening address and ACT_DASHBOARD_HOSTS
@@ -213,8 +211,7 @@ const guarded = toNodeHandler(
 
 function route(request: IncomingMessage, response: ServerResponse): void {
   const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-  const webhook = webhookRoutes.get(path);
-  if (webhook) return void webhook(request, response);
+  if (path.startsWith('/webhooks/')) return void webhookRoute(request, response);
   const simulated = path.match(/^\/sim\/([a-z]+)(\/.*)$/);
   const simulator = simulated ? simulators.get(simulated[1] as string) : undefined;
   if (simulated && simulator) {
@@ -228,7 +225,7 @@ function route(request: IncomingMessage, response: ServerResponse): void {
 
 // -- Start-up ---------------------------------------------------------------------------------------
 
-await state.migrate(connectors);
+await act.migrate();
 if (xeroSimulator) {
   // As if each organisation had just connected: a refresh token, no access token yet (the first call refreshes).
   for (const tenant of xeroSimulator.tenants) {
@@ -239,14 +236,7 @@ if (xeroSimulator) {
     });
   }
 }
-const worker = createWorker({
-  connectors,
-  store: state.store,
-  sink: state.sink,
-  logger,
-  idleDelayMs: 20,
-  batchSize: 50,
-});
+const { worker } = act;
 
 async function send(delivery: Delivery): Promise<number> {
   const response = await fetch(`${base}/webhooks/${delivery.source}`, {

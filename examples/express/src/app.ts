@@ -1,9 +1,10 @@
 /**
  * GoHighLevel and Xero mirrored into Postgres from an Express 5 app.
  *
- *   POST /webhooks/ghl   GoHighLevel Marketplace webhooks (Ed25519-signed, full records)
- *   POST /webhooks/xero  Xero webhooks (HMAC-signed, ids only; intent-to-receive included)
- *   GET  /health         database and inbox figures
+ *   POST /webhooks/ghl           GoHighLevel Marketplace webhooks (Ed25519-signed, full records)
+ *   POST /webhooks/ghl/workflow  GoHighLevel workflow webhooks (your shared secret, GHL_WORKFLOW_WEBHOOK_SECRET)
+ *   POST /webhooks/xero          Xero webhooks (HMAC-signed, ids only; intent-to-receive included)
+ *   GET  /health                 database and inbox figures
  *
  * Each delivery is verified and stored in the inbox (a table in your
  * Postgres) before it is answered; the worker then applies it to the mirror
@@ -11,7 +12,7 @@
  */
 import { createGhlConnector, loadGhlSettings } from '@act/connector-ghl';
 import { createXeroConnector, loadXeroSettings } from '@act/connector-xero';
-import { createWebhookHandler, createWorker, type Worker } from '@act/core';
+import { type Act, createAct, type Worker } from '@act/core';
 import { toNodeHandler } from '@act/core/node';
 import { createPostgresState, type PostgresConnection, type PostgresState } from '@act/sink-supabase';
 import express, { type Express } from 'express';
@@ -30,6 +31,8 @@ export interface ActAppConfig {
 export interface ActApp {
   app: Express;
   state: PostgresState;
+  /** The connectors, webhook router and worker (`@act/core`'s `createAct`). */
+  act: Act;
   /** Not started: call `worker.start()` (see server.ts). */
   worker: Worker;
   /** Stop the worker and close the database. */
@@ -43,21 +46,31 @@ export async function createActApp(config: ActAppConfig): Promise<ActApp> {
   });
 
   // Settings come from the environment; a missing or malformed variable throws here, naming it.
-  // Rate budgets and OAuth tokens live in the same Postgres, shared by every process.
-  const ghl = createGhlConnector(
-    loadGhlSettings(config.env, { oauth: { credentials: state.credentials }, rateLimitStore: state.rateLimits }),
-  );
-  const xero = createXeroConnector(
-    loadXeroSettings(config.env, { oauth: { credentials: state.credentials }, rateLimitStore: state.rateLimits }),
-  );
+  // createAct hands each connector the state's credential store (OAuth tokens) and
+  // rate-limit store, so every process shares them through the same Postgres.
+  //
+  // The worker takes stored deliveries from the inbox (with a lease, so any
+  // number of processes can share one database) and writes the mirror rows.
+  // GoHighLevel deliveries carry the whole record; each Xero delivery names
+  // ids only, so the worker fetches every record from Xero's API with the
+  // tenant's OAuth tokens (state.credentials, see the README).
+  const act = createAct({
+    state,
+    connectors: [
+      (context) => createGhlConnector(loadGhlSettings(config.env, context)),
+      (context) => createXeroConnector(loadXeroSettings(config.env, context)),
+    ],
+    prefix: '/webhooks',
+    ...(config.idleDelayMs !== undefined ? { worker: { idleDelayMs: config.idleDelayMs } } : {}),
+  });
 
   // The inbox tables, then each connector's mirror tables. Idempotent and
   // safe when several processes start at once: run it on every start.
-  await state.migrate({ connectors: [ghl, xero] });
+  await act.migrate();
 
   const app = express();
 
-  // Webhook routes go BEFORE any body parser. Providers sign the exact bytes
+  // The webhook routes (/webhooks/<source>[/<processor>]) go BEFORE any body parser. Providers sign the exact bytes
   // they send; express.json() consumes them and keeps only the parsed object,
   // so no signature could match (the handler refuses such a request with a
   // message saying so, rather than answering 401 forever).
@@ -69,8 +82,7 @@ export async function createActApp(config: ActAppConfig): Promise<ActApp> {
   // - Xero wants an EMPTY body within 5 s, and its intent-to-receive check
   //   sends mis-signed requests that must get 401. Do not wrap this route in
   //   middleware that writes a body, sets cookies or turns 401 into anything else.
-  app.post('/webhooks/ghl', toNodeHandler(createWebhookHandler({ processor: ghl.webhook, store: state.store })));
-  app.post('/webhooks/xero', toNodeHandler(createWebhookHandler({ processor: xero.webhook, store: state.store })));
+  app.use('/webhooks', toNodeHandler(act.handler));
 
   // The rest of your app, with its parsers.
   app.use(express.json());
@@ -78,21 +90,11 @@ export async function createActApp(config: ActAppConfig): Promise<ActApp> {
     response.json({ database: await state.health(), sources: await state.store.health() });
   });
 
-  // The worker takes stored deliveries from the inbox (with a lease, so any
-  // number of processes can share one database) and writes the mirror rows.
-  // GoHighLevel deliveries carry the whole record; each Xero delivery names
-  // ids only, so the worker fetches every record from Xero's API with the
-  // tenant's OAuth tokens (state.credentials, see the README).
-  const worker = createWorker({
-    connectors: [ghl, xero],
-    store: state.store,
-    sink: state.sink,
-    ...(config.idleDelayMs !== undefined ? { idleDelayMs: config.idleDelayMs } : {}),
-  });
-
+  const { worker } = act;
   return {
     app,
     state,
+    act,
     worker,
     async close() {
       await worker.stop();

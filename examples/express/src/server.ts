@@ -22,7 +22,9 @@ const port = Number(process.env.PORT ?? 3000);
 // Node lets a client take 60 s for its headers and 300 s for its request; a stalled one should not hold on that long.
 const server = applyServerTimeouts(
   app.listen(port, () => {
-    console.log(`listening on http://localhost:${port}: POST /webhooks/ghl, POST /webhooks/xero, GET /health`);
+    console.log(
+      `listening on http://localhost:${port}: POST /webhooks/ghl, POST /webhooks/ghl/workflow, POST /webhooks/xero, GET /health`,
+    );
   }),
 );
 

@@ -10,12 +10,10 @@
 
 import { createGhlConnector, loadGhlSettings } from '@act/connector-ghl';
 import { createXeroConnector, loadXeroSettings } from '@act/connector-xero';
-import { createConsoleLogger, createWebhookHandler } from '@act/core';
+import { createAct, createConsoleLogger } from '@act/core';
 import { createPostgresState } from '@act/sink-supabase';
 
-export type WebhookHandler = (request: Request) => Promise<Response>;
-
-function createAct(env: Readonly<Record<string, string | undefined>> = process.env) {
+function build(env: Readonly<Record<string, string | undefined>> = process.env) {
   const databaseUrl = env.DATABASE_URL?.trim();
   if (!databaseUrl) throw new Error('DATABASE_URL is not set (a Postgres connection string, e.g. Supabase)');
 
@@ -27,30 +25,27 @@ function createAct(env: Readonly<Record<string, string | undefined>> = process.e
     // ACT_CREDENTIALS_KEY encrypts the OAuth tokens in act_credentials when set.
     { schema: env.ACT_SCHEMA?.trim() || 'public', credentialsKey: env.ACT_CREDENTIALS_KEY ?? '' },
   );
-  const ghl = createGhlConnector(
-    loadGhlSettings(env, { oauth: { credentials: state.credentials }, rateLimitStore: state.rateLimits, logger }),
-  );
-  const xero = createXeroConnector(
-    loadXeroSettings(env, { oauth: { credentials: state.credentials }, rateLimitStore: state.rateLimits, logger }),
-  );
-  const connectors = [ghl, xero] as const;
-
-  // One web-standard handler per source: (Request) => Promise<Response>.
-  const handlers: Record<string, WebhookHandler> = {
-    ghl: createWebhookHandler({ processor: ghl.webhook, store: state.store, logger }),
-    'ghl-workflow': createWebhookHandler({ processor: ghl.workflowWebhook, store: state.store, logger }),
-    xero: createWebhookHandler({ processor: xero.webhook, store: state.store, logger }),
-  };
-
-  return { state, ghl, xero, connectors, handlers, logger };
+  // Each connector gets the state's credential and rate-limit stores and the logger.
+  // One web-standard handler for every source: POST /api/webhooks/<source>[/<processor>].
+  const act = createAct({
+    state,
+    logger,
+    connectors: [
+      (context) => createGhlConnector(loadGhlSettings(env, context)),
+      (context) => createXeroConnector(loadXeroSettings(env, context)),
+    ],
+    prefix: '/api/webhooks',
+    worker: { idleDelayMs: 500 },
+  });
+  return { state, act, logger };
 }
 
-export type Act = ReturnType<typeof createAct>;
+export type Act = ReturnType<typeof build>;
 
 const cache = globalThis as typeof globalThis & { __act?: Act };
 
 /** The process's single instance, created on first use. */
 export function getAct(): Act {
-  cache.__act ??= createAct();
+  cache.__act ??= build();
   return cache.__act;
 }

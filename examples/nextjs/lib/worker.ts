@@ -1,15 +1,14 @@
 // The process path: claims stored deliveries, fetches thin events (Xero),
 // transforms and writes the mirror rows. Long-running, so it is started once
 // per server process from instrumentation.ts, never from a request handler.
-import { createWorker, type Worker } from '@act/core';
+import type { Worker } from '@act/core';
 import { getAct } from './act';
 
 const cache = globalThis as typeof globalThis & { __actWorker?: Worker };
 
 export function startWorker(): Worker {
   if (cache.__actWorker) return cache.__actWorker;
-  const { connectors, state, logger } = getAct();
-  const worker = createWorker({ connectors, store: state.store, sink: state.sink, logger, idleDelayMs: 500 });
+  const { worker } = getAct().act;
   worker.start();
   cache.__actWorker = worker;
 

@@ -31,10 +31,15 @@ export interface GhlConnector extends ConnectorV1<GhlSourceEvent>, GhlHandlers {
   readonly webhook: GhlWebhookProcessor;
   /**
    * Workflow ("custom") webhooks, authenticated by your shared secret: mount
-   * on a route of its own. The worker needs nothing extra: it tells stored
-   * workflow deliveries apart by itself.
+   * on a route of its own.
    */
   readonly workflowWebhook: GhlWebhookProcessor;
+  /**
+   * The processors `createAct` routes to: `default` (`webhook`) at `/ghl`
+   * and `workflow` (`workflowWebhook`) at `/ghl/workflow`. The inbox row
+   * records which one accepted a delivery.
+   */
+  readonly webhooks: { readonly default: GhlWebhookProcessor; readonly workflow: GhlWebhookProcessor };
   readonly transformer: TransformerV1<GhlSourceEvent>;
   readonly migrations: readonly { name: string; sql: string }[];
   /** Streams `contacts`, `opportunities`, `pipelines`, `appointments`; none without API credentials. */
@@ -63,8 +68,8 @@ export interface GhlConnector extends ConnectorV1<GhlSourceEvent>, GhlHandlers {
  * ```ts
  * const ghl = createGhlConnector(loadGhlSettings(process.env));
  * ghl.on('ContactUpdate', (event) => console.log(event.payload.email));
- * const handler = createWebhookHandler({ processor: ghl.webhook, store });
- * const worker = createWorker({ connectors: [ghl], store, sink });
+ * const act = createAct({ state, connectors: [ghl] }); // POST /ghl, POST /ghl/workflow
+ * act.worker.start();
  * ```
  *
  * Handlers (`on`, `onAny`) run when the worker has processed a stored
@@ -109,14 +114,17 @@ export function createGhlConnector(settings: GhlConnectorSettings = {}): GhlConn
     else console.warn(message);
   }
 
+  const webhook = createGhlWebhook(settings.webhook);
+  const workflowWebhook = createGhlWorkflowWebhook(settings.workflowWebhook ?? { secrets: [] });
   return {
     specificationVersion: 'v1',
     source: GHL_SOURCE,
     packageName: GHL_PACKAGE_NAME,
     // GoHighLevel users expect changes within 30 s (issue: GHL freshness target).
     freshnessTargetMs: 30_000,
-    webhook: createGhlWebhook(settings.webhook),
-    workflowWebhook: createGhlWorkflowWebhook(settings.workflowWebhook ?? { secrets: [] }),
+    webhook,
+    workflowWebhook,
+    webhooks: { default: webhook, workflow: workflowWebhook },
     transformer,
     migrations: GHL_MIGRATIONS,
     // Every mirror table is keyed (tenant, id): what act_grant_tenant_access filters app users' reads on.

@@ -17,6 +17,8 @@ import { createTemplateWebhook } from './template-webhook';
 /** The Template connector: every part `@act/core`'s handler, worker and `runPoller` use. */
 export interface TemplateConnector extends ConnectorV1<TemplateSourceEvent> {
   readonly webhook: WebhookProcessorV1<TemplateSourceEvent>;
+  /** The processors `createAct` routes to: `default` (`webhook`) at `/template`. */
+  readonly webhooks: { readonly default: WebhookProcessorV1<TemplateSourceEvent> };
   /** One stream: `records`. */
   readonly pollers: readonly [records: PollerV1<TemplateSourceEvent>];
   readonly transformer: TransformerV1<TemplateSourceEvent>;
@@ -30,7 +32,7 @@ export interface TemplateConnector extends ConnectorV1<TemplateSourceEvent> {
  *
  * ```ts
  * const connector = createTemplateConnector(loadTemplateSettings(process.env));
- * const handler = createWebhookHandler({ processor: connector.webhook, store });
+ * const act = createAct({ state, connectors: [connector] }); // POST /template → connector.webhook
  * const worker = createWorker({ connectors: [connector], store, sink });
  * ```
  *
@@ -38,13 +40,15 @@ export interface TemplateConnector extends ConnectorV1<TemplateSourceEvent> {
  */
 export function createTemplateConnector(settings: TemplateConnectorSettings): TemplateConnector {
   const client = createTemplateClient(settings);
+  const webhook = createTemplateWebhook({ secrets: settings.webhookSecrets });
   return {
     specificationVersion: 'v1',
     source: TEMPLATE_SOURCE,
     packageName: TEMPLATE_PACKAGE_NAME,
     // A placeholder target for the template; set your provider's.
     freshnessTargetMs: 60_000,
-    webhook: createTemplateWebhook({ secrets: settings.webhookSecrets }),
+    webhook,
+    webhooks: { default: webhook },
     pollers: [createTemplatePoller({ client, pageSize: settings.pageSize ?? 100 })],
     transformer: createTemplateTransformer(settings.fieldPolicies ? { fieldPolicies: settings.fieldPolicies } : {}),
     migrations: TEMPLATE_MIGRATIONS,

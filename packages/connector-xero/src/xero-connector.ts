@@ -25,6 +25,8 @@ import { createXeroWebhook, type XeroWebhookProcessor } from './xero-webhook';
 export interface XeroConnector extends ConnectorV1<XeroSourceEvent> {
   /** Webhooks (signed, ids only): mount on the URL of your app's Xero webhook. */
   readonly webhook: XeroWebhookProcessor;
+  /** The processors `createAct` routes to: `default` (`webhook`) at `/xero`. */
+  readonly webhooks: { readonly default: XeroWebhookProcessor };
   readonly transformer: TransformerV1<XeroSourceEvent>;
   readonly migrations: readonly { name: string; sql: string }[];
   /** Pollers (payments and bank transactions have no webhooks; the rest as a fallback); none without API credentials. */
@@ -71,7 +73,7 @@ export interface XeroConnector extends ConnectorV1<XeroSourceEvent> {
  *
  * ```ts
  * const xero = createXeroConnector(loadXeroSettings(process.env, { oauth: { credentials: state.credentials } }));
- * const handler = createWebhookHandler({ processor: xero.webhook, store: state.store });
+ * const act = createAct({ state, connectors: [xero] }); // POST /xero → xero.webhook
  * createWorker({ connectors: [xero], store: state.store, sink: state.sink }).start();
  * ```
  *
@@ -124,13 +126,15 @@ export function createXeroConnector(settings: XeroConnectorSettings = {}): XeroC
     else console.warn(message);
   }
 
+  const webhook = createXeroWebhook(settings.webhook);
   return {
     specificationVersion: 'v1',
     source: XERO_SOURCE,
     packageName: XERO_PACKAGE_NAME,
     // Finance data within 5 minutes (the Xero issue's target).
     freshnessTargetMs: 300_000,
-    webhook: createXeroWebhook(settings.webhook),
+    webhook,
+    webhooks: { default: webhook },
     transformer,
     migrations: XERO_MIGRATIONS,
     // Every mirror table is keyed (tenant, id): what act_grant_tenant_access filters app users' reads on.

@@ -6,6 +6,18 @@
  */
 
 export {
+  type Act,
+  type ActConnector,
+  type ActConnectorContext,
+  type ActOptions,
+  type ActState,
+  createAct,
+  createWebhookRouter,
+  DEFAULT_PROCESSOR,
+  type WebhookRoute,
+  type WebhookRouter,
+} from './app';
+export {
   type CredentialsKey,
   type EncryptCredentialStoreOptions,
   encryptCredentialStore,
@@ -41,6 +53,7 @@ export {
   createWebhookHandler,
   DEFAULT_MAX_BODY_BYTES,
   PART_HEADER,
+  PROCESSOR_HEADER,
   SPLIT_OF_HEADER,
   type WebhookHandler,
   type WebhookHandlerOptions,

@@ -75,7 +75,7 @@ function pipeline(options: { storeUnparseable?: boolean; store?: StateStoreV1 } 
   const store = options.store ?? createMemoryStateStore();
   const handler = createWebhookHandler({ processor, store });
   const worker = createWorker({
-    connectors: [{ ...connector, webhook: processor }],
+    connectors: [{ ...connector, webhooks: { default: processor } }],
     store,
     sink: createMemorySink(),
     circuitBreaker: false,

@@ -47,8 +47,9 @@ describe('specificationVersion is checked at every entry point', () => {
     expect(resolveConnector(connector)).toBe(connector);
     expect(() => resolveConnector(v2(connector))).toThrow(unsupported('connector "test"'));
     expect(() => resolveConnector(v2(connector))).toThrow(/use a release of @act\/test-connector built for "v1"/);
-    expect(() => resolveConnector({ ...connector, webhook: v2(connector.webhook as WebhookProcessorV1) })).toThrow(
-      unsupported('the webhook processor of connector "test"'),
+    const processor = connector.webhooks?.default as WebhookProcessorV1;
+    expect(() => resolveConnector({ ...connector, webhooks: { default: v2(processor) } })).toThrow(
+      unsupported('webhook processor "default" of connector "test"'),
     );
     expect(() => resolveConnector({ ...connector, transformer: v2(connector.transformer) })).toThrow(
       unsupported('the transformer of connector "test"'),
@@ -70,7 +71,7 @@ describe('specificationVersion is checked at every entry point', () => {
     expect(resolveStore(store)).toBe(store);
     expect(() => resolveStore(v2(sink), 'sink')).toThrow(ConfigurationError);
     expect(() => resolveStore(v2(sink), 'sink')).toThrow(unsupported('the sink'));
-    const webhook = connector.webhook as WebhookProcessorV1;
+    const webhook = connector.webhooks?.default as WebhookProcessorV1;
     expect(resolveWebhookProcessor(webhook)).toBe(webhook);
     expect(() => resolveWebhookProcessor(v2(webhook))).toThrow(
       unsupported('the webhook processor of @act/test-connector'),
@@ -89,7 +90,7 @@ describe('specificationVersion is checked at every entry point', () => {
 
   it('createWebhookHandler', () => {
     const { connector, store } = setup();
-    const processor = connector.webhook as WebhookProcessorV1;
+    const processor = connector.webhooks?.default as WebhookProcessorV1;
     expect(() => createWebhookHandler({ processor, store })).not.toThrow();
     expect(() => createWebhookHandler({ processor: v2(processor), store })).toThrow(
       unsupported('the webhook processor of @act/test-connector'),

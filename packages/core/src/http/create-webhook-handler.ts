@@ -24,6 +24,12 @@ const ALWAYS_PERSISTED_HEADERS = ['content-type', 'user-agent'];
 export const SPLIT_OF_HEADER = 'x-act-split-of';
 /** On a part of a split delivery: `<n>/<parts>`. */
 export const PART_HEADER = 'x-act-part';
+/**
+ * On every delivery received through a named processor (`processorName`,
+ * which `createAct` sets): the name in `ConnectorV1.webhooks` of the processor
+ * that accepted it, so the worker re-parses it with the same one.
+ */
+export const PROCESSOR_HEADER = 'x-act-processor';
 
 function pickHeaders(headers: Record<string, string>, names: readonly string[]): Record<string, string> {
   const picked: Record<string, string> = {};
@@ -33,6 +39,13 @@ function pickHeaders(headers: Record<string, string>, names: readonly string[]):
 
 export interface WebhookHandlerOptions {
   processor: WebhookProcessorV1;
+  /**
+   * The processor's name in its connector's `webhooks`, recorded on every
+   * inbox row it stores (header `x-act-processor`): the worker re-parses the
+   * row with that processor. Without it the worker uses the connector's
+   * `default` (or only) processor.
+   */
+  processorName?: string;
   /** Where deliveries are stored before they are acknowledged. */
   store: StateStoreV1;
   logger?: Logger;
@@ -182,6 +195,9 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
       for (const [name, value] of Object.entries(webhookRequest.headers)) {
         if (persistedHeaders.has(name)) headers[name] = value;
       }
+      // Set by us, never taken from the request: the processor that accepted the delivery.
+      if (options.processorName !== undefined) headers[PROCESSOR_HEADER] = options.processorName;
+      else delete headers[PROCESSOR_HEADER];
 
       const parts =
         processor.split && !parseError && parsed.events.length > 1
@@ -197,7 +213,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
               url: webhookRequest.url,
               // The signature covers the whole delivery, not this part: keep where it came from instead.
               headers: {
-                ...pickHeaders(headers, ALWAYS_PERSISTED_HEADERS),
+                ...pickHeaders(headers, [...ALWAYS_PERSISTED_HEADERS, PROCESSOR_HEADER]),
                 [SPLIT_OF_HEADER]: dedupeKey,
                 [PART_HEADER]: `${index + 1}/${parts.length}`,
               },

@@ -1,3 +1,4 @@
+import { storedDeliveryProcessor } from '../app/webhook-processors';
 import { ConfigurationError, classifyError } from '../errors';
 import { assertStorableIds } from '../input-limits';
 import { type Logger, type Metrics, noopLogger, noopMetrics } from '../observability';
@@ -196,24 +197,21 @@ export function createWorker(options: WorkerOptions): Worker {
       log,
     );
 
-  const connectorFor = (
-    delivery: ClaimedDeliveryV1,
-  ): ConnectorV1 & { webhook: NonNullable<ConnectorV1['webhook']> } => {
+  const connectorFor = (delivery: ClaimedDeliveryV1): ConnectorV1 => {
     const connector = connectors.get(delivery.source);
-    if (!connector?.webhook) {
+    if (!connector?.webhooks) {
       throw new ConfigurationError({
         packageName: PACKAGE_NAME,
         message: `no connector with a webhook processor is registered for source "${delivery.source}"`,
       });
     }
-    return connector as ConnectorV1 & { webhook: NonNullable<ConnectorV1['webhook']> };
+    return connector;
   };
 
-  const parseDelivery = async (
-    connector: ConnectorV1 & { webhook: NonNullable<ConnectorV1['webhook']> },
-    delivery: ClaimedDeliveryV1,
-  ) => {
-    const parsed = await connector.webhook.parse({
+  const parseDelivery = async (connector: ConnectorV1, delivery: ClaimedDeliveryV1) => {
+    // The processor that accepted it (recorded on the row by the receive path).
+    const processor = storedDeliveryProcessor(connector, delivery.headers);
+    const parsed = await processor.parse({
       method: delivery.method,
       url: delivery.url,
       headers: delivery.headers,
@@ -222,7 +220,7 @@ export function createWorker(options: WorkerOptions): Worker {
     });
     // The receive path's check again: a delivery kept as unparseable for its ids is
     // dead-lettered at once with the reason instead of failing in the store on every try.
-    assertStorableIds(parsed, connector.webhook.packageName);
+    assertStorableIds(parsed, processor.packageName);
     return parsed;
   };
 

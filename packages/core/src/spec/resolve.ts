@@ -12,7 +12,7 @@ export const SUPPORTED_SPECIFICATION_VERSION = 'v1';
  * built for another major version of the contracts must be refused at the
  * entry point, not fail later on a missing or changed method.
  */
-function assertSupported(value: unknown, what: string, builtBy?: string): void {
+export function assertSupported(value: unknown, what: string, builtBy?: string): void {
   const version =
     typeof value === 'object' && value !== null
       ? (value as { specificationVersion?: unknown }).specificationVersion
@@ -45,7 +45,9 @@ export function resolveConnector<TConnector extends ConnectorV1>(connector: TCon
   const name = `connector "${String(connector.source)}"`;
   const builtBy = typeof connector.packageName === 'string' ? connector.packageName : undefined;
   assertSupported(connector, name, builtBy);
-  if (connector.webhook) assertSupported(connector.webhook, `the webhook processor of ${name}`, builtBy);
+  for (const [processorName, processor] of Object.entries(connector.webhooks ?? {})) {
+    assertSupported(processor, `webhook processor "${processorName}" of ${name}`, builtBy);
+  }
   assertSupported(connector.transformer, `the transformer of ${name}`, builtBy);
   for (const poller of connector.pollers ?? []) {
     assertSupported(poller, `poller "${String(poller?.stream)}" of ${name}`, builtBy);

@@ -77,7 +77,7 @@ export function createTestConnector(
     specificationVersion: 'v1',
     source: 'test',
     packageName: '@act/test-connector',
-    webhook,
+    webhooks: { default: webhook },
     transformer: {
       specificationVersion: 'v1',
       fieldPolicies: { things: { blocked: ['secret_note'], preserved: ['stage'] } },

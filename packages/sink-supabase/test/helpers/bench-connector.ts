@@ -30,26 +30,28 @@ export function createBenchConnector(): ConnectorV1 {
     specificationVersion: 'v1',
     source: 'bench',
     packageName: '@act/bench-connector',
-    webhook: {
-      specificationVersion: 'v1',
-      source: 'bench',
-      packageName: '@act/bench-connector',
-      persistedHeaders: [],
-      async verify() {
-        return { valid: true };
-      },
-      parse(request) {
-        const body = JSON.parse(new TextDecoder().decode(request.body)) as BenchBody;
-        const event: SourceEventV1<BenchBody> = {
-          source: 'bench',
-          tenant: body.tenant,
-          type: body.deleted ? 'ThingDelete' : 'ThingUpdate',
-          entity: 'thing',
-          entityId: body.id,
-          version: body.version,
-          payload: body,
-        };
-        return { tenant: body.tenant, events: [event] };
+    webhooks: {
+      default: {
+        specificationVersion: 'v1',
+        source: 'bench',
+        packageName: '@act/bench-connector',
+        persistedHeaders: [],
+        async verify() {
+          return { valid: true };
+        },
+        parse(request) {
+          const body = JSON.parse(new TextDecoder().decode(request.body)) as BenchBody;
+          const event: SourceEventV1<BenchBody> = {
+            source: 'bench',
+            tenant: body.tenant,
+            type: body.deleted ? 'ThingDelete' : 'ThingUpdate',
+            entity: 'thing',
+            entityId: body.id,
+            version: body.version,
+            payload: body,
+          };
+          return { tenant: body.tenant, events: [event] };
+        },
       },
     },
     transformer: {

@@ -2,8 +2,9 @@
  * Supabase Edge Function: GoHighLevel and Xero webhooks into your Supabase
  * Postgres.
  *
- *   POST /functions/v1/act-webhooks/ghl   GoHighLevel Marketplace webhooks
- *   POST /functions/v1/act-webhooks/xero  Xero webhooks (intent-to-receive included)
+ *   POST /functions/v1/act-webhooks/ghl           GoHighLevel Marketplace webhooks
+ *   POST /functions/v1/act-webhooks/ghl/workflow  GoHighLevel workflow webhooks (GHL_WORKFLOW_WEBHOOK_SECRET)
+ *   POST /functions/v1/act-webhooks/xero          Xero webhooks (intent-to-receive included)
  *
  * Each delivery is verified and stored in the inbox (`act_deliveries`) before
  * it is answered; then, after the answer, the function drains the inbox into
@@ -13,8 +14,8 @@
  * (providers sign with their own keys; they send no Supabase JWT).
  */
 import { createGhlConnector, loadGhlSettings } from 'npm:@act/connector-ghl';
-import { createXeroConnector, loadXeroSettings } from 'npm:@act/connector-xero';
-import { createWebhookHandler, createWorker } from 'npm:@act/core';
+import { createXeroConnector, loadXeroSettings, type XeroConnector } from 'npm:@act/connector-xero';
+import { createAct, createWorker } from 'npm:@act/core';
 import { createPostgresState } from 'npm:@act/sink-supabase';
 import { createClient } from 'npm:@supabase/supabase-js@2';
 
@@ -29,44 +30,44 @@ const supabase = createClient(env.SUPABASE_URL, env.SUPABASE_SERVICE_ROLE_KEY, {
 });
 const state = createPostgresState({ supabase });
 
-// Keys and credentials from the function's secrets (supabase secrets set …).
-const ghl = createGhlConnector(
-  loadGhlSettings(env, { oauth: { credentials: state.credentials }, rateLimitStore: state.rateLimits }),
-);
-const xero = createXeroConnector(
-  loadXeroSettings(env, { oauth: { credentials: state.credentials }, rateLimitStore: state.rateLimits }),
-);
-
-const handlers: Record<string, (request: Request) => Promise<Response>> = {
-  // GoHighLevel retries ONLY on 429: when the inbox cannot store a delivery
-  // this answers 429 (a 5xx would lose the event for good).
-  ghl: createWebhookHandler({ processor: ghl.webhook, store: state.store }),
-  // Xero wants an empty body within 5 s, and 401 for the deliberately
-  // mis-signed requests of its intent-to-receive check: the handler answers
-  // exactly that. Keep anything that writes a body or cookies off this route.
-  xero: createWebhookHandler({ processor: xero.webhook, store: state.store }),
-};
+// Keys and credentials from the function's secrets (supabase secrets set …);
+// createAct hands each connector the state's credential and rate-limit stores.
+// Hosted, the function sees /act-webhooks/<source>[/<processor>] (Supabase
+// strips /functions/v1); any other path is a 404.
+//
+// GoHighLevel retries ONLY on 429: when the inbox cannot store a delivery the
+// handler answers 429 (a 5xx would lose the event for good). Xero wants an
+// empty body within 5 s, and 401 for the deliberately mis-signed requests of
+// its intent-to-receive check: the handler answers exactly that. Keep anything
+// that writes a body or cookies off these routes.
+const act = createAct({
+  state,
+  connectors: [
+    (context) => createGhlConnector(loadGhlSettings(env, context)),
+    (context) => createXeroConnector(loadXeroSettings(env, context)),
+  ],
+  prefix: '/act-webhooks',
+});
 
 // GoHighLevel deliveries carry the whole record; Xero's carry ids only, so
 // applying them means fetching each record from Xero with the tenant's OAuth
 // tokens: only with XERO_CLIENT_ID / XERO_CLIENT_SECRET set. Without them
 // this worker leaves Xero deliveries in the inbox for a worker elsewhere
 // (a worker claims only the sources it lists).
-const worker = createWorker({
-  connectors: xero.client ? [ghl, xero] : [ghl],
-  store: state.store,
-  sink: state.sink,
-});
+const xero = act.connectors.find((connector) => connector.source === 'xero') as XeroConnector;
+const worker = xero.client
+  ? act.worker
+  : createWorker({
+      connectors: act.connectors.filter((connector) => connector.source !== 'xero'),
+      store: state.store,
+      sink: state.sink,
+    });
 
 // Supabase's EdgeRuntime.waitUntil keeps the function alive after the answer.
 declare const EdgeRuntime: { waitUntil(promise: Promise<unknown>): void } | undefined;
 
 Deno.serve(async (request) => {
-  const route = new URL(request.url).pathname.split('/').pop() ?? '';
-  const handler = handlers[route];
-  if (!handler) return new Response(null, { status: 404 });
-
-  const response = await handler(request);
+  const response = await act.handler(request);
   if (response.ok) {
     // Answer first (providers wait on it), then apply what is due. A few
     // rounds at most: a backlog is for a long-lived worker, and anything

@@ -38,7 +38,16 @@ export interface ConnectorV1<TEvent extends SourceEventV1 = SourceEventV1> {
   readonly source: string;
   /** npm package name, the prefix of every error message. */
   readonly packageName: string;
-  readonly webhook?: WebhookProcessorV1<TEvent>;
+  /**
+   * The connector's webhook processors, by name: most providers have one
+   * (`{ default: … }`); GoHighLevel has two (`default` for Marketplace app
+   * webhooks, signed by GHL, and `workflow` for workflow webhooks carrying a
+   * shared secret). `createAct`'s handler serves `default` (or the only one)
+   * at `/<source>` and every processor at `/<source>/<name>`; the inbox row
+   * records the name (header `x-act-processor`), so the worker re-parses a
+   * stored delivery with the processor that accepted it.
+   */
+  readonly webhooks?: Readonly<Record<string, WebhookProcessorV1<TEvent>>>;
   readonly pollers?: readonly PollerV1<TEvent>[];
   /** Full listings per entity for `runReconciliation`, the safety net that finds drift and deletes. */
   readonly reconcilers?: readonly ReconcilerV1<TEvent>[];

@@ -19,8 +19,9 @@ export async function GET(request: Request): Promise<Response> {
   if (!secret || !sameSecret(request.headers.get('authorization') ?? '', `Bearer ${secret}`)) {
     return Response.json({ error: 'unauthorized' }, { status: 401 });
   }
-  const { connectors, state, logger } = getAct();
-  const worker = createWorker({ connectors, store: state.store, sink: state.sink, logger });
+  const { act, state, logger } = getAct();
+  // A worker of its own, not the one instrumentation.ts may have started: drain() here must not race its rounds.
+  const worker = createWorker({ connectors: act.connectors, store: state.store, sink: state.sink, logger });
   // Bounded so the invocation ends well within maxDuration; the next run picks up the rest.
   const result = await worker.drain({ maxRounds: 20 });
   return Response.json(result);
