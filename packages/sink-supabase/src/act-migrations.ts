@@ -3,11 +3,154 @@
 // bundle and need no file system. test/act-migrations.test.ts checks that
 // each string is identical to its file.
 
-const MIGRATION_0001_ACT_STATE = `-- @act/sink-supabase 0001: the tables that hold the pipeline's state.
+const MIGRATION_0001_ACT_ACCESS = `-- @act/sink-supabase 0001: access. Who may call and read the act_ objects.
 --
--- Applied by migrate() (or \`act-sink-supabase migrate\`) with search_path set
--- to the chosen schema (default public), so no name here is schema-qualified.
--- Every name starts with act_. Never edit an applied migration: add a new file.
+-- The baseline is one file per concern: 0001 access, 0002 the queue (inbox,
+-- claim, completion, conflicts), 0003 the sink (act_sink_apply, cursors, the
+-- scan), 0004 credentials, 0005 rate limits, 0006 the event log and its live
+-- feed, 0007 health figures, 0008 retention, 0009 connectors' objects. Each
+-- function is defined once, beside its documentation.
+--
+-- Applied by migrate() (or \`act migrate\`) with search_path set to the chosen
+-- schema (default public), so no name here is schema-qualified. Every name
+-- starts with act_. Never edit an applied migration: add a new file.
+--
+-- On Supabase, tables, views and functions in an exposed schema are
+-- reachable through PostgREST with the anon key (Supabase's default
+-- privileges grant every new object to anon and authenticated). Every act_
+-- object is therefore closed to anon and authenticated (service_role and the
+-- owner keep access) by act_restrict_api_roles(), which every file calls for
+-- the objects it creates. Nothing changes on a Postgres without those roles.
+
+-- Close tables, views and functions of this schema to Supabase's API roles:
+-- row level security on each table (where the role anon exists), every
+-- privilege of anon and authenticated revoked on each relation, and EXECUTE
+-- on every function named in p_functions (all overloads, in this schema)
+-- revoked from PUBLIC, anon and authenticated and granted to service_role.
+-- Relations that do not exist are skipped; roles that do not exist are
+-- ignored, so on a plain Postgres it only revokes EXECUTE from PUBLIC.
+-- Idempotent. Connectors' objects are closed by act_secure_source (0009).
+create or replace function act_restrict_api_roles(
+  p_relations text[] default '{}',
+  p_functions text[] default '{}'
+)
+returns void
+language plpgsql volatile
+set search_path from current
+as $$
+declare
+  v_roles text[] := array(select r.rolname::text from pg_roles r where r.rolname in ('anon', 'authenticated') order by 1);
+  v_role text;
+  v_name text;
+  v_object regclass;
+  v_function regprocedure;
+begin
+  foreach v_name in array coalesce(p_relations, '{}') loop
+    v_object := to_regclass(quote_ident(v_name));
+    continue when v_object is null;
+    if 'anon' = any (v_roles) and (select c.relkind from pg_class c where c.oid = v_object) in ('r', 'p') then
+      execute format('alter table %s enable row level security', v_object);
+    end if;
+    foreach v_role in array v_roles loop
+      execute format('revoke all on %s from %I', v_object, v_role);
+    end loop;
+  end loop;
+  for v_function in
+    select p.oid::regprocedure from pg_proc p
+    where p.pronamespace = current_schema()::regnamespace and p.proname = any (coalesce(p_functions, '{}'))
+    order by p.oid
+  loop
+    execute format('revoke execute on function %s from public', v_function);
+    foreach v_role in array v_roles loop
+      execute format('revoke execute on function %s from %I', v_function, v_role);
+    end loop;
+    if exists (select 1 from pg_roles where rolname = 'service_role') then
+      execute format('grant execute on function %s to service_role', v_function);
+    end if;
+  end loop;
+end;
+$$;
+
+-- What the supabase-js driver needs, which calls the act_ functions through
+-- PostgREST \`rpc\` as Supabase's \`service_role\`.
+--
+-- Every store, sink and rate-limit operation is one function call, so one
+-- PostgREST request is one transaction: no wrapper functions needed. What a
+-- schema of your own lacks is access: the act_ functions run as the caller
+-- (security invoker), and Supabase grants \`service_role\` the tables,
+-- sequences and functions of \`public\` by default, but nothing in a schema
+-- you create (\`{ schema: 'act' }\`). act_grant_service_role() grants what is
+-- missing, and only that, so nothing changes where Supabase's defaults
+-- already apply; it also makes the tables the migrating role creates in the
+-- schema later (connectors' mirror tables) granted to service_role. anon and
+-- authenticated get nothing. Without a service_role role it does nothing.
+-- The schema must still be exposed to the Data API (Project Settings → API →
+-- Exposed schemas), which SQL cannot do. Every file that creates a table
+-- calls it.
+
+create or replace function act_grant_service_role()
+returns void
+language plpgsql volatile
+set search_path from current
+as $$
+declare
+  v_schema text := current_schema();
+  v_namespace oid := (select n.oid from pg_namespace n where n.nspname = current_schema());
+  v_object regclass;
+  v_function regprocedure;
+begin
+  if v_namespace is null or not exists (select 1 from pg_roles where rolname = 'service_role') then
+    return;
+  end if;
+  if not has_schema_privilege('service_role', v_namespace, 'usage') then
+    execute format('grant usage on schema %I to service_role', v_schema);
+    execute format('alter default privileges in schema %I grant select, insert, update, delete on tables to service_role', v_schema);
+    execute format('alter default privileges in schema %I grant usage, select, update on sequences to service_role', v_schema);
+  end if;
+  -- has_*_privilege is true when any one of several listed privileges is held: ask one at a time.
+  for v_object in
+    select c.oid::regclass from pg_class c
+    where c.relnamespace = v_namespace and c.relkind in ('r', 'p', 'v') and pg_has_role(c.relowner, 'USAGE')
+      and not (has_table_privilege('service_role', c.oid, 'select') and has_table_privilege('service_role', c.oid, 'insert')
+        and has_table_privilege('service_role', c.oid, 'update') and has_table_privilege('service_role', c.oid, 'delete'))
+  loop
+    execute format('grant select, insert, update, delete on %s to service_role', v_object);
+  end loop;
+  for v_object in
+    select c.oid::regclass from pg_class c
+    where c.relnamespace = v_namespace and c.relkind = 'S' and pg_has_role(c.relowner, 'USAGE')
+      and not (has_sequence_privilege('service_role', c.oid, 'usage') and has_sequence_privilege('service_role', c.oid, 'update'))
+  loop
+    execute format('grant usage, select, update on sequence %s to service_role', v_object);
+  end loop;
+  for v_function in
+    select p.oid::regprocedure from pg_proc p
+    where p.pronamespace = v_namespace and p.proname like 'act\\_%' and pg_has_role(p.proowner, 'USAGE')
+      and not has_function_privilege('service_role', p.oid, 'execute')
+  loop
+    execute format('grant execute on function %s to service_role', v_function);
+  end loop;
+end;
+$$;
+
+-- The bookkeeping table migrate() creates before any migration, and these two functions.
+select act_restrict_api_roles(
+  array['act_migrations'],
+  array['act_restrict_api_roles', 'act_grant_service_role']
+);
+
+select act_grant_service_role();
+`;
+
+const MIGRATION_0002_ACT_QUEUE = `-- @act/sink-supabase 0002: the queue. The inbox of accepted webhook
+-- deliveries, their attempts, and the functions that store, lease, complete,
+-- fail, replay and list them. As everywhere in this package every operation
+-- is one SQL function, so every driver (node-postgres, PGlite, supabase-js
+-- rpc) runs the same logic in one transaction per call.
+--
+-- \`set search_path from current\` pins each function to the schema the
+-- migration ran in. Times: a \`p_now\` argument wins; without it the database
+-- clock is used, so workers on several machines agree on lease expiry.
 
 -- The inbox: every accepted webhook delivery, raw bytes and all, and its
 -- place in the queue.
@@ -38,6 +181,11 @@ create table if not exists act_deliveries (
   event_types text[] not null default '{}',
   received_at timestamptz not null,
   completed_at timestamptz,
+  -- The delivery first stored under this delivery's dedupe key, on a
+  -- conflicting redelivery (see act_enqueue); null otherwise. No foreign key:
+  -- retention may remove the first delivery before its conflict, which stays
+  -- a conflict.
+  conflict_of bigint,
   constraint act_deliveries_dedupe_key_key unique (dedupe_key),
   constraint act_deliveries_status_check check (status in ('pending', 'processing', 'done', 'dead')),
   constraint act_deliveries_error_class_check check (
@@ -64,6 +212,10 @@ create index if not exists act_deliveries_source_tenant_received_idx
 -- Replay by time range; retention.
 create index if not exists act_deliveries_received_idx on act_deliveries (received_at);
 
+-- Conflict counts and listings read only conflicts.
+create index if not exists act_deliveries_conflicts_idx
+  on act_deliveries (source, tenant, id) where conflict_of is not null;
+
 -- Every finished attempt at a delivery: the provenance of a dead letter.
 create table if not exists act_delivery_attempts (
   id bigserial primary key,
@@ -80,73 +232,16 @@ create table if not exists act_delivery_attempts (
   constraint act_delivery_attempts_outcome_check check (outcome in ('done', 'retry', 'dead'))
 );
 
--- Where each poller stopped: one cursor per source, tenant and stream.
-create table if not exists act_cursors (
-  source text not null,
-  tenant text not null,
-  stream text not null,
-  cursor text not null,
-  updated_at timestamptz not null default now(),
-  primary key (source, tenant, stream)
-);
+-- Store a delivery unless its dedupe key is known. Redeliveries are compared
+-- by their body bytes (bytes, never parsed JSON: the signature covers bytes):
+-- - the same bytes: a duplicate (duplicate = true, the stored id);
+-- - different bytes: a conflict, kept, never dropped. The new body is stored
+--   as a delivery of its own under \`<dedupe key>~sha256:<hex of its body>\`
+--   (@act/core's conflictDedupeKey), so the same conflicting body delivered
+--   again is a duplicate of it, with \`conflict_of\` naming the delivery first
+--   stored under the key. A worker processes it like any delivery, and the
+--   sink's version guard applies its records only where they are newer.
 
--- One row per applied (or skipped) change: the feed, the freshness figures,
--- the latency percentiles.
-create table if not exists act_integration_events (
-  id bigserial primary key,
-  source text not null,
-  tenant text not null,
-  event_type text not null,
-  entity_type text not null,
-  entity_id text not null,
-  table_name text,
-  row_id text,
-  outcome text not null,
-  -- Small and safe for feeds and dashboards; never the whole payload.
-  summary jsonb,
-  triggered_by text not null,
-  -- Receipt (or poll) to committed write.
-  latency_ms bigint,
-  -- The provider's occurredAt to committed write.
-  provider_latency_ms bigint,
-  correlation_id text,
-  delivery_id bigint,
-  created_at timestamptz not null default now(),
-  constraint act_integration_events_outcome_check check (
-    outcome in ('created', 'updated', 'deleted', 'skipped', 'ignored')
-  ),
-  constraint act_integration_events_triggered_by_check check (
-    triggered_by in ('webhook', 'poll', 'reconciliation')
-  )
-);
-
-create index if not exists act_integration_events_source_tenant_created_idx
-  on act_integration_events (source, tenant, created_at desc);
-create index if not exists act_integration_events_created_idx on act_integration_events (created_at);
-create index if not exists act_integration_events_delivery_idx
-  on act_integration_events (delivery_id) where delivery_id is not null;
-create index if not exists act_integration_events_entity_idx
-  on act_integration_events (source, entity_type, entity_id);
-
--- Token buckets shared by every worker: one row per \`<source>:<tenant>:<limit>\`.
-create table if not exists act_rate_limits (
-  key text primary key,
-  tokens double precision not null,
-  updated_at_ms bigint not null,
-  capacity double precision not null,
-  interval_ms bigint not null
-);
-`;
-
-const MIGRATION_0002_ACT_QUEUE = `-- @act/sink-supabase 0002: the queue, cursors, event log, rate limits and
--- health figures as SQL functions, so every driver (node-postgres, PGlite,
--- supabase-js rpc) runs the same logic in one transaction per call.
---
--- \`set search_path from current\` pins each function to the schema the
--- migration ran in. Times: a \`p_now\` argument wins; without it the database
--- clock is used, so workers on several machines agree on lease expiry.
-
--- Store a delivery unless its dedupe key is known.
 create or replace function act_enqueue(
   p_source text,
   p_tenant text,
@@ -159,36 +254,170 @@ create or replace function act_enqueue(
   p_correlation_id text,
   p_event_types text[]
 )
-returns table (id text, duplicate boolean)
+returns table (id text, duplicate boolean, conflict_of text)
 language plpgsql volatile
 set search_path from current
 as $$
 #variable_conflict use_column
 declare
   v_id bigint;
+  v_same boolean;
+  v_key text := p_dedupe_key;
+  v_of bigint;
   v_received_at timestamptz := coalesce(p_received_at, clock_timestamp());
 begin
   loop
     insert into act_deliveries as d (
       source, tenant, dedupe_key, method, url, headers, body,
-      next_attempt_at, correlation_id, event_types, received_at
+      next_attempt_at, correlation_id, event_types, received_at, conflict_of
     )
     values (
-      p_source, p_tenant, p_dedupe_key, p_method, p_url, coalesce(p_headers, '{}'::jsonb), p_body,
-      v_received_at, p_correlation_id, coalesce(p_event_types, '{}'::text[]), v_received_at
+      p_source, p_tenant, v_key, p_method, p_url, coalesce(p_headers, '{}'::jsonb), p_body,
+      v_received_at, p_correlation_id, coalesce(p_event_types, '{}'::text[]), v_received_at, v_of
     )
     on conflict (dedupe_key) do nothing
     returning d.id into v_id;
     if v_id is not null then
-      return query select v_id::text, false;
+      return query select v_id::text, false, v_of::text;
       return;
     end if;
-    select d.id into v_id from act_deliveries d where d.dedupe_key = p_dedupe_key;
+    -- bytea equality compares lengths first, so a changed length costs no read of the stored body.
+    select d.id, d.body = p_body into v_id, v_same from act_deliveries d where d.dedupe_key = v_key;
     if v_id is not null then
-      return query select v_id::text, true;
-      return;
+      if v_same or v_of is not null then
+        -- The same bytes again (of the first delivery, or of a conflict already kept).
+        return query select v_id::text, true, v_of::text;
+        return;
+      end if;
+      -- Same key, different bytes: keep it under a key of its own, linked to the first.
+      v_of := v_id;
+      v_key := p_dedupe_key || '~sha256:' || encode(sha256(p_body), 'hex');
+      v_id := null;
     end if;
-    -- The conflicting row vanished in between (retention): try again.
+    -- Otherwise the conflicting row vanished in between (retention): try again.
+  end loop;
+end;
+$$;
+
+-- Group commit for the receive path. Concurrent \`enqueue\` calls of one
+-- process are coalesced by the store into one call of act_enqueue_batch: one
+-- statement, one transaction, one commit (one WAL flush) for many deliveries,
+-- each acknowledged only after it commits.
+--
+-- p_deliveries is a JSON array of objects named like act_enqueue's arguments
+-- without the p_ prefix; \`body\` is base64. Dedupe semantics are act_enqueue's:
+-- a known dedupe key with the same bytes is not stored again and answers the
+-- stored id with duplicate = true, and so does a key repeated inside the
+-- batch (the first occurrence is stored). Elements whose key is known with
+-- other bytes (stored before, or earlier in the same batch) go through
+-- act_enqueue, which keeps them as conflicts: rare, so the common path stays
+-- one insert for the whole batch. New rows are inserted in array order, so
+-- ids follow the callers' order. One row per element comes back, with its
+-- 1-based position in the array as \`ord\`.
+
+create or replace function act_enqueue_batch(p_deliveries jsonb)
+returns table (ord integer, id text, duplicate boolean, conflict_of text)
+language plpgsql volatile
+set search_path from current
+as $$
+#variable_conflict use_column
+declare
+  v_now timestamptz := clock_timestamp();
+  v_keys text[];
+  v_ids bigint[];
+  v_row record;
+  v_id text;
+  v_duplicate boolean;
+  v_of text;
+begin
+  if p_deliveries is null or jsonb_typeof(p_deliveries) <> 'array' then
+    return;
+  end if;
+
+  with input as (
+    select e.n::integer as n, e.d
+    from jsonb_array_elements(p_deliveries) with ordinality as e(d, n)
+  ),
+  -- The first occurrence of each key, in array order. OFFSET 0 keeps the
+  -- subquery whole, so the sort runs below the insert's projection and the
+  -- id sequence is drawn in array order.
+  firsts as (
+    select o.n, o.d from (
+      select distinct on (i.d->>'dedupe_key') i.n, i.d
+      from input i
+      order by i.d->>'dedupe_key', i.n
+    ) o
+    order by o.n
+    offset 0
+  ),
+  inserted as (
+    insert into act_deliveries as t (
+      source, tenant, dedupe_key, method, url, headers, body,
+      next_attempt_at, correlation_id, event_types, received_at
+    )
+    select f.d->>'source', f.d->>'tenant', f.d->>'dedupe_key', f.d->>'method', f.d->>'url',
+      case when jsonb_typeof(f.d->'headers') = 'object' then f.d->'headers' else '{}'::jsonb end,
+      decode(f.d->>'body', 'base64'),
+      coalesce((f.d->>'received_at')::timestamptz, v_now),
+      f.d->>'correlation_id',
+      case when jsonb_typeof(f.d->'event_types') = 'array'
+        then array(select jsonb_array_elements_text(f.d->'event_types'))
+        else '{}'::text[] end,
+      coalesce((f.d->>'received_at')::timestamptz, v_now)
+    from firsts f
+    on conflict (dedupe_key) do nothing
+    returning t.dedupe_key, t.id
+  )
+  select array_agg(x.dedupe_key), array_agg(x.id) into v_keys, v_ids from inserted x;
+
+  -- A new statement, a new snapshot: keys that conflicted with rows other
+  -- transactions committed meanwhile are visible now.
+  for v_row in
+    with input as (
+      select e.n::integer as n, e.d, e.d->>'dedupe_key' as k,
+        min(e.n) over (partition by e.d->>'dedupe_key') as first_n
+      from jsonb_array_elements(p_deliveries) with ordinality as e(d, n)
+    ),
+    fresh as (
+      select u.k, u.i from unnest(coalesce(v_keys, '{}'::text[]), coalesce(v_ids, '{}'::bigint[])) as u(k, i)
+    )
+    select i.n, i.d, coalesce(f.i, old.id)::text as found_id, (f.i is not null and i.n = i.first_n) as is_new,
+      -- Only a redelivery's bytes are compared, with the row its key found (a
+      -- subquery, so a new delivery reads nothing more).
+      case when f.i is not null and i.n = i.first_n then true
+        else (
+          select c.body = decode(i.d->>'body', 'base64') from act_deliveries c where c.id = coalesce(f.i, old.id)
+        ) end as same_body
+    from input i
+    left join fresh f on f.k = i.k
+    left join act_deliveries old on f.i is null and old.dedupe_key = i.k
+    order by i.n
+  loop
+    if v_row.found_id is null or not coalesce(v_row.same_body, false) then
+      -- The conflicting row vanished in between (retention: act_enqueue retries),
+      -- or the key is known with other bytes (act_enqueue keeps a conflict).
+      select e.id, e.duplicate, e.conflict_of into v_id, v_duplicate, v_of
+      from act_enqueue(
+        v_row.d->>'source', v_row.d->>'tenant', v_row.d->>'dedupe_key', v_row.d->>'method', v_row.d->>'url',
+        case when jsonb_typeof(v_row.d->'headers') = 'object' then v_row.d->'headers' else '{}'::jsonb end,
+        decode(v_row.d->>'body', 'base64'),
+        (v_row.d->>'received_at')::timestamptz,
+        v_row.d->>'correlation_id',
+        case when jsonb_typeof(v_row.d->'event_types') = 'array'
+          then array(select jsonb_array_elements_text(v_row.d->'event_types'))
+          else '{}'::text[] end
+      ) e;
+      ord := v_row.n;
+      id := v_id;
+      duplicate := v_duplicate;
+      conflict_of := v_of;
+    else
+      ord := v_row.n;
+      id := v_row.found_id;
+      duplicate := not v_row.is_new;
+      conflict_of := null;
+    end if;
+    return next;
   end loop;
 end;
 $$;
@@ -196,6 +425,12 @@ $$;
 -- Lease up to p_limit due deliveries, oldest first. Expired leases go back to
 -- pending first (their old claim token stops working), then due pending rows
 -- are locked with SKIP LOCKED so concurrent claimers never share a row.
+--
+-- A lease that expires counts as a failed attempt. A delivery whose worker
+-- dies every time it processes it (a poison message that crashes the process)
+-- must still reach the retry schedule's end and be dead-lettered, with the
+-- history showing why, instead of looping forever with attempts = 0.
+
 create or replace function act_claim(
   p_owner text,
   p_limit integer,
@@ -214,15 +449,26 @@ begin
   if p_limit is null or p_limit <= 0 then
     return;
   end if;
-  update act_deliveries d
-  set status = 'pending', claim_token = null, lease_expires_at = null
-  from (
-    select e.id from act_deliveries e
-    where e.status = 'processing' and e.lease_expires_at <= v_now
-      and (p_sources is null or e.source = any (p_sources))
-    for update skip locked
-  ) expired
-  where d.id = expired.id;
+  with expired as (
+    update act_deliveries d
+    set status = 'pending', claim_token = null, lease_expires_at = null,
+      attempts = d.attempts + 1,
+      attempts_total = d.attempts_total + 1,
+      last_error = format('lease expired: worker %s did not finish', coalesce(d.lease_owner, 'unknown')),
+      last_error_class = 'transient'
+    from (
+      select e.id, e.lease_expires_at from act_deliveries e
+      where e.status = 'processing' and e.lease_expires_at <= v_now
+        and (p_sources is null or e.source = any (p_sources))
+      for update skip locked
+    ) lapsed
+    where d.id = lapsed.id
+    returning d.id, d.attempts_total, d.lease_owner, lapsed.lease_expires_at, d.last_error
+  )
+  insert into act_delivery_attempts (delivery_id, attempt, owner, started_at, finished_at, outcome, error, error_class)
+  select x.id, x.attempts_total, coalesce(x.lease_owner, 'unknown'), x.lease_expires_at, x.lease_expires_at,
+    'retry', x.last_error, 'transient'
+  from expired x;
 
   return query
   with due as (
@@ -244,40 +490,6 @@ begin
     returning d.*
   )
   select * from claimed c order by c.next_attempt_at, c.id;
-end;
-$$;
-
--- Append integration events (JSON array of objects named like the columns).
--- Delivery events inherit the delivery's id and correlation id.
-create or replace function act_record_events(
-  p_events jsonb,
-  p_delivery_id bigint default null,
-  p_correlation_id text default null,
-  p_now timestamptz default null
-)
-returns integer
-language plpgsql volatile
-set search_path from current
-as $$
-#variable_conflict use_column
-declare
-  v_now timestamptz := coalesce(p_now, clock_timestamp());
-  v_count integer;
-begin
-  if p_events is null or jsonb_typeof(p_events) <> 'array' or jsonb_array_length(p_events) = 0 then
-    return 0;
-  end if;
-  insert into act_integration_events (
-    source, tenant, event_type, entity_type, entity_id, table_name, row_id, outcome, summary,
-    triggered_by, latency_ms, provider_latency_ms, correlation_id, delivery_id, created_at
-  )
-  select e.source, e.tenant, e.event_type, e.entity_type, e.entity_id, e.table_name, e.row_id, e.outcome,
-    e.summary, e.triggered_by, e.latency_ms, e.provider_latency_ms,
-    coalesce(e.correlation_id, p_correlation_id), coalesce(e.delivery_id, p_delivery_id),
-    coalesce(e.created_at, v_now)
-  from jsonb_populate_recordset(null::act_integration_events, p_events) e;
-  get diagnostics v_count = row_count;
-  return v_count;
 end;
 $$;
 
@@ -311,6 +523,82 @@ begin
   values (p_id, v_row.attempts_total, coalesce(v_row.lease_owner, 'unknown'), coalesce(p_started_at, v_now), v_now, 'done');
   perform act_record_events(p_events, p_id, v_row.correlation_id, v_now);
   return true;
+end;
+$$;
+
+-- The worker's batched round: complete many leased deliveries in one
+-- statement, one transaction, one commit, each with its attempt and its
+-- integration events, each checked against its own claim token (a lost lease
+-- fails only that delivery). The worker completes a whole claimed batch with
+-- it.
+--
+-- p_completions is a JSON array of objects named like act_complete's
+-- arguments without the p_ prefix: id, claim_token, events (a JSON array as
+-- act_record_events takes it), started_at, now. One row per element comes
+-- back, with its 1-based position as \`ord\` and whether it completed. An
+-- element whose lease is lost (or a second element for the same delivery)
+-- answers false and changes nothing.
+create or replace function act_complete_batch(p_completions jsonb)
+returns table (ord integer, completed boolean)
+language plpgsql volatile
+set search_path from current
+as $$
+#variable_conflict use_column
+declare
+  v_clock timestamptz := clock_timestamp();
+begin
+  if p_completions is null or jsonb_typeof(p_completions) <> 'array' then
+    return;
+  end if;
+  return query
+  with input as (
+    select e.n::integer as n,
+      case when (e.c->>'id') ~ '^[1-9][0-9]{0,18}$' and (e.c->>'id')::numeric <= 9223372036854775807
+        then (e.c->>'id')::bigint end as delivery_id,
+      lower(e.c->>'claim_token') as claim_token,
+      coalesce((e.c->>'now')::timestamptz, v_clock) as at,
+      (e.c->>'started_at')::timestamptz as started_at,
+      case when jsonb_typeof(e.c->'events') = 'array' then e.c->'events' else '[]'::jsonb end as events
+    from jsonb_array_elements(p_completions) with ordinality as e(c, n)
+  ),
+  -- The first element per delivery; a repeat finds nothing to complete.
+  firsts as (
+    select distinct on (i.delivery_id) i.*
+    from input i
+    where i.delivery_id is not null
+    order by i.delivery_id, i.n
+  ),
+  done as (
+    update act_deliveries d
+    set status = 'done', completed_at = f.at, claim_token = null, lease_expires_at = null,
+      attempts_total = d.attempts_total + 1
+    from firsts f
+    where d.id = f.delivery_id and d.status = 'processing' and d.claim_token::text = f.claim_token
+    returning d.id, d.attempts_total, d.lease_owner, d.correlation_id, f.n, f.at, f.started_at, f.events
+  ),
+  attempts as (
+    insert into act_delivery_attempts (delivery_id, attempt, owner, started_at, finished_at, outcome)
+    select x.id, x.attempts_total, coalesce(x.lease_owner, 'unknown'), coalesce(x.started_at, x.at), x.at, 'done'
+    from done x
+    returning delivery_id
+  ),
+  -- As act_record_events: delivery events inherit the delivery's id and correlation id.
+  logged as (
+    insert into act_integration_events (
+      source, tenant, event_type, entity_type, entity_id, table_name, row_id, outcome, summary,
+      triggered_by, latency_ms, provider_latency_ms, correlation_id, delivery_id, created_at
+    )
+    select e.source, e.tenant, e.event_type, e.entity_type, e.entity_id, e.table_name, e.row_id, e.outcome,
+      e.summary, e.triggered_by, e.latency_ms, e.provider_latency_ms,
+      coalesce(e.correlation_id, x.correlation_id), coalesce(e.delivery_id, x.id), coalesce(e.created_at, x.at)
+    from done x
+      cross join lateral jsonb_populate_recordset(null::act_integration_events, x.events) e
+    order by x.n
+    returning id
+  )
+  select i.n, exists (select 1 from done x where x.n = i.n)
+  from input i
+  order by i.n;
 end;
 $$;
 
@@ -432,6 +720,26 @@ as $$
   limit coalesce(p_limit, 100);
 $$;
 
+-- Conflicting redeliveries, newest first, filtered like act_list_deliveries.
+create or replace function act_list_conflicts(
+  p_status text default null,
+  p_source text default null,
+  p_tenant text default null,
+  p_limit integer default 100
+)
+returns setof act_deliveries
+language sql stable
+set search_path from current
+as $$
+  select * from act_deliveries d
+  where d.conflict_of is not null
+    and (p_status is null or d.status = p_status)
+    and (p_source is null or d.source = p_source)
+    and (p_tenant is null or d.tenant = p_tenant)
+  order by d.id desc
+  limit coalesce(p_limit, 100);
+$$;
+
 create or replace function act_list_attempts(p_delivery_id bigint)
 returns setof act_delivery_attempts
 language sql stable
@@ -440,1749 +748,10 @@ as $$
   select * from act_delivery_attempts a where a.delivery_id = p_delivery_id order by a.attempt;
 $$;
 
-create or replace function act_get_cursor(p_source text, p_tenant text, p_stream text)
-returns text
-language sql stable
-set search_path from current
-as $$
-  select c.cursor from act_cursors c
-  where c.source = p_source and c.tenant = p_tenant and c.stream = p_stream;
-$$;
-
-create or replace function act_set_cursor(
-  p_source text,
-  p_tenant text,
-  p_stream text,
-  p_cursor text,
-  p_now timestamptz default null
-)
-returns void
-language sql volatile
-set search_path from current
-as $$
-  insert into act_cursors as c (source, tenant, stream, cursor, updated_at)
-  values (p_source, p_tenant, p_stream, p_cursor, coalesce(p_now, clock_timestamp()))
-  on conflict (source, tenant, stream)
-  do update set cursor = excluded.cursor, updated_at = excluded.updated_at;
-$$;
-
--- Newest first.
-create or replace function act_list_events(
-  p_source text default null,
-  p_tenant text default null,
-  p_since timestamptz default null,
-  p_limit integer default 100
-)
-returns setof act_integration_events
-language sql stable
-set search_path from current
-as $$
-  select * from act_integration_events e
-  where (p_source is null or e.source = p_source)
-    and (p_tenant is null or e.tenant = p_tenant)
-    and (p_since is null or e.created_at > p_since)
-  order by e.created_at desc, e.id desc
-  limit coalesce(p_limit, 100);
-$$;
-
--- Backlog and freshness per source and tenant. Percentiles are nearest-rank
--- (percentile_disc) over the last hour's receipt-to-commit latencies.
-create or replace function act_health(p_now timestamptz default null)
-returns table (
-  source text,
-  tenant text,
-  pending integer,
-  processing integer,
-  dead integer,
-  oldest_pending_age_ms bigint,
-  last_delivery_at timestamptz,
-  last_event_at timestamptz,
-  latency_p50_ms bigint,
-  latency_p95_ms bigint,
-  events_last_hour integer
-)
-language sql stable
-set search_path from current
-as $$
-  with clock as (
-    select coalesce(p_now, clock_timestamp()) as now
-  ),
-  backlog as (
-    select d.source, d.tenant,
-      count(*) filter (where d.status = 'pending')::integer as pending,
-      count(*) filter (where d.status = 'processing')::integer as processing,
-      count(*) filter (where d.status = 'dead')::integer as dead,
-      min(d.received_at) filter (where d.status = 'pending') as oldest_pending_at
-    from act_deliveries d
-    where d.status <> 'done'
-    group by d.source, d.tenant
-  ),
-  received as (
-    select d.source, d.tenant, max(d.received_at) as last_delivery_at
-    from act_deliveries d
-    group by d.source, d.tenant
-  ),
-  events as (
-    select e.source, e.tenant, max(e.created_at) as last_event_at
-    from act_integration_events e
-    group by e.source, e.tenant
-  ),
-  recent as (
-    select e.source, e.tenant,
-      count(*)::integer as events_last_hour,
-      percentile_disc(0.5) within group (order by e.latency_ms) as latency_p50_ms,
-      percentile_disc(0.95) within group (order by e.latency_ms) as latency_p95_ms
-    from act_integration_events e, clock
-    where e.created_at >= clock.now - interval '1 hour'
-    group by e.source, e.tenant
-  )
-  select source, tenant,
-    coalesce(b.pending, 0), coalesce(b.processing, 0), coalesce(b.dead, 0),
-    round(extract(epoch from (clock.now - b.oldest_pending_at)) * 1000)::bigint,
-    r.last_delivery_at, e.last_event_at, h.latency_p50_ms, h.latency_p95_ms,
-    coalesce(h.events_last_hour, 0)
-  from received r
-    full join backlog b using (source, tenant)
-    full join events e using (source, tenant)
-    full join recent h using (source, tenant)
-    cross join clock
-  order by source, tenant;
-$$;
-
--- Take \`p_cost\` tokens from a bucket refilled continuously at
--- capacity / interval per millisecond, atomically (the row is locked).
-create or replace function act_take_tokens(
-  p_key text,
-  p_capacity double precision,
-  p_interval_ms bigint,
-  p_cost double precision default 1,
-  p_now_ms bigint default null
-)
-returns table (granted boolean, wait_ms bigint, remaining integer)
-language plpgsql volatile
-set search_path from current
-as $$
-#variable_conflict use_column
-declare
-  -- Refill is fractional, so after waiting the exact wait a bucket can sit a
-  -- rounding error below the cost: this slack keeps it from being refused again.
-  c_epsilon constant double precision := 1e-6;
-  v_now bigint := coalesce(p_now_ms, (extract(epoch from clock_timestamp()) * 1000)::bigint);
-  v_cost double precision := coalesce(p_cost, 1);
-  v_tokens double precision;
-  v_updated bigint;
-begin
-  if p_capacity is null or p_capacity <= 0 or p_interval_ms is null or p_interval_ms <= 0 then
-    raise exception using errcode = '22023',
-      message = format('act_take_tokens: a limit needs a positive capacity and interval, got %s per %s ms', p_capacity, p_interval_ms);
-  end if;
-  if v_cost < 0 or v_cost > p_capacity then
-    raise exception using errcode = '22023',
-      message = format('act_take_tokens: cost must be between 0 and the bucket capacity (%s), got %s', p_capacity, v_cost);
-  end if;
-  insert into act_rate_limits as b (key, tokens, updated_at_ms, capacity, interval_ms)
-  values (p_key, p_capacity, v_now, p_capacity, p_interval_ms)
-  on conflict (key) do nothing;
-  select b.tokens, b.updated_at_ms into v_tokens, v_updated
-  from act_rate_limits b where b.key = p_key for update;
-  -- A clock that steps backwards refills nothing rather than draining.
-  v_tokens := least(p_capacity, v_tokens + greatest(0, v_now - v_updated) * p_capacity / p_interval_ms);
-  v_updated := greatest(v_updated, v_now);
-  if v_tokens + c_epsilon >= v_cost then
-    v_tokens := greatest(0, v_tokens - v_cost);
-    granted := true;
-    wait_ms := 0;
-  else
-    granted := false;
-    wait_ms := greatest(1, ceil((v_cost - v_tokens) * p_interval_ms / p_capacity))::bigint;
-  end if;
-  remaining := floor(v_tokens + c_epsilon)::integer;
-  update act_rate_limits b
-  set tokens = v_tokens, updated_at_ms = v_updated, capacity = p_capacity, interval_ms = p_interval_ms
-  where b.key = p_key;
-  return next;
-end;
-$$;
-
--- Align a bucket with the provider's own count (X-RateLimit-Remaining).
-create or replace function act_set_tokens(
-  p_key text,
-  p_capacity double precision,
-  p_interval_ms bigint,
-  p_remaining double precision,
-  p_now_ms bigint default null
-)
-returns void
-language sql volatile
-set search_path from current
-as $$
-  insert into act_rate_limits as b (key, tokens, updated_at_ms, capacity, interval_ms)
-  values (
-    p_key, least(p_capacity, greatest(0, p_remaining)),
-    coalesce(p_now_ms, (extract(epoch from clock_timestamp()) * 1000)::bigint), p_capacity, p_interval_ms
-  )
-  on conflict (key) do update
-  set tokens = excluded.tokens, updated_at_ms = excluded.updated_at_ms,
-    capacity = excluded.capacity, interval_ms = excluded.interval_ms;
-$$;
-
--- Backlog, last delivery, last event and latency per source and tenant.
-create or replace view act_source_health with (security_invoker = true) as
-  select * from act_health(null);
-
--- How fresh the mirror is per source and tenant: the newest applied change
--- (and its age), the newest change per trigger, the newest cursor commit,
--- and the oldest delivery still waiting.
-create or replace view act_freshness with (security_invoker = true) as
-  with changes as (
-    select e.source, e.tenant,
-      max(e.created_at) filter (where e.outcome in ('created', 'updated', 'deleted')) as last_change_at,
-      max(e.created_at) as last_event_at,
-      max(e.created_at) filter (where e.triggered_by = 'webhook') as last_webhook_event_at,
-      max(e.created_at) filter (where e.triggered_by = 'poll') as last_poll_event_at,
-      max(e.created_at) filter (where e.triggered_by = 'reconciliation') as last_reconciliation_event_at
-    from act_integration_events e
-    group by e.source, e.tenant
-  ),
-  cursors as (
-    select c.source, c.tenant, max(c.updated_at) as last_cursor_at
-    from act_cursors c
-    group by c.source, c.tenant
-  ),
-  waiting as (
-    select d.source, d.tenant, min(d.received_at) as oldest_pending_at
-    from act_deliveries d
-    where d.status = 'pending'
-    group by d.source, d.tenant
-  )
-  select source, tenant,
-    last_change_at,
-    round(extract(epoch from (now() - last_change_at)) * 1000)::bigint as last_change_age_ms,
-    last_event_at,
-    last_webhook_event_at,
-    last_poll_event_at,
-    last_reconciliation_event_at,
-    last_cursor_at,
-    round(extract(epoch from (now() - last_cursor_at)) * 1000)::bigint as last_cursor_age_ms,
-    oldest_pending_at,
-    round(extract(epoch from (now() - oldest_pending_at)) * 1000)::bigint as oldest_pending_age_ms
-  from changes
-    full join cursors using (source, tenant)
-    full join waiting using (source, tenant);
-`;
-
-const MIGRATION_0003_ACT_SINK = `-- @act/sink-supabase 0003: the batched, version-guarded sink as one SQL
--- function, so every driver (node-postgres, PGlite, supabase-js rpc) applies
--- a batch the same way and in one transaction.
+-- A wake-up for idle workers: a NOTIFY on the schema's deliveries channel
+-- when new deliveries are stored, so a listening worker claims at once
+-- instead of at its next poll.
 --
--- Mirror tables (created by connector migrations, in the same schema) need a
--- unique key on the operations' key columns and these bookkeeping columns:
---
---   _version bigint, _payload_hash text, _deleted_at timestamptz, _synced_at timestamptz
---
--- Tombstones live in the mirror row itself: a delete sets _deleted_at (a hard
--- delete also resets every other column to its default, usually null), and a
--- delete that arrives before the row exists inserts the key with _deleted_at
--- set. Every write of a key therefore meets every other write of that key on
--- the table's unique index, which is what keeps a concurrent late update from
--- resurrecting a delete. The price: non-key columns must be nullable or have
--- a default.
-
--- p_operations: operations already collapsed per key (see SinkV1.apply),
--- grouped per table, as built by @act/sink-supabase:
---
---   [{ "table": "ghl_contacts", "key": ["id", "location_id"],
---      "upserts": [{ "columns": ["email", "name", "stage"], "preserve": ["stage"],
---                    "rows": [{ "i": 0, "v": 1730000000000, "row": { "id": "c1", "location_id": "l1", "name": "Ada", ... } }] }],
---      "deletes": [{ "hard": false, "rows": [{ "i": 1, "v": 1730000000001, "key": { "id": "c2", "location_id": "l1" } }] }] }]
---
--- "i" is the operation's index in the caller's batch, "v" its version (may be
--- null). Returns one outcome per operation, ordered by "i":
---   { "i": 0, "o": "created" | "updated" | "deleted" | "skipped", "r": "stale" | "unchanged" | "deleted" }
--- p_cursor ({ source, tenant, stream, cursor }) is saved in the same transaction.
-create or replace function act_sink_apply(
-  p_operations jsonb,
-  p_cursor jsonb default null,
-  p_now timestamptz default null
-)
-returns jsonb
-language plpgsql volatile
-set search_path from current
-as $$
-declare
-  c_bookkeeping constant text[] := array['_version', '_payload_hash', '_deleted_at', '_synced_at'];
-  v_now timestamptz := coalesce(p_now, clock_timestamp());
-  v_outcomes jsonb := '[]'::jsonb;
-  v_part jsonb;
-  v_table jsonb;
-  v_group jsonb;
-  v_name text;
-  v_rel regclass;
-  v_all text[];
-  v_writable text[];
-  v_keys text[];
-  v_columns text[];
-  v_preserve text[];
-  v_set text[];
-  v_unknown text[];
-  v_written integer[];
-  v_key_list text;
-  v_insert_list text;
-  v_join_iw text;
-  v_join_it text;
-  v_join_tr text;
-  v_assign text;
-  v_changed text;
-  v_wipe text;
-  v_column text;
-begin
-  if p_operations is not null and jsonb_typeof(p_operations) <> 'array' then
-    raise exception using errcode = '22023', message = 'act_sink_apply: p_operations must be a JSON array';
-  end if;
-
-  for v_table in select t.value from jsonb_array_elements(coalesce(p_operations, '[]'::jsonb)) t loop
-    v_name := v_table ->> 'table';
-    v_rel := to_regclass(quote_ident(v_name));
-    if v_rel is null then
-      raise exception using errcode = '42P01',
-        message = format('act_sink_apply: table %I does not exist in schema %I (run the connector''s migrations)', v_name, current_schema());
-    end if;
-
-    select array_agg(a.attname::text order by a.attnum),
-      coalesce(array_agg(a.attname::text order by a.attnum) filter (where a.attgenerated = '' and a.attidentity = ''), '{}')
-    into v_all, v_writable
-    from pg_attribute a
-    where a.attrelid = v_rel and a.attnum > 0 and not a.attisdropped;
-
-    v_unknown := array(select b from unnest(c_bookkeeping) b where b <> all (v_all));
-    if cardinality(v_unknown) > 0 then
-      raise exception using errcode = '42703',
-        message = format('act_sink_apply: table %I lacks the bookkeeping columns %s', v_name, array_to_string(v_unknown, ', ')),
-        hint = 'add: _version bigint, _payload_hash text, _deleted_at timestamptz, _synced_at timestamptz';
-    end if;
-
-    v_keys := array(select jsonb_array_elements_text(v_table -> 'key'));
-    if cardinality(v_keys) = 0 then
-      raise exception using errcode = '22023', message = format('act_sink_apply: no key columns given for table %I', v_name);
-    end if;
-    v_unknown := array(select k from unnest(v_keys) k where k <> all (v_all) or k = any (c_bookkeeping));
-    if cardinality(v_unknown) > 0 then
-      raise exception using errcode = '42703',
-        message = format('act_sink_apply: table %I has no key column %s', v_name, array_to_string(v_unknown, ', '));
-    end if;
-
-    v_key_list := (select string_agg(format('%I', k), ', ') from unnest(v_keys) k);
-    v_join_iw := (select string_agg(format('i.%1$I = w.%1$I', k), ' and ') from unnest(v_keys) k);
-    v_join_it := (select string_agg(format('i.%1$I = t.%1$I', k), ' and ') from unnest(v_keys) k);
-    v_join_tr := (select string_agg(format('t.%1$I = r.%1$I', k), ' and ') from unnest(v_keys) k);
-
-    -- Upserts, one statement per group of operations writing the same columns.
-    for v_group in select g.value from jsonb_array_elements(coalesce(v_table -> 'upserts', '[]'::jsonb)) g loop
-      v_columns := array(select c from jsonb_array_elements_text(coalesce(v_group -> 'columns', '[]'::jsonb)) c where c <> all (v_keys));
-      v_preserve := array(select jsonb_array_elements_text(coalesce(v_group -> 'preserve', '[]'::jsonb)));
-      v_unknown := array(select c from unnest(v_columns) c where c <> all (v_writable) or c = any (c_bookkeeping));
-      if cardinality(v_unknown) > 0 then
-        raise exception using errcode = '42703',
-          message = format('act_sink_apply: table %I has no writable column %s', v_name, array_to_string(v_unknown, ', '));
-      end if;
-      v_set := array(select c from unnest(v_columns) c where c <> all (v_preserve));
-      v_insert_list := (select string_agg(format('%I', c), ', ') from unnest(v_keys || v_columns) c);
-      v_assign := coalesce((select string_agg(format('%1$I = excluded.%1$I, ', c), '') from unnest(v_set) c), '');
-      v_changed := case when cardinality(v_set) = 0 then 'false' else format(
-        'to_jsonb(row(%s)) is distinct from to_jsonb(row(%s))',
-        (select string_agg(format('t.%I', c), ', ') from unnest(v_set) c),
-        (select string_agg(format('excluded.%I', c), ', ') from unnest(v_set) c)
-      ) end;
-
-      -- Insert new rows; update live rows whose version is not older and
-      -- whose written (non-preserved) values differ. ON CONFLICT locks every
-      -- conflicting row, written or not, until the transaction ends.
-      execute format($sql$
-        with input as (
-          select (e.value ->> 'i')::integer as act_op_index,
-            (e.value ->> 'v')::bigint as act_op_version,
-            encode(sha256(convert_to(((e.value -> 'row') - $2)::text, 'UTF8')), 'hex') as act_op_hash,
-            r.*
-          from jsonb_array_elements($1) as e(value)
-          cross join lateral jsonb_populate_record(null::%1$s, e.value -> 'row') as r
-        ),
-        written as (
-          insert into %1$s as t (%2$s, _version, _payload_hash, _synced_at)
-          select %2$s, act_op_version, act_op_hash, $3 from input order by %3$s
-          on conflict (%3$s) do update
-          set %4$s_version = greatest(t._version, excluded._version),
-            _payload_hash = excluded._payload_hash,
-            _synced_at = excluded._synced_at
-          where t._deleted_at is null
-            and (t._version is null or excluded._version is null or excluded._version >= t._version)
-            and %5$s
-          returning %6$s, (t.xmax = 0) as act_inserted
-        )
-        select coalesce(jsonb_agg(jsonb_build_object(
-          'i', i.act_op_index, 'o', case when w.act_inserted then 'created' else 'updated' end)), '[]'::jsonb)
-        from input i join written w on %7$s
-      $sql$,
-        v_rel, v_insert_list, v_key_list, v_assign, v_changed,
-        (select string_agg(format('t.%I', k), ', ') from unnest(v_keys) k), v_join_iw)
-      into v_part
-      using v_group -> 'rows', v_keys || v_preserve, v_now;
-      v_outcomes := v_outcomes || v_part;
-      v_written := array(select (x ->> 'i')::integer from jsonb_array_elements(v_part) x);
-
-      -- The rest were refused: tombstoned, stale, or unchanged. An unchanged
-      -- row still takes the newer version, so an older, different update
-      -- arriving later is refused as stale.
-      execute format($sql$
-        with input as (
-          select (e.value ->> 'i')::integer as act_op_index, (e.value ->> 'v')::bigint as act_op_version, r.*
-          from jsonb_array_elements($1) as e(value)
-          cross join lateral jsonb_populate_record(null::%1$s, e.value -> 'row') as r
-        ),
-        rest as (
-          select i.act_op_index, i.act_op_version,
-            (t._deleted_at is not null or t is null) as act_is_deleted,
-            t._version as act_cur_version, %2$s
-          from input i left join %1$s t on %3$s
-          where i.act_op_index <> all ($2)
-        ),
-        bumped as (
-          update %1$s t set _version = r.act_op_version, _synced_at = $3
-          from rest r
-          where %4$s and not r.act_is_deleted and r.act_op_version is not null
-            and (r.act_cur_version is null or r.act_cur_version < r.act_op_version)
-          returning 1
-        )
-        select coalesce(jsonb_agg(jsonb_build_object('i', act_op_index, 'o', 'skipped', 'r',
-          case
-            when act_is_deleted then 'deleted'
-            when act_cur_version is not null and act_op_version is not null and act_op_version < act_cur_version then 'stale'
-            else 'unchanged'
-          end)), '[]'::jsonb)
-        from rest
-      $sql$,
-        v_rel, (select string_agg(format('i.%I', k), ', ') from unnest(v_keys) k), v_join_it, v_join_tr)
-      into v_part
-      using v_group -> 'rows', v_written, v_now;
-      v_outcomes := v_outcomes || v_part;
-    end loop;
-
-    -- Deletes: mark live rows deleted (a hard delete also resets the values),
-    -- and leave a tombstone row for keys that do not exist yet.
-    for v_group in select g.value from jsonb_array_elements(coalesce(v_table -> 'deletes', '[]'::jsonb)) g loop
-      v_wipe := '';
-      if coalesce((v_group ->> 'hard')::boolean, false) then
-        foreach v_column in array v_writable loop
-          if v_column <> all (v_keys) and v_column <> all (c_bookkeeping) then
-            v_wipe := v_wipe || format('%I = default, ', v_column);
-          end if;
-        end loop;
-        v_wipe := v_wipe || '_payload_hash = null, ';
-      end if;
-      begin
-        execute format($sql$
-          with input as (
-            select (e.value ->> 'i')::integer as act_op_index, (e.value ->> 'v')::bigint as act_op_version, r.*
-            from jsonb_array_elements($1) as e(value)
-            cross join lateral jsonb_populate_record(null::%1$s, e.value -> 'key') as r
-          ),
-          written as (
-            insert into %1$s as t (%2$s, _version, _deleted_at, _synced_at)
-            select %2$s, act_op_version, $2, $2 from input order by %2$s
-            on conflict (%2$s) do update
-            set %3$s_deleted_at = excluded._deleted_at,
-              _version = greatest(t._version, excluded._version),
-              _synced_at = excluded._synced_at
-            where t._deleted_at is null
-            returning %4$s, true as act_written
-          )
-          select coalesce(jsonb_agg(case when w.act_written then jsonb_build_object('i', i.act_op_index, 'o', 'deleted')
-            else jsonb_build_object('i', i.act_op_index, 'o', 'skipped', 'r', 'deleted') end), '[]'::jsonb)
-          from input i left join written w on %5$s
-        $sql$,
-          v_rel, v_key_list, v_wipe,
-          (select string_agg(format('t.%I', k), ', ') from unnest(v_keys) k), v_join_iw)
-        into v_part
-        using v_group -> 'rows', v_now;
-      exception when not_null_violation then
-        get stacked diagnostics v_column = column_name;
-        raise exception using errcode = '23502',
-          message = format('act_sink_apply: cannot leave a tombstone in %I: column %I is NOT NULL without a default', v_name, v_column),
-          hint = 'tombstones live in the mirror row, so its non-key columns must be nullable or have a default';
-      end;
-      v_outcomes := v_outcomes || v_part;
-    end loop;
-  end loop;
-
-  if p_cursor is not null and jsonb_typeof(p_cursor) = 'object' then
-    perform act_set_cursor(p_cursor ->> 'source', p_cursor ->> 'tenant', p_cursor ->> 'stream', p_cursor ->> 'cursor', v_now);
-  end if;
-
-  return (select coalesce(jsonb_agg(x order by (x ->> 'i')::integer), '[]'::jsonb) from jsonb_array_elements(v_outcomes) x);
-end;
-$$;
-
--- On Supabase, tables, views and functions in an exposed schema are
--- reachable through PostgREST with the anon key. Close them to anon and
--- authenticated (service_role and the owner keep access). Nothing changes on
--- a Postgres without those roles. Later migrations adding objects must do
--- the same.
-do $$
-declare
-  v_role text;
-  v_object text;
-  v_function regprocedure;
-begin
-  if not exists (select 1 from pg_roles where rolname = 'anon') then
-    return;
-  end if;
-  foreach v_object in array array[
-    'act_deliveries', 'act_delivery_attempts', 'act_cursors', 'act_integration_events', 'act_rate_limits', 'act_migrations'
-  ] loop
-    if to_regclass(quote_ident(v_object)) is not null then
-      execute format('alter table %I enable row level security', v_object);
-    end if;
-  end loop;
-  foreach v_role in array array['anon', 'authenticated'] loop
-    if exists (select 1 from pg_roles where rolname = v_role) then
-      foreach v_object in array array[
-        'act_deliveries', 'act_delivery_attempts', 'act_cursors', 'act_integration_events', 'act_rate_limits',
-        'act_migrations', 'act_source_health', 'act_freshness'
-      ] loop
-        if to_regclass(quote_ident(v_object)) is not null then
-          execute format('revoke all on %I from %I', v_object, v_role);
-        end if;
-      end loop;
-    end if;
-  end loop;
-  for v_function in
-    select p.oid::regprocedure from pg_proc p
-    where p.pronamespace = current_schema()::regnamespace and p.proname like 'act\\_%'
-  loop
-    execute format('revoke execute on function %s from public', v_function);
-    foreach v_role in array array['anon', 'authenticated'] loop
-      if exists (select 1 from pg_roles where rolname = v_role) then
-        execute format('revoke execute on function %s from %I', v_function, v_role);
-      end if;
-    end loop;
-    if exists (select 1 from pg_roles where rolname = 'service_role') then
-      execute format('grant execute on function %s to service_role', v_function);
-    end if;
-  end loop;
-end;
-$$;
-`;
-
-const MIGRATION_0004_ACT_EVENT_BUS = `-- @act/sink-supabase 0004: the event bus. Every row written to
--- act_integration_events (act_complete and act_record_events, so webhook,
--- poll and reconciliation alike) goes out live:
---
--- - everywhere (Postgres, Supabase, PGlite): NOTIFY on the schema's channel,
---   \`act_events\` in schema public and \`act_events:<schema>\` in any other
---   (\`act_events:<md5 of the schema>\` when that would pass the 63-byte limit
---   on channel names); act_events_channel() says which;
--- - on Supabase, where realtime.send() exists: a private Realtime broadcast,
---   event \`act_event\`, on topic \`<source>:<tenant>\`;
--- - on Supabase, where the supabase_realtime publication exists: the table
---   joins it, for \`postgres_changes\` subscribers (subject to RLS).
---
--- The payload is one compact JSON object (see act_event_payload), well under
--- NOTIFY's 8000-byte limit. \`set act.notify = 'off'\` (per session, role or
--- database) silences both NOTIFY and the broadcast.
-
--- The NOTIFY channel of the schema this migration runs in.
-create or replace function act_events_channel()
-returns text
-language sql stable
-set search_path from current
-as $$
-  select case
-    when current_schema() = 'public' then 'act_events'
-    when octet_length('act_events:' || current_schema()) <= 63 then 'act_events:' || current_schema()
-    else 'act_events:' || md5(current_schema())
-  end;
-$$;
-
--- What a listener receives for one event: the columns that identify and
--- describe it (id and delivery_id as text; nulls left out), and the summary
--- when it is at most 1 KB. Anything left out (a larger summary, or every
--- field when the text columns are huge) is flagged \`"truncated": true\`: read
--- the row by id for the rest. Never more than about 7 KB.
-create or replace function act_event_payload(p_event act_integration_events)
-returns jsonb
-language plpgsql stable
-set search_path from current
-as $$
-declare
-  c_max_summary_bytes constant integer := 1024;
-  c_max_payload_bytes constant integer := 7000;
-  v_payload jsonb;
-begin
-  v_payload := jsonb_strip_nulls(jsonb_build_object(
-    'id', p_event.id::text,
-    'source', p_event.source,
-    'tenant', p_event.tenant,
-    'event_type', p_event.event_type,
-    'entity_type', p_event.entity_type,
-    'entity_id', p_event.entity_id,
-    'table_name', p_event.table_name,
-    'row_id', p_event.row_id,
-    'outcome', p_event.outcome,
-    'triggered_by', p_event.triggered_by,
-    'latency_ms', p_event.latency_ms,
-    'provider_latency_ms', p_event.provider_latency_ms,
-    'correlation_id', p_event.correlation_id,
-    'delivery_id', p_event.delivery_id::text,
-    'created_at', p_event.created_at
-  ));
-  if p_event.summary is not null then
-    if octet_length(p_event.summary::text) <= c_max_summary_bytes then
-      v_payload := v_payload || jsonb_build_object('summary', p_event.summary);
-    else
-      v_payload := v_payload || jsonb_build_object('truncated', true);
-    end if;
-  end if;
-  if octet_length(v_payload::text) > c_max_payload_bytes then
-    -- 200 characters are at most 800 bytes (1,200 escaped) each.
-    v_payload := jsonb_build_object(
-      'id', p_event.id::text,
-      'source', left(p_event.source, 200),
-      'tenant', left(p_event.tenant, 200),
-      'truncated', true
-    );
-  end if;
-  return v_payload;
-end;
-$$;
-
--- One statement-level trigger (a transition table, not a trigger per row):
--- a poll page of 500 events costs one trigger call, and the Realtime
--- broadcast runs in one subtransaction per statement rather than per row.
-create or replace function act_integration_events_notify()
-returns trigger
-language plpgsql volatile
-set search_path from current
-as $$
-declare
-  v_channel text;
-  v_event act_integration_events;
-  v_payloads jsonb[] := '{}';
-  v_topics text[] := '{}';
-  v_index integer;
-begin
-  if coalesce(current_setting('act.notify', true), '') = 'off' then
-    return null;
-  end if;
-  v_channel := act_events_channel();
-  for v_event in select * from act_new_events order by id loop
-    v_payloads := array_append(v_payloads, act_event_payload(v_event));
-    v_topics := array_append(v_topics, v_event.source || ':' || v_event.tenant);
-    -- Delivered on commit, in this order; never if the transaction rolls back.
-    perform pg_notify(v_channel, v_payloads[cardinality(v_payloads)]::text);
-  end loop;
-
-  -- Supabase Realtime broadcast. A failure here (permissions, Realtime's own
-  -- tables) is a warning: the change itself is already safe in the mirror.
-  if cardinality(v_payloads) > 0 and to_regprocedure('realtime.send(jsonb, text, text, boolean)') is not null then
-    begin
-      for v_index in 1 .. cardinality(v_payloads) loop
-        perform realtime.send(v_payloads[v_index], 'act_event', v_topics[v_index], true);
-      end loop;
-    exception when others then
-      raise warning 'act_integration_events_notify: realtime.send failed: % (%)', sqlerrm, sqlstate;
-    end;
-  end if;
-  return null;
-end;
-$$;
-
-drop trigger if exists act_integration_events_notify on act_integration_events;
-create trigger act_integration_events_notify
-  after insert on act_integration_events
-  referencing new table as act_new_events
-  for each statement
-  execute function act_integration_events_notify();
-
--- Supabase Realtime \`postgres_changes\`: join the publication where it exists
--- (and does not already publish every table). Only the publication's owner
--- may change it; anyone else gets a warning and the rest of the migration.
-do $$
-begin
-  if exists (select 1 from pg_publication where pubname = 'supabase_realtime' and not puballtables)
-    and not exists (
-      select 1 from pg_publication_tables t
-      where t.pubname = 'supabase_realtime' and t.schemaname = current_schema()
-        and t.tablename = 'act_integration_events'
-    )
-  then
-    begin
-      alter publication supabase_realtime add table act_integration_events;
-    exception when insufficient_privilege then
-      raise warning 'act_integration_events was not added to the supabase_realtime publication: %', sqlerrm
-        using hint = 'as the publication''s owner: alter publication supabase_realtime add table act_integration_events';
-    end;
-  end if;
-end;
-$$;
-
--- As 0003: close the new functions to anon and authenticated on Supabase.
-do $$
-declare
-  v_role text;
-  v_function text;
-begin
-  foreach v_function in array array[
-    'act_events_channel()', 'act_event_payload(act_integration_events)', 'act_integration_events_notify()'
-  ] loop
-    execute format('revoke execute on function %s from public', v_function);
-    foreach v_role in array array['anon', 'authenticated'] loop
-      if exists (select 1 from pg_roles where rolname = v_role) then
-        execute format('revoke execute on function %s from %I', v_function, v_role);
-      end if;
-    end loop;
-    if exists (select 1 from pg_roles where rolname = 'service_role') then
-      execute format('grant execute on function %s to service_role', v_function);
-    end if;
-  end loop;
-end;
-$$;
-`;
-
-const MIGRATION_0005_ACT_RETENTION = `-- @act/sink-supabase 0005: retention. act_cleanup() deletes what has done
--- its job: done deliveries (with their attempts) and integration events
--- older than N days. Pending and processing deliveries are never touched;
--- dead letters are evidence and stay until replayed, or until the caller
--- asks for them explicitly (p_dead_older_than_days).
---
--- Schedule it (pg_cron on Supabase):
---   select cron.schedule('act-cleanup', '17 3 * * *', $$select act_cleanup(30)$$);
--- or call state.cleanup() from a job: it runs one batch per transaction.
-
--- Done deliveries, oldest first, without reading the whole inbox.
-create index if not exists act_deliveries_done_idx
-  on act_deliveries (completed_at) where status = 'done';
-
--- Deletes in batches of p_batch_size rows (each batch locks only its own
--- rows, skipping any another session holds), events first, then done
--- deliveries and their attempts, then (only when p_dead_older_than_days is
--- given) dead deliveries received and last attempted before that cutoff.
--- p_max_batches bounds the batches per kind in this call, so a caller can
--- commit between batches; \`more\` is true when it stopped at that bound with
--- rows possibly left. Returns one row of counts.
-create or replace function act_cleanup(
-  p_older_than_days integer default 30,
-  p_dead_older_than_days integer default null,
-  p_now timestamptz default null,
-  p_batch_size integer default 5000,
-  p_max_batches integer default null
-)
-returns table (deliveries bigint, attempts bigint, events bigint, more boolean)
-language plpgsql volatile
-set search_path from current
-as $$
-#variable_conflict use_column
-declare
-  v_now timestamptz := coalesce(p_now, clock_timestamp());
-  v_batch integer := coalesce(p_batch_size, 5000);
-  v_cutoff timestamptz;
-  v_dead_cutoff timestamptz;
-  v_ids bigint[];
-  v_count bigint;
-  v_batches integer;
-begin
-  if p_older_than_days is null or p_older_than_days < 0 then
-    raise exception using errcode = '22023',
-      message = format('act_cleanup: older_than_days must be 0 or more, got %s', coalesce(p_older_than_days::text, 'null'));
-  end if;
-  if p_dead_older_than_days is not null and p_dead_older_than_days < 0 then
-    raise exception using errcode = '22023',
-      message = format('act_cleanup: dead_older_than_days must be 0 or more, got %s', p_dead_older_than_days);
-  end if;
-  if v_batch < 1 or (p_max_batches is not null and p_max_batches < 1) then
-    raise exception using errcode = '22023',
-      message = format('act_cleanup: batch_size and max_batches must be positive, got %s and %s', v_batch, p_max_batches);
-  end if;
-  v_cutoff := v_now - make_interval(days => p_older_than_days);
-  deliveries := 0;
-  attempts := 0;
-  events := 0;
-  more := false;
-
-  -- Integration events.
-  v_batches := 0;
-  loop
-    delete from act_integration_events e
-    where e.id = any (array(
-      select x.id from act_integration_events x
-      where x.created_at < v_cutoff
-      order by x.created_at
-      limit v_batch
-      for update skip locked
-    ));
-    get diagnostics v_count = row_count;
-    events := events + v_count;
-    v_batches := v_batches + 1;
-    exit when v_count < v_batch;
-    if p_max_batches is not null and v_batches >= p_max_batches then
-      more := true;
-      exit;
-    end if;
-  end loop;
-
-  -- Done deliveries and their attempts.
-  v_batches := 0;
-  loop
-    v_ids := array(
-      select d.id from act_deliveries d
-      where d.status = 'done' and d.completed_at < v_cutoff
-      order by d.completed_at
-      limit v_batch
-      for update skip locked
-    );
-    delete from act_delivery_attempts a where a.delivery_id = any (v_ids);
-    get diagnostics v_count = row_count;
-    attempts := attempts + v_count;
-    delete from act_deliveries d where d.id = any (v_ids);
-    get diagnostics v_count = row_count;
-    deliveries := deliveries + v_count;
-    v_batches := v_batches + 1;
-    exit when cardinality(v_ids) < v_batch;
-    if p_max_batches is not null and v_batches >= p_max_batches then
-      more := true;
-      exit;
-    end if;
-  end loop;
-
-  -- Dead letters, only when asked: received before the cutoff and with no
-  -- attempt since (a dead letter replayed and failed again is recent).
-  if p_dead_older_than_days is not null then
-    v_dead_cutoff := v_now - make_interval(days => p_dead_older_than_days);
-    v_batches := 0;
-    loop
-      v_ids := array(
-        select d.id from act_deliveries d
-        where d.status = 'dead' and d.received_at < v_dead_cutoff
-          and not exists (
-            select 1 from act_delivery_attempts a
-            where a.delivery_id = d.id and a.finished_at >= v_dead_cutoff
-          )
-        order by d.id
-        limit v_batch
-        for update skip locked
-      );
-      delete from act_delivery_attempts a where a.delivery_id = any (v_ids);
-      get diagnostics v_count = row_count;
-      attempts := attempts + v_count;
-      delete from act_deliveries d where d.id = any (v_ids);
-      get diagnostics v_count = row_count;
-      deliveries := deliveries + v_count;
-      v_batches := v_batches + 1;
-      exit when cardinality(v_ids) < v_batch;
-      if p_max_batches is not null and v_batches >= p_max_batches then
-        more := true;
-        exit;
-      end if;
-    end loop;
-  end if;
-
-  return next;
-end;
-$$;
-
--- As 0003: close the new function to anon and authenticated on Supabase.
-do $$
-declare
-  v_role text;
-  c_function constant text := 'act_cleanup(integer, integer, timestamptz, integer, integer)';
-begin
-  execute format('revoke execute on function %s from public', c_function);
-  foreach v_role in array array['anon', 'authenticated'] loop
-    if exists (select 1 from pg_roles where rolname = v_role) then
-      execute format('revoke execute on function %s from %I', c_function, v_role);
-    end if;
-  end loop;
-  if exists (select 1 from pg_roles where rolname = 'service_role') then
-    execute format('grant execute on function %s to service_role', c_function);
-  end if;
-end;
-$$;
-`;
-
-const MIGRATION_0006_ACT_RPC = `-- @act/sink-supabase 0006: what the supabase-js driver needs, which calls the
--- act_ functions through PostgREST \`rpc\` as Supabase's \`service_role\`.
---
--- Every store, sink and rate-limit operation is already one function call,
--- so one PostgREST request is one transaction: no wrapper functions needed.
--- What a schema of your own lacks is access: the act_ functions run as the
--- caller (security invoker), and Supabase grants \`service_role\` the tables,
--- sequences and functions of \`public\` by default, but nothing in a schema
--- you create (\`{ schema: 'act' }\`). act_grant_service_role() grants what is
--- missing, and only that, so nothing changes where Supabase's defaults
--- already apply; it also makes the tables the migrating role creates in the
--- schema later (connectors' mirror tables) granted to service_role. anon and
--- authenticated get nothing. Without a service_role role it does nothing.
--- The schema must still be exposed to the Data API (Project Settings → API →
--- Exposed schemas), which SQL cannot do.
-create or replace function act_grant_service_role()
-returns void
-language plpgsql volatile
-set search_path from current
-as $$
-declare
-  v_schema text := current_schema();
-  v_namespace oid := (select n.oid from pg_namespace n where n.nspname = current_schema());
-  v_object regclass;
-  v_function regprocedure;
-begin
-  if v_namespace is null or not exists (select 1 from pg_roles where rolname = 'service_role') then
-    return;
-  end if;
-  if not has_schema_privilege('service_role', v_namespace, 'usage') then
-    execute format('grant usage on schema %I to service_role', v_schema);
-    execute format('alter default privileges in schema %I grant select, insert, update, delete on tables to service_role', v_schema);
-    execute format('alter default privileges in schema %I grant usage, select, update on sequences to service_role', v_schema);
-  end if;
-  -- has_*_privilege is true when any one of several listed privileges is held: ask one at a time.
-  for v_object in
-    select c.oid::regclass from pg_class c
-    where c.relnamespace = v_namespace and c.relkind in ('r', 'p', 'v') and pg_has_role(c.relowner, 'USAGE')
-      and not (has_table_privilege('service_role', c.oid, 'select') and has_table_privilege('service_role', c.oid, 'insert')
-        and has_table_privilege('service_role', c.oid, 'update') and has_table_privilege('service_role', c.oid, 'delete'))
-  loop
-    execute format('grant select, insert, update, delete on %s to service_role', v_object);
-  end loop;
-  for v_object in
-    select c.oid::regclass from pg_class c
-    where c.relnamespace = v_namespace and c.relkind = 'S' and pg_has_role(c.relowner, 'USAGE')
-      and not (has_sequence_privilege('service_role', c.oid, 'usage') and has_sequence_privilege('service_role', c.oid, 'update'))
-  loop
-    execute format('grant usage, select, update on sequence %s to service_role', v_object);
-  end loop;
-  for v_function in
-    select p.oid::regprocedure from pg_proc p
-    where p.pronamespace = v_namespace and p.proname like 'act\\_%' and pg_has_role(p.proowner, 'USAGE')
-      and not has_function_privilege('service_role', p.oid, 'execute')
-  loop
-    execute format('grant execute on function %s to service_role', v_function);
-  end loop;
-end;
-$$;
-
--- Closed to everyone but its owner, like every act_ function (see 0003).
-revoke execute on function act_grant_service_role() from public;
-do $$
-declare
-  v_role text;
-begin
-  foreach v_role in array array['anon', 'authenticated'] loop
-    if exists (select 1 from pg_roles where rolname = v_role) then
-      execute format('revoke execute on function act_grant_service_role() from %I', v_role);
-    end if;
-  end loop;
-end;
-$$;
-
-select act_grant_service_role();
-`;
-
-const MIGRATION_0007_ACT_CREDENTIALS_SCAN = `-- @act/sink-supabase 0007: OAuth credentials with a cross-process refresh
--- lease (CredentialStoreV1), and the sink's row scan for reconciliation
--- (SinkV1.scan). As everywhere in this package, every operation is one
--- function call, so one transaction, and one \`rpc\` for supabase-js.
-
--- One row per connection (\`<source>:<tenant>\`). \`value\` is the credential
--- exactly as the connector saved it (access and refresh tokens, expiry):
--- plaintext JSON, so protect this table like a password store. It is closed
--- to anon and authenticated on Supabase (below). A row can exist with a null
--- \`value\`: a refresh lease taken before any credential was saved.
-create table if not exists act_credentials (
-  key text primary key,
-  value jsonb,
-  -- Increments on every save; 0 while no credential was ever saved.
-  revision bigint not null default 0,
-  -- Set when the provider refused the refresh token: a person must reconnect.
-  invalid_reason text,
-  -- The refresh lease: one owner at a time per key, until it expires.
-  lease_owner text,
-  lease_expires_at timestamptz,
-  updated_at timestamptz,
-  constraint act_credentials_value_check check (value is null or jsonb_typeof(value) = 'object')
-);
-
--- The stored credential, or no row.
-create or replace function act_credential_get(p_key text)
-returns table (value jsonb, revision bigint, invalid_reason text, updated_at timestamptz)
-language sql stable
-set search_path from current
-as $$
-  select c.value, c.revision, c.invalid_reason, c.updated_at
-  from act_credentials c
-  where c.key = p_key and c.value is not null;
-$$;
-
--- Save a credential outright (connect, reconnect, a static token): the next
--- revision, and clears the reconnect mark. The lease, if any, is untouched.
-create or replace function act_credential_put(p_key text, p_value jsonb, p_now timestamptz default null)
-returns table (value jsonb, revision bigint, invalid_reason text, updated_at timestamptz)
-language plpgsql volatile
-set search_path from current
-as $$
-#variable_conflict use_column
-declare
-  v_now timestamptz := coalesce(p_now, clock_timestamp());
-begin
-  if p_key is null or p_key = '' then
-    raise exception using errcode = '22023', message = 'act_credential_put: the key must be a non-empty text';
-  end if;
-  if p_value is null or jsonb_typeof(p_value) <> 'object' then
-    raise exception using errcode = '22023', message = 'act_credential_put: the value must be a JSON object';
-  end if;
-  return query
-  insert into act_credentials as c (key, value, revision, invalid_reason, updated_at)
-  values (p_key, p_value, 1, null, v_now)
-  on conflict (key) do update
-  set value = excluded.value, revision = c.revision + 1, invalid_reason = null, updated_at = excluded.updated_at
-  returning c.value, c.revision, c.invalid_reason, c.updated_at;
-end;
-$$;
-
--- Take the key's refresh lease unless another owner holds one that has not
--- expired at p_now (the database clock without it). The row is created when
--- missing, so a lease can be held before any credential exists, and locked,
--- so two processes asking at once never both get it. One row: acquired, and
--- when not, held_until; the credential as it is now (value null when none).
-create or replace function act_credential_acquire_lease(
-  p_key text,
-  p_owner text,
-  p_lease_ms bigint,
-  p_now timestamptz default null
-)
-returns table (
-  acquired boolean,
-  held_until timestamptz,
-  value jsonb,
-  revision bigint,
-  invalid_reason text,
-  updated_at timestamptz
-)
-language plpgsql volatile
-set search_path from current
-as $$
-#variable_conflict use_column
-declare
-  v_now timestamptz := coalesce(p_now, clock_timestamp());
-  v_row act_credentials;
-begin
-  if p_key is null or p_key = '' or p_owner is null or p_owner = '' then
-    raise exception using errcode = '22023', message = 'act_credential_acquire_lease: the key and the owner must be non-empty';
-  end if;
-  if p_lease_ms is null or p_lease_ms <= 0 then
-    raise exception using errcode = '22023',
-      message = format('act_credential_acquire_lease: lease_ms must be positive, got %s', p_lease_ms);
-  end if;
-  insert into act_credentials as c (key) values (p_key) on conflict (key) do nothing;
-  select c.* into v_row from act_credentials c where c.key = p_key for update;
-
-  if v_row.lease_owner is not null and v_row.lease_owner <> p_owner and v_row.lease_expires_at > v_now then
-    return query select false, v_row.lease_expires_at, null::jsonb, null::bigint, null::text, null::timestamptz;
-    return;
-  end if;
-  update act_credentials c
-  set lease_owner = p_owner, lease_expires_at = v_now + p_lease_ms * interval '1 millisecond'
-  where c.key = p_key;
-  return query select true, null::timestamptz, v_row.value,
-    case when v_row.value is null then null else v_row.revision end,
-    case when v_row.value is null then null else v_row.invalid_reason end,
-    case when v_row.value is null then null else v_row.updated_at end;
-end;
-$$;
-
--- Save the refreshed credential and release the lease in one statement, only
--- while p_owner holds the lease (even an expired one nobody else took: its
--- refresh is the only one, and its rotated token must be kept). The saved
--- credential, or no row when the lease was lost.
-create or replace function act_credential_complete_refresh(
-  p_key text,
-  p_owner text,
-  p_value jsonb,
-  p_now timestamptz default null
-)
-returns table (value jsonb, revision bigint, invalid_reason text, updated_at timestamptz)
-language plpgsql volatile
-set search_path from current
-as $$
-#variable_conflict use_column
-declare
-  v_now timestamptz := coalesce(p_now, clock_timestamp());
-begin
-  if p_value is null or jsonb_typeof(p_value) <> 'object' then
-    raise exception using errcode = '22023', message = 'act_credential_complete_refresh: the value must be a JSON object';
-  end if;
-  return query
-  update act_credentials c
-  set value = p_value, revision = c.revision + 1, invalid_reason = null,
-    lease_owner = null, lease_expires_at = null, updated_at = v_now
-  where c.key = p_key and c.lease_owner = p_owner
-  returning c.value, c.revision, c.invalid_reason, c.updated_at;
-end;
-$$;
-
--- Release the lease without a new credential (the refresh failed), only
--- while p_owner holds it. With p_invalid_reason, mark the stored credential
--- as needing a reconnect (until the next put).
-create or replace function act_credential_release_lease(
-  p_key text,
-  p_owner text,
-  p_invalid_reason text default null,
-  p_now timestamptz default null
-)
-returns void
-language plpgsql volatile
-set search_path from current
-as $$
-#variable_conflict use_column
-declare
-  v_now timestamptz := coalesce(p_now, clock_timestamp());
-  v_reason text := nullif(p_invalid_reason, '');
-begin
-  update act_credentials c
-  set lease_owner = null, lease_expires_at = null,
-    invalid_reason = case when v_reason is not null and c.value is not null then v_reason else c.invalid_reason end,
-    updated_at = case when v_reason is not null and c.value is not null then v_now else c.updated_at end
-  where c.key = p_key and c.lease_owner = p_owner;
-end;
-$$;
-
--- The keys, versions and deleted flags of a mirror table's rows matching
--- p_where ({ "location_id": "loc_1" }), in key order, at most p_limit rows
--- after the key p_after (the last key of the previous page; null for the
--- first): keyset pagination, so each page is an index range scan on the
--- table's unique key, never an OFFSET, and rows written meanwhile cannot
--- shift a page. The table is resolved in this function's schema only.
--- Values compare as the column's type (as act_sink_apply casts them). Key
--- values of bigint and numeric columns beyond 2^53 come back as JSON strings,
--- which JavaScript reads exactly (numbers that large would be rounded).
-create or replace function act_sink_scan(
-  p_table text,
-  p_where jsonb,
-  p_key_columns text[],
-  p_after jsonb default null,
-  p_limit integer default 1000
-)
-returns table (key jsonb, version bigint, deleted boolean)
-language plpgsql stable
-set search_path from current
-as $$
-declare
-  c_bookkeeping constant text[] := array['_version', '_payload_hash', '_deleted_at', '_synced_at'];
-  v_rel regclass;
-  v_types jsonb;
-  v_column text;
-  v_type text;
-  v_where text := 'true';
-  v_key text := '';
-  v_order text := '';
-  v_after_columns text := '';
-  v_after_values text := '';
-begin
-  if p_table is null or p_table = '' then
-    raise exception using errcode = '22023', message = 'act_sink_scan: no table given';
-  end if;
-  if p_key_columns is null or cardinality(p_key_columns) = 0 then
-    raise exception using errcode = '22023', message = format('act_sink_scan: no key columns given for table %I', p_table);
-  end if;
-  if p_where is not null and jsonb_typeof(p_where) <> 'object' then
-    raise exception using errcode = '22023', message = 'act_sink_scan: p_where must be a JSON object';
-  end if;
-  if p_after is not null and jsonb_typeof(p_after) <> 'object' then
-    raise exception using errcode = '22023', message = 'act_sink_scan: p_after must be a JSON object';
-  end if;
-  if p_limit is null or p_limit <= 0 then
-    raise exception using errcode = '22023', message = format('act_sink_scan: p_limit must be positive, got %s', p_limit);
-  end if;
-
-  v_rel := to_regclass(format('%I.%I', current_schema(), p_table));
-  if v_rel is null then
-    raise exception using errcode = '42P01',
-      message = format('act_sink_scan: table %I does not exist in schema %I (run the connector''s migrations)', p_table, current_schema());
-  end if;
-  -- Column name → type, as written in a cast.
-  select jsonb_object_agg(a.attname, format_type(a.atttypid, a.atttypmod))
-  into v_types
-  from pg_attribute a
-  where a.attrelid = v_rel and a.attnum > 0 and not a.attisdropped;
-  if not (v_types ? '_version' and v_types ? '_deleted_at') then
-    raise exception using errcode = '42703',
-      message = format('act_sink_scan: table %I is not a mirror table (it lacks the bookkeeping columns _version and _deleted_at)', p_table);
-  end if;
-
-  for v_column in select w.k from jsonb_object_keys(coalesce(p_where, '{}'::jsonb)) w(k) order by 1 loop
-    v_type := v_types ->> v_column;
-    if v_type is null then
-      raise exception using errcode = '42703', message = format('act_sink_scan: table %I has no column %I', p_table, v_column);
-    end if;
-    if jsonb_typeof(p_where -> v_column) not in ('string', 'number') then
-      raise exception using errcode = '22023',
-        message = format('act_sink_scan: the value for column %I must be a string or a number', v_column);
-    end if;
-    v_where := v_where || format(' and t.%I = %L::%s', v_column, p_where ->> v_column, v_type);
-  end loop;
-
-  foreach v_column in array p_key_columns loop
-    v_type := v_types ->> v_column;
-    if v_type is null or v_column = any (c_bookkeeping) then
-      raise exception using errcode = '42703', message = format('act_sink_scan: table %I has no key column %I', p_table, v_column);
-    end if;
-    v_key := v_key || case when v_key = '' then '' else ', ' end || case
-      when v_type in ('bigint', 'numeric') or v_type like 'numeric(%' then
-        format('%1$L, case when abs(t.%2$I) > 9007199254740991 then to_jsonb(t.%2$I::text) else to_jsonb(t.%2$I) end', v_column, v_column)
-      else format('%1$L, t.%2$I', v_column, v_column)
-    end;
-    v_order := v_order || case when v_order = '' then '' else ', ' end || format('t.%I', v_column);
-    if p_after is not null then
-      if jsonb_typeof(p_after -> v_column) is distinct from 'string' and jsonb_typeof(p_after -> v_column) is distinct from 'number' then
-        raise exception using errcode = '22023',
-          message = format('act_sink_scan: p_after lacks key column %I', v_column);
-      end if;
-      v_after_columns := v_after_columns || case when v_after_columns = '' then '' else ', ' end || format('t.%I', v_column);
-      v_after_values := v_after_values || case when v_after_values = '' then '' else ', ' end
-        || format('%L::%s', p_after ->> v_column, v_type);
-    end if;
-  end loop;
-  if p_after is not null then
-    v_where := v_where || format(' and (%s) > (%s)', v_after_columns, v_after_values);
-  end if;
-
-  return query execute format(
-    'select jsonb_build_object(%s), t._version, (t._deleted_at is not null) from %I.%I t where %s order by %s limit %s',
-    v_key, current_schema(), p_table, v_where, v_order, p_limit
-  );
-end;
-$$;
-
--- As 0003: on Supabase, row level security on the new table, and the table
--- and the new functions closed to anon and authenticated (service_role and
--- the owner keep access). Nothing changes on a Postgres without those roles.
-do $$
-declare
-  v_role text;
-  v_function text;
-begin
-  if exists (select 1 from pg_roles where rolname = 'anon') then
-    alter table act_credentials enable row level security;
-  end if;
-  foreach v_role in array array['anon', 'authenticated'] loop
-    if exists (select 1 from pg_roles where rolname = v_role) then
-      execute format('revoke all on act_credentials from %I', v_role);
-    end if;
-  end loop;
-  foreach v_function in array array[
-    'act_credential_get(text)',
-    'act_credential_put(text, jsonb, timestamptz)',
-    'act_credential_acquire_lease(text, text, bigint, timestamptz)',
-    'act_credential_complete_refresh(text, text, jsonb, timestamptz)',
-    'act_credential_release_lease(text, text, text, timestamptz)',
-    'act_sink_scan(text, jsonb, text[], jsonb, integer)'
-  ] loop
-    execute format('revoke execute on function %s from public', v_function);
-    foreach v_role in array array['anon', 'authenticated'] loop
-      if exists (select 1 from pg_roles where rolname = v_role) then
-        execute format('revoke execute on function %s from %I', v_function, v_role);
-      end if;
-    end loop;
-    if exists (select 1 from pg_roles where rolname = 'service_role') then
-      execute format('grant execute on function %s to service_role', v_function);
-    end if;
-  end loop;
-end;
-$$;
-
--- As 0006: in a schema of your own, grant service_role the new table (the
--- functions run as the caller). Does nothing where it already has access.
-select act_grant_service_role();
-`;
-
-const MIGRATION_0008_ACT_RATE_SLOTS = `-- @act/sink-supabase 0008: leased rate-limit slots shared by every worker
--- (RateLimitStoreV1.acquireSlot / releaseSlot): concurrency limits ("5 calls
--- in flight per Xero tenant") and sliding windows ("60 calls in any minute").
--- As everywhere in this package, every operation is one function call, so one
--- transaction, and one \`rpc\` for supabase-js.
-
--- One row per held slot. A slot frees itself at \`expires_at_ms\` (epoch ms, the
--- callers' clock, as the token buckets of act_rate_limits), so a crashed
--- holder cannot keep it; expired rows of a key are removed by the next
--- acquire of that key, so a key never holds more rows than its limit.
-create table if not exists act_rate_slots (
-  key text not null,
-  owner text not null,
-  expires_at_ms bigint not null,
-  primary key (key, owner)
-);
-
--- Take one of p_limit slots under p_key for p_owner, for p_lease_ms. Asking
--- again as the same owner renews its lease instead of taking a second slot.
--- Acquirers of one key are serialised by a transaction-scoped advisory lock
--- (a count and an insert cannot race), so concurrent calls from any number of
--- processes never hold more than p_limit slots. One row: acquired, and when
--- not, how long until the earliest lease ends (retry_after_ms, at least 1).
-create or replace function act_acquire_slot(
-  p_key text,
-  p_limit integer,
-  p_owner text,
-  p_lease_ms bigint,
-  p_now_ms bigint default null
-)
-returns table (acquired boolean, retry_after_ms bigint)
-language plpgsql volatile
-set search_path from current
-as $$
-#variable_conflict use_column
-declare
-  v_now bigint := coalesce(p_now_ms, (extract(epoch from clock_timestamp()) * 1000)::bigint);
-  v_held integer;
-  v_earliest bigint;
-begin
-  if p_key is null or p_key = '' or p_owner is null or p_owner = '' then
-    raise exception using errcode = '22023', message = 'act_acquire_slot: the key and the owner must be non-empty';
-  end if;
-  if p_limit is null or p_limit <= 0 then
-    raise exception using errcode = '22023',
-      message = format('act_acquire_slot: limit must be a positive integer, got %s', p_limit);
-  end if;
-  if p_lease_ms is null or p_lease_ms <= 0 then
-    raise exception using errcode = '22023',
-      message = format('act_acquire_slot: leaseMs must be a positive number, got %s', p_lease_ms);
-  end if;
-  perform pg_advisory_xact_lock(hashtext('act_rate_slots'), hashtext(current_schema() || ':' || p_key));
-  delete from act_rate_slots s where s.key = p_key and s.expires_at_ms <= v_now;
-  update act_rate_slots s set expires_at_ms = v_now + p_lease_ms where s.key = p_key and s.owner = p_owner;
-  if found then
-    return query select true, 0::bigint;
-    return;
-  end if;
-  select count(*)::integer, min(s.expires_at_ms) into v_held, v_earliest from act_rate_slots s where s.key = p_key;
-  if v_held < p_limit then
-    insert into act_rate_slots (key, owner, expires_at_ms) values (p_key, p_owner, v_now + p_lease_ms);
-    return query select true, 0::bigint;
-    return;
-  end if;
-  return query select false, greatest(1, v_earliest - v_now);
-end;
-$$;
-
--- Free p_owner's slot under p_key at once (a no-op when it holds none).
-create or replace function act_release_slot(p_key text, p_owner text)
-returns void
-language sql volatile
-set search_path from current
-as $$
-  delete from act_rate_slots s where s.key = p_key and s.owner = p_owner;
-$$;
-
--- act_take_tokens of 0002, with one change: a bucket held until a later time
--- (act_set_tokens with a future p_now_ms, how a provider's Retry-After pauses
--- every worker, or a clock behind another worker's) counts that time in
--- wait_ms, as @act/core's memory store does.
-create or replace function act_take_tokens(
-  p_key text,
-  p_capacity double precision,
-  p_interval_ms bigint,
-  p_cost double precision default 1,
-  p_now_ms bigint default null
-)
-returns table (granted boolean, wait_ms bigint, remaining integer)
-language plpgsql volatile
-set search_path from current
-as $$
-#variable_conflict use_column
-declare
-  -- Refill is fractional, so after waiting the exact wait a bucket can sit a
-  -- rounding error below the cost: this slack keeps it from being refused again.
-  c_epsilon constant double precision := 1e-6;
-  v_now bigint := coalesce(p_now_ms, (extract(epoch from clock_timestamp()) * 1000)::bigint);
-  v_cost double precision := coalesce(p_cost, 1);
-  v_tokens double precision;
-  v_updated bigint;
-begin
-  if p_capacity is null or p_capacity <= 0 or p_interval_ms is null or p_interval_ms <= 0 then
-    raise exception using errcode = '22023',
-      message = format('act_take_tokens: a limit needs a positive capacity and interval, got %s per %s ms', p_capacity, p_interval_ms);
-  end if;
-  if v_cost < 0 or v_cost > p_capacity then
-    raise exception using errcode = '22023',
-      message = format('act_take_tokens: cost must be between 0 and the bucket capacity (%s), got %s', p_capacity, v_cost);
-  end if;
-  insert into act_rate_limits as b (key, tokens, updated_at_ms, capacity, interval_ms)
-  values (p_key, p_capacity, v_now, p_capacity, p_interval_ms)
-  on conflict (key) do nothing;
-  select b.tokens, b.updated_at_ms into v_tokens, v_updated
-  from act_rate_limits b where b.key = p_key for update;
-  -- A clock that steps backwards refills nothing rather than draining.
-  v_tokens := least(p_capacity, v_tokens + greatest(0, v_now - v_updated) * p_capacity / p_interval_ms);
-  if v_tokens + c_epsilon >= v_cost then
-    v_tokens := greatest(0, v_tokens - v_cost);
-    granted := true;
-    wait_ms := 0;
-  else
-    granted := false;
-    wait_ms := greatest(1, ceil(greatest(0, v_updated - v_now) + (v_cost - v_tokens) * p_interval_ms / p_capacity))::bigint;
-  end if;
-  v_updated := greatest(v_updated, v_now);
-  remaining := floor(v_tokens + c_epsilon)::integer;
-  update act_rate_limits b
-  set tokens = v_tokens, updated_at_ms = v_updated, capacity = p_capacity, interval_ms = p_interval_ms
-  where b.key = p_key;
-  return next;
-end;
-$$;
-
--- As 0007: on Supabase, row level security on the new table, and the table
--- and the new functions closed to anon and authenticated (service_role and
--- the owner keep access). Nothing changes on a Postgres without those roles.
-do $$
-declare
-  v_role text;
-  v_function text;
-begin
-  if exists (select 1 from pg_roles where rolname = 'anon') then
-    alter table act_rate_slots enable row level security;
-  end if;
-  foreach v_role in array array['anon', 'authenticated'] loop
-    if exists (select 1 from pg_roles where rolname = v_role) then
-      execute format('revoke all on act_rate_slots from %I', v_role);
-    end if;
-  end loop;
-  foreach v_function in array array[
-    'act_acquire_slot(text, integer, text, bigint, bigint)',
-    'act_release_slot(text, text)',
-    'act_take_tokens(text, double precision, bigint, double precision, bigint)'
-  ] loop
-    execute format('revoke execute on function %s from public', v_function);
-    foreach v_role in array array['anon', 'authenticated'] loop
-      if exists (select 1 from pg_roles where rolname = v_role) then
-        execute format('revoke execute on function %s from %I', v_function, v_role);
-      end if;
-    end loop;
-    if exists (select 1 from pg_roles where rolname = 'service_role') then
-      execute format('grant execute on function %s to service_role', v_function);
-    end if;
-  end loop;
-end;
-$$;
-
--- As 0006: in a schema of your own, grant service_role the new table (the
--- functions run as the caller). Does nothing where it already has access.
-select act_grant_service_role();
-`;
-
-const MIGRATION_0009_ACT_LEASE_EXPIRY = `-- A lease that expires counts as a failed attempt. A delivery whose worker
--- dies every time it processes it (a poison message that crashes the process)
--- must still reach the retry schedule's end and be dead-lettered, with the
--- history showing why, instead of looping forever with attempts = 0.
-create or replace function act_claim(
-  p_owner text,
-  p_limit integer,
-  p_lease_ms bigint,
-  p_sources text[] default null,
-  p_now timestamptz default null
-)
-returns setof act_deliveries
-language plpgsql volatile
-set search_path from current
-as $$
-#variable_conflict use_column
-declare
-  v_now timestamptz := coalesce(p_now, clock_timestamp());
-begin
-  if p_limit is null or p_limit <= 0 then
-    return;
-  end if;
-  with expired as (
-    update act_deliveries d
-    set status = 'pending', claim_token = null, lease_expires_at = null,
-      attempts = d.attempts + 1,
-      attempts_total = d.attempts_total + 1,
-      last_error = format('lease expired: worker %s did not finish', coalesce(d.lease_owner, 'unknown')),
-      last_error_class = 'transient'
-    from (
-      select e.id, e.lease_expires_at from act_deliveries e
-      where e.status = 'processing' and e.lease_expires_at <= v_now
-        and (p_sources is null or e.source = any (p_sources))
-      for update skip locked
-    ) lapsed
-    where d.id = lapsed.id
-    returning d.id, d.attempts_total, d.lease_owner, lapsed.lease_expires_at, d.last_error
-  )
-  insert into act_delivery_attempts (delivery_id, attempt, owner, started_at, finished_at, outcome, error, error_class)
-  select x.id, x.attempts_total, coalesce(x.lease_owner, 'unknown'), x.lease_expires_at, x.lease_expires_at,
-    'retry', x.last_error, 'transient'
-  from expired x;
-
-  return query
-  with due as (
-    select p.id from act_deliveries p
-    where p.status = 'pending' and p.next_attempt_at <= v_now
-      and (p_sources is null or p.source = any (p_sources))
-    order by p.next_attempt_at, p.id
-    limit p_limit
-    for update skip locked
-  ),
-  claimed as (
-    update act_deliveries d
-    set status = 'processing',
-      claim_token = gen_random_uuid(),
-      lease_owner = p_owner,
-      lease_expires_at = v_now + p_lease_ms * interval '1 millisecond'
-    from due
-    where d.id = due.id
-    returning d.*
-  )
-  select * from claimed c order by c.next_attempt_at, c.id;
-end;
-$$;
-`;
-
-const MIGRATION_0010_ACT_ENQUEUE_BATCH = `-- @act/sink-supabase 0010: group commit for the receive path. Concurrent
--- \`enqueue\` calls of one process are coalesced by the store into one call of
--- act_enqueue_batch: one statement, one transaction, one commit (one WAL
--- flush) for many deliveries, each acknowledged only after it commits.
---
--- p_deliveries is a JSON array of objects named like act_enqueue's arguments
--- without the p_ prefix; \`body\` is base64. Dedupe semantics are act_enqueue's:
--- a known dedupe key is not stored again and answers the stored id with
--- duplicate = true, and so does a key repeated inside the batch (the first
--- occurrence is stored). New rows are inserted in array order, so ids follow
--- the callers' order. One row per element comes back, with its 1-based
--- position in the array as \`ord\`.
-create or replace function act_enqueue_batch(p_deliveries jsonb)
-returns table (ord integer, id text, duplicate boolean)
-language plpgsql volatile
-set search_path from current
-as $$
-#variable_conflict use_column
-declare
-  v_now timestamptz := clock_timestamp();
-  v_keys text[];
-  v_ids bigint[];
-  v_row record;
-  v_id text;
-  v_duplicate boolean;
-begin
-  if p_deliveries is null or jsonb_typeof(p_deliveries) <> 'array' then
-    return;
-  end if;
-
-  with input as (
-    select e.n::integer as n, e.d
-    from jsonb_array_elements(p_deliveries) with ordinality as e(d, n)
-  ),
-  -- The first occurrence of each key, in array order. OFFSET 0 keeps the
-  -- subquery whole, so the sort runs below the insert's projection and the
-  -- id sequence is drawn in array order.
-  firsts as (
-    select o.n, o.d from (
-      select distinct on (i.d->>'dedupe_key') i.n, i.d
-      from input i
-      order by i.d->>'dedupe_key', i.n
-    ) o
-    order by o.n
-    offset 0
-  ),
-  inserted as (
-    insert into act_deliveries as t (
-      source, tenant, dedupe_key, method, url, headers, body,
-      next_attempt_at, correlation_id, event_types, received_at
-    )
-    select f.d->>'source', f.d->>'tenant', f.d->>'dedupe_key', f.d->>'method', f.d->>'url',
-      case when jsonb_typeof(f.d->'headers') = 'object' then f.d->'headers' else '{}'::jsonb end,
-      decode(f.d->>'body', 'base64'),
-      coalesce((f.d->>'received_at')::timestamptz, v_now),
-      f.d->>'correlation_id',
-      case when jsonb_typeof(f.d->'event_types') = 'array'
-        then array(select jsonb_array_elements_text(f.d->'event_types'))
-        else '{}'::text[] end,
-      coalesce((f.d->>'received_at')::timestamptz, v_now)
-    from firsts f
-    on conflict (dedupe_key) do nothing
-    returning t.dedupe_key, t.id
-  )
-  select array_agg(x.dedupe_key), array_agg(x.id) into v_keys, v_ids from inserted x;
-
-  -- A new statement, a new snapshot: keys that conflicted with rows other
-  -- transactions committed meanwhile are visible now.
-  for v_row in
-    with input as (
-      select e.n::integer as n, e.d, e.d->>'dedupe_key' as k,
-        min(e.n) over (partition by e.d->>'dedupe_key') as first_n
-      from jsonb_array_elements(p_deliveries) with ordinality as e(d, n)
-    ),
-    fresh as (
-      select u.k, u.i from unnest(coalesce(v_keys, '{}'::text[]), coalesce(v_ids, '{}'::bigint[])) as u(k, i)
-    )
-    select i.n, i.d, coalesce(f.i, old.id)::text as found_id, (f.i is not null and i.n = i.first_n) as is_new
-    from input i
-    left join fresh f on f.k = i.k
-    left join act_deliveries old on f.i is null and old.dedupe_key = i.k
-    order by i.n
-  loop
-    if v_row.found_id is null then
-      -- The conflicting row vanished in between (retention): act_enqueue retries.
-      select e.id, e.duplicate into v_id, v_duplicate
-      from act_enqueue(
-        v_row.d->>'source', v_row.d->>'tenant', v_row.d->>'dedupe_key', v_row.d->>'method', v_row.d->>'url',
-        case when jsonb_typeof(v_row.d->'headers') = 'object' then v_row.d->'headers' else '{}'::jsonb end,
-        decode(v_row.d->>'body', 'base64'),
-        (v_row.d->>'received_at')::timestamptz,
-        v_row.d->>'correlation_id',
-        case when jsonb_typeof(v_row.d->'event_types') = 'array'
-          then array(select jsonb_array_elements_text(v_row.d->'event_types'))
-          else '{}'::text[] end
-      ) e;
-      ord := v_row.n;
-      id := v_id;
-      duplicate := v_duplicate;
-    else
-      ord := v_row.n;
-      id := v_row.found_id;
-      duplicate := not v_row.is_new;
-    end if;
-    return next;
-  end loop;
-end;
-$$;
-
--- Closed like every act_ function (see 0003): only the owner and service_role.
-do $$
-declare
-  v_role text;
-begin
-  execute 'revoke execute on function act_enqueue_batch(jsonb) from public';
-  foreach v_role in array array['anon', 'authenticated'] loop
-    if exists (select 1 from pg_roles where rolname = v_role) then
-      execute format('revoke execute on function act_enqueue_batch(jsonb) from %I', v_role);
-    end if;
-  end loop;
-  if exists (select 1 from pg_roles where rolname = 'service_role') then
-    execute 'grant execute on function act_enqueue_batch(jsonb) to service_role';
-  end if;
-end;
-$$;
-`;
-
-const MIGRATION_0011_ACT_CREDENTIALS_INVALID = `-- @act/sink-supabase 0011: the connections that need a person to reconnect
--- them (CredentialStoreV1.listInvalid), for health pages and \`act health\`.
--- Keys and reasons only: the credential values never leave the table here.
-
-create or replace function act_credentials_list_invalid(p_prefix text)
-returns table (key text, invalid_reason text, updated_at timestamptz)
-language sql stable
-set search_path from current
-as $$
-  select c.key, c.invalid_reason, c.updated_at
-  from act_credentials c
-  where c.invalid_reason is not null
-    and c.value is not null
-    and left(c.key, length(coalesce(p_prefix, ''))) = coalesce(p_prefix, '')
-  order by c.key;
-$$;
-
--- Closed like every act_ function (see 0003): only the owner and service_role.
-do $$
-declare
-  v_role text;
-begin
-  execute 'revoke execute on function act_credentials_list_invalid(text) from public';
-  foreach v_role in array array['anon', 'authenticated'] loop
-    if exists (select 1 from pg_roles where rolname = v_role) then
-      execute format('revoke execute on function act_credentials_list_invalid(text) from %I', v_role);
-    end if;
-  end loop;
-  if exists (select 1 from pg_roles where rolname = 'service_role') then
-    execute 'grant execute on function act_credentials_list_invalid(text) to service_role';
-  end if;
-end;
-$$;
-`;
-
-const MIGRATION_0012_ACT_COMPLETE_BATCH = `-- @act/sink-supabase 0012: the worker's batched round.
---
--- 1. act_complete_batch: complete many leased deliveries in one statement,
---    one transaction, one commit, each with its attempt and its integration
---    events, each checked against its own claim token (a lost lease fails
---    only that delivery). The worker completes a whole claimed batch with it.
--- 2. A wake-up for idle workers: a NOTIFY on the schema's deliveries channel
---    when new deliveries are stored, so a listening worker claims at once
---    instead of at its next poll.
-
--- p_completions is a JSON array of objects named like act_complete's
--- arguments without the p_ prefix: id, claim_token, events (a JSON array as
--- act_record_events takes it), started_at, now. One row per element comes
--- back, with its 1-based position as \`ord\` and whether it completed. An
--- element whose lease is lost (or a second element for the same delivery)
--- answers false and changes nothing.
-create or replace function act_complete_batch(p_completions jsonb)
-returns table (ord integer, completed boolean)
-language plpgsql volatile
-set search_path from current
-as $$
-#variable_conflict use_column
-declare
-  v_clock timestamptz := clock_timestamp();
-begin
-  if p_completions is null or jsonb_typeof(p_completions) <> 'array' then
-    return;
-  end if;
-  return query
-  with input as (
-    select e.n::integer as n,
-      case when (e.c->>'id') ~ '^[1-9][0-9]{0,18}$' and (e.c->>'id')::numeric <= 9223372036854775807
-        then (e.c->>'id')::bigint end as delivery_id,
-      lower(e.c->>'claim_token') as claim_token,
-      coalesce((e.c->>'now')::timestamptz, v_clock) as at,
-      (e.c->>'started_at')::timestamptz as started_at,
-      case when jsonb_typeof(e.c->'events') = 'array' then e.c->'events' else '[]'::jsonb end as events
-    from jsonb_array_elements(p_completions) with ordinality as e(c, n)
-  ),
-  -- The first element per delivery; a repeat finds nothing to complete.
-  firsts as (
-    select distinct on (i.delivery_id) i.*
-    from input i
-    where i.delivery_id is not null
-    order by i.delivery_id, i.n
-  ),
-  done as (
-    update act_deliveries d
-    set status = 'done', completed_at = f.at, claim_token = null, lease_expires_at = null,
-      attempts_total = d.attempts_total + 1
-    from firsts f
-    where d.id = f.delivery_id and d.status = 'processing' and d.claim_token::text = f.claim_token
-    returning d.id, d.attempts_total, d.lease_owner, d.correlation_id, f.n, f.at, f.started_at, f.events
-  ),
-  attempts as (
-    insert into act_delivery_attempts (delivery_id, attempt, owner, started_at, finished_at, outcome)
-    select x.id, x.attempts_total, coalesce(x.lease_owner, 'unknown'), coalesce(x.started_at, x.at), x.at, 'done'
-    from done x
-    returning delivery_id
-  ),
-  -- As act_record_events: delivery events inherit the delivery's id and correlation id.
-  logged as (
-    insert into act_integration_events (
-      source, tenant, event_type, entity_type, entity_id, table_name, row_id, outcome, summary,
-      triggered_by, latency_ms, provider_latency_ms, correlation_id, delivery_id, created_at
-    )
-    select e.source, e.tenant, e.event_type, e.entity_type, e.entity_id, e.table_name, e.row_id, e.outcome,
-      e.summary, e.triggered_by, e.latency_ms, e.provider_latency_ms,
-      coalesce(e.correlation_id, x.correlation_id), coalesce(e.delivery_id, x.id), coalesce(e.created_at, x.at)
-    from done x
-      cross join lateral jsonb_populate_recordset(null::act_integration_events, x.events) e
-    order by x.n
-    returning id
-  )
-  select i.n, exists (select 1 from done x where x.n = i.n)
-  from input i
-  order by i.n;
-end;
-$$;
-
 -- The NOTIFY channel for new deliveries in the schema this migration runs
 -- in: \`act_deliveries\` in schema public, \`act_deliveries:<schema>\` in any
 -- other (\`act_deliveries:<md5 of the schema>\` past the 63-byte limit).
@@ -2226,34 +795,94 @@ create trigger act_deliveries_notify
   for each statement
   execute function act_deliveries_notify();
 
--- Closed like every act_ function (see 0003): only the owner and service_role.
-do $$
-declare
-  v_role text;
-  v_function text;
-begin
-  foreach v_function in array array[
-    'act_complete_batch(jsonb)', 'act_deliveries_channel()', 'act_deliveries_notify()'
-  ] loop
-    execute format('revoke execute on function %s from public', v_function);
-    foreach v_role in array array['anon', 'authenticated'] loop
-      if exists (select 1 from pg_roles where rolname = v_role) then
-        execute format('revoke execute on function %s from %I', v_function, v_role);
-      end if;
-    end loop;
-    if exists (select 1 from pg_roles where rolname = 'service_role') then
-      execute format('grant execute on function %s to service_role', v_function);
-    end if;
-  end loop;
-end;
-$$;
+-- Closed to anon and authenticated (see 0001): only the owner and service_role.
+select act_restrict_api_roles(
+  array[
+    'act_deliveries', 'act_delivery_attempts'
+  ],
+  array[
+    'act_enqueue', 'act_enqueue_batch', 'act_claim', 'act_complete', 'act_complete_batch',
+    'act_fail', 'act_replay', 'act_get_delivery', 'act_list_deliveries', 'act_list_conflicts',
+    'act_list_attempts', 'act_deliveries_channel', 'act_deliveries_notify'
+  ]
+);
+
+-- In a schema of your own, grant service_role what it lacks (see 0001).
+select act_grant_service_role();
 `;
 
-const MIGRATION_0013_ACT_SINK_SET_BASED = `-- @act/sink-supabase 0013: act_sink_apply, set-based and cheaper, same
--- contract and outcomes as 0003 (see there for the payload and the mirror
--- tables' bookkeeping columns).
+const MIGRATION_0003_ACT_SINK = `-- @act/sink-supabase 0003: the batched, version-guarded sink as one SQL
+-- function, so every driver (node-postgres, PGlite, supabase-js rpc) applies
+-- a batch the same way and in one transaction.
 --
--- What changed, per group of upserts:
+-- Mirror tables (created by connector migrations, in the same schema) need a
+-- unique key on the operations' key columns and these bookkeeping columns:
+--
+--   _version bigint, _payload_hash text, _deleted_at timestamptz, _synced_at timestamptz
+--
+-- Tombstones live in the mirror row itself: a delete sets _deleted_at (a hard
+-- delete also resets every other column to its default, usually null), and a
+-- delete that arrives before the row exists inserts the key with _deleted_at
+-- set. Every write of a key therefore meets every other write of that key on
+-- the table's unique index, which is what keeps a concurrent late update from
+-- resurrecting a delete. The price: non-key columns must be nullable or have
+-- a default.
+-- Mirror tables may also have \`_version_order bigint[]\`, the tie-break that
+-- orders writes after _version (see act_sink_apply). Connectors add it.
+--
+-- The pollers' cursors live here too: act_sink_apply saves a batch's cursor
+-- in the transaction that writes the batch.
+
+-- Where each poller stopped: one cursor per source, tenant and stream.
+create table if not exists act_cursors (
+  source text not null,
+  tenant text not null,
+  stream text not null,
+  cursor text not null,
+  updated_at timestamptz not null default now(),
+  primary key (source, tenant, stream)
+);
+
+create or replace function act_get_cursor(p_source text, p_tenant text, p_stream text)
+returns text
+language sql stable
+set search_path from current
+as $$
+  select c.cursor from act_cursors c
+  where c.source = p_source and c.tenant = p_tenant and c.stream = p_stream;
+$$;
+
+create or replace function act_set_cursor(
+  p_source text,
+  p_tenant text,
+  p_stream text,
+  p_cursor text,
+  p_now timestamptz default null
+)
+returns void
+language sql volatile
+set search_path from current
+as $$
+  insert into act_cursors as c (source, tenant, stream, cursor, updated_at)
+  values (p_source, p_tenant, p_stream, p_cursor, coalesce(p_now, clock_timestamp()))
+  on conflict (source, tenant, stream)
+  do update set cursor = excluded.cursor, updated_at = excluded.updated_at;
+$$;
+
+-- p_operations: operations already collapsed per key (see SinkV1.apply),
+-- grouped per table, as built by @act/sink-supabase:
+--
+--   [{ "table": "ghl_contacts", "key": ["id", "location_id"],
+--      "upserts": [{ "columns": ["email", "name", "stage"], "preserve": ["stage"],
+--                    "rows": [{ "i": 0, "v": 1730000000000, "row": { "id": "c1", "location_id": "l1", "name": "Ada", ... } }] }],
+--      "deletes": [{ "hard": false, "rows": [{ "i": 1, "v": 1730000000001, "key": { "id": "c2", "location_id": "l1" } }] }] }]
+--
+-- "i" is the operation's index in the caller's batch, "v" its version (may be
+-- null). Returns one outcome per operation, ordered by "i":
+--   { "i": 0, "o": "created" | "updated" | "deleted" | "skipped", "r": "stale" | "unchanged" | "deleted" }
+-- p_cursor ({ source, tenant, stream, cursor }) is saved in the same transaction.
+--
+-- How a group of upserts is applied:
 --   * the operations are parsed once, and one join against the mirror (no
 --     locks) sorts them: tombstoned, stale and unchanged rows are refused
 --     right there, so they take no row lock and write no WAL;
@@ -2261,557 +890,18 @@ const MIGRATION_0013_ACT_SINK_SET_BASED = `-- @act/sink-supabase 0013: act_sink_
 --     insertion); if another transaction inserted one of them meanwhile, the
 --     statement runs again with every write through ON CONFLICT;
 --   * rows that differ go through INSERT … ON CONFLICT DO UPDATE with the
---     same version guard as before, checked under the row lock;
+--     version guard, checked under the row lock;
 --   * "unchanged" compares the written columns through the type's own
 --     equality where it agrees with comparing their to_jsonb() forms (text
 --     byte for byte, numbers, booleans, uuid, dates and times, jsonb), and
---     through to_jsonb() for every other type, as 0003 did;
+--     through to_jsonb() for every other type;
 --   * the payload hash is computed only for rows that are written, and the
 --     outcomes are built as JSON text and parsed once;
 --   * the second statement (version bump of unchanged rows, and rows a
 --     concurrent transaction got to first) runs only when there are such rows.
--- Deletes are unchanged.
-
-create or replace function act_sink_apply(
-  p_operations jsonb,
-  p_cursor jsonb default null,
-  p_now timestamptz default null
-)
-returns jsonb
-language plpgsql volatile
-set search_path from current
-as $$
-declare
-  c_bookkeeping constant text[] := array['_version', '_payload_hash', '_deleted_at', '_synced_at'];
-  v_now timestamptz := coalesce(p_now, clock_timestamp());
-  v_outcomes jsonb := '[]'::jsonb;
-  v_part jsonb;
-  v_table jsonb;
-  v_group jsonb;
-  v_name text;
-  v_rel regclass;
-  v_all text[];
-  v_writable text[];
-  v_keys text[];
-  v_columns text[];
-  v_preserve text[];
-  v_set text[];
-  v_unknown text[];
-  v_written integer[];
-  v_key_list text;
-  v_insert_list text;
-  v_join_iw text;
-  v_join_it text;
-  v_join_tr text;
-  v_assign text;
-  v_changed text;
-  v_wipe text;
-  v_column text;
-  v_pending integer[];
-  v_parts integer := 0;
-  v_fast text[];
-  v_text text[];
-  v_changed_excluded text;
-  v_statement text;
-begin
-  if p_operations is not null and jsonb_typeof(p_operations) <> 'array' then
-    raise exception using errcode = '22023', message = 'act_sink_apply: p_operations must be a JSON array';
-  end if;
-
-  for v_table in select t.value from jsonb_array_elements(coalesce(p_operations, '[]'::jsonb)) t loop
-    v_name := v_table ->> 'table';
-    v_rel := to_regclass(quote_ident(v_name));
-    if v_rel is null then
-      raise exception using errcode = '42P01',
-        message = format('act_sink_apply: table %I does not exist in schema %I (run the connector''s migrations)', v_name, current_schema());
-    end if;
-
-    select array_agg(a.attname::text order by a.attnum),
-      coalesce(array_agg(a.attname::text order by a.attnum) filter (where a.attgenerated = '' and a.attidentity = ''), '{}')
-    into v_all, v_writable
-    from pg_attribute a
-    where a.attrelid = v_rel and a.attnum > 0 and not a.attisdropped;
-
-    -- Columns whose type's own equality agrees with comparing their to_jsonb()
-    -- forms (text and varchar once compared byte for byte, collate "C"), and
-    -- costs far less. Other types are compared through to_jsonb().
-    select coalesce(array_agg(a.attname::text) filter (where a.atttypid in ('text'::regtype, 'varchar'::regtype)), '{}'),
-      coalesce(array_agg(a.attname::text) filter (where a.atttypid in ('int2'::regtype, 'int4'::regtype, 'int8'::regtype,
-        'float4'::regtype, 'float8'::regtype, 'numeric'::regtype, 'bool'::regtype, 'uuid'::regtype, 'date'::regtype,
-        'timestamp'::regtype, 'timestamptz'::regtype, 'jsonb'::regtype)), '{}')
-    into v_text, v_fast
-    from pg_attribute a
-    where a.attrelid = v_rel and a.attnum > 0 and not a.attisdropped;
-
-    v_unknown := array(select b from unnest(c_bookkeeping) b where b <> all (v_all));
-    if cardinality(v_unknown) > 0 then
-      raise exception using errcode = '42703',
-        message = format('act_sink_apply: table %I lacks the bookkeeping columns %s', v_name, array_to_string(v_unknown, ', ')),
-        hint = 'add: _version bigint, _payload_hash text, _deleted_at timestamptz, _synced_at timestamptz';
-    end if;
-
-    v_keys := array(select jsonb_array_elements_text(v_table -> 'key'));
-    if cardinality(v_keys) = 0 then
-      raise exception using errcode = '22023', message = format('act_sink_apply: no key columns given for table %I', v_name);
-    end if;
-    v_unknown := array(select k from unnest(v_keys) k where k <> all (v_all) or k = any (c_bookkeeping));
-    if cardinality(v_unknown) > 0 then
-      raise exception using errcode = '42703',
-        message = format('act_sink_apply: table %I has no key column %s', v_name, array_to_string(v_unknown, ', '));
-    end if;
-
-    v_key_list := (select string_agg(format('%I', k), ', ') from unnest(v_keys) k);
-    v_join_iw := (select string_agg(format('i.%1$I = w.%1$I', k), ' and ') from unnest(v_keys) k);
-    v_join_it := (select string_agg(format('i.%1$I = t.%1$I', k), ' and ') from unnest(v_keys) k);
-    v_join_tr := (select string_agg(format('t.%1$I = r.%1$I', k), ' and ') from unnest(v_keys) k);
-
-    -- Upserts, one statement per group of operations writing the same columns.
-    for v_group in select g.value from jsonb_array_elements(coalesce(v_table -> 'upserts', '[]'::jsonb)) g loop
-      v_columns := array(select c from jsonb_array_elements_text(coalesce(v_group -> 'columns', '[]'::jsonb)) c where c <> all (v_keys));
-      v_preserve := array(select jsonb_array_elements_text(coalesce(v_group -> 'preserve', '[]'::jsonb)));
-      v_unknown := array(select c from unnest(v_columns) c where c <> all (v_writable) or c = any (c_bookkeeping));
-      if cardinality(v_unknown) > 0 then
-        raise exception using errcode = '42703',
-          message = format('act_sink_apply: table %I has no writable column %s', v_name, array_to_string(v_unknown, ', '));
-      end if;
-      v_set := array(select c from unnest(v_columns) c where c <> all (v_preserve));
-      v_insert_list := (select string_agg(format('%I', c), ', ') from unnest(v_keys || v_columns) c);
-      v_assign := coalesce((select string_agg(format('%1$I = excluded.%1$I, ', c), '') from unnest(v_set) c), '');
-      -- "Changed" compares the written (non-preserved) columns as their
-      -- to_jsonb() forms compare, stored row t against incoming row i (or
-      -- excluded), through the type's own equality where that is the same.
-      select coalesce(string_agg(format(x.tpl, x.c, 'i'), ' or '), 'false'),
-        coalesce(string_agg(format(x.tpl, x.c, 'excluded'), ' or '), 'false')
-      into v_changed, v_changed_excluded
-      from (
-        select c, case
-            when c = any (v_text) then 't.%1$I collate "C" is distinct from %2$s.%1$I collate "C"'
-            when c = any (v_fast) then 't.%1$I is distinct from %2$s.%1$I'
-            else 'to_jsonb(t.%1$I) is distinct from to_jsonb(%2$s.%1$I)'
-          end as tpl
-        from unnest(v_set) c
-      ) x;
-
-      -- One statement: read the stored rows once (a plain join, no locks)
-      -- and sort every operation: refused at once if the row is tombstoned,
-      -- newer, or already holds these values at this version (no lock, no
-      -- WAL); written otherwise. Keys the join did not find are inserted by a
-      -- plain INSERT; rows it found and that differ go through INSERT … ON
-      -- CONFLICT DO UPDATE, which re-checks the guard against the latest
-      -- committed row under its lock. Operations left undecided ('pending':
-      -- an unchanged row that takes a newer version, or a write a concurrent
-      -- transaction got to first) go to the second statement below.
-      v_statement := format($sql$
-        with pre as materialized (
-          select (e.value ->> 'i')::integer as act_op_index,
-            (e.value ->> 'v')::bigint as act_op_version,
-            e.value -> 'row' as act_op_row,
-            i.*,
-            case
-              when t.ctid is null then 'insert'
-              when t._deleted_at is not null then 'deleted'
-              when t._version is not null and (e.value ->> 'v')::bigint < t._version then 'stale'
-              when %5$s then 'write'
-              when (e.value ->> 'v')::bigint > t._version or (t._version is null and e.value ->> 'v' is not null) then 'pending'
-              else 'unchanged'
-            end as act_class
-          from jsonb_array_elements($1) as e(value)
-          cross join lateral jsonb_populate_record(null::%1$s, e.value -> 'row') as i
-          left join %1$s t on %7$s
-        ),
-        inserted as (
-          insert into %1$s (%2$s, _version, _payload_hash, _synced_at)
-          select %2$s, act_op_version, encode(sha256(convert_to((act_op_row - $2)::text, 'UTF8')), 'hex'), $3
-          from pre where act_class = 'insert' and /*act_plain*/true order by %3$s
-          returning %3$s, true as act_inserted
-        ),
-        written as (
-          insert into %1$s as t (%2$s, _version, _payload_hash, _synced_at)
-          select %2$s, act_op_version, encode(sha256(convert_to((act_op_row - $2)::text, 'UTF8')), 'hex'), $3
-          from pre where act_class = 'write' or (act_class = 'insert' and not /*act_plain*/true) order by %3$s
-          on conflict (%3$s) do update
-          set %4$s_version = greatest(t._version, excluded._version),
-            _payload_hash = excluded._payload_hash,
-            _synced_at = excluded._synced_at
-          where t._deleted_at is null
-            and (t._version is null or excluded._version is null or excluded._version >= t._version)
-            and (%6$s)
-          returning %8$s, (t.xmax = 0) as act_inserted
-        ),
-        decided as (
-          select p.act_op_index, case
-              when w.act_inserted then 'created'
-              when not w.act_inserted then 'updated'
-              when p.act_class in ('insert', 'write', 'pending') then null
-              else p.act_class
-            end as act_outcome
-          from pre p left join (select * from inserted union all select * from written) w on %9$s
-        )
-        -- The outcomes as JSON text, parsed once: far cheaper than building
-        -- and aggregating a jsonb object per operation.
-        select coalesce(('[' || string_agg('{"i":' || act_op_index || case act_outcome
-              when 'created' then ',"o":"created"}'
-              when 'updated' then ',"o":"updated"}'
-              else ',"o":"skipped","r":"' || act_outcome || '"}'
-            end, ',' order by act_op_index) || ']')::jsonb, '[]'::jsonb),
-          coalesce(array_agg(act_op_index) filter (where act_outcome is null), '{}')
-        from decided
-      $sql$,
-        v_rel, v_insert_list, v_key_list, v_assign, v_changed, v_changed_excluded,
-        v_join_it, (select string_agg(format('t.%I', k), ', ') from unnest(v_keys) k),
-        (select string_agg(format('p.%1$I = w.%1$I', k), ' and ') from unnest(v_keys) k));
-      -- A key inserted by another transaction since the join read the table
-      -- makes the plain INSERT fail: then the whole statement runs again with
-      -- every write going through ON CONFLICT, as if the key had been seen.
-      begin
-        execute v_statement into v_part, v_pending using v_group -> 'rows', v_keys || v_preserve, v_now;
-      exception when unique_violation then
-        execute replace(v_statement, '/*act_plain*/true', 'false') into v_part, v_pending using v_group -> 'rows', v_keys || v_preserve, v_now;
-      end;
-      v_outcomes := case when v_parts = 0 then v_part else v_outcomes || v_part end;
-      v_parts := v_parts + 1;
-
-      -- The undecided few (an unchanged row that takes a newer version, or a
-      -- row another transaction got to first), decided again under the row
-      -- lock: the first statement read them without one, and a concurrent
-      -- commit may have changed, deleted or advanced the row since. Locked,
-      -- each is deleted, stale, a write (its values now differ: written in
-      -- full, never a version tag on someone else's data), a version bump
-      -- (same values, newer version, so an older different update arriving
-      -- later is refused as stale), or unchanged.
-      if cardinality(v_pending) > 0 then
-        execute format($sql$
-          with input as (
-            select (e.value ->> 'i')::integer as act_op_index, (e.value ->> 'v')::bigint as act_op_version,
-              e.value -> 'row' as act_op_row, i.*
-            from jsonb_array_elements($1) as e(value)
-            cross join lateral jsonb_populate_record(null::%1$s, e.value -> 'row') as i
-            where (e.value ->> 'i')::integer = any ($2)
-          ),
-          locked as (
-            select t.* from %1$s t join input i on %3$s for update of t
-          ),
-          rest as (
-            select i.*, case
-                when %2$s is null or t._deleted_at is not null then 'deleted'
-                when t._version is not null and i.act_op_version is not null and i.act_op_version < t._version then 'stale'
-                when %5$s then 'write'
-                when i.act_op_version is not null and (t._version is null or i.act_op_version > t._version) then 'bump'
-                else 'unchanged'
-              end as act_class
-            from input i left join locked t on %3$s
-          ),
-          bumped as (
-            update %1$s t set _version = r.act_op_version, _synced_at = $3
-            from rest r
-            where %4$s and r.act_class = 'bump'
-            returning 1
-          ),
-          rewritten as (
-            update %1$s t set %6$s_version = greatest(t._version, r.act_op_version),
-              _payload_hash = encode(sha256(convert_to((r.act_op_row - $4)::text, 'UTF8')), 'hex'),
-              _synced_at = $3
-            from rest r
-            where %4$s and r.act_class = 'write'
-            returning 1
-          )
-          select coalesce(jsonb_agg(case act_class
-              when 'write' then jsonb_build_object('i', act_op_index, 'o', 'updated')
-              else jsonb_build_object('i', act_op_index, 'o', 'skipped', 'r',
-                case act_class when 'bump' then 'unchanged' else act_class end)
-            end), '[]'::jsonb)
-          from rest
-        $sql$,
-          v_rel, format('t.%I', v_keys[1]), v_join_it, v_join_tr, v_changed, replace(v_assign, '= excluded.', '= r.'))
-        into v_part
-        using v_group -> 'rows', v_pending, v_now, v_keys || v_preserve;
-        v_outcomes := v_outcomes || v_part;
-        v_parts := v_parts + 1;
-      end if;
-    end loop;
-    -- Deletes: mark live rows deleted (a hard delete also resets the values),
-    -- and leave a tombstone row for keys that do not exist yet.
-    for v_group in select g.value from jsonb_array_elements(coalesce(v_table -> 'deletes', '[]'::jsonb)) g loop
-      v_wipe := '';
-      if coalesce((v_group ->> 'hard')::boolean, false) then
-        foreach v_column in array v_writable loop
-          if v_column <> all (v_keys) and v_column <> all (c_bookkeeping) then
-            v_wipe := v_wipe || format('%I = default, ', v_column);
-          end if;
-        end loop;
-        v_wipe := v_wipe || '_payload_hash = null, ';
-      end if;
-      begin
-        execute format($sql$
-          with input as (
-            select (e.value ->> 'i')::integer as act_op_index, (e.value ->> 'v')::bigint as act_op_version, r.*
-            from jsonb_array_elements($1) as e(value)
-            cross join lateral jsonb_populate_record(null::%1$s, e.value -> 'key') as r
-          ),
-          written as (
-            insert into %1$s as t (%2$s, _version, _deleted_at, _synced_at)
-            select %2$s, act_op_version, $2, $2 from input order by %2$s
-            on conflict (%2$s) do update
-            set %3$s_deleted_at = excluded._deleted_at,
-              _version = greatest(t._version, excluded._version),
-              _synced_at = excluded._synced_at
-            where t._deleted_at is null
-            returning %4$s, true as act_written
-          )
-          select coalesce(jsonb_agg(case when w.act_written then jsonb_build_object('i', i.act_op_index, 'o', 'deleted')
-            else jsonb_build_object('i', i.act_op_index, 'o', 'skipped', 'r', 'deleted') end), '[]'::jsonb)
-          from input i left join written w on %5$s
-        $sql$,
-          v_rel, v_key_list, v_wipe,
-          (select string_agg(format('t.%I', k), ', ') from unnest(v_keys) k), v_join_iw)
-        into v_part
-        using v_group -> 'rows', v_now;
-      exception when not_null_violation then
-        get stacked diagnostics v_column = column_name;
-        raise exception using errcode = '23502',
-          message = format('act_sink_apply: cannot leave a tombstone in %I: column %I is NOT NULL without a default', v_name, v_column),
-          hint = 'tombstones live in the mirror row, so its non-key columns must be nullable or have a default';
-      end;
-      v_outcomes := v_outcomes || v_part;
-      v_parts := v_parts + 1;
-    end loop;
-  end loop;
-
-  if p_cursor is not null and jsonb_typeof(p_cursor) = 'object' then
-    perform act_set_cursor(p_cursor ->> 'source', p_cursor ->> 'tenant', p_cursor ->> 'stream', p_cursor ->> 'cursor', v_now);
-  end if;
-
-  -- One part is already in order; several are merged by operation index.
-  if v_parts <= 1 then
-    return v_outcomes;
-  end if;
-  return (select coalesce(jsonb_agg(x order by (x ->> 'i')::integer), '[]'::jsonb) from jsonb_array_elements(v_outcomes) x);
-end;
-$$;
-
-`;
-
-const MIGRATION_0014_ACT_SOURCE_ACCESS = `-- @act/sink-supabase 0014: connectors' tables and views closed by default,
--- opened to app users one connector at a time.
 --
--- Supabase grants every table, view and sequence the migrating role creates
--- in its API schemas to anon and authenticated (default privileges), and its
--- Data API serves them to anyone holding the public anon key. The act_
--- objects are closed by their own migrations (0003 and on); until now a
--- connector's mirror tables were not: contacts, emails and invoices were
--- readable and writable with the anon key. From here on:
---
--- - Every table, view, materialized view, foreign table and sequence of this
---   schema named \`<source>_…\` belongs to that connector (migrate() refuses a
---   connector migration that creates one named otherwise, so none escapes).
--- - act_secure_source(source, tenant_column) closes them: row level security
---   on tables (always, with or without Supabase's roles: the owner and
---   BYPASSRLS roles such as service_role are not subject to it), views
---   security_invoker (they read with the caller's rights and policies, never
---   around them), and every privilege of PUBLIC, anon and authenticated
---   revoked. Then, for a source opened with act_grant_tenant_access, it
---   applies the tenant policy again, to every table, including ones a newer
---   connector version added. migrate() runs it in the migration transaction
---   for every connector it is given and every connector recorded earlier in
---   act_source_access, on every run: a new object is never visible open.
--- - act_grant_tenant_access(source [, tenant_column]) is the one explicit
---   call that opens a connector's rows to signed-in app users: SELECT for
---   \`authenticated\` on each of its tables through the policy act_tenant_read
---   (the row's tenant column must name a tenant of that source the user is
---   mapped to in act_user_sources: act_can_read), and on its views, which
---   filter through those tables' policies. No write policies: app users never
---   write the mirror. anon gets nothing, ever. It needs the optional
---   tenant-access migration (act_user_sources, act_can_read).
---
--- migrate() and \`act migrate\` manage anon's and authenticated's privileges on
--- connector objects: grant to roles of your own, or add policies, instead.
--- Never edit this file once applied: add a new migration instead.
-
--- One row per connector migrate() (or act_secure_source) has seen.
-create table if not exists act_source_access (
-  source text primary key,
-  -- The column of the source's mirror tables that holds the tenant (ghl: location_id).
-  tenant_column name,
-  -- Opened to signed-in app users by act_grant_tenant_access.
-  tenant_access boolean not null default false,
-  updated_at timestamptz not null default now()
-);
-
--- The connector's objects: relations of this schema named \`<source>_…\` (never act_…).
-create or replace function act_source_objects(p_source text)
-returns table (object regclass, kind "char")
-language sql stable
-set search_path from current
-as $$
-  select c.oid::regclass, c.relkind
-  from pg_class c
-  where c.relnamespace = (select n.oid from pg_namespace n where n.nspname = current_schema())
-    and c.relkind in ('r', 'p', 'v', 'm', 'f', 'S')
-    and starts_with(c.relname, p_source || '_')
-    and not starts_with(c.relname, 'act_')
-  order by c.relname;
-$$;
-
--- Close one connector's objects, then re-open them to app users if the source
--- was opened. Returns what each object is now: \`closed\`, \`tenant read\` (the
--- act_tenant_read policy) or why it stayed closed. Idempotent.
-create or replace function act_secure_source(p_source text, p_tenant_column name default null)
-returns table (object text, access text)
-language plpgsql volatile
-set search_path from current
-as $$
-declare
-  v_object regclass;
-  v_kind "char";
-  v_role text;
-  v_target text;
-  v_open boolean;
-  v_column name;
-  v_has_column boolean;
-begin
-  if p_source is null or p_source !~ '^[a-z][a-z0-9_]*$' or p_source = 'act' then
-    raise exception using errcode = '22023',
-      message = format('act_secure_source: %L is not a connector source id (lower-case letters, digits, _)', p_source);
-  end if;
-  -- A source first seen here whose tables already carry act_tenant_read (from
-  -- act_enable_tenant_rls, before this migration) stays open to its users.
-  insert into act_source_access (source, tenant_column, tenant_access)
-  values (
-    p_source,
-    p_tenant_column,
-    exists (
-      select 1 from pg_policy p join act_source_objects(p_source) o on o.object = p.polrelid
-      where p.polname = 'act_tenant_read'
-    )
-  )
-  on conflict (source) do update
-    set tenant_column = coalesce(excluded.tenant_column, act_source_access.tenant_column), updated_at = now();
-  select a.tenant_access, a.tenant_column into v_open, v_column from act_source_access a where a.source = p_source;
-  if v_open and (v_column is null or to_regprocedure(format('%I.act_can_read(text, text)', current_schema())) is null) then
-    raise exception using errcode = '55000',
-      message = format('act_secure_source: source %s is open to app users, but %s', p_source,
-        case when v_column is null then 'its tenant column is not known'
-          else 'the tenant-access migration (act_can_read) is missing' end);
-  end if;
-
-  for v_object, v_kind in select o.object, o.kind from act_source_objects(p_source) o loop
-    v_target := case when v_kind = 'S' then 'sequence ' else '' end || v_object::text;
-    if v_kind in ('r', 'p') then
-      execute format('alter table %s enable row level security', v_object);
-    elsif v_kind = 'v' then
-      execute format('alter view %s set (security_invoker = true)', v_object);
-    end if;
-    execute format('revoke all on %s from public', v_target);
-    foreach v_role in array array['anon', 'authenticated'] loop
-      if exists (select 1 from pg_roles where rolname = v_role) then
-        execute format('revoke all on %s from %I', v_target, v_role);
-      end if;
-    end loop;
-
-    object := v_object::text;
-    access := 'closed';
-    if v_open then
-      if v_kind in ('r', 'p') then
-        v_has_column := exists (
-          select 1 from pg_attribute a
-          where a.attrelid = v_object and a.attname = v_column and a.attnum > 0 and not a.attisdropped
-        );
-        execute format('drop policy if exists act_tenant_read on %s', v_object);
-        if v_has_column then
-          execute format(
-            'create policy act_tenant_read on %s for select to authenticated using (%I.act_can_read(%L, %I::text))',
-            v_object, current_schema(), p_source, v_column
-          );
-          execute format('grant select on %s to authenticated', v_object);
-          access := 'tenant read';
-        else
-          access := format('closed: no %s column', v_column);
-        end if;
-      elsif v_kind = 'v' then
-        -- security_invoker: the view shows a user only what the tables' policies let them read.
-        execute format('grant select on %s to authenticated', v_object);
-        access := 'tenant read (through its tables)';
-      elsif v_kind = 'm' then
-        access := 'closed: a materialized view has no row level security';
-      end if;
-    end if;
-    return next;
-  end loop;
-end;
-$$;
-
--- The one call that opens a connector's mirror to signed-in app users, per
--- tenant (see the top of this file). Recorded in act_source_access, so every
--- later migrate() applies it to the tables newer connector versions add.
-create or replace function act_grant_tenant_access(p_source text, p_tenant_column name default null)
-returns table (object text, access text)
-language plpgsql volatile
-set search_path from current
-as $$
-declare
-  v_column name;
-begin
-  if to_regprocedure(format('%I.act_can_read(text, text)', current_schema())) is null then
-    raise exception using errcode = '55000',
-      message = 'act_grant_tenant_access needs the tenant-access migration (act_user_sources, act_can_read)',
-      hint = 'apply it first: migrate({ tenantAccess: true }), \`act migrate --tenant-access\` or \`act-sink-supabase migrate --tenant-access\`';
-  end if;
-  select a.tenant_column into v_column from act_source_access a where a.source = p_source;
-  v_column := coalesce(p_tenant_column, v_column);
-  if v_column is null then
-    raise exception using errcode = '22023',
-      message = format('act_grant_tenant_access: the tenant column of source %s is not known', p_source),
-      hint = format('name it: select * from act_grant_tenant_access(%L, ''<tenant column>'')', p_source);
-  end if;
-  -- Validates p_source and records it; the second call opens with the tenant column set.
-  perform act_secure_source(p_source, v_column);
-  update act_source_access set tenant_access = true, updated_at = now() where source = p_source;
-  return query select * from act_secure_source(p_source, v_column);
-end;
-$$;
-
--- Closed like every act_ object (see 0003): row level security on the table
--- where Supabase's roles exist, nothing for anon and authenticated, the
--- functions for the owner and service_role only.
-do $$
-declare
-  v_role text;
-  v_function regprocedure;
-begin
-  if exists (select 1 from pg_roles where rolname = 'anon') then
-    alter table act_source_access enable row level security;
-  end if;
-  foreach v_role in array array['anon', 'authenticated'] loop
-    if exists (select 1 from pg_roles where rolname = v_role) then
-      execute format('revoke all on act_source_access from %I', v_role);
-    end if;
-  end loop;
-  foreach v_function in array array[
-    'act_source_objects(text)'::regprocedure,
-    'act_secure_source(text, name)'::regprocedure,
-    'act_grant_tenant_access(text, name)'::regprocedure
-  ] loop
-    execute format('revoke execute on function %s from public', v_function);
-    foreach v_role in array array['anon', 'authenticated'] loop
-      if exists (select 1 from pg_roles where rolname = v_role) then
-        execute format('revoke execute on function %s from %I', v_function, v_role);
-      end if;
-    end loop;
-    if exists (select 1 from pg_roles where rolname = 'service_role') then
-      execute format('grant execute on function %s to service_role', v_function);
-    end if;
-  end loop;
-end;
-$$;
-
--- As 0006: in a schema of your own, grant service_role the new table.
-select act_grant_service_role();
-`;
-
-const MIGRATION_0015_ACT_SINK_WRITE_ORDER = `-- @act/sink-supabase 0015: act_sink_apply with a total write order, so an
--- older copy of a record never wins a version tie. Same payload, outcomes
--- and statements as 0013 (see there), plus:
---
+-- The write order is total, so an older copy of a record never wins a
+-- version tie:
 --   * each upsert row may carry "o", its tie-break as a bigint[] literal
 --     (SinkUpsertV1.order: when the provider produced the copy, when it
 --     reached us, the inbox id), stored in the mirror's _version_order;
@@ -2819,12 +909,10 @@ const MIGRATION_0015_ACT_SINK_WRITE_ORDER = `-- @act/sink-supabase 0015: act_sin
 --     versions an operation with a lower tie-break is refused as 'stale',
 --     one with the same values and a higher tie-break is remembered (a bump,
 --     like a newer version), and a missing tie-break on either side lets the
---     incoming write win, as before;
---   * tables without _version_order (created before their connector's
---     migration added it) keep the 0013 rule: at equal versions the last
---     write wins.
--- Unchanged rows (same values, no higher place in the order) are still
--- refused in the first statement's join, without a lock or a write.
+--     incoming write win;
+--   * tables without _version_order: at equal versions the last write wins.
+-- Unchanged rows (same values, no higher place in the order) are refused in
+-- the first statement's join, without a lock or a write.
 
 create or replace function act_sink_apply(
   p_operations jsonb,
@@ -3182,208 +1270,829 @@ begin
 end;
 $$;
 
-`;
-
-const MIGRATION_0016_ACT_DELIVERY_CONFLICTS = `-- @act/sink-supabase 0016: conflicting redeliveries are kept, never dropped.
---
--- Until now a delivery whose dedupe key was known was answered \`duplicate\`
--- whatever its body, so a provider that sent the same delivery id with
--- different content lost that content without trace. Now the body bytes are
--- compared (bytes, never parsed JSON: the signature covers bytes):
--- - the same bytes: a duplicate, as before;
--- - different bytes: a conflict. The new body is stored as a delivery of its
---   own under \`<dedupe key>~sha256:<hex of its body>\` (@act/core's
---   conflictDedupeKey), so the same conflicting body delivered again is a
---   duplicate of it, with \`conflict_of\` naming the delivery first stored
---   under the key. A worker processes it like any delivery, and the sink's
---   version guard applies its records only where they are newer.
--- act_health_figures counts conflicts per source and tenant; act_list_conflicts
--- lists them.
-
--- The delivery first stored under this delivery's dedupe key, on a
--- conflicting redelivery; null otherwise. No foreign key: retention may
--- remove the first delivery before its conflict, which stays a conflict.
-alter table act_deliveries add column if not exists conflict_of bigint;
-
--- Conflict counts and listings read only conflicts.
-create index if not exists act_deliveries_conflicts_idx
-  on act_deliveries (source, tenant, id) where conflict_of is not null;
-
--- One more result column (conflict_of): drop, then create again. Callers
--- that read only id and duplicate keep working.
-drop function if exists act_enqueue(text, text, text, text, text, jsonb, bytea, timestamptz, text, text[]);
-create function act_enqueue(
-  p_source text,
-  p_tenant text,
-  p_dedupe_key text,
-  p_method text,
-  p_url text,
-  p_headers jsonb,
-  p_body bytea,
-  p_received_at timestamptz,
-  p_correlation_id text,
-  p_event_types text[]
+-- The keys, versions and deleted flags of a mirror table's rows matching
+-- p_where ({ "location_id": "loc_1" }), in key order, at most p_limit rows
+-- after the key p_after (the last key of the previous page; null for the
+-- first): keyset pagination, so each page is an index range scan on the
+-- table's unique key, never an OFFSET, and rows written meanwhile cannot
+-- shift a page. The table is resolved in this function's schema only.
+-- Values compare as the column's type (as act_sink_apply casts them). Key
+-- values of bigint and numeric columns beyond 2^53 come back as JSON strings,
+-- which JavaScript reads exactly (numbers that large would be rounded).
+create or replace function act_sink_scan(
+  p_table text,
+  p_where jsonb,
+  p_key_columns text[],
+  p_after jsonb default null,
+  p_limit integer default 1000
 )
-returns table (id text, duplicate boolean, conflict_of text)
-language plpgsql volatile
+returns table (key jsonb, version bigint, deleted boolean)
+language plpgsql stable
 set search_path from current
 as $$
-#variable_conflict use_column
 declare
-  v_id bigint;
-  v_same boolean;
-  v_key text := p_dedupe_key;
-  v_of bigint;
-  v_received_at timestamptz := coalesce(p_received_at, clock_timestamp());
+  c_bookkeeping constant text[] := array['_version', '_payload_hash', '_deleted_at', '_synced_at'];
+  v_rel regclass;
+  v_types jsonb;
+  v_column text;
+  v_type text;
+  v_where text := 'true';
+  v_key text := '';
+  v_order text := '';
+  v_after_columns text := '';
+  v_after_values text := '';
 begin
-  loop
-    insert into act_deliveries as d (
-      source, tenant, dedupe_key, method, url, headers, body,
-      next_attempt_at, correlation_id, event_types, received_at, conflict_of
-    )
-    values (
-      p_source, p_tenant, v_key, p_method, p_url, coalesce(p_headers, '{}'::jsonb), p_body,
-      v_received_at, p_correlation_id, coalesce(p_event_types, '{}'::text[]), v_received_at, v_of
-    )
-    on conflict (dedupe_key) do nothing
-    returning d.id into v_id;
-    if v_id is not null then
-      return query select v_id::text, false, v_of::text;
-      return;
-    end if;
-    -- bytea equality compares lengths first, so a changed length costs no read of the stored body.
-    select d.id, d.body = p_body into v_id, v_same from act_deliveries d where d.dedupe_key = v_key;
-    if v_id is not null then
-      if v_same or v_of is not null then
-        -- The same bytes again (of the first delivery, or of a conflict already kept).
-        return query select v_id::text, true, v_of::text;
-        return;
-      end if;
-      -- Same key, different bytes: keep it under a key of its own, linked to the first.
-      v_of := v_id;
-      v_key := p_dedupe_key || '~sha256:' || encode(sha256(p_body), 'hex');
-      v_id := null;
-    end if;
-    -- Otherwise the conflicting row vanished in between (retention): try again.
-  end loop;
-end;
-$$;
-
--- act_enqueue_batch (0010) with the same rule, and conflict_of in its result.
--- Elements whose key is known with other bytes (stored before, or earlier in
--- the same batch) go through act_enqueue, which keeps them as conflicts:
--- rare, so the common path stays one insert for the whole batch.
-drop function if exists act_enqueue_batch(jsonb);
-create function act_enqueue_batch(p_deliveries jsonb)
-returns table (ord integer, id text, duplicate boolean, conflict_of text)
-language plpgsql volatile
-set search_path from current
-as $$
-#variable_conflict use_column
-declare
-  v_now timestamptz := clock_timestamp();
-  v_keys text[];
-  v_ids bigint[];
-  v_row record;
-  v_id text;
-  v_duplicate boolean;
-  v_of text;
-begin
-  if p_deliveries is null or jsonb_typeof(p_deliveries) <> 'array' then
-    return;
+  if p_table is null or p_table = '' then
+    raise exception using errcode = '22023', message = 'act_sink_scan: no table given';
+  end if;
+  if p_key_columns is null or cardinality(p_key_columns) = 0 then
+    raise exception using errcode = '22023', message = format('act_sink_scan: no key columns given for table %I', p_table);
+  end if;
+  if p_where is not null and jsonb_typeof(p_where) <> 'object' then
+    raise exception using errcode = '22023', message = 'act_sink_scan: p_where must be a JSON object';
+  end if;
+  if p_after is not null and jsonb_typeof(p_after) <> 'object' then
+    raise exception using errcode = '22023', message = 'act_sink_scan: p_after must be a JSON object';
+  end if;
+  if p_limit is null or p_limit <= 0 then
+    raise exception using errcode = '22023', message = format('act_sink_scan: p_limit must be positive, got %s', p_limit);
   end if;
 
-  with input as (
-    select e.n::integer as n, e.d
-    from jsonb_array_elements(p_deliveries) with ordinality as e(d, n)
-  ),
-  -- The first occurrence of each key, in array order. OFFSET 0 keeps the
-  -- subquery whole, so the sort runs below the insert's projection and the
-  -- id sequence is drawn in array order.
-  firsts as (
-    select o.n, o.d from (
-      select distinct on (i.d->>'dedupe_key') i.n, i.d
-      from input i
-      order by i.d->>'dedupe_key', i.n
-    ) o
-    order by o.n
-    offset 0
-  ),
-  inserted as (
-    insert into act_deliveries as t (
-      source, tenant, dedupe_key, method, url, headers, body,
-      next_attempt_at, correlation_id, event_types, received_at
-    )
-    select f.d->>'source', f.d->>'tenant', f.d->>'dedupe_key', f.d->>'method', f.d->>'url',
-      case when jsonb_typeof(f.d->'headers') = 'object' then f.d->'headers' else '{}'::jsonb end,
-      decode(f.d->>'body', 'base64'),
-      coalesce((f.d->>'received_at')::timestamptz, v_now),
-      f.d->>'correlation_id',
-      case when jsonb_typeof(f.d->'event_types') = 'array'
-        then array(select jsonb_array_elements_text(f.d->'event_types'))
-        else '{}'::text[] end,
-      coalesce((f.d->>'received_at')::timestamptz, v_now)
-    from firsts f
-    on conflict (dedupe_key) do nothing
-    returning t.dedupe_key, t.id
-  )
-  select array_agg(x.dedupe_key), array_agg(x.id) into v_keys, v_ids from inserted x;
+  v_rel := to_regclass(format('%I.%I', current_schema(), p_table));
+  if v_rel is null then
+    raise exception using errcode = '42P01',
+      message = format('act_sink_scan: table %I does not exist in schema %I (run the connector''s migrations)', p_table, current_schema());
+  end if;
+  -- Column name → type, as written in a cast.
+  select jsonb_object_agg(a.attname, format_type(a.atttypid, a.atttypmod))
+  into v_types
+  from pg_attribute a
+  where a.attrelid = v_rel and a.attnum > 0 and not a.attisdropped;
+  if not (v_types ? '_version' and v_types ? '_deleted_at') then
+    raise exception using errcode = '42703',
+      message = format('act_sink_scan: table %I is not a mirror table (it lacks the bookkeeping columns _version and _deleted_at)', p_table);
+  end if;
 
-  -- A new statement, a new snapshot: keys that conflicted with rows other
-  -- transactions committed meanwhile are visible now.
-  for v_row in
-    with input as (
-      select e.n::integer as n, e.d, e.d->>'dedupe_key' as k,
-        min(e.n) over (partition by e.d->>'dedupe_key') as first_n
-      from jsonb_array_elements(p_deliveries) with ordinality as e(d, n)
-    ),
-    fresh as (
-      select u.k, u.i from unnest(coalesce(v_keys, '{}'::text[]), coalesce(v_ids, '{}'::bigint[])) as u(k, i)
-    )
-    select i.n, i.d, coalesce(f.i, old.id)::text as found_id, (f.i is not null and i.n = i.first_n) as is_new,
-      -- Only a redelivery's bytes are compared, with the row its key found (a
-      -- subquery, so a new delivery reads nothing more).
-      case when f.i is not null and i.n = i.first_n then true
-        else (
-          select c.body = decode(i.d->>'body', 'base64') from act_deliveries c where c.id = coalesce(f.i, old.id)
-        ) end as same_body
-    from input i
-    left join fresh f on f.k = i.k
-    left join act_deliveries old on f.i is null and old.dedupe_key = i.k
-    order by i.n
-  loop
-    if v_row.found_id is null or not coalesce(v_row.same_body, false) then
-      -- The conflicting row vanished in between (retention: act_enqueue retries),
-      -- or the key is known with other bytes (act_enqueue keeps a conflict).
-      select e.id, e.duplicate, e.conflict_of into v_id, v_duplicate, v_of
-      from act_enqueue(
-        v_row.d->>'source', v_row.d->>'tenant', v_row.d->>'dedupe_key', v_row.d->>'method', v_row.d->>'url',
-        case when jsonb_typeof(v_row.d->'headers') = 'object' then v_row.d->'headers' else '{}'::jsonb end,
-        decode(v_row.d->>'body', 'base64'),
-        (v_row.d->>'received_at')::timestamptz,
-        v_row.d->>'correlation_id',
-        case when jsonb_typeof(v_row.d->'event_types') = 'array'
-          then array(select jsonb_array_elements_text(v_row.d->'event_types'))
-          else '{}'::text[] end
-      ) e;
-      ord := v_row.n;
-      id := v_id;
-      duplicate := v_duplicate;
-      conflict_of := v_of;
-    else
-      ord := v_row.n;
-      id := v_row.found_id;
-      duplicate := not v_row.is_new;
-      conflict_of := null;
+  for v_column in select w.k from jsonb_object_keys(coalesce(p_where, '{}'::jsonb)) w(k) order by 1 loop
+    v_type := v_types ->> v_column;
+    if v_type is null then
+      raise exception using errcode = '42703', message = format('act_sink_scan: table %I has no column %I', p_table, v_column);
     end if;
-    return next;
+    if jsonb_typeof(p_where -> v_column) not in ('string', 'number') then
+      raise exception using errcode = '22023',
+        message = format('act_sink_scan: the value for column %I must be a string or a number', v_column);
+    end if;
+    v_where := v_where || format(' and t.%I = %L::%s', v_column, p_where ->> v_column, v_type);
   end loop;
+
+  foreach v_column in array p_key_columns loop
+    v_type := v_types ->> v_column;
+    if v_type is null or v_column = any (c_bookkeeping) then
+      raise exception using errcode = '42703', message = format('act_sink_scan: table %I has no key column %I', p_table, v_column);
+    end if;
+    v_key := v_key || case when v_key = '' then '' else ', ' end || case
+      when v_type in ('bigint', 'numeric') or v_type like 'numeric(%' then
+        format('%1$L, case when abs(t.%2$I) > 9007199254740991 then to_jsonb(t.%2$I::text) else to_jsonb(t.%2$I) end', v_column, v_column)
+      else format('%1$L, t.%2$I', v_column, v_column)
+    end;
+    v_order := v_order || case when v_order = '' then '' else ', ' end || format('t.%I', v_column);
+    if p_after is not null then
+      if jsonb_typeof(p_after -> v_column) is distinct from 'string' and jsonb_typeof(p_after -> v_column) is distinct from 'number' then
+        raise exception using errcode = '22023',
+          message = format('act_sink_scan: p_after lacks key column %I', v_column);
+      end if;
+      v_after_columns := v_after_columns || case when v_after_columns = '' then '' else ', ' end || format('t.%I', v_column);
+      v_after_values := v_after_values || case when v_after_values = '' then '' else ', ' end
+        || format('%L::%s', p_after ->> v_column, v_type);
+    end if;
+  end loop;
+  if p_after is not null then
+    v_where := v_where || format(' and (%s) > (%s)', v_after_columns, v_after_values);
+  end if;
+
+  return query execute format(
+    'select jsonb_build_object(%s), t._version, (t._deleted_at is not null) from %I.%I t where %s order by %s limit %s',
+    v_key, current_schema(), p_table, v_where, v_order, p_limit
+  );
 end;
 $$;
 
--- act_health (0002) and a conflicts column. A function of its own, so
--- act_health and the act_source_health view keep their columns (and the
--- grants the optional tenant-access migration gives them).
+-- Closed to anon and authenticated (see 0001): only the owner and service_role.
+select act_restrict_api_roles(
+  array['act_cursors'],
+  array['act_get_cursor', 'act_set_cursor', 'act_sink_apply', 'act_sink_scan']
+);
+
+-- In a schema of your own, grant service_role what it lacks (see 0001).
+select act_grant_service_role();
+`;
+
+const MIGRATION_0004_ACT_CREDENTIALS = `-- @act/sink-supabase 0004: OAuth credentials with a cross-process refresh
+-- lease (CredentialStoreV1). As everywhere in this package, every operation
+-- is one function call, so one transaction, and one \`rpc\` for supabase-js.
+
+-- One row per connection (\`<source>:<tenant>\`). \`value\` is the credential
+-- exactly as the connector saved it (access and refresh tokens, expiry):
+-- plaintext JSON, so protect this table like a password store. It is closed
+-- to anon and authenticated on Supabase (below). A row can exist with a null
+-- \`value\`: a refresh lease taken before any credential was saved.
+create table if not exists act_credentials (
+  key text primary key,
+  value jsonb,
+  -- Increments on every save; 0 while no credential was ever saved.
+  revision bigint not null default 0,
+  -- Set when the provider refused the refresh token: a person must reconnect.
+  invalid_reason text,
+  -- The refresh lease: one owner at a time per key, until it expires.
+  lease_owner text,
+  lease_expires_at timestamptz,
+  updated_at timestamptz,
+  constraint act_credentials_value_check check (value is null or jsonb_typeof(value) = 'object')
+);
+
+-- The stored credential, or no row.
+create or replace function act_credential_get(p_key text)
+returns table (value jsonb, revision bigint, invalid_reason text, updated_at timestamptz)
+language sql stable
+set search_path from current
+as $$
+  select c.value, c.revision, c.invalid_reason, c.updated_at
+  from act_credentials c
+  where c.key = p_key and c.value is not null;
+$$;
+
+-- Save a credential outright (connect, reconnect, a static token): the next
+-- revision, and clears the reconnect mark. The lease, if any, is untouched.
+create or replace function act_credential_put(p_key text, p_value jsonb, p_now timestamptz default null)
+returns table (value jsonb, revision bigint, invalid_reason text, updated_at timestamptz)
+language plpgsql volatile
+set search_path from current
+as $$
+#variable_conflict use_column
+declare
+  v_now timestamptz := coalesce(p_now, clock_timestamp());
+begin
+  if p_key is null or p_key = '' then
+    raise exception using errcode = '22023', message = 'act_credential_put: the key must be a non-empty text';
+  end if;
+  if p_value is null or jsonb_typeof(p_value) <> 'object' then
+    raise exception using errcode = '22023', message = 'act_credential_put: the value must be a JSON object';
+  end if;
+  return query
+  insert into act_credentials as c (key, value, revision, invalid_reason, updated_at)
+  values (p_key, p_value, 1, null, v_now)
+  on conflict (key) do update
+  set value = excluded.value, revision = c.revision + 1, invalid_reason = null, updated_at = excluded.updated_at
+  returning c.value, c.revision, c.invalid_reason, c.updated_at;
+end;
+$$;
+
+-- Take the key's refresh lease unless another owner holds one that has not
+-- expired at p_now (the database clock without it). The row is created when
+-- missing, so a lease can be held before any credential exists, and locked,
+-- so two processes asking at once never both get it. One row: acquired, and
+-- when not, held_until; the credential as it is now (value null when none).
+create or replace function act_credential_acquire_lease(
+  p_key text,
+  p_owner text,
+  p_lease_ms bigint,
+  p_now timestamptz default null
+)
+returns table (
+  acquired boolean,
+  held_until timestamptz,
+  value jsonb,
+  revision bigint,
+  invalid_reason text,
+  updated_at timestamptz
+)
+language plpgsql volatile
+set search_path from current
+as $$
+#variable_conflict use_column
+declare
+  v_now timestamptz := coalesce(p_now, clock_timestamp());
+  v_row act_credentials;
+begin
+  if p_key is null or p_key = '' or p_owner is null or p_owner = '' then
+    raise exception using errcode = '22023', message = 'act_credential_acquire_lease: the key and the owner must be non-empty';
+  end if;
+  if p_lease_ms is null or p_lease_ms <= 0 then
+    raise exception using errcode = '22023',
+      message = format('act_credential_acquire_lease: lease_ms must be positive, got %s', p_lease_ms);
+  end if;
+  insert into act_credentials as c (key) values (p_key) on conflict (key) do nothing;
+  select c.* into v_row from act_credentials c where c.key = p_key for update;
+
+  if v_row.lease_owner is not null and v_row.lease_owner <> p_owner and v_row.lease_expires_at > v_now then
+    return query select false, v_row.lease_expires_at, null::jsonb, null::bigint, null::text, null::timestamptz;
+    return;
+  end if;
+  update act_credentials c
+  set lease_owner = p_owner, lease_expires_at = v_now + p_lease_ms * interval '1 millisecond'
+  where c.key = p_key;
+  return query select true, null::timestamptz, v_row.value,
+    case when v_row.value is null then null else v_row.revision end,
+    case when v_row.value is null then null else v_row.invalid_reason end,
+    case when v_row.value is null then null else v_row.updated_at end;
+end;
+$$;
+
+-- Save the refreshed credential and release the lease in one statement, only
+-- while p_owner holds the lease (even an expired one nobody else took: its
+-- refresh is the only one, and its rotated token must be kept). The saved
+-- credential, or no row when the lease was lost.
+create or replace function act_credential_complete_refresh(
+  p_key text,
+  p_owner text,
+  p_value jsonb,
+  p_now timestamptz default null
+)
+returns table (value jsonb, revision bigint, invalid_reason text, updated_at timestamptz)
+language plpgsql volatile
+set search_path from current
+as $$
+#variable_conflict use_column
+declare
+  v_now timestamptz := coalesce(p_now, clock_timestamp());
+begin
+  if p_value is null or jsonb_typeof(p_value) <> 'object' then
+    raise exception using errcode = '22023', message = 'act_credential_complete_refresh: the value must be a JSON object';
+  end if;
+  return query
+  update act_credentials c
+  set value = p_value, revision = c.revision + 1, invalid_reason = null,
+    lease_owner = null, lease_expires_at = null, updated_at = v_now
+  where c.key = p_key and c.lease_owner = p_owner
+  returning c.value, c.revision, c.invalid_reason, c.updated_at;
+end;
+$$;
+
+-- Release the lease without a new credential (the refresh failed), only
+-- while p_owner holds it. With p_invalid_reason, mark the stored credential
+-- as needing a reconnect (until the next put).
+create or replace function act_credential_release_lease(
+  p_key text,
+  p_owner text,
+  p_invalid_reason text default null,
+  p_now timestamptz default null
+)
+returns void
+language plpgsql volatile
+set search_path from current
+as $$
+#variable_conflict use_column
+declare
+  v_now timestamptz := coalesce(p_now, clock_timestamp());
+  v_reason text := nullif(p_invalid_reason, '');
+begin
+  update act_credentials c
+  set lease_owner = null, lease_expires_at = null,
+    invalid_reason = case when v_reason is not null and c.value is not null then v_reason else c.invalid_reason end,
+    updated_at = case when v_reason is not null and c.value is not null then v_now else c.updated_at end
+  where c.key = p_key and c.lease_owner = p_owner;
+end;
+$$;
+
+-- The connections that need a person to reconnect them
+-- (CredentialStoreV1.listInvalid), for health pages and \`act health\`. Keys
+-- and reasons only: the credential values never leave the table here.
+create or replace function act_credentials_list_invalid(p_prefix text)
+returns table (key text, invalid_reason text, updated_at timestamptz)
+language sql stable
+set search_path from current
+as $$
+  select c.key, c.invalid_reason, c.updated_at
+  from act_credentials c
+  where c.invalid_reason is not null
+    and c.value is not null
+    and left(c.key, length(coalesce(p_prefix, ''))) = coalesce(p_prefix, '')
+  order by c.key;
+$$;
+
+-- Closed to anon and authenticated (see 0001): only the owner and service_role.
+select act_restrict_api_roles(
+  array[
+    'act_credentials'
+  ],
+  array[
+    'act_credential_get', 'act_credential_put', 'act_credential_acquire_lease',
+    'act_credential_complete_refresh', 'act_credential_release_lease',
+    'act_credentials_list_invalid'
+  ]
+);
+
+-- In a schema of your own, grant service_role what it lacks (see 0001).
+select act_grant_service_role();
+`;
+
+const MIGRATION_0005_ACT_RATE_LIMITS = `-- @act/sink-supabase 0005: rate limits shared by every worker
+-- (RateLimitStoreV1): token buckets, and leased slots for concurrency limits
+-- ("5 calls in flight per Xero tenant") and sliding windows ("60 calls in any
+-- minute"). As everywhere in this package, every operation is one function
+-- call, so one transaction, and one \`rpc\` for supabase-js.
+
+-- Token buckets shared by every worker: one row per \`<source>:<tenant>:<limit>\`.
+create table if not exists act_rate_limits (
+  key text primary key,
+  tokens double precision not null,
+  updated_at_ms bigint not null,
+  capacity double precision not null,
+  interval_ms bigint not null
+);
+
+-- Take \`p_cost\` tokens from a bucket refilled continuously at
+-- capacity / interval per millisecond, atomically (the row is locked).
+-- A bucket held until a later time (act_set_tokens with a future p_now_ms,
+-- how a provider's Retry-After pauses every worker, or a clock behind another
+-- worker's) counts that time in wait_ms, as @act/core's memory store does.
+create or replace function act_take_tokens(
+  p_key text,
+  p_capacity double precision,
+  p_interval_ms bigint,
+  p_cost double precision default 1,
+  p_now_ms bigint default null
+)
+returns table (granted boolean, wait_ms bigint, remaining integer)
+language plpgsql volatile
+set search_path from current
+as $$
+#variable_conflict use_column
+declare
+  -- Refill is fractional, so after waiting the exact wait a bucket can sit a
+  -- rounding error below the cost: this slack keeps it from being refused again.
+  c_epsilon constant double precision := 1e-6;
+  v_now bigint := coalesce(p_now_ms, (extract(epoch from clock_timestamp()) * 1000)::bigint);
+  v_cost double precision := coalesce(p_cost, 1);
+  v_tokens double precision;
+  v_updated bigint;
+begin
+  if p_capacity is null or p_capacity <= 0 or p_interval_ms is null or p_interval_ms <= 0 then
+    raise exception using errcode = '22023',
+      message = format('act_take_tokens: a limit needs a positive capacity and interval, got %s per %s ms', p_capacity, p_interval_ms);
+  end if;
+  if v_cost < 0 or v_cost > p_capacity then
+    raise exception using errcode = '22023',
+      message = format('act_take_tokens: cost must be between 0 and the bucket capacity (%s), got %s', p_capacity, v_cost);
+  end if;
+  insert into act_rate_limits as b (key, tokens, updated_at_ms, capacity, interval_ms)
+  values (p_key, p_capacity, v_now, p_capacity, p_interval_ms)
+  on conflict (key) do nothing;
+  select b.tokens, b.updated_at_ms into v_tokens, v_updated
+  from act_rate_limits b where b.key = p_key for update;
+  -- A clock that steps backwards refills nothing rather than draining.
+  v_tokens := least(p_capacity, v_tokens + greatest(0, v_now - v_updated) * p_capacity / p_interval_ms);
+  if v_tokens + c_epsilon >= v_cost then
+    v_tokens := greatest(0, v_tokens - v_cost);
+    granted := true;
+    wait_ms := 0;
+  else
+    granted := false;
+    wait_ms := greatest(1, ceil(greatest(0, v_updated - v_now) + (v_cost - v_tokens) * p_interval_ms / p_capacity))::bigint;
+  end if;
+  v_updated := greatest(v_updated, v_now);
+  remaining := floor(v_tokens + c_epsilon)::integer;
+  update act_rate_limits b
+  set tokens = v_tokens, updated_at_ms = v_updated, capacity = p_capacity, interval_ms = p_interval_ms
+  where b.key = p_key;
+  return next;
+end;
+$$;
+
+-- Align a bucket with the provider's own count (X-RateLimit-Remaining).
+create or replace function act_set_tokens(
+  p_key text,
+  p_capacity double precision,
+  p_interval_ms bigint,
+  p_remaining double precision,
+  p_now_ms bigint default null
+)
+returns void
+language sql volatile
+set search_path from current
+as $$
+  insert into act_rate_limits as b (key, tokens, updated_at_ms, capacity, interval_ms)
+  values (
+    p_key, least(p_capacity, greatest(0, p_remaining)),
+    coalesce(p_now_ms, (extract(epoch from clock_timestamp()) * 1000)::bigint), p_capacity, p_interval_ms
+  )
+  on conflict (key) do update
+  set tokens = excluded.tokens, updated_at_ms = excluded.updated_at_ms,
+    capacity = excluded.capacity, interval_ms = excluded.interval_ms;
+$$;
+
+-- One row per held slot. A slot frees itself at \`expires_at_ms\` (epoch ms, the
+-- callers' clock, as the token buckets of act_rate_limits), so a crashed
+-- holder cannot keep it; expired rows of a key are removed by the next
+-- acquire of that key, so a key never holds more rows than its limit.
+create table if not exists act_rate_slots (
+  key text not null,
+  owner text not null,
+  expires_at_ms bigint not null,
+  primary key (key, owner)
+);
+
+-- Take one of p_limit slots under p_key for p_owner, for p_lease_ms. Asking
+-- again as the same owner renews its lease instead of taking a second slot.
+-- Acquirers of one key are serialised by a transaction-scoped advisory lock
+-- (a count and an insert cannot race), so concurrent calls from any number of
+-- processes never hold more than p_limit slots. One row: acquired, and when
+-- not, how long until the earliest lease ends (retry_after_ms, at least 1).
+create or replace function act_acquire_slot(
+  p_key text,
+  p_limit integer,
+  p_owner text,
+  p_lease_ms bigint,
+  p_now_ms bigint default null
+)
+returns table (acquired boolean, retry_after_ms bigint)
+language plpgsql volatile
+set search_path from current
+as $$
+#variable_conflict use_column
+declare
+  v_now bigint := coalesce(p_now_ms, (extract(epoch from clock_timestamp()) * 1000)::bigint);
+  v_held integer;
+  v_earliest bigint;
+begin
+  if p_key is null or p_key = '' or p_owner is null or p_owner = '' then
+    raise exception using errcode = '22023', message = 'act_acquire_slot: the key and the owner must be non-empty';
+  end if;
+  if p_limit is null or p_limit <= 0 then
+    raise exception using errcode = '22023',
+      message = format('act_acquire_slot: limit must be a positive integer, got %s', p_limit);
+  end if;
+  if p_lease_ms is null or p_lease_ms <= 0 then
+    raise exception using errcode = '22023',
+      message = format('act_acquire_slot: leaseMs must be a positive number, got %s', p_lease_ms);
+  end if;
+  perform pg_advisory_xact_lock(hashtext('act_rate_slots'), hashtext(current_schema() || ':' || p_key));
+  delete from act_rate_slots s where s.key = p_key and s.expires_at_ms <= v_now;
+  update act_rate_slots s set expires_at_ms = v_now + p_lease_ms where s.key = p_key and s.owner = p_owner;
+  if found then
+    return query select true, 0::bigint;
+    return;
+  end if;
+  select count(*)::integer, min(s.expires_at_ms) into v_held, v_earliest from act_rate_slots s where s.key = p_key;
+  if v_held < p_limit then
+    insert into act_rate_slots (key, owner, expires_at_ms) values (p_key, p_owner, v_now + p_lease_ms);
+    return query select true, 0::bigint;
+    return;
+  end if;
+  return query select false, greatest(1, v_earliest - v_now);
+end;
+$$;
+
+-- Free p_owner's slot under p_key at once (a no-op when it holds none).
+create or replace function act_release_slot(p_key text, p_owner text)
+returns void
+language sql volatile
+set search_path from current
+as $$
+  delete from act_rate_slots s where s.key = p_key and s.owner = p_owner;
+$$;
+
+-- Closed to anon and authenticated (see 0001): only the owner and service_role.
+select act_restrict_api_roles(
+  array['act_rate_limits', 'act_rate_slots'],
+  array['act_take_tokens', 'act_set_tokens', 'act_acquire_slot', 'act_release_slot']
+);
+
+-- In a schema of your own, grant service_role what it lacks (see 0001).
+select act_grant_service_role();
+`;
+
+const MIGRATION_0006_ACT_EVENT_BUS = `-- @act/sink-supabase 0006: the integration events (one row per applied or
+-- skipped change: the feed, the freshness figures, the latency percentiles)
+-- and the event bus that sends each one out live.
+--
+-- Every row written to act_integration_events (act_complete and
+-- act_record_events, so webhook, poll and reconciliation alike) goes out live:
+--
+-- - everywhere (Postgres, Supabase, PGlite): NOTIFY on the schema's channel,
+--   \`act_events\` in schema public and \`act_events:<schema>\` in any other
+--   (\`act_events:<md5 of the schema>\` when that would pass the 63-byte limit
+--   on channel names); act_events_channel() says which;
+-- - on Supabase, where realtime.send() exists: a private Realtime broadcast,
+--   event \`act_event\`, on topic \`<source>:<tenant>\`;
+-- - on Supabase, where the supabase_realtime publication exists: the table
+--   joins it, for \`postgres_changes\` subscribers (subject to RLS).
+--
+-- The payload is one compact JSON object (see act_event_payload), well under
+-- NOTIFY's 8000-byte limit. \`set act.notify = 'off'\` (per session, role or
+-- database) silences both NOTIFY and the broadcast.
+
+-- One row per applied (or skipped) change: the feed, the freshness figures,
+-- the latency percentiles.
+create table if not exists act_integration_events (
+  id bigserial primary key,
+  source text not null,
+  tenant text not null,
+  event_type text not null,
+  entity_type text not null,
+  entity_id text not null,
+  table_name text,
+  row_id text,
+  outcome text not null,
+  -- Small and safe for feeds and dashboards; never the whole payload.
+  summary jsonb,
+  triggered_by text not null,
+  -- Receipt (or poll) to committed write.
+  latency_ms bigint,
+  -- The provider's occurredAt to committed write.
+  provider_latency_ms bigint,
+  correlation_id text,
+  delivery_id bigint,
+  created_at timestamptz not null default now(),
+  constraint act_integration_events_outcome_check check (
+    outcome in ('created', 'updated', 'deleted', 'skipped', 'ignored')
+  ),
+  constraint act_integration_events_triggered_by_check check (
+    triggered_by in ('webhook', 'poll', 'reconciliation')
+  )
+);
+
+create index if not exists act_integration_events_source_tenant_created_idx
+  on act_integration_events (source, tenant, created_at desc);
+create index if not exists act_integration_events_created_idx on act_integration_events (created_at);
+create index if not exists act_integration_events_delivery_idx
+  on act_integration_events (delivery_id) where delivery_id is not null;
+create index if not exists act_integration_events_entity_idx
+  on act_integration_events (source, entity_type, entity_id);
+
+-- Append integration events (JSON array of objects named like the columns).
+-- Delivery events inherit the delivery's id and correlation id.
+create or replace function act_record_events(
+  p_events jsonb,
+  p_delivery_id bigint default null,
+  p_correlation_id text default null,
+  p_now timestamptz default null
+)
+returns integer
+language plpgsql volatile
+set search_path from current
+as $$
+#variable_conflict use_column
+declare
+  v_now timestamptz := coalesce(p_now, clock_timestamp());
+  v_count integer;
+begin
+  if p_events is null or jsonb_typeof(p_events) <> 'array' or jsonb_array_length(p_events) = 0 then
+    return 0;
+  end if;
+  insert into act_integration_events (
+    source, tenant, event_type, entity_type, entity_id, table_name, row_id, outcome, summary,
+    triggered_by, latency_ms, provider_latency_ms, correlation_id, delivery_id, created_at
+  )
+  select e.source, e.tenant, e.event_type, e.entity_type, e.entity_id, e.table_name, e.row_id, e.outcome,
+    e.summary, e.triggered_by, e.latency_ms, e.provider_latency_ms,
+    coalesce(e.correlation_id, p_correlation_id), coalesce(e.delivery_id, p_delivery_id),
+    coalesce(e.created_at, v_now)
+  from jsonb_populate_recordset(null::act_integration_events, p_events) e;
+  get diagnostics v_count = row_count;
+  return v_count;
+end;
+$$;
+
+-- Newest first.
+create or replace function act_list_events(
+  p_source text default null,
+  p_tenant text default null,
+  p_since timestamptz default null,
+  p_limit integer default 100
+)
+returns setof act_integration_events
+language sql stable
+set search_path from current
+as $$
+  select * from act_integration_events e
+  where (p_source is null or e.source = p_source)
+    and (p_tenant is null or e.tenant = p_tenant)
+    and (p_since is null or e.created_at > p_since)
+  order by e.created_at desc, e.id desc
+  limit coalesce(p_limit, 100);
+$$;
+
+-- The NOTIFY channel of the schema this migration runs in.
+create or replace function act_events_channel()
+returns text
+language sql stable
+set search_path from current
+as $$
+  select case
+    when current_schema() = 'public' then 'act_events'
+    when octet_length('act_events:' || current_schema()) <= 63 then 'act_events:' || current_schema()
+    else 'act_events:' || md5(current_schema())
+  end;
+$$;
+
+-- What a listener receives for one event: the columns that identify and
+-- describe it (id and delivery_id as text; nulls left out), and the summary
+-- when it is at most 1 KB. Anything left out (a larger summary, or every
+-- field when the text columns are huge) is flagged \`"truncated": true\`: read
+-- the row by id for the rest. Never more than about 7 KB.
+create or replace function act_event_payload(p_event act_integration_events)
+returns jsonb
+language plpgsql stable
+set search_path from current
+as $$
+declare
+  c_max_summary_bytes constant integer := 1024;
+  c_max_payload_bytes constant integer := 7000;
+  v_payload jsonb;
+begin
+  v_payload := jsonb_strip_nulls(jsonb_build_object(
+    'id', p_event.id::text,
+    'source', p_event.source,
+    'tenant', p_event.tenant,
+    'event_type', p_event.event_type,
+    'entity_type', p_event.entity_type,
+    'entity_id', p_event.entity_id,
+    'table_name', p_event.table_name,
+    'row_id', p_event.row_id,
+    'outcome', p_event.outcome,
+    'triggered_by', p_event.triggered_by,
+    'latency_ms', p_event.latency_ms,
+    'provider_latency_ms', p_event.provider_latency_ms,
+    'correlation_id', p_event.correlation_id,
+    'delivery_id', p_event.delivery_id::text,
+    'created_at', p_event.created_at
+  ));
+  if p_event.summary is not null then
+    if octet_length(p_event.summary::text) <= c_max_summary_bytes then
+      v_payload := v_payload || jsonb_build_object('summary', p_event.summary);
+    else
+      v_payload := v_payload || jsonb_build_object('truncated', true);
+    end if;
+  end if;
+  if octet_length(v_payload::text) > c_max_payload_bytes then
+    -- 200 characters are at most 800 bytes (1,200 escaped) each.
+    v_payload := jsonb_build_object(
+      'id', p_event.id::text,
+      'source', left(p_event.source, 200),
+      'tenant', left(p_event.tenant, 200),
+      'truncated', true
+    );
+  end if;
+  return v_payload;
+end;
+$$;
+
+-- One statement-level trigger (a transition table, not a trigger per row):
+-- a poll page of 500 events costs one trigger call, and the Realtime
+-- broadcast runs in one subtransaction per statement rather than per row.
+create or replace function act_integration_events_notify()
+returns trigger
+language plpgsql volatile
+set search_path from current
+as $$
+declare
+  v_channel text;
+  v_event act_integration_events;
+  v_payloads jsonb[] := '{}';
+  v_topics text[] := '{}';
+  v_index integer;
+begin
+  if coalesce(current_setting('act.notify', true), '') = 'off' then
+    return null;
+  end if;
+  v_channel := act_events_channel();
+  for v_event in select * from act_new_events order by id loop
+    v_payloads := array_append(v_payloads, act_event_payload(v_event));
+    v_topics := array_append(v_topics, v_event.source || ':' || v_event.tenant);
+    -- Delivered on commit, in this order; never if the transaction rolls back.
+    perform pg_notify(v_channel, v_payloads[cardinality(v_payloads)]::text);
+  end loop;
+
+  -- Supabase Realtime broadcast. A failure here (permissions, Realtime's own
+  -- tables) is a warning: the change itself is already safe in the mirror.
+  if cardinality(v_payloads) > 0 and to_regprocedure('realtime.send(jsonb, text, text, boolean)') is not null then
+    begin
+      for v_index in 1 .. cardinality(v_payloads) loop
+        perform realtime.send(v_payloads[v_index], 'act_event', v_topics[v_index], true);
+      end loop;
+    exception when others then
+      raise warning 'act_integration_events_notify: realtime.send failed: % (%)', sqlerrm, sqlstate;
+    end;
+  end if;
+  return null;
+end;
+$$;
+
+drop trigger if exists act_integration_events_notify on act_integration_events;
+create trigger act_integration_events_notify
+  after insert on act_integration_events
+  referencing new table as act_new_events
+  for each statement
+  execute function act_integration_events_notify();
+
+-- Supabase Realtime \`postgres_changes\`: join the publication where it exists
+-- (and does not already publish every table). Only the publication's owner
+-- may change it; anyone else gets a warning and the rest of the migration.
+do $$
+begin
+  if exists (select 1 from pg_publication where pubname = 'supabase_realtime' and not puballtables)
+    and not exists (
+      select 1 from pg_publication_tables t
+      where t.pubname = 'supabase_realtime' and t.schemaname = current_schema()
+        and t.tablename = 'act_integration_events'
+    )
+  then
+    begin
+      alter publication supabase_realtime add table act_integration_events;
+    exception when insufficient_privilege then
+      raise warning 'act_integration_events was not added to the supabase_realtime publication: %', sqlerrm
+        using hint = 'as the publication''s owner: alter publication supabase_realtime add table act_integration_events';
+    end;
+  end if;
+end;
+$$;
+
+-- Closed to anon and authenticated (see 0001): only the owner and service_role.
+select act_restrict_api_roles(
+  array[
+    'act_integration_events'
+  ],
+  array[
+    'act_record_events', 'act_list_events', 'act_events_channel', 'act_event_payload',
+    'act_integration_events_notify'
+  ]
+);
+
+-- In a schema of your own, grant service_role what it lacks (see 0001).
+select act_grant_service_role();
+`;
+
+const MIGRATION_0007_ACT_HEALTH = `-- @act/sink-supabase 0007: health figures per source and tenant: backlog,
+-- conflicts, last delivery and event, latency percentiles, freshness.
+
+-- Backlog and freshness per source and tenant. Percentiles are nearest-rank
+-- (percentile_disc) over the last hour's receipt-to-commit latencies.
+create or replace function act_health(p_now timestamptz default null)
+returns table (
+  source text,
+  tenant text,
+  pending integer,
+  processing integer,
+  dead integer,
+  oldest_pending_age_ms bigint,
+  last_delivery_at timestamptz,
+  last_event_at timestamptz,
+  latency_p50_ms bigint,
+  latency_p95_ms bigint,
+  events_last_hour integer
+)
+language sql stable
+set search_path from current
+as $$
+  with clock as (
+    select coalesce(p_now, clock_timestamp()) as now
+  ),
+  backlog as (
+    select d.source, d.tenant,
+      count(*) filter (where d.status = 'pending')::integer as pending,
+      count(*) filter (where d.status = 'processing')::integer as processing,
+      count(*) filter (where d.status = 'dead')::integer as dead,
+      min(d.received_at) filter (where d.status = 'pending') as oldest_pending_at
+    from act_deliveries d
+    where d.status <> 'done'
+    group by d.source, d.tenant
+  ),
+  received as (
+    select d.source, d.tenant, max(d.received_at) as last_delivery_at
+    from act_deliveries d
+    group by d.source, d.tenant
+  ),
+  events as (
+    select e.source, e.tenant, max(e.created_at) as last_event_at
+    from act_integration_events e
+    group by e.source, e.tenant
+  ),
+  recent as (
+    select e.source, e.tenant,
+      count(*)::integer as events_last_hour,
+      percentile_disc(0.5) within group (order by e.latency_ms) as latency_p50_ms,
+      percentile_disc(0.95) within group (order by e.latency_ms) as latency_p95_ms
+    from act_integration_events e, clock
+    where e.created_at >= clock.now - interval '1 hour'
+    group by e.source, e.tenant
+  )
+  select source, tenant,
+    coalesce(b.pending, 0), coalesce(b.processing, 0), coalesce(b.dead, 0),
+    round(extract(epoch from (clock.now - b.oldest_pending_at)) * 1000)::bigint,
+    r.last_delivery_at, e.last_event_at, h.latency_p50_ms, h.latency_p95_ms,
+    coalesce(h.events_last_hour, 0)
+  from received r
+    full join backlog b using (source, tenant)
+    full join events e using (source, tenant)
+    full join recent h using (source, tenant)
+    cross join clock
+  order by source, tenant;
+$$;
+
+-- act_health and a conflicts column. A function of its own, so act_health
+-- and the act_source_health view keep their columns (and the grants the
+-- optional tenant-access migration gives them).
 create or replace function act_health_figures(p_now timestamptz default null)
 returns table (
   source text,
@@ -3416,68 +2125,403 @@ as $$
   order by h.source, h.tenant;
 $$;
 
--- Conflicting redeliveries, newest first, filtered like act_list_deliveries.
-create or replace function act_list_conflicts(
-  p_status text default null,
-  p_source text default null,
-  p_tenant text default null,
-  p_limit integer default 100
+-- Backlog, last delivery, last event and latency per source and tenant.
+create or replace view act_source_health with (security_invoker = true) as
+  select * from act_health(null);
+
+-- How fresh the mirror is per source and tenant: the newest applied change
+-- (and its age), the newest change per trigger, the newest cursor commit,
+-- and the oldest delivery still waiting.
+create or replace view act_freshness with (security_invoker = true) as
+  with changes as (
+    select e.source, e.tenant,
+      max(e.created_at) filter (where e.outcome in ('created', 'updated', 'deleted')) as last_change_at,
+      max(e.created_at) as last_event_at,
+      max(e.created_at) filter (where e.triggered_by = 'webhook') as last_webhook_event_at,
+      max(e.created_at) filter (where e.triggered_by = 'poll') as last_poll_event_at,
+      max(e.created_at) filter (where e.triggered_by = 'reconciliation') as last_reconciliation_event_at
+    from act_integration_events e
+    group by e.source, e.tenant
+  ),
+  cursors as (
+    select c.source, c.tenant, max(c.updated_at) as last_cursor_at
+    from act_cursors c
+    group by c.source, c.tenant
+  ),
+  waiting as (
+    select d.source, d.tenant, min(d.received_at) as oldest_pending_at
+    from act_deliveries d
+    where d.status = 'pending'
+    group by d.source, d.tenant
+  )
+  select source, tenant,
+    last_change_at,
+    round(extract(epoch from (now() - last_change_at)) * 1000)::bigint as last_change_age_ms,
+    last_event_at,
+    last_webhook_event_at,
+    last_poll_event_at,
+    last_reconciliation_event_at,
+    last_cursor_at,
+    round(extract(epoch from (now() - last_cursor_at)) * 1000)::bigint as last_cursor_age_ms,
+    oldest_pending_at,
+    round(extract(epoch from (now() - oldest_pending_at)) * 1000)::bigint as oldest_pending_age_ms
+  from changes
+    full join cursors using (source, tenant)
+    full join waiting using (source, tenant);
+
+-- Closed to anon and authenticated (see 0001): only the owner and service_role.
+select act_restrict_api_roles(
+  array['act_source_health', 'act_freshness'],
+  array['act_health', 'act_health_figures']
+);
+`;
+
+const MIGRATION_0008_ACT_RETENTION = `-- @act/sink-supabase 0008: retention. act_cleanup() deletes what has done
+-- its job: done deliveries (with their attempts) and integration events
+-- older than N days. Pending and processing deliveries are never touched;
+-- dead letters are evidence and stay until replayed, or until the caller
+-- asks for them explicitly (p_dead_older_than_days).
+--
+-- Schedule it (pg_cron on Supabase):
+--   select cron.schedule('act-cleanup', '17 3 * * *', $$select act_cleanup(30)$$);
+-- or call state.cleanup() from a job: it runs one batch per transaction.
+
+-- Done deliveries, oldest first, without reading the whole inbox.
+create index if not exists act_deliveries_done_idx
+  on act_deliveries (completed_at) where status = 'done';
+
+-- Deletes in batches of p_batch_size rows (each batch locks only its own
+-- rows, skipping any another session holds), events first, then done
+-- deliveries and their attempts, then (only when p_dead_older_than_days is
+-- given) dead deliveries received and last attempted before that cutoff.
+-- p_max_batches bounds the batches per kind in this call, so a caller can
+-- commit between batches; \`more\` is true when it stopped at that bound with
+-- rows possibly left. Returns one row of counts.
+create or replace function act_cleanup(
+  p_older_than_days integer default 30,
+  p_dead_older_than_days integer default null,
+  p_now timestamptz default null,
+  p_batch_size integer default 5000,
+  p_max_batches integer default null
 )
-returns setof act_deliveries
+returns table (deliveries bigint, attempts bigint, events bigint, more boolean)
+language plpgsql volatile
+set search_path from current
+as $$
+#variable_conflict use_column
+declare
+  v_now timestamptz := coalesce(p_now, clock_timestamp());
+  v_batch integer := coalesce(p_batch_size, 5000);
+  v_cutoff timestamptz;
+  v_dead_cutoff timestamptz;
+  v_ids bigint[];
+  v_count bigint;
+  v_batches integer;
+begin
+  if p_older_than_days is null or p_older_than_days < 0 then
+    raise exception using errcode = '22023',
+      message = format('act_cleanup: older_than_days must be 0 or more, got %s', coalesce(p_older_than_days::text, 'null'));
+  end if;
+  if p_dead_older_than_days is not null and p_dead_older_than_days < 0 then
+    raise exception using errcode = '22023',
+      message = format('act_cleanup: dead_older_than_days must be 0 or more, got %s', p_dead_older_than_days);
+  end if;
+  if v_batch < 1 or (p_max_batches is not null and p_max_batches < 1) then
+    raise exception using errcode = '22023',
+      message = format('act_cleanup: batch_size and max_batches must be positive, got %s and %s', v_batch, p_max_batches);
+  end if;
+  v_cutoff := v_now - make_interval(days => p_older_than_days);
+  deliveries := 0;
+  attempts := 0;
+  events := 0;
+  more := false;
+
+  -- Integration events.
+  v_batches := 0;
+  loop
+    delete from act_integration_events e
+    where e.id = any (array(
+      select x.id from act_integration_events x
+      where x.created_at < v_cutoff
+      order by x.created_at
+      limit v_batch
+      for update skip locked
+    ));
+    get diagnostics v_count = row_count;
+    events := events + v_count;
+    v_batches := v_batches + 1;
+    exit when v_count < v_batch;
+    if p_max_batches is not null and v_batches >= p_max_batches then
+      more := true;
+      exit;
+    end if;
+  end loop;
+
+  -- Done deliveries and their attempts.
+  v_batches := 0;
+  loop
+    v_ids := array(
+      select d.id from act_deliveries d
+      where d.status = 'done' and d.completed_at < v_cutoff
+      order by d.completed_at
+      limit v_batch
+      for update skip locked
+    );
+    delete from act_delivery_attempts a where a.delivery_id = any (v_ids);
+    get diagnostics v_count = row_count;
+    attempts := attempts + v_count;
+    delete from act_deliveries d where d.id = any (v_ids);
+    get diagnostics v_count = row_count;
+    deliveries := deliveries + v_count;
+    v_batches := v_batches + 1;
+    exit when cardinality(v_ids) < v_batch;
+    if p_max_batches is not null and v_batches >= p_max_batches then
+      more := true;
+      exit;
+    end if;
+  end loop;
+
+  -- Dead letters, only when asked: received before the cutoff and with no
+  -- attempt since (a dead letter replayed and failed again is recent).
+  if p_dead_older_than_days is not null then
+    v_dead_cutoff := v_now - make_interval(days => p_dead_older_than_days);
+    v_batches := 0;
+    loop
+      v_ids := array(
+        select d.id from act_deliveries d
+        where d.status = 'dead' and d.received_at < v_dead_cutoff
+          and not exists (
+            select 1 from act_delivery_attempts a
+            where a.delivery_id = d.id and a.finished_at >= v_dead_cutoff
+          )
+        order by d.id
+        limit v_batch
+        for update skip locked
+      );
+      delete from act_delivery_attempts a where a.delivery_id = any (v_ids);
+      get diagnostics v_count = row_count;
+      attempts := attempts + v_count;
+      delete from act_deliveries d where d.id = any (v_ids);
+      get diagnostics v_count = row_count;
+      deliveries := deliveries + v_count;
+      v_batches := v_batches + 1;
+      exit when cardinality(v_ids) < v_batch;
+      if p_max_batches is not null and v_batches >= p_max_batches then
+        more := true;
+        exit;
+      end if;
+    end loop;
+  end if;
+
+  return next;
+end;
+$$;
+
+-- Closed to anon and authenticated (see 0001): only the owner and service_role.
+select act_restrict_api_roles(
+  array[]::text[],
+  array['act_cleanup']
+);
+`;
+
+const MIGRATION_0009_ACT_SOURCE_ACCESS = `-- @act/sink-supabase 0009: connectors' tables and views closed by default,
+-- opened to app users one connector at a time.
+--
+-- Supabase grants every table, view and sequence the migrating role creates
+-- in its API schemas to anon and authenticated (default privileges), and its
+-- Data API serves them to anyone holding the public anon key. The act_
+-- objects are closed by act_restrict_api_roles (0001); a connector's mirror
+-- tables would not be, and contacts, emails and invoices would be readable
+-- and writable with the anon key. So:
+--
+-- - Every table, view, materialized view, foreign table and sequence of this
+--   schema named \`<source>_…\` belongs to that connector (migrate() refuses a
+--   connector migration that creates one named otherwise, so none escapes).
+-- - act_secure_source(source, tenant_column) closes them: row level security
+--   on tables (always, with or without Supabase's roles: the owner and
+--   BYPASSRLS roles such as service_role are not subject to it), views
+--   security_invoker (they read with the caller's rights and policies, never
+--   around them), and every privilege of PUBLIC, anon and authenticated
+--   revoked. Then, for a source opened with act_grant_tenant_access, it
+--   applies the tenant policy again, to every table, including ones a newer
+--   connector version added. migrate() runs it in the migration transaction
+--   for every connector it is given and every connector recorded earlier in
+--   act_source_access, on every run: a new object is never visible open.
+-- - act_grant_tenant_access(source [, tenant_column]) is the one explicit
+--   call that opens a connector's rows to signed-in app users: SELECT for
+--   \`authenticated\` on each of its tables through the policy act_tenant_read
+--   (the row's tenant column must name a tenant of that source the user is
+--   mapped to in act_user_sources: act_can_read), and on its views, which
+--   filter through those tables' policies. No write policies: app users never
+--   write the mirror. anon gets nothing, ever. It needs the optional
+--   tenant-access migration (act_user_sources, act_can_read).
+--
+-- migrate() and \`act migrate\` manage anon's and authenticated's privileges on
+-- connector objects: grant to roles of your own, or add policies, instead.
+-- Never edit this file once applied: add a new migration instead.
+
+-- One row per connector migrate() (or act_secure_source) has seen.
+create table if not exists act_source_access (
+  source text primary key,
+  -- The column of the source's mirror tables that holds the tenant (ghl: location_id).
+  tenant_column name,
+  -- Opened to signed-in app users by act_grant_tenant_access.
+  tenant_access boolean not null default false,
+  updated_at timestamptz not null default now()
+);
+
+-- The connector's objects: relations of this schema named \`<source>_…\` (never act_…).
+create or replace function act_source_objects(p_source text)
+returns table (object regclass, kind "char")
 language sql stable
 set search_path from current
 as $$
-  select * from act_deliveries d
-  where d.conflict_of is not null
-    and (p_status is null or d.status = p_status)
-    and (p_source is null or d.source = p_source)
-    and (p_tenant is null or d.tenant = p_tenant)
-  order by d.id desc
-  limit coalesce(p_limit, 100);
+  select c.oid::regclass, c.relkind
+  from pg_class c
+  where c.relnamespace = (select n.oid from pg_namespace n where n.nspname = current_schema())
+    and c.relkind in ('r', 'p', 'v', 'm', 'f', 'S')
+    and starts_with(c.relname, p_source || '_')
+    and not starts_with(c.relname, 'act_')
+  order by c.relname;
 $$;
 
--- Closed like every act_ function (see 0003): only the owner and service_role.
-do $$
+-- Close one connector's objects, then re-open them to app users if the source
+-- was opened. Returns what each object is now: \`closed\`, \`tenant read\` (the
+-- act_tenant_read policy) or why it stayed closed. Idempotent.
+create or replace function act_secure_source(p_source text, p_tenant_column name default null)
+returns table (object text, access text)
+language plpgsql volatile
+set search_path from current
+as $$
 declare
+  v_object regclass;
+  v_kind "char";
   v_role text;
-  v_function text;
+  v_target text;
+  v_open boolean;
+  v_column name;
+  v_has_column boolean;
 begin
-  foreach v_function in array array[
-    'act_enqueue(text, text, text, text, text, jsonb, bytea, timestamptz, text, text[])',
-    'act_enqueue_batch(jsonb)',
-    'act_health_figures(timestamptz)',
-    'act_list_conflicts(text, text, text, integer)'
-  ] loop
-    execute format('revoke execute on function %s from public', v_function);
+  if p_source is null or p_source !~ '^[a-z][a-z0-9_]*$' or p_source = 'act' then
+    raise exception using errcode = '22023',
+      message = format('act_secure_source: %L is not a connector source id (lower-case letters, digits, _)', p_source);
+  end if;
+  -- A source first seen here whose tables already carry act_tenant_read (from
+  -- act_enable_tenant_rls, before this migration) stays open to its users.
+  insert into act_source_access (source, tenant_column, tenant_access)
+  values (
+    p_source,
+    p_tenant_column,
+    exists (
+      select 1 from pg_policy p join act_source_objects(p_source) o on o.object = p.polrelid
+      where p.polname = 'act_tenant_read'
+    )
+  )
+  on conflict (source) do update
+    set tenant_column = coalesce(excluded.tenant_column, act_source_access.tenant_column), updated_at = now();
+  select a.tenant_access, a.tenant_column into v_open, v_column from act_source_access a where a.source = p_source;
+  if v_open and (v_column is null or to_regprocedure(format('%I.act_can_read(text, text)', current_schema())) is null) then
+    raise exception using errcode = '55000',
+      message = format('act_secure_source: source %s is open to app users, but %s', p_source,
+        case when v_column is null then 'its tenant column is not known'
+          else 'the tenant-access migration (act_can_read) is missing' end);
+  end if;
+
+  for v_object, v_kind in select o.object, o.kind from act_source_objects(p_source) o loop
+    v_target := case when v_kind = 'S' then 'sequence ' else '' end || v_object::text;
+    if v_kind in ('r', 'p') then
+      execute format('alter table %s enable row level security', v_object);
+    elsif v_kind = 'v' then
+      execute format('alter view %s set (security_invoker = true)', v_object);
+    end if;
+    execute format('revoke all on %s from public', v_target);
     foreach v_role in array array['anon', 'authenticated'] loop
       if exists (select 1 from pg_roles where rolname = v_role) then
-        execute format('revoke execute on function %s from %I', v_function, v_role);
+        execute format('revoke all on %s from %I', v_target, v_role);
       end if;
     end loop;
-    if exists (select 1 from pg_roles where rolname = 'service_role') then
-      execute format('grant execute on function %s to service_role', v_function);
+
+    object := v_object::text;
+    access := 'closed';
+    if v_open then
+      if v_kind in ('r', 'p') then
+        v_has_column := exists (
+          select 1 from pg_attribute a
+          where a.attrelid = v_object and a.attname = v_column and a.attnum > 0 and not a.attisdropped
+        );
+        execute format('drop policy if exists act_tenant_read on %s', v_object);
+        if v_has_column then
+          execute format(
+            'create policy act_tenant_read on %s for select to authenticated using (%I.act_can_read(%L, %I::text))',
+            v_object, current_schema(), p_source, v_column
+          );
+          execute format('grant select on %s to authenticated', v_object);
+          access := 'tenant read';
+        else
+          access := format('closed: no %s column', v_column);
+        end if;
+      elsif v_kind = 'v' then
+        -- security_invoker: the view shows a user only what the tables' policies let them read.
+        execute format('grant select on %s to authenticated', v_object);
+        access := 'tenant read (through its tables)';
+      elsif v_kind = 'm' then
+        access := 'closed: a materialized view has no row level security';
+      end if;
     end if;
+    return next;
   end loop;
 end;
 $$;
+
+-- The one call that opens a connector's mirror to signed-in app users, per
+-- tenant (see the top of this file). Recorded in act_source_access, so every
+-- later migrate() applies it to the tables newer connector versions add.
+create or replace function act_grant_tenant_access(p_source text, p_tenant_column name default null)
+returns table (object text, access text)
+language plpgsql volatile
+set search_path from current
+as $$
+declare
+  v_column name;
+begin
+  if to_regprocedure(format('%I.act_can_read(text, text)', current_schema())) is null then
+    raise exception using errcode = '55000',
+      message = 'act_grant_tenant_access needs the tenant-access migration (act_user_sources, act_can_read)',
+      hint = 'apply it first: migrate({ tenantAccess: true }) or \`act migrate --tenant-access\`';
+  end if;
+  select a.tenant_column into v_column from act_source_access a where a.source = p_source;
+  v_column := coalesce(p_tenant_column, v_column);
+  if v_column is null then
+    raise exception using errcode = '22023',
+      message = format('act_grant_tenant_access: the tenant column of source %s is not known', p_source),
+      hint = format('name it: select * from act_grant_tenant_access(%L, ''<tenant column>'')', p_source);
+  end if;
+  -- Validates p_source and records it; the second call opens with the tenant column set.
+  perform act_secure_source(p_source, v_column);
+  update act_source_access set tenant_access = true, updated_at = now() where source = p_source;
+  return query select * from act_secure_source(p_source, v_column);
+end;
+$$;
+
+-- Closed to anon and authenticated (see 0001): only the owner and service_role.
+select act_restrict_api_roles(
+  array['act_source_access'],
+  array['act_source_objects', 'act_secure_source', 'act_grant_tenant_access']
+);
+
+-- In a schema of your own, grant service_role what it lacks (see 0001).
+select act_grant_service_role();
 `;
 
 /** This package's own migrations, in order; `migrate()` applies them before any connector's. */
 export const ACT_MIGRATIONS: readonly { name: string; sql: string }[] = Object.freeze([
-  { name: '0001_act_state', sql: MIGRATION_0001_ACT_STATE },
+  { name: '0001_act_access', sql: MIGRATION_0001_ACT_ACCESS },
   { name: '0002_act_queue', sql: MIGRATION_0002_ACT_QUEUE },
   { name: '0003_act_sink', sql: MIGRATION_0003_ACT_SINK },
-  { name: '0004_act_event_bus', sql: MIGRATION_0004_ACT_EVENT_BUS },
-  { name: '0005_act_retention', sql: MIGRATION_0005_ACT_RETENTION },
-  { name: '0006_act_rpc', sql: MIGRATION_0006_ACT_RPC },
-  { name: '0007_act_credentials_scan', sql: MIGRATION_0007_ACT_CREDENTIALS_SCAN },
-  { name: '0008_act_rate_slots', sql: MIGRATION_0008_ACT_RATE_SLOTS },
-  { name: '0009_act_lease_expiry', sql: MIGRATION_0009_ACT_LEASE_EXPIRY },
-  { name: '0010_act_enqueue_batch', sql: MIGRATION_0010_ACT_ENQUEUE_BATCH },
-  { name: '0011_act_credentials_invalid', sql: MIGRATION_0011_ACT_CREDENTIALS_INVALID },
-  { name: '0012_act_complete_batch', sql: MIGRATION_0012_ACT_COMPLETE_BATCH },
-  { name: '0013_act_sink_set_based', sql: MIGRATION_0013_ACT_SINK_SET_BASED },
-  { name: '0014_act_source_access', sql: MIGRATION_0014_ACT_SOURCE_ACCESS },
-  { name: '0015_act_sink_write_order', sql: MIGRATION_0015_ACT_SINK_WRITE_ORDER },
-  { name: '0016_act_delivery_conflicts', sql: MIGRATION_0016_ACT_DELIVERY_CONFLICTS },
+  { name: '0004_act_credentials', sql: MIGRATION_0004_ACT_CREDENTIALS },
+  { name: '0005_act_rate_limits', sql: MIGRATION_0005_ACT_RATE_LIMITS },
+  { name: '0006_act_event_bus', sql: MIGRATION_0006_ACT_EVENT_BUS },
+  { name: '0007_act_health', sql: MIGRATION_0007_ACT_HEALTH },
+  { name: '0008_act_retention', sql: MIGRATION_0008_ACT_RETENTION },
+  { name: '0009_act_source_access', sql: MIGRATION_0009_ACT_SOURCE_ACCESS },
 ]);
