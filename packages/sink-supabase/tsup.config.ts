@@ -24,9 +24,4 @@ export default defineConfig([
     // on Deno and edge runtimes too.
     platform: 'neutral',
   },
-  {
-    ...shared,
-    entry: { cli: 'src/cli.ts' },
-    platform: 'node',
-  },
 ]);

@@ -611,7 +611,7 @@ describe('supabase-js driver: the PostgREST requests (nock)', () => {
       expect(error).toBeInstanceOf(PostgresError);
       expect(error).toMatchObject({ errorClass: 'unknown', code: 'PGRST202' });
       expect((error as Error).message).toMatch(
-        /^\[@act\/sink-supabase\] act_get_cursor: PostgREST has no act\.act_get_cursor .*have the migrations run\? Run `act-sink-supabase migrate` with DATABASE_URL/,
+        /^\[@act\/sink-supabase\] act_get_cursor: PostgREST has no act\.act_get_cursor .*have the migrations run\? Run `npx @act\/cli migrate` with DATABASE_URL/,
       );
     });
 
@@ -656,10 +656,10 @@ describe('supabase-js driver: the PostgREST requests (nock)', () => {
       const error = await state.migrate().catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(ConfigurationError);
       expect((error as Error).message).toMatch(
-        /^\[@act\/sink-supabase\] migrate\(\) cannot run through supabase-js: .*`DATABASE_URL=<the project's connection string> npx act-sink-supabase migrate --schema act`.*SQL editor/,
+        /^\[@act\/sink-supabase\] migrate\(\) cannot run through supabase-js: .*`DATABASE_URL=<the project's connection string> npx @act\/cli migrate --schema act`.*SQL editor/,
       );
       await expect(migrate({ supabaseUrl: SUPABASE_URL, supabaseKey: SERVICE_KEY })).rejects.toThrow(
-        /npx act-sink-supabase migrate` \(Project Settings/,
+        /npx @act\/cli migrate` \(Project Settings/,
       );
       await state.close();
     });
