@@ -24,4 +24,11 @@ export default defineConfig([
     // on Deno and edge runtimes too.
     platform: 'neutral',
   },
+  {
+    ...shared,
+    // Test helpers (a PostgREST stand-in over node:http): Node only.
+    entry: { 'testing/index': 'src/testing/index.ts' },
+    dts: true,
+    platform: 'node',
+  },
 ]);

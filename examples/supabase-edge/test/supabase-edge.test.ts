@@ -3,7 +3,7 @@
  *
  * - the function's `npm:@act/*` specifiers resolve to this workspace's builds
  *   through `--node-modules-dir=manual` (see the README);
- * - SUPABASE_URL points at a PostgREST stand-in (test/postgrest-stand-in.ts)
+ * - SUPABASE_URL points at the PostgREST stand-in of @act/sink-supabase/testing
  *   in front of a real Postgres, where the migrations ran beforehand with the
  *   `act migrate` CLI of @act/cli, as the README tells users to;
  * - XERO_BASE_URL points at a stub of Xero's Accounting API, and the tenant's
@@ -19,9 +19,9 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createPostgresState } from '@act/sink-supabase';
+import { type PostgrestStandIn, poolTransaction, startPostgrestStandIn } from '@act/sink-supabase/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PostgrestStandIn, startPostgrestStandIn } from './postgrest-stand-in.ts';
 
 const DATABASE_URL = process.env.DATABASE_URL;
 if (!DATABASE_URL) {
@@ -311,7 +311,11 @@ describe.skipIf(!DATABASE_URL)('the act-webhooks function under Deno, on Postgre
     });
     await state.close();
 
-    postgrest = await startPostgrestStandIn({ pool, schema, serviceKey: SERVICE_ROLE_KEY });
+    postgrest = await startPostgrestStandIn({
+      transaction: poolTransaction(pool),
+      schema,
+      serviceKey: SERVICE_ROLE_KEY,
+    });
     xeroApi = await startXeroApi();
     fn = await startFunction(
       {
