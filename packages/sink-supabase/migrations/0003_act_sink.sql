@@ -14,6 +14,7 @@
 -- the table's unique index, which is what keeps a concurrent late update from
 -- resurrecting a delete. The price: non-key columns must be nullable or have
 -- a default.
+--
 -- Mirror tables may also have `_version_order bigint[]`, the tie-break that
 -- orders writes after _version (see act_sink_apply). Connectors add it.
 --

@@ -826,6 +826,7 @@ const MIGRATION_0003_ACT_SINK = `-- @act/sink-supabase 0003: the batched, versio
 -- the table's unique index, which is what keeps a concurrent late update from
 -- resurrecting a delete. The price: non-key columns must be nullable or have
 -- a default.
+--
 -- Mirror tables may also have \`_version_order bigint[]\`, the tie-break that
 -- orders writes after _version (see act_sink_apply). Connectors add it.
 --
