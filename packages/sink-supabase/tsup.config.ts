@@ -26,7 +26,9 @@ export default defineConfig([
   },
   {
     ...shared,
-    entry: { cli: 'src/cli.ts' },
+    // Test helpers (a PostgREST stand-in over node:http): Node only.
+    entry: { 'testing/index': 'src/testing/index.ts' },
+    dts: true,
     platform: 'node',
   },
 ]);

@@ -3,9 +3,9 @@
  *
  * - the function's `npm:@act/*` specifiers resolve to this workspace's builds
  *   through `--node-modules-dir=manual` (see the README);
- * - SUPABASE_URL points at a PostgREST stand-in (test/postgrest-stand-in.ts)
+ * - SUPABASE_URL points at the PostgREST stand-in of @act/sink-supabase/testing
  *   in front of a real Postgres, where the migrations ran beforehand with the
- *   `act-sink-supabase migrate` CLI, as the README tells users to;
+ *   `act migrate` CLI of @act/cli, as the README tells users to;
  * - XERO_BASE_URL points at a stub of Xero's Accounting API, and the tenant's
  *   OAuth tokens are put in the credential store as the connect flow would.
  *
@@ -19,9 +19,9 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createPostgresState } from '@act/sink-supabase';
+import { type PostgrestStandIn, poolTransaction, startPostgrestStandIn } from '@act/sink-supabase/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PostgrestStandIn, startPostgrestStandIn } from './postgrest-stand-in.ts';
 
 const DATABASE_URL = process.env.DATABASE_URL;
 if (!DATABASE_URL) {
@@ -294,20 +294,10 @@ describe.skipIf(!DATABASE_URL)('the act-webhooks function under Deno, on Postgre
     // An idle connection dropped by the server (57P01 on a restart) must not crash the process.
     pool.on('error', (error) => console.error(`postgres pool: ${error.message}`));
 
-    // What the README tells users to run once: the CLI of @act/sink-supabase
-    // with the connectors' migration directories.
+    // What the README tells users to run once: `act migrate` of @act/cli.
     const migrate = spawnSync(
       process.execPath,
-      [
-        'node_modules/@act/sink-supabase/dist/cli.js',
-        'migrate',
-        '--schema',
-        schema,
-        '--dir',
-        'node_modules/@act/connector-ghl/migrations',
-        '--dir',
-        'node_modules/@act/connector-xero/migrations',
-      ],
+      ['node_modules/@act/cli/dist/bin.js', 'migrate', '--schema', schema, '--source', 'ghl', '--source', 'xero'],
       { cwd: exampleDir, env: { ...process.env, DATABASE_URL }, encoding: 'utf8', timeout: 60_000 },
     );
     expect(migrate.status, `${migrate.stdout}\n${migrate.stderr}`).toBe(0);
@@ -321,7 +311,11 @@ describe.skipIf(!DATABASE_URL)('the act-webhooks function under Deno, on Postgre
     });
     await state.close();
 
-    postgrest = await startPostgrestStandIn({ pool, schema, serviceKey: SERVICE_ROLE_KEY });
+    postgrest = await startPostgrestStandIn({
+      transaction: poolTransaction(pool),
+      schema,
+      serviceKey: SERVICE_ROLE_KEY,
+    });
     xeroApi = await startXeroApi();
     fn = await startFunction(
       {

@@ -20,7 +20,7 @@ export const MISSING_DATABASE =
  * Which database, in order: `--pglite <dir>`, `DATABASE_URL` (node-postgres),
  * `SUPABASE_URL` + `SUPABASE_SERVICE_ROLE_KEY` (supabase-js, loaded by
  * @act/sink-supabase, which names the package when it is not installed),
- * `ACT_DATA_DIR` (PGlite, as `act-sink-supabase migrate` reads it).
+ * `ACT_DATA_DIR` (PGlite).
  */
 export function resolveConnection(
   flags: StateFlags,

@@ -7,11 +7,11 @@ import {
   type ReconcilerV1,
   type TransformerV1,
 } from '@act/core';
+import { GHL_MIGRATIONS } from './generated/migrations';
 import { createGhlClient, type GhlAuth, type GhlClient } from './ghl-client';
 import { GHL_PACKAGE_NAME, GHL_SOURCE } from './ghl-error';
 import type { GhlEvent, GhlSourceEvent } from './ghl-events';
 import { createGhlHandlers, type GhlHandlers } from './ghl-handlers';
-import { GHL_MIGRATIONS } from './ghl-migrations';
 import { createGhlPollers } from './ghl-poller';
 import { createGhlReconcilers } from './ghl-reconcile';
 import type { GhlConnectorSettings } from './ghl-settings';

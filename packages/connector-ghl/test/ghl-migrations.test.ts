@@ -1,10 +1,8 @@
-// Node-only (reads migrations/ with node:fs): kept out of vitest.edge.config.ts.
-import { readdirSync, readFileSync } from 'node:fs';
+// That each string equals its .sql file is checked for every package by tools/embed-sql.test.ts.
 import { describe, expect, it } from 'vitest';
-import { GHL_MIGRATIONS } from '../src/ghl-migrations';
+import { GHL_MIGRATIONS } from '../src/generated/migrations';
 import { GHL_TABLES } from '../src/ghl-transform';
 
-const migrationsDir = new URL('../migrations/', import.meta.url);
 const sql = GHL_MIGRATIONS[0]?.sql ?? '';
 
 /** The column lines of one `create table` statement. */
@@ -18,18 +16,6 @@ function columnsOf(table: string): string[] {
 }
 
 describe('GHL migrations', () => {
-  it('ships every .sql file in migrations/ as an identical string constant, in order', () => {
-    const files = readdirSync(migrationsDir)
-      .filter((file) => file.endsWith('.sql'))
-      .sort();
-    expect(GHL_MIGRATIONS.map((migration) => `${migration.name}.sql`)).toEqual(files);
-    for (const migration of GHL_MIGRATIONS) {
-      expect(migration.sql, `${migration.name}: src/ghl-migrations.ts differs from the .sql file`).toBe(
-        readFileSync(new URL(`${migration.name}.sql`, migrationsDir), 'utf8'),
-      );
-    }
-  });
-
   it.each(Object.values(GHL_TABLES))('%s: keyed by (location_id, id), with the sink’s bookkeeping columns', (table) => {
     expect(sql).toMatch(
       new RegExp(`create table if not exists ${table} \\([\\s\\S]*?primary key \\(location_id, id\\)\\n\\);`),

@@ -1,4 +1,4 @@
--- @act/connector-template: the tie-break column @act/sink-supabase (migration 0015)
+-- @act/connector-template: the tie-break column @act/sink-supabase (0003_act_sink)
 -- orders writes by after _version. At equal versions the write with the higher
 -- (copy time, arrival) wins, so an older copy of a record never replaces a
 -- newer one; see SinkUpsertV1.order in @act/core. Bookkeeping: the sink

@@ -6,9 +6,9 @@ import {
   type TransformerV1,
   type WebhookProcessorV1,
 } from '@act/core';
+import { TEMPLATE_MIGRATIONS } from './generated/migrations';
 import { createTemplateClient } from './template-client';
 import { type TemplateSourceEvent, templateVersion } from './template-events';
-import { TEMPLATE_MIGRATIONS } from './template-migrations';
 import { createTemplatePoller } from './template-poller';
 import { TEMPLATE_PACKAGE_NAME, TEMPLATE_SOURCE, type TemplateConnectorSettings } from './template-settings';
 import { createTemplateTransformer } from './template-transform';

@@ -9,10 +9,10 @@ import {
   type StateStoreV1,
   type TransformerV1,
 } from '@act/core';
+import { XERO_MIGRATIONS } from './generated/migrations';
 import { createXeroClient, type XeroClient } from './xero-client';
 import { XERO_PACKAGE_NAME, XERO_SOURCE, type XeroSourceEvent } from './xero-events';
 import { createXeroHydrate, type XeroFetchRecord } from './xero-hydrate';
-import { XERO_MIGRATIONS } from './xero-migrations';
 import type { XeroAuth } from './xero-oauth';
 import { createXeroPollers } from './xero-poller';
 import { createXeroReconcilers } from './xero-reconcile';

@@ -1,10 +1,8 @@
-// Node-only (reads migrations/ with node:fs): kept out of vitest.edge.config.ts.
-import { readdirSync, readFileSync } from 'node:fs';
+// That each string equals its .sql file is checked for every package by tools/embed-sql.test.ts.
 import { describe, expect, it } from 'vitest';
-import { XERO_MIGRATIONS } from '../src/xero-migrations';
+import { XERO_MIGRATIONS } from '../src/generated/migrations';
 import { XERO_TABLES } from '../src/xero-transform';
 
-const migrationsDir = new URL('../migrations/', import.meta.url);
 const sql = XERO_MIGRATIONS[0]?.sql ?? '';
 
 /** The column lines of one `create table` statement. */
@@ -18,18 +16,6 @@ function columnsOf(table: string): string[] {
 }
 
 describe('Xero migrations', () => {
-  it('ships every .sql file in migrations/ as an identical string constant, in order', () => {
-    const files = readdirSync(migrationsDir)
-      .filter((file) => file.endsWith('.sql'))
-      .sort();
-    expect(XERO_MIGRATIONS.map((migration) => `${migration.name}.sql`)).toEqual(files);
-    for (const migration of XERO_MIGRATIONS) {
-      expect(migration.sql, `${migration.name}: src/xero-migrations.ts differs from the .sql file`).toBe(
-        readFileSync(new URL(`${migration.name}.sql`, migrationsDir), 'utf8'),
-      );
-    }
-  });
-
   it.each(Object.values(XERO_TABLES))('%s: keyed by (tenant_id, id), with the sink’s bookkeeping columns', (table) => {
     expect(sql).toMatch(
       new RegExp(`create table if not exists ${table} \\([\\s\\S]*?primary key \\(tenant_id, id\\)\\n\\);`),

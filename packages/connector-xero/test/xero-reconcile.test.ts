@@ -13,7 +13,7 @@ import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createXeroClient } from '../src/xero-client';
 import { XERO_PACKAGE_NAME, XERO_SOURCE } from '../src/xero-events';
-import { XERO_MIGRATIONS } from '../src/xero-migrations';
+import { XERO_MIGRATIONS } from '../src/generated/migrations';
 import { xeroRecordToEvent } from '../src/xero-poller';
 import { createXeroReconciler, createXeroReconcilers } from '../src/xero-reconcile';
 import { createXeroTransformer } from '../src/xero-transform';

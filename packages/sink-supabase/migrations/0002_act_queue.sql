@@ -1,12 +1,103 @@
--- @act/sink-supabase 0002: the queue, cursors, event log, rate limits and
--- health figures as SQL functions, so every driver (node-postgres, PGlite,
--- supabase-js rpc) runs the same logic in one transaction per call.
+-- @act/sink-supabase 0002: the queue. The inbox of accepted webhook
+-- deliveries, their attempts, and the functions that store, lease, complete,
+-- fail, replay and list them. As everywhere in this package every operation
+-- is one SQL function, so every driver (node-postgres, PGlite, supabase-js
+-- rpc) runs the same logic in one transaction per call.
 --
 -- `set search_path from current` pins each function to the schema the
 -- migration ran in. Times: a `p_now` argument wins; without it the database
 -- clock is used, so workers on several machines agree on lease expiry.
 
--- Store a delivery unless its dedupe key is known.
+-- The inbox: every accepted webhook delivery, raw bytes and all, and its
+-- place in the queue.
+create table if not exists act_deliveries (
+  id bigserial primary key,
+  source text not null,
+  tenant text not null,
+  -- `<source>:<deliveryId>` or `<source>:sha256:<hex>`: a redelivery is stored once.
+  dedupe_key text not null,
+  method text not null,
+  url text not null,
+  -- Only the headers the connector needs (names lower case).
+  headers jsonb not null default '{}'::jsonb,
+  -- The body exactly as received: signatures are checked over these bytes.
+  body bytea not null,
+  status text not null default 'pending',
+  -- Failed attempts counted towards the retry schedule since the last replay.
+  attempts integer not null default 0,
+  -- Every finished attempt over the delivery's life (numbers act_delivery_attempts).
+  attempts_total integer not null default 0,
+  next_attempt_at timestamptz not null,
+  claim_token uuid,
+  lease_owner text,
+  lease_expires_at timestamptz,
+  last_error text,
+  last_error_class text,
+  correlation_id text not null,
+  event_types text[] not null default '{}',
+  received_at timestamptz not null,
+  completed_at timestamptz,
+  -- The delivery first stored under this delivery's dedupe key, on a
+  -- conflicting redelivery (see act_enqueue); null otherwise. No foreign key:
+  -- retention may remove the first delivery before its conflict, which stays
+  -- a conflict.
+  conflict_of bigint,
+  constraint act_deliveries_dedupe_key_key unique (dedupe_key),
+  constraint act_deliveries_status_check check (status in ('pending', 'processing', 'done', 'dead')),
+  constraint act_deliveries_error_class_check check (
+    last_error_class is null
+    or last_error_class in ('signature', 'auth', 'rate_limit', 'transient', 'validation', 'transform', 'unknown')
+  ),
+  constraint act_deliveries_lease_check check (
+    status <> 'processing' or (claim_token is not null and lease_expires_at is not null)
+  )
+);
+
+-- The claim walks this index oldest first and stops after `limit` rows.
+create index if not exists act_deliveries_due_idx
+  on act_deliveries (next_attempt_at, id) where status = 'pending';
+-- Expired leases are found here.
+create index if not exists act_deliveries_lease_idx
+  on act_deliveries (lease_expires_at) where status = 'processing';
+-- Backlog figures and dead-letter listings per source and tenant.
+create index if not exists act_deliveries_backlog_idx
+  on act_deliveries (source, tenant, status) where status <> 'done';
+-- Last delivery per source and tenant; replay by tenant and time range.
+create index if not exists act_deliveries_source_tenant_received_idx
+  on act_deliveries (source, tenant, received_at);
+-- Replay by time range; retention.
+create index if not exists act_deliveries_received_idx on act_deliveries (received_at);
+
+-- Conflict counts and listings read only conflicts.
+create index if not exists act_deliveries_conflicts_idx
+  on act_deliveries (source, tenant, id) where conflict_of is not null;
+
+-- Every finished attempt at a delivery: the provenance of a dead letter.
+create table if not exists act_delivery_attempts (
+  id bigserial primary key,
+  delivery_id bigint not null references act_deliveries (id) on delete cascade,
+  -- 1-based over the delivery's whole life (replays continue the count).
+  attempt integer not null,
+  owner text not null,
+  started_at timestamptz not null,
+  finished_at timestamptz not null,
+  outcome text not null,
+  error text,
+  error_class text,
+  constraint act_delivery_attempts_delivery_attempt_key unique (delivery_id, attempt),
+  constraint act_delivery_attempts_outcome_check check (outcome in ('done', 'retry', 'dead'))
+);
+
+-- Store a delivery unless its dedupe key is known. Redeliveries are compared
+-- by their body bytes (bytes, never parsed JSON: the signature covers bytes):
+-- - the same bytes: a duplicate (duplicate = true, the stored id);
+-- - different bytes: a conflict, kept, never dropped. The new body is stored
+--   as a delivery of its own under `<dedupe key>~sha256:<hex of its body>`
+--   (@act/core's conflictDedupeKey), so the same conflicting body delivered
+--   again is a duplicate of it, with `conflict_of` naming the delivery first
+--   stored under the key. A worker processes it like any delivery, and the
+--   sink's version guard applies its records only where they are newer.
+
 create or replace function act_enqueue(
   p_source text,
   p_tenant text,
@@ -19,36 +110,170 @@ create or replace function act_enqueue(
   p_correlation_id text,
   p_event_types text[]
 )
-returns table (id text, duplicate boolean)
+returns table (id text, duplicate boolean, conflict_of text)
 language plpgsql volatile
 set search_path from current
 as $$
 #variable_conflict use_column
 declare
   v_id bigint;
+  v_same boolean;
+  v_key text := p_dedupe_key;
+  v_of bigint;
   v_received_at timestamptz := coalesce(p_received_at, clock_timestamp());
 begin
   loop
     insert into act_deliveries as d (
       source, tenant, dedupe_key, method, url, headers, body,
-      next_attempt_at, correlation_id, event_types, received_at
+      next_attempt_at, correlation_id, event_types, received_at, conflict_of
     )
     values (
-      p_source, p_tenant, p_dedupe_key, p_method, p_url, coalesce(p_headers, '{}'::jsonb), p_body,
-      v_received_at, p_correlation_id, coalesce(p_event_types, '{}'::text[]), v_received_at
+      p_source, p_tenant, v_key, p_method, p_url, coalesce(p_headers, '{}'::jsonb), p_body,
+      v_received_at, p_correlation_id, coalesce(p_event_types, '{}'::text[]), v_received_at, v_of
     )
     on conflict (dedupe_key) do nothing
     returning d.id into v_id;
     if v_id is not null then
-      return query select v_id::text, false;
+      return query select v_id::text, false, v_of::text;
       return;
     end if;
-    select d.id into v_id from act_deliveries d where d.dedupe_key = p_dedupe_key;
+    -- bytea equality compares lengths first, so a changed length costs no read of the stored body.
+    select d.id, d.body = p_body into v_id, v_same from act_deliveries d where d.dedupe_key = v_key;
     if v_id is not null then
-      return query select v_id::text, true;
-      return;
+      if v_same or v_of is not null then
+        -- The same bytes again (of the first delivery, or of a conflict already kept).
+        return query select v_id::text, true, v_of::text;
+        return;
+      end if;
+      -- Same key, different bytes: keep it under a key of its own, linked to the first.
+      v_of := v_id;
+      v_key := p_dedupe_key || '~sha256:' || encode(sha256(p_body), 'hex');
+      v_id := null;
     end if;
-    -- The conflicting row vanished in between (retention): try again.
+    -- Otherwise the conflicting row vanished in between (retention): try again.
+  end loop;
+end;
+$$;
+
+-- Group commit for the receive path. Concurrent `enqueue` calls of one
+-- process are coalesced by the store into one call of act_enqueue_batch: one
+-- statement, one transaction, one commit (one WAL flush) for many deliveries,
+-- each acknowledged only after it commits.
+--
+-- p_deliveries is a JSON array of objects named like act_enqueue's arguments
+-- without the p_ prefix; `body` is base64. Dedupe semantics are act_enqueue's:
+-- a known dedupe key with the same bytes is not stored again and answers the
+-- stored id with duplicate = true, and so does a key repeated inside the
+-- batch (the first occurrence is stored). Elements whose key is known with
+-- other bytes (stored before, or earlier in the same batch) go through
+-- act_enqueue, which keeps them as conflicts: rare, so the common path stays
+-- one insert for the whole batch. New rows are inserted in array order, so
+-- ids follow the callers' order. One row per element comes back, with its
+-- 1-based position in the array as `ord`.
+
+create or replace function act_enqueue_batch(p_deliveries jsonb)
+returns table (ord integer, id text, duplicate boolean, conflict_of text)
+language plpgsql volatile
+set search_path from current
+as $$
+#variable_conflict use_column
+declare
+  v_now timestamptz := clock_timestamp();
+  v_keys text[];
+  v_ids bigint[];
+  v_row record;
+  v_id text;
+  v_duplicate boolean;
+  v_of text;
+begin
+  if p_deliveries is null or jsonb_typeof(p_deliveries) <> 'array' then
+    return;
+  end if;
+
+  with input as (
+    select e.n::integer as n, e.d
+    from jsonb_array_elements(p_deliveries) with ordinality as e(d, n)
+  ),
+  -- The first occurrence of each key, in array order. OFFSET 0 keeps the
+  -- subquery whole, so the sort runs below the insert's projection and the
+  -- id sequence is drawn in array order.
+  firsts as (
+    select o.n, o.d from (
+      select distinct on (i.d->>'dedupe_key') i.n, i.d
+      from input i
+      order by i.d->>'dedupe_key', i.n
+    ) o
+    order by o.n
+    offset 0
+  ),
+  inserted as (
+    insert into act_deliveries as t (
+      source, tenant, dedupe_key, method, url, headers, body,
+      next_attempt_at, correlation_id, event_types, received_at
+    )
+    select f.d->>'source', f.d->>'tenant', f.d->>'dedupe_key', f.d->>'method', f.d->>'url',
+      case when jsonb_typeof(f.d->'headers') = 'object' then f.d->'headers' else '{}'::jsonb end,
+      decode(f.d->>'body', 'base64'),
+      coalesce((f.d->>'received_at')::timestamptz, v_now),
+      f.d->>'correlation_id',
+      case when jsonb_typeof(f.d->'event_types') = 'array'
+        then array(select jsonb_array_elements_text(f.d->'event_types'))
+        else '{}'::text[] end,
+      coalesce((f.d->>'received_at')::timestamptz, v_now)
+    from firsts f
+    on conflict (dedupe_key) do nothing
+    returning t.dedupe_key, t.id
+  )
+  select array_agg(x.dedupe_key), array_agg(x.id) into v_keys, v_ids from inserted x;
+
+  -- A new statement, a new snapshot: keys that conflicted with rows other
+  -- transactions committed meanwhile are visible now.
+  for v_row in
+    with input as (
+      select e.n::integer as n, e.d, e.d->>'dedupe_key' as k,
+        min(e.n) over (partition by e.d->>'dedupe_key') as first_n
+      from jsonb_array_elements(p_deliveries) with ordinality as e(d, n)
+    ),
+    fresh as (
+      select u.k, u.i from unnest(coalesce(v_keys, '{}'::text[]), coalesce(v_ids, '{}'::bigint[])) as u(k, i)
+    )
+    select i.n, i.d, coalesce(f.i, old.id)::text as found_id, (f.i is not null and i.n = i.first_n) as is_new,
+      -- Only a redelivery's bytes are compared, with the row its key found (a
+      -- subquery, so a new delivery reads nothing more).
+      case when f.i is not null and i.n = i.first_n then true
+        else (
+          select c.body = decode(i.d->>'body', 'base64') from act_deliveries c where c.id = coalesce(f.i, old.id)
+        ) end as same_body
+    from input i
+    left join fresh f on f.k = i.k
+    left join act_deliveries old on f.i is null and old.dedupe_key = i.k
+    order by i.n
+  loop
+    if v_row.found_id is null or not coalesce(v_row.same_body, false) then
+      -- The conflicting row vanished in between (retention: act_enqueue retries),
+      -- or the key is known with other bytes (act_enqueue keeps a conflict).
+      select e.id, e.duplicate, e.conflict_of into v_id, v_duplicate, v_of
+      from act_enqueue(
+        v_row.d->>'source', v_row.d->>'tenant', v_row.d->>'dedupe_key', v_row.d->>'method', v_row.d->>'url',
+        case when jsonb_typeof(v_row.d->'headers') = 'object' then v_row.d->'headers' else '{}'::jsonb end,
+        decode(v_row.d->>'body', 'base64'),
+        (v_row.d->>'received_at')::timestamptz,
+        v_row.d->>'correlation_id',
+        case when jsonb_typeof(v_row.d->'event_types') = 'array'
+          then array(select jsonb_array_elements_text(v_row.d->'event_types'))
+          else '{}'::text[] end
+      ) e;
+      ord := v_row.n;
+      id := v_id;
+      duplicate := v_duplicate;
+      conflict_of := v_of;
+    else
+      ord := v_row.n;
+      id := v_row.found_id;
+      duplicate := not v_row.is_new;
+      conflict_of := null;
+    end if;
+    return next;
   end loop;
 end;
 $$;
@@ -56,6 +281,12 @@ $$;
 -- Lease up to p_limit due deliveries, oldest first. Expired leases go back to
 -- pending first (their old claim token stops working), then due pending rows
 -- are locked with SKIP LOCKED so concurrent claimers never share a row.
+--
+-- A lease that expires counts as a failed attempt. A delivery whose worker
+-- dies every time it processes it (a poison message that crashes the process)
+-- must still reach the retry schedule's end and be dead-lettered, with the
+-- history showing why, instead of looping forever with attempts = 0.
+
 create or replace function act_claim(
   p_owner text,
   p_limit integer,
@@ -74,15 +305,26 @@ begin
   if p_limit is null or p_limit <= 0 then
     return;
   end if;
-  update act_deliveries d
-  set status = 'pending', claim_token = null, lease_expires_at = null
-  from (
-    select e.id from act_deliveries e
-    where e.status = 'processing' and e.lease_expires_at <= v_now
-      and (p_sources is null or e.source = any (p_sources))
-    for update skip locked
-  ) expired
-  where d.id = expired.id;
+  with expired as (
+    update act_deliveries d
+    set status = 'pending', claim_token = null, lease_expires_at = null,
+      attempts = d.attempts + 1,
+      attempts_total = d.attempts_total + 1,
+      last_error = format('lease expired: worker %s did not finish', coalesce(d.lease_owner, 'unknown')),
+      last_error_class = 'transient'
+    from (
+      select e.id, e.lease_expires_at from act_deliveries e
+      where e.status = 'processing' and e.lease_expires_at <= v_now
+        and (p_sources is null or e.source = any (p_sources))
+      for update skip locked
+    ) lapsed
+    where d.id = lapsed.id
+    returning d.id, d.attempts_total, d.lease_owner, lapsed.lease_expires_at, d.last_error
+  )
+  insert into act_delivery_attempts (delivery_id, attempt, owner, started_at, finished_at, outcome, error, error_class)
+  select x.id, x.attempts_total, coalesce(x.lease_owner, 'unknown'), x.lease_expires_at, x.lease_expires_at,
+    'retry', x.last_error, 'transient'
+  from expired x;
 
   return query
   with due as (
@@ -104,40 +346,6 @@ begin
     returning d.*
   )
   select * from claimed c order by c.next_attempt_at, c.id;
-end;
-$$;
-
--- Append integration events (JSON array of objects named like the columns).
--- Delivery events inherit the delivery's id and correlation id.
-create or replace function act_record_events(
-  p_events jsonb,
-  p_delivery_id bigint default null,
-  p_correlation_id text default null,
-  p_now timestamptz default null
-)
-returns integer
-language plpgsql volatile
-set search_path from current
-as $$
-#variable_conflict use_column
-declare
-  v_now timestamptz := coalesce(p_now, clock_timestamp());
-  v_count integer;
-begin
-  if p_events is null or jsonb_typeof(p_events) <> 'array' or jsonb_array_length(p_events) = 0 then
-    return 0;
-  end if;
-  insert into act_integration_events (
-    source, tenant, event_type, entity_type, entity_id, table_name, row_id, outcome, summary,
-    triggered_by, latency_ms, provider_latency_ms, correlation_id, delivery_id, created_at
-  )
-  select e.source, e.tenant, e.event_type, e.entity_type, e.entity_id, e.table_name, e.row_id, e.outcome,
-    e.summary, e.triggered_by, e.latency_ms, e.provider_latency_ms,
-    coalesce(e.correlation_id, p_correlation_id), coalesce(e.delivery_id, p_delivery_id),
-    coalesce(e.created_at, v_now)
-  from jsonb_populate_recordset(null::act_integration_events, p_events) e;
-  get diagnostics v_count = row_count;
-  return v_count;
 end;
 $$;
 
@@ -171,6 +379,82 @@ begin
   values (p_id, v_row.attempts_total, coalesce(v_row.lease_owner, 'unknown'), coalesce(p_started_at, v_now), v_now, 'done');
   perform act_record_events(p_events, p_id, v_row.correlation_id, v_now);
   return true;
+end;
+$$;
+
+-- The worker's batched round: complete many leased deliveries in one
+-- statement, one transaction, one commit, each with its attempt and its
+-- integration events, each checked against its own claim token (a lost lease
+-- fails only that delivery). The worker completes a whole claimed batch with
+-- it.
+--
+-- p_completions is a JSON array of objects named like act_complete's
+-- arguments without the p_ prefix: id, claim_token, events (a JSON array as
+-- act_record_events takes it), started_at, now. One row per element comes
+-- back, with its 1-based position as `ord` and whether it completed. An
+-- element whose lease is lost (or a second element for the same delivery)
+-- answers false and changes nothing.
+create or replace function act_complete_batch(p_completions jsonb)
+returns table (ord integer, completed boolean)
+language plpgsql volatile
+set search_path from current
+as $$
+#variable_conflict use_column
+declare
+  v_clock timestamptz := clock_timestamp();
+begin
+  if p_completions is null or jsonb_typeof(p_completions) <> 'array' then
+    return;
+  end if;
+  return query
+  with input as (
+    select e.n::integer as n,
+      case when (e.c->>'id') ~ '^[1-9][0-9]{0,18}$' and (e.c->>'id')::numeric <= 9223372036854775807
+        then (e.c->>'id')::bigint end as delivery_id,
+      lower(e.c->>'claim_token') as claim_token,
+      coalesce((e.c->>'now')::timestamptz, v_clock) as at,
+      (e.c->>'started_at')::timestamptz as started_at,
+      case when jsonb_typeof(e.c->'events') = 'array' then e.c->'events' else '[]'::jsonb end as events
+    from jsonb_array_elements(p_completions) with ordinality as e(c, n)
+  ),
+  -- The first element per delivery; a repeat finds nothing to complete.
+  firsts as (
+    select distinct on (i.delivery_id) i.*
+    from input i
+    where i.delivery_id is not null
+    order by i.delivery_id, i.n
+  ),
+  done as (
+    update act_deliveries d
+    set status = 'done', completed_at = f.at, claim_token = null, lease_expires_at = null,
+      attempts_total = d.attempts_total + 1
+    from firsts f
+    where d.id = f.delivery_id and d.status = 'processing' and d.claim_token::text = f.claim_token
+    returning d.id, d.attempts_total, d.lease_owner, d.correlation_id, f.n, f.at, f.started_at, f.events
+  ),
+  attempts as (
+    insert into act_delivery_attempts (delivery_id, attempt, owner, started_at, finished_at, outcome)
+    select x.id, x.attempts_total, coalesce(x.lease_owner, 'unknown'), coalesce(x.started_at, x.at), x.at, 'done'
+    from done x
+    returning delivery_id
+  ),
+  -- As act_record_events: delivery events inherit the delivery's id and correlation id.
+  logged as (
+    insert into act_integration_events (
+      source, tenant, event_type, entity_type, entity_id, table_name, row_id, outcome, summary,
+      triggered_by, latency_ms, provider_latency_ms, correlation_id, delivery_id, created_at
+    )
+    select e.source, e.tenant, e.event_type, e.entity_type, e.entity_id, e.table_name, e.row_id, e.outcome,
+      e.summary, e.triggered_by, e.latency_ms, e.provider_latency_ms,
+      coalesce(e.correlation_id, x.correlation_id), coalesce(e.delivery_id, x.id), coalesce(e.created_at, x.at)
+    from done x
+      cross join lateral jsonb_populate_recordset(null::act_integration_events, x.events) e
+    order by x.n
+    returning id
+  )
+  select i.n, exists (select 1 from done x where x.n = i.n)
+  from input i
+  order by i.n;
 end;
 $$;
 
@@ -292,6 +576,26 @@ as $$
   limit coalesce(p_limit, 100);
 $$;
 
+-- Conflicting redeliveries, newest first, filtered like act_list_deliveries.
+create or replace function act_list_conflicts(
+  p_status text default null,
+  p_source text default null,
+  p_tenant text default null,
+  p_limit integer default 100
+)
+returns setof act_deliveries
+language sql stable
+set search_path from current
+as $$
+  select * from act_deliveries d
+  where d.conflict_of is not null
+    and (p_status is null or d.status = p_status)
+    and (p_source is null or d.source = p_source)
+    and (p_tenant is null or d.tenant = p_tenant)
+  order by d.id desc
+  limit coalesce(p_limit, 100);
+$$;
+
 create or replace function act_list_attempts(p_delivery_id bigint)
 returns setof act_delivery_attempts
 language sql stable
@@ -300,232 +604,64 @@ as $$
   select * from act_delivery_attempts a where a.delivery_id = p_delivery_id order by a.attempt;
 $$;
 
-create or replace function act_get_cursor(p_source text, p_tenant text, p_stream text)
+-- A wake-up for idle workers: a NOTIFY on the schema's deliveries channel
+-- when new deliveries are stored, so a listening worker claims at once
+-- instead of at its next poll.
+--
+-- The NOTIFY channel for new deliveries in the schema this migration runs
+-- in: `act_deliveries` in schema public, `act_deliveries:<schema>` in any
+-- other (`act_deliveries:<md5 of the schema>` past the 63-byte limit).
+create or replace function act_deliveries_channel()
 returns text
 language sql stable
 set search_path from current
 as $$
-  select c.cursor from act_cursors c
-  where c.source = p_source and c.tenant = p_tenant and c.stream = p_stream;
+  select case
+    when current_schema() = 'public' then 'act_deliveries'
+    when octet_length('act_deliveries:' || current_schema()) <= 63 then 'act_deliveries:' || current_schema()
+    else 'act_deliveries:' || md5(current_schema())
+  end;
 $$;
 
-create or replace function act_set_cursor(
-  p_source text,
-  p_tenant text,
-  p_stream text,
-  p_cursor text,
-  p_now timestamptz default null
-)
-returns void
-language sql volatile
-set search_path from current
-as $$
-  insert into act_cursors as c (source, tenant, stream, cursor, updated_at)
-  values (p_source, p_tenant, p_stream, p_cursor, coalesce(p_now, clock_timestamp()))
-  on conflict (source, tenant, stream)
-  do update set cursor = excluded.cursor, updated_at = excluded.updated_at;
-$$;
-
--- Newest first.
-create or replace function act_list_events(
-  p_source text default null,
-  p_tenant text default null,
-  p_since timestamptz default null,
-  p_limit integer default 100
-)
-returns setof act_integration_events
-language sql stable
-set search_path from current
-as $$
-  select * from act_integration_events e
-  where (p_source is null or e.source = p_source)
-    and (p_tenant is null or e.tenant = p_tenant)
-    and (p_since is null or e.created_at > p_since)
-  order by e.created_at desc, e.id desc
-  limit coalesce(p_limit, 100);
-$$;
-
--- Backlog and freshness per source and tenant. Percentiles are nearest-rank
--- (percentile_disc) over the last hour's receipt-to-commit latencies.
-create or replace function act_health(p_now timestamptz default null)
-returns table (
-  source text,
-  tenant text,
-  pending integer,
-  processing integer,
-  dead integer,
-  oldest_pending_age_ms bigint,
-  last_delivery_at timestamptz,
-  last_event_at timestamptz,
-  latency_p50_ms bigint,
-  latency_p95_ms bigint,
-  events_last_hour integer
-)
-language sql stable
-set search_path from current
-as $$
-  with clock as (
-    select coalesce(p_now, clock_timestamp()) as now
-  ),
-  backlog as (
-    select d.source, d.tenant,
-      count(*) filter (where d.status = 'pending')::integer as pending,
-      count(*) filter (where d.status = 'processing')::integer as processing,
-      count(*) filter (where d.status = 'dead')::integer as dead,
-      min(d.received_at) filter (where d.status = 'pending') as oldest_pending_at
-    from act_deliveries d
-    where d.status <> 'done'
-    group by d.source, d.tenant
-  ),
-  received as (
-    select d.source, d.tenant, max(d.received_at) as last_delivery_at
-    from act_deliveries d
-    group by d.source, d.tenant
-  ),
-  events as (
-    select e.source, e.tenant, max(e.created_at) as last_event_at
-    from act_integration_events e
-    group by e.source, e.tenant
-  ),
-  recent as (
-    select e.source, e.tenant,
-      count(*)::integer as events_last_hour,
-      percentile_disc(0.5) within group (order by e.latency_ms) as latency_p50_ms,
-      percentile_disc(0.95) within group (order by e.latency_ms) as latency_p95_ms
-    from act_integration_events e, clock
-    where e.created_at >= clock.now - interval '1 hour'
-    group by e.source, e.tenant
-  )
-  select source, tenant,
-    coalesce(b.pending, 0), coalesce(b.processing, 0), coalesce(b.dead, 0),
-    round(extract(epoch from (clock.now - b.oldest_pending_at)) * 1000)::bigint,
-    r.last_delivery_at, e.last_event_at, h.latency_p50_ms, h.latency_p95_ms,
-    coalesce(h.events_last_hour, 0)
-  from received r
-    full join backlog b using (source, tenant)
-    full join events e using (source, tenant)
-    full join recent h using (source, tenant)
-    cross join clock
-  order by source, tenant;
-$$;
-
--- Take `p_cost` tokens from a bucket refilled continuously at
--- capacity / interval per millisecond, atomically (the row is locked).
-create or replace function act_take_tokens(
-  p_key text,
-  p_capacity double precision,
-  p_interval_ms bigint,
-  p_cost double precision default 1,
-  p_now_ms bigint default null
-)
-returns table (granted boolean, wait_ms bigint, remaining integer)
+-- One statement-level trigger: a group-committed batch of deliveries costs
+-- one NOTIFY, sent on commit (never on rollback), with an empty payload; an
+-- insert that stored nothing (every key a duplicate) sends none. Listeners
+-- only learn that there is work, and claim it as usual.
+-- `set act.notify_deliveries = 'off'` (per session, role or database) silences it.
+create or replace function act_deliveries_notify()
+returns trigger
 language plpgsql volatile
 set search_path from current
 as $$
-#variable_conflict use_column
-declare
-  -- Refill is fractional, so after waiting the exact wait a bucket can sit a
-  -- rounding error below the cost: this slack keeps it from being refused again.
-  c_epsilon constant double precision := 1e-6;
-  v_now bigint := coalesce(p_now_ms, (extract(epoch from clock_timestamp()) * 1000)::bigint);
-  v_cost double precision := coalesce(p_cost, 1);
-  v_tokens double precision;
-  v_updated bigint;
 begin
-  if p_capacity is null or p_capacity <= 0 or p_interval_ms is null or p_interval_ms <= 0 then
-    raise exception using errcode = '22023',
-      message = format('act_take_tokens: a limit needs a positive capacity and interval, got %s per %s ms', p_capacity, p_interval_ms);
+  if coalesce(current_setting('act.notify_deliveries', true), '') = 'off' then
+    return null;
   end if;
-  if v_cost < 0 or v_cost > p_capacity then
-    raise exception using errcode = '22023',
-      message = format('act_take_tokens: cost must be between 0 and the bucket capacity (%s), got %s', p_capacity, v_cost);
+  if exists (select 1 from act_new_deliveries) then
+    perform pg_notify(act_deliveries_channel(), '');
   end if;
-  insert into act_rate_limits as b (key, tokens, updated_at_ms, capacity, interval_ms)
-  values (p_key, p_capacity, v_now, p_capacity, p_interval_ms)
-  on conflict (key) do nothing;
-  select b.tokens, b.updated_at_ms into v_tokens, v_updated
-  from act_rate_limits b where b.key = p_key for update;
-  -- A clock that steps backwards refills nothing rather than draining.
-  v_tokens := least(p_capacity, v_tokens + greatest(0, v_now - v_updated) * p_capacity / p_interval_ms);
-  v_updated := greatest(v_updated, v_now);
-  if v_tokens + c_epsilon >= v_cost then
-    v_tokens := greatest(0, v_tokens - v_cost);
-    granted := true;
-    wait_ms := 0;
-  else
-    granted := false;
-    wait_ms := greatest(1, ceil((v_cost - v_tokens) * p_interval_ms / p_capacity))::bigint;
-  end if;
-  remaining := floor(v_tokens + c_epsilon)::integer;
-  update act_rate_limits b
-  set tokens = v_tokens, updated_at_ms = v_updated, capacity = p_capacity, interval_ms = p_interval_ms
-  where b.key = p_key;
-  return next;
+  return null;
 end;
 $$;
 
--- Align a bucket with the provider's own count (X-RateLimit-Remaining).
-create or replace function act_set_tokens(
-  p_key text,
-  p_capacity double precision,
-  p_interval_ms bigint,
-  p_remaining double precision,
-  p_now_ms bigint default null
-)
-returns void
-language sql volatile
-set search_path from current
-as $$
-  insert into act_rate_limits as b (key, tokens, updated_at_ms, capacity, interval_ms)
-  values (
-    p_key, least(p_capacity, greatest(0, p_remaining)),
-    coalesce(p_now_ms, (extract(epoch from clock_timestamp()) * 1000)::bigint), p_capacity, p_interval_ms
-  )
-  on conflict (key) do update
-  set tokens = excluded.tokens, updated_at_ms = excluded.updated_at_ms,
-    capacity = excluded.capacity, interval_ms = excluded.interval_ms;
-$$;
+drop trigger if exists act_deliveries_notify on act_deliveries;
+create trigger act_deliveries_notify
+  after insert on act_deliveries
+  referencing new table as act_new_deliveries
+  for each statement
+  execute function act_deliveries_notify();
 
--- Backlog, last delivery, last event and latency per source and tenant.
-create or replace view act_source_health with (security_invoker = true) as
-  select * from act_health(null);
+-- Closed to anon and authenticated (see 0001): only the owner and service_role.
+select act_restrict_api_roles(
+  array[
+    'act_deliveries', 'act_delivery_attempts'
+  ],
+  array[
+    'act_enqueue', 'act_enqueue_batch', 'act_claim', 'act_complete', 'act_complete_batch',
+    'act_fail', 'act_replay', 'act_get_delivery', 'act_list_deliveries', 'act_list_conflicts',
+    'act_list_attempts', 'act_deliveries_channel', 'act_deliveries_notify'
+  ]
+);
 
--- How fresh the mirror is per source and tenant: the newest applied change
--- (and its age), the newest change per trigger, the newest cursor commit,
--- and the oldest delivery still waiting.
-create or replace view act_freshness with (security_invoker = true) as
-  with changes as (
-    select e.source, e.tenant,
-      max(e.created_at) filter (where e.outcome in ('created', 'updated', 'deleted')) as last_change_at,
-      max(e.created_at) as last_event_at,
-      max(e.created_at) filter (where e.triggered_by = 'webhook') as last_webhook_event_at,
-      max(e.created_at) filter (where e.triggered_by = 'poll') as last_poll_event_at,
-      max(e.created_at) filter (where e.triggered_by = 'reconciliation') as last_reconciliation_event_at
-    from act_integration_events e
-    group by e.source, e.tenant
-  ),
-  cursors as (
-    select c.source, c.tenant, max(c.updated_at) as last_cursor_at
-    from act_cursors c
-    group by c.source, c.tenant
-  ),
-  waiting as (
-    select d.source, d.tenant, min(d.received_at) as oldest_pending_at
-    from act_deliveries d
-    where d.status = 'pending'
-    group by d.source, d.tenant
-  )
-  select source, tenant,
-    last_change_at,
-    round(extract(epoch from (now() - last_change_at)) * 1000)::bigint as last_change_age_ms,
-    last_event_at,
-    last_webhook_event_at,
-    last_poll_event_at,
-    last_reconciliation_event_at,
-    last_cursor_at,
-    round(extract(epoch from (now() - last_cursor_at)) * 1000)::bigint as last_cursor_age_ms,
-    oldest_pending_at,
-    round(extract(epoch from (now() - oldest_pending_at)) * 1000)::bigint as oldest_pending_age_ms
-  from changes
-    full join cursors using (source, tenant)
-    full join waiting using (source, tenant);
+-- In a schema of your own, grant service_role what it lacks (see 0001).
+select act_grant_service_role();

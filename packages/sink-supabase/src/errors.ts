@@ -120,7 +120,7 @@ export function toActError(error: unknown, operation: string): unknown {
   // yet, which an operator fixes; retried on the schedule rather than dead-lettered.
   if (code === '42P01' || code === '42883' || code === '3F000' || code === '42703') {
     return new PostgresError({
-      message: `${operation} failed (SQLSTATE ${code}): ${message}${detail}; have the migrations run? Call migrate() or run \`act-sink-supabase migrate\``,
+      message: `${operation} failed (SQLSTATE ${code}): ${message}${detail}; have the migrations run? Call migrate() or run \`act migrate\` (@act/cli)`,
       code,
       errorClass: 'unknown',
       cause: error,

@@ -5,7 +5,6 @@
  * sink, in Postgres: Supabase, any Postgres, or embedded PGlite. The SQL ships
  * as migrations; the queue and sink logic are SQL functions every driver calls.
  */
-export { ACT_MIGRATIONS } from './act-migrations';
 export {
   createPostgresState,
   migrate,
@@ -15,10 +14,10 @@ export {
   type PostgresStateOptions,
 } from './create-postgres-state';
 export { PostgresError } from './errors';
+export { ACT_MIGRATIONS, TENANT_ACCESS_MIGRATION } from './generated/migrations';
 export type { GroupCommitOptions } from './group-commit';
 export type { LiveEvent, LiveEventHandler, SubscribeOptions, Unsubscribe } from './live-events';
 export type { MigrateOptions, MigrateResult, Migration } from './migrate';
-export { TENANT_ACCESS_MIGRATION } from './optional-migrations';
 export type { PostgresCredentialStore } from './postgres-credential-store';
 export { BOOKKEEPING_COLUMNS } from './postgres-sink';
 export { DEFAULT_SCAN_PAGE_SIZE, type PostgresScanRequest, type PostgresSink } from './postgres-sink-scan';

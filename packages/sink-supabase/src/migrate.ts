@@ -1,7 +1,6 @@
 import { ConfigurationError, type ConnectorV1, sha256Hex } from '@act/core';
-import { ACT_MIGRATIONS } from './act-migrations';
 import { PACKAGE_NAME, toActError } from './errors';
-import { TENANT_ACCESS_MIGRATION } from './optional-migrations';
+import { ACT_MIGRATIONS, TENANT_ACCESS_MIGRATION } from './generated/migrations';
 import { quoteIdent, type SqlDriver, type SqlSession } from './sql/driver';
 
 /** A migration: a name unique in its schema and the SQL to run once. */

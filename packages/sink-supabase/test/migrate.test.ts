@@ -1,10 +1,6 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ConfigurationError } from '@act/core';
 import { describe, expect, it } from 'vitest';
 import { ACT_MIGRATIONS, createPostgresState, migrate } from '../src';
-import { runCli } from '../src/run-cli';
 import { DATABASE_URL, type Harness, pgliteHarness, postgresHarness, randomSchema } from './helpers/harness';
 
 const core = ACT_MIGRATIONS.map((migration) => `@act/sink-supabase/${migration.name}`);
@@ -135,32 +131,6 @@ describe.skipIf(!DATABASE_URL)('migrate on Postgres (DATABASE_URL)', () => {
       await migrateDrop(schema);
     }
   });
-
-  it('the CLI migrates DATABASE_URL into --schema, with --dir migrations after its own', async () => {
-    const schema = randomSchema();
-    const dir = mkdtempSync(join(tmpdir(), 'act-cli-'));
-    writeFileSync(join(dir, '0002_b.sql'), 'alter table cli_things add column name text;');
-    writeFileSync(join(dir, '0001_a.sql'), 'create table cli_things (id text primary key);');
-    const out: string[] = [];
-    try {
-      const code = await runCli({
-        argv: ['migrate', '--schema', schema, '--dir', dir],
-        env: { DATABASE_URL },
-        stdout: (line) => out.push(line),
-        stderr: (line) => out.push(`ERR ${line}`),
-      });
-      expect(out.join('\n')).toContain(`${core.length + 2} migration(s) applied`);
-      expect(code).toBe(0);
-      expect(out.filter((line) => line.startsWith('applied')).map((line) => line.split(/\s+/)[1])).toEqual([
-        ...core,
-        '0001_a',
-        '0002_b',
-      ]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-      await migrateDrop(schema);
-    }
-  });
 });
 
 async function migrateDrop(schema: string) {
@@ -173,41 +143,3 @@ async function migrateDrop(schema: string) {
     await client.end();
   }
 }
-
-describe('the CLI', () => {
-  it('names both variables when neither is set', async () => {
-    const errors: string[] = [];
-    const code = await runCli({ argv: ['migrate'], env: {}, stdout: () => {}, stderr: (line) => errors.push(line) });
-    expect(code).toBe(1);
-    expect(errors.join('\n')).toMatch(/DATABASE_URL.*ACT_DATA_DIR/);
-  });
-
-  it('rejects unknown commands and flags with the usage', async () => {
-    const errors: string[] = [];
-    const io = { env: {}, stdout: () => {}, stderr: (line: string) => errors.push(line) };
-    expect(await runCli({ ...io, argv: ['migrat'] })).toBe(1);
-    expect(await runCli({ ...io, argv: ['migrate', '--shema', 'x'] })).toBe(1);
-    expect(errors.join('\n')).toContain('Usage: act-sink-supabase migrate');
-  });
-
-  it('migrates a PGlite data directory from ACT_DATA_DIR, twice', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'act-pglite-'));
-    const dataDir = join(root, 'data');
-    mkdirSync(dataDir);
-    const out: string[] = [];
-    const io = {
-      argv: ['migrate'],
-      env: { ACT_DATA_DIR: dataDir },
-      stdout: (line: string) => out.push(line),
-      stderr: (line: string) => out.push(`ERR ${line}`),
-    };
-    try {
-      expect(await runCli(io)).toBe(0);
-      expect(out.at(-1)).toContain(`${core.length} migration(s) applied, 0 already applied`);
-      expect(await runCli(io)).toBe(0);
-      expect(out.at(-1)).toContain(`0 migration(s) applied, ${core.length} already applied`);
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
-  });
-});

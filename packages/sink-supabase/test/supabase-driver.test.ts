@@ -17,6 +17,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ACT_MIGRATIONS, BOOKKEEPING_COLUMNS, createPostgresState, migrate, PostgresError } from '../src';
 import { chunkPlan } from '../src/sql/supabase-backend';
+import { createPostgrestFetch, pgliteTransaction, poolTransaction } from '../src/testing';
 import { DATABASE_URL, randomSchema, TEST_RECORDS_MIGRATION } from './helpers/harness';
 
 const SUPABASE_URL = 'https://abcdefghijklmnopqrst.supabase.co';
@@ -611,7 +612,7 @@ describe('supabase-js driver: the PostgREST requests (nock)', () => {
       expect(error).toBeInstanceOf(PostgresError);
       expect(error).toMatchObject({ errorClass: 'unknown', code: 'PGRST202' });
       expect((error as Error).message).toMatch(
-        /^\[@act\/sink-supabase\] act_get_cursor: PostgREST has no act\.act_get_cursor .*have the migrations run\? Run `act-sink-supabase migrate` with DATABASE_URL/,
+        /^\[@act\/sink-supabase\] act_get_cursor: PostgREST has no act\.act_get_cursor .*have the migrations run\? Run `npx @act\/cli migrate` with DATABASE_URL/,
       );
     });
 
@@ -656,10 +657,10 @@ describe('supabase-js driver: the PostgREST requests (nock)', () => {
       const error = await state.migrate().catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(ConfigurationError);
       expect((error as Error).message).toMatch(
-        /^\[@act\/sink-supabase\] migrate\(\) cannot run through supabase-js: .*`DATABASE_URL=<the project's connection string> npx act-sink-supabase migrate --schema act`.*SQL editor/,
+        /^\[@act\/sink-supabase\] migrate\(\) cannot run through supabase-js: .*`DATABASE_URL=<the project's connection string> npx @act\/cli migrate --schema act`.*SQL editor/,
       );
       await expect(migrate({ supabaseUrl: SUPABASE_URL, supabaseKey: SERVICE_KEY })).rejects.toThrow(
-        /npx act-sink-supabase migrate` \(Project Settings/,
+        /npx @act\/cli migrate` \(Project Settings/,
       );
       await state.close();
     });
@@ -740,120 +741,11 @@ describe('supabase-js driver: the PostgREST requests (nock)', () => {
 });
 
 // ---------------------------------------------------------------------------
-// End to end against a real database.
-//
-// THIS IS A STAND-IN, NOT POSTGREST. supabase-js's fetch (createClient option
-// `global.fetch`) is routed to the function below, which does what PostgREST
-// does for the requests this driver sends, over `pg` / PGlite: `POST
-// /rest/v1/rpc/<fn>` with a JSON object of named arguments becomes, in one
-// transaction (with `set local role` from the JWT's role claim when asked),
-//   select <schema>.<fn>(p_a := a.p_a, …) from json_to_record($1) as a(p_a <declared type>, …)
-// (the argument types read from pg_catalog, as PostgREST's schema cache does),
-// answered like PostgREST: a set-returning function as a JSON array of rows,
-// a scalar as its JSON value, void as 204, an unknown function as 404
-// PGRST202, a Postgres error as { code, message, details, hint } with
-// PostgREST's status for the SQLSTATE. `GET /rest/v1/<table>?select=a,b` reads
-// a table. It proves the rpc names, argument names and types, JSON encodings
-// (bytea hex, jsonb, arrays, timestamps) and result shapes end to end; it
-// does not prove PostgREST's own behaviour (auth, limits, schema cache).
-
-type Query = (text: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
-type Transaction = <T>(fn: (query: Query) => Promise<T>) => Promise<T>;
+// End to end against a real database, behind the PostgREST stand-in of
+// @act/sink-supabase/testing (supabase-js's `global.fetch` routed to it; see
+// there for what it proves and what it does not).
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
-
-function postgrestStatus(code: string): number {
-  if (code === '23503' || code === '23505') return 409;
-  if (code.startsWith('08') || (code.startsWith('53') && code !== '53400')) return 503;
-  if (code === '42883' || code === '42P01') return 404;
-  if (code === '42501') return 403;
-  return /^(09|25|2D|38|39|3B|40|53|54|55|57|58|F0|HV|XX)/.test(code) ? 500 : 400;
-}
-
-function postgrestStandIn(transaction: Transaction, options: { switchRole?: boolean } = {}): typeof fetch {
-  const answer = (status: number, body: string | null) =>
-    new Response(body, { status, headers: body === null ? {} : { 'content-type': 'application/json; charset=utf-8' } });
-  return async (input, init) => {
-    const request = new Request(input, init);
-    const url = new URL(request.url);
-    const schema = request.headers.get('content-profile') ?? request.headers.get('accept-profile') ?? 'public';
-    const args = request.method === 'POST' ? ((await request.json()) as Record<string, unknown>) : {};
-    const role = JSON.parse(atob((request.headers.get('authorization') ?? '').split('.')[1] ?? 'e30=')).role;
-    try {
-      return await transaction(async (query) => {
-        if (options.switchRole) await query(`set local role ${quote(String(role))}`);
-        const table = /^\/rest\/v1\/(\w+)$/.exec(url.pathname)?.[1];
-        if (request.method === 'GET' && table) {
-          const columns = (url.searchParams.get('select') ?? '*').split(',').map((column) => quote(column));
-          const from = `${quote(schema)}.${quote(table)}`;
-          const [row] = await query(
-            `select coalesce(json_agg(t), '[]')::text as body from (select ${columns.join(', ')} from ${from}) t`,
-          );
-          return answer(200, row?.body as string);
-        }
-        const fn = /^\/rest\/v1\/rpc\/(\w+)$/.exec(url.pathname)?.[1] ?? '';
-        const [proc] = await query(
-          `select p.proretset as set, p.prorettype = 'void'::regtype as void,
-             coalesce(p.proargnames[1:p.pronargs], '{}') as names,
-             array(select format_type(t, null) from unnest(p.proargtypes::oid[]) with ordinality u(t, n) order by n) as types
-           from pg_proc p join pg_namespace ns on ns.oid = p.pronamespace where ns.nspname = $1 and p.proname = $2`,
-          [schema, fn],
-        );
-        const names = (proc?.names ?? []) as string[];
-        const keys = Object.keys(args);
-        if (!proc || keys.some((key) => !names.includes(key))) {
-          const message = `Could not find the function ${schema}.${fn}(${keys.sort().join(', ')}) in the schema cache`;
-          return answer(404, JSON.stringify({ code: 'PGRST202', message, details: null, hint: null }));
-        }
-        const types = proc.types as string[];
-        const call = `${quote(schema)}.${quote(fn)}(${keys.map((key) => `${quote(key)} := a.${quote(key)}`).join(', ')})`;
-        const record = keys.map((key) => `${quote(key)} ${types[names.indexOf(key)]}`).join(', ');
-        const from = keys.length > 0 ? ` from json_to_record($1::json) as a(${record})` : '';
-        const params = keys.length > 0 ? [JSON.stringify(args)] : [];
-        const select = proc.void
-          ? call
-          : proc.set
-            ? `coalesce((select json_agg(r) from ${call} r), '[]')::text`
-            : `to_json(${call})::text`;
-        const [row] = await query(`select ${select} as body${from}`, params);
-        return proc.void ? answer(204, null) : answer(200, row?.body as string);
-      });
-    } catch (error) {
-      const { code, message, detail, hint } = error as {
-        code?: string;
-        message: string;
-        detail?: string;
-        hint?: string;
-      };
-      if (typeof code !== 'string') throw error;
-      const body = { code, message, details: detail ?? null, hint: hint ?? null };
-      return answer(postgrestStatus(code), JSON.stringify(body));
-    }
-  };
-}
-
-function poolTransaction(pool: pg.Pool): Transaction {
-  return async (fn) => {
-    const client = await pool.connect();
-    try {
-      await client.query('begin');
-      const result = await fn(async (text, params) => (await client.query(text, params)).rows);
-      await client.query('commit');
-      return result;
-    } catch (error) {
-      await client.query('rollback');
-      throw error;
-    } finally {
-      client.release();
-    }
-  };
-}
-
-function pgliteTransaction(db: PGlite): Transaction {
-  return (fn) =>
-    db.transaction((tx) => fn(async (text, params) => (await tx.query<Record<string, unknown>>(text, params)).rows));
-}
-
 interface SupabaseTest {
   state: ReturnType<typeof createPostgresState>;
   schema: string;
@@ -879,7 +771,7 @@ describe.skipIf(!DATABASE_URL)('supabase-js driver end to end: real Postgres beh
       {
         supabaseUrl: SUPABASE_URL,
         supabaseKey: SERVICE_KEY,
-        clientOptions: { global: { fetch: postgrestStandIn(poolTransaction(shared())) } },
+        clientOptions: { global: { fetch: createPostgrestFetch(poolTransaction(shared())) } },
         ...options,
       },
       { schema },
@@ -1012,7 +904,7 @@ describe.skipIf(!DATABASE_URL)('supabase-js driver end to end: real Postgres beh
       {
         supabaseUrl: SUPABASE_URL,
         supabaseKey: SERVICE_KEY,
-        clientOptions: { global: { fetch: postgrestStandIn(poolTransaction(shared())) } },
+        clientOptions: { global: { fetch: createPostgrestFetch(poolTransaction(shared())) } },
       },
       { schema: randomSchema('act_sb_none') },
     );
@@ -1041,7 +933,7 @@ describe('supabase-js driver as service_role, in a schema of its own (PGlite wit
     );
     const schema = 'act_private';
     await migrate({ pglite: db }, { schema, migrations: [TEST_RECORDS_MIGRATION] });
-    const fetchImpl = postgrestStandIn(pgliteTransaction(db), { switchRole: true });
+    const fetchImpl = createPostgrestFetch(pgliteTransaction(db), { switchRole: true });
     const state = createPostgresState(
       { supabaseUrl: SUPABASE_URL, supabaseKey: SERVICE_KEY, clientOptions: { global: { fetch: fetchImpl } } },
       { schema },

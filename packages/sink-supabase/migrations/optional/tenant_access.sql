@@ -1,8 +1,8 @@
 -- @act/sink-supabase, optional: tenant access for dashboard users.
 --
 -- NOT applied by default. Apply it with migrate({ tenantAccess: true }) or
--- `act-sink-supabase migrate --tenant-access`; like the package's own
--- migrations it runs with the chosen schema first on the search_path.
+-- `act migrate --tenant-access`; like the package's own migrations it runs
+-- with the chosen schema first on the search_path.
 --
 -- What it does, on Supabase (Auth and its API roles):
 -- - act_user_sources maps a Supabase Auth user to the (source, tenant) pairs

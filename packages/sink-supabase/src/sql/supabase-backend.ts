@@ -222,7 +222,7 @@ export function supabaseError(error: SupabaseErrorLike, status: number, operatio
   }
   if (code === 'PGRST202' || code === 'PGRST205') {
     return new PostgresError({
-      message: `${operation}: PostgREST has no ${schema}.${operation.split(' ')[0]} (${code}: ${message}${hint}); have the migrations run? Run \`act-sink-supabase migrate\` with DATABASE_URL set to the project's Postgres connection string, or the SQL of migrations/*.sql in the SQL editor`,
+      message: `${operation}: PostgREST has no ${schema}.${operation.split(' ')[0]} (${code}: ${message}${hint}); have the migrations run? Run \`npx @act/cli migrate\` with DATABASE_URL set to the project's Postgres connection string, or the SQL of migrations/*.sql in the SQL editor`,
       code,
       errorClass: 'unknown',
       cause: error,
@@ -429,7 +429,7 @@ export async function openSupabaseBackend(connection: SupabaseConnection, schema
 /** `migrate()` cannot run DDL through PostgREST. */
 export function supabaseMigrateError(schema: string): ConfigurationError {
   return configuration(
-    `migrate() cannot run through supabase-js: PostgREST calls functions, it does not run DDL. Apply the migrations with a Postgres connection: \`DATABASE_URL=<the project's connection string> npx act-sink-supabase migrate${schema === 'public' ? '' : ` --schema ${schema}`}\` (Project Settings → Database → Connection string), migrate({ connectionString }) from a script, or paste migrations/*.sql into the SQL editor in order`,
+    `migrate() cannot run through supabase-js: PostgREST calls functions, it does not run DDL. Apply the migrations with a Postgres connection: \`DATABASE_URL=<the project's connection string> npx @act/cli migrate${schema === 'public' ? '' : ` --schema ${schema}`}\` (Project Settings → Database → Connection string), migrate({ connectionString }) from a script, or paste migrations/*.sql into the SQL editor in order`,
   );
 }
 

@@ -1,4 +1,4 @@
--- @act/sink-supabase 0005: retention. act_cleanup() deletes what has done
+-- @act/sink-supabase 0008: retention. act_cleanup() deletes what has done
 -- its job: done deliveries (with their attempts) and integration events
 -- older than N days. Pending and processing deliveries are never touched;
 -- dead letters are evidence and stay until replayed, or until the caller
@@ -139,20 +139,8 @@ begin
 end;
 $$;
 
--- As 0003: close the new function to anon and authenticated on Supabase.
-do $$
-declare
-  v_role text;
-  c_function constant text := 'act_cleanup(integer, integer, timestamptz, integer, integer)';
-begin
-  execute format('revoke execute on function %s from public', c_function);
-  foreach v_role in array array['anon', 'authenticated'] loop
-    if exists (select 1 from pg_roles where rolname = v_role) then
-      execute format('revoke execute on function %s from %I', c_function, v_role);
-    end if;
-  end loop;
-  if exists (select 1 from pg_roles where rolname = 'service_role') then
-    execute format('grant execute on function %s to service_role', c_function);
-  end if;
-end;
-$$;
+-- Closed to anon and authenticated (see 0001): only the owner and service_role.
+select act_restrict_api_roles(
+  array[]::text[],
+  array['act_cleanup']
+);

@@ -1,12 +1,12 @@
--- @act/sink-supabase 0014: connectors' tables and views closed by default,
+-- @act/sink-supabase 0009: connectors' tables and views closed by default,
 -- opened to app users one connector at a time.
 --
 -- Supabase grants every table, view and sequence the migrating role creates
 -- in its API schemas to anon and authenticated (default privileges), and its
 -- Data API serves them to anyone holding the public anon key. The act_
--- objects are closed by their own migrations (0003 and on); until now a
--- connector's mirror tables were not: contacts, emails and invoices were
--- readable and writable with the anon key. From here on:
+-- objects are closed by act_restrict_api_roles (0001); a connector's mirror
+-- tables would not be, and contacts, emails and invoices would be readable
+-- and writable with the anon key. So:
 --
 -- - Every table, view, materialized view, foreign table and sequence of this
 --   schema named `<source>_…` belongs to that connector (migrate() refuses a
@@ -161,7 +161,7 @@ begin
   if to_regprocedure(format('%I.act_can_read(text, text)', current_schema())) is null then
     raise exception using errcode = '55000',
       message = 'act_grant_tenant_access needs the tenant-access migration (act_user_sources, act_can_read)',
-      hint = 'apply it first: migrate({ tenantAccess: true }), `act migrate --tenant-access` or `act-sink-supabase migrate --tenant-access`';
+      hint = 'apply it first: migrate({ tenantAccess: true }) or `act migrate --tenant-access`';
   end if;
   select a.tenant_column into v_column from act_source_access a where a.source = p_source;
   v_column := coalesce(p_tenant_column, v_column);
@@ -177,39 +177,11 @@ begin
 end;
 $$;
 
--- Closed like every act_ object (see 0003): row level security on the table
--- where Supabase's roles exist, nothing for anon and authenticated, the
--- functions for the owner and service_role only.
-do $$
-declare
-  v_role text;
-  v_function regprocedure;
-begin
-  if exists (select 1 from pg_roles where rolname = 'anon') then
-    alter table act_source_access enable row level security;
-  end if;
-  foreach v_role in array array['anon', 'authenticated'] loop
-    if exists (select 1 from pg_roles where rolname = v_role) then
-      execute format('revoke all on act_source_access from %I', v_role);
-    end if;
-  end loop;
-  foreach v_function in array array[
-    'act_source_objects(text)'::regprocedure,
-    'act_secure_source(text, name)'::regprocedure,
-    'act_grant_tenant_access(text, name)'::regprocedure
-  ] loop
-    execute format('revoke execute on function %s from public', v_function);
-    foreach v_role in array array['anon', 'authenticated'] loop
-      if exists (select 1 from pg_roles where rolname = v_role) then
-        execute format('revoke execute on function %s from %I', v_function, v_role);
-      end if;
-    end loop;
-    if exists (select 1 from pg_roles where rolname = 'service_role') then
-      execute format('grant execute on function %s to service_role', v_function);
-    end if;
-  end loop;
-end;
-$$;
+-- Closed to anon and authenticated (see 0001): only the owner and service_role.
+select act_restrict_api_roles(
+  array['act_source_access'],
+  array['act_source_objects', 'act_secure_source', 'act_grant_tenant_access']
+);
 
--- As 0006: in a schema of your own, grant service_role the new table.
+-- In a schema of your own, grant service_role what it lacks (see 0001).
 select act_grant_service_role();

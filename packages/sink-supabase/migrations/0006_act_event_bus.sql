@@ -1,6 +1,9 @@
--- @act/sink-supabase 0004: the event bus. Every row written to
--- act_integration_events (act_complete and act_record_events, so webhook,
--- poll and reconciliation alike) goes out live:
+-- @act/sink-supabase 0006: the integration events (one row per applied or
+-- skipped change: the feed, the freshness figures, the latency percentiles)
+-- and the event bus that sends each one out live.
+--
+-- Every row written to act_integration_events (act_complete and
+-- act_record_events, so webhook, poll and reconciliation alike) goes out live:
 --
 -- - everywhere (Postgres, Supabase, PGlite): NOTIFY on the schema's channel,
 --   `act_events` in schema public and `act_events:<schema>` in any other
@@ -14,6 +17,97 @@
 -- The payload is one compact JSON object (see act_event_payload), well under
 -- NOTIFY's 8000-byte limit. `set act.notify = 'off'` (per session, role or
 -- database) silences both NOTIFY and the broadcast.
+
+-- One row per applied (or skipped) change: the feed, the freshness figures,
+-- the latency percentiles.
+create table if not exists act_integration_events (
+  id bigserial primary key,
+  source text not null,
+  tenant text not null,
+  event_type text not null,
+  entity_type text not null,
+  entity_id text not null,
+  table_name text,
+  row_id text,
+  outcome text not null,
+  -- Small and safe for feeds and dashboards; never the whole payload.
+  summary jsonb,
+  triggered_by text not null,
+  -- Receipt (or poll) to committed write.
+  latency_ms bigint,
+  -- The provider's occurredAt to committed write.
+  provider_latency_ms bigint,
+  correlation_id text,
+  delivery_id bigint,
+  created_at timestamptz not null default now(),
+  constraint act_integration_events_outcome_check check (
+    outcome in ('created', 'updated', 'deleted', 'skipped', 'ignored')
+  ),
+  constraint act_integration_events_triggered_by_check check (
+    triggered_by in ('webhook', 'poll', 'reconciliation')
+  )
+);
+
+create index if not exists act_integration_events_source_tenant_created_idx
+  on act_integration_events (source, tenant, created_at desc);
+create index if not exists act_integration_events_created_idx on act_integration_events (created_at);
+create index if not exists act_integration_events_delivery_idx
+  on act_integration_events (delivery_id) where delivery_id is not null;
+create index if not exists act_integration_events_entity_idx
+  on act_integration_events (source, entity_type, entity_id);
+
+-- Append integration events (JSON array of objects named like the columns).
+-- Delivery events inherit the delivery's id and correlation id.
+create or replace function act_record_events(
+  p_events jsonb,
+  p_delivery_id bigint default null,
+  p_correlation_id text default null,
+  p_now timestamptz default null
+)
+returns integer
+language plpgsql volatile
+set search_path from current
+as $$
+#variable_conflict use_column
+declare
+  v_now timestamptz := coalesce(p_now, clock_timestamp());
+  v_count integer;
+begin
+  if p_events is null or jsonb_typeof(p_events) <> 'array' or jsonb_array_length(p_events) = 0 then
+    return 0;
+  end if;
+  insert into act_integration_events (
+    source, tenant, event_type, entity_type, entity_id, table_name, row_id, outcome, summary,
+    triggered_by, latency_ms, provider_latency_ms, correlation_id, delivery_id, created_at
+  )
+  select e.source, e.tenant, e.event_type, e.entity_type, e.entity_id, e.table_name, e.row_id, e.outcome,
+    e.summary, e.triggered_by, e.latency_ms, e.provider_latency_ms,
+    coalesce(e.correlation_id, p_correlation_id), coalesce(e.delivery_id, p_delivery_id),
+    coalesce(e.created_at, v_now)
+  from jsonb_populate_recordset(null::act_integration_events, p_events) e;
+  get diagnostics v_count = row_count;
+  return v_count;
+end;
+$$;
+
+-- Newest first.
+create or replace function act_list_events(
+  p_source text default null,
+  p_tenant text default null,
+  p_since timestamptz default null,
+  p_limit integer default 100
+)
+returns setof act_integration_events
+language sql stable
+set search_path from current
+as $$
+  select * from act_integration_events e
+  where (p_source is null or e.source = p_source)
+    and (p_tenant is null or e.tenant = p_tenant)
+    and (p_since is null or e.created_at > p_since)
+  order by e.created_at desc, e.id desc
+  limit coalesce(p_limit, 100);
+$$;
 
 -- The NOTIFY channel of the schema this migration runs in.
 create or replace function act_events_channel()
@@ -150,24 +244,16 @@ begin
 end;
 $$;
 
--- As 0003: close the new functions to anon and authenticated on Supabase.
-do $$
-declare
-  v_role text;
-  v_function text;
-begin
-  foreach v_function in array array[
-    'act_events_channel()', 'act_event_payload(act_integration_events)', 'act_integration_events_notify()'
-  ] loop
-    execute format('revoke execute on function %s from public', v_function);
-    foreach v_role in array array['anon', 'authenticated'] loop
-      if exists (select 1 from pg_roles where rolname = v_role) then
-        execute format('revoke execute on function %s from %I', v_function, v_role);
-      end if;
-    end loop;
-    if exists (select 1 from pg_roles where rolname = 'service_role') then
-      execute format('grant execute on function %s to service_role', v_function);
-    end if;
-  end loop;
-end;
-$$;
+-- Closed to anon and authenticated (see 0001): only the owner and service_role.
+select act_restrict_api_roles(
+  array[
+    'act_integration_events'
+  ],
+  array[
+    'act_record_events', 'act_list_events', 'act_events_channel', 'act_event_payload',
+    'act_integration_events_notify'
+  ]
+);
+
+-- In a schema of your own, grant service_role what it lacks (see 0001).
+select act_grant_service_role();
