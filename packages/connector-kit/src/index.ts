@@ -7,5 +7,6 @@
 
 export * from './api/index';
 export * from './mirror/index';
+export * from './settings/index';
 export * from './verify/index';
 export { VERSION } from './version';

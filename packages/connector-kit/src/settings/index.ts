@@ -1,0 +1,2 @@
+// Settings from the environment; see README.md.
+export {};
