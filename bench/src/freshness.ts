@@ -23,7 +23,7 @@ export async function run(context: BenchContext): Promise<BenchResult> {
   // The workers wake on new deliveries (LISTEN on the inbox's channel, the
   // store's default): idleDelayMs is only the fallback poll, so it stays at
   // createWorker's default instead of a 10 ms busy poll. Each round applies
-  // its batch in one sink call and completes it in one store call (batchApply).
+  // its batch in one sink call and completes it in one store call.
   const worker = { batchSize: 16, concurrency: 8, idleDelayMs: 1_000, workers: 4 };
   const scratch = await scratchSchema(context.databaseUrl, 'fresh');
   const connector = createTemplateConnector({ webhookSecrets: [TEMPLATE_SECRET], apiToken: 'bench' });
@@ -108,8 +108,7 @@ export async function run(context: BenchContext): Promise<BenchResult> {
         warmupSec,
         connections: 32,
         worker,
-        wake: 'LISTEN act_deliveries (migration 0012), idle poll as fallback',
-        batchApply: true,
+        wake: 'LISTEN act_deliveries (0002_act_queue), idle poll as fallback',
         pipeline: 'server process + worker process',
       },
       figures: [

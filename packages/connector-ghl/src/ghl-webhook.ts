@@ -278,12 +278,14 @@ export function createGhlWorkflowWebhook(settings: GhlWorkflowWebhookSettings): 
 }
 
 /**
- * Parse a stored or incoming GHL delivery of either kind. The worker re-parses
- * every stored delivery of source `ghl` with `connector.webhook.parse`, so this
- * tells them apart by what the receive path kept: Marketplace deliveries are
- * only accepted with a signature header and keep it (`persistedHeaders`);
- * the workflow processor keeps no header at all. No body field decides it,
- * so a workflow body cannot pass itself off as a Marketplace event.
+ * Parse a stored or incoming GHL delivery of either kind. A row received
+ * through `createAct` or a handler given `processorName` names the processor
+ * that accepted it, and the worker re-parses it with that one. Rows from a
+ * handler mounted by hand name none and come here through the default
+ * processor, so this tells them apart by what the receive path kept:
+ * Marketplace deliveries are only accepted with a signature header and keep it
+ * (`persistedHeaders`); the workflow processor keeps no header at all. No body
+ * field decides it, so a workflow body cannot pass itself off as a Marketplace event.
  */
 export function parseGhlDelivery(
   request: Pick<WebhookRequestV1, 'body' | 'headers' | 'receivedAt'>,

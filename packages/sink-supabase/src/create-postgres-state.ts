@@ -109,14 +109,14 @@ export interface PostgresState {
   health(): Promise<PostgresHealth>;
   /**
    * Call `handler` with each integration event as it commits (LISTEN/NOTIFY,
-   * migration 0004), optionally only one source's or tenant's. Resolves once
+   * 0006_act_event_bus), optionally only one source's or tenant's. Resolves once
    * listening; the result stops it. All subscriptions share one connection,
    * which reconnects on its own. Not on supabase-js: use Supabase Realtime.
    */
   subscribe(handler: LiveEventHandler, options?: SubscribeOptions): Promise<Unsubscribe>;
   /**
    * Call `listener` when deliveries are stored (this process's enqueues at
-   * once; any process's through LISTEN, migration 0012, on node-postgres and
+   * once; any process's through LISTEN, 0002_act_queue, on node-postgres and
    * PGlite; supabase-js cannot listen). Returns the unsubscribe. Shaped as
    * `createWorker`'s `wakeOn`, which uses it by default through the store.
    */

@@ -66,7 +66,7 @@ function supabaseError(): ConfigurationError {
 }
 
 /**
- * Live integration events over `LISTEN/NOTIFY` (migration 0004). All
+ * Live integration events over `LISTEN/NOTIFY` (0006_act_event_bus). All
  * subscriptions of one state share one listening connection, opened by the
  * first and released by the last; events are filtered by source and tenant
  * here, and each handler gets its events one at a time, in commit order.

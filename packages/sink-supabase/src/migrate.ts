@@ -182,7 +182,7 @@ async function relationNames(session: SqlSession, schema: string): Promise<Set<s
 }
 
 /**
- * Close every connector's objects to anon and authenticated (migration 0014's
+ * Close every connector's objects to anon and authenticated (0009_act_source_access's
  * act_secure_source): those given, with their tenant column, and those
  * recorded by earlier runs; a source opened with act_grant_tenant_access gets
  * its tenant policy again on every table, new ones included. Then open the

@@ -4,7 +4,7 @@ import { type BackendProvider, toDate } from './postgres-state-store';
 import type { ActFunctionArgs, ActFunctionName, Row } from './sql/driver';
 
 /**
- * `CredentialStoreV1` in Postgres (`act_credentials`, migration 0007): OAuth
+ * `CredentialStoreV1` in Postgres (`act_credentials`, 0004_act_credentials): OAuth
  * tokens per connection (`<source>:<tenant>`), and the refresh lease every
  * process shares, so a rotating refresh token is spent exactly once. Each
  * method is one SQL function call (one transaction; one `rpc` on supabase-js).

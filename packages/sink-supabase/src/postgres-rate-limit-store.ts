@@ -52,7 +52,7 @@ function assertSlot(request: AcquireSlotRequestV1): void {
  * `RateLimitStoreV1` in Postgres: every worker sharing the database shares
  * one budget per key. `take` locks the bucket's row in `act_rate_limits`, so
  * concurrent takes from many processes never overspend; `acquireSlot`
- * serialises the acquirers of a key (`act_rate_slots`, migration 0008), so
+ * serialises the acquirers of a key (`act_rate_slots`, 0005_act_rate_limits), so
  * they never hold more than the limit. Each operation is one SQL function
  * call (one `rpc` for supabase-js).
  */

@@ -55,7 +55,7 @@ function checkRequest(request: PostgresScanRequest): number {
 }
 
 /**
- * `SinkV1.scan` over `act_sink_scan` (migration 0007): the keys, versions
+ * `SinkV1.scan` over `act_sink_scan` (0003_act_sink): the keys, versions
  * and deleted flags of the rows matching `where`, in key order, one function
  * call per page. Pages are keyset-paginated (each call starts after the last
  * key of the previous one), so a page costs the same however deep the scan

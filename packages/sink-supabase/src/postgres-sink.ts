@@ -178,7 +178,7 @@ export function createPostgresSink(backend: BackendProvider, options: { now?: ()
     specificationVersion: 'v1',
     supportsCursorCommit: true,
 
-    // Reconciliation's listing of the mirror (act_sink_scan, migration 0007).
+    // Reconciliation's listing of the mirror (act_sink_scan, 0003_act_sink).
     scan: (request: PostgresScanRequest) => scanRows(backend, request),
 
     async apply(operations: readonly SinkOperationV1[], applyOptions?: SinkApplyOptionsV1): Promise<SinkResultV1> {

@@ -216,7 +216,7 @@ export interface PostgresStateStore extends StateStoreV1 {
   completeMany(requests: readonly CompleteRequestV1[]): Promise<boolean[]>;
   /**
    * Call `listener` when deliveries are stored: at once after this process's
-   * `enqueue` (or `replay`), and through `LISTEN` (migration 0012) after any
+   * `enqueue` (or `replay`), and through `LISTEN` (0002_act_queue) after any
    * process's, on node-postgres and PGlite. supabase-js cannot listen: only
    * this process's own enqueues are heard there. Returns the unsubscribe.
    */

@@ -35,7 +35,7 @@ function wholeDays(name: string, value: number | undefined, fallback: number | n
 }
 
 /**
- * Delete what retention allows (SQL function `act_cleanup`, migration 0005)
+ * Delete what retention allows (SQL function `act_cleanup`, 0008_act_retention)
  * one batch per call, so each transaction is short and holds its row locks
  * briefly, until nothing older is left.
  */

@@ -175,7 +175,7 @@ let channelCount = 0;
 
 /**
  * Live integration events through Supabase Realtime's `postgres_changes`
- * (INSERTs into `act_integration_events`, which migration 0004 adds to the
+ * (INSERTs into `act_integration_events`, which 0006_act_event_bus adds to the
  * `supabase_realtime` publication). Use a service-role client on the server:
  * the table is closed to `anon` and `authenticated` by row level security.
  *

@@ -71,7 +71,7 @@ export async function bodyDedupeKey(source: string, body: Uint8Array): Promise<s
  * first stored and the same conflicting body delivered again is a duplicate.
  * No key {@link deliveryDedupeKey} or {@link bodyDedupeKey} makes can equal
  * it: their ids have `:` escaped, and a body key's hash is preceded by `:`.
- * `@act/sink-supabase` computes the same key in SQL (migration 0016).
+ * `@act/sink-supabase` computes the same key in SQL (0002_act_queue).
  */
 export async function conflictDedupeKey(dedupeKey: string, body: Uint8Array): Promise<string> {
   requireNonEmpty(dedupeKey, 'dedupeKey', 'conflictDedupeKey');
