@@ -79,7 +79,9 @@ export interface MirrorTable<TEvent extends SourceEventV1 = SourceEventV1> {
     context?: { fieldPolicies?: FieldPoliciesV1; settings?: MirrorSettings },
   ): SinkOperationV1[];
   /** A reconciler over this table: table, key columns, scope and `keyOf` from the definition. */
-  reconciler(list: (request: ReconcileListRequestV1) => AsyncIterable<TEvent[]>): ReconcilerV1<TEvent>;
+  reconciler<TListed extends TEvent>(
+    list: (request: ReconcileListRequestV1) => AsyncIterable<TListed[]>,
+  ): ReconcilerV1<TListed>;
 }
 
 /** Declares a mirror table; see `MirrorTableOptions`. */
