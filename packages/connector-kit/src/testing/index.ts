@@ -2,4 +2,10 @@
  * @module
  * `@act/connector-kit/testing`: conformance and fuzz helpers for connector test suites.
  */
-export {};
+export {
+  type ConformanceDatabase,
+  type TestConnectorOptions,
+  type TestReconcilerOptions,
+  testConnector,
+  testReconciler,
+} from './conformance';
