@@ -77,7 +77,7 @@ export function createTemplatePoller(options: TemplatePollerOptions): PollerV1<T
           ? { updatedSince: position.updatedSince, page: page.next_cursor, newest }
           : { updatedSince: newest ?? position.updatedSince, page: null, newest: null };
         yield {
-          events: page.records.map((record) => toPolledEvent(tenant, record)),
+          events: page.records.map((record) => templateRecordToEvent(tenant, record)),
           cursor: positions.write(position),
         };
         if (!page.next_cursor) return;
@@ -87,7 +87,7 @@ export function createTemplatePoller(options: TemplatePollerOptions): PollerV1<T
 }
 
 /** A listed record is applied like an update: the listing cannot tell a creation from a change. */
-function toPolledEvent(tenant: string, record: TemplateRecord): TemplateSourceEvent {
+export function templateRecordToEvent(tenant: string, record: TemplateRecord): TemplateSourceEvent {
   const version = templateVersion(record.updated_at);
   return {
     source: TEMPLATE_SOURCE,
