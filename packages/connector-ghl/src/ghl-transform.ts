@@ -43,9 +43,6 @@ import { isSupportedCountry } from 'libphonenumber-js';
 import { GHL_PACKAGE_NAME } from './ghl-error';
 import { GHL_WORKFLOW_EVENT_TYPE, type GhlEntity, type GhlSourceEvent } from './ghl-events';
 
-/** Every mirror table's key columns, in order: `(location_id, id)`. */
-export const GHL_KEY_COLUMNS = ['location_id', 'id'] as const;
-
 /** Keys GHL adds to a Marketplace delivery around the record; not part of the record in `raw`. */
 const ENVELOPE_KEYS = ['type', 'webhookId', 'timestamp', 'appId', 'versionId'];
 

@@ -70,9 +70,6 @@ export const XERO_TABLES = {
 
 export type XeroTable = (typeof XERO_TABLES)[keyof typeof XERO_TABLES];
 
-/** Every mirror table's key columns, in order: `(tenant_id, id)`. */
-export const XERO_KEY_COLUMNS = ['tenant_id', 'id'] as const;
-
 /** The record id field of each entity (`InvoiceID`, …), for pollers and reconcilers. */
 export const XERO_ID_FIELDS: Readonly<Record<XeroMirroredEntity, string>> = Object.freeze({
   contact: 'ContactID',
