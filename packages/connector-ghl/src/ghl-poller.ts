@@ -526,12 +526,5 @@ function checkPageSize(value: number, max: number, name: string): number {
 
 /** A stream's saved position; one that does not parse stops the poll (deleting it backfills again). */
 function ghlCursor<S extends z.ZodType>(stream: string, schema: S, start: z.output<S>) {
-  return jsonCursor(schema, {
-    start,
-    invalid: (saved) =>
-      new ConfigurationError({
-        packageName: GHL_PACKAGE_NAME,
-        message: `saved cursor for stream "${stream}" is not a GHL ${stream} cursor: ${saved.slice(0, 100)} (delete it to backfill again)`,
-      }),
-  });
+  return jsonCursor(schema, { start, packageName: GHL_PACKAGE_NAME, stream, kind: `GHL ${stream}` });
 }

@@ -17,4 +17,16 @@ describe('jsonCursor', () => {
     expect(() => cursor.read('page=2')).toThrow('not a cursor: page=2');
     expect(() => cursor.read('{"v":2,"page":1}')).toThrow('not a cursor');
   });
+
+  it('or throws the standard ConfigurationError', () => {
+    const standard = jsonCursor(z.object({ v: z.literal(1) }), {
+      start: { v: 1 },
+      packageName: '@act/connector-acme',
+      stream: 'people',
+      kind: 'Acme people',
+    });
+    expect(() => standard.read('page=2')).toThrow(
+      '[@act/connector-acme] saved cursor for stream "people" is not a Acme people cursor: page=2 (delete it to backfill again)',
+    );
+  });
 });

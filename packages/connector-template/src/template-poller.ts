@@ -24,11 +24,9 @@ const cursorSchema = z.object({
 });
 const positions = jsonCursor(cursorSchema, {
   start: { updatedSince: null, page: null, newest: null },
-  invalid: (saved) =>
-    new ConfigurationError({
-      packageName: TEMPLATE_PACKAGE_NAME,
-      message: `saved cursor for stream "records" is not a Template cursor: ${saved.slice(0, 100)} (delete it to backfill again)`,
-    }),
+  packageName: TEMPLATE_PACKAGE_NAME,
+  stream: 'records',
+  kind: 'Template',
 });
 
 export interface TemplatePollerOptions {

@@ -381,10 +381,9 @@ export function checkPageSize(value: number): number {
 function xeroCursor(stream: string) {
   return jsonCursor(cursorSchema, {
     start: cursorSchema.parse({ v: 1 }),
-    invalid: (saved) =>
-      new ConfigurationError({
-        packageName: XERO_PACKAGE_NAME,
-        message: `saved cursor for stream "${stream}" is not a Xero cursor: ${saved.slice(0, 100)} (delete it, or save xeroFullResyncCursor(), to walk everything again)`,
-      }),
+    packageName: XERO_PACKAGE_NAME,
+    stream,
+    kind: 'Xero',
+    recover: 'delete it, or save xeroFullResyncCursor(), to walk everything again',
   });
 }
