@@ -43,6 +43,16 @@ import { isSupportedCountry } from 'libphonenumber-js';
 import { GHL_PACKAGE_NAME } from './ghl-error';
 import { GHL_WORKFLOW_EVENT_TYPE, type GhlEntity, type GhlSourceEvent } from './ghl-events';
 
+/** The mirror table of each entity. */
+export const GHL_TABLES = {
+  contact: 'ghl_contacts',
+  opportunity: 'ghl_opportunities',
+  pipeline: 'ghl_pipelines',
+  appointment: 'ghl_appointments',
+  task: 'ghl_tasks',
+  note: 'ghl_notes',
+} as const satisfies Record<Exclude<GhlEntity, 'app'>, string>;
+
 /** Keys GHL adds to a Marketplace delivery around the record; not part of the record in `raw`. */
 const ENVELOPE_KEYS = ['type', 'webhookId', 'timestamp', 'appId', 'versionId'];
 
@@ -63,7 +73,7 @@ const table = (name: string, options: Partial<MirrorTableOptions<GhlSourceEvent>
 
 /** The mirror table of each entity, declared once: transformer, reconcilers and migrations read them. */
 export const GHL_MIRROR_TABLES = {
-  contact: table('ghl_contacts', {
+  contact: table(GHL_TABLES.contact, {
     columns: {
       first_name: text('firstName'),
       last_name: text('lastName'),
@@ -89,7 +99,7 @@ export const GHL_MIRROR_TABLES = {
       date_updated: timestamp('dateUpdated'),
     },
   }),
-  opportunity: table('ghl_opportunities', {
+  opportunity: table(GHL_TABLES.opportunity, {
     columns: {
       name: text('name'),
       contact_id: text('contactId'),
@@ -107,7 +117,7 @@ export const GHL_MIRROR_TABLES = {
       last_stage_change_at: timestamp('lastStageChangeAt'),
     },
   }),
-  pipeline: table('ghl_pipelines', {
+  pipeline: table(GHL_TABLES.pipeline, {
     columns: {
       name: text('name'),
       stages: json('stages'),
@@ -115,7 +125,7 @@ export const GHL_MIRROR_TABLES = {
       date_updated: timestamp(['dateUpdated', 'updatedAt']),
     },
   }),
-  appointment: table('ghl_appointments', {
+  appointment: table(GHL_TABLES.appointment, {
     // A Marketplace appointment event nests the record under `appointment`.
     record: (event) => {
       const payload = event.payload as MirrorRecord;
@@ -138,7 +148,7 @@ export const GHL_MIRROR_TABLES = {
       date_updated: timestamp('dateUpdated'),
     },
   }),
-  task: table('ghl_tasks', {
+  task: table(GHL_TABLES.task, {
     columns: {
       title: text('title'),
       body: text('body'),
@@ -150,7 +160,7 @@ export const GHL_MIRROR_TABLES = {
     },
     derived: { completed: (_record, { event }) => (event.type === 'TaskComplete' ? true : undefined) },
   }),
-  note: table('ghl_notes', {
+  note: table(GHL_TABLES.note, {
     columns: {
       body: text('body'),
       contact_id: text('contactId'),
@@ -165,7 +175,7 @@ export const GHL_MIRROR_TABLES = {
  * (https://help.leadconnectorhq.com/support/solutions/articles/48001238168),
  * into the same contact columns. No `raw`: it keeps the last record GHL sent.
  */
-const WORKFLOW_CONTACTS = table('ghl_contacts', {
+const WORKFLOW_CONTACTS = table(GHL_TABLES.contact, {
   raw: false,
   columns: {
     first_name: text('first_name'),
@@ -185,18 +195,6 @@ const WORKFLOW_CONTACTS = table('ghl_contacts', {
     date_added: timestamp('date_created'),
   },
 });
-
-/** The mirror table of each entity. */
-export const GHL_TABLES = Object.fromEntries(
-  Object.entries(GHL_MIRROR_TABLES).map(([entity, definition]) => [entity, definition.table]),
-) as {
-  readonly contact: 'ghl_contacts';
-  readonly opportunity: 'ghl_opportunities';
-  readonly pipeline: 'ghl_pipelines';
-  readonly appointment: 'ghl_appointments';
-  readonly task: 'ghl_tasks';
-  readonly note: 'ghl_notes';
-};
 
 export type GhlTable = (typeof GHL_TABLES)[keyof typeof GHL_TABLES];
 
