@@ -54,6 +54,8 @@
  *   fetched, but a webhook applied between the fetch and the write could be
  *   overwritten by it until the next event for that contact.
  */
+
+import { jsonCursor } from '@act/connector-kit';
 import { ActError, ConfigurationError, type PollerV1, type SourceEventV1 } from '@act/core';
 import { z } from 'zod';
 import type {
@@ -145,20 +147,21 @@ export function createGhlContactsPoller(options: GhlContactsPollerOptions): Poll
   const updatedSinceFilter = options.updatedSinceFilter ?? defaultUpdatedSinceFilter;
   const now = options.now ?? (() => new Date());
   const stream = 'contacts';
+  const positions = ghlCursor(stream, contactsCursorSchema, {
+    v: 1,
+    since: null,
+    after: null,
+    page: null,
+    newest: null,
+    undated: false,
+    startedAt: null,
+  });
 
   return {
     specificationVersion: 'v1',
     stream,
     async *poll({ tenant, cursor, signal }) {
-      let position = readCursor(stream, cursor, contactsCursorSchema, {
-        v: 1,
-        since: null,
-        after: null,
-        page: null,
-        newest: null,
-        undated: false,
-        startedAt: null,
-      } satisfies ContactsCursor);
+      let position = positions.read(cursor);
       for (;;) {
         signal?.throwIfAborted();
         const startedAt = position.startedAt ?? now().getTime();
@@ -190,7 +193,7 @@ export function createGhlContactsPoller(options: GhlContactsPollerOptions): Poll
             undated: false,
             startedAt: null,
           };
-          yield { events: [], cursor: JSON.stringify(done) };
+          yield { events: [], cursor: positions.write(done) };
           return;
         }
         let newest = position.newest;
@@ -208,7 +211,7 @@ export function createGhlContactsPoller(options: GhlContactsPollerOptions): Poll
           next = { ...position, after: null, page: (position.page ?? 1) + 1, newest, undated, startedAt };
         }
         position = next;
-        yield { events: records.map((record) => ghlContactToEvent(tenant, record)), cursor: JSON.stringify(next) };
+        yield { events: records.map((record) => ghlContactToEvent(tenant, record)), cursor: positions.write(next) };
       }
     },
   };
@@ -254,16 +257,17 @@ const ID_CURSOR_START: IdCursor = { v: 1, startAfter: null, startAfterId: null }
  */
 export function createGhlOpportunitiesPoller(options: GhlOpportunitiesPollerOptions): PollerV1<GhlPolledEvent> {
   const stream = 'opportunities';
+  const positions = ghlCursor(stream, idCursorSchema, ID_CURSOR_START);
   const walk = opportunityWalker(options);
   return {
     specificationVersion: 'v1',
     stream,
     async *poll({ tenant, cursor, signal }) {
-      const start = readCursor(stream, cursor, idCursorSchema, ID_CURSOR_START);
+      const start = positions.read(cursor);
       for await (const { records, next } of walk(tenant, start, signal)) {
         yield {
           events: records.map((record) => ghlOpportunityToEvent(tenant, record)),
-          cursor: JSON.stringify(next ?? ID_CURSOR_START),
+          cursor: positions.write(next ?? ID_CURSOR_START),
         };
       }
     },
@@ -317,14 +321,18 @@ export function opportunityWalker(options: GhlOpportunitiesPollerOptions) {
 /** All pipelines of the location, one page per poll (the endpoint has no paging or timestamps). */
 export function createGhlPipelinesPoller(options: { client: GhlClient }): PollerV1<GhlPolledEvent> {
   const stream = 'pipelines';
+  const positions = ghlCursor(stream, z.object({ v: z.literal(1) }), { v: 1 });
   return {
     specificationVersion: 'v1',
     stream,
     async *poll({ tenant, cursor, signal }) {
-      readCursor(stream, cursor, z.object({ v: z.literal(1) }), { v: 1 });
+      positions.read(cursor);
       signal?.throwIfAborted();
       const pipelines = await options.client.listPipelines(tenant, signal ? { signal } : {});
-      yield { events: pipelines.map((record) => ghlPipelineToEvent(tenant, record)), cursor: JSON.stringify({ v: 1 }) };
+      yield {
+        events: pipelines.map((record) => ghlPipelineToEvent(tenant, record)),
+        cursor: positions.write({ v: 1 }),
+      };
     },
   };
 }
@@ -359,6 +367,7 @@ const APPOINTMENTS_START: AppointmentsCursor = { v: 1, window: null, after: null
  */
 export function createGhlAppointmentsPoller(options: GhlAppointmentsPollerOptions): PollerV1<GhlPolledEvent> {
   const stream = 'appointments';
+  const positions = ghlCursor(stream, appointmentsCursorSchema, APPOINTMENTS_START);
   const lookbackMs = options.lookbackMs ?? 30 * 86_400_000;
   const lookaheadMs = options.lookaheadMs ?? 365 * 86_400_000;
   const now = options.now ?? (() => new Date());
@@ -366,7 +375,7 @@ export function createGhlAppointmentsPoller(options: GhlAppointmentsPollerOption
     specificationVersion: 'v1',
     stream,
     async *poll({ tenant, cursor, signal }) {
-      const position = readCursor(stream, cursor, appointmentsCursorSchema, APPOINTMENTS_START);
+      const position = positions.read(cursor);
       const at = now().getTime();
       const window = position.window ?? { start: at - lookbackMs, end: at + lookaheadMs };
       signal?.throwIfAborted();
@@ -375,7 +384,7 @@ export function createGhlAppointmentsPoller(options: GhlAppointmentsPollerOption
         .sort()
         .filter((id) => position.after === null || id > position.after);
       if (calendars.length === 0) {
-        yield { events: [], cursor: JSON.stringify(APPOINTMENTS_START) };
+        yield { events: [], cursor: positions.write(APPOINTMENTS_START) };
         return;
       }
       for (const [index, calendarId] of calendars.entries()) {
@@ -387,7 +396,7 @@ export function createGhlAppointmentsPoller(options: GhlAppointmentsPollerOption
         );
         const last = index === calendars.length - 1;
         const next: AppointmentsCursor = last ? APPOINTMENTS_START : { v: 1, window, after: calendarId };
-        yield { events: records.map((record) => ghlAppointmentToEvent(tenant, record)), cursor: JSON.stringify(next) };
+        yield { events: records.map((record) => ghlAppointmentToEvent(tenant, record)), cursor: positions.write(next) };
       }
     },
   };
@@ -515,20 +524,7 @@ function checkPageSize(value: number, max: number, name: string): number {
   return value;
 }
 
-function readCursor<T>(stream: string, cursor: string | null, schema: z.ZodType<T>, start: T): T {
-  if (cursor === null) return start;
-  let json: unknown;
-  try {
-    json = JSON.parse(cursor);
-  } catch {
-    json = undefined;
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    throw new ConfigurationError({
-      packageName: GHL_PACKAGE_NAME,
-      message: `saved cursor for stream "${stream}" is not a GHL ${stream} cursor: ${cursor.slice(0, 100)} (delete it to backfill again)`,
-    });
-  }
-  return parsed.data;
+/** A stream's saved position; one that does not parse stops the poll (deleting it backfills again). */
+function ghlCursor<S extends z.ZodType>(stream: string, schema: S, start: z.output<S>) {
+  return jsonCursor(schema, { start, packageName: GHL_PACKAGE_NAME, stream, kind: `GHL ${stream}` });
 }

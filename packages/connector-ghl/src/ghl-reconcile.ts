@@ -1,6 +1,7 @@
 /**
- * Reconciliation listings: GHL drops a webhook on any non-429 failure (fact
- * sheet A1.4, A4 #1), so a periodic full listing is how the mirror gets to
+ * Reconciliation listings: GHL drops a webhook on any non-429 failure
+ * (https://marketplace.gohighlevel.com/docs/webhook/WebhookIntegrationGuide),
+ * so a periodic full listing is how the mirror gets to
  * zero loss. `@act/core`'s `runReconciliation` compares each listing with the
  * mirror, applies what is missing or stale, and soft-deletes what GHL no
  * longer has, only after a completed listing.
@@ -14,28 +15,33 @@
  * createGhlReconcilers(options: { client: GhlClient; contacts?: …; opportunities?: … }): ReconcilerV1<GhlPolledEvent>[]
  * ```
  *
- * Every reconciler: `keyColumns: ['location_id', 'id']`, `scope(tenant) =
- * { location_id: tenant }`, `keyOf(event) = { location_id: event.tenant, id: event.entityId }`
- * (the mirror tables' keys), events shaped like the pollers' (ghl-poller.ts).
+ * Every reconciler takes its table, `keyColumns` (`['location_id', 'id']`),
+ * `scope(tenant) = { location_id: tenant }` and `keyOf(event)` from the
+ * mirror table definitions (ghl-transform.ts), so its keys are the
+ * transform's; events are shaped like the pollers' (ghl-poller.ts).
  *
  * Stable orders (a listing sorted by update time could let a record that
  * changes mid-listing slip past the cursor and be wrongly deleted):
  * - contacts: `POST /contacts/search` sorted by `dateAdded` ascending, paged
- *   with `searchAfter` [G17]; [UNVERIFIED] the sort entry's shape and whether
+ *   with `searchAfter` (a third-party migration note; the spec,
+ *   https://github.com/GoHighLevel/highlevel-api-docs/blob/main/apps/contacts.json,
+ *   documents the body externally). Unverified: the sort entry's shape and whether
  *   GHL breaks `dateAdded` ties by id (Elasticsearch needs a tie-breaker for
  *   `searchAfter` to be exact). Configurable through `sort`.
  * - opportunities: `GET /opportunities/search?order=added_asc&status=all`
- *   with `startAfter`/`startAfterId` [G5 apps/opportunities.json].
- * - pipelines: `GET /opportunities/pipelines`, the whole set in one answer [G5].
+ *   with `startAfter`/`startAfterId`
+ *   (https://github.com/GoHighLevel/highlevel-api-docs/blob/main/apps/opportunities.json).
+ * - pipelines: `GET /opportunities/pipelines`, the whole set in one answer (same spec).
  *   Pipelines have no webhooks at all, so this is how a deleted pipeline leaves the mirror.
  *
  * Stale detection needs versions: a contact listed without `dateUpdated` (the
- * spec's search-result schema does not promise it, fact sheet A3) has no
+ * spec's search-result schema does not promise it, apps/contacts.json) has no
  * version, so it is only ever found missing, never stale. Opportunities carry
  * `updatedAt`; pipelines have no timestamp at all (missing/deleted only).
  *
  * No appointments reconciler: GHL lists calendar events only inside a
- * start/end window per calendar (`GET /calendars/events` [G5]), so a listing
+ * start/end window per calendar (`GET /calendars/events`,
+ * https://github.com/GoHighLevel/highlevel-api-docs/blob/main/apps/calendars.json), so a listing
  * can never prove an appointment outside the window is gone, and
  * `ReconcilerV1.scope` cannot narrow the mirror to a time window. Appointment
  * deletes come from `AppointmentDelete` webhooks. Tasks and notes are listed
@@ -53,28 +59,21 @@ import {
   ghlPipelineToEvent,
   opportunityWalker,
 } from './ghl-poller';
+import { GHL_MIRROR_TABLES } from './ghl-transform';
 
-const KEY_COLUMNS = ['location_id', 'id'] as const;
-
+/** A reconciler over one mirror table: table, key columns, scope and keyOf come from its definition. */
 function reconciler(
-  table: string,
+  entity: 'contact' | 'opportunity' | 'pipeline',
   list: (tenant: string, signal: AbortSignal | undefined) => AsyncIterable<GhlPolledEvent[]>,
 ): ReconcilerV1<GhlPolledEvent> {
-  return {
-    specificationVersion: 'v1',
-    table,
-    keyColumns: KEY_COLUMNS,
-    scope: (tenant) => ({ location_id: tenant }),
-    list: ({ tenant, signal }) => list(tenant, signal),
-    keyOf: (event) => ({ location_id: event.tenant, id: event.entityId }),
-  };
+  return GHL_MIRROR_TABLES[entity].reconciler(({ tenant, signal }) => list(tenant, signal));
 }
 
 export interface GhlContactsReconcilerOptions {
   client: GhlClient;
   /** `pageLimit`, 1–500 (500 unverified). Default 100. */
   pageSize?: number;
-  /** Default `[{ field: 'dateAdded', direction: 'asc' }]` [UNVERIFIED shape]. */
+  /** Default `[{ field: 'dateAdded', direction: 'asc' }]` (shape unverified). */
   sort?: unknown[];
 }
 
@@ -88,7 +87,7 @@ export function createGhlContactsReconciler(options: GhlContactsReconcilerOption
     });
   }
   const sort = options.sort ?? [{ field: 'dateAdded', direction: 'asc' }];
-  return reconciler('ghl_contacts', async function* (tenant, signal) {
+  return reconciler('contact', async function* (tenant, signal) {
     let after: unknown = null;
     let page: number | null = null;
     for (;;) {
@@ -132,7 +131,7 @@ export function createGhlOpportunitiesReconciler(options: {
   pageSize?: number;
 }): ReconcilerV1<GhlPolledEvent> {
   const walk = opportunityWalker({ ...options, order: 'added_asc' });
-  return reconciler('ghl_opportunities', async function* (tenant, signal) {
+  return reconciler('opportunity', async function* (tenant, signal) {
     for await (const { records } of walk(tenant, { v: 1, startAfter: null, startAfterId: null }, signal)) {
       if (records.length) yield records.map((record) => ghlOpportunityToEvent(tenant, record));
     }
@@ -141,7 +140,7 @@ export function createGhlOpportunitiesReconciler(options: {
 
 /** Every pipeline of the location (`ghl_pipelines`). */
 export function createGhlPipelinesReconciler(options: { client: GhlClient }): ReconcilerV1<GhlPolledEvent> {
-  return reconciler('ghl_pipelines', async function* (tenant, signal) {
+  return reconciler('pipeline', async function* (tenant, signal) {
     signal?.throwIfAborted();
     const pipelines = await options.client.listPipelines(tenant, signal ? { signal } : {});
     yield pipelines.map((record) => ghlPipelineToEvent(tenant, record));

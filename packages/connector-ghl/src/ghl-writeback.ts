@@ -47,6 +47,7 @@
  * like any other (its version is newer than `changedAt`), and a local
  * trigger seeing that row change must mark it `origin: 'ghl'` (rule 2).
  */
+import { normalizeEmail as kitNormalizeEmail } from '@act/connector-kit';
 import {
   ActError,
   canonicalJson,
@@ -262,8 +263,9 @@ function assertNothingBlocked(body: Record<string, unknown>, blocked: Set<string
 // ---------------------------------------------------------------------------
 // Comparison with the mirror
 
+/** The kit's `normalizeEmail` (the mirror's `email` column is written with it), `undefined` for none. */
 function normalizeEmail(value: unknown): string | undefined {
-  return typeof value === 'string' && value.trim() !== '' ? value.trim().toLowerCase() : undefined;
+  return kitNormalizeEmail(value) ?? undefined;
 }
 
 function normalizePhone(value: unknown, country: CountryCode | undefined): string | undefined {

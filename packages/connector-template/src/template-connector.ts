@@ -3,6 +3,7 @@ import {
   type ConnectorV1,
   type HydrateContextV1,
   type PollerV1,
+  type ReconcilerV1,
   type TransformerV1,
   type WebhookProcessorV1,
 } from '@act/core';
@@ -10,6 +11,7 @@ import { TEMPLATE_MIGRATIONS } from './generated/migrations';
 import { createTemplateClient } from './template-client';
 import { type TemplateSourceEvent, templateVersion } from './template-events';
 import { createTemplatePoller } from './template-poller';
+import { createTemplateReconciler } from './template-reconcile';
 import { TEMPLATE_PACKAGE_NAME, TEMPLATE_SOURCE, type TemplateConnectorSettings } from './template-settings';
 import { createTemplateTransformer } from './template-transform';
 import { createTemplateWebhook } from './template-webhook';
@@ -21,6 +23,8 @@ export interface TemplateConnector extends ConnectorV1<TemplateSourceEvent> {
   readonly webhooks: { readonly default: WebhookProcessorV1<TemplateSourceEvent> };
   /** One stream: `records`. */
   readonly pollers: readonly [records: PollerV1<TemplateSourceEvent>];
+  /** One listing: `template_records`. */
+  readonly reconcilers: readonly [records: ReconcilerV1<TemplateSourceEvent>];
   readonly transformer: TransformerV1<TemplateSourceEvent>;
   readonly migrations: readonly { name: string; sql: string }[];
   hydrate(event: TemplateSourceEvent, context: HydrateContextV1): Promise<TemplateSourceEvent | null>;
@@ -28,7 +32,7 @@ export interface TemplateConnector extends ConnectorV1<TemplateSourceEvent> {
 }
 
 /**
- * Wire Template's webhook processor, API client, poller and transformer.
+ * Wire Template's webhook processor, API client, poller, reconciler and transformer.
  *
  * ```ts
  * const connector = createTemplateConnector(loadTemplateSettings(process.env));
@@ -50,6 +54,7 @@ export function createTemplateConnector(settings: TemplateConnectorSettings): Te
     webhook,
     webhooks: { default: webhook },
     pollers: [createTemplatePoller({ client, pageSize: settings.pageSize ?? 100 })],
+    reconcilers: [createTemplateReconciler({ client, pageSize: settings.pageSize ?? 100 })],
     transformer: createTemplateTransformer(settings.fieldPolicies ? { fieldPolicies: settings.fieldPolicies } : {}),
     migrations: TEMPLATE_MIGRATIONS,
     // Every mirror table is keyed (tenant, id): what act_grant_tenant_access filters app users' reads on.

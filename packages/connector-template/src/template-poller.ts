@@ -1,3 +1,4 @@
+import { jsonCursor } from '@act/connector-kit';
 import { ConfigurationError, type PollerV1 } from '@act/core';
 import { z } from 'zod';
 import type { TemplateClient } from './template-client';
@@ -21,9 +22,12 @@ const cursorSchema = z.object({
   page: z.string().nullable(),
   newest: z.string().nullable(),
 });
-type TemplateRecordsCursor = z.infer<typeof cursorSchema>;
-
-const START: TemplateRecordsCursor = { updatedSince: null, page: null, newest: null };
+const positions = jsonCursor(cursorSchema, {
+  start: { updatedSince: null, page: null, newest: null },
+  packageName: TEMPLATE_PACKAGE_NAME,
+  stream: 'records',
+  kind: 'Template',
+});
 
 export interface TemplatePollerOptions {
   client: TemplateClient;
@@ -53,7 +57,7 @@ export function createTemplatePoller(options: TemplatePollerOptions): PollerV1<T
     specificationVersion: 'v1',
     stream: 'records',
     async *poll({ tenant, cursor, signal }) {
-      let position = readCursor(cursor);
+      let position = positions.read(cursor);
       for (;;) {
         signal?.throwIfAborted();
         const page = await client.listRecords(tenant, {
@@ -70,33 +74,18 @@ export function createTemplatePoller(options: TemplatePollerOptions): PollerV1<T
         position = page.next_cursor
           ? { updatedSince: position.updatedSince, page: page.next_cursor, newest }
           : { updatedSince: newest ?? position.updatedSince, page: null, newest: null };
-        yield { events: page.records.map((record) => toPolledEvent(tenant, record)), cursor: JSON.stringify(position) };
+        yield {
+          events: page.records.map((record) => templateRecordToEvent(tenant, record)),
+          cursor: positions.write(position),
+        };
         if (!page.next_cursor) return;
       }
     },
   };
 }
 
-function readCursor(cursor: string | null): TemplateRecordsCursor {
-  if (cursor === null) return START;
-  let json: unknown;
-  try {
-    json = JSON.parse(cursor);
-  } catch {
-    json = undefined;
-  }
-  const parsed = cursorSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new ConfigurationError({
-      packageName: TEMPLATE_PACKAGE_NAME,
-      message: `saved cursor for stream "records" is not a Template cursor: ${cursor.slice(0, 100)} (delete it to backfill again)`,
-    });
-  }
-  return parsed.data;
-}
-
 /** A listed record is applied like an update: the listing cannot tell a creation from a change. */
-function toPolledEvent(tenant: string, record: TemplateRecord): TemplateSourceEvent {
+export function templateRecordToEvent(tenant: string, record: TemplateRecord): TemplateSourceEvent {
   const version = templateVersion(record.updated_at);
   return {
     source: TEMPLATE_SOURCE,

@@ -1,81 +1,49 @@
-import {
-  type FieldPoliciesV1,
-  mergeFieldPolicies,
-  type SinkOperationV1,
-  stripBlockedFields,
-  TransformError,
-  type TransformerV1,
-} from '@act/core';
+import { email, type MirrorTransformer, mirrorTable, mirrorTransformer, text, timestamp } from '@act/connector-kit';
+import { type FieldPoliciesV1, TransformError } from '@act/core';
 import type { TemplateSourceEvent } from './template-events';
 import { TEMPLATE_PACKAGE_NAME } from './template-settings';
 
-/** The mirror table (see migrations/0001_template_records.sql). */
-export const TEMPLATE_RECORDS_TABLE = 'template_records';
-
 /**
- * The connector's own field policies. Template has nothing that must never
- * be mirrored, so nothing is blocked by default. A connector whose provider
- * holds such data names it here, e.g.
- * `{ [TEMPLATE_RECORDS_TABLE]: { blocked: ['date_of_birth'] } }`; users add
+ * The mirror table, declared once: the transformer writes it, the reconciler
+ * takes its table, keys and scope from it, and the conformance test checks
+ * migrations/ creates every column. Upserts write only the columns whose
+ * source field is present, so a thinner event never blanks a column; `raw`
+ * keeps the record minus blocked fields. To block a field by default (data
+ * that must never be mirrored), add `blocked: ['date_of_birth']`; users add
  * theirs through `settings.fieldPolicies`.
  */
-export const TEMPLATE_DEFAULT_FIELD_POLICIES: FieldPoliciesV1 = {};
+export const TEMPLATE_RECORDS = mirrorTable<TemplateSourceEvent>({
+  table: 'template_records',
+  keys: ['account_id', 'id'],
+  columns: {
+    name: text('name'),
+    email: email('email'),
+    status: text('status'),
+    updated_at: timestamp('updated_at'),
+  },
+  tombstone: (event) => event.type === 'record.deleted',
+});
 
-export interface TemplateTransformerOptions {
-  /** The user's policies, merged with the defaults. */
-  fieldPolicies?: FieldPoliciesV1;
-}
+/** The mirror table's name (see migrations/0001_template_records.sql). */
+export const TEMPLATE_RECORDS_TABLE = TEMPLATE_RECORDS.table;
 
-/**
- * Template records → rows of `template_records`, keyed by
- * `{ account_id, id }`. Pure: thin events are fetched by the connector's
- * `hydrate` before they get here.
- */
+/** Template records → rows of `template_records`, keyed by `{ account_id, id }`. Pure. */
 export function createTemplateTransformer(
-  options: TemplateTransformerOptions = {},
-): TransformerV1<TemplateSourceEvent> {
-  const fieldPolicies = mergeFieldPolicies(TEMPLATE_DEFAULT_FIELD_POLICIES, options.fieldPolicies);
-  return {
-    specificationVersion: 'v1',
-    fieldPolicies,
-    transform(event, context) {
-      // The effective policies (the runtime merges in the deployment's own) decide what the raw copy may hold.
-      const policies = context.fieldPolicies ?? fieldPolicies;
-      const key = { account_id: event.tenant, id: event.entityId };
-      const version = event.version !== undefined ? { version: event.version } : {};
-      let operation: SinkOperationV1;
-      if (event.type === 'record.deleted') {
-        operation = { kind: 'delete', table: TEMPLATE_RECORDS_TABLE, key, ...version };
-      } else if (event.thin) {
+  options: { fieldPolicies?: FieldPoliciesV1 } = {},
+): MirrorTransformer<TemplateSourceEvent> {
+  return mirrorTransformer({
+    packageName: TEMPLATE_PACKAGE_NAME,
+    tables: [TEMPLATE_RECORDS],
+    fieldPolicies: options.fieldPolicies,
+    route(event) {
+      // Thin events are fetched by the connector's `hydrate` before they get here.
+      if (event.thin && event.type !== 'record.deleted') {
         throw new TransformError({
           packageName: TEMPLATE_PACKAGE_NAME,
           message: `record ${event.entityId} arrived without its data and was not fetched (is hydrate wired?)`,
         });
-      } else {
-        const record = event.payload;
-        operation = {
-          kind: 'upsert',
-          table: TEMPLATE_RECORDS_TABLE,
-          key,
-          values: {
-            name: record.name ?? null,
-            email: normaliseEmail(record.email),
-            status: record.status ?? null,
-            updated_at: record.updated_at ?? null,
-            // A blocked column must not reach the mirror inside the JSON copy either.
-            raw: stripBlockedFields(record, policies[TEMPLATE_RECORDS_TABLE]),
-          },
-          ...version,
-        };
       }
-      // Blocked columns are removed by the runtime (applyFieldPolicies) before the sink sees them.
-      return [operation];
+      return TEMPLATE_RECORDS;
     },
-  };
-}
-
-/** `"  Ada@Example.COM "` → `"ada@example.com"`; blank → `null`. */
-function normaliseEmail(email: string | null | undefined): string | null {
-  const trimmed = email?.trim().toLowerCase();
-  return trimmed ? trimmed : null;
+  });
 }

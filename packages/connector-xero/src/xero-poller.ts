@@ -57,6 +57,8 @@
  * `invoiceStatuses` is set (Xero's default listing otherwise; the reconciler
  * lists DELETED and VOIDED ones explicitly); the rest as Xero lists them.
  */
+
+import { jsonCursor } from '@act/connector-kit';
 import { ActError, ConfigurationError, type PollerV1, type SourceEventV1 } from '@act/core';
 import { z } from 'zod';
 import { XERO_ENTITY_CATEGORIES, type XeroClient, type XeroListPage, type XeroListParams } from './xero-client';
@@ -248,6 +250,7 @@ export function createXeroPoller(options: XeroPollerOptions): PollerV1<XeroPolle
     });
   }
   const stream = XERO_STREAMS[entity];
+  const positions = xeroCursor(stream);
   const pageSize = checkPageSize(options.pageSize ?? 100);
   const overlapMs = options.overlapMs ?? 120_000;
   const fullEvery = options.fullResyncEveryMs === undefined ? 7 * DAY_MS : options.fullResyncEveryMs;
@@ -264,7 +267,7 @@ export function createXeroPoller(options: XeroPollerOptions): PollerV1<XeroPolle
     specificationVersion: 'v1',
     stream,
     async *poll({ tenant, cursor, signal }) {
-      let position = readCursor(stream, cursor);
+      let position = positions.read(cursor);
       if (position.startedAt === null) {
         // A new walk: full when asked for, when none was ever done, or when one is due.
         const at = now().getTime();
@@ -286,7 +289,7 @@ export function createXeroPoller(options: XeroPollerOptions): PollerV1<XeroPolle
         const events = step.records.map((record) => xeroRecordToEvent(tenant, entity, record));
         if (step.next) {
           position = { ...position, since: step.next.since, page: step.next.page, newest };
-          yield { events, cursor: JSON.stringify(position) };
+          yield { events, cursor: positions.write(position) };
           continue;
         }
         // The walk is complete: the next one asks only for what changed since.
@@ -307,7 +310,7 @@ export function createXeroPoller(options: XeroPollerOptions): PollerV1<XeroPolle
           full: false,
           lastFullAt: position.full ? position.startedAt : position.lastFullAt,
         };
-        yield { events, cursor: JSON.stringify(done) };
+        yield { events, cursor: positions.write(done) };
         return;
       }
     },
@@ -374,20 +377,13 @@ export function checkPageSize(value: number): number {
   return value;
 }
 
-function readCursor(stream: string, cursor: string | null): Cursor {
-  if (cursor === null) return cursorSchema.parse({ v: 1 });
-  let json: unknown;
-  try {
-    json = JSON.parse(cursor);
-  } catch {
-    json = undefined;
-  }
-  const parsed = cursorSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new ConfigurationError({
-      packageName: XERO_PACKAGE_NAME,
-      message: `saved cursor for stream "${stream}" is not a Xero cursor: ${cursor.slice(0, 100)} (delete it, or save xeroFullResyncCursor(), to walk everything again)`,
-    });
-  }
-  return parsed.data;
+/** A stream's saved position; one that does not parse stops the poll. */
+function xeroCursor(stream: string) {
+  return jsonCursor(cursorSchema, {
+    start: cursorSchema.parse({ v: 1 }),
+    packageName: XERO_PACKAGE_NAME,
+    stream,
+    kind: 'Xero',
+    recover: 'delete it, or save xeroFullResyncCursor(), to walk everything again',
+  });
 }

@@ -13,27 +13,27 @@
  *   invoiceListings? }): ReconcilerV1<XeroPolledEvent>[]
  * ```
  *
- * Every reconciler: `table` = the entity's mirror table (`xero_contacts`,
- * `xero_invoices`, `xero_credit_notes`, `xero_payments`,
- * `xero_bank_transactions`, migrations/0001_xero_mirror.sql),
- * `keyColumns: ['tenant_id', 'id']`, `scope(tenant) = { tenant_id }`,
- * `keyOf(event) = { tenant_id, id }` with ids lower-cased as the transformer
- * writes them (`xeroId`), events shaped like the pollers' (xero-poller.ts).
+ * Every reconciler takes its `table` (`xero_contacts`, `xero_invoices`,
+ * `xero_credit_notes`, `xero_payments`, `xero_bank_transactions`),
+ * `keyColumns: ['tenant_id', 'id']`, `scope(tenant) = { tenant_id }` and
+ * `keyOf(event) = { tenant_id, id }` (ids lower-cased, `xeroId`) from the
+ * mirror table definitions in xero-transform.ts, so its keys are the
+ * transform's; events are shaped like the pollers' (xero-poller.ts).
  *
- * Listings (fact sheet B3, B4 #6; [X4]):
+ * Listings (https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero_accounting.yaml):
  * - contacts with `includeArchived=true`: contacts are never deleted, only
  *   archived, so every contact stays listed and is mirrored with its
  *   `ContactStatus`;
  * - invoices in two listings: Xero's default one with `includeArchived=true`,
- *   then `Statuses=DELETED,VOIDED` ("poll explicitly for
- *   Statuses=DELETED,VOIDED when reconciling", B4 #6), so deleted and voided
- *   invoices are mirrored as such (their status, never a missing row). The
+ *   then `Statuses=DELETED,VOIDED` (webhooks do not
+ *   report every deletion, so poll for them explicitly), so deleted and
+ *   voided invoices are mirrored as such (their status, never a missing row). The
  *   mirror row of an invoice is deleted only when neither listing has it.
  *   Which statuses the default listing leaves out is not documented; the
  *   union does not depend on it. `invoiceListings` replaces the pair (e.g.
  *   one listing of `XERO_INVOICE_STATUSES`, all six);
  * - credit notes, payments, bank transactions: Xero's default listing (the
- *   spec documents no status or archive parameter for them [X4]); a record
+ *   spec documents no status or archive parameter for them); a record
  *   the default listing leaves out (if it leaves out DELETED ones — not
  *   documented) is soft-deleted in the mirror, which is what it is at Xero.
  *
@@ -44,15 +44,15 @@
  * keyset a changed record just moves behind the cursor and is listed again,
  * and nothing that stays listed can be skipped, so no live record is ever
  * wrongly deleted. Versions are `UpdatedDateUTC` in epoch ms; changes Xero
- * makes without bumping it (DueDate, SentToContact, contact balances [X8])
+ * makes without bumping it (DueDate, SentToContact, contact balances,
+ * https://developer.xero.com/documentation/api/requests-and-responses)
  * are not "stale" here: the pollers' periodic full resync repairs those.
  */
 import { ConfigurationError, type ReconcilerV1 } from '@act/core';
 import type { XeroClient, XeroListParams } from './xero-client';
 import { XERO_PACKAGE_NAME, type XeroMirroredEntity } from './xero-events';
 import { checkPageSize, walkXero, type XeroPolledEvent, xeroRecordToEvent } from './xero-poller';
-import { XERO_KEY_COLUMNS, XERO_TABLES } from './xero-transform';
-import { xeroId } from './xero-webhook';
+import { XERO_MIRROR_TABLES } from './xero-transform';
 
 /** Parameters of one invoice listing. */
 export type XeroInvoiceListing = Pick<XeroListParams, 'statuses' | 'includeArchived'>;
@@ -83,7 +83,7 @@ export interface XeroReconcilerOptions {
 /** Every record of one entity, for `runReconciliation`. */
 export function createXeroReconciler(options: XeroReconcilerOptions): ReconcilerV1<XeroPolledEvent> {
   const { client, entity } = options;
-  if (!Object.hasOwn(XERO_TABLES, entity)) {
+  if (!Object.hasOwn(XERO_MIRROR_TABLES, entity)) {
     throw new ConfigurationError({
       packageName: XERO_PACKAGE_NAME,
       message: `no reconciler for ${JSON.stringify(entity)}`,
@@ -101,21 +101,15 @@ export function createXeroReconciler(options: XeroReconcilerOptions): Reconciler
     });
   }
 
-  return {
-    specificationVersion: 'v1',
-    table: XERO_TABLES[entity],
-    keyColumns: XERO_KEY_COLUMNS,
-    scope: (tenant) => ({ tenant_id: xeroId(tenant) }),
-    keyOf: (event) => ({ tenant_id: xeroId(event.tenant), id: xeroId(event.entityId) }),
-    async *list({ tenant, signal }) {
-      for (const params of listings) {
-        const walk = { client, entity, pageSize, params };
-        for await (const step of walkXero(walk, tenant, { since: null, page: 1 }, signal)) {
-          if (step.records.length) yield step.records.map((record) => xeroRecordToEvent(tenant, entity, record));
-        }
+  // Table, key columns, scope and keyOf come from the mirror table definition: the transform's keys.
+  return XERO_MIRROR_TABLES[entity].reconciler(async function* ({ tenant, signal }) {
+    for (const params of listings) {
+      const walk = { client, entity, pageSize, params };
+      for await (const step of walkXero(walk, tenant, { since: null, page: 1 }, signal)) {
+        if (step.records.length) yield step.records.map((record) => xeroRecordToEvent(tenant, entity, record));
       }
-    },
-  };
+    }
+  });
 }
 
 /** One reconciler per entity, in the order contacts, invoices, credit notes, payments, bank transactions. */

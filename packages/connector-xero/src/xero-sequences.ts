@@ -1,10 +1,11 @@
 // Sequence gaps: a health signal for lost webhook deliveries.
 //
 // Every Xero delivery carries `firstEventSequence` and `lastEventSequence`,
-// "the sequence number of the first [last] event in this payload" ([X2], fact
-// sheet B2), and no event id. Xero documents nothing else about them: not
+// "the sequence number of the first [last] event in this payload"
+// (https://developer.xero.com/documentation/guides/webhooks/overview/), and
+// no event id. Xero documents nothing else about them: not
 // whether numbering is per app or per organisation, nor whether it restarts
-// when a subscription is re-created (B4 #5). A number that never arrives
+// when a subscription is re-created. A number that never arrives
 // while later ones do is the only sign Xero gives of a lost delivery.
 //
 // Design (the smallest honest one): no new state. The inbox already holds
@@ -20,10 +21,11 @@
 //   removes old ones; `limit` bounds the window, newest first);
 // - intent-to-receive requests (sequence 0) are never stored and never count;
 // - a hole can fill later: Xero retries failed requests for up to 24 hours
-//   with no documented ordering (B1, B4 #5), so a gap is only reported once
+//   with no documented ordering
+//   (https://developer.xero.com/documentation/guides/webhooks/configuring-your-server/), so a gap is only reported once
 //   the first delivery after it is `minAgeMs` old;
 // - scope `app` (the default) unions every tenant's deliveries, because the
-//   numbers are on the delivery and webhooks are configured per app [X2];
+//   numbers are on the delivery and webhooks are configured per app (same overview page);
 //   choose `tenant` if your deliveries show per-organisation numbering.
 //   Tracking per tenant under per-app numbering would report every other
 //   tenant's events as missing; the reverse can only hide a gap.

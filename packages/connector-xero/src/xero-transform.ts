@@ -7,10 +7,12 @@
 //   `bank_transaction` (`subscription` events change nothing);
 // - `payload`: the record as Xero's Accounting API returns it (PascalCase,
 //   MS-JSON dates: `Contact`, `Invoice`, `CreditNote`, `Payment`,
-//   `BankTransaction` of xero_accounting.yaml [X4]);
+//   `BankTransaction` of
+//   https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero_accounting.yaml);
 // - `version`: epoch ms of `UpdatedDateUTC` (read from the record when absent).
 //
-// Always an upsert: Xero has no deletes (fact sheet B2, B4 #6). Deleted,
+// Always an upsert: Xero has no deletes
+// (https://developer.xero.com/documentation/guides/webhooks/overview/). Deleted,
 // voided and archived records are updates whose status says so (`status`
 // DELETED / VOIDED, `contact_status` ARCHIVED / GDPRREQUEST), mirrored as that
 // status, never as a tombstone: Xero can un-archive a contact, and a tombstone
@@ -21,12 +23,28 @@
 // blanks what a full fetch wrote. `raw` holds the record as Xero last sent it,
 // minus blocked fields. Ids (keys and the *_id columns) are lower case (see
 // `xeroId`), so a webhook's and a listing's spelling of one GUID are one row.
+
+import {
+  boolean,
+  column,
+  date,
+  email,
+  type From,
+  json,
+  type MirrorRecord,
+  type MirrorTable,
+  type MirrorTableOptions,
+  mirrorTable,
+  mirrorTransformer,
+  normalizeEmail,
+  number,
+  text,
+  timestamp,
+} from '@act/connector-kit';
 import {
   ConfigurationError,
   type FieldPoliciesV1,
-  type FieldPolicyV1,
   mergeFieldPolicies,
-  type SinkOperationV1,
   TransformError,
   type TransformerV1,
 } from '@act/core';
@@ -51,9 +69,6 @@ export const XERO_TABLES = {
 } as const satisfies Record<XeroMirroredEntity, string>;
 
 export type XeroTable = (typeof XERO_TABLES)[keyof typeof XERO_TABLES];
-
-/** Every mirror table's key columns, in order: `(tenant_id, id)`. */
-export const XERO_KEY_COLUMNS = ['tenant_id', 'id'] as const;
 
 /** The record id field of each entity (`InvoiceID`, …), for pollers and reconcilers. */
 export const XERO_ID_FIELDS: Readonly<Record<XeroMirroredEntity, string>> = Object.freeze({
@@ -95,174 +110,184 @@ export interface XeroTransformerOptions {
   transforms?: XeroTransforms;
 }
 
-/** A column, the record paths it is read from (first present wins) and the conversion. */
-interface ColumnSpec {
-  column: string;
-  paths: readonly (readonly string[])[];
-  convert: (value: unknown) => unknown;
-}
+// Xero's own forms: MS-JSON dates (`/Date(1551916800000+0000)/`), GUIDs
+// compared without case, booleans also as `"true"`/`"false"` strings
+// (`BatchPayment.IsReconciled` in xero_accounting.yaml).
+const id = (from: From) =>
+  column(from, (value) => (typeof value === 'string' && value.trim() !== '' ? xeroId(value) : null));
+const flag = (from: From) => boolean(from, { strings: true });
+const instant = (from: From) => timestamp(from, xeroTimeIso);
+const day = (from: From) => date(from, xeroDate);
 
-const col = (
-  column: string,
-  paths: string | readonly string[],
-  convert: ColumnSpec['convert'] = asText,
-): ColumnSpec => ({
-  column,
-  paths: (typeof paths === 'string' ? [paths] : paths).map((path) => path.split('.')),
-  convert,
-});
+const CONTACT_COLUMNS = {
+  name: text('Name'),
+  first_name: text('FirstName'),
+  last_name: text('LastName'),
+  email: email('EmailAddress'),
+  contact_number: text('ContactNumber'),
+  account_number: text('AccountNumber'),
+  contact_status: text('ContactStatus'),
+  is_supplier: flag('IsSupplier'),
+  is_customer: flag('IsCustomer'),
+  company_number: text('CompanyNumber'),
+  tax_number: text('TaxNumber'),
+  default_currency: text('DefaultCurrency'),
+  website: text('Website'),
+  merged_to_contact_id: id('MergedToContactID'),
+  addresses: json('Addresses'),
+  phones: json('Phones'),
+  contact_persons: json('ContactPersons'),
+  contact_groups: json('ContactGroups'),
+  balances: json('Balances'),
+  updated_at: instant('UpdatedDateUTC'),
+};
 
-const updatedAt = col('updated_at', 'UpdatedDateUTC', asTimestamp);
+const INVOICE_COLUMNS = {
+  type: text('Type'),
+  invoice_number: text('InvoiceNumber'),
+  reference: text('Reference'),
+  status: text('Status'),
+  contact_id: id('Contact.ContactID'),
+  contact_name: text('Contact.Name'),
+  date: day(['Date', 'DateString']),
+  due_date: day(['DueDate', 'DueDateString']),
+  expected_payment_date: day('ExpectedPaymentDate'),
+  planned_payment_date: day('PlannedPaymentDate'),
+  fully_paid_on_date: day('FullyPaidOnDate'),
+  line_amount_types: text('LineAmountTypes'),
+  currency_code: text('CurrencyCode'),
+  currency_rate: number('CurrencyRate'),
+  sub_total: number('SubTotal'),
+  total_tax: number('TotalTax'),
+  total: number('Total'),
+  total_discount: number('TotalDiscount'),
+  amount_due: number('AmountDue'),
+  amount_paid: number('AmountPaid'),
+  amount_credited: number('AmountCredited'),
+  sent_to_contact: flag('SentToContact'),
+  is_discounted: flag('IsDiscounted'),
+  has_attachments: flag('HasAttachments'),
+  repeating_invoice_id: id('RepeatingInvoiceID'),
+  branding_theme_id: id('BrandingThemeID'),
+  url: text('Url'),
+  line_items: json('LineItems'),
+  payments: json('Payments'),
+  credit_notes: json('CreditNotes'),
+  prepayments: json('Prepayments'),
+  overpayments: json('Overpayments'),
+  updated_at: instant('UpdatedDateUTC'),
+};
 
-const CONTACT_COLUMNS: readonly ColumnSpec[] = [
-  col('name', 'Name'),
-  col('first_name', 'FirstName'),
-  col('last_name', 'LastName'),
-  col('email', 'EmailAddress', normaliseEmail),
-  col('contact_number', 'ContactNumber'),
-  col('account_number', 'AccountNumber'),
-  col('contact_status', 'ContactStatus'),
-  col('is_supplier', 'IsSupplier', asBoolean),
-  col('is_customer', 'IsCustomer', asBoolean),
-  col('company_number', 'CompanyNumber'),
-  col('tax_number', 'TaxNumber'),
-  col('default_currency', 'DefaultCurrency'),
-  col('website', 'Website'),
-  col('merged_to_contact_id', 'MergedToContactID', asId),
-  col('addresses', 'Addresses', asJson),
-  col('phones', 'Phones', asJson),
-  col('contact_persons', 'ContactPersons', asJson),
-  col('contact_groups', 'ContactGroups', asJson),
-  col('balances', 'Balances', asJson),
-  updatedAt,
-];
+const CREDIT_NOTE_COLUMNS = {
+  type: text('Type'),
+  credit_note_number: text('CreditNoteNumber'),
+  reference: text('Reference'),
+  status: text('Status'),
+  contact_id: id('Contact.ContactID'),
+  contact_name: text('Contact.Name'),
+  date: day(['Date', 'DateString']),
+  due_date: day(['DueDate', 'DueDateString']),
+  fully_paid_on_date: day('FullyPaidOnDate'),
+  line_amount_types: text('LineAmountTypes'),
+  currency_code: text('CurrencyCode'),
+  currency_rate: number('CurrencyRate'),
+  sub_total: number('SubTotal'),
+  total_tax: number('TotalTax'),
+  total: number('Total'),
+  remaining_credit: number('RemainingCredit'),
+  applied_amount: number('AppliedAmount'),
+  sent_to_contact: flag('SentToContact'),
+  has_attachments: flag('HasAttachments'),
+  branding_theme_id: id('BrandingThemeID'),
+  line_items: json('LineItems'),
+  allocations: json('Allocations'),
+  payments: json('Payments'),
+  updated_at: instant('UpdatedDateUTC'),
+};
 
-const INVOICE_COLUMNS: readonly ColumnSpec[] = [
-  col('type', 'Type'),
-  col('invoice_number', 'InvoiceNumber'),
-  col('reference', 'Reference'),
-  col('status', 'Status'),
-  col('contact_id', 'Contact.ContactID', asId),
-  col('contact_name', 'Contact.Name'),
-  col('date', ['Date', 'DateString'], asDate),
-  col('due_date', ['DueDate', 'DueDateString'], asDate),
-  col('expected_payment_date', 'ExpectedPaymentDate', asDate),
-  col('planned_payment_date', 'PlannedPaymentDate', asDate),
-  col('fully_paid_on_date', 'FullyPaidOnDate', asDate),
-  col('line_amount_types', 'LineAmountTypes'),
-  col('currency_code', 'CurrencyCode'),
-  col('currency_rate', 'CurrencyRate', asNumber),
-  col('sub_total', 'SubTotal', asNumber),
-  col('total_tax', 'TotalTax', asNumber),
-  col('total', 'Total', asNumber),
-  col('total_discount', 'TotalDiscount', asNumber),
-  col('amount_due', 'AmountDue', asNumber),
-  col('amount_paid', 'AmountPaid', asNumber),
-  col('amount_credited', 'AmountCredited', asNumber),
-  col('sent_to_contact', 'SentToContact', asBoolean),
-  col('is_discounted', 'IsDiscounted', asBoolean),
-  col('has_attachments', 'HasAttachments', asBoolean),
-  col('repeating_invoice_id', 'RepeatingInvoiceID', asId),
-  col('branding_theme_id', 'BrandingThemeID', asId),
-  col('url', 'Url'),
-  col('line_items', 'LineItems', asJson),
-  col('payments', 'Payments', asJson),
-  col('credit_notes', 'CreditNotes', asJson),
-  col('prepayments', 'Prepayments', asJson),
-  col('overpayments', 'Overpayments', asJson),
-  updatedAt,
-];
+const PAYMENT_COLUMNS = {
+  payment_type: text('PaymentType'),
+  status: text('Status'),
+  date: day('Date'),
+  amount: number('Amount'),
+  bank_amount: number('BankAmount'),
+  currency_rate: number('CurrencyRate'),
+  reference: text('Reference'),
+  is_reconciled: flag('IsReconciled'),
+  invoice_id: id('Invoice.InvoiceID'),
+  invoice_number: text(['Invoice.InvoiceNumber', 'InvoiceNumber']),
+  credit_note_id: id('CreditNote.CreditNoteID'),
+  credit_note_number: text(['CreditNote.CreditNoteNumber', 'CreditNoteNumber']),
+  prepayment_id: id('Prepayment.PrepaymentID'),
+  overpayment_id: id('Overpayment.OverpaymentID'),
+  batch_payment_id: id(['BatchPaymentID', 'BatchPayment.BatchPaymentID']),
+  account_id: id('Account.AccountID'),
+  account_code: text(['Account.Code', 'Code']),
+  bank_account_number: text('BankAccountNumber'),
+  particulars: text('Particulars'),
+  details: text('Details'),
+  updated_at: instant('UpdatedDateUTC'),
+};
 
-const CREDIT_NOTE_COLUMNS: readonly ColumnSpec[] = [
-  col('type', 'Type'),
-  col('credit_note_number', 'CreditNoteNumber'),
-  col('reference', 'Reference'),
-  col('status', 'Status'),
-  col('contact_id', 'Contact.ContactID', asId),
-  col('contact_name', 'Contact.Name'),
-  col('date', ['Date', 'DateString'], asDate),
-  col('due_date', ['DueDate', 'DueDateString'], asDate),
-  col('fully_paid_on_date', 'FullyPaidOnDate', asDate),
-  col('line_amount_types', 'LineAmountTypes'),
-  col('currency_code', 'CurrencyCode'),
-  col('currency_rate', 'CurrencyRate', asNumber),
-  col('sub_total', 'SubTotal', asNumber),
-  col('total_tax', 'TotalTax', asNumber),
-  col('total', 'Total', asNumber),
-  col('remaining_credit', 'RemainingCredit', asNumber),
-  col('applied_amount', 'AppliedAmount', asNumber),
-  col('sent_to_contact', 'SentToContact', asBoolean),
-  col('has_attachments', 'HasAttachments', asBoolean),
-  col('branding_theme_id', 'BrandingThemeID', asId),
-  col('line_items', 'LineItems', asJson),
-  col('allocations', 'Allocations', asJson),
-  col('payments', 'Payments', asJson),
-  updatedAt,
-];
-
-const PAYMENT_COLUMNS: readonly ColumnSpec[] = [
-  col('payment_type', 'PaymentType'),
-  col('status', 'Status'),
-  col('date', 'Date', asDate),
-  col('amount', 'Amount', asNumber),
-  col('bank_amount', 'BankAmount', asNumber),
-  col('currency_rate', 'CurrencyRate', asNumber),
-  col('reference', 'Reference'),
-  col('is_reconciled', 'IsReconciled', asBoolean),
-  col('invoice_id', 'Invoice.InvoiceID', asId),
-  col('invoice_number', ['Invoice.InvoiceNumber', 'InvoiceNumber']),
-  col('credit_note_id', 'CreditNote.CreditNoteID', asId),
-  col('credit_note_number', ['CreditNote.CreditNoteNumber', 'CreditNoteNumber']),
-  col('prepayment_id', 'Prepayment.PrepaymentID', asId),
-  col('overpayment_id', 'Overpayment.OverpaymentID', asId),
-  col('batch_payment_id', ['BatchPaymentID', 'BatchPayment.BatchPaymentID'], asId),
-  col('account_id', 'Account.AccountID', asId),
-  col('account_code', ['Account.Code', 'Code']),
-  col('bank_account_number', 'BankAccountNumber'),
-  col('particulars', 'Particulars'),
-  col('details', 'Details'),
-  updatedAt,
-];
-
-const BANK_TRANSACTION_COLUMNS: readonly ColumnSpec[] = [
-  col('type', 'Type'),
-  col('status', 'Status'),
-  col('contact_id', 'Contact.ContactID', asId),
-  col('contact_name', 'Contact.Name'),
-  col('bank_account_id', 'BankAccount.AccountID', asId),
-  col('bank_account_code', 'BankAccount.Code'),
-  col('bank_account_name', 'BankAccount.Name'),
-  col('is_reconciled', 'IsReconciled', asBoolean),
-  col('date', ['Date', 'DateString'], asDate),
-  col('reference', 'Reference'),
-  col('currency_code', 'CurrencyCode'),
-  col('currency_rate', 'CurrencyRate', asNumber),
-  col('line_amount_types', 'LineAmountTypes'),
-  col('sub_total', 'SubTotal', asNumber),
-  col('total_tax', 'TotalTax', asNumber),
-  col('total', 'Total', asNumber),
-  col('prepayment_id', 'PrepaymentID', asId),
-  col('overpayment_id', 'OverpaymentID', asId),
-  col('url', 'Url'),
-  col('has_attachments', 'HasAttachments', asBoolean),
-  col('line_items', 'LineItems', asJson),
-  updatedAt,
-];
-
-const COLUMNS: Readonly<Record<XeroTable, readonly ColumnSpec[]>> = {
-  xero_contacts: CONTACT_COLUMNS,
-  xero_invoices: INVOICE_COLUMNS,
-  xero_credit_notes: CREDIT_NOTE_COLUMNS,
-  xero_payments: PAYMENT_COLUMNS,
-  xero_bank_transactions: BANK_TRANSACTION_COLUMNS,
+const BANK_TRANSACTION_COLUMNS = {
+  type: text('Type'),
+  status: text('Status'),
+  contact_id: id('Contact.ContactID'),
+  contact_name: text('Contact.Name'),
+  bank_account_id: id('BankAccount.AccountID'),
+  bank_account_code: text('BankAccount.Code'),
+  bank_account_name: text('BankAccount.Name'),
+  is_reconciled: flag('IsReconciled'),
+  date: day(['Date', 'DateString']),
+  reference: text('Reference'),
+  currency_code: text('CurrencyCode'),
+  currency_rate: number('CurrencyRate'),
+  line_amount_types: text('LineAmountTypes'),
+  sub_total: number('SubTotal'),
+  total_tax: number('TotalTax'),
+  total: number('Total'),
+  prepayment_id: id('PrepaymentID'),
+  overpayment_id: id('OverpaymentID'),
+  url: text('Url'),
+  has_attachments: flag('HasAttachments'),
+  line_items: json('LineItems'),
+  updated_at: instant('UpdatedDateUTC'),
 };
 
 /** Tables with a `project_code` column (records with a `Reference`). */
-const PROJECT_CODE_TABLES: ReadonlySet<XeroTable> = new Set([
-  'xero_invoices',
-  'xero_credit_notes',
-  'xero_bank_transactions',
-]);
+const projectCodeColumn: Options['derived'] = {
+  project_code: (record, { settings, blocked }) =>
+    (settings.projectCode as ProjectCodeDetector | undefined)?.detect(record, blocked),
+};
+
+type Options = MirrorTableOptions<XeroSourceEvent>;
+const table = (name: XeroTable, columns: Options['columns'], derived: Options['derived'] = {}) =>
+  mirrorTable<XeroSourceEvent>({
+    table: name,
+    keys: ['tenant_id', 'id'],
+    // Ids (keys and *_id columns) lower case: a webhook's and a listing's spelling of one GUID are one row.
+    id: xeroId,
+    columns,
+    derived,
+    version: (event, record) => event.version ?? xeroTimeMs(record.UpdatedDateUTC),
+  });
+
+/** The mirror table of each entity, declared once: transformer, reconcilers and migrations read them. */
+export const XERO_MIRROR_TABLES = {
+  contact: table('xero_contacts', CONTACT_COLUMNS, {
+    contact_match_key: (record, { settings, blocked }) =>
+      settings.contactMatching === true
+        ? contactMatchKey(
+            blocked.has('EmailAddress') ? undefined : record.EmailAddress,
+            blocked.has('Name') ? undefined : record.Name,
+          )
+        : undefined,
+  }),
+  invoice: table('xero_invoices', INVOICE_COLUMNS, projectCodeColumn),
+  credit_note: table('xero_credit_notes', CREDIT_NOTE_COLUMNS, projectCodeColumn),
+  payment: table('xero_payments', PAYMENT_COLUMNS),
+  bank_transaction: table('xero_bank_transactions', BANK_TRANSACTION_COLUMNS, projectCodeColumn),
+} as const satisfies Record<XeroMirroredEntity, MirrorTable<XeroSourceEvent>>;
 
 /**
  * Xero records → rows keyed by `{ tenant_id, id }`. Pure. Field policies:
@@ -275,21 +300,16 @@ const PROJECT_CODE_TABLES: ReadonlySet<XeroTable> = new Set([
  * @throws ConfigurationError for a `projectCode.pattern` that is not a valid regular expression.
  */
 export function createXeroTransformer(options: XeroTransformerOptions = {}): TransformerV1<XeroSourceEvent> {
-  const fieldPolicies = mergeFieldPolicies(XERO_DEFAULT_FIELD_POLICIES, options.fieldPolicies);
   const projectCode = options.transforms?.projectCode ? compileProjectCode(options.transforms.projectCode) : undefined;
-  const contactMatching = options.transforms?.contactMatching === true;
-
-  return {
-    specificationVersion: 'v1',
-    fieldPolicies,
-    transform(event, context) {
-      if (event.entity === 'subscription') return [];
-      const table = (XERO_TABLES as Record<string, XeroTable | undefined>)[event.entity];
-      if (!table) {
-        throw transformError(
-          `event ${event.type} ${event.entityId} has an unknown entity ${JSON.stringify(event.entity)}`,
-        );
-      }
+  return mirrorTransformer<XeroSourceEvent>({
+    packageName: XERO_PACKAGE_NAME,
+    tables: Object.values(XERO_MIRROR_TABLES),
+    fieldPolicies: mergeFieldPolicies(XERO_DEFAULT_FIELD_POLICIES, options.fieldPolicies),
+    settings: { projectCode, contactMatching: options.transforms?.contactMatching === true },
+    route(event) {
+      if (event.entity === 'subscription') return null;
+      const definition = (XERO_MIRROR_TABLES as Record<string, MirrorTable<XeroSourceEvent> | undefined>)[event.entity];
+      if (!definition) return undefined;
       if (event.thin) {
         // A thin event is only ids: applying it would write nothing true. The
         // worker fetches it first (`hydrate`); getting here means it was not.
@@ -297,42 +317,18 @@ export function createXeroTransformer(options: XeroTransformerOptions = {}): Tra
           `event ${event.type} ${event.entityId} was not fetched: Xero webhooks carry only ids (the connector's hydrate fetches the record)`,
         );
       }
-      const record = event.payload as XeroRecord;
-      if (!isObject(record)) throw transformError(`event ${event.type} ${event.entityId} has no record payload`);
-
-      const policy = (context.fieldPolicies ?? fieldPolicies)[table];
-      const specs = COLUMNS[table];
-      const blocked = blockedPaths(specs, policy);
-      const values: Record<string, unknown> = {};
-      for (const spec of specs) {
-        const path = spec.paths.find((candidate) => has(record, candidate));
-        if (path === undefined || blocked.has(path.join('.'))) continue;
-        values[spec.column] = spec.convert(get(record, path));
-      }
-      if (projectCode && PROJECT_CODE_TABLES.has(table) && (has(record, ['Reference']) || projectCode.lineItems)) {
-        const code = projectCode.detect(record, blocked);
-        if (code !== undefined) values.project_code = code;
-      }
-      if (contactMatching && table === 'xero_contacts') {
-        const key = contactMatchKey(
-          blocked.has('EmailAddress') ? undefined : record.EmailAddress,
-          blocked.has('Name') ? undefined : record.Name,
-        );
-        if (key !== undefined) values.contact_match_key = key;
-      }
-      values.raw = rawOf(record, blocked);
-
-      const version = event.version ?? xeroTimeMs(record.UpdatedDateUTC);
-      const operation: SinkOperationV1 = {
-        kind: 'upsert',
-        table,
-        key: { tenant_id: xeroId(event.tenant), id: xeroId(event.entityId) },
-        values,
-        ...(version !== undefined ? { version } : {}),
-      };
-      return [operation];
+      if (!isObject(event.payload)) throw transformError(`event ${event.type} ${event.entityId} has no record payload`);
+      return definition;
     },
-  };
+  });
+}
+
+function isObject(value: unknown): value is MirrorRecord {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function transformError(message: string): TransformError {
+  return new TransformError({ packageName: XERO_PACKAGE_NAME, message });
 }
 
 // ---------------------------------------------------------------------------
@@ -385,7 +381,7 @@ function compileProjectCode(setting: NonNullable<XeroTransforms['projectCode']>)
 
 /** `contact_match_key`: the email (lower case) when there is one, else the normalised name; `undefined` for neither. */
 export function contactMatchKey(email: unknown, name: unknown): string | null | undefined {
-  const mail = normaliseEmail(email);
+  const mail = normalizeEmail(email);
   if (mail) return mail;
   const normalised = normaliseName(name);
   if (normalised) return normalised;
@@ -402,114 +398,4 @@ export function normaliseName(value: unknown): string | null {
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
   return normalised === '' ? null : normalised;
-}
-
-// ---------------------------------------------------------------------------
-// Field policies and raw
-
-/**
- * The record paths a policy keeps out: the ones it names (`EmailAddress`,
- * `Contact.EmailAddress`), plus the paths behind every blocked column.
- */
-function blockedPaths(specs: readonly ColumnSpec[], policy: FieldPolicyV1 | undefined): ReadonlySet<string> {
-  const blocked = new Set<string>(policy?.blocked ?? []);
-  for (const spec of specs) {
-    if (blocked.has(spec.column)) for (const path of spec.paths) blocked.add(path.join('.'));
-  }
-  return blocked;
-}
-
-/** The record without blocked paths (a copy; nested objects are copied only where a path is removed). */
-function rawOf(record: XeroRecord, blocked: ReadonlySet<string>): Record<string, unknown> {
-  const raw: Record<string, unknown> = { ...record };
-  for (const dotted of blocked) removePath(raw, dotted.split('.'));
-  return raw;
-}
-
-function removePath(target: Record<string, unknown>, path: readonly string[]): void {
-  const [head, ...rest] = path;
-  if (head === undefined || !Object.hasOwn(target, head)) return;
-  if (rest.length === 0) {
-    delete target[head];
-    return;
-  }
-  const child = target[head];
-  if (!isObject(child)) return;
-  const copy = { ...child };
-  removePath(copy, rest);
-  target[head] = copy;
-}
-
-function has(record: XeroRecord, path: readonly string[]): boolean {
-  let current: unknown = record;
-  for (const key of path) {
-    if (!isObject(current) || !Object.hasOwn(current, key)) return false;
-    current = current[key];
-  }
-  return true;
-}
-
-function get(record: XeroRecord, path: readonly string[]): unknown {
-  let current: unknown = record;
-  for (const key of path) current = isObject(current) ? current[key] : undefined;
-  return current;
-}
-
-function isObject(value: unknown): value is Readonly<Record<string, unknown>> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function transformError(message: string): TransformError {
-  return new TransformError({ packageName: XERO_PACKAGE_NAME, message });
-}
-
-// ---------------------------------------------------------------------------
-// Conversions: each returns a value its column's SQL type accepts, or null.
-// Anything unreadable becomes null rather than failing the batch.
-
-function asText(value: unknown): string | null {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return null;
-}
-
-function asId(value: unknown): string | null {
-  return typeof value === 'string' && value.trim() !== '' ? xeroId(value) : null;
-}
-
-/** Xero sends booleans, and `"true"`/`"false"` strings in places (`BatchPayment.IsReconciled`, [X4] examples). */
-function asBoolean(value: unknown): boolean | null {
-  if (typeof value === 'boolean') return value;
-  if (value === 'true' || value === 'false') return value === 'true';
-  return null;
-}
-
-/** Amounts: numbers, or numeric strings (`"TotalAmount": "50.00"` in [X4]). */
-function asNumber(value: unknown): number | null {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
-  if (typeof value === 'string' && value.trim() !== '') {
-    const parsed = Number(value);
-    return Number.isFinite(parsed) ? parsed : null;
-  }
-  return null;
-}
-
-function asJson(value: unknown): unknown {
-  return value === undefined ? null : value;
-}
-
-/** An instant (MS-JSON or ISO) as ISO 8601 UTC, or null. */
-function asTimestamp(value: unknown): string | null {
-  return xeroTimeIso(value) ?? null;
-}
-
-/** A calendar date (`/Date(1551916800000+0000)/`, `2019-03-07T00:00:00`) as `YYYY-MM-DD`, or null. */
-function asDate(value: unknown): string | null {
-  return xeroDate(value) ?? null;
-}
-
-/** `" Liam@Rockstar.com "` → `"liam@rockstar.com"`; blank → null. */
-export function normaliseEmail(value: unknown): string | null {
-  const trimmed = typeof value === 'string' ? value.trim().toLowerCase() : '';
-  return trimmed === '' ? null : trimmed;
 }

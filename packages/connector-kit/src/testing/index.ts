@@ -3,6 +3,14 @@
  * `@act/connector-kit/testing`: conformance and fuzz helpers for connector test suites.
  */
 export {
+  type ConformanceDatabase,
+  type TestConnectorOptions,
+  type TestReconcilerOptions,
+  testConnector,
+  testReconciler,
+} from './conformance';
+} from './conformance';
+export {
   type FuzzWebhookProcessorOptions,
   fuzzPoison,
   fuzzWebhookProcessor,

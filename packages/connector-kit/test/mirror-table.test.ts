@@ -1,0 +1,199 @@
+import type { SourceEventV1 } from '@act/core/internal';
+import { describe, expect, it } from 'vitest';
+import {
+  boolean,
+  date,
+  email,
+  json,
+  mirrorTable,
+  mirrorTableDrift,
+  mirrorTransformer,
+  number,
+  phone,
+  sqlColumns,
+  tags,
+  text,
+  textArray,
+  timestamp,
+} from '../src/mirror/index';
+
+const event = (payload: unknown, extra: Partial<SourceEventV1> = {}): SourceEventV1 => ({
+  source: 'acme',
+  tenant: 'T1',
+  type: 'person.updated',
+  entity: 'person',
+  entityId: 'P1',
+  version: 5,
+  payload,
+  ...extra,
+});
+
+const people = mirrorTable({
+  table: 'acme_people',
+  keys: ['account_id', 'id'],
+  columns: {
+    name: text('name'),
+    email: email('email'),
+    phone: phone('phone'),
+    phone_raw: text('phone'),
+    company: text('company.name'),
+    age: number('age'),
+    vip: boolean('vip', { strings: true }),
+    labels: tags('labels'),
+    owners: textArray('owners'),
+    extra: json('extra'),
+    born_on: date('birthday'),
+    updated_at: timestamp(['updatedAt', 'modifiedAt']),
+  },
+  derived: {
+    has_email: (record, { blocked }) => (blocked.has('email') ? undefined : typeof record.email === 'string'),
+  },
+  raw: { omit: () => ['envelope'] },
+  tombstone: (e) => e.type === 'person.deleted',
+});
+
+describe('mirrorTable', () => {
+  it('writes only the columns whose source is present, converted, with raw and the version', () => {
+    const [operation] = people.operations(
+      event({
+        envelope: 'x',
+        name: 'Ada',
+        email: ' Ada@Example.COM ',
+        phone: '+61 412 345 678',
+        company: { name: 'Acme' },
+        age: '42',
+        vip: 'true',
+        labels: ' VIP,vip,lead',
+        owners: ['u1', 2],
+        birthday: '2000-01-05T00:00:00.000Z',
+        modifiedAt: '2023-09-25T12:30:00+02:00',
+      }),
+    );
+    expect(operation).toEqual({
+      kind: 'upsert',
+      table: 'acme_people',
+      key: { account_id: 'T1', id: 'P1' },
+      version: 5,
+      values: {
+        name: 'Ada',
+        email: 'ada@example.com',
+        phone: '+61412345678',
+        phone_raw: '+61 412 345 678',
+        company: 'Acme',
+        age: 42,
+        vip: true,
+        labels: ['lead', 'vip'],
+        owners: ['u1'],
+        born_on: '2000-01-05',
+        updated_at: '2023-09-25T10:30:00.000Z',
+        has_email: true,
+        raw: expect.not.objectContaining({ envelope: 'x' }),
+      },
+    });
+  });
+
+  it('unreadable values become null, never an error', () => {
+    const [operation] = people.operations(event({ age: 'x', vip: 1, updatedAt: 'soon', phone: '(415) 555-2671' }));
+    expect(operation).toMatchObject({ values: { age: null, vip: null, updated_at: null, phone: null } });
+  });
+
+  it('phone numbers without a country code use the settings', () => {
+    const [operation] = people.operations(event({ phone: '(415) 555-2671' }), {
+      settings: { defaultPhoneCountry: 'US' },
+    });
+    expect(operation).toMatchObject({ values: { phone: '+14155552671' } });
+  });
+
+  it('a blocked column keeps its source out of every column read from it and of raw, nested paths too', () => {
+    const record = { phone: '+61412345678', company: { name: 'Acme', id: 'c1' }, email: 'a@b.c' };
+    const [operation] = people.operations(event(record), {
+      fieldPolicies: { acme_people: { blocked: ['phone', 'company.name', 'email'] } },
+    });
+    expect(operation).toMatchObject({ values: { raw: { company: { id: 'c1' } } } });
+    const values = (operation as { values: Record<string, unknown> }).values;
+    expect(Object.keys(values).sort()).toEqual(['raw']);
+    expect(record.company).toEqual({ name: 'Acme', id: 'c1' });
+  });
+
+  it('a tombstone event deletes, with its version', () => {
+    expect(people.operations(event({}, { type: 'person.deleted' }))).toEqual([
+      { kind: 'delete', table: 'acme_people', key: { account_id: 'T1', id: 'P1' }, version: 5 },
+    ]);
+  });
+
+  it('gives the reconciler its table, keys, scope and keyOf, ids normalised like the rows', () => {
+    const lower = mirrorTable({ table: 't', keys: ['tenant_id', 'id'], id: (v) => v.toLowerCase(), columns: {} });
+    const reconciler = lower.reconciler(async function* () {});
+    expect(reconciler).toMatchObject({ table: 't', keyColumns: ['tenant_id', 'id'] });
+    expect(reconciler.scope('ABC')).toEqual({ tenant_id: 'abc' });
+    expect(reconciler.keyOf(event({}))).toEqual(lower.keyOf(event({})));
+    expect(lower.operations(event({}))[0]?.key).toEqual({ tenant_id: 't1', id: 'p1' });
+  });
+
+  it('lists the columns a migration must create', () => {
+    expect(people.columnNames).toEqual([
+      'account_id',
+      'id',
+      'name',
+      'email',
+      'phone',
+      'phone_raw',
+      'company',
+      'age',
+      'vip',
+      'labels',
+      'owners',
+      'extra',
+      'born_on',
+      'updated_at',
+      'has_email',
+      'raw',
+    ]);
+  });
+});
+
+describe('mirrorTableDrift', () => {
+  const sql = `-- a comment (with, commas)
+create table if not exists acme_people (
+  account_id text not null,
+  id text not null,
+  name text, email text, phone text, phone_raw text, company text, age numeric(10, 2), vip boolean,
+  labels text[], owners text[], extra jsonb, born_on date, updated_at timestamptz, raw jsonb,
+  _version bigint, _payload_hash text, _deleted_at timestamptz, _synced_at timestamptz not null default now(),
+  primary key (account_id, id)
+);
+alter table acme_people add column if not exists _version_order bigint[];`;
+
+  it('reads columns from create and alter statements', () => {
+    expect(sqlColumns(sql).get('acme_people')?.has('_version_order')).toBe(true);
+    expect(sqlColumns(sql).get('acme_people')?.has('primary')).toBe(false);
+  });
+
+  it('names the columns the migrations lack', () => {
+    expect(mirrorTableDrift(people, sql)).toEqual({ table: 'acme_people', missing: ['has_email'] });
+    expect(mirrorTableDrift(people, [sql, 'alter table acme_people add column has_email boolean;']).missing).toEqual(
+      [],
+    );
+  });
+});
+
+describe('mirrorTransformer', () => {
+  const transformer = mirrorTransformer({
+    packageName: '@act/connector-acme',
+    tables: [people, mirrorTable({ table: 'acme_secrets', keys: ['account_id', 'id'], columns: {}, blocked: ['pin'] })],
+    route: (e) => (e.entity === 'person' ? people : e.entity === 'app' ? null : undefined),
+  });
+
+  it("merges the tables' own blocked fields into its policies", () => {
+    expect(transformer.fieldPolicies).toEqual({ acme_secrets: { blocked: ['pin'], preserved: [] } });
+    expect(transformer.mirrorTables.map((t) => t.table)).toEqual(['acme_people', 'acme_secrets']);
+  });
+
+  it('routes events; null is nothing to write, an unknown entity is a TransformError', () => {
+    expect(transformer.transform(event({ name: 'x' }), {})).toHaveLength(1);
+    expect(transformer.transform(event({}, { entity: 'app' }), {})).toEqual([]);
+    expect(() => transformer.transform(event({}, { entity: 'pet' }), {})).toThrow(
+      '[@act/connector-acme] event person.updated P1 has an unknown entity "pet"',
+    );
+  });
+});
