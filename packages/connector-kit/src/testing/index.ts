@@ -9,7 +9,6 @@ export {
   testConnector,
   testReconciler,
 } from './conformance';
-} from './conformance';
 export {
   type FuzzWebhookProcessorOptions,
   fuzzPoison,
