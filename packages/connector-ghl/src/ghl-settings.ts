@@ -1,4 +1,4 @@
-import { envReader, mergeSettings } from '@act/connector-kit';
+import { envReader, mergeSettings, type SettingsOverrides } from '@act/connector-kit';
 import type { FieldPoliciesV1, Logger, RateLimitStoreV1 } from '@act/core';
 import type { GhlClientOptions, GhlOAuthAuth } from './ghl-client';
 import { GHL_PACKAGE_NAME } from './ghl-error';
@@ -74,9 +74,7 @@ export interface GhlConnectorSettings {
 }
 
 /** What `loadGhlSettings` merges over the environment: any setting, and `oauth` possibly only in part (`{ credentials }`). */
-export type GhlSettingsOverrides = Omit<Partial<GhlConnectorSettings>, 'oauth'> & {
-  oauth?: Partial<NonNullable<GhlConnectorSettings['oauth']>>;
-};
+export type GhlSettingsOverrides = SettingsOverrides<GhlConnectorSettings>;
 
 /**
  * Read the settings from environment variables. Takes the variables as an

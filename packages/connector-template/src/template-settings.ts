@@ -1,4 +1,4 @@
-import { envReader, type OAuth2Settings } from '@act/connector-kit';
+import { envReader, type OAuth2Settings, type SettingsOverrides } from '@act/connector-kit';
 import type { CredentialStoreV1, FieldPoliciesV1, Logger, RateLimitStoreV1 } from '@act/core';
 
 /** Connector id: the `source` of every event, delivery, cursor, credential key and rate budget. */
@@ -77,7 +77,7 @@ export interface TemplateConnectorSettings {
  */
 export function loadTemplateSettings(
   env: Readonly<Record<string, string | undefined>>,
-  overrides: Omit<Partial<TemplateConnectorSettings>, 'oauth'> & { oauth?: Partial<TemplateOAuthSettings> } = {},
+  overrides: SettingsOverrides<TemplateConnectorSettings> = {},
 ): TemplateConnectorSettings {
   const read = envReader(env, { packageName: TEMPLATE_PACKAGE_NAME });
   const webhookSecrets = read.list('TEMPLATE_WEBHOOK_SECRET', { required: true });

@@ -1,4 +1,4 @@
-import { envReader, mergeSettings, type OAuth2Settings } from '@act/connector-kit';
+import { envReader, mergeSettings, type OAuth2Settings, type SettingsOverrides } from '@act/connector-kit';
 import type { CredentialStoreV1, FieldPoliciesV1, Logger, RateLimitStoreV1 } from '@act/core';
 import type { XeroClientOptions } from './xero-client';
 import { XERO_PACKAGE_NAME } from './xero-events';
@@ -97,9 +97,7 @@ export interface XeroConnectorSettings {
 }
 
 /** What `loadXeroSettings` merges over the environment: any setting, and `oauth` possibly only in part (`{ credentials }`). */
-export type XeroSettingsOverrides = Omit<Partial<XeroConnectorSettings>, 'oauth'> & {
-  oauth?: Partial<XeroOAuthSettings>;
-};
+export type XeroSettingsOverrides = SettingsOverrides<XeroConnectorSettings>;
 
 /**
  * Read the settings from environment variables. Takes the variables as an

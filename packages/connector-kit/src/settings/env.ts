@@ -17,6 +17,15 @@ export interface OAuth2Settings {
   credentials: CredentialStoreV1;
 }
 
+/**
+ * What a connector's `load<Id>Settings(env, overrides)` merges over the
+ * environment: any setting, and `oauth` possibly only in part (typically just
+ * `{ credentials }`, passed from code whatever the variables say).
+ */
+export type SettingsOverrides<TSettings extends { oauth?: object | undefined }> = Omit<Partial<TSettings>, 'oauth'> & {
+  oauth?: Partial<NonNullable<TSettings['oauth']>> | undefined;
+};
+
 export interface EnvListOptions {
   /** Default `,`. */
   separator?: string;
