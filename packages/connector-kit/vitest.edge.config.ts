@@ -8,7 +8,7 @@ export default defineProject({
   ssr: { resolve: { conditions: ['@act/source'] } },
   test: {
     name: 'connector-kit-edge',
-    include: ['test/verify-*.test.ts', 'test/mirror-*.test.ts', 'test/api-errors.test.ts'],
+    include: ['test/verify-*.test.ts', 'test/mirror-*.test.ts', 'test/settings-*.test.ts', 'test/api-errors.test.ts'],
     environment: 'edge-runtime',
   },
 });

@@ -1,9 +1,9 @@
-import type { ConfigurationError, FieldPoliciesV1, Logger, RateLimitStoreV1 } from '@act/core';
+import { envReader, mergeSettings, type SettingsOverrides } from '@act/connector-kit';
+import type { FieldPoliciesV1, Logger, RateLimitStoreV1 } from '@act/core';
 import type { GhlClientOptions, GhlOAuthAuth } from './ghl-client';
-import { ghlErrors } from './ghl-error';
+import { GHL_PACKAGE_NAME } from './ghl-error';
 import type { GhlPollersOptions } from './ghl-poller';
 import type { createGhlReconcilers } from './ghl-reconcile';
-import { splitPemList } from './ghl-signature';
 import type { GhlWebhookSettings, GhlWorkflowWebhookSettings } from './ghl-webhook';
 
 export { GHL_DEFAULT_BASE_URL } from './ghl-client';
@@ -74,9 +74,7 @@ export interface GhlConnectorSettings {
 }
 
 /** What `loadGhlSettings` merges over the environment: any setting, and `oauth` possibly only in part (`{ credentials }`). */
-export type GhlSettingsOverrides = Omit<Partial<GhlConnectorSettings>, 'oauth'> & {
-  oauth?: Partial<NonNullable<GhlConnectorSettings['oauth']>>;
-};
+export type GhlSettingsOverrides = SettingsOverrides<GhlConnectorSettings>;
 
 /**
  * Read the settings from environment variables. Takes the variables as an
@@ -108,71 +106,49 @@ export function loadGhlSettings(
   env: Readonly<Record<string, string | undefined>>,
   overrides: GhlSettingsOverrides = {},
 ): GhlConnectorSettings {
-  const read = (name: string) => {
-    const value = env[name]?.trim();
-    return value ? value : undefined;
-  };
+  const read = envReader(env, { packageName: GHL_PACKAGE_NAME });
   const settings: GhlConnectorSettings = {};
 
-  const accessToken = read('GHL_ACCESS_TOKEN');
-  const clientId = read('GHL_CLIENT_ID');
-  const clientSecret = read('GHL_CLIENT_SECRET');
-  if (clientId || clientSecret) {
-    if (!clientId) throw configuration('GHL_CLIENT_ID is not set (GHL_CLIENT_SECRET is)');
-    if (!clientSecret) throw configuration('GHL_CLIENT_SECRET is not set (GHL_CLIENT_ID is)');
-    const credentials = overrides.oauth?.credentials;
-    if (!credentials) {
-      throw configuration(
-        'GHL_CLIENT_ID is set, but no credential store was given: loadGhlSettings(env, { oauth: { credentials } })',
-      );
-    }
-    settings.oauth = { ...overrides.oauth, clientId, clientSecret, credentials };
-  } else if (accessToken) {
-    settings.accessToken = accessToken;
-  }
+  // A complete `oauth` in the overrides stands on its own; a partial one (the
+  // credential store, passed whatever the variables say) only completes them.
+  const { oauth: oauthOverride, ...rest } = overrides;
+  const oauth = read.oauth2App<NonNullable<GhlConnectorSettings['oauth']>>(
+    { clientId: 'GHL_CLIENT_ID', clientSecret: 'GHL_CLIENT_SECRET', loader: 'loadGhlSettings' },
+    oauthOverride,
+  );
+  if (oauth) settings.oauth = oauth;
+  // The variables name one kind of credential: the OAuth app, else a token.
   // Neither: a receiver only. GHL's webhooks carry the whole record and are
   // verified with GHL's published keys, so receiving needs no API access;
   // pollers, reconciliation and write-back need one of the two.
+  const accessToken = read.string('GHL_ACCESS_TOKEN');
+  if (accessToken && read.string('GHL_CLIENT_ID') === undefined) settings.accessToken = accessToken;
 
-  const baseUrl = read('GHL_BASE_URL');
+  const baseUrl = read.string('GHL_BASE_URL');
   if (baseUrl) settings.baseUrl = baseUrl;
-  const country = read('GHL_DEFAULT_PHONE_COUNTRY');
+  const country = read.string('GHL_DEFAULT_PHONE_COUNTRY');
   if (country) settings.defaultPhoneCountry = country;
 
   const webhook: GhlWebhookSettings = {};
-  const ed25519 = read('GHL_WEBHOOK_ED25519_PUBLIC_KEYS');
-  if (ed25519) webhook.ed25519PublicKeys = pemList(ed25519, 'GHL_WEBHOOK_ED25519_PUBLIC_KEYS');
-  const rsa = read('GHL_WEBHOOK_RSA_PUBLIC_KEYS');
-  if (rsa) webhook.rsaPublicKeys = pemList(rsa, 'GHL_WEBHOOK_RSA_PUBLIC_KEYS');
-  const legacy = booleanOf(read('GHL_WEBHOOK_LEGACY_RSA'), 'GHL_WEBHOOK_LEGACY_RSA');
+  const ed25519 = read.pemList('GHL_WEBHOOK_ED25519_PUBLIC_KEYS');
+  if (ed25519) webhook.ed25519PublicKeys = ed25519;
+  const rsa = read.pemList('GHL_WEBHOOK_RSA_PUBLIC_KEYS');
+  if (rsa) webhook.rsaPublicKeys = rsa;
+  const legacy = read.boolean('GHL_WEBHOOK_LEGACY_RSA');
   if (legacy !== undefined) webhook.legacyRsa = legacy;
-  const legacyUntil = read('GHL_WEBHOOK_LEGACY_RSA_UNTIL');
-  if (legacyUntil) {
-    if (!Number.isFinite(Date.parse(legacyUntil))) {
-      throw configuration(`GHL_WEBHOOK_LEGACY_RSA_UNTIL is not a date: ${JSON.stringify(legacyUntil)}`);
-    }
-    webhook.legacyRsaUntil = legacyUntil;
-  }
-  const tolerance = read('GHL_WEBHOOK_TOLERANCE_SECONDS');
-  if (tolerance) {
-    const seconds = Number(tolerance);
-    if (!(Number.isFinite(seconds) && seconds > 0)) {
-      throw configuration(`GHL_WEBHOOK_TOLERANCE_SECONDS must be a positive number, got ${JSON.stringify(tolerance)}`);
-    }
-    webhook.timestampToleranceMs = seconds * 1000;
-  }
-  const allowMissing = booleanOf(read('GHL_WEBHOOK_ALLOW_MISSING_TIMESTAMP'), 'GHL_WEBHOOK_ALLOW_MISSING_TIMESTAMP');
+  const legacyUntil = read.date('GHL_WEBHOOK_LEGACY_RSA_UNTIL');
+  if (legacyUntil) webhook.legacyRsaUntil = legacyUntil;
+  const toleranceSeconds = read.number('GHL_WEBHOOK_TOLERANCE_SECONDS');
+  if (toleranceSeconds !== undefined) webhook.timestampToleranceMs = toleranceSeconds * 1000;
+  const allowMissing = read.boolean('GHL_WEBHOOK_ALLOW_MISSING_TIMESTAMP');
   if (allowMissing !== undefined) webhook.allowMissingTimestamp = allowMissing;
-  const reserialized = booleanOf(read('GHL_WEBHOOK_RESERIALIZED_FALLBACK'), 'GHL_WEBHOOK_RESERIALIZED_FALLBACK');
+  const reserialized = read.boolean('GHL_WEBHOOK_RESERIALIZED_FALLBACK');
   if (reserialized !== undefined) webhook.reserializedBodyFallback = reserialized;
   if (Object.keys(webhook).length > 0) settings.webhook = webhook;
 
-  const workflowSecrets = (read('GHL_WORKFLOW_WEBHOOK_SECRET') ?? '')
-    .split(',')
-    .map((secret) => secret.trim())
-    .filter(Boolean);
-  const workflowHeader = read('GHL_WORKFLOW_WEBHOOK_HEADER');
-  const workflowParameter = read('GHL_WORKFLOW_WEBHOOK_QUERY_PARAMETER');
+  const workflowSecrets = read.list('GHL_WORKFLOW_WEBHOOK_SECRET');
+  const workflowHeader = read.string('GHL_WORKFLOW_WEBHOOK_HEADER');
+  const workflowParameter = read.string('GHL_WORKFLOW_WEBHOOK_QUERY_PARAMETER');
   if (workflowSecrets.length > 0 || workflowHeader || workflowParameter) {
     settings.workflowWebhook = {
       secrets: workflowSecrets,
@@ -181,41 +157,5 @@ export function loadGhlSettings(
     };
   }
 
-  // A complete `oauth` in the overrides stands on its own; a partial one (the
-  // credential store, passed whatever the variables say) only completes them.
-  const { oauth: oauthOverride, ...rest } = overrides;
-  const oauth =
-    settings.oauth ??
-    (oauthOverride?.clientId && oauthOverride.clientSecret && oauthOverride.credentials
-      ? (oauthOverride as NonNullable<GhlConnectorSettings['oauth']>)
-      : undefined);
-  return {
-    ...settings,
-    ...rest,
-    ...(oauth ? { oauth } : {}),
-    ...(settings.webhook || overrides.webhook ? { webhook: { ...settings.webhook, ...overrides.webhook } } : {}),
-    ...(settings.workflowWebhook || overrides.workflowWebhook
-      ? { workflowWebhook: { ...settings.workflowWebhook, ...overrides.workflowWebhook } as GhlWorkflowWebhookSettings }
-      : {}),
-  };
-}
-
-function pemList(value: string, variable: string): string[] {
-  const pems = splitPemList(value);
-  if (pems.length === 0) {
-    throw configuration(`${variable} holds no "-----BEGIN PUBLIC KEY-----" block`);
-  }
-  return pems;
-}
-
-function booleanOf(value: string | undefined, variable: string): boolean | undefined {
-  if (value === undefined) return undefined;
-  const lower = value.toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(lower)) return true;
-  if (['false', '0', 'no', 'off'].includes(lower)) return false;
-  throw configuration(`${variable} must be true or false, got ${JSON.stringify(value)}`);
-}
-
-function configuration(message: string): ConfigurationError {
-  return ghlErrors.configuration(message);
+  return mergeSettings(settings, rest, ['webhook', 'workflowWebhook']);
 }

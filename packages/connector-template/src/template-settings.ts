@@ -1,4 +1,4 @@
-import { createErrors } from '@act/connector-kit';
+import { envReader, type OAuth2Settings, type SettingsOverrides } from '@act/connector-kit';
 import type { CredentialStoreV1, FieldPoliciesV1, Logger, RateLimitStoreV1 } from '@act/core';
 
 /** Connector id: the `source` of every event, delivery, cursor, credential key and rate budget. */
@@ -9,9 +9,7 @@ export const TEMPLATE_PACKAGE_NAME = '@act/connector-template';
 export const TEMPLATE_DEFAULT_BASE_URL = 'https://api.template.example';
 
 /** An OAuth2 app: its client id and secret, and where each account's tokens live. */
-export interface TemplateOAuthSettings {
-  clientId: string;
-  clientSecret: string;
+export interface TemplateOAuthSettings extends OAuth2Settings {
   /** Each account's tokens (`template:<account id>`); refresh tokens rotate, so every refresh is saved here. */
   credentials: CredentialStoreV1;
 }
@@ -69,44 +67,29 @@ export interface TemplateConnectorSettings {
  * - `TEMPLATE_CLIENT_ID` and `TEMPLATE_CLIENT_SECRET`: an OAuth2 app (pass
  *   the credential store in `overrides.oauth.credentials`); or
  * - `TEMPLATE_API_TOKEN`: a static API token.
- * - `TEMPLATE_BASE_URL` (optional): the API host.
+ * - `TEMPLATE_BASE_URL` (optional): the API host (an http(s) URL).
  *
  * `overrides` is merged last, for settings that are not strings (`fetch`,
- * `logger`, `fieldPolicies`, `oauth.credentials`, …).
+ * `logger`, `fieldPolicies`, `oauth.credentials`, …); API credentials given
+ * wholly there (`apiToken`, or a complete `oauth`) need no variable.
  *
  * @throws ConfigurationError naming the missing variable.
  */
 export function loadTemplateSettings(
   env: Readonly<Record<string, string | undefined>>,
-  overrides: Omit<Partial<TemplateConnectorSettings>, 'oauth'> & { oauth?: Partial<TemplateOAuthSettings> } = {},
+  overrides: SettingsOverrides<TemplateConnectorSettings> = {},
 ): TemplateConnectorSettings {
-  const read = (name: string) => env[name]?.trim() || undefined;
-  const webhookSecrets = (env.TEMPLATE_WEBHOOK_SECRET ?? '')
-    .split(',')
-    .map((secret) => secret.trim())
-    .filter(Boolean);
-  if (webhookSecrets.length === 0) throw missing('TEMPLATE_WEBHOOK_SECRET');
+  const read = envReader(env, { packageName: TEMPLATE_PACKAGE_NAME });
+  const webhookSecrets = read.list('TEMPLATE_WEBHOOK_SECRET', { required: true });
   const { oauth: oauthOverride, ...rest } = overrides;
-  const clientId = read('TEMPLATE_CLIENT_ID');
-  const clientSecret = read('TEMPLATE_CLIENT_SECRET');
-  const baseUrl = read('TEMPLATE_BASE_URL');
-  const base = { webhookSecrets, ...(baseUrl ? { baseUrl } : {}) };
-  if (clientId || clientSecret) {
-    if (!clientId) throw missing('TEMPLATE_CLIENT_ID');
-    if (!clientSecret) throw missing('TEMPLATE_CLIENT_SECRET');
-    const credentials = oauthOverride?.credentials;
-    if (!credentials) {
-      throw createErrors(TEMPLATE_PACKAGE_NAME).configuration(
-        'TEMPLATE_CLIENT_ID is set, but no credential store was given: loadTemplateSettings(env, { oauth: { credentials } })',
-      );
-    }
-    return { ...base, oauth: { clientId, clientSecret, credentials }, ...rest };
-  }
-  const apiToken = read('TEMPLATE_API_TOKEN');
-  if (!apiToken) throw missing('TEMPLATE_API_TOKEN');
-  return { ...base, apiToken, ...rest };
-}
-
-function missing(variable: string) {
-  return createErrors(TEMPLATE_PACKAGE_NAME).configuration(`${variable} is not set`);
+  const oauth = read.oauth2App(
+    { clientId: 'TEMPLATE_CLIENT_ID', clientSecret: 'TEMPLATE_CLIENT_SECRET', loader: 'loadTemplateSettings' },
+    oauthOverride,
+  );
+  const baseUrl = read.url('TEMPLATE_BASE_URL');
+  const settings: TemplateConnectorSettings = { webhookSecrets, ...(baseUrl ? { baseUrl } : {}) };
+  if (oauth) return { ...settings, oauth, ...rest };
+  // No OAuth app: a static token, from the variable or from code.
+  const apiToken = rest.apiToken ?? read.required('TEMPLATE_API_TOKEN');
+  return { ...settings, apiToken, ...rest };
 }

@@ -60,4 +60,14 @@ describe('loadTemplateSettings: OAuth2', () => {
       loadTemplateSettings({ TEMPLATE_WEBHOOK_SECRET: 's', TEMPLATE_CLIENT_ID: 'id', TEMPLATE_CLIENT_SECRET: 'x' }),
     ).toThrow('no credential store was given');
   });
+
+  it('accepts API credentials given only as overrides', () => {
+    const credentials = createMemoryCredentialStore();
+    const oauth = { clientId: 'id', clientSecret: 'secret', credentials };
+    expect(loadTemplateSettings({ TEMPLATE_WEBHOOK_SECRET: 's' }, { oauth })).toEqual({ webhookSecrets: ['s'], oauth });
+    expect(loadTemplateSettings({ TEMPLATE_WEBHOOK_SECRET: 's' }, { apiToken: 'from-code' })).toEqual({
+      webhookSecrets: ['s'],
+      apiToken: 'from-code',
+    });
+  });
 });

@@ -1,6 +1,7 @@
+import { envReader, mergeSettings, type OAuth2Settings, type SettingsOverrides } from '@act/connector-kit';
 import type { CredentialStoreV1, FieldPoliciesV1, Logger, RateLimitStoreV1 } from '@act/core';
 import type { XeroClientOptions } from './xero-client';
-import { xeroErrors } from './xero-error';
+import { XERO_PACKAGE_NAME } from './xero-events';
 import type { XeroFetchRecord } from './xero-hydrate';
 import type { XeroOAuthAuth } from './xero-oauth';
 import type { XeroPollersOptions } from './xero-poller';
@@ -10,7 +11,7 @@ import type { XeroTransforms } from './xero-transform';
 import type { XeroWebhookSettings } from './xero-webhook';
 
 /** An OAuth 2.0 app (code flow) whose connections (tenants) the connector reads. */
-export interface XeroOAuthSettings extends Omit<XeroOAuthAuth, 'type'> {
+export interface XeroOAuthSettings extends Omit<XeroOAuthAuth, 'type'>, OAuth2Settings {
   /** From the Xero developer portal, My Apps → your app → Configuration. */
   clientId: string;
   clientSecret: string;
@@ -96,9 +97,7 @@ export interface XeroConnectorSettings {
 }
 
 /** What `loadXeroSettings` merges over the environment: any setting, and `oauth` possibly only in part (`{ credentials }`). */
-export type XeroSettingsOverrides = Omit<Partial<XeroConnectorSettings>, 'oauth'> & {
-  oauth?: Partial<XeroOAuthSettings>;
-};
+export type XeroSettingsOverrides = SettingsOverrides<XeroConnectorSettings>;
 
 /**
  * Read the settings from environment variables. Takes the variables as an
@@ -128,116 +127,50 @@ export function loadXeroSettings(
   env: Readonly<Record<string, string | undefined>>,
   overrides: XeroSettingsOverrides = {},
 ): XeroConnectorSettings {
-  const read = (name: string) => {
-    const value = env[name]?.trim();
-    return value ? value : undefined;
-  };
+  const read = envReader(env, { packageName: XERO_PACKAGE_NAME });
   const settings: XeroConnectorSettings = {};
 
-  const webhookKey = read('XERO_WEBHOOK_KEY');
-  if (webhookKey) {
-    const keys = webhookKey.split(',').map((key) => key.trim());
-    if (keys.some((key) => key === '')) {
-      throw configuration('XERO_WEBHOOK_KEY holds an empty key (separate keys with single commas)');
-    }
-    settings.webhook = { keys };
-  }
+  const keys = read.list('XERO_WEBHOOK_KEY', { emptyItems: 'refuse', item: 'key' });
+  if (keys.length > 0) settings.webhook = { keys };
 
-  const clientId = read('XERO_CLIENT_ID');
-  const clientSecret = read('XERO_CLIENT_SECRET');
-  if (clientId || clientSecret) {
-    if (!clientId) throw configuration('XERO_CLIENT_ID is not set (XERO_CLIENT_SECRET is)');
-    if (!clientSecret) throw configuration('XERO_CLIENT_SECRET is not set (XERO_CLIENT_ID is)');
-    const credentials = overrides.oauth?.credentials;
-    if (!credentials) {
-      throw configuration(
-        'XERO_CLIENT_ID is set, but no credential store was given: loadXeroSettings(env, { oauth: { credentials } })',
-      );
-    }
-    const tokenUrl = read('XERO_TOKEN_URL');
-    if (tokenUrl && !/^https?:\/\//i.test(tokenUrl)) {
-      throw configuration(`XERO_TOKEN_URL is not an http(s) URL: ${JSON.stringify(tokenUrl)}`);
-    }
-    settings.oauth = { ...(tokenUrl ? { tokenUrl } : {}), ...overrides.oauth, clientId, clientSecret, credentials };
-  }
-
-  // A complete `oauth` in the overrides stands on its own; a partial one (the credential store) only completes the variables.
   const { oauth: oauthOverride, ...rest } = overrides;
-  if (!settings.oauth && oauthOverride?.clientId && oauthOverride.clientSecret && oauthOverride.credentials) {
-    settings.oauth = oauthOverride as XeroOAuthSettings;
-  }
+  const oauth = read.oauth2App<XeroOAuthSettings>(
+    {
+      clientId: 'XERO_CLIENT_ID',
+      clientSecret: 'XERO_CLIENT_SECRET',
+      tokenUrl: 'XERO_TOKEN_URL',
+      loader: 'loadXeroSettings',
+    },
+    oauthOverride,
+  );
+  if (oauth) settings.oauth = oauth;
   if (!settings.webhook && !settings.oauth && !overrides.webhook?.keys?.length && !overrides.accessToken) {
-    throw configuration(
+    throw read.fail(
       'XERO_WEBHOOK_KEY is not set (the webhook key from the Xero developer portal), and neither are XERO_CLIENT_ID and XERO_CLIENT_SECRET (the OAuth app): a receiver needs the first, a worker the second',
     );
   }
 
-  const baseUrl = read('XERO_BASE_URL');
-  if (baseUrl) {
-    if (!/^https?:\/\//i.test(baseUrl))
-      throw configuration(`XERO_BASE_URL is not an http(s) URL: ${JSON.stringify(baseUrl)}`);
-    settings.baseUrl = baseUrl;
-  }
-  const tier = read('XERO_TIER');
-  if (tier) {
-    if (tier !== 'starter' && tier !== 'above-starter') {
-      throw configuration(`XERO_TIER must be starter or above-starter, got ${JSON.stringify(tier)}`);
-    }
-    settings.tier = tier;
-  }
-  const dailyLimit = read('XERO_DAILY_LIMIT');
-  if (dailyLimit) {
-    const value = Number(dailyLimit);
-    if (!(Number.isSafeInteger(value) && value > 0)) {
-      throw configuration(`XERO_DAILY_LIMIT must be a positive whole number, got ${JSON.stringify(dailyLimit)}`);
-    }
-    settings.dailyLimit = value;
-  }
+  const baseUrl = read.url('XERO_BASE_URL');
+  if (baseUrl) settings.baseUrl = baseUrl;
+  const tier = read.oneOf('XERO_TIER', ['starter', 'above-starter']);
+  if (tier) settings.tier = tier;
+  const dailyLimit = read.number('XERO_DAILY_LIMIT', { integer: true });
+  if (dailyLimit !== undefined) settings.dailyLimit = dailyLimit;
 
   const transforms: XeroTransforms = {};
-  const pattern = read('XERO_PROJECT_CODE_PATTERN');
-  const lineItems = booleanOf(read('XERO_PROJECT_CODE_LINE_ITEMS'), 'XERO_PROJECT_CODE_LINE_ITEMS');
+  const pattern = read.regExp('XERO_PROJECT_CODE_PATTERN');
+  const lineItems = read.boolean('XERO_PROJECT_CODE_LINE_ITEMS');
   if (pattern) {
-    try {
-      new RegExp(pattern);
-    } catch (error) {
-      throw configuration(
-        `XERO_PROJECT_CODE_PATTERN is not a valid regular expression: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
     transforms.projectCode = { pattern, ...(lineItems !== undefined ? { lineItems } : {}) };
   } else if (lineItems !== undefined) {
-    throw configuration('XERO_PROJECT_CODE_LINE_ITEMS is set, but XERO_PROJECT_CODE_PATTERN is not');
+    throw read.fail('XERO_PROJECT_CODE_LINE_ITEMS is set, but XERO_PROJECT_CODE_PATTERN is not');
   }
-  const matching = booleanOf(read('XERO_CONTACT_MATCHING'), 'XERO_CONTACT_MATCHING');
+  const matching = read.boolean('XERO_CONTACT_MATCHING');
   if (matching !== undefined) transforms.contactMatching = matching;
   if (Object.keys(transforms).length > 0) settings.transforms = transforms;
 
-  const scope = read('XERO_SEQUENCE_SCOPE');
-  if (scope) {
-    if (scope !== 'app' && scope !== 'tenant') {
-      throw configuration(`XERO_SEQUENCE_SCOPE must be app or tenant, got ${JSON.stringify(scope)}`);
-    }
-    settings.sequenceScope = scope;
-  }
+  const scope = read.oneOf('XERO_SEQUENCE_SCOPE', ['app', 'tenant']);
+  if (scope) settings.sequenceScope = scope;
 
-  return {
-    ...settings,
-    ...rest,
-    ...(settings.oauth ? { oauth: settings.oauth } : {}),
-    ...(settings.webhook || overrides.webhook ? { webhook: { ...settings.webhook, ...overrides.webhook } } : {}),
-    ...(settings.transforms || overrides.transforms
-      ? { transforms: { ...settings.transforms, ...overrides.transforms } }
-      : {}),
-  };
+  return mergeSettings(settings, rest, ['webhook', 'transforms']);
 }
-
-function booleanOf(value: string | undefined, variable: string): boolean | undefined {
-  if (value === undefined) return undefined;
-  const lower = value.toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(lower)) return true;
-  if (['false', '0', 'no', 'off'].includes(lower)) return false;
-  throw configuration(`${variable} must be true or false, got ${JSON.stringify(value)}`);
-}
-
-const configuration = (message: string) => xeroErrors.configuration(message);
