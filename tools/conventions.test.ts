@@ -372,7 +372,7 @@ describe('connector packages', () => {
 describe('convention scanners', () => {
   it('read import specifiers and skip comments', () => {
     const source = [
-      "import { a } from '@act/core';",
+      "import { a } from '@act/core/internal';",
       'import type { B } from "./b";',
       "export { c } from '../c';",
       "import './side-effect';",

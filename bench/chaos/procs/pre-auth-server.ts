@@ -11,7 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createGhlConnector } from '@act/connector-ghl';
-import { createMemoryStateStore, createWebhookHandler, receiveLoad, type WebhookProcessorV1 } from '@act/core';
+import { createMemoryStateStore, createWebhookHandler, type WebhookProcessorV1 } from '@act/core';
+import { receiveLoad } from '@act/core/internal';
 import { serverTimeouts, toNodeHandler } from '@act/core/node';
 
 // A full collection before measuring what stays (spawnProc starts procs without --expose-gc).

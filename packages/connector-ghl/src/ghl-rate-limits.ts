@@ -25,7 +25,8 @@
  *   when the daily budget reads 0.
  */
 import { type ApiRateLimits, bucketRateLimits, headerCount } from '@act/connector-kit';
-import { parseRetryAfter, type RateLimitStoreV1, type TokenBucketLimitV1 } from '@act/core';
+import type { RateLimitStoreV1, TokenBucketLimitV1 } from '@act/core';
+import { parseRetryAfter } from '@act/core/internal';
 import { GHL_PACKAGE_NAME } from './ghl-error';
 
 export interface GhlRateLimits {

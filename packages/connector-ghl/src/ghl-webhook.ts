@@ -3,10 +3,10 @@ import {
   ConfigurationError,
   type ParsedDeliveryV1,
   PayloadError,
-  parseJson,
   type WebhookProcessorV1,
   type WebhookRequestV1,
 } from '@act/core';
+import { parseJson } from '@act/core/internal';
 import type { z } from 'zod';
 import { GHL_PACKAGE_NAME, GHL_SOURCE } from './ghl-error';
 import {

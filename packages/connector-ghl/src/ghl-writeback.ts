@@ -48,16 +48,8 @@
  * trigger seeing that row change must mark it `origin: 'ghl'` (rule 2).
  */
 import { normalizeEmail as kitNormalizeEmail } from '@act/connector-kit';
-import {
-  ActError,
-  canonicalJson,
-  type FieldPoliciesV1,
-  type FieldPolicyV1,
-  type Logger,
-  mergeFieldPolicies,
-  noopLogger,
-  stripBlockedFields,
-} from '@act/core';
+import { ActError, type FieldPoliciesV1, type FieldPolicyV1, type Logger, noopLogger } from '@act/core';
+import { canonicalJson, mergeFieldPolicies, stripBlockedFields } from '@act/core/internal';
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { GhlClient } from './ghl-client';
 import { GHL_PACKAGE_NAME, GHL_SOURCE } from './ghl-error';

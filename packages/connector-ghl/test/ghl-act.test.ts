@@ -2,7 +2,8 @@
 // Marketplace webhook at /webhooks/ghl, the workflow webhook at
 // /webhooks/ghl/workflow; each inbox row records which one accepted it and
 // the worker applies both.
-import { createAct, createMemorySink, createMemoryStateStore, type Logger, PROCESSOR_HEADER } from '@act/core';
+import { createAct, createMemorySink, createMemoryStateStore, type Logger } from '@act/core';
+import { PROCESSOR_HEADER } from '@act/core/internal';
 import { describe, expect, it } from 'vitest';
 import { createGhlConnector, loadGhlSettings } from '../src/index';
 import {

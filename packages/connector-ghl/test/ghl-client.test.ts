@@ -1,11 +1,6 @@
 import { readFileSync } from 'node:fs';
-import {
-  ActError,
-  type CredentialStoreV1,
-  createMemoryCredentialStore,
-  createMemoryRateLimitStore,
-  type RateLimitStoreV1,
-} from '@act/core';
+import { ActError, type CredentialStoreV1, createMemoryCredentialStore, type RateLimitStoreV1 } from '@act/core';
+import { createMemoryRateLimitStore } from '@act/core/internal';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {

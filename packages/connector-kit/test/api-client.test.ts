@@ -1,10 +1,5 @@
-import {
-  ActError,
-  createMemoryCredentialStore,
-  createMemoryRateLimitStore,
-  type Logger,
-  type RateLimitStoreV1,
-} from '@act/core';
+import { ActError, createMemoryCredentialStore, type Logger, type RateLimitStoreV1 } from '@act/core';
+import { createMemoryRateLimitStore } from '@act/core/internal';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';

@@ -1,5 +1,6 @@
 import { createErrors } from '@act/connector-kit';
-import { type ProviderApiError, parseRetryAfter } from '@act/core';
+import type { ProviderApiError } from '@act/core';
+import { parseRetryAfter } from '@act/core/internal';
 import { z } from 'zod';
 import { TEMPLATE_PACKAGE_NAME } from './template-settings';
 

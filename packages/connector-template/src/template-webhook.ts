@@ -1,10 +1,5 @@
-import {
-  type ParsedDeliveryV1,
-  PayloadError,
-  parseJson,
-  type WebhookProcessorV1,
-  type WebhookRequestV1,
-} from '@act/core';
+import { type ParsedDeliveryV1, PayloadError, type WebhookProcessorV1, type WebhookRequestV1 } from '@act/core';
+import { parseJson } from '@act/core/internal';
 import {
   describeZodError,
   TEMPLATE_EVENT_TYPES,

@@ -1,4 +1,5 @@
-import { ActError, createMemoryCredentialStore, createMemoryRateLimitStore, type RateLimitStoreV1 } from '@act/core';
+import { ActError, createMemoryCredentialStore, type RateLimitStoreV1 } from '@act/core';
+import { createMemoryRateLimitStore } from '@act/core/internal';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTemplateClient, templateOAuth } from '../src/template-client';

@@ -41,13 +41,8 @@ import {
   text,
   timestamp,
 } from '@act/connector-kit';
-import {
-  ConfigurationError,
-  type FieldPoliciesV1,
-  mergeFieldPolicies,
-  TransformError,
-  type TransformerV1,
-} from '@act/core';
+import { ConfigurationError, type FieldPoliciesV1, TransformError, type TransformerV1 } from '@act/core';
+import { mergeFieldPolicies } from '@act/core/internal';
 import {
   XERO_PACKAGE_NAME,
   type XeroMirroredEntity,

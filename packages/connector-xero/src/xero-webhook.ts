@@ -1,16 +1,14 @@
 import { describeZodError } from '@act/connector-kit';
 import {
   ConfigurationError,
-  canonicalJson,
   type DeliveryPartV1,
   type ParsedDeliveryV1,
   PayloadError,
-  parseJson,
-  sha256Hex,
   type WebhookProcessorV1,
   type WebhookRequestV1,
   type WebhookVerificationV1,
 } from '@act/core';
+import { canonicalJson, parseJson, sha256Hex } from '@act/core/internal';
 import {
   XERO_CATEGORY_ENTITIES,
   XERO_PACKAGE_NAME,

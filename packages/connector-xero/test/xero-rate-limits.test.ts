@@ -1,4 +1,5 @@
-import { createMemoryRateLimitStore, RateLimitError, type RateLimitStoreV1 } from '@act/core';
+import { RateLimitError, type RateLimitStoreV1 } from '@act/core';
+import { createMemoryRateLimitStore } from '@act/core/internal';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createXeroClient, type XeroClientOptions } from '../src/xero-client';

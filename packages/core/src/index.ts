@@ -1,7 +1,10 @@
 /**
  * @module
- * `@act/core`: the contracts every @act connector and store implements, the
- * web-standard receive path, the inbox worker, and resilience helpers.
+ * `@act/core`: what an app needs to run @act connectors: `createAct` (one
+ * router, one worker, one migrate), pollers and reconciliation, in-memory
+ * state for tests, encrypted credentials, the errors a caller may catch, and
+ * the v1 contracts every connector and store implements. Engines for writing
+ * connectors and stores are in `@act/core/internal` and `@act/connector-kit`.
  * Runs on Node >= 22, Deno, Bun and edge runtimes (no `node:` imports).
  */
 
@@ -12,10 +15,6 @@ export {
   type ActOptions,
   type ActState,
   createAct,
-  createWebhookRouter,
-  DEFAULT_PROCESSOR,
-  type WebhookRoute,
-  type WebhookRouter,
 } from './app';
 export {
   type CredentialsKey,
@@ -24,21 +23,10 @@ export {
   parseCredentialsKeys,
 } from './crypto/encrypted-credential-store';
 export {
-  base64ToBytes,
-  createHmacSha256Verifier,
-  createPublicKeyVerifier,
-  type HmacSha256Verifier,
-  hmacSha256VerifierFor,
-  type SignatureVerifier,
-} from './crypto/fast-crypto';
-export {
   ActError,
   type ActErrorOptions,
   CircuitOpenError,
   ConfigurationError,
-  classifyError,
-  type ErrorClassification,
-  errorClassForStatus,
   PayloadError,
   PayloadTooLargeError,
   ProviderApiError,
@@ -49,25 +37,9 @@ export {
   StoreUnavailableError,
   TransformError,
 } from './errors';
-export {
-  createWebhookHandler,
-  DEFAULT_MAX_BODY_BYTES,
-  PART_HEADER,
-  PROCESSOR_HEADER,
-  SPLIT_OF_HEADER,
-  type WebhookHandler,
-  type WebhookHandlerOptions,
-} from './http/create-webhook-handler';
-export {
-  configureReceiveLimits,
-  DEFAULT_RECEIVE_LIMITS,
-  type ReceiveLimits,
-  type ReceiveLoad,
-  receiveLoad,
-} from './http/receive-limits';
-export { DEFAULT_MAX_JSON_DEPTH, ID_LIMITS, type ParseJsonOptions, parseJson } from './input-limits';
+export { createWebhookHandler, type WebhookHandler, type WebhookHandlerOptions } from './http/create-webhook-handler';
+export { configureReceiveLimits, type ReceiveLimits, type ReceiveLoad } from './http/receive-limits';
 export { createMemoryCredentialStore } from './memory/memory-credential-store';
-export { createMemoryRateLimitStore } from './memory/memory-rate-limit-store';
 export { createMemorySink, type MemorySink, type MemorySinkRow } from './memory/memory-sink';
 export {
   createMemoryStateStore,
@@ -75,14 +47,7 @@ export {
   type MemoryStateStoreOptions,
 } from './memory/memory-state-store';
 export { createConsoleLogger, type Logger, type Metrics, noopLogger, noopMetrics } from './observability';
-export { applyFieldPolicies, mergeFieldPolicies, stripBlockedFields } from './pipeline/field-policy';
 export { assessFreshness, type FreshnessAssessment, type FreshnessStatus } from './pipeline/freshness';
-export {
-  bodyDedupeKey,
-  conflictDedupeKey,
-  deliveryDedupeKey,
-  sha256Hex,
-} from './pipeline/idempotency';
 export { type RunPollerOptions, type RunPollerResult, runPoller } from './pipeline/run-poller';
 export {
   type ReconciliationReport,
@@ -96,35 +61,5 @@ export {
   type WorkerOptions,
   type WorkerRoundResult,
 } from './pipeline/worker';
-export {
-  type CircuitBreaker,
-  type CircuitBreakerOptions,
-  type CircuitStateName,
-  createCircuitBreaker,
-} from './resilience/circuit-breaker';
-export {
-  type ConcurrencyLimit,
-  createRateLimiter,
-  type RateLimitAcquireOptions,
-  type RateLimiter,
-  type RateLimiterOptions,
-  type RateLimitPermit,
-  type SlidingWindowLimit,
-} from './resilience/rate-limiter';
-export {
-  computeRetryDelay,
-  DEFAULT_RETRY_SCHEDULE_MS,
-  parseRetryAfter,
-  type RetryDelayOptions,
-  type RetryOptions,
-  retry,
-} from './resilience/retry';
-export { createSingleFlight, type SingleFlight } from './resilience/single-flight';
-export {
-  createTokenManager,
-  type TokenManager,
-  type TokenManagerOptions,
-} from './resilience/token-manager';
-export { canonicalJson, collapseOperations } from './sink/row-keys';
 export type * from './spec/v1';
 export { VERSION } from './version';

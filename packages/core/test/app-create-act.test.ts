@@ -9,7 +9,7 @@ import {
   createMemoryStateStore,
   PROCESSOR_HEADER,
   type WebhookProcessorV1,
-} from '../src/index';
+} from '../src/internal';
 import { createTestConnector, signedRequest, type TestBody, thing } from './helpers/test-connector';
 
 /** The test connector with a second processor, `bulk`, that takes a different secret and tags its events. */

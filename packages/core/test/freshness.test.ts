@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assessFreshness } from '../src/index';
+import { assessFreshness } from '../src/internal';
 
 const quiet = { oldestPendingAgeMs: null, latencyP95Ms: null, dead: 0 };
 

@@ -1,4 +1,5 @@
-import { ConfigurationError, type ConnectorV1, sha256Hex } from '@act/core';
+import { ConfigurationError, type ConnectorV1 } from '@act/core';
+import { sha256Hex } from '@act/core/internal';
 import { PACKAGE_NAME, toActError } from './errors';
 import { ACT_MIGRATIONS, TENANT_ACCESS_MIGRATION } from './generated/migrations';
 import { quoteIdent, type SqlDriver, type SqlSession } from './sql/driver';

@@ -1,11 +1,11 @@
 import {
   ConfigurationError,
-  collapseOperations,
   type SinkApplyOptionsV1,
   type SinkOperationOutcomeV1,
   type SinkOperationV1,
   type SinkResultV1,
 } from '@act/core';
+import { collapseOperations } from '@act/core/internal';
 import { PACKAGE_NAME } from './errors';
 import { type PostgresScanRequest, type PostgresSink, scanRows } from './postgres-sink-scan';
 import type { BackendProvider } from './postgres-state-store';

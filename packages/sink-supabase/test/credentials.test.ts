@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
-import { type CredentialStoreV1, createTokenManager, type RefreshLeaseV1 } from '@act/core';
+import type { CredentialStoreV1, RefreshLeaseV1 } from '@act/core';
+import { createTokenManager } from '@act/core/internal';
 import { testCredentialStore } from '@act/core/testing';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';

@@ -1,4 +1,5 @@
-import { ConfigurationError, createMemoryRateLimitStore, createRateLimiter, type RateLimitStoreV1 } from '@act/core';
+import { ConfigurationError, type RateLimitStoreV1 } from '@act/core';
+import { createMemoryRateLimitStore, createRateLimiter } from '@act/core/internal';
 import { describe, expect, it } from 'vitest';
 import { createPostgresState, type PostgresState } from '../src';
 import { DATABASE_URL, type Harness, pgliteHarness, postgresHarness } from './helpers/harness';

@@ -2,7 +2,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createAct, createMemorySink, createMemoryStateStore } from '../../src/index';
+import { createAct, createMemorySink, createMemoryStateStore } from '../../src/internal';
 import { toNodeHandler } from '../../src/node';
 import { createTestConnector, signedRequest, thing } from '../helpers/test-connector';
 
