@@ -1,0 +1,8 @@
+/**
+ * @module
+ * `@act/connector-xero/testing`: what tests, the demo and benchmarks need to
+ * play the provider: its signer, its documented fixtures (byte for byte) and
+ * a fake of its API.
+ */
+export { FIXTURES, SAMPLE_DELIVERIES } from './fixtures';
+export { signXeroBody, xeroSigner } from './signer';
