@@ -4,6 +4,8 @@
  * play the provider: its signer, its documented fixtures (byte for byte) and
  * a fake of its API.
  */
+
+export { createGhlFake, GhlFake, type GhlFakeOptions } from './fake';
 export { FIXTURES, SAMPLE_DELIVERIES } from './fixtures';
 export {
   type GhlSigningKey,

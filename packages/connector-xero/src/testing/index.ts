@@ -4,5 +4,7 @@
  * play the provider: its signer, its documented fixtures (byte for byte) and
  * a fake of its API.
  */
+
+export { createXeroFake, signXero, XeroFake, type XeroFakeOptions } from './fake';
 export { FIXTURES, SAMPLE_DELIVERIES } from './fixtures';
 export { signXeroBody, xeroSigner } from './signer';
