@@ -386,13 +386,14 @@ describe('each connector describes itself', () => {
     'bench/src/ingest.ts': ['ghl', 'template'],
     'bench/src/server.ts': ['ghl', 'template'],
     'bench/src/verify.ts': ['ghl', 'template', 'xero'],
-    // The chaos harness: its pipelines per connector and its own Xero imitation with faults
-    // (bench/chaos/xero-sim.ts), not yet the connectors' source entries and fakes.
+    // The chaos harness: its pipelines per connector, not yet the connectors' source entries; the API-faults
+    // scenario is about Xero's limits and drives the connector's own fake (with faults).
     'bench/chaos/fuzz-targets.ts': ['ghl', 'template', 'xero'],
     'bench/chaos/lib.ts': ['ghl', 'template', 'xero'],
     'bench/chaos/procs/pre-auth-server.ts': ['ghl'],
     'bench/chaos/procs/receiver.ts': ['ghl', 'template', 'xero'],
     'bench/chaos/procs/worker.ts': ['ghl', 'template', 'xero'],
+    'bench/chaos/scenarios/api-faults.ts': ['xero'],
     // The demo's wiring (which connectors it runs, with which settings) and its tests.
     'examples/demo/src/main.ts': ['ghl', 'template', 'xero'],
     'examples/demo/test/dashboard.browser.test.ts': ['template'],

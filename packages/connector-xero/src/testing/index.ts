@@ -5,6 +5,15 @@
  * a fake of its API.
  */
 
-export { createXeroFake, signXero, XeroFake, type XeroFakeOptions } from './fake';
+export {
+  createXeroFake,
+  signXero,
+  XeroFake,
+  type XeroFakeCounters,
+  type XeroFakeEntity,
+  type XeroFakeFaults,
+  type XeroFakeOptions,
+  type XeroTenantAudit,
+} from './fake';
 export { FIXTURES, SAMPLE_DELIVERIES } from './fixtures';
 export { signXeroBody, xeroSigner } from './signer';
