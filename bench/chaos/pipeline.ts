@@ -4,7 +4,6 @@
  * optional chaos while it runs (kills, an outage), then the drain and the
  * comparison of the mirror with the truth.
  */
-import type { KeyObject } from 'node:crypto';
 import type { BenchResult } from '../src/lib.ts';
 import { target } from '../src/lib.ts';
 import {
@@ -81,7 +80,7 @@ export async function runPipeline(context: ChaosContext, options: PipelineOption
   };
   try {
     await migrate(db.url, [options.connector]);
-    const keys = options.connector === 'ghl' ? ghlKeyPair() : undefined;
+    const keys = options.connector === 'ghl' ? await ghlKeyPair() : undefined;
     const receiverUrls: string[] = [];
     for (let index = 0; index < options.receivers; index++) {
       const receiver = await startReceiver(`receiver-${index}`, {
@@ -105,7 +104,7 @@ export async function runPipeline(context: ChaosContext, options: PipelineOption
 
     const signer =
       options.connector === 'ghl'
-        ? (body: string) => signGhl(body, keys?.privateKey as KeyObject)
+        ? (body: string) => signGhl(body, keys?.privateKey as CryptoKey)
         : (body: string) => signTemplate(body);
     const policy = options.policy ?? (options.connector === 'ghl' ? GHL_POLICY : RETRY_ALL_POLICY);
     const stats: SendStats = newStats();
