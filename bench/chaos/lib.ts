@@ -6,6 +6,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import type { SourceEntryV1 } from '@act/core';
 import pg from 'pg';
 
 export const CHAOS_DIR = fileURLToPath(new URL('.', import.meta.url));
@@ -107,17 +108,10 @@ export async function migrate(url: string, connectors: readonly ('template' | 'g
   }
 }
 
-async function connectorFor(id: 'template' | 'ghl' | 'xero') {
-  if (id === 'template') {
-    const { createTemplateConnector } = await import('@act/connector-template');
-    return createTemplateConnector({ webhookSecrets: ['unused'], apiToken: 'unused' });
-  }
-  if (id === 'ghl') {
-    const { createGhlConnector } = await import('@act/connector-ghl');
-    return createGhlConnector({});
-  }
-  const { createXeroConnector } = await import('@act/connector-xero');
-  return createXeroConnector({});
+/** A connector's quiet receiver (its migrations), from the `source` entry its package exports. */
+async function connectorFor(id: string) {
+  const { source } = (await import(`@act/connector-${id}`)) as { source: SourceEntryV1 };
+  return source.createConnector();
 }
 
 // ---------------------------------------------------------------------------
