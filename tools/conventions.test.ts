@@ -386,12 +386,11 @@ describe('each connector describes itself', () => {
     'bench/src/ingest.ts': ['ghl', 'template'],
     'bench/src/server.ts': ['ghl', 'template'],
     'bench/src/verify.ts': ['ghl', 'template', 'xero'],
-    // The chaos harness: its pipelines per connector, not yet the connectors' source entries; the API-faults
-    // scenario is about Xero's limits and drives the connector's own fake (with faults).
+    // The chaos harness: its processes build connectors from their source entries; the fuzz targets and the
+    // pre-auth server build GHL's processor with options by hand; the API-faults scenario is about Xero's limits
+    // and drives the connector's own fake (with faults).
     'bench/chaos/fuzz-targets.ts': ['ghl', 'template', 'xero'],
     'bench/chaos/procs/pre-auth-server.ts': ['ghl'],
-    'bench/chaos/procs/receiver.ts': ['ghl', 'template', 'xero'],
-    'bench/chaos/procs/worker.ts': ['ghl', 'template', 'xero'],
     // Signs with the connectors' own signers (./testing), but still chooses them by name.
     'bench/chaos/provider.ts': ['ghl', 'template'],
     'bench/chaos/scenarios/api-faults.ts': ['xero'],

@@ -193,9 +193,10 @@ export function spawnProc(module: string, name: string, job: Record<string, unkn
 
 export interface ReceiverJob {
   databaseUrl: string;
-  connector: 'template' | 'ghl' | 'xero';
-  secret?: string;
-  ghlPublicPem?: string;
+  /** The connector id (its package's `source` entry builds the receiver). */
+  connector: string;
+  /** The connector's environment variables (its webhook secret or keys). */
+  env: Record<string, string>;
   poolMax?: number;
 }
 
@@ -207,14 +208,20 @@ export async function startReceiver(name: string, job: ReceiverJob): Promise<{ p
 
 export interface WorkerJob {
   databaseUrl: string;
-  connector: 'template' | 'ghl' | 'xero';
+  /** The connector id (its package's `source` entry builds the connector). */
+  connector: string;
+  /** The connector's environment variables (API credentials, base URLs). */
+  env: Record<string, string>;
+  /** Settings merged over the environment's (API timeouts, poller options). */
+  settings?: Record<string, unknown>;
+  pollTenants?: string[];
+  pollIntervalMs?: number;
   workers?: number;
   batchSize?: number;
   concurrency?: number;
   leaseMs?: number;
   idleDelayMs?: number;
   poolMax?: number;
-  xero?: Record<string, unknown>;
 }
 
 export async function startWorker(name: string, job: WorkerJob): Promise<Proc> {

@@ -86,14 +86,24 @@ export async function runPipeline(context: ChaosContext, options: PipelineOption
       const receiver = await startReceiver(`receiver-${index}`, {
         databaseUrl: db.url,
         connector: options.connector,
-        secret: TEMPLATE_SECRET,
-        ...(keys ? { ghlPublicPem: keys.publicPem } : {}),
+        env: keys
+          ? { GHL_WEBHOOK_ED25519_PUBLIC_KEYS: keys.publicPem }
+          : { TEMPLATE_WEBHOOK_SECRET: TEMPLATE_SECRET, TEMPLATE_API_TOKEN: 'chaos' },
         poolMax: 10,
       });
       watch(receiver.proc);
       receiverUrls.push(receiver.url);
     }
-    const workerJob: WorkerJob = { databaseUrl: db.url, connector: options.connector, ...options.workerJob };
+    const workerJob: WorkerJob = {
+      databaseUrl: db.url,
+      connector: options.connector,
+      // The worker verifies nothing and calls no API for these connectors: placeholders where a variable is required.
+      env:
+        options.connector === 'ghl'
+          ? {}
+          : { TEMPLATE_WEBHOOK_SECRET: 'unused-by-the-worker', TEMPLATE_API_TOKEN: 'chaos' },
+      ...options.workerJob,
+    };
     let spawned = 0;
     const spawnWorker = async () => {
       const proc = await startWorker(`worker-${spawned++}`, workerJob);

@@ -146,7 +146,7 @@ export async function apiFaults(context: ChaosContext): Promise<BenchResult> {
     const receiver = await startReceiver('receiver-xero', {
       databaseUrl: db.url,
       connector: 'xero',
-      secret: WEBHOOK_KEY,
+      env: { XERO_WEBHOOK_KEY: WEBHOOK_KEY },
     });
     watch(receiver.proc);
     const xero = {
@@ -156,9 +156,27 @@ export async function apiFaults(context: ChaosContext): Promise<BenchResult> {
       clientSecret: 'chaos-secret',
       timeoutMs: 1_500,
     };
-    const common = { databaseUrl: db.url, connector: 'xero' as const, batchSize: 10, concurrency: 4, leaseMs: 20_000 };
-    watch(await startWorker('worker-xero-0', { ...common, xero: { ...xero, pollTenants: tenants, pollIntervalMs } }));
-    watch(await startWorker('worker-xero-1', { ...common, xero }));
+    const common = {
+      databaseUrl: db.url,
+      connector: 'xero',
+      // Through the connector's own env parsing (loadXeroSettings), as an app configures it.
+      env: {
+        XERO_WEBHOOK_KEY: 'unused-by-the-worker',
+        XERO_CLIENT_ID: xero.clientId,
+        XERO_CLIENT_SECRET: xero.clientSecret,
+        XERO_BASE_URL: xero.baseUrl,
+        XERO_TOKEN_URL: xero.tokenUrl,
+      },
+      settings: {
+        api: { timeoutMs: xero.timeoutMs, retry: { maxAttempts: 2, baseDelayMs: 200, maxDelayMs: 2_000 } },
+        pollers: { entities: ['payment'], pageSize: 100 },
+      },
+      batchSize: 10,
+      concurrency: 4,
+      leaseMs: 20_000,
+    };
+    watch(await startWorker('worker-xero-0', { ...common, pollTenants: tenants, pollIntervalMs }));
+    watch(await startWorker('worker-xero-1', common));
 
     // The changes: each bumps an invoice at the source, then Xero notifies (ids only), 1–3 events a delivery.
     const stats = newStats();
