@@ -29,7 +29,7 @@ prints the answer. Exit code 0 when the endpoint answered 2xx (401 with
   --bad-signature            sign wrongly, as a provider's own check or an attacker does: expect 401
 ${SOURCES.map(
   (source) =>
-    `\n${source.name} (${source.id}):\n${Object.entries(source.entry.signer.options)
+    `\n\n${source.name} (${source.id}):\n${Object.entries(source.entry.signer.options)
       .map(([name, option]) => flag(name, option))
       .join('\n')}`,
 ).join('')}`;
