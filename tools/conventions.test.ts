@@ -368,6 +368,163 @@ describe('connector packages', () => {
   }
 });
 
+// Each connector describes itself (`source`, SourceEntryV1) and ships a
+// `./testing` subpath (signer, documented fixtures, a fake of its API), so the
+// CLI, the demo and the benchmarks iterate connectors instead of naming them.
+describe('each connector describes itself', () => {
+  const toolDirs = ['packages/cli', 'examples', 'bench'];
+  /**
+   * Files that still name a connector's internals, by the connector they
+   * name. Shrink it; never grow it: a tool that names a connector must be
+   * edited for every new one.
+   */
+  const stillNaming: Record<string, string[]> = {
+    // The benchmarks measure named connectors' receive paths and verifiers on purpose.
+    'bench/src/backfill-runner.ts': ['template'],
+    'bench/src/backfill.ts': ['template'],
+    'bench/src/freshness.ts': ['template'],
+    'bench/src/ingest.ts': ['ghl', 'template'],
+    'bench/src/server.ts': ['ghl', 'template'],
+    'bench/src/verify.ts': ['ghl', 'template', 'xero'],
+    // The chaos harness: its processes build connectors from their source entries; the fuzz targets and the
+    // pre-auth server build GHL's processor with options by hand; the API-faults scenario is about Xero's limits
+    // and drives the connector's own fake (with faults).
+    'bench/chaos/fuzz-targets.ts': ['ghl', 'template', 'xero'],
+    'bench/chaos/procs/pre-auth-server.ts': ['ghl'],
+    // Signs with the connectors' own signers (./testing), but still chooses them by name.
+    'bench/chaos/provider.ts': ['ghl', 'template'],
+    'bench/chaos/scenarios/api-faults.ts': ['xero'],
+    // The demo's wiring (which connectors it runs, with which settings) and its tests.
+    'examples/demo/src/main.ts': ['ghl', 'template', 'xero'],
+    'examples/demo/test/dashboard.browser.test.ts': ['template'],
+    'examples/demo/test/demo.test.ts': ['ghl', 'template', 'xero'],
+    // Apps: an example shows how an app wires the connectors it uses (never the template).
+    'examples/express/src/app.ts': ['ghl', 'xero'],
+    'examples/nextjs/lib/act.ts': ['ghl', 'xero'],
+    'examples/nextjs/scripts/migrate.ts': ['ghl', 'xero'],
+    'examples/supabase-edge/supabase/functions/act-webhooks/index.ts': ['ghl', 'xero'],
+    'examples/supabase-edge/test/supabase-edge.test.ts': ['ghl', 'xero'],
+  };
+
+  for (const pkg of connectors) {
+    const id = pkg.folder.slice('connector-'.length);
+    const Id = pascalCase(id);
+    const name = `@act/connector-${id}`;
+
+    describe(name, () => {
+      it('exports `source` (SourceEntryV1) from its main entry', async () => {
+        const { source } = (await import(join(pkg.dir, 'src', 'index.ts'))) as { source?: Record<string, unknown> };
+        expect(source, `${name}: src/index.ts does not export \`source\``).toBeTypeOf('object');
+        const entry = source as Record<string, unknown>;
+        const problems: string[] = [];
+        if (entry.specificationVersion !== 'v1') problems.push('specificationVersion is not "v1"');
+        if (entry.id !== id) problems.push(`id is ${JSON.stringify(entry.id)}, expected "${id}"`);
+        if (entry.packageName !== name) problems.push(`packageName is ${JSON.stringify(entry.packageName)}`);
+        if (typeof entry.displayName !== 'string' || entry.displayName === '') problems.push('no displayName');
+        for (const fn of ['settingsFromEnv', 'createConnector', 'missingApiCredentials']) {
+          if (typeof entry[fn] !== 'function') problems.push(`${fn} is not a function`);
+        }
+        const samples = entry.sampleDeliveries as { event?: unknown; file?: unknown; body?: unknown }[] | undefined;
+        if (!Array.isArray(samples) || samples.length === 0) problems.push('no sampleDeliveries');
+        for (const sample of samples ?? []) {
+          if (typeof sample.event !== 'string' || typeof sample.file !== 'string' || typeof sample.body !== 'string') {
+            problems.push(`sample ${JSON.stringify(sample.event)} lacks event, file or body`);
+          }
+        }
+        const signer = entry.signer as { sign?: unknown; options?: unknown } | undefined;
+        if (typeof signer?.sign !== 'function' || typeof signer.options !== 'object') problems.push('no signer');
+        if (problems.length === 0) {
+          // Without settings: a quiet receiver (migrations, freshness targets) of this source.
+          const receiver = (entry.createConnector as () => { source?: unknown; specificationVersion?: unknown })();
+          if (receiver.source !== id || receiver.specificationVersion !== 'v1') {
+            problems.push('createConnector() is not a v1 connector of this source');
+          }
+        }
+        expect(problems, `${name}: source entry problems`).toEqual([]);
+      });
+
+      it('has a ./testing subpath exporting its signer, its fixtures and a fake', async () => {
+        const problems: string[] = [];
+        const exports = typeof pkg.json.exports === 'object' ? pkg.json.exports : {};
+        const testing = exports['./testing'] as Record<string, unknown> | undefined;
+        if (testing?.['@act/source'] !== './src/testing/index.ts')
+          problems.push('exports["./testing"] has no @act/source');
+        if (testing?.types !== './dist/testing/index.d.ts' || testing?.default !== './dist/testing/index.js') {
+          problems.push('exports["./testing"] must point at dist/testing/index.{js,d.ts}');
+        }
+        const tsup = readFileSync(join(pkg.dir, 'tsup.config.ts'), 'utf8');
+        if (!tsup.includes("'testing/index': 'src/testing/index.ts'"))
+          problems.push('tsup.config.ts builds no testing entry');
+        const module = (await import(join(pkg.dir, 'src', 'testing', 'index.ts'))) as Record<string, unknown>;
+        if (typeof module.FIXTURES !== 'object') problems.push('no FIXTURES');
+        if (!Array.isArray(module.SAMPLE_DELIVERIES)) problems.push('no SAMPLE_DELIVERIES');
+        const signer = module[`${id.replace(/-(\w)/g, (_, c: string) => c.toUpperCase())}Signer`] as
+          | { sign?: unknown }
+          | undefined;
+        if (typeof signer?.sign !== 'function') problems.push(`no ${id}Signer`);
+        if (typeof module[`create${Id}Fake`] !== 'function') problems.push(`no create${Id}Fake`);
+        expect(problems, `${name}: ./testing problems`).toEqual([]);
+      });
+
+      it('embeds its documented fixtures byte for byte (node tools/embed-fixtures.mjs)', async () => {
+        const { FIXTURES, SAMPLE_DELIVERIES } = (await import(join(pkg.dir, 'src', 'testing', 'fixtures.ts'))) as {
+          FIXTURES: Record<string, string>;
+          SAMPLE_DELIVERIES: { file: string; body: string }[];
+        };
+        const fixturesDir = join(pkg.dir, 'test', 'fixtures');
+        const files = listFiles(fixturesDir).filter((file) => file.endsWith('.json'));
+        expect(Object.keys(FIXTURES).sort(), `${name}: embedded fixtures differ from test/fixtures`).toEqual(files);
+        const drifted = files.filter((file) => FIXTURES[file] !== readFileSync(join(fixturesDir, file), 'utf8'));
+        expect(drifted, `${name}: embedded fixtures drifted (run node tools/embed-fixtures.mjs)`).toEqual([]);
+        const wrong = SAMPLE_DELIVERIES.filter((sample) => sample.body !== FIXTURES[sample.file]);
+        expect(wrong, `${name}: sample deliveries differ from their fixture`).toEqual([]);
+      });
+    });
+  }
+
+  it('no tool names a connector: packages/cli, examples/ and bench/ (the template is the sample)', () => {
+    // A connector's internals: its package (any subpath) and every name its main entry exports but `source`.
+    const internals = connectors.map((pkg) => {
+      const id = pkg.folder.slice('connector-'.length);
+      const exported = exportedNames(readFileSync(join(pkg.dir, 'src', 'index.ts'), 'utf8'));
+      const names = [...exported.values, ...exported.types].filter((n) => n !== 'source' && n !== 'VERSION');
+      return {
+        id,
+        pattern: new RegExp(
+          `(?:@act/${escapeRegExp(pkg.folder)}\\b|packages/${escapeRegExp(pkg.folder)}/|\\b(?:${names.map(escapeRegExp).join('|')})\\b)`,
+        ),
+      };
+    });
+    const found: Record<string, string[]> = {};
+    for (const dir of toolDirs) {
+      for (const file of listFiles(join(repoRoot, dir), (entry) => entry === 'node_modules' || entry === 'dist')) {
+        if (!sourceExtension.test(file) && !file.endsWith('.mjs')) continue;
+        const code = stripComments(readFileSync(join(repoRoot, dir, file), 'utf8'));
+        const named = internals.filter((connector) => connector.pattern.test(code)).map((connector) => connector.id);
+        if (named.length > 0) found[`${dir}/${file}`] = named;
+      }
+    }
+    // The CLI's shipped code names none (its tests may: they exercise real connectors).
+    const cli = Object.keys(found).filter(
+      (file) => file.startsWith('packages/cli/') && !file.startsWith('packages/cli/test/'),
+    );
+    expect(cli, '@act/cli: names a connector (use the discovered source entries)').toEqual([]);
+    const template = Object.keys(found).filter(
+      (file) => found[file]?.includes('template') && !stillNaming[file]?.includes('template'),
+    );
+    expect(template, 'tools name the template connector: a new connector would need an edit there').toEqual([]);
+    const grown = Object.entries(found)
+      .filter(([file]) => !file.startsWith('packages/cli/test/'))
+      .filter(([file, ids]) => ids.some((named) => !stillNaming[file]?.includes(named)))
+      .map(([file, ids]) => `${file}: ${ids.join(', ')}`);
+    expect(grown, 'tools name connectors beyond the known list in this test').toEqual([]);
+    const shrunk = Object.entries(stillNaming)
+      .filter(([file, ids]) => ids.some((named) => !found[file]?.includes(named)))
+      .map(([file, ids]) => `${file}: ${ids.filter((named) => !found[file]?.includes(named)).join(', ')}`);
+    expect(shrunk, 'these no longer name a connector: take them off the list in this test').toEqual([]);
+  });
+});
+
 // Guard against the scanners above silently matching nothing.
 describe('convention scanners', () => {
   it('read import specifiers and skip comments', () => {

@@ -6,6 +6,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import type { SourceEntryV1 } from '@act/core';
 import pg from 'pg';
 
 export const CHAOS_DIR = fileURLToPath(new URL('.', import.meta.url));
@@ -90,17 +91,10 @@ export async function migrate(url: string, connectors: readonly ('template' | 'g
   }
 }
 
-async function connectorFor(id: 'template' | 'ghl' | 'xero') {
-  if (id === 'template') {
-    const { createTemplateConnector } = await import('@act/connector-template');
-    return createTemplateConnector({ webhookSecrets: ['unused'], apiToken: 'unused' });
-  }
-  if (id === 'ghl') {
-    const { createGhlConnector } = await import('@act/connector-ghl');
-    return createGhlConnector({});
-  }
-  const { createXeroConnector } = await import('@act/connector-xero');
-  return createXeroConnector({});
+/** A connector's quiet receiver (its migrations), from the `source` entry its package exports. */
+async function connectorFor(id: string) {
+  const { source } = (await import(`@act/connector-${id}`)) as { source: SourceEntryV1 };
+  return source.createConnector();
 }
 
 // ---------------------------------------------------------------------------
@@ -182,9 +176,10 @@ export function spawnProc(module: string, name: string, job: Record<string, unkn
 
 export interface ReceiverJob {
   databaseUrl: string;
-  connector: 'template' | 'ghl' | 'xero';
-  secret?: string;
-  ghlPublicPem?: string;
+  /** The connector id (its package's `source` entry builds the receiver). */
+  connector: string;
+  /** The connector's environment variables (its webhook secret or keys). */
+  env: Record<string, string>;
   poolMax?: number;
 }
 
@@ -196,14 +191,20 @@ export async function startReceiver(name: string, job: ReceiverJob): Promise<{ p
 
 export interface WorkerJob {
   databaseUrl: string;
-  connector: 'template' | 'ghl' | 'xero';
+  /** The connector id (its package's `source` entry builds the connector). */
+  connector: string;
+  /** The connector's environment variables (API credentials, base URLs). */
+  env: Record<string, string>;
+  /** Settings merged over the environment's (API timeouts, poller options). */
+  settings?: Record<string, unknown>;
+  pollTenants?: string[];
+  pollIntervalMs?: number;
   workers?: number;
   batchSize?: number;
   concurrency?: number;
   leaseMs?: number;
   idleDelayMs?: number;
   poolMax?: number;
-  xero?: Record<string, unknown>;
 }
 
 export async function startWorker(name: string, job: WorkerJob): Promise<Proc> {

@@ -4,7 +4,6 @@
  * optional chaos while it runs (kills, an outage), then the drain and the
  * comparison of the mirror with the truth.
  */
-import type { KeyObject } from 'node:crypto';
 import type { BenchResult } from '../src/lib.ts';
 import { target } from '../src/lib.ts';
 import {
@@ -81,20 +80,30 @@ export async function runPipeline(context: ChaosContext, options: PipelineOption
   };
   try {
     await migrate(db.url, [options.connector]);
-    const keys = options.connector === 'ghl' ? ghlKeyPair() : undefined;
+    const keys = options.connector === 'ghl' ? await ghlKeyPair() : undefined;
     const receiverUrls: string[] = [];
     for (let index = 0; index < options.receivers; index++) {
       const receiver = await startReceiver(`receiver-${index}`, {
         databaseUrl: db.url,
         connector: options.connector,
-        secret: TEMPLATE_SECRET,
-        ...(keys ? { ghlPublicPem: keys.publicPem } : {}),
+        env: keys
+          ? { GHL_WEBHOOK_ED25519_PUBLIC_KEYS: keys.publicPem }
+          : { TEMPLATE_WEBHOOK_SECRET: TEMPLATE_SECRET, TEMPLATE_API_TOKEN: 'chaos' },
         poolMax: 10,
       });
       watch(receiver.proc);
       receiverUrls.push(receiver.url);
     }
-    const workerJob: WorkerJob = { databaseUrl: db.url, connector: options.connector, ...options.workerJob };
+    const workerJob: WorkerJob = {
+      databaseUrl: db.url,
+      connector: options.connector,
+      // The worker verifies nothing and calls no API for these connectors: placeholders where a variable is required.
+      env:
+        options.connector === 'ghl'
+          ? {}
+          : { TEMPLATE_WEBHOOK_SECRET: 'unused-by-the-worker', TEMPLATE_API_TOKEN: 'chaos' },
+      ...options.workerJob,
+    };
     let spawned = 0;
     const spawnWorker = async () => {
       const proc = await startWorker(`worker-${spawned++}`, workerJob);
@@ -105,7 +114,7 @@ export async function runPipeline(context: ChaosContext, options: PipelineOption
 
     const signer =
       options.connector === 'ghl'
-        ? (body: string) => signGhl(body, keys?.privateKey as KeyObject)
+        ? (body: string) => signGhl(body, keys?.privateKey as CryptoKey)
         : (body: string) => signTemplate(body);
     const policy = options.policy ?? (options.connector === 'ghl' ? GHL_POLICY : RETRY_ALL_POLICY);
     const stats: SendStats = newStats();

@@ -8,7 +8,8 @@
  *   times (~10 min apart in reality, compressed here); any other answer,
  *   5xx and no answer included, is final and the event is lost.
  */
-import { createHmac, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { generateGhlSigningKey, signGhlBody } from '@act/connector-ghl/testing';
+import { signTemplateBody } from '@act/connector-template/testing';
 import { type ExpectedRow, post, rng, type SendResult, shuffle, sleep } from './lib.ts';
 
 export const TEMPLATE_SECRET = 'whsec_chaos_0123456789abcdef';
@@ -140,20 +141,20 @@ function ghlBody(
   });
 }
 
-export function signTemplate(body: string, now = Date.now()): Record<string, string> {
-  const t = Math.floor(now / 1000);
-  return {
-    'x-template-signature': `t=${t},v1=${createHmac('sha256', TEMPLATE_SECRET).update(`${t}.${body}`).digest('hex')}`,
-  };
+/** Signed as Template signs (the connector's own signer). */
+export async function signTemplate(body: string, now = Date.now()): Promise<Record<string, string>> {
+  return { 'x-template-signature': await signTemplateBody(TEMPLATE_SECRET, body, now) };
 }
 
-export function ghlKeyPair(): { publicPem: string; privateKey: KeyObject } {
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  return { publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), privateKey };
+/** A GHL signing key pair made for the run (the receiver is configured with `publicPem`). */
+export async function ghlKeyPair(): Promise<{ publicPem: string; privateKey: CryptoKey }> {
+  const key = await generateGhlSigningKey();
+  return { publicPem: key.publicPem, privateKey: key.privateKey };
 }
 
-export function signGhl(body: string, privateKey: KeyObject): Record<string, string> {
-  return { 'x-ghl-signature': sign(null, Buffer.from(body), privateKey).toString('base64') };
+/** Signed as GHL signs (the connector's own signer), with the run's key. */
+export async function signGhl(body: string, privateKey: CryptoKey): Promise<Record<string, string>> {
+  return { 'x-ghl-signature': await signGhlBody(body, privateKey) };
 }
 
 export interface ProviderPolicy {
@@ -184,7 +185,7 @@ export function newStats(): SendStats {
 export async function deliver(
   change: Change,
   url: string | (() => string),
-  signer: (body: string) => Record<string, string>,
+  signer: (body: string) => Record<string, string> | Promise<Record<string, string>>,
   policy: ProviderPolicy,
   stats: SendStats,
 ): Promise<SendResult> {
@@ -195,7 +196,7 @@ export async function deliver(
       await sleep(policy.retryDelayMs * (0.75 + Math.random() / 2));
     }
     stats.requests++;
-    result = await post(typeof url === 'string' ? url : url(), change.body, signer(change.body));
+    result = await post(typeof url === 'string' ? url : url(), change.body, await signer(change.body));
     const key = result.status === 0 ? 'network' : String(result.status);
     stats.statuses[key] = (stats.statuses[key] ?? 0) + 1;
     if (result.status >= 200 && result.status < 300) {

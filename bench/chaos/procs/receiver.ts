@@ -5,15 +5,16 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createWebhookHandler, type WebhookProcessorV1 } from '@act/core';
+import { createWebhookHandler, type SourceEntryV1, type WebhookProcessorV1 } from '@act/core';
 import { toNodeHandler } from '@act/core/node';
 import { createPostgresState } from '@act/sink-supabase';
 
 interface Job {
   databaseUrl: string;
-  connector: 'template' | 'ghl' | 'xero';
-  secret?: string;
-  ghlPublicPem?: string;
+  /** The connector id: its package's `source` entry builds the receiver. */
+  connector: string;
+  /** The connector's environment variables (its webhook secret or keys). */
+  env: Record<string, string>;
   poolMax?: number;
 }
 
@@ -27,19 +28,8 @@ process.once('message', async (job: Job) => {
     { connectionString: job.databaseUrl, poolOptions: { max: job.poolMax ?? 10, connectionTimeoutMillis: 2_000 } },
     { groupCommit: true },
   );
-  let processor: WebhookProcessorV1;
-  if (job.connector === 'template') {
-    const { createTemplateConnector } = await import('@act/connector-template');
-    processor = createTemplateConnector({ webhookSecrets: [job.secret as string], apiToken: 'chaos' })
-      .webhook as WebhookProcessorV1;
-  } else if (job.connector === 'ghl') {
-    const { createGhlConnector } = await import('@act/connector-ghl');
-    processor = createGhlConnector({ webhook: { ed25519PublicKeys: [job.ghlPublicPem as string] } })
-      .webhook as WebhookProcessorV1;
-  } else {
-    const { createXeroConnector } = await import('@act/connector-xero');
-    processor = createXeroConnector({ webhook: { keys: [job.secret as string] } }).webhook as WebhookProcessorV1;
-  }
+  const { source } = (await import(`@act/connector-${job.connector}`)) as { source: SourceEntryV1 };
+  const processor = source.createConnector(source.settingsFromEnv(job.env)).webhook as WebhookProcessorV1;
   const handler = toNodeHandler(createWebhookHandler({ processor, store: state.store }), {
     onError: (error) => console.error(`[${process.env.CHAOS_PROC}] 500`, error),
   });

@@ -3,28 +3,26 @@
  * (and, for Xero, pollers per tenant). Answers `{ type: 'ready' }`, stops on
  * `{ type: 'stop' }`. The parent may SIGKILL it at any moment.
  */
-import { type ConnectorV1, createWorker, runPoller, type Worker } from '@act/core';
+import { createWorker, runPoller, type SourceEntryV1, type Worker } from '@act/core';
 import { createPostgresState } from '@act/sink-supabase';
 
 interface Job {
   databaseUrl: string;
-  connector: 'template' | 'ghl' | 'xero';
+  /** The connector id: its package's `source` entry builds the connector. */
+  connector: string;
+  /** The connector's environment variables (API credentials, base URLs). */
+  env: Record<string, string>;
+  /** Settings merged over the environment's (what is not a string: API timeouts, poller options). */
+  settings?: Record<string, unknown>;
+  /** Tenants to poll, and how often. */
+  pollTenants?: string[];
+  pollIntervalMs?: number;
   workers?: number;
   batchSize?: number;
   concurrency?: number;
   leaseMs?: number;
   idleDelayMs?: number;
   poolMax?: number;
-  xero?: {
-    baseUrl: string;
-    tokenUrl: string;
-    clientId: string;
-    clientSecret: string;
-    timeoutMs: number;
-    /** Tenants to poll (payments), and how often. */
-    pollTenants?: string[];
-    pollIntervalMs?: number;
-  };
 }
 
 const name = process.env.CHAOS_PROC ?? 'worker';
@@ -41,31 +39,12 @@ process.once('message', async (job: Job) => {
     { connectionString: job.databaseUrl, poolOptions: { max: job.poolMax ?? 8, connectionTimeoutMillis: 2_000 } },
     {},
   );
-  let connector: ConnectorV1;
-  if (job.connector === 'template') {
-    const { createTemplateConnector } = await import('@act/connector-template');
-    connector = createTemplateConnector({ webhookSecrets: ['unused-by-the-worker'], apiToken: 'chaos' }) as ConnectorV1;
-  } else if (job.connector === 'ghl') {
-    const { createGhlConnector } = await import('@act/connector-ghl');
-    connector = createGhlConnector({}) as unknown as ConnectorV1;
-  } else {
-    const { createXeroConnector } = await import('@act/connector-xero');
-    const x = job.xero as NonNullable<Job['xero']>;
-    connector = createXeroConnector({
-      webhook: { keys: ['unused-by-the-worker'] },
-      oauth: {
-        clientId: x.clientId,
-        clientSecret: x.clientSecret,
-        credentials: state.credentials,
-        // Passed through to the OAuth strategy (XeroOAuthAuth.tokenUrl).
-        tokenUrl: x.tokenUrl,
-      } as never,
-      baseUrl: x.baseUrl,
-      rateLimitStore: state.rateLimits,
-      api: { timeoutMs: x.timeoutMs, retry: { maxAttempts: 2, baseDelayMs: 200, maxDelayMs: 2_000 } },
-      pollers: { entities: ['payment'], pageSize: 100 },
-    }) as unknown as ConnectorV1;
-  }
+  const { source } = (await import(`@act/connector-${job.connector}`)) as { source: SourceEntryV1 };
+  const settings = source.settingsFromEnv(job.env, {
+    credentials: state.credentials,
+    rateLimitStore: state.rateLimits,
+  });
+  const connector = source.createConnector({ ...(settings as object), ...job.settings });
 
   const workers: Worker[] = [];
   for (let index = 0; index < (job.workers ?? 1); index++) {
@@ -89,7 +68,7 @@ process.once('message', async (job: Job) => {
 
   let polling = true;
   const pollLoops: Promise<void>[] = [];
-  for (const tenant of job.xero?.pollTenants ?? []) {
+  for (const tenant of job.pollTenants ?? []) {
     pollLoops.push(
       (async () => {
         while (polling) {
@@ -104,7 +83,7 @@ process.once('message', async (job: Job) => {
               error: error instanceof Error ? error.message.slice(0, 200) : String(error),
             });
           }
-          await new Promise((resolve) => setTimeout(resolve, job.xero?.pollIntervalMs ?? 2_000));
+          await new Promise((resolve) => setTimeout(resolve, job.pollIntervalMs ?? 2_000));
         }
       })(),
     );

@@ -8,7 +8,9 @@
  * exceeded across both processes, and every invoice and payment ends in the
  * mirror at its newest version.
  */
-import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createXeroFake, signXero } from '@act/connector-xero/testing';
 import type { BenchResult } from '../../src/lib.ts';
 import { target } from '../../src/lib.ts';
 import {
@@ -27,7 +29,6 @@ import {
   waitDrained,
 } from '../lib.ts';
 import { deliver, newStats, RETRY_ALL_POLICY } from '../provider.ts';
-import { createXeroSim } from '../xero-sim.ts';
 
 const WEBHOOK_KEY = 'chaos-xero-webhook-key/0123456789+ABC==';
 
@@ -39,21 +40,63 @@ export async function apiFaults(context: ChaosContext): Promise<BenchResult> {
   const pollIntervalMs = context.quick ? 8_000 : 10_000;
   const random = rng(505);
   const tenants = Array.from({ length: tenantCount }, (_, index) => `0000000${index}-chaos-tenant-0000-000000000000`);
-  const sim = createXeroSim({
+  // The connector's own fake Xero, with faults, checking Xero's real limits (rolling minute, 5 in flight).
+  const sim = createXeroFake({
     tenants,
+    random,
+    webhookKey: WEBHOOK_KEY,
     clientId: 'chaos-client',
     clientSecret: 'chaos-secret',
-    serverErrorRate: 0.08,
-    slowRate: 0.04,
-    slowMs: 4_000,
-    stormEveryMs: 10_000,
-    stormMs: 2_000,
-    revokeEveryMs: 5_000,
-    tokenErrorRate: 0.15,
+    throttleRate: 0,
+    rateLimit: 'rolling',
     accessTokenSeconds: 300,
-    random,
+    faults: {
+      serverErrorRate: 0.08,
+      slowRate: 0.04,
+      slowMs: 4_000,
+      stormEveryMs: 10_000,
+      stormMs: 2_000,
+      revokeEveryMs: 5_000,
+      tokenErrorRate: 0.15,
+    },
   });
-  const simUrl = await sim.listen();
+  const msDate = (ms: number) => `/Date(${ms}+0000)/`;
+  const upsertInvoice = (tenant: string, id: string, step: number) =>
+    sim.putRecord(tenant, 'invoice', id, {
+      Type: 'ACCREC',
+      InvoiceID: id,
+      InvoiceNumber: `INV-${id.slice(-6)}`,
+      Reference: `${id} v${step}`,
+      Status: step % 3 === 2 ? 'PAID' : 'AUTHORISED',
+      Contact: { ContactID: `c-${tenant}`, Name: 'Chaos Ltd' },
+      Date: msDate(Date.UTC(2026, 0, 1)),
+      DueDate: msDate(Date.UTC(2026, 1, 1)),
+      LineAmountTypes: 'Exclusive',
+      LineItems: [],
+      SubTotal: 100 + step,
+      TotalTax: 0,
+      Total: 100 + step,
+      AmountDue: 100 + step,
+      AmountPaid: 0,
+      CurrencyCode: 'NZD',
+    });
+  const upsertPayment = (tenant: string, id: string, step: number) =>
+    sim.putRecord(tenant, 'payment', id, {
+      PaymentID: id,
+      Date: msDate(Date.UTC(2026, 0, 2)),
+      Amount: 10 + step,
+      BankAmount: 10 + step,
+      CurrencyRate: 1,
+      PaymentType: 'ACCRECPAYMENT',
+      Status: 'AUTHORISED',
+      Reference: `${id} v${step}`,
+      IsReconciled: false,
+      Account: { AccountID: 'acc-1', Code: '090' },
+      Invoice: { InvoiceID: 'inv-x', Type: 'ACCREC' },
+    });
+  const simServer = createServer((request, response) => sim.handleApi(request, response, request.url ?? '/'));
+  await new Promise<void>((resolve) => simServer.listen(0, '127.0.0.1', resolve));
+  const simUrl = `http://127.0.0.1:${(simServer.address() as AddressInfo).port}`;
   const db = await createScratchDatabase(context.databaseUrl, 'apifaults');
   const procs: Proc[] = [];
   let unexpectedExits = 0;
@@ -95,7 +138,7 @@ export async function apiFaults(context: ChaosContext): Promise<BenchResult> {
       invoiceIds.set(tenant, ids);
       for (let index = 0; index < paymentsPerTenant; index++) {
         const id = `pay-${tenant.slice(0, 8)}-${index}`;
-        sim.upsertPayment(tenant, id, 0);
+        upsertPayment(tenant, id, 0);
         paymentSteps.set(`${tenant}|${id}`, 0);
       }
     }
@@ -103,7 +146,7 @@ export async function apiFaults(context: ChaosContext): Promise<BenchResult> {
     const receiver = await startReceiver('receiver-xero', {
       databaseUrl: db.url,
       connector: 'xero',
-      secret: WEBHOOK_KEY,
+      env: { XERO_WEBHOOK_KEY: WEBHOOK_KEY },
     });
     watch(receiver.proc);
     const xero = {
@@ -113,17 +156,33 @@ export async function apiFaults(context: ChaosContext): Promise<BenchResult> {
       clientSecret: 'chaos-secret',
       timeoutMs: 1_500,
     };
-    const common = { databaseUrl: db.url, connector: 'xero' as const, batchSize: 10, concurrency: 4, leaseMs: 20_000 };
-    watch(await startWorker('worker-xero-0', { ...common, xero: { ...xero, pollTenants: tenants, pollIntervalMs } }));
-    watch(await startWorker('worker-xero-1', { ...common, xero }));
+    const common = {
+      databaseUrl: db.url,
+      connector: 'xero',
+      // Through the connector's own env parsing (loadXeroSettings), as an app configures it.
+      env: {
+        XERO_WEBHOOK_KEY: 'unused-by-the-worker',
+        XERO_CLIENT_ID: xero.clientId,
+        XERO_CLIENT_SECRET: xero.clientSecret,
+        XERO_BASE_URL: xero.baseUrl,
+        XERO_TOKEN_URL: xero.tokenUrl,
+      },
+      settings: {
+        api: { timeoutMs: xero.timeoutMs, retry: { maxAttempts: 2, baseDelayMs: 200, maxDelayMs: 2_000 } },
+        pollers: { entities: ['payment'], pageSize: 100 },
+      },
+      batchSize: 10,
+      concurrency: 4,
+      leaseMs: 20_000,
+    };
+    watch(await startWorker('worker-xero-0', { ...common, pollTenants: tenants, pollIntervalMs }));
+    watch(await startWorker('worker-xero-1', common));
 
     // The changes: each bumps an invoice at the source, then Xero notifies (ids only), 1–3 events a delivery.
     const stats = newStats();
     let sequence = 1;
     const deliveries: { deliveryId: string; body: string }[] = [];
-    const sign = (body: string) => ({
-      'x-xero-signature': createHmac('sha256', WEBHOOK_KEY).update(body).digest('base64'),
-    });
+    const sign = (body: string) => ({ 'x-xero-signature': signXero(WEBHOOK_KEY, body) });
     const sendLanes: Promise<void>[] = [];
     const total = eventsPerTenant * tenantCount;
     let made = 0;
@@ -136,7 +195,7 @@ export async function apiFaults(context: ChaosContext): Promise<BenchResult> {
         const id = ids[Math.floor(random() * ids.length)] as string;
         const step = (invoiceSteps.get(`${tenant}|${id}`) ?? -1) + 1;
         invoiceSteps.set(`${tenant}|${id}`, step);
-        sim.upsertInvoice(tenant, id, step);
+        upsertInvoice(tenant, id, step);
         events.push({
           resourceUrl: `https://api.xero.com/api.xro/2.0/Invoices/${id}`,
           resourceId: id,
@@ -164,7 +223,7 @@ export async function apiFaults(context: ChaosContext): Promise<BenchResult> {
         const id = `pay-${t.slice(0, 8)}-${Math.floor(random() * paymentsPerTenant)}`;
         const step = (paymentSteps.get(`${t}|${id}`) ?? 0) + 1;
         paymentSteps.set(`${t}|${id}`, step);
-        sim.upsertPayment(t, id, step);
+        upsertPayment(t, id, step);
       }
       sendLanes.push(
         deliver(
@@ -186,16 +245,27 @@ export async function apiFaults(context: ChaosContext): Promise<BenchResult> {
     // Converged: inbox drained and both mirrors at the source's newest versions.
     const expectedInvoices: ExpectedRow[] = [];
     for (const tenant of tenants) {
-      for (const [id, invoice] of sim.books.get(tenant)?.invoices ?? []) {
-        const version = Number(/\d+/.exec(String(invoice.UpdatedDateUTC))?.[0]);
-        expectedInvoices.push({ tenant, id, version, deleted: false, marker: String(invoice.Reference) });
+      for (const [id, invoice] of sim.records(tenant, 'invoice')) {
+        expectedInvoices.push({
+          tenant,
+          id,
+          version: invoice.updatedMs,
+          deleted: false,
+          marker: String(invoice.record.Reference),
+        });
       }
     }
     const expectedPayments = (): ExpectedRow[] => {
       const rows: ExpectedRow[] = [];
       for (const tenant of tenants) {
-        for (const [id, payment] of sim.books.get(tenant)?.payments ?? []) {
-          rows.push({ tenant, id, version: payment._ms as number, deleted: false, marker: String(payment.Reference) });
+        for (const [id, payment] of sim.records(tenant, 'payment')) {
+          rows.push({
+            tenant,
+            id,
+            version: payment.updatedMs,
+            deleted: false,
+            marker: String(payment.record.Reference),
+          });
         }
       }
       return rows;
@@ -231,7 +301,7 @@ export async function apiFaults(context: ChaosContext): Promise<BenchResult> {
       "select last_error from act_deliveries where status = 'dead' limit 3",
     );
 
-    const books = [...sim.books.entries()];
+    const books = [...sim.audit.entries()];
     const maxPerMinute = Math.max(...books.map(([, book]) => book.maxPerMinute));
     const maxInFlight = Math.max(...books.map(([, book]) => book.maxInFlight));
     const violations = books.reduce((sum, [, book]) => sum + book.violations, 0);
@@ -314,7 +384,9 @@ export async function apiFaults(context: ChaosContext): Promise<BenchResult> {
     };
   } finally {
     for (const proc of procs) await proc.stop(8_000).catch(() => undefined);
-    await sim.close();
+    sim.close();
+    simServer.closeAllConnections();
+    await new Promise((resolve) => simServer.close(resolve));
     await db.drop();
   }
 }

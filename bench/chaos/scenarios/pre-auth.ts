@@ -64,7 +64,7 @@ export async function preAuth(context: ChaosContext): Promise<BenchResult> {
   const connections = context.quick ? 500 : 2_000;
   const sent = context.quick ? 200_000 : DECLARED - 1;
   const headersOnly = Math.round(connections / 10);
-  const { publicPem, privateKey } = ghlKeyPair();
+  const { publicPem, privateKey } = await ghlKeyPair();
   const server: Proc = spawnProc('pre-auth-server', 'pre-auth-server', { ghlPublicPem: publicPem });
   try {
     const { port } = await server.waitFor<{ port: number }>('listening');
@@ -136,7 +136,7 @@ export async function preAuth(context: ChaosContext): Promise<BenchResult> {
     });
     const alive = await fetch(`http://127.0.0.1:${port}/webhooks/ghl`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...signGhl(delivery, privateKey) },
+      headers: { 'content-type': 'application/json', ...(await signGhl(delivery, privateKey)) },
       body: delivery,
     });
     await alive.arrayBuffer();

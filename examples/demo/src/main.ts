@@ -17,17 +17,17 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { createGhlConnector, loadGhlSettings } from '@act/connector-ghl';
+import { GhlFake as GhlSimulator } from '@act/connector-ghl/testing';
 import { createTemplateConnector } from '@act/connector-template';
+import { TemplateFake as TemplateSimulator } from '@act/connector-template/testing';
 import { createXeroConnector, loadXeroSettings } from '@act/connector-xero';
+import { XeroFake as XeroSimulator } from '@act/connector-xero/testing';
 import { type ConnectorV1, createAct, createConsoleLogger, noopLogger, runPoller } from '@act/core';
 import { serverTimeouts, toNodeHandler } from '@act/core/node';
 import { createDashboard } from './dashboard/index.ts';
-import { GhlSimulator } from './ghl-simulator.ts';
 import { alphanumericId, createRandom, type Delivery, type SimulatedProvider, uuid } from './provider.ts';
 import { compareMirror, DeliveryLog, summarise } from './report.ts';
 import { openDemoState } from './state.ts';
-import { TemplateSimulator } from './template-simulator.ts';
-import { XeroSimulator } from './xero-simulator.ts';
 
 const { values: args } = parseArgs({
   options: {

@@ -6,5 +6,4 @@
 export type { CliIo, CliStream } from './cli-io';
 export { EXIT } from './cli-io';
 export { runCli, USAGE } from './run-cli';
-export { TRIGGER_FIXTURES, type TriggerFixture } from './trigger-fixtures';
 export { VERSION } from './version';

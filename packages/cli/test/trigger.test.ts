@@ -8,7 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGhlConnector } from '@act/connector-ghl';
+import { SAMPLE_DELIVERIES as GHL_SAMPLES } from '@act/connector-ghl/testing';
 import { createXeroConnector } from '@act/connector-xero';
+import { SAMPLE_DELIVERIES as XERO_SAMPLES } from '@act/connector-xero/testing';
 import {
   createMemoryStateStore,
   createWebhookHandler,
@@ -17,7 +19,6 @@ import {
 } from '@act/core';
 import { toNodeHandler } from '@act/core/node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TRIGGER_FIXTURES } from '../src/index';
 import { act } from './helpers';
 
 const servers: Server[] = [];
@@ -43,8 +44,11 @@ describe('act trigger', () => {
   });
 
   it('embeds the connectors’ documented fixtures byte for byte', () => {
-    for (const source of ['ghl', 'xero'] as const) {
-      for (const fixture of TRIGGER_FIXTURES[source]) {
+    for (const [source, samples] of [
+      ['ghl', GHL_SAMPLES],
+      ['xero', XERO_SAMPLES],
+    ] as const) {
+      for (const fixture of samples) {
         const file = new URL(`../../connector-${source}/test/fixtures/${fixture.file}`, import.meta.url);
         expect(fixture.body, `${source} ${fixture.file}`).toBe(readFileSync(file, 'utf8'));
       }
@@ -70,7 +74,7 @@ describe('act trigger', () => {
     expect(invoice.stdout).toContain('← 200 OK\n(empty body)');
     const [delivery] = await store.listDeliveries({});
     expect(delivery).toMatchObject({ source: 'xero', tenant: 'e629a03c-7ffe-4913-bd94-ff2fdb36a702' });
-    expect(new TextDecoder().decode(delivery?.body)).toBe(TRIGGER_FIXTURES.xero[2]?.body);
+    expect(new TextDecoder().decode(delivery?.body)).toBe(XERO_SAMPLES[2]?.body);
 
     // --secret wins over the environment: a wrong key is refused.
     const wrongKey = await act(['trigger', 'xero', 'CONTACT.UPDATE', '--to', url, '--secret', 'other'], { env });
@@ -114,7 +118,7 @@ describe('act trigger', () => {
       expect(body).toMatch(
         /^\{\n {2}"timestamp": "[^"]+",\n {2}"webhookId": "[0-9a-f-]{36}",\n {2}"type": "ContactCreate",/,
       );
-      expect(body.endsWith(TRIGGER_FIXTURES.ghl[0]?.body.slice(1) ?? '')).toBe(true);
+      expect(body.endsWith(GHL_SAMPLES[0]?.body.slice(1) ?? '')).toBe(true);
 
       // The key from the environment (PEM text) works too; a second delivery is a new one (fresh webhookId).
       const pem = readFileSync(keyFile, 'utf8');

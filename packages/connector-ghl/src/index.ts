@@ -54,4 +54,5 @@ export {
   type GhlWriter,
   ghlMirrorContactFromRow,
 } from './ghl-writeback';
+export { source } from './source';
 export { VERSION } from './version';

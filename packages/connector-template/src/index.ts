@@ -5,6 +5,7 @@
  * for this package only. Runs on Node >= 22, Deno and edge runtimes.
  */
 
+export { source } from './source';
 export { templateOAuth } from './template-client';
 export { createTemplateConnector, type TemplateConnector } from './template-connector';
 export type { TemplateEvent, TemplateEventType } from './template-events';

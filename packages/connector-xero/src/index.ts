@@ -6,6 +6,7 @@
  * Node >= 22, Deno and edge runtimes.
  */
 
+export { source } from './source';
 export { VERSION } from './version';
 export type { XeroClient, XeroClientOptions, XeroListPage, XeroListParams } from './xero-client';
 export { createXeroConnector, type XeroConnector } from './xero-connector';

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { type RunPollerResult, runPoller } from '@act/core';
 import { type BackfillFigures, createApiMeter, createProgress } from '../backfill-progress';
 import { type CliIo, EXIT, formatTable, line, usageError } from '../cli-io';
-import { sourceById } from '../cli-sources';
+import { SOURCES, sourceById } from '../cli-sources';
 import { STATE_OPTIONS, withState } from '../cli-state';
 
 export const BACKFILL_USAGE = `Usage: act backfill <source> --tenant <id> [--stream <name>]... [--max-pages <n>]
@@ -14,15 +14,12 @@ stopped: run the same command again. A stream whose walk completed continues
 incrementally (changes since). Progress on stderr: records, pages, rate-limit
 waits and, when the API reports a total, an ETA.
 
-  --tenant <id>      GHL location id, Xero organisation (tenant) id
-  --stream <name>    one stream (repeat for several); ghl: contacts, opportunities,
-                     pipelines, appointments; xero: contacts, invoices, credit_notes,
-                     payments, bank_transactions
+  --tenant <id>      the tenant: ${SOURCES.map((source) => `${source.id} ${source.entry.tenantDescription ?? 'tenant id'}`).join('; ')}
+  --stream <name>    one stream (repeat for several): ${SOURCES.map((source) => `${source.id} ${(source.entry.streams ?? ['(see the connector)']).join(', ')}`).join('; ')}
   --max-pages <n>    stop after n committed pages in all (a backfill in slices)
 
-Credentials come from the connector's variables: ghl GHL_ACCESS_TOKEN (or
-GHL_CLIENT_ID + GHL_CLIENT_SECRET with tokens in act_credentials); xero
-XERO_CLIENT_ID + XERO_CLIENT_SECRET with tokens in act_credentials.`;
+Credentials come from the connector's own variables (its README), with
+OAuth tokens your app saved in act_credentials.`;
 
 const OPTIONS = {
   ...STATE_OPTIONS,
@@ -57,7 +54,7 @@ export async function backfill(args: string[], io: CliIo): Promise<number> {
       rateLimitStore: state.rateLimits,
       fetch: meter.fetch,
     });
-    const available = connector.pollers;
+    const available = connector.pollers ?? [];
     if (available.length === 0) throw usageError(`${source.id} has no pollers without API credentials`);
     const pollers = values.stream
       ? values.stream.map((name) => {

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { DeliveryV1 } from '@act/core';
 import { type CliIo, EXIT, formatTable, line, usageError } from '../cli-io';
+import { SOURCES } from '../cli-sources';
 import { STATE_OPTIONS, withState } from '../cli-state';
 
 export const CONFLICTS_USAGE = `Usage: act conflicts [--source <id>] [--tenant <id>] [--limit <n>] [--json]
@@ -12,8 +13,8 @@ processed like any other: its records are applied only where their version is
 newer than the mirror's, so "done" means processed, not necessarily applied.
 Nothing is dropped; act health counts them per source and tenant.
 
-  --source <id>      one source (ghl, xero)
-  --tenant <id>      one tenant (GHL location, Xero organisation)
+  --source <id>      one source (${SOURCES.map((source) => source.id).join(', ')})
+  --tenant <id>      one tenant (the provider's account: ${SOURCES.map((source) => source.entry.tenantDescription ?? source.id).join(', ')})
   --limit <n>        most rows (default 50)
   --json             print { "conflicts": [...] }`;
 

@@ -9,10 +9,10 @@ export const HEALTH_USAGE = `Usage: act health [--json] [--pglite <dir>] [--sche
 
 Prints the freshness table, per source and tenant: pending and dead
 deliveries, lag (age of the oldest waiting delivery), the source's freshness
-target (GoHighLevel 30 s, Xero 5 min) and status (@act/core assessFreshness):
+target (the connector's, e.g. 30 s or 5 min) and status (@act/core assessFreshness):
 red past the target, amber past half of it or with dead letters, green.
 Then the connectors' health signals: tenants to reconnect (a refused refresh
-token, red) and Xero webhook sequence gaps (lost deliveries, amber), and the
+token, red) and webhook sequence gaps (lost deliveries, amber), and the
 conflicting redeliveries kept per source and tenant (a known delivery id with
 a different body; act conflicts lists them).
 Exit code 1 when any source or signal is red, or the database is not ready.

@@ -12,7 +12,7 @@ source no longer lists (only after a complete listing, and never more than
 --max-delete-fraction of the tenant's rows, default 0.5). Prints the report.
 Credentials as for act backfill.
 
-  --table <name>     one mirror table (repeat for several), e.g. ghl_contacts, xero_invoices`;
+  --table <name>     one mirror table (repeat for several): one of the connector's tables, <source>_<entity>`;
 
 const OPTIONS = {
   ...STATE_OPTIONS,
@@ -47,7 +47,7 @@ export async function reconcile(args: string[], io: CliIo): Promise<number> {
       rateLimitStore: state.rateLimits,
       fetch: io.fetch ?? globalThis.fetch,
     });
-    const available = connector.reconcilers;
+    const available = connector.reconcilers ?? [];
     if (available.length === 0) throw usageError(`${source.id} has no reconcilers without API credentials`);
     const reconcilers = values.table
       ? values.table.map((table) => {

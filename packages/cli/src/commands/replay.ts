@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { ReplaySelectorV1 } from '@act/core';
 import { appReplay } from '../cli-app';
 import { type CliIo, EXIT, line, usageError } from '../cli-io';
+import { SOURCES } from '../cli-sources';
 import { STATE_OPTIONS, withState } from '../cli-state';
 
 export const REPLAY_USAGE = `Usage: act replay --id <id>... | --from <iso> [--to <iso>] | --tenant <id>  [--source <id>] [--include-done]
@@ -13,8 +14,8 @@ effect: writes are idempotent and version-guarded. Filters combine (AND).
   --id <id>          a delivery id (repeat for several)
   --from <iso>       received at or after (e.g. 2026-05-01T00:00:00Z)
   --to <iso>         received before
-  --tenant <id>      one tenant (GHL location, Xero organisation)
-  --source <id>      one source (ghl, xero)
+  --tenant <id>      one tenant (the provider's account: ${SOURCES.map((source) => source.entry.tenantDescription ?? source.id).join(', ')})
+  --source <id>      one source (${SOURCES.map((source) => source.id).join(', ')})
   --include-done     also re-run deliveries that completed (status done)
   --app <url>        replay --id through a running app (the demo's dashboard)
                      instead of opening the database (token: ACT_DASHBOARD_TOKEN)`;

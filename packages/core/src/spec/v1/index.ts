@@ -29,6 +29,16 @@ export type {
   SinkUpsertV1,
   SinkV1,
 } from './sink-v1';
+export type {
+  SampleDeliveryV1,
+  SignContextV1,
+  SignedDeliveryV1,
+  SignerOptionV1,
+  SourceEntryV1,
+  SourceEnvV1,
+  SourceRuntimeV1,
+  SourceSignerV1,
+} from './source-entry-v1';
 export type { SourceEventV1 } from './source-event-v1';
 export type {
   ClaimedDeliveryV1,

@@ -1,9 +1,9 @@
 /**
- * A simulated GoHighLevel (LeadConnector API v2) for the demo: Marketplace
+ * A fake GoHighLevel (LeadConnector API v2), shared by the demo, the chaos harness and tests: Marketplace
  * webhooks signed with Ed25519, and the API the connector's pollers call.
  *
- * Everything here follows the fact sheet (shared/providers/ghl-xero.md, part A)
- * and the documented samples in packages/connector-ghl/test/fixtures/:
+ * Everything here follows GHL's documentation and the documented samples
+ * embedded in ./fixtures (test/fixtures/README.md lists their sources):
  * - payloads are flat, `type` + `locationId` + the entity fields, plus the
  *   envelope's `timestamp` and `webhookId`
  *   (https://github.com/GoHighLevel/highlevel-api-docs/blob/main/docs/oauth/WebhookAuthentication.md);
@@ -24,23 +24,31 @@
  *   (https://github.com/GoHighLevel/highlevel-api-docs/blob/main/docs/oauth/Authorization.md);
  *   past the burst budget the answer is 429.
  * The contact search body and answer are documented only on ClickUp; their
- * shapes here are the third-party reading the connector also follows ([G17]).
+ * shapes here are the third-party reading the connector also follows (a third-party migration note on the Contacts Search API).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   alphanumericId,
+  bytesToBase64,
   createClock,
-  type Delivery,
+  type FakeDelivery as Delivery,
   type ExpectedTable,
+  type FakeApiRequest,
+  type FakeApiResponse,
+  type FakeProvider,
   FIRST_NAMES,
-  fixture,
   LAST_NAMES,
   pick,
   readBody,
-  type SimulatedProvider,
+  requestHeader,
   sendJson,
   uuid,
-} from './provider.ts';
+} from '@act/core/testing';
+import { FIXTURES } from './fixtures';
+
+/** A documented fixture, parsed (embedded: see ./fixtures). */
+function fixture<T = Record<string, unknown>>(file: string): T {
+  return JSON.parse(FIXTURES[file] as string) as T;
+}
 
 type Json = Record<string, unknown>;
 
@@ -93,7 +101,8 @@ interface Location {
 
 const TAGS = ['lead', 'Customer', ' VIP ', 'newsletter', 'webinar-2026', 'vip'];
 const OPPORTUNITY_STATUSES = ['open', 'won', 'lost', 'abandoned'] as const;
-/** GHL documents 100 requests per 10 s per app and location [G3]. */
+/** GHL documents 100 requests per 10 s per app and location
+ * (https://github.com/GoHighLevel/highlevel-api-docs/blob/main/docs/oauth/Authorization.md). */
 const BURST = { max: 100, intervalMs: 10_000 };
 const DAILY = 200_000;
 
@@ -101,14 +110,14 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const normaliseTags = (tags: readonly string[]) =>
   [...new Set(tags.map((tag) => tag.trim().toLowerCase()).filter((tag) => tag !== ''))].sort();
 
-export interface GhlSimulatorOptions {
+export interface GhlFakeOptions {
   locations: readonly string[];
   random: () => number;
   /** The PIT the API accepts (`Authorization: Bearer …`). */
   token: string;
 }
 
-export class GhlSimulator implements SimulatedProvider {
+export class GhlFake implements FakeProvider {
   readonly source = 'ghl';
   readonly title = 'GoHighLevel (simulated)';
   readonly tenants: readonly string[];
@@ -124,13 +133,13 @@ export class GhlSimulator implements SimulatedProvider {
   /** The SPKI PEM of the demo's Ed25519 key: configure the connector with it. */
   publicKeyPem = '';
 
-  constructor(options: GhlSimulatorOptions) {
+  constructor(options: GhlFakeOptions) {
     this.tenants = options.locations;
     this.random = options.random;
     this.token = options.token;
     // Pipelines and calendars as the documented samples show them, one each per location.
-    const pipeline = fixture<{ pipelines: Json[] }>('connector-ghl', 'api-pipelines.1.json').pipelines[0] as Json;
-    const calendar = fixture<{ calendars: Json[] }>('connector-ghl', 'api-calendars.1.json').calendars[0] as Json;
+    const pipeline = fixture<{ pipelines: Json[] }>('api-pipelines.1.json').pipelines[0] as Json;
+    const calendar = fixture<{ calendars: Json[] }>('api-calendars.1.json').calendars[0] as Json;
     for (const locationId of options.locations) {
       this.locations.set(locationId, {
         contacts: new Map(),
@@ -149,7 +158,7 @@ export class GhlSimulator implements SimulatedProvider {
   /** Generate the demo's signing key pair (Web Crypto Ed25519). */
   async init(): Promise<void> {
     this.keys = (await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify'])) as CryptoKeyPair;
-    const spki = Buffer.from(await crypto.subtle.exportKey('spki', this.keys.publicKey)).toString('base64');
+    const spki = bytesToBase64(await crypto.subtle.exportKey('spki', this.keys.publicKey));
     this.publicKeyPem = `-----BEGIN PUBLIC KEY-----\n${spki}\n-----END PUBLIC KEY-----\n`;
   }
 
@@ -177,7 +186,7 @@ export class GhlSimulator implements SimulatedProvider {
 
   /** A contact as the webhook sample shows it (ContactCreate.md), with this contact's values. */
   private contactPayload(locationId: string, contact: Contact): Json {
-    const { type: _type, ...sample } = fixture('connector-ghl', 'contact-create.1.json');
+    const { type: _type, ...sample } = fixture('contact-create.1.json');
     return {
       ...sample,
       locationId,
@@ -211,7 +220,7 @@ export class GhlSimulator implements SimulatedProvider {
   }
 
   private appointmentPayload(appointment: Appointment): Json {
-    const sample = fixture<{ appointment: Json }>('connector-ghl', 'appointment-create.1.json').appointment;
+    const sample = fixture<{ appointment: Json }>('appointment-create.1.json').appointment;
     return {
       ...sample,
       id: appointment.id,
@@ -313,7 +322,7 @@ export class GhlSimulator implements SimulatedProvider {
     return {
       source: this.source,
       body,
-      headers: { 'content-type': 'application/json', 'x-ghl-signature': Buffer.from(signature).toString('base64') },
+      headers: { 'content-type': 'application/json', 'x-ghl-signature': bytesToBase64(signature) },
       kind,
     };
   }
@@ -433,7 +442,8 @@ export class GhlSimulator implements SimulatedProvider {
 
   // -- The API ------------------------------------------------------------------
 
-  /** Count a request against the location's budgets and answer the `X-RateLimit-*` headers [G3]. */
+  /** Count a request against the location's budgets and answer the `X-RateLimit-*` headers
+   * (https://github.com/GoHighLevel/highlevel-api-docs/blob/main/docs/oauth/Authorization.md). */
   private budget(locationId: string): { headers: Record<string, string>; exceeded: boolean } {
     const at = Date.now();
     let budget = this.budgets.get(locationId);
@@ -458,18 +468,18 @@ export class GhlSimulator implements SimulatedProvider {
     };
   }
 
-  handleApi(request: IncomingMessage, response: ServerResponse, path: string): void {
+  handleApi(request: FakeApiRequest, response: FakeApiResponse, path: string): void {
     void this.answer(request, response, path).catch((error: unknown) => {
       sendJson(response, 500, { statusCode: 500, message: String(error) });
     });
   }
 
-  private async answer(request: IncomingMessage, response: ServerResponse, path: string): Promise<void> {
+  private async answer(request: FakeApiRequest, response: FakeApiResponse, path: string): Promise<void> {
     this.apiRequests += 1;
     const url = new URL(path, 'http://ghl.invalid');
-    if (request.headers.authorization !== `Bearer ${this.token}`) {
+    if (requestHeader(request, 'authorization') !== `Bearer ${this.token}`) {
       // The API's UnauthorizedDTO example (api-error-401.1.json).
-      sendJson(response, 401, fixture('connector-ghl', 'api-error-401.1.json'));
+      sendJson(response, 401, fixture('api-error-401.1.json'));
       return;
     }
     const body = request.method === 'POST' ? (JSON.parse((await readBody(request)) || '{}') as Json) : {};
@@ -480,7 +490,7 @@ export class GhlSimulator implements SimulatedProvider {
       '';
     const location = this.locations.get(locationId);
     if (!location) {
-      // Not from the fact sheet (the connector only asks for the locations it is given): the error DTO's shape.
+      // Not documented (the connector only asks for the locations it is given): the error DTO's shape.
       sendJson(response, 403, {
         statusCode: 403,
         message: 'The token does not have access to this location',
@@ -491,7 +501,8 @@ export class GhlSimulator implements SimulatedProvider {
     const { headers, exceeded } = this.budget(locationId);
     if (exceeded) {
       this.tooMany += 1;
-      // Past the burst budget: 429 with the headers showing it spent (no Retry-After is documented [G3]).
+      // Past the burst budget: 429 with the headers showing it spent (no Retry-After is documented:
+      // https://github.com/GoHighLevel/highlevel-api-docs/blob/main/docs/oauth/Authorization.md).
       sendJson(response, 429, { statusCode: 429, message: 'Too Many Requests', error: 'Too Many Requests' }, headers);
       return;
     }
@@ -510,7 +521,7 @@ export class GhlSimulator implements SimulatedProvider {
   /**
    * `POST /contacts/search`: `pageLimit`, `filters` (`dateUpdated` range `gte`),
    * `sort` by `dateUpdated` ascending, `searchAfter` paging; answers
-   * `{ contacts, total, searchAfter }` (the shapes of [G17], as the connector reads them).
+   * `{ contacts, total, searchAfter }` (the third-party reading of the shapes, as the connector reads them).
    */
   private searchContacts(location: Location, body: Json): Json {
     const limit = Math.min(500, Number(body.pageLimit ?? 20));
@@ -675,4 +686,9 @@ export class GhlSimulator implements SimulatedProvider {
   apiSummary(): string {
     return `${this.apiRequests} API requests (X-RateLimit-* on each, ${this.tooMany}×429)`;
   }
+}
+
+/** A fake GoHighLevel: call `await fake.init()` for its signing key (`fake.publicKeyPem` for the connector). */
+export function createGhlFake(options: GhlFakeOptions): GhlFake {
+  return new GhlFake(options);
 }

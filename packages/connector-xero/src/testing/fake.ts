@@ -1,9 +1,9 @@
 /**
- * A simulated Xero for the demo: id-only webhooks signed with the webhook key,
+ * A fake Xero (the demo, the chaos harness and tests share it): id-only webhooks signed with the webhook key,
  * intent-to-receive, the Accounting API the worker fetches each record from,
  * the OAuth 2.0 token endpoint, and Xero's rate-limit headers and 429s.
  *
- * Everything here follows the fact sheet (shared/providers/ghl-xero.md, part B)
+ * Everything here follows Xero's documentation
  * and the documented samples in packages/connector-xero/test/fixtures/:
  * - `x-xero-signature` = base64 HMAC-SHA256 of the raw body, keyed with the
  *   webhook key's text (https://developer.xero.com/documentation/guides/webhooks/configuring-your-server/);
@@ -29,25 +29,33 @@
  *   for 30 minutes, refresh tokens rotating on every use with a 30-minute grace
  *   for the previous one (https://developer.xero.com/faq/oauth2).
  */
-import { createHmac } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   createClock,
   createRandom,
-  type Delivery,
+  type FakeDelivery as Delivery,
   type ExpectedTable,
+  type FakeApiRequest,
+  type FakeApiResponse,
+  type FakeProvider,
   FIRST_NAMES,
-  fixture,
   LAST_NAMES,
   pick,
   readBody,
-  type SimulatedProvider,
+  requestHeader,
   sendJson,
   uuid,
-} from './provider.ts';
+} from '@act/core/testing';
+import { FIXTURES } from './fixtures';
+
+/** A documented fixture, parsed (embedded: see ./fixtures). */
+function fixture<T = Record<string, unknown>>(file: string): T {
+  return JSON.parse(FIXTURES[file] as string) as T;
+}
 
 type Json = Record<string, unknown>;
 type Entity = 'contact' | 'invoice' | 'credit_note' | 'payment' | 'bank_transaction';
+/** The entities a fake Xero holds. */
+export type XeroFakeEntity = Entity;
 const ENTITIES: readonly Entity[] = ['contact', 'invoice', 'credit_note', 'payment', 'bank_transaction'];
 
 interface XeroRecord {
@@ -59,7 +67,8 @@ interface XeroRecord {
 
 interface Tenant {
   records: Record<Entity, Map<string, XeroRecord>>;
-  /** The fixed minute window of this tenant: its phase differs per tenant [X6]. */
+  /** The fixed minute window of this tenant: its phase differs per tenant
+   * (https://developer.xero.com/documentation/guides/oauth2/limits/). */
   minute: { start: number; used: number };
   day: number;
 }
@@ -67,7 +76,8 @@ interface Tenant {
 interface PendingEvent {
   tenantId: string;
   category: 'CONTACT' | 'INVOICE' | 'CREDITNOTE';
-  /** CREDITNOTE events only: `{ Type, Status }` [X3]. */
+  /** CREDITNOTE events only: `{ Type, Status }`
+   * (https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero-webhooks.yaml). */
   data?: { Type: string; Status: string };
   type: 'CREATE' | 'UPDATE';
   id: string;
@@ -94,11 +104,26 @@ const msJson = (ms: number) => `/Date(${ms}+0000)/`;
 /** Webhook dates: ISO without the `Z` (the spec's example `2024-06-21T01:15:39.902`). */
 const eventDate = (ms: number) => new Date(ms).toISOString().slice(0, -1);
 
+/**
+ * The `x-xero-signature` for `body`, synchronously (the fake signs while it
+ * builds deliveries): node:crypto through `process.getBuiltinModule`, so the
+ * module imports nothing from Node (use `signXeroBody` elsewhere).
+ */
 export function signXero(key: string, body: string): string {
-  return createHmac('sha256', Buffer.from(key, 'utf8')).update(body, 'utf8').digest('base64');
+  const node = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const crypto = node?.getBuiltinModule?.('node:crypto') as
+    | {
+        createHmac(
+          algorithm: string,
+          key: string,
+        ): { update(data: string, encoding: string): { digest(encoding: string): string } };
+      }
+    | undefined;
+  if (!crypto) throw new Error('XeroFake signs with node:crypto (Node >= 22.3); elsewhere sign with signXeroBody');
+  return crypto.createHmac('sha256', key).update(body, 'utf8').digest('base64');
 }
 
-export interface XeroSimulatorOptions {
+export interface XeroFakeOptions {
   tenants: readonly string[];
   random: () => number;
   webhookKey: string;
@@ -106,9 +131,64 @@ export interface XeroSimulatorOptions {
   clientSecret: string;
   /** Inject a 429 (minute) on about this share of API calls, as if another process of the app had used the minute. */
   throttleRate?: number;
+  /**
+   * How the per-tenant call limit is answered: `fixed-window` (default) a
+   * minute window whose phase differs per tenant; `rolling` Xero's limits as
+   * a strict check of the client: more than 60 calls in any rolling minute or
+   * more than 5 in flight is answered 429 and counted in `audit` as a breach.
+   */
+  rateLimit?: 'fixed-window' | 'rolling';
+  /** Faults to inject (the chaos harness): none by default. */
+  faults?: XeroFakeFaults;
+  /** Lifetime of the access tokens it issues, seconds (Xero's: 1,800). */
+  accessTokenSeconds?: number;
 }
 
-export class XeroSimulator implements SimulatedProvider {
+/** Faults a fake Xero injects into its API and token endpoint. */
+export interface XeroFakeFaults {
+  /** Share of API calls answered 500 or 503. */
+  serverErrorRate?: number;
+  /** Share of API calls answered after `slowMs` (longer than the client's timeout, typically). */
+  slowRate?: number;
+  slowMs?: number;
+  /** A 429 storm (`Retry-After: 2`) for `stormMs` every `stormEveryMs`, every tenant. */
+  stormEveryMs?: number;
+  stormMs?: number;
+  /** Revoke every access token this often (the client then sees 401s and refreshes). */
+  revokeEveryMs?: number;
+  /** Share of token requests answered 503. */
+  tokenErrorRate?: number;
+}
+
+/** What a fake Xero saw of one tenant's calls: proof the client kept Xero's limits. */
+export interface XeroTenantAudit {
+  requests: number;
+  inFlight: number;
+  maxInFlight: number;
+  /** Most calls in any rolling minute. */
+  maxPerMinute: number;
+  /** Calls Xero would have refused for its limits (with `rateLimit: 'rolling'`). */
+  violations: number;
+  /** The shortest time between a call and the 60th before it (ms): under 60,000 means 61 in a rolling minute. */
+  tightest61: number;
+  /** Answers by status (`200`, `401`, `429-storm`, `429-limit`, `slow`, …). */
+  answered: Record<string, number>;
+  starts: number[];
+  history: number[];
+}
+
+/** Fault counters of a fake Xero. */
+export interface XeroFakeCounters {
+  tokenRequests: number;
+  tokenErrors: number;
+  revocations: number;
+  unauthorised: number;
+  storms429: number;
+  errors5xx: number;
+  slow: number;
+}
+
+export class XeroFake implements FakeProvider {
   readonly source = 'xero';
   readonly title = 'Xero (simulated)';
   readonly tenants: readonly string[];
@@ -116,12 +196,25 @@ export class XeroSimulator implements SimulatedProvider {
   apiRequests = 0;
   tokenRefreshes = 0;
   private tooMany = 0;
+  /** Per tenant: every call the client made, for the limit checks. */
+  readonly audit = new Map<string, XeroTenantAudit>();
+  readonly counters: XeroFakeCounters = {
+    tokenRequests: 0,
+    tokenErrors: 0,
+    revocations: 0,
+    unauthorised: 0,
+    storms429: 0,
+    errors5xx: 0,
+    slow: 0,
+  };
+  private readonly startedAt = Date.now();
+  private revoker: ReturnType<typeof setInterval> | undefined;
   private sequence = 0;
   private held: Delivery | undefined;
   private readonly random: () => number;
   /** The API's own randomness (429s, ids of answers), apart from the changes', so `--once` replays the same changes. */
   private readonly apiRandom: () => number;
-  private readonly options: XeroSimulatorOptions;
+  private readonly options: XeroFakeOptions;
   private readonly now = createClock();
   private readonly data = new Map<string, Tenant>();
   private appMinute = { start: 0, used: 0 };
@@ -129,19 +222,39 @@ export class XeroSimulator implements SimulatedProvider {
   private readonly accessTokens = new Map<string, number>();
   private readonly refreshTokens = new Map<string, number>();
   private readonly samples = {
-    contact: fixture<{ Contacts: Json[] }>('connector-xero', 'api-contact.1.json').Contacts[0] as Json,
-    invoice: fixture<{ Invoices: Json[] }>('connector-xero', 'api-invoice.1.json').Invoices[0] as Json,
-    payment: fixture<{ Payments: Json[] }>('connector-xero', 'api-payment.1.json').Payments[0] as Json,
-    creditNote: fixture<{ CreditNotes: Json[] }>('connector-xero', 'api-credit-note.1.json').CreditNotes[0] as Json,
-    bankTransaction: fixture<{ BankTransactions: Json[] }>('connector-xero', 'api-bank-transaction.1.json')
-      .BankTransactions[0] as Json,
+    contact: fixture<{ Contacts: Json[] }>('api-contact.1.json').Contacts[0] as Json,
+    invoice: fixture<{ Invoices: Json[] }>('api-invoice.1.json').Invoices[0] as Json,
+    payment: fixture<{ Payments: Json[] }>('api-payment.1.json').Payments[0] as Json,
+    creditNote: fixture<{ CreditNotes: Json[] }>('api-credit-note.1.json').CreditNotes[0] as Json,
+    bankTransaction: fixture<{ BankTransactions: Json[] }>('api-bank-transaction.1.json').BankTransactions[0] as Json,
   };
 
-  constructor(options: XeroSimulatorOptions) {
+  constructor(options: XeroFakeOptions) {
     this.options = options;
     this.tenants = options.tenants;
     this.random = options.random;
     this.apiRandom = createRandom(Math.floor(options.random() * 2 ** 32));
+    for (const tenantId of options.tenants) {
+      this.audit.set(tenantId, {
+        requests: 0,
+        inFlight: 0,
+        maxInFlight: 0,
+        maxPerMinute: 0,
+        violations: 0,
+        tightest61: Number.POSITIVE_INFINITY,
+        answered: {},
+        starts: [],
+        history: [],
+      });
+    }
+    const revokeEveryMs = options.faults?.revokeEveryMs;
+    if (revokeEveryMs) {
+      this.revoker = setInterval(() => {
+        this.accessTokens.clear();
+        this.counters.revocations += 1;
+      }, revokeEveryMs);
+      (this.revoker as { unref?: () => void }).unref?.();
+    }
     for (const tenantId of options.tenants) {
       this.data.set(tenantId, {
         records: {
@@ -162,6 +275,39 @@ export class XeroSimulator implements SimulatedProvider {
     const token = `demo-refresh-${uuid(random)}`;
     this.refreshTokens.set(token, Number.POSITIVE_INFINITY);
     return token;
+  }
+
+  /** A fresh credential for a tenant, as the app stores it at connect time (`act_credentials`, key `xero:<tenantId>`). */
+  connect(): { accessToken: string; refreshToken: string; expiresAt: number } {
+    const accessToken = `demo-access-${uuid(this.apiRandom)}`;
+    const expiresAt = Date.now() + this.accessTokenSeconds() * 1000;
+    this.accessTokens.set(accessToken, expiresAt);
+    return { accessToken, refreshToken: this.issueRefreshToken(this.apiRandom), expiresAt };
+  }
+
+  /** Stops the fault timers. */
+  close(): void {
+    if (this.revoker) clearInterval(this.revoker);
+    this.revoker = undefined;
+  }
+
+  /**
+   * Put a record of your own at the fake (a scenario's), with its
+   * `UpdatedDateUTC` at `at`: fetch-on-notify and listings answer it.
+   * Entities: `contact`, `invoice`, `credit_note`, `payment`, `bank_transaction`.
+   */
+  putRecord(tenantId: string, entity: Entity, id: string, record: Json, at = this.now()): number {
+    this.put(tenantId, entity, id.toLowerCase(), record, at);
+    return at;
+  }
+
+  /** The records of one entity at a tenant, by id (what the mirror must converge to). */
+  records(tenantId: string, entity: Entity): ReadonlyMap<string, { record: Json; updatedMs: number }> {
+    return this.tenant(tenantId).records[entity];
+  }
+
+  private accessTokenSeconds(): number {
+    return this.options.accessTokenSeconds ?? ACCESS_TOKEN_S;
   }
 
   private tenant(id: string): Tenant {
@@ -310,7 +456,8 @@ export class XeroSimulator implements SimulatedProvider {
       return { tenantId, category: 'CONTACT', type: 'CREATE', id: contact.id, at };
     }
     if (roll < 0.35) {
-      // Contacts are never deleted, only archived, and archiving is an UPDATE [X3][X4].
+      // Contacts are never deleted, only archived, and archiving is an UPDATE
+      // (https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero-webhooks.yaml).
       const contact = pick(this.random, [...records.contact.values()]);
       const archive = this.random() < 0.2;
       const first = pick(this.random, FIRST_NAMES);
@@ -429,7 +576,8 @@ export class XeroSimulator implements SimulatedProvider {
 
   /**
    * Intent to receive: a correctly signed and a deliberately mis-signed empty
-   * delivery (the wrong one differs in one character, like Xero's [X12][X13]).
+   * delivery (the wrong one differs in one character, like Xero's:
+   * https://github.com/XeroAPI/XeroWebhooksReceiver/issues/1).
    */
   intentToReceive(): { valid: Delivery; invalid: Delivery } {
     const body = this.body([], 0, 0);
@@ -440,7 +588,7 @@ export class XeroSimulator implements SimulatedProvider {
 
   async next(): Promise<Delivery[]> {
     const tenantId = pick(this.random, this.tenants);
-    // One delivery holds one to three changes; now and then one resource twice [X12].
+    // One delivery holds one to three changes; now and then one resource twice (https://github.com/calcinai/xero-php/issues/351).
     const events: PendingEvent[] = [];
     const count = 1 + Math.floor(this.random() * this.random() * 3);
     for (let index = 0; index < count; index++) {
@@ -500,22 +648,37 @@ export class XeroSimulator implements SimulatedProvider {
 
   // -- The API ---------------------------------------------------------------------
 
-  handleApi(request: IncomingMessage, response: ServerResponse, path: string): void {
+  handleApi(request: FakeApiRequest, response: FakeApiResponse, path: string): void {
     void this.answer(request, response, path).catch((error: unknown) => {
       sendJson(response, 500, { Type: null, Title: 'An error occurred', Status: 500, Detail: String(error) });
     });
   }
 
-  private async answer(request: IncomingMessage, response: ServerResponse, path: string): Promise<void> {
+  private async answer(request: FakeApiRequest, response: FakeApiResponse, path: string): Promise<void> {
     const url = new URL(path, 'http://xero.invalid');
     if (url.pathname === '/connect/token' && request.method === 'POST') return this.token(request, response);
     const match = url.pathname.match(
-      /^\/api\.xro\/2\.0\/(Contacts|Invoices|CreditNotes|Payments|BankTransactions)(?:\/([0-9a-fA-F-]+))?$/,
+      /^\/api\.xro\/2\.0\/(Contacts|Invoices|CreditNotes|Payments|BankTransactions)(?:\/([^/]+))?$/,
     );
     this.apiRequests += 1;
-    const bearer = request.headers.authorization?.replace(/^Bearer /, '') ?? '';
+    const audit = this.audit.get(requestHeader(request, 'xero-tenant-id') ?? '');
+    if (audit) {
+      response = this.track(audit, response);
+      const refused = this.checkCall(audit);
+      if (refused) {
+        sendJson(response, 429, undefined, refused);
+        return;
+      }
+    }
+    const faults = this.options.faults;
+    const count = (status: number | string) => {
+      if (audit) audit.answered[status] = (audit.answered[status] ?? 0) + 1;
+    };
+    const bearer = requestHeader(request, 'authorization')?.replace(/^Bearer /, '') ?? '';
     const expiry = this.accessTokens.get(bearer);
     if (expiry === undefined || expiry < Date.now()) {
+      this.counters.unauthorised += 1;
+      count(401);
       // Xero's 401 for an expired or unknown token; the connector refreshes and retries once.
       sendJson(response, 401, {
         Type: null,
@@ -525,14 +688,34 @@ export class XeroSimulator implements SimulatedProvider {
       });
       return;
     }
-    const tenantId = String(request.headers['xero-tenant-id'] ?? '');
+    if (faults?.stormEveryMs && (Date.now() - this.startedAt) % faults.stormEveryMs < (faults.stormMs ?? 0)) {
+      this.counters.storms429 += 1;
+      count('429-storm');
+      sendJson(response, 429, undefined, { 'x-rate-limit-problem': 'minute', 'retry-after': '2' });
+      return;
+    }
+    const roll = faults ? this.apiRandom() : 1;
+    const errorRate = faults?.serverErrorRate ?? 0;
+    if (roll < errorRate) {
+      this.counters.errors5xx += 1;
+      const status = roll < errorRate / 2 ? 500 : 503;
+      count(status);
+      sendJson(response, status, { Type: null, Title: 'An error occurred', Status: status });
+      return;
+    }
+    if (roll < errorRate + (faults?.slowRate ?? 0)) {
+      this.counters.slow += 1;
+      count('slow');
+      await new Promise((resolve) => setTimeout(resolve, faults?.slowMs ?? 0));
+    }
+    const tenantId = requestHeader(request, 'xero-tenant-id') ?? '';
     const tenant = this.data.get(tenantId);
     if (!tenant) {
-      // Not in the fact sheet: the connector always sends a connected tenant's id.
+      // Not documented: the connector always sends a connected tenant's id.
       sendJson(response, 403, { Type: null, Title: 'Forbidden', Status: 403, Detail: 'AuthenticationUnsuccessful' });
       return;
     }
-    const limit = this.limits(tenant);
+    const limit = this.limits(tenant, audit);
     if (limit.problem) {
       this.tooMany += 1;
       response.writeHead(429, {
@@ -557,13 +740,15 @@ export class XeroSimulator implements SimulatedProvider {
       DateTimeUTC: `/Date(${Date.now()})/`,
     };
     if (match[2]) {
-      const stored = records.get(match[2].toLowerCase());
+      const stored = records.get(decodeURIComponent(match[2]).toLowerCase());
+      count(stored ? 200 : 404);
       if (!stored) sendJson(response, 404, { Type: null, Title: 'Not Found', Status: 404 }, limit.headers);
       else sendJson(response, 200, { ...envelope, [collection]: [stored.record] }, limit.headers);
       return;
     }
-    // A listing: If-Modified-Since (to the second), UpdatedDateUTC order, page / pageSize [X4][X8].
-    const sinceHeader = request.headers['if-modified-since'];
+    // A listing: If-Modified-Since (to the second), UpdatedDateUTC order, page / pageSize
+    // (https://developer.xero.com/documentation/api/requests-and-responses).
+    const sinceHeader = requestHeader(request, 'if-modified-since');
     const since = typeof sinceHeader === 'string' ? Math.floor(Date.parse(sinceHeader) / 1000) * 1000 : undefined;
     const pageSize = Math.min(1000, Number(url.searchParams.get('pageSize') ?? 100));
     const page = Math.max(1, Number(url.searchParams.get('page') ?? 1));
@@ -571,6 +756,7 @@ export class XeroSimulator implements SimulatedProvider {
       .filter((stored) => since === undefined || Number.isNaN(since) || stored.updatedMs >= since)
       .sort((a, b) => a.updatedMs - b.updatedMs || a.id.localeCompare(b.id));
     const items = listing.slice((page - 1) * pageSize, page * pageSize).map((stored) => stored.record);
+    count(200);
     sendJson(
       response,
       200,
@@ -583,18 +769,71 @@ export class XeroSimulator implements SimulatedProvider {
     );
   }
 
-  /** Count a call: per tenant a fixed minute window and a day, per app a minute [X6]. */
-  private limits(tenant: Tenant): { headers: Record<string, string>; problem?: string; retryAfterS?: number } {
+  /** Counts the call in flight until its answer ends. */
+  private track(audit: XeroTenantAudit, response: FakeApiResponse): FakeApiResponse {
+    audit.inFlight += 1;
+    audit.maxInFlight = Math.max(audit.maxInFlight, audit.inFlight);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      audit.inFlight -= 1;
+    };
+    // A Node response may also close without an answer (the client gave up): release then too.
+    (response as { on?: (event: string, listener: () => void) => void }).on?.('close', release);
+    const wrapped: FakeApiResponse = {
+      writeHead: (status, headers) => response.writeHead(status, headers),
+      end: (body) => {
+        release();
+        return response.end(body);
+      },
+    };
+    return wrapped;
+  }
+
+  /** Records a call against Xero's real limits; with `rateLimit: 'rolling'`, the headers of a 429 for a breach. */
+  private checkCall(audit: XeroTenantAudit): Record<string, string> | undefined {
+    const now = Date.now();
+    audit.requests += 1;
+    audit.history.push(now);
+    if (audit.history.length > 60) {
+      audit.tightest61 = Math.min(audit.tightest61, now - (audit.history[audit.history.length - 61] as number));
+    }
+    audit.starts.push(now);
+    while (audit.starts.length > 0 && (audit.starts[0] as number) <= now - 60_000) audit.starts.shift();
+    audit.maxPerMinute = Math.max(audit.maxPerMinute, audit.starts.length);
+    if (this.options.rateLimit !== 'rolling') return undefined;
+    if (audit.inFlight <= 5 && audit.starts.length <= LIMITS.perMinute) return undefined;
+    audit.violations += 1;
+    audit.answered['429-limit'] = (audit.answered['429-limit'] ?? 0) + 1;
+    return {
+      'x-rate-limit-problem': audit.inFlight > 5 ? 'concurrent' : 'minute',
+      'retry-after': '5',
+      'x-minlimit-remaining': String(Math.max(0, LIMITS.perMinute - audit.starts.length)),
+    };
+  }
+
+  /** Count a call: per tenant a fixed minute window and a day, per app a minute
+   * (https://developer.xero.com/documentation/guides/oauth2/limits/). */
+  private limits(
+    tenant: Tenant,
+    audit?: XeroTenantAudit,
+  ): { headers: Record<string, string>; problem?: string; retryAfterS?: number } {
     const at = Date.now();
     while (at - tenant.minute.start >= 60_000) tenant.minute = { start: tenant.minute.start + 60_000, used: 0 };
     if (at - this.appMinute.start >= 60_000) this.appMinute = { start: at, used: 0 };
     const headers = () => ({
-      'x-minlimit-remaining': String(Math.max(0, LIMITS.perMinute - tenant.minute.used)),
+      'x-minlimit-remaining': String(
+        Math.max(
+          0,
+          LIMITS.perMinute - (this.options.rateLimit === 'rolling' && audit ? audit.starts.length : tenant.minute.used),
+        ),
+      ),
       'x-daylimit-remaining': String(Math.max(0, LIMITS.perDay - tenant.day)),
       'x-appminlimit-remaining': String(Math.max(0, LIMITS.appPerMinute - this.appMinute.used)),
     });
     const untilNextMinute = Math.max(1, Math.ceil((tenant.minute.start + 60_000 - at) / 1000));
-    if (tenant.minute.used >= LIMITS.perMinute) {
+    if (this.options.rateLimit !== 'rolling' && tenant.minute.used >= LIMITS.perMinute) {
       return { headers: headers(), problem: 'minute', retryAfterS: untilNextMinute };
     }
     if (this.apiRandom() < (this.options.throttleRate ?? 0.03)) {
@@ -607,12 +846,19 @@ export class XeroSimulator implements SimulatedProvider {
     return { headers: headers() };
   }
 
-  /** `POST /connect/token`, `grant_type=refresh_token`, HTTP Basic client auth [X18]; rotating refresh tokens [X5]. */
-  private async token(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  /** `POST /connect/token`, `grant_type=refresh_token`, HTTP Basic client auth;
+   * rotating refresh tokens (https://developer.xero.com/faq/oauth2). */
+  private async token(request: FakeApiRequest, response: FakeApiResponse): Promise<void> {
+    this.counters.tokenRequests += 1;
     const form = new URLSearchParams(await readBody(request));
-    const basic = `Basic ${Buffer.from(`${this.options.clientId}:${this.options.clientSecret}`).toString('base64')}`;
-    if (request.headers.authorization !== basic) {
+    const basic = `Basic ${btoa(`${this.options.clientId}:${this.options.clientSecret}`)}`;
+    if (requestHeader(request, 'authorization') !== basic) {
       sendJson(response, 400, { error: 'invalid_client' });
+      return;
+    }
+    if (this.apiRandom() < (this.options.faults?.tokenErrorRate ?? 0)) {
+      this.counters.tokenErrors += 1;
+      sendJson(response, 503, { error: 'temporarily_unavailable' });
       return;
     }
     const presented = form.get('refresh_token') ?? '';
@@ -623,15 +869,15 @@ export class XeroSimulator implements SimulatedProvider {
       return;
     }
     this.tokenRefreshes += 1;
-    // The used refresh token keeps working for 30 minutes, in case this answer is lost [X5].
+    // The used refresh token keeps working for 30 minutes, in case this answer is lost (https://developer.xero.com/faq/oauth2).
     this.refreshTokens.set(presented, Math.min(validUntil, Date.now() + REFRESH_GRACE_MS));
     const accessToken = `demo-access-${uuid(this.apiRandom)}`;
-    this.accessTokens.set(accessToken, Date.now() + ACCESS_TOKEN_S * 1000);
-    const sample = fixture('connector-xero', 'api-token.1.json');
+    this.accessTokens.set(accessToken, Date.now() + this.accessTokenSeconds() * 1000);
+    const sample = fixture('api-token.1.json');
     sendJson(response, 200, {
       ...sample,
       access_token: accessToken,
-      expires_in: ACCESS_TOKEN_S,
+      expires_in: this.accessTokenSeconds(),
       refresh_token: this.issueRefreshToken(this.apiRandom),
     });
   }
@@ -707,4 +953,9 @@ export class XeroSimulator implements SimulatedProvider {
   apiSummary(): string {
     return `${this.apiRequests} API requests (X-MinLimit/DayLimit/AppMinLimit-Remaining on each, ${this.tooMany}×429 with Retry-After), ${this.tokenRefreshes} token refreshes`;
   }
+}
+
+/** A fake Xero: webhooks signed with `options.webhookKey`, the API and the token endpoint of `options.clientId`. */
+export function createXeroFake(options: XeroFakeOptions): XeroFake {
+  return new XeroFake(options);
 }

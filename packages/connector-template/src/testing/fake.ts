@@ -6,15 +6,18 @@
  * The provider is the connector template's fictional "Template"; its wire
  * format is whatever `@act/connector-template` documents, nothing more.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  type Delivery,
-  type DeliveryKind,
+  type FakeDelivery as Delivery,
+  type FakeDeliveryKind as DeliveryKind,
   type ExpectedTable,
+  type FakeApiRequest,
+  type FakeApiResponse,
+  type FakeProvider,
   FIRST_NAMES,
   LAST_NAMES,
-  type SimulatedProvider,
-} from './provider.ts';
+  requestHeader,
+} from '@act/core/testing';
+import { signTemplateBody } from './signer';
 
 export interface SimulatedRecord {
   id: string;
@@ -28,7 +31,7 @@ const STATUSES = ['active', 'paused', 'archived'] as const;
 
 type TemplateDelivery = { body: string; account: string; kind: DeliveryKind };
 
-export class TemplateSimulator implements SimulatedProvider {
+export class TemplateFake implements FakeProvider {
   readonly source = 'template';
   readonly title = 'Template (simulated)';
   private readonly secret: string;
@@ -116,7 +119,7 @@ export class TemplateSimulator implements SimulatedProvider {
         body: delivery.body,
         headers: {
           'content-type': 'application/json',
-          'x-template-signature': await signTemplate(this.secret, delivery.body),
+          'x-template-signature': await signTemplateBody(this.secret, delivery.body),
         },
         kind: delivery.kind,
       })),
@@ -205,7 +208,7 @@ export class TemplateSimulator implements SimulatedProvider {
    * `GET /v1/accounts/{account}/records?limit=&updated_since=&cursor=`, oldest first,
    * `next_cursor` for the next page, rate-limit headers on every answer.
    */
-  handleApi(request: IncomingMessage, response: ServerResponse, path: string): void {
+  handleApi(request: FakeApiRequest, response: FakeApiResponse, path: string): void {
     this.apiRequests += 1;
     const url = new URL(path, 'http://localhost');
     const match = url.pathname.match(/^\/v1\/accounts\/([^/]+)\/records(?:\/([^/]+))?$/);
@@ -217,7 +220,7 @@ export class TemplateSimulator implements SimulatedProvider {
       });
       response.end(JSON.stringify(body));
     };
-    if (request.headers.authorization !== 'Bearer demo-token') {
+    if (requestHeader(request, 'authorization') !== 'Bearer demo-token') {
       send(401, { error: 'unauthorized' });
       return;
     }
@@ -243,16 +246,18 @@ export class TemplateSimulator implements SimulatedProvider {
   }
 }
 
-/** Sign as Template does: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">` (see @act/connector-template). */
-export async function signTemplate(secret: string, body: string, now = Date.now()): Promise<string> {
-  const timestamp = Math.floor(now / 1000);
-  const key = await crypto.subtle.importKey(
-    'raw',
-    new TextEncoder().encode(secret),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign'],
-  );
-  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`${timestamp}.${body}`)));
-  return `t=${timestamp},v1=${Buffer.from(mac).toString('hex')}`;
+export interface TemplateFakeOptions {
+  accounts: readonly string[];
+  random: () => number;
+  /** Marks this run's records (names), so two runs against one database do not collide. */
+  runId: string;
+  /** The signing secret of its deliveries (the connector's TEMPLATE_WEBHOOK_SECRET). */
+  secret: string;
+  /** The fake's clock start, epoch ms. */
+  start?: number;
+}
+
+/** A fake Template: its API answers `Authorization: Bearer demo-token`. */
+export function createTemplateFake(options: TemplateFakeOptions): TemplateFake {
+  return new TemplateFake(options.accounts, options.random, options.runId, options.secret, options.start);
 }
