@@ -23,11 +23,7 @@ export const XERO_RATE_LIMITS = Object.freeze({
 });
 const MINUTE_MS = 60_000;
 // Each bucket's remaining-count header, in the order a response aligns them.
-const HEADERS = {
-  minute: 'x-minlimit-remaining',
-  daily: 'x-daylimit-remaining',
-  appMinute: 'x-appminlimit-remaining',
-} as const;
+const HEADERS = { minute: 'x-minlimit-remaining', daily: 'x-daylimit-remaining', appMinute: 'x-appminlimit-remaining' };
 
 /** `X-Rate-Limit-Problem`, case-insensitive: `Daily` → `day`, `AppMinute`/`app-minute` → `appminute`. */
 export function normaliseXeroRateLimitProblem(value: string | null | undefined): string | undefined {
