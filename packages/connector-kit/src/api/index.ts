@@ -14,5 +14,13 @@ export type {
   OAuth2TokenResponse,
 } from './oauth2';
 export { createPkce, oauth2 } from './oauth2';
-export type { ApiRateLimits, BucketRateLimitsOptions } from './rate-limits';
-export { bucketRateLimits, headerCount } from './rate-limits';
+export type {
+  ApiRateLimits,
+  BucketRateLimitsOptions,
+  RateLimitClassification,
+  RateLimitScope,
+  ScopedRateLimits,
+  ScopedRateLimitsOptions,
+  WindowLimit,
+} from './rate-limits';
+export { bucketRateLimits, headerCount, scopedRateLimits } from './rate-limits';
