@@ -5,7 +5,8 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createWebhookHandler, type SourceEntryV1, type WebhookProcessorV1 } from '@act/core';
+import type { SourceEntryV1 } from '@act/core';
+import { createWebhookHandler, type WebhookProcessorV1 } from '@act/core';
 import { toNodeHandler } from '@act/core/node';
 import { createPostgresState } from '@act/sink-supabase';
 
@@ -29,7 +30,7 @@ process.once('message', async (job: Job) => {
     { groupCommit: true },
   );
   const { source } = (await import(`@act/connector-${job.connector}`)) as { source: SourceEntryV1 };
-  const processor = source.createConnector(source.settingsFromEnv(job.env)).webhook as WebhookProcessorV1;
+  const processor = source.createConnector(source.settingsFromEnv(job.env)).webhooks?.default as WebhookProcessorV1;
   const handler = toNodeHandler(createWebhookHandler({ processor, store: state.store }), {
     onError: (error) => console.error(`[${process.env.CHAOS_PROC}] 500`, error),
   });

@@ -3,7 +3,9 @@
  * (and, for Xero, pollers per tenant). Answers `{ type: 'ready' }`, stops on
  * `{ type: 'stop' }`. The parent may SIGKILL it at any moment.
  */
-import { createWorker, runPoller, type SourceEntryV1, type Worker } from '@act/core';
+
+import type { SourceEntryV1 } from '@act/core';
+import { createWorker, runPoller, type Worker } from '@act/core';
 import { createPostgresState } from '@act/sink-supabase';
 
 interface Job {

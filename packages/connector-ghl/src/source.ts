@@ -1,4 +1,5 @@
-import { noopLogger, type SourceEntryV1, type SourceRuntimeV1 } from '@act/core';
+import type { SourceEntryV1, SourceRuntimeV1 } from '@act/core';
+import { noopLogger } from '@act/core';
 import { createGhlConnector, type GhlConnector } from './ghl-connector';
 import { type GhlConnectorSettings, type GhlSettingsOverrides, loadGhlSettings } from './ghl-settings';
 import { SAMPLE_DELIVERIES } from './testing/fixtures';

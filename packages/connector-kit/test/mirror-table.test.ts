@@ -1,4 +1,4 @@
-import type { SourceEventV1 } from '@act/core/internal';
+import type { SourceEventV1 } from '@act/core';
 import { describe, expect, it } from 'vitest';
 import {
   boolean,

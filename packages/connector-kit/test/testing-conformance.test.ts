@@ -1,4 +1,4 @@
-import type { ConnectorV1, SourceEventV1 } from '@act/core/internal';
+import type { ConnectorV1, SourceEventV1 } from '@act/core';
 import { email, mirrorTable, mirrorTransformer, text } from '../src/mirror/index';
 import { testConnector, testReconciler } from '../src/testing/index';
 

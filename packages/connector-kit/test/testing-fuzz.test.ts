@@ -1,4 +1,4 @@
-import { PayloadError, type WebhookProcessorV1 } from '@act/core/internal';
+import { PayloadError, type WebhookProcessorV1 } from '@act/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {

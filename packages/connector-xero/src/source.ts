@@ -1,4 +1,5 @@
-import { noopLogger, type SourceEntryV1, type SourceRuntimeV1 } from '@act/core';
+import type { SourceEntryV1, SourceRuntimeV1 } from '@act/core';
+import { noopLogger } from '@act/core';
 import { SAMPLE_DELIVERIES } from './testing/fixtures';
 import { xeroSigner } from './testing/signer';
 import { createXeroConnector, type XeroConnector } from './xero-connector';

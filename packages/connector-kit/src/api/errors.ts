@@ -4,7 +4,7 @@ import {
   ProviderApiError,
   type ProviderApiErrorOptions,
   ReconnectRequiredError,
-} from '@act/core/internal';
+} from '@act/core';
 import type { z } from 'zod';
 
 /** What was asked, for messages. Leave query strings out of `url`: they may carry secrets. */

@@ -2,7 +2,7 @@
 // (https://github.com/octokit/webhooks.js#webhookson): `on(name, handler)`
 // with the event type following the name, `onAny`, `onError`,
 // `removeListener`, and `receive` to run them.
-import { type Logger, noopLogger } from '@act/core/internal';
+import { type Logger, noopLogger } from '@act/core';
 
 /** The least an event needs: a `type` naming it, and what a failure log shows. */
 export interface HandledEvent {

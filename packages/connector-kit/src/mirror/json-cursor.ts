@@ -2,7 +2,7 @@
 // opaque string, and a saved cursor that does not parse (another version's,
 // or hand-edited) must stop the poll loudly rather than restart a backfill
 // or skip records silently.
-import { ConfigurationError } from '@act/core/internal';
+import { ConfigurationError } from '@act/core';
 import type { z } from 'zod';
 
 export interface JsonCursor<T> {

@@ -1,4 +1,4 @@
-import type { ConfigurationError, CredentialStoreV1 } from '@act/core/internal';
+import type { ConfigurationError, CredentialStoreV1 } from '@act/core';
 import { type ConnectorErrors, createErrors } from '../api/errors';
 import { splitPemList } from '../verify/public-key';
 

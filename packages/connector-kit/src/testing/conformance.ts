@@ -12,7 +12,7 @@ import {
   runReconciliation,
   type SinkOperationV1,
   type SourceEventV1,
-} from '@act/core/internal';
+} from '@act/core';
 import { describe, expect, it } from 'vitest';
 import { MIRROR_BOOKKEEPING_COLUMNS, mirrorTableDrift } from '../mirror/mirror-sql';
 import type { MirrorTable } from '../mirror/mirror-table';
