@@ -1,7 +1,7 @@
 import { type ApiAuth, bucketRateLimits, createApiClient, createErrors, oauth2, staticToken } from '@act/connector-kit';
 import { parseRetryAfter } from '@act/core/internal';
 import { z } from 'zod';
-import { type TemplateRecord, templateRecordSchema } from './template-events';
+import { templateRecordSchema } from './template-events';
 import {
   TEMPLATE_DEFAULT_BASE_URL,
   TEMPLATE_PACKAGE_NAME,
@@ -17,10 +17,6 @@ import { VERSION } from './version';
 //   100 requests per 10 s per account; `X-RateLimit-Remaining` on every answer, `Retry-After` on 429.
 //   Errors: `{ "error": { "code": "not_found", "message": "…" } }`.
 
-export const TEMPLATE_RATE_LIMITS = { burst: { capacity: 100, intervalMs: 10_000 } } as const;
-export const TEMPLATE_TOKEN_PATH = 'oauth/token';
-export const TEMPLATE_AUTHORIZE_URL = 'https://template.example/oauth/authorize';
-
 const errorBodySchema = z.object({ error: z.object({ code: z.string().nullish(), message: z.string().nullish() }) });
 /** Lenient: any other body still becomes a ProviderApiError, with a text excerpt. */
 const templateErrorBody = {
@@ -35,27 +31,9 @@ export function toTemplateApiError(response: Response, body: unknown, request: {
   return templateErrors.fromResponse(response, body, request, { retryAfterMs });
 }
 
-export interface ListTemplateRecordsOptions {
-  updatedSince?: string | null;
-  cursor?: string | null;
-  limit: number;
-  signal?: AbortSignal;
-}
-
-/** Every failure is a `ProviderApiError` (or a `PayloadError` for an unreadable body). */
-export interface TemplateClient {
-  getRecord(tenant: string, id: string, options?: { signal?: AbortSignal }): Promise<TemplateRecord>;
-  listRecords(
-    tenant: string,
-    options: ListTemplateRecordsOptions,
-  ): Promise<{ records: TemplateRecord[]; next_cursor: string | null }>;
-  /** The worker's 401 hook: refresh the account's OAuth2 token (a no-op for a static token). */
-  refreshCredentials(tenant: string): Promise<void>;
-}
-
 const listResponseSchema = z.object({
   records: z.array(templateRecordSchema),
-  next_cursor: z.string().min(1).nullish(),
+  next_cursor: z.string().min(1).nullable().default(null),
 });
 
 /** Template's OAuth2 app, for the install: `authorizeUrl(...)`, `exchangeCode(...)`, then `credentials.put`. */
@@ -64,8 +42,8 @@ export function templateOAuth(
 ) {
   const base = `${(settings.baseUrl ?? TEMPLATE_DEFAULT_BASE_URL).replace(/\/+$/, '')}/`;
   return oauth2({
-    tokenUrl: new URL(TEMPLATE_TOKEN_PATH, base).href,
-    authorizeUrl: TEMPLATE_AUTHORIZE_URL,
+    tokenUrl: new URL('oauth/token', base).href,
+    authorizeUrl: 'https://template.example/oauth/authorize',
     clientId: settings.oauth.clientId,
     clientSecret: settings.oauth.clientSecret,
     authMethod: 'body',
@@ -87,8 +65,10 @@ function templateAuth(settings: TemplateConnectorSettings): ApiAuth {
   });
 }
 
+export type TemplateClient = ReturnType<typeof createTemplateClient>;
+
 /** The API client: the kit's engine (limiter, 401 refresh, 429, retries) given Template's facts. */
-export function createTemplateClient(settings: TemplateConnectorSettings): TemplateClient {
+export function createTemplateClient(settings: TemplateConnectorSettings) {
   const api = createApiClient({
     ...settings, // fetch, logger, timeoutMs
     packageName: TEMPLATE_PACKAGE_NAME,
@@ -97,7 +77,7 @@ export function createTemplateClient(settings: TemplateConnectorSettings): Templ
     userAgent: `act-connector-template/${VERSION}`,
     auth: templateAuth(settings),
     rateLimits: bucketRateLimits({
-      limits: TEMPLATE_RATE_LIMITS,
+      limits: { burst: { capacity: 100, intervalMs: 10_000 } },
       remainingHeaders: { burst: 'x-ratelimit-remaining' },
       scope: TEMPLATE_SOURCE,
       store: settings.rateLimitStore,
@@ -107,27 +87,29 @@ export function createTemplateClient(settings: TemplateConnectorSettings): Templ
     retry: { maxDelayMs: 5_000, ...settings.retry },
   });
   const path = (tenant: string) => `v1/accounts/${encodeURIComponent(tenant)}/records`;
+  type Page = { updatedSince?: string | null; cursor?: string | null; limit: number; signal?: AbortSignal };
   return {
-    getRecord: (tenant, id, { signal } = {}) =>
+    getRecord: (tenant: string, id: string, { signal }: { signal?: AbortSignal } = {}) =>
       api.request(tenant, {
         method: 'GET',
         path: `${path(tenant)}/${encodeURIComponent(id)}`,
         schema: templateRecordSchema,
         signal,
       }),
-    async listRecords(tenant, { updatedSince, cursor, limit, signal }) {
-      const searchParams: Record<string, string> = { limit: String(limit) };
-      if (updatedSince) searchParams.updated_since = updatedSince;
-      if (cursor) searchParams.cursor = cursor;
-      const page = await api.request(tenant, {
+    /** One page, oldest `updated_at` first; `next_cursor` is null on the last. */
+    listRecords: (tenant: string, { updatedSince, cursor, limit, signal }: Page) =>
+      api.request(tenant, {
         method: 'GET',
         path: path(tenant),
-        searchParams,
+        searchParams: {
+          limit: String(limit),
+          ...(updatedSince ? { updated_since: updatedSince } : {}),
+          ...(cursor ? { cursor } : {}),
+        },
         schema: listResponseSchema,
         signal,
-      });
-      return { records: page.records, next_cursor: page.next_cursor ?? null };
-    },
-    refreshCredentials: (tenant) => api.refreshCredentials(tenant),
+      }),
+    /** The worker's 401 hook: refresh the account's OAuth2 token (a no-op for a static token). */
+    refreshCredentials: (tenant: string) => api.refreshCredentials(tenant),
   };
 }
