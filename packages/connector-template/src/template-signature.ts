@@ -1,8 +1,8 @@
 // Template signs like Stripe (fictional; a real connector cites the provider's
-// docs URL for each fact here: header, signed bytes, encoding, tolerance):
+// docs URL beside each fact: header, signed bytes, encoding, tolerance):
 //   x-template-signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">
-// The checking (constant time, every secret, replay window) is the kit's `hmacSignature`.
-import { hmacSignature, type ParsedSignatureHeader, type Verifier } from '@act/connector-kit';
+// The checking (constant time, every secret, replay window) is the kit's.
+import { hmacSignature, timestampedSignature, type Verifier } from '@act/connector-kit';
 
 export const TEMPLATE_SIGNATURE_HEADER = 'x-template-signature';
 /** Deliveries signed more than 5 minutes from receipt are refused (replay window). */
@@ -21,8 +21,6 @@ export interface VerifyTemplateSignatureOptions {
 
 export type TemplateSignatureVerification = { valid: true; keyIndex: number } | { valid: false; reason: string };
 
-const encoder = new TextEncoder();
-
 /** The kit verifier for Template's scheme, made once per secret list. */
 export function templateSignature(secrets: readonly string[], toleranceMs = DEFAULT_SIGNATURE_TOLERANCE_MS): Verifier {
   return hmacSignature({
@@ -30,17 +28,10 @@ export function templateSignature(secrets: readonly string[], toleranceMs = DEFA
     encoding: 'hex',
     header: TEMPLATE_SIGNATURE_HEADER,
     secrets,
+    toleranceMs,
     // Some proxies forward a placeholder instead of dropping the header.
     placeholders: ['N/A'],
-    parse: parseSignatureHeader,
-    toleranceMs,
-    payload: ({ body }, { timestamp }) => {
-      const prefix = encoder.encode(`${timestamp}.`);
-      const signed = new Uint8Array(prefix.byteLength + body.byteLength);
-      signed.set(prefix);
-      signed.set(body, prefix.byteLength);
-      return signed;
-    },
+    ...timestampedSignature(),
   });
 }
 
@@ -59,20 +50,4 @@ export async function verifyTemplateSignature(
   if (result.ok) return { valid: true, keyIndex: result.keyIndex };
   if (result.code === 'misconfigured') return { valid: false, reason: 'no webhook secret configured' };
   return { valid: false, reason: result.code === 'mismatch' ? 'signature mismatch' : result.reason };
-}
-
-/** `t=…,v1=…,v1=…` (several `v1` while the provider rotates; unknown keys ignored), or `undefined` if malformed. */
-function parseSignatureHeader(value: string): ParsedSignatureHeader | undefined {
-  let timestamp: string | undefined;
-  const signatures: string[] = [];
-  for (const part of value.split(',')) {
-    const separator = part.indexOf('=');
-    if (separator < 1) return undefined;
-    const [key, item] = [part.slice(0, separator).trim(), part.slice(separator + 1).trim()];
-    if (key === 't') {
-      if (timestamp !== undefined || !/^\d{1,12}$/.test(item)) return undefined;
-      timestamp = item;
-    } else if (key === 'v1') signatures.push(item);
-  }
-  return timestamp !== undefined && signatures.length > 0 ? { timestamp, signatures } : undefined;
 }
