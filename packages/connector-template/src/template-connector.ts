@@ -29,9 +29,7 @@ export interface TemplateConnector extends ConnectorV1<TemplateSourceEvent> {
 }
 
 /**
- * Wire Template's webhook processor, API client, poller, reconciler and transformer:
  * `createAct({ state, connectors: [createTemplateConnector(loadTemplateSettings(process.env))] })`.
- *
  * @throws ConfigurationError for missing API credentials, a bad `baseUrl` or `pageSize`.
  */
 export function createTemplateConnector(settings: TemplateConnectorSettings): TemplateConnector {
@@ -41,7 +39,7 @@ export function createTemplateConnector(settings: TemplateConnectorSettings): Te
   }
   const client = createTemplateClient(settings);
   const webhook = createTemplateWebhook({ secrets: settings.webhookSecrets });
-  const poller = createTemplatePoller({ client, pageSize });
+  const poller = createTemplatePoller(client, pageSize);
   return {
     specificationVersion: 'v1',
     source: TEMPLATE_SOURCE,

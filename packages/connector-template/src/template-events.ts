@@ -1,10 +1,8 @@
 import type { SourceEventV1 } from '@act/core';
 import { z } from 'zod';
 
-// Template's payloads (fictional). A real connector copies each shape from the
-// provider's docs and cites the URL here. Lenient (`.nullish()`) except for
-// what the connector cannot work without: a provider that starts sending
-// `null` must not stop the mirror.
+// Template's payloads (fictional; a real connector cites the docs URL). Lenient (`.nullish()`) but
+// for what the connector cannot work without: a provider that starts sending `null` must not stop the mirror.
 
 /** The event types the connector applies. Others are stored and acknowledged, then ignored. */
 export const TEMPLATE_EVENT_TYPES = ['record.created', 'record.updated', 'record.deleted'] as const;

@@ -4,17 +4,11 @@ import { type TemplateRecord, type TemplateSourceEvent, templateVersion } from '
 import { TEMPLATE_PACKAGE_NAME, TEMPLATE_SOURCE } from './template-settings';
 
 /**
- * The `records` stream: the kit's `pagedPoller` over Template's listing
- * (`updated_since`, inclusive, and a keyset `next_cursor`). Its `listAll`
- * feeds the reconciler: a keyset cursor never skips a live record, where page
- * numbers over an update-time order would. Deletions never appear in a
- * listing: webhooks bring them, and reconciliation finds the missed ones.
+ * The `records` stream over Template's listing (`updated_since` and a keyset
+ * cursor). Its `listAll` feeds the reconciler: a keyset cursor never skips a
+ * live record, where page numbers over an update-time order would.
  */
-export function createTemplatePoller(options: {
-  client: TemplateClient;
-  pageSize: number;
-}): PagedPoller<TemplateSourceEvent> {
-  const { client, pageSize } = options;
+export function createTemplatePoller(client: TemplateClient, pageSize: number): PagedPoller<TemplateSourceEvent> {
   return pagedPoller({
     stream: 'records',
     packageName: TEMPLATE_PACKAGE_NAME,

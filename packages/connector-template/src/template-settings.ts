@@ -1,5 +1,5 @@
 import { envReader, type OAuth2Settings, type SettingsOverrides } from '@act/connector-kit';
-import type { CredentialStoreV1, FieldPoliciesV1, Logger, RateLimitStoreV1 } from '@act/core';
+import type { FieldPoliciesV1, Logger, RateLimitStoreV1 } from '@act/core';
 
 /** Connector id: the `source` of every event, delivery, cursor, credential key and rate budget. */
 export const TEMPLATE_SOURCE = 'template';
@@ -8,9 +8,7 @@ export const TEMPLATE_PACKAGE_NAME = '@act/connector-template';
 export const TEMPLATE_DEFAULT_BASE_URL = 'https://api.template.example';
 
 /** An OAuth2 app, and where each account's tokens live (`template:<account id>`; refreshes rotate them). */
-export interface TemplateOAuthSettings extends OAuth2Settings {
-  credentials: CredentialStoreV1;
-}
+export type TemplateOAuthSettings = OAuth2Settings;
 
 export interface TemplateConnectorSettings {
   /** Webhook signing secrets, two while rotating. Empty refuses every delivery (fail closed): poll-only setups. */

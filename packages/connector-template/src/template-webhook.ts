@@ -13,11 +13,7 @@ import { TEMPLATE_SIGNATURE_HEADER, templateSignature } from './template-signatu
 
 const knownTypes: ReadonlySet<string> = new Set(TEMPLATE_EVENT_TYPES);
 
-/**
- * Parse a verified delivery into at most one event; an unknown type gives none.
- *
- * @throws PayloadError naming the field, for a body that is not a valid delivery.
- */
+/** A verified delivery → at most one event (none for an unknown type). @throws PayloadError naming the field. */
 export const parseTemplateDelivery = deliveryParser({
   packageName: TEMPLATE_PACKAGE_NAME,
   schema: templateDeliverySchema,
