@@ -1,11 +1,4 @@
-import type {
-  ConnectorV1,
-  HydrateContextV1,
-  PollerV1,
-  ReconcilerV1,
-  TransformerV1,
-  WebhookProcessorV1,
-} from '@act/core';
+import type { ConnectorV1, HydrateContextV1, PollerV1, ReconcilerV1, WebhookProcessorV1 } from '@act/core';
 import { ActError } from '@act/core';
 import { TEMPLATE_MIGRATIONS } from './generated/migrations';
 import { createTemplateClient, templateErrors } from './template-client';
@@ -22,7 +15,6 @@ export interface TemplateConnector extends ConnectorV1<TemplateSourceEvent> {
   readonly webhooks: { readonly default: WebhookProcessorV1<TemplateSourceEvent> };
   readonly pollers: readonly [records: PollerV1<TemplateSourceEvent>];
   readonly reconcilers: readonly [records: ReconcilerV1<TemplateSourceEvent>];
-  readonly transformer: TransformerV1<TemplateSourceEvent>;
   readonly migrations: readonly { name: string; sql: string }[];
   hydrate(event: TemplateSourceEvent, context: HydrateContextV1): Promise<TemplateSourceEvent | null>;
   refreshCredentials(tenant: string): Promise<void>;
