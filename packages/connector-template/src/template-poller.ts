@@ -14,12 +14,8 @@ export function createTemplatePoller(client: TemplateClient, pageSize: number): 
     packageName: TEMPLATE_PACKAGE_NAME,
     kind: 'Template',
     list: async ({ tenant, updatedSince, page, signal }) => {
-      const { records, next_cursor } = await client.listRecords(tenant, {
-        updatedSince,
-        cursor: page,
-        limit: pageSize,
-        ...(signal ? { signal } : {}),
-      });
+      const listing = { updatedSince, cursor: page, limit: pageSize, signal };
+      const { records, next_cursor } = await client.listRecords(tenant, listing);
       return { items: records, next: next_cursor };
     },
     updatedAt: (record) => record.updated_at,
