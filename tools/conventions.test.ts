@@ -403,7 +403,6 @@ describe('each connector describes itself', () => {
     'examples/nextjs/lib/act.ts': ['ghl', 'xero'],
     'examples/nextjs/scripts/migrate.ts': ['ghl', 'xero'],
     'examples/supabase-edge/supabase/functions/act-webhooks/index.ts': ['ghl', 'xero'],
-    'examples/supabase-edge/test/supabase-edge.test.ts': ['ghl', 'xero'],
   };
 
   for (const pkg of connectors) {
@@ -497,7 +496,10 @@ describe('each connector describes itself', () => {
     });
     const found: Record<string, string[]> = {};
     for (const dir of toolDirs) {
-      for (const file of listFiles(join(repoRoot, dir), (entry) => entry === 'node_modules' || entry === 'dist')) {
+      for (const file of listFiles(
+        join(repoRoot, dir),
+        (entry) => entry === 'node_modules' || entry === 'dist' || entry.startsWith('.'),
+      )) {
         if (!sourceExtension.test(file) && !file.endsWith('.mjs')) continue;
         const code = stripComments(readFileSync(join(repoRoot, dir, file), 'utf8'));
         const named = internals.filter((connector) => connector.pattern.test(code)).map((connector) => connector.id);
@@ -529,7 +531,7 @@ describe('each connector describes itself', () => {
 describe('convention scanners', () => {
   it('read import specifiers and skip comments', () => {
     const source = [
-      "import { a } from '@act/core/internal';",
+      "import { a } from '@act/core';",
       'import type { B } from "./b";',
       "export { c } from '../c';",
       "import './side-effect';",
