@@ -21,7 +21,7 @@ export interface SinkUpsertV1 {
    * (see `order`), and treats equal values as unchanged (only a higher
    * version or order is remembered).
    */
-  version?: number;
+  version?: number | undefined;
   /**
    * Breaks a tie at equal `version`. The write order of a row is
    * `(version, order)`: versions first, then `order` compared element by
@@ -58,7 +58,7 @@ export interface SinkDeleteV1 {
    * restored (Notion's trash) should mirror that as a status column on an
    * upsert rather than as a delete.
    */
-  version?: number;
+  version?: number | undefined;
   /**
    * Erase the row's values instead of only setting `deleted_at`. The key stays
    * as a tombstone either way (SQL sinks keep a key-only row), so the record
