@@ -119,11 +119,11 @@ export interface SinkScanRequestV1 {
   where: SinkRowKeyV1;
   /** The key columns to report, in order. */
   keyColumns: readonly string[];
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 export interface SinkApplyOptionsV1 {
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /**
    * Save this cursor in the same transaction as the rows, so a crash can never
    * leave the cursor ahead of the data. Only sinks with
