@@ -1,8 +1,6 @@
 /**
  * @module
- * `@act/connector-template`: the package to copy when adding a connector. It
- * mirrors records of "Template", a fictional provider whose API is made up
- * for this package only. Runs on Node >= 22, Deno and edge runtimes.
+ * `@act/connector-template`: the package to copy for a connector. "Template" is a fictional provider.
  */
 
 export { source } from './source';

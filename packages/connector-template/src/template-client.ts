@@ -1,7 +1,7 @@
-import { type ApiAuth, bucketRateLimits, createApiClient, oauth2, staticToken } from '@act/connector-kit';
+import { type ApiAuth, bucketRateLimits, createApiClient, createErrors, oauth2, staticToken } from '@act/connector-kit';
+import { parseRetryAfter } from '@act/core/internal';
 import { z } from 'zod';
-import { templateErrorBody } from './template-error';
-import { type TemplateRecord, templateRecordSchema } from './template-events';
+import { templateRecordSchema } from './template-events';
 import {
   TEMPLATE_DEFAULT_BASE_URL,
   TEMPLATE_PACKAGE_NAME,
@@ -10,71 +10,44 @@ import {
 } from './template-settings';
 import { VERSION } from './version';
 
-// Template's API (fictional, made up for the template package):
-//   GET /v1/accounts/{account_id}/records/{id}     → the record
-//   GET /v1/accounts/{account_id}/records?limit=&updated_since=&cursor=
-//       → { records: [...], next_cursor: string | null }, oldest `updated_at` first,
-//         `updated_since` inclusive, `limit` at most 100.
-//   POST /oauth/token (form, client in the body): refresh tokens rotate on
-//       every use and are retired at once, so a refresh is never re-sent.
-// Rate limit: 100 requests per 10 s per account; every response carries
-// `X-RateLimit-Remaining`; a 429 carries `Retry-After` (seconds).
-// A real connector cites the provider's docs URL beside each of these facts.
+// Template's API (fictional; a real connector cites the docs URL beside each fact):
+//   GET /v1/accounts/{account}/records/{id}
+//   GET /v1/accounts/{account}/records?limit=&updated_since=&cursor= → { records, next_cursor }
+//   POST /oauth/token: refresh tokens rotate and are retired on first use.
+//   100 requests per 10 s per account; `X-RateLimit-Remaining` on every answer, `Retry-After` on 429.
+//   Errors: `{ "error": { "code": "not_found", "message": "…" } }`.
 
-/** Template's published limit, per account (fictional). */
-export const TEMPLATE_RATE_LIMITS = { burst: { capacity: 100, intervalMs: 10_000 } } as const;
+const errorBodySchema = z.object({ error: z.object({ code: z.string().nullish(), message: z.string().nullish() }) });
+/** Lenient: any other body still becomes a ProviderApiError, with a text excerpt. */
+const templateErrorBody = {
+  schema: errorBodySchema,
+  describe: ({ error }: z.infer<typeof errorBodySchema>) => [error.code, error.message].filter(Boolean).join(': '),
+};
+export const templateErrors = createErrors(TEMPLATE_PACKAGE_NAME, { errorBody: templateErrorBody });
 
-/** Template's OAuth2 endpoints (fictional). */
-export const TEMPLATE_TOKEN_PATH = 'oauth/token';
-export const TEMPLATE_AUTHORIZE_URL = 'https://template.example/oauth/authorize';
-
-export interface ListTemplateRecordsOptions {
-  /** Only records updated at or after this ISO time. */
-  updatedSince?: string | null;
-  /** `next_cursor` of the previous page. */
-  cursor?: string | null;
-  /** Records per page, 1–100. */
-  limit: number;
-  signal?: AbortSignal;
-}
-
-export interface TemplateRecordPage {
-  records: TemplateRecord[];
-  /** `null` on the last page. */
-  next_cursor: string | null;
-}
-
-/** The calls the connector makes. Every failure is a `ProviderApiError` (or a `PayloadError` for an unreadable body). */
-export interface TemplateClient {
-  getRecord(tenant: string, id: string, options?: { signal?: AbortSignal }): Promise<TemplateRecord>;
-  listRecords(tenant: string, options: ListTemplateRecordsOptions): Promise<TemplateRecordPage>;
-  /** The worker's 401 hook: refresh the account's OAuth2 token. A no-op for a static token. */
-  refreshCredentials(tenant: string): Promise<void>;
+/** A non-2xx answer as the `ProviderApiError` the client throws (`body` already read). */
+export function toTemplateApiError(response: Response, body: unknown, request: { method: string; url: string }) {
+  const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+  return templateErrors.fromResponse(response, body, request, { retryAfterMs });
 }
 
 const listResponseSchema = z.object({
   records: z.array(templateRecordSchema),
-  next_cursor: z.string().min(1).nullish(),
+  next_cursor: z.string().min(1).nullable().default(null),
 });
 
-/**
- * Template's OAuth2 app: authorize URL, code exchange and refresh. Use it
- * for the install (`templateOAuth(settings).authorizeUrl(...)`, then
- * `.exchangeCode(...)` and `credentials.put('template:<account>', credential)`).
- */
+/** Template's OAuth2 app, for the install: `authorizeUrl(...)`, `exchangeCode(...)`, then `credentials.put`. */
 export function templateOAuth(
-  settings: Pick<TemplateConnectorSettings, 'oauth' | 'baseUrl'> & {
-    oauth: NonNullable<TemplateConnectorSettings['oauth']>;
-  },
+  settings: Pick<TemplateConnectorSettings, 'baseUrl'> & { oauth: NonNullable<TemplateConnectorSettings['oauth']> },
 ) {
+  const base = `${(settings.baseUrl ?? TEMPLATE_DEFAULT_BASE_URL).replace(/\/+$/, '')}/`;
   return oauth2({
-    tokenUrl: new URL(TEMPLATE_TOKEN_PATH, `${(settings.baseUrl ?? TEMPLATE_DEFAULT_BASE_URL).replace(/\/+$/, '')}/`)
-      .href,
-    authorizeUrl: TEMPLATE_AUTHORIZE_URL,
+    tokenUrl: new URL('oauth/token', base).href,
+    authorizeUrl: 'https://template.example/oauth/authorize',
     clientId: settings.oauth.clientId,
     clientSecret: settings.oauth.clientSecret,
     authMethod: 'body',
-    // A provider fact: Template retires a refresh token on first use.
+    // A provider fact: a refresh token is retired on first use, so a refresh is never re-sent.
     retryRefresh: false,
     credentials: settings.oauth.credentials,
     scopes: ['records.read', 'offline_access'],
@@ -92,24 +65,19 @@ function templateAuth(settings: TemplateConnectorSettings): ApiAuth {
   });
 }
 
-/**
- * Template's API client on the kit's engine: a per-account token bucket that
- * follows `X-RateLimit-Remaining`, the token read after the wait, one refresh
- * on a 401 (OAuth2), `Retry-After` on 429, and in-process retries (5xx,
- * timeouts, short 429s); anything longer is thrown so the worker puts the
- * delivery back in the inbox.
- */
-export function createTemplateClient(settings: TemplateConnectorSettings): TemplateClient {
+export type TemplateClient = ReturnType<typeof createTemplateClient>;
+
+/** The API client: the kit's engine (limiter, 401 refresh, 429, retries) given Template's facts. */
+export function createTemplateClient(settings: TemplateConnectorSettings) {
   const api = createApiClient({
-    // fetch, logger, timeoutMs; the rest is Template's facts.
-    ...settings,
+    ...settings, // fetch, logger, timeoutMs
     packageName: TEMPLATE_PACKAGE_NAME,
     source: TEMPLATE_SOURCE,
     baseUrl: settings.baseUrl ?? TEMPLATE_DEFAULT_BASE_URL,
     userAgent: `act-connector-template/${VERSION}`,
     auth: templateAuth(settings),
     rateLimits: bucketRateLimits({
-      limits: TEMPLATE_RATE_LIMITS,
+      limits: { burst: { capacity: 100, intervalMs: 10_000 } },
       remainingHeaders: { burst: 'x-ratelimit-remaining' },
       scope: TEMPLATE_SOURCE,
       store: settings.rateLimitStore,
@@ -118,30 +86,30 @@ export function createTemplateClient(settings: TemplateConnectorSettings): Templ
     errorBody: templateErrorBody,
     retry: { maxDelayMs: 5_000, ...settings.retry },
   });
-  const accountPath = (tenant: string) => `v1/accounts/${encodeURIComponent(tenant)}/records`;
-
+  const path = (tenant: string) => `v1/accounts/${encodeURIComponent(tenant)}/records`;
+  type Page = { updatedSince?: string | null; cursor?: string | null; limit: number; signal?: AbortSignal | undefined };
   return {
-    getRecord(tenant, id, { signal } = {}) {
-      return api.request(tenant, {
+    getRecord: (tenant: string, id: string, { signal }: { signal?: AbortSignal | undefined } = {}) =>
+      api.request(tenant, {
         method: 'GET',
-        path: `${accountPath(tenant)}/${encodeURIComponent(id)}`,
+        path: `${path(tenant)}/${encodeURIComponent(id)}`,
         schema: templateRecordSchema,
         signal,
-      });
-    },
-    async listRecords(tenant, { updatedSince, cursor, limit, signal }) {
-      const searchParams: Record<string, string> = { limit: String(limit) };
-      if (updatedSince) searchParams.updated_since = updatedSince;
-      if (cursor) searchParams.cursor = cursor;
-      const page = await api.request(tenant, {
+      }),
+    /** One page, oldest `updated_at` first; `next_cursor` is null on the last. */
+    listRecords: (tenant: string, { updatedSince, cursor, limit, signal }: Page) =>
+      api.request(tenant, {
         method: 'GET',
-        path: accountPath(tenant),
-        searchParams,
+        path: path(tenant),
+        searchParams: {
+          limit: String(limit),
+          ...(updatedSince ? { updated_since: updatedSince } : {}),
+          ...(cursor ? { cursor } : {}),
+        },
         schema: listResponseSchema,
         signal,
-      });
-      return { records: page.records, next_cursor: page.next_cursor ?? null };
-    },
-    refreshCredentials: (tenant) => api.refreshCredentials(tenant),
+      }),
+    /** The worker's 401 hook: refresh the account's OAuth2 token (a no-op for a static token). */
+    refreshCredentials: (tenant: string) => api.refreshCredentials(tenant),
   };
 }

@@ -1,56 +1,38 @@
 import type { SourceEventV1 } from '@act/core';
 import { z } from 'zod';
 
-// Template's webhook payloads (fictional: made up for the template package).
-// A real connector copies each shape from the provider's docs, cites the URL
-// beside the schema, and keeps a documented sample in test/fixtures/.
-//
-// Schemas are internal (never exported from src/index.ts); the inferred types
-// are public. Response fields are lenient (`.nullish()`): a provider that
-// starts sending `null` or drops an optional field must not stop the mirror.
-// Only what the connector cannot work without is required (ids, the type).
+// Template's payloads (fictional; a real connector cites the docs URL). Lenient (`.nullish()`) but
+// for what the connector cannot work without: a provider that starts sending `null` must not stop the mirror.
 
-/** The event types the connector applies. Anything else is stored and acknowledged, then ignored. */
+/** The event types the connector applies. Others are stored and acknowledged, then ignored. */
 export const TEMPLATE_EVENT_TYPES = ['record.created', 'record.updated', 'record.deleted'] as const;
 export type TemplateEventType = (typeof TEMPLATE_EVENT_TYPES)[number];
 
-/**
- * A Template record, in webhooks and in API responses alike. Loose: fields
- * this schema does not name are kept, so the `raw` column holds everything
- * the provider sent.
- */
+/** A record, in webhooks and API responses. Loose: unnamed fields are kept for the `raw` column. */
 export const templateRecordSchema = z.looseObject({
   id: z.string().min(1),
   name: z.string().nullish(),
   email: z.string().nullish(),
   status: z.string().nullish(),
-  /** ISO 8601; orders versions of the record. */
   updated_at: z.string().nullish(),
 });
 export type TemplateRecord = z.infer<typeof templateRecordSchema>;
 
 /** What every delivery has, whatever its type: enough to store and dedupe it. */
 export const templateDeliverySchema = z.object({
-  /** Delivery id, the same on every retry of one delivery. */
+  /** The same on every retry of one delivery. */
   id: z.string().min(1),
   type: z.string().min(1),
-  /** The Template account (the tenant). */
   account_id: z.string().min(1),
-  /** When the change happened, ISO 8601. */
   created_at: z.string().nullish(),
   data: z.unknown().optional(),
 });
 
-/** A delivery of a known type. */
+/** A delivery of a known type. Large records come thin: `object_id` without `object`. */
 export const templateEventSchema = templateDeliverySchema.extend({
   type: z.enum(TEMPLATE_EVENT_TYPES),
   data: z
-    .object({
-      /** The record as it is now. Missing for large records: the event is thin. */
-      object: templateRecordSchema.nullish(),
-      /** Sent instead of `object` in thin events. */
-      object_id: z.string().min(1).nullish(),
-    })
+    .object({ object: templateRecordSchema.nullish(), object_id: z.string().min(1).nullish() })
     .refine((data) => data.object || data.object_id, {
       message: 'either data.object or data.object_id is required',
       path: ['object'],
@@ -63,14 +45,6 @@ export type TemplateEvent = z.infer<typeof templateEventSchema>;
 /** The event the connector hands to the runtime: the record is the payload. */
 export interface TemplateSourceEvent extends SourceEventV1<TemplateRecord> {
   type: TemplateEventType;
-}
-
-/** `account_id: Invalid input: expected string, received undefined` — the field first, so the message says what to fix. */
-export function describeZodError(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(body)'}: ${issue.message}`)
-    .join('; ');
 }
 
 /** A record's version: epoch ms of its `updated_at`, or `undefined` when absent or unparsable. */

@@ -6,28 +6,17 @@ import { TEMPLATE_PACKAGE_NAME } from './template-settings';
 /**
  * The mirror table, declared once: the transformer writes it, the reconciler
  * takes its table, keys and scope from it, and the conformance test checks
- * migrations/ creates every column. Upserts write only the columns whose
- * source field is present, so a thinner event never blanks a column; `raw`
- * keeps the record minus blocked fields. To block a field by default (data
- * that must never be mirrored), add `blocked: ['date_of_birth']`; users add
- * theirs through `settings.fieldPolicies`.
+ * migrations/ creates every column. Add `blocked: ['date_of_birth']` for data
+ * that must never be mirrored.
  */
 export const TEMPLATE_RECORDS = mirrorTable<TemplateSourceEvent>({
   table: 'template_records',
   keys: ['account_id', 'id'],
-  columns: {
-    name: text('name'),
-    email: email('email'),
-    status: text('status'),
-    updated_at: timestamp('updated_at'),
-  },
+  columns: { name: text('name'), email: email('email'), status: text('status'), updated_at: timestamp('updated_at') },
   tombstone: (event) => event.type === 'record.deleted',
 });
 
-/** The mirror table's name (see migrations/0001_template_records.sql). */
-export const TEMPLATE_RECORDS_TABLE = TEMPLATE_RECORDS.table;
-
-/** Template records → rows of `template_records`, keyed by `{ account_id, id }`. Pure. */
+/** Template records → rows of `template_records`. Pure. */
 export function createTemplateTransformer(
   options: { fieldPolicies?: FieldPoliciesV1 } = {},
 ): MirrorTransformer<TemplateSourceEvent> {
@@ -36,7 +25,6 @@ export function createTemplateTransformer(
     tables: [TEMPLATE_RECORDS],
     fieldPolicies: options.fieldPolicies,
     route(event) {
-      // Thin events are fetched by the connector's `hydrate` before they get here.
       if (event.thin && event.type !== 'record.deleted') {
         throw new TransformError({
           packageName: TEMPLATE_PACKAGE_NAME,

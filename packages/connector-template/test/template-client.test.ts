@@ -2,8 +2,7 @@ import { ActError, createMemoryCredentialStore, type RateLimitStoreV1 } from '@a
 import { createMemoryRateLimitStore } from '@act/core/internal';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTemplateClient, templateOAuth } from '../src/template-client';
-import { toTemplateApiError } from '../src/template-error';
+import { createTemplateClient, templateOAuth, toTemplateApiError } from '../src/template-client';
 import type { TemplateConnectorSettings } from '../src/template-settings';
 import { VERSION } from '../src/version';
 import { fixtures, TEST_ACCOUNT, TEST_BASE_URL, TEST_TOKEN } from './helpers/template-fixtures';

@@ -14,6 +14,8 @@ export type {
   OAuth2TokenResponse,
 } from './oauth2';
 export { createPkce, oauth2 } from './oauth2';
+export type { PagedListing, PagedListRequest, PagedPoller, PagedPollerOptions } from './paged-poller';
+export { pagedPoller } from './paged-poller';
 export type {
   ApiRateLimits,
   BucketRateLimitsOptions,
@@ -24,3 +26,10 @@ export type {
   WindowLimit,
 } from './rate-limits';
 export { bucketRateLimits, headerCount, scopedRateLimits } from './rate-limits';
+export type {
+  DeliveryParseContext,
+  DeliveryParserOptions,
+  DeliveryRequest,
+  WebhookProcessorOptions,
+} from './webhook-processor';
+export { deliveryParser, webhookProcessor } from './webhook-processor';

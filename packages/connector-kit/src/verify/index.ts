@@ -24,6 +24,7 @@ export {
 } from './public-key';
 export { createSecretMatcher } from './secret-match';
 export { type PathTokenOptions, pathToken, queryValue, type SharedSecretOptions, sharedSecret } from './shared-secret';
+export { type TimestampedSignatureOptions, timestampedSignature } from './timestamped-signature';
 export {
   headerValue,
   type Signable,
