@@ -31,7 +31,7 @@ interface Memory {
 interface Stalled {
   socket: Socket;
   status?: number;
-  retryAfter?: string;
+  retryAfter?: string | undefined;
   closedAt?: number;
 }
 

@@ -87,9 +87,9 @@ export function createTemplateClient(settings: TemplateConnectorSettings) {
     retry: { maxDelayMs: 5_000, ...settings.retry },
   });
   const path = (tenant: string) => `v1/accounts/${encodeURIComponent(tenant)}/records`;
-  type Page = { updatedSince?: string | null; cursor?: string | null; limit: number; signal?: AbortSignal };
+  type Page = { updatedSince?: string | null; cursor?: string | null; limit: number; signal?: AbortSignal | undefined };
   return {
-    getRecord: (tenant: string, id: string, { signal }: { signal?: AbortSignal } = {}) =>
+    getRecord: (tenant: string, id: string, { signal }: { signal?: AbortSignal | undefined } = {}) =>
       api.request(tenant, {
         method: 'GET',
         path: `${path(tenant)}/${encodeURIComponent(id)}`,

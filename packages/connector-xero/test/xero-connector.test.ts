@@ -194,8 +194,9 @@ function suite(name: string, target: () => Target, options: { sql: boolean }) {
   describe(name, () => {
     const t = target();
 
-    async function setup(settings: Parameters<typeof createXeroConnector>[0] = {}) {
-      const connector = createXeroConnector({ webhook: { keys: [TEST_KEY] }, ...API_SETTINGS, ...settings });
+    async function setup(settings: Parameters<typeof createXeroConnector>[0] = {}, { apiCredentials = true } = {}) {
+      const api = apiCredentials ? API_SETTINGS : { api: API_SETTINGS.api };
+      const connector = createXeroConnector({ webhook: { keys: [TEST_KEY] }, ...api, ...settings });
       const db = await t.create(connector);
       const handler = createWebhookHandler({ processor: connector.webhook, store: db.store });
       const worker = createWorker({ connectors: [connector], store: db.store, sink: db.sink, circuitBreaker: false });
@@ -326,7 +327,7 @@ function suite(name: string, target: () => Target, options: { sql: boolean }) {
     });
 
     it('without API credentials a delivery is dead-lettered with the reason (replayable), not dropped', async () => {
-      const ctx = await setup({ accessToken: undefined });
+      const ctx = await setup({}, { apiCredentials: false });
       try {
         await ctx.send(deliveryBody([notification({})], { first: 1, last: 1 }));
         expect(await ctx.worker.drain()).toMatchObject({ outcomes: { dead: 1 } });

@@ -107,8 +107,8 @@ export function createErrors<TBody = unknown>(
         status: response.status,
         method: request.method,
         url: request.url,
-        ...(detail ? { detail } : {}),
-        ...(extra.retryAfterMs !== undefined ? { retryAfterMs: extra.retryAfterMs } : {}),
+        detail,
+        retryAfterMs: extra.retryAfterMs,
       });
     },
     network: (error, request) =>

@@ -8,7 +8,7 @@ export interface ParsedSignatureHeader {
   /** The signature(s), still encoded (`encoding`); any of them may match (the provider rotating its side). */
   signatures: readonly string[];
   /** A signed timestamp as sent, in Unix seconds (checked against `toleranceMs`, handed to `payload`). */
-  timestamp?: string;
+  timestamp?: string | undefined;
 }
 
 export interface HmacSignatureOptions {

@@ -9,9 +9,9 @@ export interface ProviderApiErrorOptions {
   method: string;
   url: string;
   /** Provider's error message or body excerpt. */
-  detail?: string;
+  detail?: string | undefined;
   /** From `Retry-After` or the provider's own headers, already in milliseconds. */
-  retryAfterMs?: number;
+  retryAfterMs?: number | undefined;
   cause?: unknown;
 }
 

@@ -24,7 +24,7 @@ export interface ApplyEventsInput {
   correlationId?: string;
   deliveryId?: string;
   cursor?: CursorCommitV1;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   now: () => Date;
   /** Wraps outbound calls (hydrate) so a breaker can guard them. */
   guardSource: <T>(fn: () => Promise<T>) => Promise<T>;
@@ -143,7 +143,7 @@ export async function applyEvents(input: ApplyEventsInput): Promise<ApplyEventsO
       ? { created: 0, updated: 0, skipped: 0, deleted: 0, outcomes: [] }
       : await input.guardSink(() =>
           sink.apply(operations, {
-            ...(input.signal ? { signal: input.signal } : {}),
+            signal: input.signal,
             ...(input.cursor && sink.supportsCursorCommit ? { cursor: input.cursor } : {}),
           }),
         );

@@ -67,9 +67,9 @@ export function decideFailure(
   const delay = computeRetryDelay({
     attempt: attempts + 1,
     schedule,
-    ...(options.jitter !== undefined ? { jitter: options.jitter } : {}),
+    jitter: options.jitter,
     ...(options.random ? { random: options.random } : {}),
-    ...(classified.retryAfterMs !== undefined ? { retryAfterMs: classified.retryAfterMs } : {}),
+    retryAfterMs: classified.retryAfterMs,
   });
   if (delay === null) {
     return {

@@ -15,7 +15,7 @@ export interface RunPollerOptions {
   fieldPolicies?: FieldPoliciesV1;
   /** Stop after this many pages (a backfill in slices); unlimited by default. */
   maxPages?: number;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   logger?: Logger;
   metrics?: Metrics;
   now?: () => Date;
@@ -64,7 +64,7 @@ export async function runPoller(options: RunPollerOptions): Promise<RunPollerRes
     for await (const { events, cursor: next } of poller.poll({
       tenant,
       cursor,
-      ...(options.signal ? { signal: options.signal } : {}),
+      signal: options.signal,
     })) {
       const receivedAt = now();
       const commit = { ...key, cursor: next };
@@ -80,7 +80,7 @@ export async function runPoller(options: RunPollerOptions): Promise<RunPollerRes
         guardSource: direct,
         guardSink: direct,
         logger,
-        ...(options.signal ? { signal: options.signal } : {}),
+        signal: options.signal,
       });
       if (!sink.supportsCursorCommit) await store.setCursor(commit);
       if (integrationEvents.length) await store.recordEvents(integrationEvents);

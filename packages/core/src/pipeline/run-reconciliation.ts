@@ -34,7 +34,7 @@ export interface RunReconciliationOptions {
   maxDeleteFraction?: number;
   /** Differing records applied per batch; default 200. */
   batchSize?: number;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   logger?: Logger;
   metrics?: Metrics;
   now?: () => Date;
@@ -123,7 +123,7 @@ export async function runReconciliation(options: RunReconciliationOptions): Prom
       table: reconciler.table,
       where: reconciler.scope(tenant),
       keyColumns: reconciler.keyColumns,
-      ...(options.signal ? { signal: options.signal } : {}),
+      signal: options.signal,
     })) {
       for (const row of rows) mirror.set(rowKeyString(row.key), row);
     }
@@ -146,7 +146,7 @@ export async function runReconciliation(options: RunReconciliationOptions): Prom
         guardSource: direct,
         guardSink: direct,
         logger,
-        ...(options.signal ? { signal: options.signal } : {}),
+        signal: options.signal,
       });
       for (const [index, event] of pending.entries()) {
         if (!compared.has(event)) continue;
@@ -163,7 +163,7 @@ export async function runReconciliation(options: RunReconciliationOptions): Prom
       pending = [];
       compared = new Set();
     };
-    for await (const page of reconciler.list({ tenant, ...(options.signal ? { signal: options.signal } : {}) })) {
+    for await (const page of reconciler.list({ tenant, signal: options.signal })) {
       for (const event of page) {
         report.listed += 1;
         const key = rowKeyString(reconciler.keyOf(event));
@@ -215,7 +215,7 @@ export async function runReconciliation(options: RunReconciliationOptions): Prom
         table: reconciler.table,
         key: row.key,
       }));
-      const result = await sink.apply(operations, options.signal ? { signal: options.signal } : {});
+      const result = await sink.apply(operations, { signal: options.signal });
       const createdAt = now();
       const events: IntegrationEventV1[] = slice.map(([, row], index) => ({
         source: connector.source,

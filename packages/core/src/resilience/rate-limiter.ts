@@ -36,7 +36,7 @@ export interface RateLimiterOptions {
    * Token buckets a request must pass, by name (names may not contain `:`),
    * e.g. `{ burst: { capacity: 100, intervalMs: 10_000 }, daily: { capacity: 200_000, intervalMs: 86_400_000 } }`.
    */
-  limits?: Readonly<Record<string, TokenBucketLimitV1>>;
+  limits?: Readonly<Record<string, TokenBucketLimitV1>> | undefined;
   /** Concurrency limits by name, e.g. `{ concurrent: { limit: 5 } }`. Needs a store with slots. */
   concurrency?: Readonly<Record<string, ConcurrencyLimit>>;
   /** Sliding windows by name, e.g. `{ minuteWindow: { limit: 60, windowMs: 60_000 } }`. Needs a store with slots. */

@@ -19,17 +19,17 @@ export interface RetryDelayOptions {
   /** Failures so far, 1-based: attempt 1 → `schedule[0]`. */
   attempt: number;
   /** Waits in ms, one per retry; defaults to {@link DEFAULT_RETRY_SCHEDULE_MS}. */
-  schedule?: readonly number[];
+  schedule?: readonly number[] | undefined;
   /**
    * Fraction in `[0, 1]`, default 0.2: the delay is uniform in
    * `[base * (1 - jitter), base * (1 + jitter)]`, so deliveries that failed
    * together (a provider outage) do not all come back in the same second.
    */
-  jitter?: number;
+  jitter?: number | undefined;
   /** Source of randomness in `[0, 1)`; defaults to `Math.random` (inject for tests). */
   random?: () => number;
   /** Provider-requested minimum wait (`Retry-After`); the result is never below it. */
-  retryAfterMs?: number;
+  retryAfterMs?: number | undefined;
 }
 
 /**

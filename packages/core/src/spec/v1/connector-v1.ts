@@ -7,7 +7,7 @@ import type { TransformerV1 } from './transformer-v1';
 import type { WebhookProcessorV1 } from './webhook-processor-v1';
 
 export interface HydrateContextV1 {
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -61,7 +61,7 @@ export interface ConnectorV1<TEvent extends SourceEventV1 = SourceEventV1> {
    * The connector also warns once when created and reports the amber health
    * signal `api_credentials_missing`.
    */
-  readonly missingApiCredentials?: string;
+  readonly missingApiCredentials?: string | undefined;
   readonly transformer: TransformerV1<TEvent>;
   /**
    * How stale this source's mirror may get before it counts as late, in ms
@@ -108,7 +108,7 @@ export interface ConnectorV1<TEvent extends SourceEventV1 = SourceEventV1> {
    * and every non-key column must be nullable or have a default (a delete
    * that arrives first leaves a key-only tombstone row).
    */
-  readonly migrations?: readonly { name: string; sql: string }[];
+  readonly migrations?: readonly { name: string; sql: string }[] | undefined;
   /**
    * The column of this connector's mirror tables that holds the tenant
    * (`location_id`). Every table and view its migrations create must be named
@@ -116,5 +116,5 @@ export interface ConnectorV1<TEvent extends SourceEventV1 = SourceEventV1> {
    * `authenticated` roles, and opens them per tenant on this column only
    * when asked (`act_grant_tenant_access`).
    */
-  readonly tenantColumn?: string;
+  readonly tenantColumn?: string | undefined;
 }

@@ -4,7 +4,7 @@ export interface PollRequestV1 {
   tenant: string;
   /** Where the previous run stopped; `null` for a first run (backfill). */
   cursor: string | null;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** One page of changes and the cursor that resumes right after it. */

@@ -3,7 +3,7 @@ import type { SourceEventV1 } from './source-event-v1';
 
 export interface ReconcileListRequestV1 {
   tenant: string;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /**

@@ -21,7 +21,7 @@ export interface SinkUpsertV1 {
    * (see `order`), and treats equal values as unchanged (only a higher
    * version or order is remembered).
    */
-  version?: number;
+  version?: number | undefined;
   /**
    * Breaks a tie at equal `version`. The write order of a row is
    * `(version, order)`: versions first, then `order` compared element by
@@ -58,7 +58,7 @@ export interface SinkDeleteV1 {
    * restored (Notion's trash) should mirror that as a status column on an
    * upsert rather than as a delete.
    */
-  version?: number;
+  version?: number | undefined;
   /**
    * Erase the row's values instead of only setting `deleted_at`. The key stays
    * as a tombstone either way (SQL sinks keep a key-only row), so the record
@@ -119,11 +119,11 @@ export interface SinkScanRequestV1 {
   where: SinkRowKeyV1;
   /** The key columns to report, in order. */
   keyColumns: readonly string[];
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 export interface SinkApplyOptionsV1 {
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /**
    * Save this cursor in the same transaction as the rows, so a crash can never
    * leave the cursor ahead of the data. Only sinks with

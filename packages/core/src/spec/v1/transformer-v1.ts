@@ -21,7 +21,7 @@ export interface FieldPolicyV1 {
 export type FieldPoliciesV1 = Readonly<Record<string, FieldPolicyV1>>;
 
 export interface TransformContextV1 {
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /**
    * The effective policies (the connector's defaults merged with the user's).
    * The runtime already removes blocked columns from every operation; a

@@ -41,7 +41,7 @@ export interface ParsedDeliveryV1<TEvent extends SourceEventV1 = SourceEventV1> 
    * as the dedupe key so a redelivery is stored once. Leave it out when the
    * provider has none: the handler then dedupes on a SHA-256 of the body.
    */
-  deliveryId?: string;
+  deliveryId?: string | undefined;
   /** The tenant the delivery belongs to; `unknown` is used when absent. */
   tenant?: string;
   /** Zero or more events. An empty list is valid (a handshake, an unknown event type). */
