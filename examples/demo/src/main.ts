@@ -409,7 +409,7 @@ async function runScenario(total: number): Promise<boolean> {
   for (const delivery of xeroSimulator?.flush() ?? []) log.record(delivery, await send(delivery));
   const settled = await drained();
   if (!settled) console.log('  ! the inbox did not drain within 2 minutes');
-  // Payments and bank transactions have no webhook category at Xero: only polling brings them (fact sheet B2).
+  // Payments and bank transactions have no webhook category at Xero: only polling brings them ([X3]).
   const polled = await poll(['xero:payments', 'xero:bank_transactions']);
   const elapsedMs = performance.now() - started;
   const { mismatches, tables } = await compareMirror([...simulators.values()], state);

@@ -159,7 +159,7 @@ export function createGhlConnector(settings: GhlConnectorSettings = {}): GhlConn
         }),
       );
     },
-    // GHL webhooks carry the whole record (fact sheet A2), so there is no `hydrate`.
+    // GHL webhooks carry the whole record ([G2]), so there is no `hydrate`.
 
     async refreshCredentials(tenant) {
       await client?.refreshCredentials(tenant);

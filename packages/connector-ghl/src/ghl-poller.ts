@@ -20,7 +20,7 @@
  * end), with `version` = epoch ms of the record's `dateUpdated` (`updatedAt`
  * for opportunities), so polled rows pass the same version guard as webhooks.
  *
- * Provider facts (fact sheet shared/providers/ghl-xero.md A3, A4):
+ * Provider facts ([G5], [G11] in REFERENCES.md):
  * - contacts via `POST /contacts/search`, never the deprecated `GET /contacts/`
  *   [G5 apps/contacts.json]. Its body/response are documented only on ClickUp;
  *   per the third-party reading [G17]: `locationId`, `page` + `pageLimit`
@@ -47,7 +47,7 @@
  * - tasks and notes are listed only per contact (`GET /contacts/{id}/tasks`,
  *   `…/notes`): not polled (one request per contact); webhooks carry them.
  * - polling returns only live records, so deletes come from webhooks and
- *   reconciliation [A4 #8].
+ *   reconciliation ([G11] #257).
  * - a record listed without its update time (`dateUpdated` is not in the
  *   spec's contact search-result schema [G5]) becomes an event without
  *   `version`, which the sink always applies: the listing is current when
@@ -425,7 +425,7 @@ export function createGhlPollers(options: GhlPollersOptions): PollerV1<GhlPolled
 
 // ---------------------------------------------------------------------------
 // API record → event. The webhook payloads and the API records differ a
-// little (fact sheet A2, G5 specs); these mappers make a polled record look
+// little ([G2], the [G5] specs); these mappers make a polled record look
 // like the webhook payload of the same entity, so one transformer handles both:
 // - contact: both flat with the same field names; the API adds `dateUpdated`
 //   (webhooks have none) and search hits may carry `searchAfter` (dropped).

@@ -1,4 +1,4 @@
-// Signature vectors. GHL publishes no signed test vectors (fact sheet A5: "No
+// Signature vectors. GHL publishes no signed test vectors ([G1]: "No
 // GHL doc, SDK test or public repo publishes a real (body, signature) pair"),
 // so every valid vector here is signed with key pairs generated in the test
 // and injected as the configured keys; the published keys are checked to
@@ -52,7 +52,7 @@ function tamperOneByte(bytes: Uint8Array): Uint8Array {
 }
 
 describe('the published keys', () => {
-  it('load as an Ed25519 key and a 4096-bit RSA key (fact sheet A1.1) in this runtime', async () => {
+  it('load as an Ed25519 key and a 4096-bit RSA key ([G1][G10]) in this runtime', async () => {
     const ed25519 = await importGhlPublicKey(GHL_ED25519_PUBLIC_KEY, 'ed25519');
     expect(ed25519.algorithm.name).toBe('Ed25519');
     const rsa = await importGhlPublicKey(GHL_RSA_PUBLIC_KEY, 'rsa');

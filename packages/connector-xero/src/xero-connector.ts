@@ -159,7 +159,7 @@ export function createXeroConnector(settings: XeroConnectorSettings = {}): XeroC
         });
       }
       // invalid_grant: the refresh token was refused (60 days unused, revoked, or the
-      // app disconnected, fact sheet B3); only a person re-authorising fixes it.
+      // app disconnected, [X5]); only a person re-authorising fixes it.
       const credentialStore = credentials ?? settings.oauth?.credentials;
       for (const invalid of (await credentialStore?.listInvalid(`${XERO_SOURCE}:`)) ?? []) {
         const tenant = invalid.key.slice(XERO_SOURCE.length + 1);

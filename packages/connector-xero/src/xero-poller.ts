@@ -1,6 +1,6 @@
 /**
  * Polling Xero: the only source for payments and bank transactions (no
- * webhook category, fact sheet B2), and the fallback for contacts, invoices
+ * webhook category, [X3]), and the fallback for contacts, invoices
  * and credit notes when webhooks go quiet.
  *
  * ```ts
@@ -53,7 +53,7 @@
  *   full walk: the backfill.
  *
  * Listings per entity: contacts with `includeArchived=true` (archiving is how
- * a contact is "deleted" [X4], B4 #6); invoices with `Statuses` only when
+ * a contact is "deleted" [X4]); invoices with `Statuses` only when
  * `invoiceStatuses` is set (Xero's default listing otherwise; the reconciler
  * lists DELETED and VOIDED ones explicitly); the rest as Xero lists them.
  */

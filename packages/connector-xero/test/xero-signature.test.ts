@@ -1,4 +1,4 @@
-// Signature verification against the public vectors of fact sheet B5, their
+// Signature verification against the public vectors of [X12][X13], their
 // negative controls, and vectors generated here. Edge-safe (Web Crypto only).
 import { describe, expect, it } from 'vitest';
 import { signXeroBody, verifyXeroSignature } from '../src/xero-signature';
@@ -18,7 +18,7 @@ import {
 const encoder = new TextEncoder();
 const itrBody = webhookFixtures['intent-to-receive.1.json'];
 
-describe('public vectors (fact sheet B5)', () => {
+describe('public vectors ([X12][X13])', () => {
   it('vector 1, calcinai/xero-php testValidPayload: key "test_key"', async () => {
     const body = webhookFixtures['intent-to-receive.2.json'];
     expect(body).toBe(

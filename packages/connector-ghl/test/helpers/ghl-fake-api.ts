@@ -1,6 +1,6 @@
 // A simulated GHL API for the client, poller, reconciliation, backfill and
 // write-back tests (nock: no request leaves the process). Response shapes are
-// the documented ones (fact sheet shared/providers/ghl-xero.md A3, official
+// the documented ones ([G5] in REFERENCES.md, official
 // specs apps/*.json); the VALUE of `searchAfter` is this simulator's own
 // choice (`[sortValueMs, id]`): GHL documents it only as an opaque cursor
 // [G17], and the poller treats it as one.
