@@ -29,26 +29,24 @@
 import {
   alphanumericId,
   bytesToBase64,
-  createClock,
   type FakeDelivery as Delivery,
   type ExpectedTable,
   type FakeApiRequest,
   type FakeApiResponse,
-  type FakeProvider,
+  FakeProviderBase,
   FIRST_NAMES,
+  fixtureReader,
   LAST_NAMES,
   pick,
   readBody,
   requestHeader,
   sendJson,
   uuid,
-} from '@act/core/testing';
+} from '@act/connector-kit/testing/fake';
 import { FIXTURES } from './fixtures';
 
 /** A documented fixture, parsed (embedded: see ./fixtures). */
-function fixture<T = Record<string, unknown>>(file: string): T {
-  return JSON.parse(FIXTURES[file] as string) as T;
-}
+const fixture = fixtureReader(FIXTURES);
 
 type Json = Record<string, unknown>;
 
@@ -117,16 +115,11 @@ export interface GhlFakeOptions {
   token: string;
 }
 
-export class GhlFake implements FakeProvider {
+export class GhlFake extends FakeProviderBase {
   readonly source = 'ghl';
   readonly title = 'GoHighLevel (simulated)';
-  readonly tenants: readonly string[];
-  sentCount = 0;
-  apiRequests = 0;
   private tooMany = 0;
-  private readonly random: () => number;
   private readonly token: string;
-  private readonly now = createClock();
   private readonly locations = new Map<string, Location>();
   private readonly budgets = new Map<string, { windowStart: number; used: number; day: number }>();
   private keys: CryptoKeyPair | undefined;
@@ -134,8 +127,7 @@ export class GhlFake implements FakeProvider {
   publicKeyPem = '';
 
   constructor(options: GhlFakeOptions) {
-    this.tenants = options.locations;
-    this.random = options.random;
+    super({ tenants: options.locations, random: options.random });
     this.token = options.token;
     // Pipelines and calendars as the documented samples show them, one each per location.
     const pipeline = fixture<{ pipelines: Json[] }>('api-pipelines.1.json').pipelines[0] as Json;
@@ -285,16 +277,10 @@ export class GhlFake implements FakeProvider {
     return appointment;
   }
 
-  seed(perTenant: number): void {
-    for (const locationId of this.tenants) {
-      // Changed a while ago: these exist before the demo, and only polling finds them.
-      for (let index = 0; index < perTenant; index++) {
-        const at = this.now() - 3_600_000;
-        this.createContact(locationId, at);
-        if (index % 2 === 0) this.createOpportunity(locationId, at);
-        if (index % 3 === 0) this.createAppointment(locationId, at);
-      }
-    }
+  protected seedRecords(locationId: string, index: number, at: number): void {
+    this.createContact(locationId, at);
+    if (index % 2 === 0) this.createOpportunity(locationId, at);
+    if (index % 3 === 0) this.createAppointment(locationId, at);
   }
 
   // -- Deliveries ---------------------------------------------------------------

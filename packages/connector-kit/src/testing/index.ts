@@ -9,6 +9,7 @@ export {
   testConnector,
   testReconciler,
 } from './conformance';
+export { FakeProviderBase, type FakeProviderBaseOptions, fixtureReader } from './fake';
 export {
   type FuzzWebhookProcessorOptions,
   fuzzPoison,

@@ -12,11 +12,11 @@ import {
   type ExpectedTable,
   type FakeApiRequest,
   type FakeApiResponse,
-  type FakeProvider,
+  FakeProviderBase,
   FIRST_NAMES,
   LAST_NAMES,
   requestHeader,
-} from '@act/core/testing';
+} from '@act/connector-kit/testing/fake';
 import { signTemplateBody } from './signer';
 
 export interface SimulatedRecord {
@@ -31,7 +31,7 @@ const STATUSES = ['active', 'paused', 'archived'] as const;
 
 type TemplateDelivery = { body: string; account: string; kind: DeliveryKind };
 
-export class TemplateFake implements FakeProvider {
+export class TemplateFake extends FakeProviderBase {
   readonly source = 'template';
   readonly title = 'Template (simulated)';
   private readonly secret: string;
@@ -40,19 +40,13 @@ export class TemplateFake implements FakeProvider {
   readonly deleted = new Map<string, Set<string>>();
   private clock: number;
   private sequence = 0;
-  private readonly sent: TemplateDelivery[] = [];
-  apiRequests = 0;
-
-  readonly accountIds: readonly string[];
-  private readonly random: () => number;
 
   private readonly runId: string;
 
   constructor(accountIds: readonly string[], random: () => number, runId: string, secret: string, start = Date.now()) {
-    this.accountIds = accountIds;
+    super({ tenants: accountIds, random });
     this.secret = secret;
     this.runId = runId;
-    this.random = random;
     this.clock = start;
     for (const account of accountIds) {
       this.accounts.set(account, new Map());
@@ -78,10 +72,8 @@ export class TemplateFake implements FakeProvider {
   }
 
   /** Records that exist before the demo starts: only the poller's backfill can find them. */
-  seed(perAccount: number): void {
-    for (const account of this.accountIds) {
-      for (let index = 0; index < perAccount; index++) this.create(account);
-    }
+  protected seedRecords(account: string): void {
+    this.create(account);
   }
 
   private create(account: string): SimulatedRecord {
@@ -107,10 +99,6 @@ export class TemplateFake implements FakeProvider {
     });
   }
 
-  get tenants(): readonly string[] {
-    return this.accountIds;
-  }
-
   /** The next change at the provider, as signed webhook deliveries. */
   async next(): Promise<Delivery[]> {
     return Promise.all(
@@ -127,7 +115,7 @@ export class TemplateFake implements FakeProvider {
   }
 
   private nextChange(): TemplateDelivery[] {
-    const account = this.pick(this.accountIds);
+    const account = this.pick(this.tenants);
     const records = this.accounts.get(account) as Map<string, SimulatedRecord>;
     const roll = this.random();
     const deliveries: TemplateDelivery[] = [];
@@ -169,12 +157,8 @@ export class TemplateFake implements FakeProvider {
     // Providers redeliver: the same delivery id and body again.
     const first = deliveries[0] as TemplateDelivery;
     if (this.random() < 0.1) deliveries.push({ ...first, kind: 'duplicate' });
-    this.sent.push(...deliveries);
+    this.sentCount += deliveries.length;
     return deliveries;
-  }
-
-  get sentCount(): number {
-    return this.sent.length;
   }
 
   expected(): ExpectedTable[] {

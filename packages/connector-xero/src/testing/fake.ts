@@ -30,27 +30,25 @@
  *   for the previous one (https://developer.xero.com/faq/oauth2).
  */
 import {
-  createClock,
   createRandom,
   type FakeDelivery as Delivery,
   type ExpectedTable,
   type FakeApiRequest,
   type FakeApiResponse,
-  type FakeProvider,
+  FakeProviderBase,
   FIRST_NAMES,
+  fixtureReader,
   LAST_NAMES,
   pick,
   readBody,
   requestHeader,
   sendJson,
   uuid,
-} from '@act/core/testing';
+} from '@act/connector-kit/testing/fake';
 import { FIXTURES } from './fixtures';
 
 /** A documented fixture, parsed (embedded: see ./fixtures). */
-function fixture<T = Record<string, unknown>>(file: string): T {
-  return JSON.parse(FIXTURES[file] as string) as T;
-}
+const fixture = fixtureReader(FIXTURES);
 
 type Json = Record<string, unknown>;
 type Entity = 'contact' | 'invoice' | 'credit_note' | 'payment' | 'bank_transaction';
@@ -188,12 +186,9 @@ export interface XeroFakeCounters {
   slow: number;
 }
 
-export class XeroFake implements FakeProvider {
+export class XeroFake extends FakeProviderBase {
   readonly source = 'xero';
   readonly title = 'Xero (simulated)';
-  readonly tenants: readonly string[];
-  sentCount = 0;
-  apiRequests = 0;
   tokenRefreshes = 0;
   private tooMany = 0;
   /** Per tenant: every call the client made, for the limit checks. */
@@ -211,11 +206,9 @@ export class XeroFake implements FakeProvider {
   private revoker: ReturnType<typeof setInterval> | undefined;
   private sequence = 0;
   private held: Delivery | undefined;
-  private readonly random: () => number;
   /** The API's own randomness (429s, ids of answers), apart from the changes', so `--once` replays the same changes. */
   private readonly apiRandom: () => number;
   private readonly options: XeroFakeOptions;
-  private readonly now = createClock();
   private readonly data = new Map<string, Tenant>();
   private appMinute = { start: 0, used: 0 };
   /** Valid access tokens → expiry; refresh tokens → until when they work (the current one: forever). */
@@ -230,9 +223,8 @@ export class XeroFake implements FakeProvider {
   };
 
   constructor(options: XeroFakeOptions) {
+    super(options);
     this.options = options;
-    this.tenants = options.tenants;
-    this.random = options.random;
     this.apiRandom = createRandom(Math.floor(options.random() * 2 ** 32));
     for (const tenantId of options.tenants) {
       this.audit.set(tenantId, {
@@ -433,16 +425,11 @@ export class XeroFake implements FakeProvider {
     );
   }
 
-  seed(perTenant: number): void {
-    for (const tenantId of this.tenants) {
-      for (let index = 0; index < perTenant; index++) {
-        const at = this.now() - 3_600_000;
-        this.createContact(tenantId, at);
-        if (index % 2 === 0) this.createInvoice(tenantId, at);
-        if (index % 4 === 0) this.createCreditNote(tenantId, at);
-        if (index % 3 === 0) this.createBankTransaction(tenantId, at);
-      }
-    }
+  protected seedRecords(tenantId: string, index: number, at: number): void {
+    this.createContact(tenantId, at);
+    if (index % 2 === 0) this.createInvoice(tenantId, at);
+    if (index % 4 === 0) this.createCreditNote(tenantId, at);
+    if (index % 3 === 0) this.createBankTransaction(tenantId, at);
   }
 
   /** The next change at Xero; returns the webhook event it causes (payments cause none: they are polled). */

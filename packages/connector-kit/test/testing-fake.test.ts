@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createRandom,
+  type ExpectedTable,
+  type FakeApiRequest,
+  type FakeApiResponse,
+  type FakeDelivery,
+  FakeProviderBase,
+  fetchFromFake,
+  fixtureReader,
+  sendJson,
+} from '../src/testing/fake';
+
+class TinyFake extends FakeProviderBase {
+  readonly source = 'tiny';
+  readonly title = 'Tiny (simulated)';
+  readonly records: { tenant: string; index: number; at: number }[] = [];
+
+  protected seedRecords(tenant: string, index: number, at: number): void {
+    this.records.push({ tenant, index, at });
+  }
+
+  async next(): Promise<FakeDelivery[]> {
+    this.sentCount += 1;
+    return [{ source: this.source, body: String(this.random()), headers: {}, kind: 'created' }];
+  }
+
+  handleApi(_request: FakeApiRequest, response: FakeApiResponse, path: string): void {
+    this.apiRequests += 1;
+    sendJson(response, 200, { path, records: this.records.length });
+  }
+
+  expected(): ExpectedTable[] {
+    return [];
+  }
+
+  apiSummary(): string {
+    return `${this.apiRequests} API requests`;
+  }
+}
+
+describe('FakeProviderBase', () => {
+  it('seeds every tenant perTenant rounds, an hour back, on a strictly increasing clock', () => {
+    const fake = new TinyFake({ tenants: ['a', 'b'], random: createRandom(1) });
+    const before = Date.now();
+    fake.seed(2);
+    expect(fake.records.map(({ tenant, index }) => `${tenant}${index}`)).toEqual(['a0', 'a1', 'b0', 'b1']);
+    const times = fake.records.map(({ at }) => at);
+    for (let index = 1; index < times.length; index++) expect(times[index]).toBeGreaterThan(times[index - 1] as number);
+    expect(before - (times[0] as number)).toBeGreaterThanOrEqual(3_600_000 - 1_000);
+  });
+
+  it('replays from the seed and counts deliveries and API calls', async () => {
+    const one = new TinyFake({ tenants: ['a'], random: createRandom(42) });
+    const two = new TinyFake({ tenants: ['a'], random: createRandom(42) });
+    expect(await one.next()).toEqual(await two.next());
+    expect(one.sentCount).toBe(1);
+    const response = await fetchFromFake(one, 'https://api.tiny.test')('https://api.tiny.test/v1/x?y=1');
+    expect(await response.json()).toEqual({ path: '/v1/x?y=1', records: 0 });
+    expect(one.apiSummary()).toBe('1 API requests');
+  });
+});
+
+describe('fixtureReader', () => {
+  it('parses an embedded fixture by file name and names a missing one', () => {
+    const fixture = fixtureReader({ 'a.json': '{"id":1}' });
+    expect(fixture<{ id: number }>('a.json').id).toBe(1);
+    expect(() => fixture('b.json')).toThrow('no embedded fixture b.json');
+  });
+});
