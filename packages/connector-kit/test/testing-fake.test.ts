@@ -37,6 +37,10 @@ class TinyFake extends FakeProviderBase {
   apiSummary(): string {
     return `${this.apiRequests} API requests`;
   }
+
+  sample() {
+    return { id: this.alphanumericId(8), uuid: this.uuid(), name: this.personName(), doc: this.fixture('a.json') };
+  }
 }
 
 describe('FakeProviderBase', () => {
@@ -58,6 +62,18 @@ describe('FakeProviderBase', () => {
     const response = await fetchFromFake(one, 'https://api.tiny.test')('https://api.tiny.test/v1/x?y=1');
     expect(await response.json()).toEqual({ path: '/v1/x?y=1', records: 0 });
     expect(one.apiSummary()).toBe('1 API requests');
+  });
+});
+
+describe('FakeProviderBase helpers', () => {
+  it('draws ids, names and fixtures from the seeded PRNG and the embedded fixtures', () => {
+    const make = () => new TinyFake({ tenants: ['a'], random: createRandom(3), fixtures: { 'a.json': '{"ok":true}' } });
+    const sample = make().sample();
+    expect(sample).toEqual(make().sample());
+    expect(sample.id).toMatch(/^[A-Za-z0-9]{8}$/);
+    expect(sample.uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(sample.name.first).toBeTruthy();
+    expect(sample.doc).toEqual({ ok: true });
   });
 });
 

@@ -6,15 +6,20 @@
  * (`FakeProvider`) and its helpers are `@act/core`'s, re-exported here so a
  * fake imports one module; `FakeProviderBase` holds the bookkeeping every
  * fake repeats (tenants, counters, seeded randomness, a strictly increasing
- * clock, seeding records that only polling finds).
+ * clock, seeding records that only polling finds, the embedded fixtures).
  */
 import {
+  alphanumericId,
   createClock,
   type ExpectedTable,
   type FakeApiRequest,
   type FakeApiResponse,
   type FakeDelivery,
   type FakeProvider,
+  FIRST_NAMES,
+  LAST_NAMES,
+  pick,
+  uuid,
 } from '@act/core/testing/fake';
 
 export * from '@act/core/testing/fake';
@@ -24,6 +29,8 @@ export interface FakeProviderBaseOptions {
   tenants: readonly string[];
   /** The seeded PRNG of the scenario (`createRandom(seed)`), so a run replays. */
   random: () => number;
+  /** The connector's embedded documented fixtures (`FIXTURES` of its `src/testing/fixtures.ts`), for `fixture()`. */
+  fixtures?: Readonly<Record<string, string>>;
 }
 
 /** How long before the run seeded records changed: they exist before it starts. */
@@ -46,9 +53,33 @@ export abstract class FakeProviderBase implements FakeProvider {
   /** A strictly increasing wall clock (ms): two changes never share a version. */
   protected readonly now: () => number = createClock();
 
+  /** A documented fixture, parsed (`fixture('api-contacts.1.json')`). */
+  protected readonly fixture: <T = Record<string, unknown>>(file: string) => T;
+
   constructor(options: FakeProviderBaseOptions) {
     this.tenants = options.tenants;
     this.random = options.random;
+    this.fixture = fixtureReader(options.fixtures ?? {});
+  }
+
+  /** One of `items`, by the seeded PRNG. */
+  protected pick<T>(items: readonly T[]): T {
+    return pick(this.random, items);
+  }
+
+  /** A lower-case UUID v4 from `random` (default: the seeded PRNG). */
+  protected uuid(random: () => number = this.random): string {
+    return uuid(random);
+  }
+
+  /** An id of letters and digits (`nmFmQEsNgz6AVpgLVUJ0`). */
+  protected alphanumericId(length?: number): string {
+    return alphanumericId(this.random, length);
+  }
+
+  /** A person's first and last name, from the shared lists. */
+  protected personName(): { first: string; last: string } {
+    return { first: this.pick(FIRST_NAMES), last: this.pick(LAST_NAMES) };
   }
 
   /** `perTenant` rounds of `seedRecords` per tenant, an hour back: only polling finds these. */

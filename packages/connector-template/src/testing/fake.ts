@@ -6,17 +6,14 @@
  * The provider is the connector template's fictional "Template"; its wire
  * format is whatever `@act/connector-template` documents, nothing more.
  */
-import {
-  type FakeDelivery as Delivery,
-  type FakeDeliveryKind as DeliveryKind,
-  type ExpectedTable,
-  type FakeApiRequest,
-  type FakeApiResponse,
-  FakeProviderBase,
-  FIRST_NAMES,
-  LAST_NAMES,
-  requestHeader,
+import type {
+  ExpectedTable,
+  FakeApiRequest,
+  FakeApiResponse,
+  FakeDelivery,
+  FakeDeliveryKind,
 } from '@act/connector-kit/testing/fake';
+import { FakeProviderBase, requestHeader } from '@act/connector-kit/testing/fake';
 import { signTemplateBody } from './signer';
 
 export interface SimulatedRecord {
@@ -29,7 +26,7 @@ export interface SimulatedRecord {
 
 const STATUSES = ['active', 'paused', 'archived'] as const;
 
-type TemplateDelivery = { body: string; account: string; kind: DeliveryKind };
+type TemplateDelivery = { body: string; account: string; kind: FakeDeliveryKind };
 
 export class TemplateFake extends FakeProviderBase {
   readonly source = 'template';
@@ -59,13 +56,8 @@ export class TemplateFake extends FakeProviderBase {
     return new Date(this.clock).toISOString();
   }
 
-  private pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.random() * items.length)] as T;
-  }
-
   private person(): Pick<SimulatedRecord, 'name' | 'email'> {
-    const first = this.pick(FIRST_NAMES);
-    const last = this.pick(LAST_NAMES);
+    const { first, last } = this.personName();
     // Mixed case and stray spaces on purpose: the connector normalises emails.
     const email = this.random() < 0.15 ? null : ` ${first}.${last}@Example.com `.replace(/-/g, '');
     return { name: `${first} ${last}`, email };
@@ -100,7 +92,7 @@ export class TemplateFake extends FakeProviderBase {
   }
 
   /** The next change at the provider, as signed webhook deliveries. */
-  async next(): Promise<Delivery[]> {
+  async next(): Promise<FakeDelivery[]> {
     return Promise.all(
       this.nextChange().map(async (delivery) => ({
         source: this.source,
