@@ -8,7 +8,9 @@ import {
   FakeProviderBase,
   fetchFromFake,
   fixtureReader,
+  secretSignerOption,
   sendJson,
+  signerSecret,
 } from '../src/testing/fake';
 
 class TinyFake extends FakeProviderBase {
@@ -82,5 +84,24 @@ describe('fixtureReader', () => {
     const fixture = fixtureReader({ 'a.json': '{"id":1}' });
     expect(fixture<{ id: number }>('a.json').id).toBe(1);
     expect(() => fixture('b.json')).toThrow('no embedded fixture b.json');
+  });
+});
+
+describe('signerSecret and secretSignerOption', () => {
+  const context = (options: Record<string, string | undefined>, env: Record<string, string | undefined>) =>
+    ({
+      options,
+      env,
+      badSignature: false,
+      now: 0,
+      notice() {},
+      configurationError: (message: string) => new Error(message),
+    }) as never;
+
+  it('takes --secret, else the first of the variable, else throws the configuration error', () => {
+    expect(secretSignerOption('the key')).toEqual({ secret: { type: 'string', description: 'the key' } });
+    expect(signerSecret(context({ secret: 'flag' }, { KEY: 'env' }), 'KEY', 'KEY is not set')).toBe('flag');
+    expect(signerSecret(context({}, { KEY: ' new , old' }), 'KEY', 'KEY is not set')).toBe('new');
+    expect(() => signerSecret(context({}, {}), 'KEY', 'KEY is not set')).toThrow('KEY is not set');
   });
 });

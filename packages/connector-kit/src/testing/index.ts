@@ -19,3 +19,4 @@ export {
   webhookFuzzProperties,
 } from './fuzz';
 export { seededRandom, shuffle } from './random';
+export { secretSignerOption, signerSecret } from './signer';

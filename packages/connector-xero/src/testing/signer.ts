@@ -1,6 +1,7 @@
 // Signs deliveries as Xero does, for tests, fakes and `act trigger`:
 // `x-xero-signature` is the base64 HMAC-SHA256 of the raw body keyed with the
 // webhook key's text (https://developer.xero.com/documentation/webhooks/configuring-your-server).
+import { secretSignerOption, signerSecret } from '@act/connector-kit/testing/fake';
 import type { SignedDeliveryV1, SourceSignerV1 } from '@act/core';
 import { signXeroBody, XERO_SIGNATURE_HEADER } from '../xero-signature';
 
@@ -8,18 +9,13 @@ export { signXeroBody };
 
 /** Xero's signer: `--secret <key>` or the first of `XERO_WEBHOOK_KEY`. */
 export const xeroSigner: SourceSignerV1 = {
-  options: {
-    secret: { type: 'string', description: 'the webhook key (default: XERO_WEBHOOK_KEY, its first key)' },
-  },
+  options: secretSignerOption('the webhook key (default: XERO_WEBHOOK_KEY, its first key)'),
   async sign(delivery, context): Promise<SignedDeliveryV1> {
-    const option = context.options.secret;
-    const key =
-      (typeof option === 'string' ? option : undefined) ?? context.env.XERO_WEBHOOK_KEY?.split(',')[0]?.trim();
-    if (!key) {
-      throw context.configurationError(
-        'XERO_WEBHOOK_KEY is not set (the webhook key your receiver verifies with, from the Xero developer portal; or pass --secret <key>)',
-      );
-    }
+    const key = signerSecret(
+      context,
+      'XERO_WEBHOOK_KEY',
+      'XERO_WEBHOOK_KEY is not set (the webhook key your receiver verifies with, from the Xero developer portal; or pass --secret <key>)',
+    );
     let signature = await signXeroBody(delivery.body, key);
     // Off by one character, like the deliberately wrong signatures of intent-to-receive
     // (https://developer.xero.com/documentation/webhooks/configuring-your-server).
