@@ -8,6 +8,7 @@ import {
   FakeProviderBase,
   fetchFromFake,
   fixtureReader,
+  secretSigner,
   secretSignerOption,
   sendJson,
   signerSecret,
@@ -103,5 +104,20 @@ describe('signerSecret and secretSignerOption', () => {
     expect(signerSecret(context({ secret: 'flag' }, { KEY: 'env' }), 'KEY', 'KEY is not set')).toBe('flag');
     expect(signerSecret(context({}, { KEY: ' new , old' }), 'KEY', 'KEY is not set')).toBe('new');
     expect(() => signerSecret(context({}, {}), 'KEY', 'KEY is not set')).toThrow('KEY is not set');
+  });
+
+  it('secretSigner signs with that secret, keeping the body and the delivery headers', async () => {
+    const signer = secretSigner({
+      variable: 'KEY',
+      description: 'the key',
+      missing: 'KEY is not set',
+      sign: async (delivery, secret) => ({ headers: { 'x-sig': `${secret}:${delivery.body}` }, describe: 'x-sig' }),
+    });
+    expect(signer.options).toEqual(secretSignerOption('the key'));
+    const signed = await signer.sign(
+      { event: 'e', body: 'b', headers: { 'x-other': '1' } },
+      context({}, { KEY: 'k1,k0' }),
+    );
+    expect(signed).toEqual({ body: 'b', headers: { 'x-other': '1', 'x-sig': 'k1:b' }, describe: 'x-sig' });
   });
 });

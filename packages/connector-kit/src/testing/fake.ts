@@ -23,7 +23,7 @@ import {
 } from '@act/core/testing/fake';
 
 export * from '@act/core/testing/fake';
-export { secretSignerOption, signerSecret } from './signer';
+export { type SecretSignerOptions, secretSigner, secretSignerOption, signerSecret } from './signer';
 
 export interface FakeProviderBaseOptions {
   /** The provider's tenants (locations, organisations, accounts). */

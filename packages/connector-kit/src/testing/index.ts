@@ -19,4 +19,4 @@ export {
   webhookFuzzProperties,
 } from './fuzz';
 export { seededRandom, shuffle } from './random';
-export { secretSignerOption, signerSecret } from './signer';
+export { type SecretSignerOptions, secretSigner, secretSignerOption, signerSecret } from './signer';

@@ -3,8 +3,8 @@
 //
 //   x-template-signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">
 import { signHmac } from '@act/connector-kit';
-import { secretSignerOption, signerSecret } from '@act/connector-kit/testing/fake';
-import type { SignedDeliveryV1, SourceSignerV1 } from '@act/core';
+import { secretSigner } from '@act/connector-kit/testing/fake';
+import type { SourceSignerV1 } from '@act/core';
 import { TEMPLATE_SIGNATURE_HEADER } from '../template-signature';
 
 /** The `x-template-signature` value Template would send for `body` at `now`. */
@@ -15,22 +15,14 @@ export async function signTemplateBody(secret: string, body: string, now = Date.
 }
 
 /** Template's signer: `--secret <key>` or the first of `TEMPLATE_WEBHOOK_SECRET`. */
-export const templateSigner: SourceSignerV1 = {
-  options: secretSignerOption('the signing secret (default: TEMPLATE_WEBHOOK_SECRET, its first secret)'),
-  async sign(delivery, context): Promise<SignedDeliveryV1> {
-    const secret = signerSecret(
-      context,
-      'TEMPLATE_WEBHOOK_SECRET',
-      'TEMPLATE_WEBHOOK_SECRET is not set (or pass --secret <key>)',
-    );
-    const signature = await signTemplateBody(
-      context.badSignature ? `${secret}-wrong` : secret,
-      delivery.body,
-      context.now,
-    );
+export const templateSigner: SourceSignerV1 = secretSigner({
+  variable: 'TEMPLATE_WEBHOOK_SECRET',
+  description: 'the signing secret (default: TEMPLATE_WEBHOOK_SECRET, its first secret)',
+  missing: 'TEMPLATE_WEBHOOK_SECRET is not set (or pass --secret <key>)',
+  async sign(delivery, secret, context) {
+    const signing = context.badSignature ? `${secret}-wrong` : secret;
     return {
-      body: delivery.body,
-      headers: { ...delivery.headers, [TEMPLATE_SIGNATURE_HEADER]: signature },
+      headers: { [TEMPLATE_SIGNATURE_HEADER]: await signTemplateBody(signing, delivery.body, context.now) },
       describe: context.badSignature ? `${TEMPLATE_SIGNATURE_HEADER} with a wrong secret` : TEMPLATE_SIGNATURE_HEADER,
       hints: (status) =>
         !context.badSignature && status === 401
@@ -38,4 +30,4 @@ export const templateSigner: SourceSignerV1 = {
           : [],
     };
   },
-};
+});
