@@ -22,7 +22,28 @@ import {
   uuid,
 } from '@act/core/testing/fake';
 
-export * from '@act/core/testing/fake';
+// Named, not `export *`: the bundler drops a star re-export of an external module from split chunks.
+export {
+  alphanumericId,
+  bytesToBase64,
+  createClock,
+  createRandom,
+  type ExpectedRow,
+  type ExpectedTable,
+  type FakeApiRequest,
+  type FakeApiResponse,
+  type FakeDelivery,
+  type FakeDeliveryKind,
+  type FakeProvider,
+  FIRST_NAMES,
+  fetchFromFake,
+  LAST_NAMES,
+  pick,
+  readBody,
+  requestHeader,
+  sendJson,
+  uuid,
+} from '@act/core/testing/fake';
 export { type SecretSignerOptions, secretSigner, secretSignerOption, signerSecret } from './signer';
 
 export interface FakeProviderBaseOptions {
