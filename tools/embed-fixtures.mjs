@@ -1,15 +1,16 @@
-// Writes each connector's src/testing/fixtures.ts from its documented
+// Writes each connector's src/generated/fixtures.ts from its documented
 // fixtures (packages/connector-*/test/fixtures), byte for byte: the published
 // package cannot read test/, so `@act/connector-<id>/testing` (and the
-// connector's `source.sampleDeliveries`) carry a copy. Which fixtures are
-// sample webhook deliveries, and under which event name, is the connector's
-// own src/testing/sample-deliveries.json.
+// connector's `source.sampleDeliveries`) carry a copy, re-exported by its
+// src/testing/fixtures.ts. Which fixtures are sample webhook deliveries, and
+// under which event name, is the connector's own
+// src/testing/sample-deliveries.json.
 //
 // Every connector is found by its folder: adding one needs no edit here.
 // tools/conventions.test.ts fails when a copy drifts; rerun
 // `node tools/embed-fixtures.mjs` after a fixture changes.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const packages = fileURLToPath(new URL('../packages/', import.meta.url));
@@ -56,7 +57,9 @@ export function connectorDirs() {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   for (const dir of connectorDirs()) {
-    writeFileSync(join(dir, 'src', 'testing', 'fixtures.ts'), fixturesModule(dir));
-    console.log(`wrote ${join(dir, 'src', 'testing', 'fixtures.ts')}`);
+    const file = join(dir, 'src', 'generated', 'fixtures.ts');
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, fixturesModule(dir));
+    console.log(`wrote ${file}`);
   }
 }

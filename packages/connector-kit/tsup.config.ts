@@ -4,7 +4,8 @@ import { defineConfig } from 'tsup';
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' },
+  // testing/fake imports no vitest: connectors' fake providers run inside demos too.
+  entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts', 'testing/fake': 'src/testing/fake.ts' },
   format: ['esm'],
   dts: true,
   sourcemap: true,

@@ -9,6 +9,8 @@ export default defineConfig({
     internal: 'src/internal.ts',
     'node/index': 'src/node/index.ts',
     'testing/index': 'src/testing/index.ts',
+    // The fake-provider contract and helpers without vitest: fakes run inside demos, not only tests.
+    'testing/fake-provider': 'src/testing/fake-provider.ts',
   },
   format: ['esm'],
   dts: true,

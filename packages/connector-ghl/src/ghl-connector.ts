@@ -1,3 +1,4 @@
+import { chooseApiAuth, reportMissingApiCredentials } from '@act/connector-kit';
 import {
   ConfigurationError,
   type ConnectorV1,
@@ -104,15 +105,20 @@ export function createGhlConnector(settings: GhlConnectorSettings = {}): GhlConn
       })
     : undefined;
   const missingApiCredentials = client ? undefined : GHL_API_CREDENTIAL_VARIABLES;
-  if (missingApiCredentials) {
-    // Once, at creation: GHL drops any webhook not answered 2xx or 429
-    // (https://help.gohighlevel.com/support/solutions/articles/155000007071),
-    // and without the API nothing repairs it. No logger: the console, since
-    // silence here is how a mirror quietly goes stale.
-    const message = `[${GHL_PACKAGE_NAME}] no API credentials (set ${missingApiCredentials}): webhooks are received and applied, but there is no polling, no reconciliation and no write-back, so a webhook GHL failed to deliver is never repaired`;
-    if (logger) logger.warn({ source: GHL_SOURCE, code: API_CREDENTIALS_MISSING }, message);
-    else console.warn(message);
-  }
+  // Warned once, at creation: GHL drops any webhook not answered 2xx or 429
+  // (https://help.gohighlevel.com/support/solutions/articles/155000007071),
+  // and without the API nothing repairs it.
+  const missingSignal =
+    missingApiCredentials &&
+    reportMissingApiCredentials({
+      packageName: GHL_PACKAGE_NAME,
+      source: GHL_SOURCE,
+      displayName: 'GoHighLevel',
+      variables: missingApiCredentials,
+      withoutApi:
+        'webhooks are received and applied, but there is no polling, no reconciliation and no write-back, so a webhook GHL failed to deliver is never repaired',
+      logger,
+    });
 
   const webhook = createGhlWebhook(settings.webhook);
   const workflowWebhook = createGhlWorkflowWebhook(settings.workflowWebhook ?? { secrets: [] });
@@ -134,17 +140,7 @@ export function createGhlConnector(settings: GhlConnectorSettings = {}): GhlConn
     client,
     missingApiCredentials,
     async healthSignals({ credentials }) {
-      if (missingApiCredentials) {
-        return [
-          {
-            source: GHL_SOURCE,
-            tenant: 'app',
-            status: 'amber',
-            code: API_CREDENTIALS_MISSING,
-            message: `no GoHighLevel API credentials: set ${missingApiCredentials}; webhooks still arrive, but nothing polls, reconciles or writes back, so a missed webhook stays missing`,
-          },
-        ];
-      }
+      if (missingSignal) return [missingSignal];
       // A refused refresh token (invalid_grant) stops pollers, reconciliation and
       // write-back for that location until someone re-installs or re-authorises the app.
       const store = credentials ?? settings.oauth?.credentials;
@@ -203,17 +199,11 @@ export function createGhlConnector(settings: GhlConnectorSettings = {}): GhlConn
 /** What a connector without API access needs: a Private Integration Token, or an OAuth app. */
 const GHL_API_CREDENTIAL_VARIABLES =
   'GHL_ACCESS_TOKEN (settings.accessToken), or GHL_CLIENT_ID and GHL_CLIENT_SECRET (settings.oauth)';
-/** The health signal code of a connector created without API credentials. */
-const API_CREDENTIALS_MISSING = 'api_credentials_missing';
 
 function authOf(settings: GhlConnectorSettings): GhlAuth | undefined {
-  if (settings.accessToken && settings.oauth) {
-    throw new ConfigurationError({
-      packageName: GHL_PACKAGE_NAME,
-      message: 'give either accessToken (a Private Integration Token) or oauth, not both',
-    });
-  }
-  if (settings.oauth) return { type: 'oauth', ...settings.oauth };
-  if (settings.accessToken) return { type: 'private-integration', token: settings.accessToken };
-  return undefined;
+  return chooseApiAuth(settings, {
+    packageName: GHL_PACKAGE_NAME,
+    tokenType: 'private-integration',
+    either: ['accessToken (a Private Integration Token)', 'oauth'],
+  });
 }

@@ -1,15 +1,9 @@
-import type { SourceEntryV1, SourceRuntimeV1 } from '@act/core';
+import { missingEnv, runtimeSettings } from '@act/connector-kit';
+import type { SourceEntryV1 } from '@act/core';
 import { createTemplateConnector, type TemplateConnector } from './template-connector';
 import { loadTemplateSettings, type TemplateConnectorSettings } from './template-settings';
 import { SAMPLE_DELIVERIES } from './testing/fixtures';
 import { templateSigner } from './testing/signer';
-
-function overridesFrom(runtime: SourceRuntimeV1): Partial<TemplateConnectorSettings> {
-  return {
-    ...(runtime.fetch ? { fetch: runtime.fetch } : {}),
-    ...(runtime.logger ? { logger: runtime.logger } : {}),
-  };
-}
 
 /**
  * Template described for tools (`act`, the demo, benchmarks): see
@@ -21,10 +15,10 @@ export const source: SourceEntryV1<TemplateConnectorSettings, TemplateConnector>
   id: 'template',
   displayName: 'Template',
   packageName: '@act/connector-template',
-  settingsFromEnv: (env, runtime = {}) => loadTemplateSettings(env, overridesFrom(runtime)),
+  settingsFromEnv: (env, runtime = {}) => loadTemplateSettings(env, runtimeSettings(runtime)),
   // Without settings: a receiver that accepts no delivery (no secret) and calls no API, for migrations.
   createConnector: (settings) => createTemplateConnector(settings ?? { webhookSecrets: [], apiToken: 'unused' }),
-  missingApiCredentials: (env) => (env.TEMPLATE_API_TOKEN?.trim() ? undefined : 'TEMPLATE_API_TOKEN is not set'),
+  missingApiCredentials: (env) => missingEnv(env, ['TEMPLATE_API_TOKEN'], 'TEMPLATE_API_TOKEN is not set'),
   sampleDeliveries: SAMPLE_DELIVERIES,
   signer: templateSigner,
   streams: ['records'],

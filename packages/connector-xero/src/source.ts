@@ -1,20 +1,10 @@
-import type { SourceEntryV1, SourceRuntimeV1 } from '@act/core';
+import { missingEnv, runtimeSettings } from '@act/connector-kit';
+import type { SourceEntryV1 } from '@act/core';
 import { noopLogger } from '@act/core';
 import { SAMPLE_DELIVERIES } from './testing/fixtures';
 import { xeroSigner } from './testing/signer';
 import { createXeroConnector, type XeroConnector } from './xero-connector';
-import { loadXeroSettings, type XeroConnectorSettings, type XeroSettingsOverrides } from './xero-settings';
-
-const isSet = (env: Readonly<Record<string, string | undefined>>, name: string) => Boolean(env[name]?.trim());
-
-function overridesFrom(runtime: SourceRuntimeV1): XeroSettingsOverrides {
-  return {
-    ...(runtime.rateLimitStore ? { rateLimitStore: runtime.rateLimitStore } : {}),
-    ...(runtime.fetch ? { fetch: runtime.fetch } : {}),
-    ...(runtime.logger ? { logger: runtime.logger } : {}),
-    ...(runtime.credentials ? { oauth: { credentials: runtime.credentials } } : {}),
-  };
-}
+import { loadXeroSettings, type XeroConnectorSettings } from './xero-settings';
 
 /** Xero described for tools (`act`, the demo, benchmarks): see `SourceEntryV1`. */
 export const source: SourceEntryV1<XeroConnectorSettings, XeroConnector> = {
@@ -22,12 +12,15 @@ export const source: SourceEntryV1<XeroConnectorSettings, XeroConnector> = {
   id: 'xero',
   displayName: 'Xero',
   packageName: '@act/connector-xero',
-  settingsFromEnv: (env, runtime = {}) => loadXeroSettings(env, overridesFrom(runtime)),
+  // OAuth tokens live in the state's act_credentials (key xero:<tenantId>), saved by the app at connect.
+  settingsFromEnv: (env, runtime = {}) => loadXeroSettings(env, runtimeSettings(runtime, { oauth: true })),
   createConnector: (settings) => createXeroConnector(settings ?? { logger: noopLogger }),
   missingApiCredentials: (env) =>
-    !isSet(env, 'XERO_CLIENT_ID') && !isSet(env, 'XERO_CLIENT_SECRET')
-      ? 'XERO_CLIENT_ID is not set (with XERO_CLIENT_SECRET: the OAuth app whose tokens your app saved in act_credentials as xero:<tenantId>)'
-      : undefined,
+    missingEnv(
+      env,
+      ['XERO_CLIENT_ID', 'XERO_CLIENT_SECRET'],
+      'XERO_CLIENT_ID is not set (with XERO_CLIENT_SECRET: the OAuth app whose tokens your app saved in act_credentials as xero:<tenantId>)',
+    ),
   sampleDeliveries: SAMPLE_DELIVERIES,
   signer: xeroSigner,
   // Paged listings answer `pagination.itemCount`

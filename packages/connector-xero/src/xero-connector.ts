@@ -1,3 +1,4 @@
+import { chooseApiAuth, reportMissingApiCredentials } from '@act/connector-kit';
 import {
   ConfigurationError,
   type ConnectorV1,
@@ -119,12 +120,16 @@ export function createXeroConnector(settings: XeroConnectorSettings = {}): XeroC
   const withoutApi = fetchRecord
     ? 'webhook records are fetched by settings.fetchRecord, but there is no polling and no reconciliation'
     : 'webhooks are verified and stored, but the worker cannot fetch their records, so every delivery is dead-lettered (replay them once it is set); there is no polling and no reconciliation';
-  if (missingApiCredentials) {
-    // Once, at creation. No logger: the console, since silence here is how a mirror quietly goes stale.
-    const message = `[${XERO_PACKAGE_NAME}] no API credentials (set ${missingApiCredentials}): ${withoutApi}`;
-    if (settings.logger) settings.logger.warn({ source: XERO_SOURCE, code: API_CREDENTIALS_MISSING }, message);
-    else console.warn(message);
-  }
+  const missingSignal =
+    missingApiCredentials &&
+    reportMissingApiCredentials({
+      packageName: XERO_PACKAGE_NAME,
+      source: XERO_SOURCE,
+      displayName: 'Xero',
+      variables: missingApiCredentials,
+      withoutApi,
+      logger: settings.logger,
+    });
 
   const webhook = createXeroWebhook(settings.webhook);
   return {
@@ -149,15 +154,7 @@ export function createXeroConnector(settings: XeroConnectorSettings = {}): XeroC
     },
     async healthSignals({ store, credentials, now }) {
       const signals: HealthSignalV1[] = [];
-      if (missingApiCredentials) {
-        signals.push({
-          source: XERO_SOURCE,
-          tenant: 'app',
-          status: 'amber',
-          code: API_CREDENTIALS_MISSING,
-          message: `no Xero API credentials: set ${missingApiCredentials}; ${withoutApi}`,
-        });
-      }
+      if (missingSignal) signals.push(missingSignal);
       // invalid_grant: the refresh token was refused (60 days unused, revoked, or the
       // app disconnected, [X5]); only a person re-authorising fixes it.
       const credentialStore = credentials ?? settings.oauth?.credentials;
@@ -199,17 +196,11 @@ export function createXeroConnector(settings: XeroConnectorSettings = {}): XeroC
 
 /** What a connector without API access needs: the OAuth app (or a bearer token given in code). */
 const XERO_API_CREDENTIAL_VARIABLES = 'XERO_CLIENT_ID and XERO_CLIENT_SECRET (settings.oauth; or settings.accessToken)';
-/** The health signal code of a connector created without API credentials. */
-const API_CREDENTIALS_MISSING = 'api_credentials_missing';
 
 function authOf(settings: XeroConnectorSettings): XeroAuth | undefined {
-  if (settings.accessToken && settings.oauth) {
-    throw new ConfigurationError({
-      packageName: XERO_PACKAGE_NAME,
-      message: 'give either oauth (XERO_CLIENT_ID and XERO_CLIENT_SECRET) or accessToken, not both',
-    });
-  }
-  if (settings.oauth) return { type: 'oauth', ...settings.oauth };
-  if (settings.accessToken) return { type: 'access-token', token: settings.accessToken };
-  return undefined;
+  return chooseApiAuth(settings, {
+    packageName: XERO_PACKAGE_NAME,
+    tokenType: 'access-token',
+    either: ['oauth (XERO_CLIENT_ID and XERO_CLIENT_SECRET)', 'accessToken'],
+  });
 }

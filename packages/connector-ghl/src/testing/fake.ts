@@ -26,29 +26,9 @@
  * The contact search body and answer are documented only on ClickUp; their
  * shapes here are the third-party reading the connector also follows (a third-party migration note on the Contacts Search API).
  */
-import {
-  alphanumericId,
-  bytesToBase64,
-  createClock,
-  type FakeDelivery as Delivery,
-  type ExpectedTable,
-  type FakeApiRequest,
-  type FakeApiResponse,
-  type FakeProvider,
-  FIRST_NAMES,
-  LAST_NAMES,
-  pick,
-  readBody,
-  requestHeader,
-  sendJson,
-  uuid,
-} from '@act/core/testing';
+import type { ExpectedTable, FakeApiRequest, FakeApiResponse, FakeDelivery } from '@act/connector-kit/testing/fake';
+import { bytesToBase64, FakeProviderBase, readBody, requestHeader, sendJson } from '@act/connector-kit/testing/fake';
 import { FIXTURES } from './fixtures';
-
-/** A documented fixture, parsed (embedded: see ./fixtures). */
-function fixture<T = Record<string, unknown>>(file: string): T {
-  return JSON.parse(FIXTURES[file] as string) as T;
-}
 
 type Json = Record<string, unknown>;
 
@@ -117,16 +97,11 @@ export interface GhlFakeOptions {
   token: string;
 }
 
-export class GhlFake implements FakeProvider {
+export class GhlFake extends FakeProviderBase {
   readonly source = 'ghl';
   readonly title = 'GoHighLevel (simulated)';
-  readonly tenants: readonly string[];
-  sentCount = 0;
-  apiRequests = 0;
   private tooMany = 0;
-  private readonly random: () => number;
   private readonly token: string;
-  private readonly now = createClock();
   private readonly locations = new Map<string, Location>();
   private readonly budgets = new Map<string, { windowStart: number; used: number; day: number }>();
   private keys: CryptoKeyPair | undefined;
@@ -134,12 +109,11 @@ export class GhlFake implements FakeProvider {
   publicKeyPem = '';
 
   constructor(options: GhlFakeOptions) {
-    this.tenants = options.locations;
-    this.random = options.random;
+    super({ tenants: options.locations, random: options.random, fixtures: FIXTURES });
     this.token = options.token;
     // Pipelines and calendars as the documented samples show them, one each per location.
-    const pipeline = fixture<{ pipelines: Json[] }>('api-pipelines.1.json').pipelines[0] as Json;
-    const calendar = fixture<{ calendars: Json[] }>('api-calendars.1.json').calendars[0] as Json;
+    const pipeline = this.fixture<{ pipelines: Json[] }>('api-pipelines.1.json').pipelines[0] as Json;
+    const calendar = this.fixture<{ calendars: Json[] }>('api-calendars.1.json').calendars[0] as Json;
     for (const locationId of options.locations) {
       this.locations.set(locationId, {
         contacts: new Map(),
@@ -147,10 +121,10 @@ export class GhlFake implements FakeProvider {
         opportunities: new Map(),
         deletedOpportunities: new Map(),
         appointments: new Map(),
-        pipeline: { ...pipeline, id: alphanumericId(this.random), locationId },
+        pipeline: { ...pipeline, id: this.alphanumericId(), locationId },
         // The opportunity sample's stage id, and two more in the same (UUID) form.
-        stages: ['e93ba61a-53b3-45e7-985a-c7732dbcdb69', uuid(this.random), uuid(this.random)],
-        calendar: { ...calendar, id: alphanumericId(this.random), locationId },
+        stages: ['e93ba61a-53b3-45e7-985a-c7732dbcdb69', this.uuid(), this.uuid()],
+        calendar: { ...calendar, id: this.alphanumericId(), locationId },
       });
     }
   }
@@ -169,10 +143,9 @@ export class GhlFake implements FakeProvider {
   // -- The provider's records ------------------------------------------------
 
   private newContact(at: number): Contact {
-    const first = pick(this.random, FIRST_NAMES);
-    const last = pick(this.random, LAST_NAMES);
+    const { first, last } = this.personName();
     return {
-      id: alphanumericId(this.random),
+      id: this.alphanumericId(),
       firstName: first,
       lastName: last,
       // Mixed case on purpose: the connector lower-cases emails.
@@ -186,7 +159,7 @@ export class GhlFake implements FakeProvider {
 
   /** A contact as the webhook sample shows it (ContactCreate.md), with this contact's values. */
   private contactPayload(locationId: string, contact: Contact): Json {
-    const { type: _type, ...sample } = fixture('contact-create.1.json');
+    const { type: _type, ...sample } = this.fixture('contact-create.1.json');
     return {
       ...sample,
       locationId,
@@ -220,7 +193,7 @@ export class GhlFake implements FakeProvider {
   }
 
   private appointmentPayload(appointment: Appointment): Json {
-    const sample = fixture<{ appointment: Json }>('appointment-create.1.json').appointment;
+    const sample = this.fixture<{ appointment: Json }>('appointment-create.1.json').appointment;
     return {
       ...sample,
       id: appointment.id,
@@ -248,16 +221,16 @@ export class GhlFake implements FakeProvider {
     const location = this.location(locationId);
     const contacts = [...location.contacts.values()];
     if (contacts.length === 0) return undefined;
-    const contact = pick(this.random, contacts);
+    const contact = this.pick(contacts);
     const opportunity: Opportunity = {
-      id: alphanumericId(this.random),
-      name: `${contact.firstName} ${contact.lastName} – ${pick(this.random, ['Website', 'Retainer', 'Audit', 'Workshop'])}`,
+      id: this.alphanumericId(),
+      name: `${contact.firstName} ${contact.lastName} – ${this.pick(['Website', 'Retainer', 'Audit', 'Workshop'])}`,
       contactId: contact.id,
       pipelineId: location.pipeline.id as string,
       pipelineStageId: location.stages[0] as string,
       status: 'open',
       monetaryValue: Math.round(this.random() * 5000),
-      assignedTo: alphanumericId(this.random),
+      assignedTo: this.alphanumericId(),
       createdMs: at,
       updatedMs: at,
     };
@@ -269,9 +242,9 @@ export class GhlFake implements FakeProvider {
     const location = this.location(locationId);
     const contacts = [...location.contacts.values()];
     if (contacts.length === 0) return undefined;
-    const contact = pick(this.random, contacts);
+    const contact = this.pick(contacts);
     const appointment: Appointment = {
-      id: alphanumericId(this.random),
+      id: this.alphanumericId(),
       calendarId: location.calendar.id as string,
       contactId: contact.id,
       title: `Call with ${contact.firstName} ${contact.lastName}`,
@@ -285,16 +258,10 @@ export class GhlFake implements FakeProvider {
     return appointment;
   }
 
-  seed(perTenant: number): void {
-    for (const locationId of this.tenants) {
-      // Changed a while ago: these exist before the demo, and only polling finds them.
-      for (let index = 0; index < perTenant; index++) {
-        const at = this.now() - 3_600_000;
-        this.createContact(locationId, at);
-        if (index % 2 === 0) this.createOpportunity(locationId, at);
-        if (index % 3 === 0) this.createAppointment(locationId, at);
-      }
-    }
+  protected seedRecords(locationId: string, index: number, at: number): void {
+    this.createContact(locationId, at);
+    if (index % 2 === 0) this.createOpportunity(locationId, at);
+    if (index % 3 === 0) this.createAppointment(locationId, at);
   }
 
   // -- Deliveries ---------------------------------------------------------------
@@ -304,15 +271,15 @@ export class GhlFake implements FakeProvider {
     locationId: string,
     fields: Json,
     at: number,
-    kind: Delivery['kind'],
-  ): Promise<Delivery> {
+    kind: FakeDelivery['kind'],
+  ): Promise<FakeDelivery> {
     const body = JSON.stringify({
       type,
       ...fields,
       locationId,
       // The envelope fields of WebhookAuthentication.md.
       timestamp: iso(at),
-      webhookId: uuid(this.random),
+      webhookId: this.uuid(),
     });
     const signature = await crypto.subtle.sign(
       'Ed25519',
@@ -327,12 +294,12 @@ export class GhlFake implements FakeProvider {
     };
   }
 
-  async next(): Promise<Delivery[]> {
+  async next(): Promise<FakeDelivery[]> {
     if (!this.keys) await this.init();
-    const locationId = pick(this.random, this.tenants);
+    const locationId = this.pick(this.tenants);
     const location = this.location(locationId);
     const roll = this.random();
-    const deliveries: Delivery[] = [];
+    const deliveries: FakeDelivery[] = [];
     const contacts = [...location.contacts.values()];
     const opportunities = [...location.opportunities.values()];
 
@@ -344,8 +311,8 @@ export class GhlFake implements FakeProvider {
       );
     } else if (roll < 0.45) {
       // A contact edited twice in quick succession; now and then GHL delivers the two out of order.
-      const contact = pick(this.random, contacts);
-      const edits: Delivery[] = [];
+      const contact = this.pick(contacts);
+      const edits: FakeDelivery[] = [];
       const times = this.random() < 0.15 ? 2 : 1;
       for (let edit = 0; edit < times; edit++) {
         const at = this.now();
@@ -363,7 +330,7 @@ export class GhlFake implements FakeProvider {
       }
       if (edits.length === 2) {
         edits.reverse();
-        (edits[1] as Delivery).kind = 'out-of-order';
+        (edits[1] as FakeDelivery).kind = 'out-of-order';
       }
       deliveries.push(...edits);
     } else if (roll < 0.55) {
@@ -376,15 +343,15 @@ export class GhlFake implements FakeProvider {
         deliveries.push(await this.deliver('OpportunityUpdate', locationId, payload, at, 'updated'));
       }
     } else if (roll < 0.78 && opportunities.length > 0) {
-      const opportunity = pick(this.random, opportunities);
+      const opportunity = this.pick(opportunities);
       const at = this.now();
-      const change = pick(this.random, ['status', 'stage', 'value'] as const);
+      const change = this.pick(['status', 'stage', 'value'] as const);
       let type: string;
       if (change === 'status') {
-        opportunity.status = pick(this.random, OPPORTUNITY_STATUSES);
+        opportunity.status = this.pick(OPPORTUNITY_STATUSES);
         type = 'OpportunityStatusUpdate';
       } else if (change === 'stage') {
-        opportunity.pipelineStageId = pick(this.random, location.stages);
+        opportunity.pipelineStageId = this.pick(location.stages);
         type = 'OpportunityStageUpdate';
       } else {
         opportunity.monetaryValue = Math.round(this.random() * 5000);
@@ -402,8 +369,8 @@ export class GhlFake implements FakeProvider {
       const appointments = [...location.appointments.values()];
       const at = this.now();
       if (appointments.length > 0 && this.random() < 0.6) {
-        const appointment = pick(this.random, appointments);
-        appointment.appointmentStatus = pick(this.random, ['confirmed', 'cancelled', 'showed'] as const);
+        const appointment = this.pick(appointments);
+        appointment.appointmentStatus = this.pick(['confirmed', 'cancelled', 'showed'] as const);
         appointment.updatedMs = at;
         const payload = { appointment: this.appointmentPayload(appointment) };
         deliveries.push(await this.deliver('AppointmentUpdate', locationId, payload, at, 'updated'));
@@ -416,7 +383,7 @@ export class GhlFake implements FakeProvider {
       }
     } else if (roll < 0.94 && opportunities.length > 0) {
       // A delete arrives as OpportunityDelete + OpportunityUpdate, the update possibly after it (docs issue #27).
-      const opportunity = pick(this.random, opportunities);
+      const opportunity = this.pick(opportunities);
       const at = this.now();
       location.opportunities.delete(opportunity.id);
       location.deletedOpportunities.set(opportunity.id, at);
@@ -425,7 +392,7 @@ export class GhlFake implements FakeProvider {
       deliveries.push(await this.deliver('OpportunityUpdate', locationId, payload, at, 'out-of-order'));
     } else {
       // ContactDelete carries the full last snapshot.
-      const contact = pick(this.random, contacts);
+      const contact = this.pick(contacts);
       const at = this.now();
       location.contacts.delete(contact.id);
       location.deletedContacts.set(contact.id, at);
@@ -479,7 +446,7 @@ export class GhlFake implements FakeProvider {
     const url = new URL(path, 'http://ghl.invalid');
     if (requestHeader(request, 'authorization') !== `Bearer ${this.token}`) {
       // The API's UnauthorizedDTO example (api-error-401.1.json).
-      sendJson(response, 401, fixture('api-error-401.1.json'));
+      sendJson(response, 401, this.fixture('api-error-401.1.json'));
       return;
     }
     const body = request.method === 'POST' ? (JSON.parse((await readBody(request)) || '{}') as Json) : {};

@@ -5,15 +5,10 @@
 // key you give it (or one it generates) and the receiver must list that key's
 // public half in GHL_WEBHOOK_ED25519_PUBLIC_KEYS. Web Crypto only: the same
 // code runs on Node, Deno and edge runtimes.
+import { bytesToBase64 } from '@act/connector-kit/testing/fake';
 import type { SignContextV1, SignedDeliveryV1, SourceSignerV1 } from '@act/core';
 
 const encoder = new TextEncoder();
-
-function toBase64(bytes: Uint8Array): string {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary);
-}
 
 function fromBase64(text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text);
@@ -23,7 +18,7 @@ function fromBase64(text: string): Uint8Array<ArrayBuffer> {
 }
 
 function toPem(der: ArrayBuffer, label: 'PUBLIC KEY' | 'PRIVATE KEY'): string {
-  const lines = toBase64(new Uint8Array(der)).match(/.{1,64}/g) ?? [];
+  const lines = bytesToBase64(new Uint8Array(der)).match(/.{1,64}/g) ?? [];
   return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----`;
 }
 
@@ -70,7 +65,9 @@ export async function importGhlSigningKey(pem: string): Promise<GhlSigningKey> {
 /** The base64 `x-ghl-signature` GHL would send for `body`. */
 export async function signGhlBody(body: string | Uint8Array, privateKey: CryptoKey): Promise<string> {
   const bytes = typeof body === 'string' ? encoder.encode(body) : body;
-  return toBase64(new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, privateKey, bytes as BufferSource)));
+  return bytesToBase64(
+    new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, privateKey, bytes as BufferSource)),
+  );
 }
 
 /**

@@ -3,6 +3,19 @@ export type { ApiAuth, ApiAuthContext, ApiAuthorization, ApiAuthStrategy, Static
 export { staticToken } from './auth';
 export type { ApiClient, ApiClientOptions, ApiRequest, ApiRetryOptions } from './client';
 export { createApiClient } from './client';
+export type {
+  ChooseApiAuthOptions,
+  ChosenApiAuth,
+  MissingApiCredentialsOptions,
+  RuntimeSettings,
+} from './credentials';
+export {
+  API_CREDENTIALS_MISSING,
+  chooseApiAuth,
+  missingEnv,
+  reportMissingApiCredentials,
+  runtimeSettings,
+} from './credentials';
 export type { ApiRequestDescription, ConnectorErrors, ErrorBodyOptions } from './errors';
 export { createErrors, describeZodError, readBody } from './errors';
 export type {

@@ -9,6 +9,7 @@ export {
   testConnector,
   testReconciler,
 } from './conformance';
+export { FakeProviderBase, type FakeProviderBaseOptions, fixtureReader } from './fake';
 export {
   type FuzzWebhookProcessorOptions,
   fuzzPoison,
@@ -18,3 +19,4 @@ export {
   webhookFuzzProperties,
 } from './fuzz';
 export { seededRandom, shuffle } from './random';
+export { type SecretSignerOptions, secretSigner, secretSignerOption, signerSecret } from './signer';

@@ -6,17 +6,14 @@
  * The provider is the connector template's fictional "Template"; its wire
  * format is whatever `@act/connector-template` documents, nothing more.
  */
-import {
-  type FakeDelivery as Delivery,
-  type FakeDeliveryKind as DeliveryKind,
-  type ExpectedTable,
-  type FakeApiRequest,
-  type FakeApiResponse,
-  type FakeProvider,
-  FIRST_NAMES,
-  LAST_NAMES,
-  requestHeader,
-} from '@act/core/testing';
+import type {
+  ExpectedTable,
+  FakeApiRequest,
+  FakeApiResponse,
+  FakeDelivery,
+  FakeDeliveryKind,
+} from '@act/connector-kit/testing/fake';
+import { FakeProviderBase, requestHeader } from '@act/connector-kit/testing/fake';
 import { signTemplateBody } from './signer';
 
 export interface SimulatedRecord {
@@ -29,9 +26,9 @@ export interface SimulatedRecord {
 
 const STATUSES = ['active', 'paused', 'archived'] as const;
 
-type TemplateDelivery = { body: string; account: string; kind: DeliveryKind };
+type TemplateDelivery = { body: string; account: string; kind: FakeDeliveryKind };
 
-export class TemplateFake implements FakeProvider {
+export class TemplateFake extends FakeProviderBase {
   readonly source = 'template';
   readonly title = 'Template (simulated)';
   private readonly secret: string;
@@ -40,19 +37,13 @@ export class TemplateFake implements FakeProvider {
   readonly deleted = new Map<string, Set<string>>();
   private clock: number;
   private sequence = 0;
-  private readonly sent: TemplateDelivery[] = [];
-  apiRequests = 0;
-
-  readonly accountIds: readonly string[];
-  private readonly random: () => number;
 
   private readonly runId: string;
 
   constructor(accountIds: readonly string[], random: () => number, runId: string, secret: string, start = Date.now()) {
-    this.accountIds = accountIds;
+    super({ tenants: accountIds, random });
     this.secret = secret;
     this.runId = runId;
-    this.random = random;
     this.clock = start;
     for (const account of accountIds) {
       this.accounts.set(account, new Map());
@@ -65,23 +56,16 @@ export class TemplateFake implements FakeProvider {
     return new Date(this.clock).toISOString();
   }
 
-  private pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.random() * items.length)] as T;
-  }
-
   private person(): Pick<SimulatedRecord, 'name' | 'email'> {
-    const first = this.pick(FIRST_NAMES);
-    const last = this.pick(LAST_NAMES);
+    const { first, last } = this.personName();
     // Mixed case and stray spaces on purpose: the connector normalises emails.
     const email = this.random() < 0.15 ? null : ` ${first}.${last}@Example.com `.replace(/-/g, '');
     return { name: `${first} ${last}`, email };
   }
 
   /** Records that exist before the demo starts: only the poller's backfill can find them. */
-  seed(perAccount: number): void {
-    for (const account of this.accountIds) {
-      for (let index = 0; index < perAccount; index++) this.create(account);
-    }
+  protected seedRecords(account: string): void {
+    this.create(account);
   }
 
   private create(account: string): SimulatedRecord {
@@ -107,12 +91,8 @@ export class TemplateFake implements FakeProvider {
     });
   }
 
-  get tenants(): readonly string[] {
-    return this.accountIds;
-  }
-
   /** The next change at the provider, as signed webhook deliveries. */
-  async next(): Promise<Delivery[]> {
+  async next(): Promise<FakeDelivery[]> {
     return Promise.all(
       this.nextChange().map(async (delivery) => ({
         source: this.source,
@@ -127,7 +107,7 @@ export class TemplateFake implements FakeProvider {
   }
 
   private nextChange(): TemplateDelivery[] {
-    const account = this.pick(this.accountIds);
+    const account = this.pick(this.tenants);
     const records = this.accounts.get(account) as Map<string, SimulatedRecord>;
     const roll = this.random();
     const deliveries: TemplateDelivery[] = [];
@@ -169,12 +149,8 @@ export class TemplateFake implements FakeProvider {
     // Providers redeliver: the same delivery id and body again.
     const first = deliveries[0] as TemplateDelivery;
     if (this.random() < 0.1) deliveries.push({ ...first, kind: 'duplicate' });
-    this.sent.push(...deliveries);
+    this.sentCount += deliveries.length;
     return deliveries;
-  }
-
-  get sentCount(): number {
-    return this.sent.length;
   }
 
   expected(): ExpectedTable[] {

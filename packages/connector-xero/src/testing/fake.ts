@@ -29,28 +29,16 @@
  *   for 30 minutes, refresh tokens rotating on every use with a 30-minute grace
  *   for the previous one (https://developer.xero.com/faq/oauth2).
  */
+import type { ExpectedTable, FakeApiRequest, FakeApiResponse, FakeDelivery } from '@act/connector-kit/testing/fake';
 import {
-  createClock,
   createRandom,
-  type FakeDelivery as Delivery,
-  type ExpectedTable,
-  type FakeApiRequest,
-  type FakeApiResponse,
-  type FakeProvider,
+  FakeProviderBase,
   FIRST_NAMES,
-  LAST_NAMES,
-  pick,
   readBody,
   requestHeader,
   sendJson,
-  uuid,
-} from '@act/core/testing';
+} from '@act/connector-kit/testing/fake';
 import { FIXTURES } from './fixtures';
-
-/** A documented fixture, parsed (embedded: see ./fixtures). */
-function fixture<T = Record<string, unknown>>(file: string): T {
-  return JSON.parse(FIXTURES[file] as string) as T;
-}
 
 type Json = Record<string, unknown>;
 type Entity = 'contact' | 'invoice' | 'credit_note' | 'payment' | 'bank_transaction';
@@ -188,12 +176,9 @@ export interface XeroFakeCounters {
   slow: number;
 }
 
-export class XeroFake implements FakeProvider {
+export class XeroFake extends FakeProviderBase {
   readonly source = 'xero';
   readonly title = 'Xero (simulated)';
-  readonly tenants: readonly string[];
-  sentCount = 0;
-  apiRequests = 0;
   tokenRefreshes = 0;
   private tooMany = 0;
   /** Per tenant: every call the client made, for the limit checks. */
@@ -210,29 +195,27 @@ export class XeroFake implements FakeProvider {
   private readonly startedAt = Date.now();
   private revoker: ReturnType<typeof setInterval> | undefined;
   private sequence = 0;
-  private held: Delivery | undefined;
-  private readonly random: () => number;
+  private held: FakeDelivery | undefined;
   /** The API's own randomness (429s, ids of answers), apart from the changes', so `--once` replays the same changes. */
   private readonly apiRandom: () => number;
   private readonly options: XeroFakeOptions;
-  private readonly now = createClock();
   private readonly data = new Map<string, Tenant>();
   private appMinute = { start: 0, used: 0 };
   /** Valid access tokens → expiry; refresh tokens → until when they work (the current one: forever). */
   private readonly accessTokens = new Map<string, number>();
   private readonly refreshTokens = new Map<string, number>();
   private readonly samples = {
-    contact: fixture<{ Contacts: Json[] }>('api-contact.1.json').Contacts[0] as Json,
-    invoice: fixture<{ Invoices: Json[] }>('api-invoice.1.json').Invoices[0] as Json,
-    payment: fixture<{ Payments: Json[] }>('api-payment.1.json').Payments[0] as Json,
-    creditNote: fixture<{ CreditNotes: Json[] }>('api-credit-note.1.json').CreditNotes[0] as Json,
-    bankTransaction: fixture<{ BankTransactions: Json[] }>('api-bank-transaction.1.json').BankTransactions[0] as Json,
+    contact: this.fixture<{ Contacts: Json[] }>('api-contact.1.json').Contacts[0] as Json,
+    invoice: this.fixture<{ Invoices: Json[] }>('api-invoice.1.json').Invoices[0] as Json,
+    payment: this.fixture<{ Payments: Json[] }>('api-payment.1.json').Payments[0] as Json,
+    creditNote: this.fixture<{ CreditNotes: Json[] }>('api-credit-note.1.json').CreditNotes[0] as Json,
+    bankTransaction: this.fixture<{ BankTransactions: Json[] }>('api-bank-transaction.1.json')
+      .BankTransactions[0] as Json,
   };
 
   constructor(options: XeroFakeOptions) {
+    super({ ...options, fixtures: FIXTURES });
     this.options = options;
-    this.tenants = options.tenants;
-    this.random = options.random;
     this.apiRandom = createRandom(Math.floor(options.random() * 2 ** 32));
     for (const tenantId of options.tenants) {
       this.audit.set(tenantId, {
@@ -272,14 +255,14 @@ export class XeroFake implements FakeProvider {
 
   /** A refresh token the demo stores as the tenant's credential (as if the tenant had just connected). */
   issueRefreshToken(random = this.random): string {
-    const token = `demo-refresh-${uuid(random)}`;
+    const token = `demo-refresh-${this.uuid(random)}`;
     this.refreshTokens.set(token, Number.POSITIVE_INFINITY);
     return token;
   }
 
   /** A fresh credential for a tenant, as the app stores it at connect time (`act_credentials`, key `xero:<tenantId>`). */
   connect(): { accessToken: string; refreshToken: string; expiresAt: number } {
-    const accessToken = `demo-access-${uuid(this.apiRandom)}`;
+    const accessToken = `demo-access-${this.uuid(this.apiRandom)}`;
     const expiresAt = Date.now() + this.accessTokenSeconds() * 1000;
     this.accessTokens.set(accessToken, expiresAt);
     return { accessToken, refreshToken: this.issueRefreshToken(this.apiRandom), expiresAt };
@@ -323,9 +306,8 @@ export class XeroFake implements FakeProvider {
   }
 
   private createContact(tenantId: string, at: number): XeroRecord {
-    const first = pick(this.random, FIRST_NAMES);
-    const last = pick(this.random, LAST_NAMES);
-    const id = uuid(this.random);
+    const { first, last } = this.personName();
+    const id = this.uuid();
     return this.put(
       tenantId,
       'contact',
@@ -347,8 +329,8 @@ export class XeroFake implements FakeProvider {
   private createInvoice(tenantId: string, at: number): XeroRecord | undefined {
     const contacts = [...this.tenant(tenantId).records.contact.values()];
     if (contacts.length === 0) return undefined;
-    const contact = pick(this.random, contacts).record;
-    const id = uuid(this.random);
+    const contact = this.pick(contacts).record;
+    const id = this.uuid();
     const total = Math.round(this.random() * 500_000) / 100;
     return this.put(
       tenantId,
@@ -358,7 +340,7 @@ export class XeroFake implements FakeProvider {
         ...this.samples.invoice,
         InvoiceID: id,
         InvoiceNumber: `INV-${String(this.sequence + 1000 + Math.floor(this.random() * 9000))}`,
-        Reference: pick(this.random, ['Tour', 'Retainer', 'Fit-out', 'Consulting']),
+        Reference: this.pick(['Tour', 'Retainer', 'Fit-out', 'Consulting']),
         Status: 'DRAFT',
         Contact: { ContactID: contact.ContactID, Name: contact.Name },
         Payments: [],
@@ -375,14 +357,14 @@ export class XeroFake implements FakeProvider {
   private contactRef(tenantId: string): Json | undefined {
     const contacts = [...this.tenant(tenantId).records.contact.values()];
     if (contacts.length === 0) return undefined;
-    const contact = pick(this.random, contacts).record;
+    const contact = this.pick(contacts).record;
     return { ContactID: contact.ContactID, Name: contact.Name };
   }
 
   private createCreditNote(tenantId: string, at: number): XeroRecord | undefined {
     const contact = this.contactRef(tenantId);
     if (!contact) return undefined;
-    const id = uuid(this.random);
+    const id = this.uuid();
     const total = Math.round(this.random() * 50_000) / 100;
     return this.put(
       tenantId,
@@ -393,7 +375,7 @@ export class XeroFake implements FakeProvider {
         CreditNoteID: id,
         ID: id,
         CreditNoteNumber: `CN-${1000 + Math.floor(this.random() * 9000)}`,
-        Type: pick(this.random, ['ACCRECCREDIT', 'ACCPAYCREDIT']),
+        Type: this.pick(['ACCRECCREDIT', 'ACCPAYCREDIT']),
         Status: 'DRAFT',
         Contact: contact,
         Payments: [],
@@ -412,7 +394,7 @@ export class XeroFake implements FakeProvider {
   private createBankTransaction(tenantId: string, at: number): XeroRecord | undefined {
     const contact = this.contactRef(tenantId);
     if (!contact) return undefined;
-    const id = uuid(this.random);
+    const id = this.uuid();
     const total = Math.round(this.random() * 100_000) / 100;
     return this.put(
       tenantId,
@@ -421,7 +403,7 @@ export class XeroFake implements FakeProvider {
       {
         ...this.samples.bankTransaction,
         BankTransactionID: id,
-        Type: pick(this.random, ['RECEIVE', 'SPEND']),
+        Type: this.pick(['RECEIVE', 'SPEND']),
         PrepaymentID: undefined,
         BatchPayment: undefined,
         Contact: contact,
@@ -433,16 +415,11 @@ export class XeroFake implements FakeProvider {
     );
   }
 
-  seed(perTenant: number): void {
-    for (const tenantId of this.tenants) {
-      for (let index = 0; index < perTenant; index++) {
-        const at = this.now() - 3_600_000;
-        this.createContact(tenantId, at);
-        if (index % 2 === 0) this.createInvoice(tenantId, at);
-        if (index % 4 === 0) this.createCreditNote(tenantId, at);
-        if (index % 3 === 0) this.createBankTransaction(tenantId, at);
-      }
-    }
+  protected seedRecords(tenantId: string, index: number, at: number): void {
+    this.createContact(tenantId, at);
+    if (index % 2 === 0) this.createInvoice(tenantId, at);
+    if (index % 4 === 0) this.createCreditNote(tenantId, at);
+    if (index % 3 === 0) this.createBankTransaction(tenantId, at);
   }
 
   /** The next change at Xero; returns the webhook event it causes (payments cause none: they are polled). */
@@ -458,9 +435,9 @@ export class XeroFake implements FakeProvider {
     if (roll < 0.35) {
       // Contacts are never deleted, only archived, and archiving is an UPDATE
       // (https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero-webhooks.yaml).
-      const contact = pick(this.random, [...records.contact.values()]);
+      const contact = this.pick([...records.contact.values()]);
       const archive = this.random() < 0.2;
-      const first = pick(this.random, FIRST_NAMES);
+      const first = this.pick(FIRST_NAMES);
       this.put(
         tenantId,
         'contact',
@@ -474,7 +451,7 @@ export class XeroFake implements FakeProvider {
     }
     if (roll < 0.42) {
       const creditNotes = [...records.credit_note.values()];
-      const existing = creditNotes.length > 0 && this.random() < 0.5 ? pick(this.random, creditNotes) : undefined;
+      const existing = creditNotes.length > 0 && this.random() < 0.5 ? this.pick(creditNotes) : undefined;
       const note = existing
         ? this.put(
             tenantId,
@@ -503,14 +480,14 @@ export class XeroFake implements FakeProvider {
       const invoice = this.createInvoice(tenantId, at);
       return invoice ? { tenantId, category: 'INVOICE', type: 'CREATE', id: invoice.id, at } : undefined;
     }
-    const invoice = pick(this.random, invoices);
+    const invoice = this.pick(invoices);
     const status = invoice.record.Status as string;
     let next: Json;
     if (status === 'DRAFT') next = { ...invoice.record, Status: this.random() < 0.15 ? 'DELETED' : 'AUTHORISED' };
     else if (status === 'AUTHORISED' && this.random() < 0.2) next = { ...invoice.record, Status: 'VOIDED' };
     else if (status === 'AUTHORISED') {
       // Paid in full: a payment appears (no webhook category: only polling finds it), and the invoice is updated.
-      const id = uuid(this.random);
+      const id = this.uuid();
       const amount = invoice.record.Total as number;
       const payment = this.put(
         tenantId,
@@ -565,7 +542,11 @@ export class XeroFake implements FakeProvider {
     return `{"events":[${json.join(',')}],"firstEventSequence": ${first},"lastEventSequence": ${last}, "entropy": "${entropy}"}`;
   }
 
-  private signed(body: string, kind: Delivery['kind'], signature = signXero(this.options.webhookKey, body)): Delivery {
+  private signed(
+    body: string,
+    kind: FakeDelivery['kind'],
+    signature = signXero(this.options.webhookKey, body),
+  ): FakeDelivery {
     return {
       source: this.source,
       body,
@@ -579,15 +560,15 @@ export class XeroFake implements FakeProvider {
    * delivery (the wrong one differs in one character, like Xero's:
    * https://github.com/XeroAPI/XeroWebhooksReceiver/issues/1).
    */
-  intentToReceive(): { valid: Delivery; invalid: Delivery } {
+  intentToReceive(): { valid: FakeDelivery; invalid: FakeDelivery } {
     const body = this.body([], 0, 0);
     const signature = signXero(this.options.webhookKey, body);
     const wrong = `${signature[0] === 'A' ? 'B' : 'A'}${signature.slice(1)}`;
     return { valid: this.signed(body, 'created'), invalid: this.signed(body, 'created', wrong) };
   }
 
-  async next(): Promise<Delivery[]> {
-    const tenantId = pick(this.random, this.tenants);
+  async next(): Promise<FakeDelivery[]> {
+    const tenantId = this.pick(this.tenants);
     // One delivery holds one to three changes; now and then one resource twice (https://github.com/calcinai/xero-php/issues/351).
     const events: PendingEvent[] = [];
     const count = 1 + Math.floor(this.random() * this.random() * 3);
@@ -610,7 +591,7 @@ export class XeroFake implements FakeProvider {
       this.body(events, first, this.sequence),
       events[0]?.type === 'CREATE' ? 'created' : 'updated',
     );
-    const deliveries: Delivery[] = [];
+    const deliveries: FakeDelivery[] = [];
     if (this.held) {
       // The delivery held back last time arrives after this newer one.
       deliveries.push(delivery, { ...this.held, kind: 'out-of-order' });
@@ -626,7 +607,7 @@ export class XeroFake implements FakeProvider {
   }
 
   /** Anything held back, sent now (the end of `--once`). */
-  flush(): Delivery[] {
+  flush(): FakeDelivery[] {
     const held = this.held ? [{ ...this.held, kind: 'out-of-order' as const }] : [];
     this.held = undefined;
     this.sentCount += held.length;
@@ -734,7 +715,7 @@ export class XeroFake implements FakeProvider {
     const entity = ENTITY_OF[collection] as Entity;
     const records = tenant.records[entity];
     const envelope = {
-      Id: uuid(this.apiRandom),
+      Id: this.uuid(this.apiRandom),
       Status: 'OK',
       ProviderName: 'act demo',
       DateTimeUTC: `/Date(${Date.now()})/`,
@@ -871,9 +852,9 @@ export class XeroFake implements FakeProvider {
     this.tokenRefreshes += 1;
     // The used refresh token keeps working for 30 minutes, in case this answer is lost (https://developer.xero.com/faq/oauth2).
     this.refreshTokens.set(presented, Math.min(validUntil, Date.now() + REFRESH_GRACE_MS));
-    const accessToken = `demo-access-${uuid(this.apiRandom)}`;
+    const accessToken = `demo-access-${this.uuid(this.apiRandom)}`;
     this.accessTokens.set(accessToken, Date.now() + this.accessTokenSeconds() * 1000);
-    const sample = fixture('api-token.1.json');
+    const sample = this.fixture('api-token.1.json');
     sendJson(response, 200, {
       ...sample,
       access_token: accessToken,

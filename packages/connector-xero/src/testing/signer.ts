@@ -1,32 +1,25 @@
 // Signs deliveries as Xero does, for tests, fakes and `act trigger`:
 // `x-xero-signature` is the base64 HMAC-SHA256 of the raw body keyed with the
 // webhook key's text (https://developer.xero.com/documentation/webhooks/configuring-your-server).
-import type { SignedDeliveryV1, SourceSignerV1 } from '@act/core';
+import { secretSigner } from '@act/connector-kit/testing/fake';
+import type { SourceSignerV1 } from '@act/core';
 import { signXeroBody, XERO_SIGNATURE_HEADER } from '../xero-signature';
 
 export { signXeroBody };
 
 /** Xero's signer: `--secret <key>` or the first of `XERO_WEBHOOK_KEY`. */
-export const xeroSigner: SourceSignerV1 = {
-  options: {
-    secret: { type: 'string', description: 'the webhook key (default: XERO_WEBHOOK_KEY, its first key)' },
-  },
-  async sign(delivery, context): Promise<SignedDeliveryV1> {
-    const option = context.options.secret;
-    const key =
-      (typeof option === 'string' ? option : undefined) ?? context.env.XERO_WEBHOOK_KEY?.split(',')[0]?.trim();
-    if (!key) {
-      throw context.configurationError(
-        'XERO_WEBHOOK_KEY is not set (the webhook key your receiver verifies with, from the Xero developer portal; or pass --secret <key>)',
-      );
-    }
+export const xeroSigner: SourceSignerV1 = secretSigner({
+  variable: 'XERO_WEBHOOK_KEY',
+  description: 'the webhook key (default: XERO_WEBHOOK_KEY, its first key)',
+  missing:
+    'XERO_WEBHOOK_KEY is not set (the webhook key your receiver verifies with, from the Xero developer portal; or pass --secret <key>)',
+  async sign(delivery, key, context) {
     let signature = await signXeroBody(delivery.body, key);
     // Off by one character, like the deliberately wrong signatures of intent-to-receive
     // (https://developer.xero.com/documentation/webhooks/configuring-your-server).
     if (context.badSignature) signature = `${signature[0] === 'A' ? 'B' : 'A'}${signature.slice(1)}`;
     return {
-      body: delivery.body,
-      headers: { ...delivery.headers, [XERO_SIGNATURE_HEADER]: signature },
+      headers: { [XERO_SIGNATURE_HEADER]: signature },
       describe: context.badSignature ? 'x-xero-signature deliberately wrong' : 'x-xero-signature with the webhook key',
       hints: (status) => {
         if (context.badSignature && status !== 401) {
@@ -39,4 +32,4 @@ export const xeroSigner: SourceSignerV1 = {
       },
     };
   },
-};
+});

@@ -5,27 +5,8 @@
  * to sign fixtures. Imports vitest: install it as a dev dependency.
  */
 
-export {
-  alphanumericId,
-  bytesToBase64,
-  createClock,
-  createRandom,
-  type ExpectedRow,
-  type ExpectedTable,
-  type FakeApiRequest,
-  type FakeApiResponse,
-  type FakeDelivery,
-  type FakeDeliveryKind,
-  type FakeProvider,
-  FIRST_NAMES,
-  fetchFromFake,
-  LAST_NAMES,
-  pick,
-  readBody,
-  requestHeader,
-  sendJson,
-  uuid,
-} from './fake-provider';
+// The fake-provider contract and its helpers (also `@act/core/testing/fake`, without vitest).
+export * from './fake-provider';
 export { createWebhookRequest, signHmacSha256 } from './sign';
 export { type TestCredentialStoreOptions, testCredentialStore } from './test-credential-store';
 export { type TestPollerOptions, testPoller } from './test-poller';
