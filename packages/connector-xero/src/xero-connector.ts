@@ -1,14 +1,13 @@
 import { chooseApiAuth, reportMissingApiCredentials } from '@act/connector-kit';
-import {
-  ConfigurationError,
-  type ConnectorV1,
-  type CredentialStoreV1,
-  type HealthSignalV1,
-  type HydrateContextV1,
-  type PollerV1,
-  type ReconcilerV1,
-  type StateStoreV1,
-  type TransformerV1,
+import type {
+  ConnectorV1,
+  CredentialStoreV1,
+  HealthSignalV1,
+  HydrateContextV1,
+  PollerV1,
+  ReconcilerV1,
+  StateStoreV1,
+  TransformerV1,
 } from '@act/core';
 import { XERO_MIGRATIONS } from './generated/migrations';
 import { createXeroClient, type XeroClient } from './xero-client';
