@@ -394,8 +394,7 @@ describe('each connector describes itself', () => {
     // Signs with the connectors' own signers (./testing), but still chooses them by name.
     'bench/chaos/provider.ts': ['ghl', 'template'],
     'bench/chaos/scenarios/api-faults.ts': ['xero'],
-    // The demo's wiring (which connectors it runs, with which settings) and its tests.
-    'examples/demo/src/main.ts': ['ghl', 'template', 'xero'],
+    // The demo's tests (the demo itself runs every installed connector's createSimulation).
     'examples/demo/test/dashboard.browser.test.ts': ['template'],
     'examples/demo/test/demo.test.ts': ['ghl', 'template', 'xero'],
     // Apps: an example shows how an app wires the connectors it uses (never the template).
@@ -442,7 +441,7 @@ describe('each connector describes itself', () => {
         expect(problems, `${name}: source entry problems`).toEqual([]);
       });
 
-      it('has a ./testing subpath exporting its signer, its fixtures and a fake', async () => {
+      it('has a ./testing subpath exporting its signer, its fixtures, a fake and its simulation', async () => {
         const problems: string[] = [];
         const exports = typeof pkg.json.exports === 'object' ? pkg.json.exports : {};
         const testing = exports['./testing'] as Record<string, unknown> | undefined;
@@ -462,6 +461,8 @@ describe('each connector describes itself', () => {
           | undefined;
         if (typeof signer?.sign !== 'function') problems.push(`no ${id}Signer`);
         if (typeof module[`create${Id}Fake`] !== 'function') problems.push(`no create${Id}Fake`);
+        // The demo runs every installed connector through it (real or simulated), naming none.
+        if (typeof module.createSimulation !== 'function') problems.push('no createSimulation (CreateSimulationV1)');
         expect(problems, `${name}: ./testing problems`).toEqual([]);
       });
 

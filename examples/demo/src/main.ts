@@ -1,13 +1,14 @@
 /**
  * `pnpm demo`: the whole pipeline on one machine, nothing to set up.
  *
- * Every landed connector is mounted (`/webhooks/template`, `/webhooks/ghl`,
- * `/webhooks/xero`) on a real HTTP server running the @act receive path; the
- * worker drains the inbox into the mirror (fetching each Xero record first);
+ * Every installed connector is mounted (`/webhooks/<source>`) on a real HTTP
+ * server running the @act receive path; the worker drains the inbox into the
+ * mirror (fetching records first where a provider's webhooks carry only ids);
  * pollers backfill what existed before and pick up what has no webhooks.
- * Unless real credentials are configured, simulated providers send realistic,
+ * Each connector's `createSimulation` (its `./testing` subpath) plays the
+ * provider unless real credentials are configured: its fake sends realistic,
  * correctly signed deliveries (with duplicates, out-of-order updates and
- * bursts) and answer the API calls the connectors make. State and mirror live
+ * bursts) and answers the API calls the connector makes. State and mirror live
  * in embedded PGlite unless DATABASE_URL or SUPABASE_URL + key are set.
  *
  * `--once` runs a fixed scenario, prints a summary and exits 0 only if the
@@ -16,17 +17,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { createGhlConnector, loadGhlSettings } from '@act/connector-ghl';
-import { GhlFake as GhlSimulator } from '@act/connector-ghl/testing';
-import { createTemplateConnector } from '@act/connector-template';
-import { TemplateFake as TemplateSimulator } from '@act/connector-template/testing';
-import { createXeroConnector, loadXeroSettings } from '@act/connector-xero';
-import { XeroFake as XeroSimulator } from '@act/connector-xero/testing';
 import { type ConnectorV1, createAct, createConsoleLogger, noopLogger, runPoller } from '@act/core';
 import { serverTimeouts, toNodeHandler } from '@act/core/node';
+import type { SimulationV1 } from '@act/core/testing/fake';
 import { createDashboard } from './dashboard/index.ts';
-import { alphanumericId, createRandom, type Delivery, type SimulatedProvider, uuid } from './provider.ts';
+import { createRandom, type Delivery, type SimulatedProvider } from './provider.ts';
 import { compareMirror, DeliveryLog, summarise } from './report.ts';
+import { discoverSources } from './sources.ts';
 import { openDemoState } from './state.ts';
 
 const { values: args } = parseArgs({
@@ -50,110 +47,34 @@ const runId = args.once ? 'once' : seed.toString(36);
 
 // -- Connectors, real or simulated ----------------------------------------------------------------
 
-const connectors: ConnectorV1[] = [];
-const simulators = new Map<string, SimulatedProvider>();
-/** The tenants to poll per source (simulated ones, or DEMO_GHL_LOCATIONS / DEMO_XERO_TENANTS for real accounts). */
-const tenants = new Map<string, readonly string[]>();
-const notes: string[] = [];
-
 // The server starts first: the simulated providers' API lives on it, and the connectors need its address.
 // Short header/request timeouts (Node's defaults are 60 s / 300 s): a stalled client lets go quickly.
 const server = createServer(serverTimeouts(), (request, response) => route(request, response));
 await new Promise<void>((resolve) => server.listen(Number(args.port), '127.0.0.1', resolve));
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-// Template: the connector template's fictional provider, always simulated.
-const TEMPLATE_SECRET = 'demo-webhook-secret';
-const template = new TemplateSimulator(['acct_north', 'acct_south'], random, runId, TEMPLATE_SECRET);
-connectors.push(
-  createTemplateConnector({
-    webhookSecrets: [TEMPLATE_SECRET],
-    apiToken: 'demo-token',
-    baseUrl: `${base}/sim/template`,
-    pageSize: 10,
-    logger,
-  }),
-);
-simulators.set('template', template);
-tenants.set('template', template.tenants);
-
-// GoHighLevel: real with GHL_ACCESS_TOKEN or GHL_CLIENT_ID/GHL_CLIENT_SECRET (the connector's README), else simulated.
-const ghlReal = Boolean(process.env.GHL_ACCESS_TOKEN || process.env.GHL_CLIENT_ID);
-if (ghlReal) {
-  connectors.push(
-    createGhlConnector(
-      loadGhlSettings(process.env, {
-        rateLimitStore: state.rateLimits,
-        ...(process.env.GHL_CLIENT_ID ? { oauth: { credentials: state.credentials } } : {}),
-        logger,
-      }),
-    ),
-  );
-  tenants.set('ghl', listOf(process.env.DEMO_GHL_LOCATIONS));
-  notes.push(
-    `GoHighLevel: real account (GHL_* set); polling ${listOf(process.env.DEMO_GHL_LOCATIONS).join(', ') || 'no location (set DEMO_GHL_LOCATIONS)'}`,
-  );
-} else {
-  const token = 'demo-private-integration-token';
-  const ghl = new GhlSimulator({ locations: [alphanumericId(random), alphanumericId(random)], random, token });
-  await ghl.init();
-  connectors.push(
-    createGhlConnector({
-      accessToken: token,
-      baseUrl: `${base}/sim/ghl`,
-      // The demo's own Ed25519 key pair stands in for GHL's published key.
-      webhook: { ed25519PublicKeys: [ghl.publicKeyPem] },
-      rateLimitStore: state.rateLimits,
+// Every installed connector, real when its provider's variables are set (the connector's README), else simulated
+// by its own fake, whose API is served below `/sim/<source>`.
+const simulations = new Map<string, SimulationV1>();
+for (const { entry, createSimulation } of await discoverSources()) {
+  simulations.set(
+    entry.id,
+    await createSimulation({
+      baseUrl: `${base}/sim/${entry.id}`,
+      random,
+      runId,
+      state: { credentials: state.credentials, rateLimits: state.rateLimits },
+      env: process.env,
       logger,
     }),
   );
-  simulators.set('ghl', ghl);
-  tenants.set('ghl', ghl.tenants);
 }
-
-// Xero: real with XERO_WEBHOOK_KEY or XERO_CLIENT_ID/XERO_CLIENT_SECRET (the connector's README), else simulated.
-const xeroReal = Boolean(process.env.XERO_WEBHOOK_KEY || process.env.XERO_CLIENT_ID);
-let xeroSimulator: XeroSimulator | undefined;
-if (xeroReal) {
-  connectors.push(
-    createXeroConnector(
-      loadXeroSettings(process.env, {
-        oauth: { credentials: state.credentials },
-        rateLimitStore: state.rateLimits,
-        logger,
-      }),
-    ),
-  );
-  tenants.set('xero', listOf(process.env.DEMO_XERO_TENANTS));
-  notes.push(
-    `Xero: real app (XERO_* set); tokens are read from act_credentials ("xero:<tenantId>"); polling ${listOf(process.env.DEMO_XERO_TENANTS).join(', ') || 'no tenant (set DEMO_XERO_TENANTS)'}`,
-  );
-} else {
-  const clientId = 'DEMOCLIENTID';
-  const clientSecret = 'demo-client-secret';
-  const webhookKey = 'demo-webhook-key/DpLs1DfG7tQ+Hh0vZqN3bK9yWuE2rXoA5cVmJ8sTnY=';
-  xeroSimulator = new XeroSimulator({
-    tenants: [uuid(random), uuid(random), uuid(random)],
-    random,
-    webhookKey,
-    clientId,
-    clientSecret,
-  });
-  // The token endpoint is the simulator's: `tokenUrl` is an option of the connector's OAuth
-  // (xero-oauth.ts) that `XeroOAuthSettings` does not declare yet, passed through as is.
-  const oauth = { clientId, clientSecret, credentials: state.credentials, tokenUrl: `${base}/sim/xero/connect/token` };
-  connectors.push(
-    createXeroConnector({
-      webhook: { keys: [webhookKey] },
-      oauth,
-      baseUrl: `${base}/sim/xero/api.xro/2.0`,
-      rateLimitStore: state.rateLimits,
-      logger,
-    }),
-  );
-  simulators.set('xero', xeroSimulator);
-  tenants.set('xero', xeroSimulator.tenants);
-}
+const connectors: ConnectorV1[] = [...simulations.values()].map((simulation) => simulation.connector);
+const simulators = new Map<string, SimulatedProvider>();
+for (const [id, simulation] of simulations) if (simulation.fake) simulators.set(id, simulation.fake);
+/** The tenants to poll per source (simulated ones, or the ones a real account lists in its variables). */
+const tenants = new Map<string, readonly string[]>([...simulations].map(([id, { tenants }]) => [id, tenants]));
+const notes = [...simulations.values()].flatMap((simulation) => (simulation.note ? [simulation.note] : []));
 
 // One router for every connector's webhooks (POST /webhooks/<source>[/<processor>]) and the worker over all of them.
 // The connectors are built above (real or simulated), so createAct takes them as they are.
@@ -212,7 +133,7 @@ const guarded = toNodeHandler(
 function route(request: IncomingMessage, response: ServerResponse): void {
   const path = new URL(request.url ?? '/', 'http://localhost').pathname;
   if (path.startsWith('/webhooks/')) return void webhookRoute(request, response);
-  const simulated = path.match(/^\/sim\/([a-z]+)(\/.*)$/);
+  const simulated = path.match(/^\/sim\/([a-z0-9-]+)(\/.*)$/);
   const simulator = simulated ? simulators.get(simulated[1] as string) : undefined;
   if (simulated && simulator) {
     // The path below `/sim/<source>`, query string included.
@@ -226,16 +147,8 @@ function route(request: IncomingMessage, response: ServerResponse): void {
 // -- Start-up ---------------------------------------------------------------------------------------
 
 await act.migrate();
-if (xeroSimulator) {
-  // As if each organisation had just connected: a refresh token, no access token yet (the first call refreshes).
-  for (const tenant of xeroSimulator.tenants) {
-    await state.credentials.put(`xero:${tenant}`, {
-      accessToken: 'not-yet',
-      refreshToken: xeroSimulator.issueRefreshToken(),
-      expiresAt: 0,
-    });
-  }
-}
+// The state a connected account starts with (stored tokens), where a provider has one.
+for (const simulation of simulations.values()) await simulation.setup?.();
 const { worker } = act;
 
 async function send(delivery: Delivery): Promise<number> {
@@ -273,9 +186,9 @@ async function drained(timeoutMs = 120_000): Promise<boolean> {
   return false;
 }
 
-/** The simulator a change happens at: weighted so Xero stays well inside its 60 calls a minute per tenant. */
+/** The simulator a change happens at: weighted by each simulation (a provider stays inside its API limits). */
 const sending = [...simulators.values()];
-const weights = sending.map((simulator) => ({ template: 1, ghl: 2, xero: 1 })[simulator.source as 'template'] ?? 1);
+const weights = sending.map((simulator) => simulations.get(simulator.source)?.weight ?? 1);
 function nextSimulator(): SimulatedProvider {
   let roll = random() * weights.reduce((sum, weight) => sum + weight, 0);
   for (const [index, simulator] of sending.entries()) {
@@ -307,25 +220,22 @@ if (state.kind === 'pglite') {
   );
 }
 for (const note of notes) console.log(`  ${note}`);
-if (simulators.has('ghl') || simulators.has('xero')) {
-  console.log(
-    '  real accounts: set GHL_ACCESS_TOKEN / XERO_WEBHOOK_KEY + XERO_CLIENT_ID + XERO_CLIENT_SECRET (see examples/demo/README.md)',
-  );
+const realAccounts = [...simulations.values()].flatMap((simulation) =>
+  simulation.fake && simulation.realAccount ? [simulation.realAccount] : [],
+);
+if (realAccounts.length > 0) {
+  console.log(`  real accounts: set ${realAccounts.join(' / ')} (see examples/demo/README.md)`);
 }
 
-if (xeroSimulator) {
-  // Xero's intent-to-receive check: a correctly signed empty delivery must get 200, a mis-signed one 401.
-  const check = xeroSimulator.intentToReceive();
-  const valid = await send(check.valid);
-  const invalid = await send(check.invalid);
-  const ok = valid === 200 && invalid === 401;
-  console.log(
-    `  xero intent-to-receive: correctly signed → ${valid}, mis-signed → ${invalid}${ok ? ' (passed)' : ' (FAILED)'}`,
-  );
-  if (!ok) process.exitCode = 1;
+// The checks a provider makes of the receiver (Xero's intent to receive), one line each.
+for (const simulation of simulations.values()) {
+  for (const check of (await simulation.checks?.(send)) ?? []) {
+    console.log(`  ${check.line}`);
+    if (!check.ok) process.exitCode = 1;
+  }
 }
 
-for (const simulator of simulators.values()) simulator.seed(simulator.source === 'template' ? 15 : 8);
+for (const [id, simulator] of simulators) simulator.seed(simulations.get(id)?.seedPerTenant ?? 8);
 const backfillStarted = performance.now();
 const backfilled = await poll();
 const apiCalls = [...simulators.values()].reduce((sum, simulator) => sum + simulator.apiRequests, 0);
@@ -406,14 +316,20 @@ async function runScenario(total: number): Promise<boolean> {
     for (const [index, delivery] of burst.entries()) log.record(delivery, statuses[index] as number);
     sent += burst.length;
   }
-  for (const delivery of xeroSimulator?.flush() ?? []) log.record(delivery, await send(delivery));
+  // Deliveries a fake still held back (late out-of-order ones).
+  for (const simulation of simulations.values()) {
+    for (const delivery of simulation.finish?.() ?? []) log.record(delivery, await send(delivery));
+  }
   const settled = await drained();
   if (!settled) console.log('  ! the inbox did not drain within 2 minutes');
-  // Payments and bank transactions have no webhook category at Xero: only polling brings them ([X3]).
-  const polled = await poll(['xero:payments', 'xero:bank_transactions']);
+  // What only polling brings (streams without webhooks), once more now that the changes are in.
+  const finalPolls = [...simulations.values()].flatMap((simulation) => simulation.finalPoll ?? []);
+  const polled = await poll(finalPolls.flatMap((final) => final.streams));
   const elapsedMs = performance.now() - started;
   const { mismatches, tables } = await compareMirror([...simulators.values()], state);
-  console.log(`  final poll ${polled} records (xero payments and bank transactions: no webhooks exist for them)`);
+  console.log(
+    `  final poll ${polled} records${finalPolls.length > 0 ? ` (${finalPolls.map((final) => final.reason).join('; ')})` : ''}`,
+  );
   return summarise({
     providers: [...simulators.values()],
     state,

@@ -15,3 +15,4 @@ export {
   signGhlBody,
   withGhlEnvelope,
 } from './signer';
+export { createSimulation } from './simulation';

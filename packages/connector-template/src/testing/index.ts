@@ -8,3 +8,4 @@
 export { createTemplateFake, type SimulatedRecord, TemplateFake, type TemplateFakeOptions } from './fake';
 export { FIXTURES, SAMPLE_DELIVERIES } from './fixtures';
 export { signTemplateBody, templateSigner } from './signer';
+export { createSimulation } from './simulation';

@@ -17,3 +17,4 @@ export {
 } from './fake';
 export { FIXTURES, SAMPLE_DELIVERIES } from './fixtures';
 export { signXeroBody, xeroSigner } from './signer';
+export { createSimulation } from './simulation';

@@ -4,6 +4,9 @@
 // Node `IncomingMessage`/`ServerResponse` as well as web-standard objects (no
 // Node import: fakes run wherever the connector does).
 
+import type { Logger } from '../observability';
+import type { ConnectorV1, CredentialStoreV1, RateLimitStoreV1, SourceEnvV1 } from '../spec/v1';
+
 export type FakeDeliveryKind = 'created' | 'updated' | 'deleted' | 'duplicate' | 'out-of-order';
 
 /** One signed webhook delivery a fake sends (to `/webhooks/<source>` of the app under test). */
@@ -68,6 +71,67 @@ export interface FakeProvider {
   /** One line about the simulated API (requests, 429s, token refreshes). */
   apiSummary(): string;
 }
+
+/**
+ * What a tool playing providers (the demo) hands each connector's
+ * `createSimulation` (exported from `@act/connector-<id>/testing`): where the
+ * fake's API is served, the run's seeded randomness, the shared state and the
+ * environment (a provider's own variables switch it to a real account).
+ */
+export interface SimulationContextV1 {
+  /**
+   * The URL the tool serves the fake's API under: a request below it reaches
+   * `fake.handleApi` with the rest of the path (`http://127.0.0.1:3000/sim/<id>`).
+   */
+  baseUrl: string;
+  /** The run's seeded PRNG (a scenario replays from its seed). */
+  random: () => number;
+  /** Marks this run's records, so two runs against one kept database do not collide. */
+  runId: string;
+  /** The state the app keeps credentials and rate-limit budgets in. */
+  state: { credentials: CredentialStoreV1; rateLimits: RateLimitStoreV1 };
+  env: SourceEnvV1;
+  logger: Logger;
+}
+
+/** One check a provider makes of the receiver (Xero's intent to receive): a line for the person, and whether it passed. */
+export interface SimulationCheckV1 {
+  line: string;
+  ok: boolean;
+}
+
+/**
+ * One connector in a simulated run (or, when the provider's variables are
+ * set, against the real account): what the demo iterates, so it names no
+ * connector.
+ */
+export interface SimulationV1 {
+  /** The connector, configured against the fake (or the real provider). */
+  connector: ConnectorV1;
+  /** The fake provider; absent against a real account. */
+  fake?: FakeProvider | undefined;
+  /** The tenants to poll. */
+  tenants: readonly string[];
+  /** How often changes happen here relative to the other providers (1 unless said): keeps a provider inside its API limits. */
+  weight?: number;
+  /** Records per tenant that exist before the run starts (8 unless said). */
+  seedPerTenant?: number;
+  /** A line for the person running the tool (what a real account polls). */
+  note?: string;
+  /** The variables that switch this provider to a real account (`GHL_ACCESS_TOKEN`), for the start-up hint. */
+  realAccount?: string;
+  /** After migrations, before anything is sent: the state a connected account starts with (stored tokens). */
+  setup?(): Promise<void>;
+  /** Checks the provider makes of the receiver, sent through `send` (resolves the HTTP status): one line each. */
+  checks?(send: (delivery: FakeDelivery) => Promise<number>): Promise<SimulationCheckV1[]>;
+  /** Deliveries the fake still holds back at the end of a scenario (late out-of-order ones). */
+  finish?(): FakeDelivery[];
+  /** Streams (`<source>:<stream>`) only polling brings, polled once more at the end of a scenario, and why. */
+  finalPoll?: { streams: readonly string[]; reason: string };
+}
+
+/** `createSimulation` of a connector's `./testing` subpath. */
+export type CreateSimulationV1 = (context: SimulationContextV1) => Promise<SimulationV1>;
 
 /** Small deterministic PRNG (mulberry32), so a scenario replays from its seed. */
 export function createRandom(seed: number): () => number {
