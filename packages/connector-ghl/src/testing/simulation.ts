@@ -5,13 +5,6 @@ import { createGhlConnector } from '../ghl-connector';
 import { loadGhlSettings } from '../ghl-settings';
 import { GhlFake } from './fake';
 
-function listOf(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
-}
-
 /**
  * GoHighLevel in a simulated run (the demo): the real account with
  * GHL_ACCESS_TOKEN or GHL_CLIENT_ID/GHL_CLIENT_SECRET (polling the locations
@@ -19,7 +12,7 @@ function listOf(value: string | undefined): string[] {
  */
 export const createSimulation: CreateSimulationV1 = async ({ baseUrl, random, state, env, logger }) => {
   if (isReal(env)) {
-    const locations = listOf(env.DEMO_GHL_LOCATIONS);
+    const locations = (env.DEMO_GHL_LOCATIONS ?? '').split(',').flatMap((item) => item.trim() || []);
     return {
       connector: createGhlConnector(
         loadGhlSettings(env, {

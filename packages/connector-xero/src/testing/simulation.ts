@@ -4,13 +4,6 @@ import { createXeroConnector } from '../xero-connector';
 import { loadXeroSettings } from '../xero-settings';
 import { XeroFake } from './fake';
 
-function listOf(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
-}
-
 /**
  * Xero in a simulated run (the demo): the real app with XERO_WEBHOOK_KEY or
  * XERO_CLIENT_ID/XERO_CLIENT_SECRET (polling the organisations in
@@ -25,7 +18,7 @@ export const createSimulation: CreateSimulationV1 = async ({ baseUrl, random, st
     reason: 'xero payments and bank transactions: no webhooks exist for them',
   };
   if (env.XERO_WEBHOOK_KEY || env.XERO_CLIENT_ID) {
-    const tenants = listOf(env.DEMO_XERO_TENANTS);
+    const tenants = (env.DEMO_XERO_TENANTS ?? '').split(',').flatMap((item) => item.trim() || []);
     return {
       connector: createXeroConnector(
         loadXeroSettings(env, {
