@@ -10,7 +10,7 @@
 // `{ type: 'memory', gc? }` with `{ type: 'memory', rss, heapUsed, external, arrayBuffers, load? }`.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import * as core from '../../../src/index';
+import * as core from '../../../src/internal';
 import * as nodeAdapter from '../../../src/node/index';
 import { createTestConnector } from '../../helpers/test-connector';
 
