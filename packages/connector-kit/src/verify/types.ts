@@ -66,6 +66,7 @@ export function headerValue(
   const value = request.headers[name.toLowerCase()];
   const trimmed = value?.trim();
   if (!trimmed) return undefined;
+  if (placeholders.length === 0) return value as string;
   const upper = trimmed.toUpperCase();
   if (placeholders.some((placeholder) => placeholder.toUpperCase() === upper)) return undefined;
   return value as string;
