@@ -1,4 +1,4 @@
-import { chooseApiAuth, reportMissingApiCredentials } from '@act/connector-kit';
+import { chooseApiAuth, reportMissingApiCredentials, runHandlersOnApplied } from '@act/connector-kit';
 import {
   ConfigurationError,
   type ConnectorV1,
@@ -179,14 +179,8 @@ export function createGhlConnector(settings: GhlConnectorSettings = {}): GhlConn
       } as GhlWriterOptions);
     },
 
-    // Handlers run after the mirror write commits (core calls onApplied), and
-    // not for events the sink skipped (a stale or repeated update).
-    async onApplied(applied) {
-      for (const { event, result } of applied) {
-        // Only webhook events (they carry `origin`) reach the handlers.
-        if (event.origin && result.outcome !== 'skipped') await handlers.receive(event as GhlEvent);
-      }
-    },
+    // Handlers run after the mirror write commits, for webhook events the sink did not skip.
+    onApplied: runHandlersOnApplied<GhlEvent>(handlers),
 
     on: handlers.on,
     onAny: handlers.onAny,

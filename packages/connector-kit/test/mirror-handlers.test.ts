@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createEventHandlers } from '../src/mirror/index';
+import { createEventHandlers, runHandlersOnApplied } from '../src/mirror/index';
 
 interface Created {
   type: 'created';
@@ -40,5 +40,25 @@ describe('createEventHandlers', () => {
     handlers.onError(onError);
     await handlers.receive({ type: 'removed', id: 2 });
     expect(onError).toHaveBeenCalledWith(expect.any(Error), { type: 'removed', id: 2 });
+  });
+});
+
+describe('runHandlersOnApplied', () => {
+  it('runs the handlers for committed webhook events only: not skipped, polled or reconciled ones', async () => {
+    const handlers = createEventHandlers<{ a: { type: 'a'; entityId: string } }>({ packageName: '@act/test' });
+    const seen: string[] = [];
+    handlers.on('a', (event) => {
+      seen.push(event.entityId);
+    });
+    const result = (entityId: string, triggeredBy: string, outcome: string) =>
+      ({ event: { type: 'a', entityId }, result: { triggeredBy, outcome } }) as never;
+    await runHandlersOnApplied(handlers)([
+      result('created', 'webhook', 'created'),
+      result('skipped', 'webhook', 'skipped'),
+      result('polled', 'poll', 'updated'),
+      result('reconciled', 'reconciliation', 'created'),
+      result('deleted', 'webhook', 'deleted'),
+    ]);
+    expect(seen).toEqual(['created', 'deleted']);
   });
 });

@@ -5,7 +5,7 @@
 
 export { source } from './source';
 export { templateOAuth } from './template-client';
-export { createTemplateConnector, type TemplateConnector } from './template-connector';
+export { createTemplateConnector, type TemplateConnector, type TemplateEventMap } from './template-connector';
 export type { TemplateEvent, TemplateEventType } from './template-events';
 export { loadTemplateSettings, type TemplateConnectorSettings, type TemplateOAuthSettings } from './template-settings';
 export {

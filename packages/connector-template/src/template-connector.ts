@@ -1,15 +1,21 @@
+import { createEventHandlers, type EventHandlers, runHandlersOnApplied } from '@act/connector-kit';
 import type { ConnectorV1, HydrateContextV1, PollerV1, ReconcilerV1, WebhookProcessorV1 } from '@act/core';
 import { ActError } from '@act/core';
 import { TEMPLATE_MIGRATIONS } from './generated/migrations';
 import { createTemplateClient, templateErrors } from './template-client';
-import { type TemplateSourceEvent, templateVersion } from './template-events';
+import { type TemplateEventType, type TemplateSourceEvent, templateVersion } from './template-events';
 import { createTemplatePoller } from './template-poller';
 import { TEMPLATE_PACKAGE_NAME, TEMPLATE_SOURCE, type TemplateConnectorSettings } from './template-settings';
 import { createTemplateTransformer, TEMPLATE_RECORDS } from './template-transform';
 import { createTemplateWebhook } from './template-webhook';
 
-/** The Template connector: every part `@act/core`'s handler, worker and `runPoller` use. */
-export interface TemplateConnector extends ConnectorV1<TemplateSourceEvent> {
+/** Each event type → what `on(type, handler)` receives (after the mirror write committed). */
+export type TemplateEventMap = { [T in TemplateEventType]: TemplateSourceEvent & { type: T } };
+
+/** The Template connector: every part `@act/core`'s handler, worker and `runPoller` use, and typed `on()`. */
+export interface TemplateConnector
+  extends ConnectorV1<TemplateSourceEvent>,
+    Omit<EventHandlers<TemplateEventMap>, 'receive'> {
   readonly webhook: WebhookProcessorV1<TemplateSourceEvent>;
   /** The processors `createAct` routes to: `default` (`webhook`) at `/template`. */
   readonly webhooks: { readonly default: WebhookProcessorV1<TemplateSourceEvent> };
@@ -32,6 +38,7 @@ export function createTemplateConnector(settings: TemplateConnectorSettings): Te
   const client = createTemplateClient(settings);
   const webhook = createTemplateWebhook({ secrets: settings.webhookSecrets });
   const poller = createTemplatePoller(client, pageSize);
+  const handlers = createEventHandlers<TemplateEventMap>({ packageName: TEMPLATE_PACKAGE_NAME });
   return {
     specificationVersion: 'v1',
     source: TEMPLATE_SOURCE,
@@ -62,5 +69,11 @@ export function createTemplateConnector(settings: TemplateConnectorSettings): Te
       }
     },
     refreshCredentials: (tenant) => client.refreshCredentials(tenant),
+    // Handlers run for webhook events once their write committed (not for skipped, polled or reconciled ones).
+    onApplied: runHandlersOnApplied(handlers),
+    on: handlers.on,
+    onAny: handlers.onAny,
+    onError: handlers.onError,
+    removeListener: handlers.removeListener,
   };
 }

@@ -74,6 +74,22 @@ describe('Template connector, end to end', () => {
     ]);
   });
 
+  it('runs typed on() handlers once per committed webhook event, not for a redelivery the sink skipped', async () => {
+    const { connector, handle, worker } = setup();
+    const seen: string[] = [];
+    connector.on('record.updated', (event) => {
+      seen.push(`updated ${event.payload.name}`);
+    });
+    connector.onAny((event) => {
+      seen.push(`any ${event.type}`);
+    });
+    await handle(await signedTemplateRequest(fixtures.recordUpdated));
+    await handle(await signedTemplateRequest(fixtures.recordCreated));
+    await worker.drain();
+    // The create is older than the update already mirrored: skipped, so no handler runs for it.
+    expect(seen).toEqual(['updated Ada King', 'any record.updated']);
+  });
+
   it('hydrates a thin event by fetching the record, versioned by the fetched updated_at', async () => {
     const { handle, worker, sink } = setup();
     const record = { ...JSON.parse(fixtures.recordUpdated).data.object, updated_at: '2026-01-15T10:30:00.000Z' };

@@ -9,7 +9,7 @@
 export { source } from './source';
 export { VERSION } from './version';
 export type { XeroClient, XeroClientOptions, XeroListPage, XeroListParams } from './xero-client';
-export { createXeroConnector, type XeroConnector } from './xero-connector';
+export { createXeroConnector, type XeroConnector, type XeroEventMap, type XeroHandlers } from './xero-connector';
 export type {
   XeroDelivery,
   XeroEntity,

@@ -1,4 +1,10 @@
-import { chooseApiAuth, reportMissingApiCredentials } from '@act/connector-kit';
+import {
+  chooseApiAuth,
+  createEventHandlers,
+  type EventHandlers,
+  reportMissingApiCredentials,
+  runHandlersOnApplied,
+} from '@act/connector-kit';
 import type {
   ConnectorV1,
   CredentialStoreV1,
@@ -11,7 +17,13 @@ import type {
 } from '@act/core';
 import { XERO_MIGRATIONS } from './generated/migrations';
 import { createXeroClient, type XeroClient } from './xero-client';
-import { XERO_PACKAGE_NAME, XERO_SOURCE, type XeroSourceEvent } from './xero-events';
+import {
+  XERO_PACKAGE_NAME,
+  XERO_SOURCE,
+  type XeroEventCategory,
+  type XeroEventType,
+  type XeroSourceEvent,
+} from './xero-events';
 import { createXeroHydrate, type XeroFetchRecord } from './xero-hydrate';
 import type { XeroAuth } from './xero-oauth';
 import { createXeroPollers } from './xero-poller';
@@ -21,8 +33,19 @@ import type { XeroConnectorSettings } from './xero-settings';
 import { createXeroTransformer } from './xero-transform';
 import { createXeroWebhook, type XeroWebhookProcessor } from './xero-webhook';
 
+/**
+ * Each webhook event type (`INVOICE.UPDATE`, `CONTACT.CREATE`, …) → what its
+ * handlers receive: the event with the record as the worker fetched it
+ * (`payload`, PascalCase as Xero returns it), or the notification for
+ * `SUBSCRIPTION.*`.
+ */
+export type XeroEventMap = { [T in `${XeroEventCategory}.${XeroEventType}`]: XeroSourceEvent & { type: T } };
+
+/** `on(type, handler)`, `onAny`, `onError`, `removeListener`: typed by `XeroEventMap`. */
+export type XeroHandlers = Omit<EventHandlers<XeroEventMap>, 'receive'>;
+
 /** The Xero connector: every part `@act/core`'s handler, worker, `runPoller` and `runReconciliation` use. */
-export interface XeroConnector extends ConnectorV1<XeroSourceEvent> {
+export interface XeroConnector extends ConnectorV1<XeroSourceEvent>, XeroHandlers {
   /** Webhooks (signed, ids only): mount on the URL of your app's Xero webhook. */
   readonly webhook: XeroWebhookProcessor;
   /** The processors `createAct` routes to: `default` (`webhook`) at `/xero`. */
@@ -76,6 +99,11 @@ export interface XeroConnector extends ConnectorV1<XeroSourceEvent> {
  * const act = createAct({ state, connectors: [xero] }); // POST /xero → xero.webhook
  * createWorker({ connectors: [xero], store: state.store, sink: state.sink }).start();
  * ```
+ *
+ * `xero.on('INVOICE.UPDATE', (event) => …)` runs after the worker committed
+ * a webhook event's fetched record to the mirror (not for records the sink
+ * skipped as stale, nor for polled or reconciled ones); at least once, so
+ * keep handlers idempotent.
  *
  * Receiving needs only the webhook key. Every webhook event is then fetched
  * by the worker (`hydrate`), which needs the OAuth app; a worker without it
@@ -131,6 +159,7 @@ export function createXeroConnector(settings: XeroConnectorSettings = {}): XeroC
     });
 
   const webhook = createXeroWebhook(settings.webhook);
+  const handlers = createEventHandlers<XeroEventMap>({ packageName: XERO_PACKAGE_NAME, logger: settings.logger });
   return {
     specificationVersion: 'v1',
     source: XERO_SOURCE,
@@ -151,6 +180,11 @@ export function createXeroConnector(settings: XeroConnectorSettings = {}): XeroC
     async refreshCredentials(tenant) {
       await client?.refreshCredentials(tenant);
     },
+    onApplied: runHandlersOnApplied(handlers),
+    on: handlers.on,
+    onAny: handlers.onAny,
+    onError: handlers.onError,
+    removeListener: handlers.removeListener,
     async healthSignals({ store, credentials, now }) {
       const signals: HealthSignalV1[] = [];
       if (missingSignal) signals.push(missingSignal);

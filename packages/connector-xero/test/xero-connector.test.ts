@@ -242,6 +242,27 @@ function suite(name: string, target: () => Target, options: { sql: boolean }) {
       }
     });
 
+    it('runs typed on() handlers with the fetched record once the row committed; a skipped fetch runs none', async () => {
+      const ctx = await setup();
+      try {
+        serveInvoice([
+          [200, invoicesResponse(invoiceRecord({ id: INVOICE_ID, updatedAt: T2, status: 'AUTHORISED' }))],
+          [200, invoicesResponse(invoiceRecord({ id: INVOICE_ID, updatedAt: T1, status: 'DRAFT' }))],
+        ]);
+        const seen: string[] = [];
+        ctx.connector.on(['INVOICE.CREATE', 'INVOICE.UPDATE'], (event) => {
+          seen.push(`${event.type} ${String((event.payload as { Status?: unknown }).Status)}`);
+        });
+        await ctx.send(deliveryBody([notification({ type: 'CREATE' })], { first: 1, last: 1 }));
+        await ctx.send(deliveryBody([notification({})], { first: 2, last: 2 }));
+        expect(await ctx.worker.drain()).toMatchObject({ outcomes: { done: 2 } });
+        // The second fetch saw an older version: skipped as stale, so its handler does not run.
+        expect(seen).toEqual(['INVOICE.CREATE AUTHORISED']);
+      } finally {
+        await ctx.destroy();
+      }
+    });
+
     it('mirrors a voided invoice as its status (no tombstone), and it can change again', async () => {
       const ctx = await setup();
       try {

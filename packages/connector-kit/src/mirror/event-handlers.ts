@@ -2,7 +2,7 @@
 // (https://github.com/octokit/webhooks.js#webhookson): `on(name, handler)`
 // with the event type following the name, `onAny`, `onError`,
 // `removeListener`, and `receive` to run them.
-import { type Logger, noopLogger } from '@act/core';
+import { type IntegrationEventV1, type Logger, noopLogger } from '@act/core';
 
 /** The least an event needs: a `type` naming it, and what a failure log shows. */
 export interface HandledEvent {
@@ -111,5 +111,22 @@ export function createEventHandlers<TEventMap extends { [K in keyof TEventMap]: 
         }
       }
     },
+  };
+}
+
+/**
+ * A connector's `onApplied` hook (core calls it once the mirror write has
+ * committed) that runs `handlers` for each webhook event the sink did not
+ * skip as stale or unchanged. Polled and reconciled records run no handlers:
+ * they repair the mirror, they are not news. At least once: a crash right
+ * after the commit runs them again on reprocessing.
+ */
+export function runHandlersOnApplied<TEvent extends HandledEvent>(handlers: {
+  receive(event: TEvent): Promise<void>;
+}): (applied: readonly { event: unknown; result: IntegrationEventV1 }[]) => Promise<void> {
+  return async (applied) => {
+    for (const { event, result } of applied) {
+      if (result.triggeredBy === 'webhook' && result.outcome !== 'skipped') await handlers.receive(event as TEvent);
+    }
   };
 }

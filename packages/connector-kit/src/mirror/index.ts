@@ -29,6 +29,7 @@ export {
   type EventHandlers,
   type HandledEvent,
   type HandlerErrorHandler,
+  runHandlersOnApplied,
 } from './event-handlers';
 export { type JsonCursor, type JsonCursorOptions, jsonCursor } from './json-cursor';
 export { MIRROR_BOOKKEEPING_COLUMNS, type MirrorTableDrift, mirrorTableDrift, sqlColumns } from './mirror-sql';
