@@ -404,6 +404,8 @@ export interface GhlRequest<T> {
   path: string;
   /** Which `Version` header to send. */
   family: GhlApiFamily;
+  /** Retry a failed POST in process (see the kit's `ApiRequest.idempotent`): only for reads. */
+  idempotent?: boolean;
   searchParams?: Record<string, string>;
   json?: unknown;
   schema: z.ZodType<T>;
@@ -499,6 +501,7 @@ export function createGhlClient(options: GhlClientOptions): GhlClient {
         method: 'POST',
         path: 'contacts/search',
         family: 'contacts',
+        idempotent: true, // a search: POST only to carry the filter body
         json: { ...body, locationId: tenant },
         schema: contactSearchResponseSchema,
         signal,

@@ -141,6 +141,37 @@ describe('createApiClient: failures and retries', () => {
     ]);
   });
 
+  it('sends a POST once on a 503 (it may have been processed), again when marked idempotent or refused with 429', async () => {
+    const post = (idempotent?: boolean) =>
+      client({ retry: { baseDelayMs: 1, maxDelayMs: 10 } }).request('t1', {
+        method: 'POST',
+        path: 'v1/records',
+        json: { name: 'a' },
+        schema: recordSchema,
+        ...(idempotent === undefined ? {} : { idempotent }),
+      });
+    let sent = 0;
+    nock(BASE_URL)
+      .post('/v1/records')
+      .times(5)
+      .reply(() => {
+        sent += 1;
+        return [503, {}];
+      });
+    expect(await rejection(post())).toMatchObject({ providerStatus: 503 });
+    expect(sent).toBe(1);
+    sent = 0;
+    expect(await rejection(post(true))).toMatchObject({ providerStatus: 503 });
+    expect(sent).toBe(3);
+    nock.cleanAll();
+    nock(BASE_URL)
+      .post('/v1/records')
+      .reply(429, {}, { 'retry-after': '0' })
+      .post('/v1/records')
+      .reply(200, { id: 'r1' });
+    expect(await post()).toEqual({ id: 'r1' });
+  });
+
   it('does not retry a 422 (dead-letter)', async () => {
     const scope = nock(BASE_URL)
       .get('/v1/records/r1')

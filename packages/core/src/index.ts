@@ -38,7 +38,7 @@ export {
   TransformError,
 } from './errors';
 export { createWebhookHandler, type WebhookHandler, type WebhookHandlerOptions } from './http/create-webhook-handler';
-export { configureReceiveLimits, type ReceiveLimits, type ReceiveLoad } from './http/receive-limits';
+export { configureReceiveLimits, type ReceiveLimits, type ReceiveLoad, receiveLoad } from './http/receive-limits';
 export { createMemoryCredentialStore } from './memory/memory-credential-store';
 export { createMemorySink, type MemorySink, type MemorySinkRow } from './memory/memory-sink';
 export {

@@ -17,7 +17,7 @@ export {
 } from './crypto/fast-crypto';
 export { classifyError, type ErrorClassification, errorClassForStatus } from './errors';
 export { DEFAULT_MAX_BODY_BYTES, PART_HEADER, PROCESSOR_HEADER, SPLIT_OF_HEADER } from './http/create-webhook-handler';
-export { DEFAULT_RECEIVE_LIMITS, receiveLoad } from './http/receive-limits';
+export { DEFAULT_RECEIVE_LIMITS } from './http/receive-limits';
 export * from './index';
 export { DEFAULT_MAX_JSON_DEPTH, ID_LIMITS, type ParseJsonOptions, parseJson } from './input-limits';
 export { createMemoryRateLimitStore } from './memory/memory-rate-limit-store';

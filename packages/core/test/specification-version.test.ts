@@ -60,6 +60,10 @@ describe('specificationVersion is checked at every entry point', () => {
     expect(() => resolveConnector({ ...connector, reconcilers: [v2(reconciler)] })).toThrow(
       unsupported('reconciler "things" of connector "test"'),
     );
+    const { webhooks: _webhooks, ...older } = connector;
+    expect(() => resolveConnector({ ...older, webhook: processor } as ConnectorV1)).toThrow(
+      /has `webhook` but no `webhooks`: it was built for an older @act\/core/,
+    );
     const { specificationVersion: _, ...unversioned } = connector;
     expect(() => resolveConnector(unversioned as ConnectorV1)).toThrow(
       /connector "test": specificationVersion is missing; this @act\/core supports "v1"/,

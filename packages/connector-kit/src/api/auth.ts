@@ -68,3 +68,22 @@ export function staticToken(
     },
   };
 }
+
+const NOT_RETRIED_IN_PROCESS = Symbol.for('act.kit.notRetriedInProcess');
+
+/**
+ * Marks `error` so the API client does not retry its call in process: a
+ * failed refresh of a rotating refresh token must not be re-sent at once
+ * (the worker's own schedule retries the delivery later). Returns it.
+ */
+export function notRetriedInProcess<T>(error: T): T {
+  if (typeof error === 'object' && error !== null) {
+    Object.defineProperty(error, NOT_RETRIED_IN_PROCESS, { value: true, enumerable: false });
+  }
+  return error;
+}
+
+/** Was `error` marked with `notRetriedInProcess`? */
+export function isNotRetriedInProcess(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && NOT_RETRIED_IN_PROCESS in error;
+}

@@ -1,7 +1,7 @@
 import { classifyError, type Logger, noopLogger, ProviderApiError, parseRetryAfter, retry } from '@act/core/internal';
 import ky, { type KyInstance } from 'ky';
 import type { z } from 'zod';
-import type { ApiAuth, ApiAuthorization } from './auth';
+import { type ApiAuth, type ApiAuthorization, isNotRetriedInProcess } from './auth';
 import { type ConnectorErrors, createErrors, type ErrorBodyOptions, readBody } from './errors';
 import type { ApiRateLimits } from './rate-limits';
 
@@ -51,6 +51,14 @@ export interface ApiRequest<T> {
   /** The response body's shape: a body that does not match is a `PayloadError`. */
   schema: z.ZodType<T>;
   signal?: AbortSignal | undefined;
+  /**
+   * May a failed call be sent again in process? Defaults to `true` for GET,
+   * PUT and DELETE, `false` for POST and PATCH: a create whose answer was
+   * lost (a timeout, a 5xx) may already exist at the provider, so only a 429
+   * (refused before it was processed) is retried. Set it for a POST that
+   * only reads or upserts by key.
+   */
+  idempotent?: boolean | undefined;
 }
 
 export interface ApiClient {
@@ -108,8 +116,10 @@ export function createApiClient<TErrorBody = unknown>(options: ApiClientOptions<
   });
   const rateLimits: ApiRateLimits = options.rateLimits ?? { run: (_tenant, send) => send() };
 
-  const isRetryable = (error: unknown) => {
+  const isRetryable = (error: unknown, idempotent: boolean) => {
+    if (isNotRetriedInProcess(error)) return false;
     const { errorClass, retryAfterMs } = classifyError(error);
+    if (!idempotent && errorClass !== 'rate_limit') return false;
     // The limiter's own refusal (RateLimitError): the wait was too long for this call, hand it back.
     if (!ProviderApiError.isInstance(error)) return errorClass === 'transient';
     if (errorClass === 'rate_limit') return (retryAfterMs ?? 0) <= maxDelayMs;
@@ -186,7 +196,8 @@ export function createApiClient<TErrorBody = unknown>(options: ApiClientOptions<
         maxAttempts,
         baseDelayMs,
         maxDelayMs,
-        isRetryable,
+        isRetryable: (error: unknown) =>
+          isRetryable(error, call.idempotent ?? (call.method !== 'POST' && call.method !== 'PATCH')),
         ...(call.signal ? { signal: call.signal } : {}),
         onRetry: ({ attempt, delayMs, error }) =>
           logger.warn(

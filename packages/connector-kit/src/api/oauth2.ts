@@ -8,7 +8,13 @@ import {
 } from '@act/core/internal';
 import ky, { type KyInstance } from 'ky';
 import { z } from 'zod';
-import type { ApiAuth, ApiAuthContext, ApiAuthorization, ApiAuthStrategy } from './auth';
+import {
+  type ApiAuth,
+  type ApiAuthContext,
+  type ApiAuthorization,
+  type ApiAuthStrategy,
+  notRetriedInProcess,
+} from './auth';
 import { type ConnectorErrors, createErrors, readBody } from './errors';
 
 /**
@@ -28,7 +34,8 @@ export interface OAuth2Credential {
 const tokenResponseSchema = z.looseObject({
   access_token: z.string().min(1),
   refresh_token: z.string().min(1).nullish(),
-  expires_in: z.number().nullish(),
+  // Some providers send it as a string ("3600"): refusing the answer would drop a rotated refresh token.
+  expires_in: z.coerce.number().nullish(),
   token_type: z.string().nullish(),
   // A space-separated string (RFC 6749 §5.1); some providers answer an array.
   scope: z.union([z.string(), z.array(z.string())]).nullish(),
@@ -327,7 +334,13 @@ export function oauth2<TCredential extends OAuth2Credential = OAuth2Credential>(
           refresh_token: current.refreshToken,
           ...options.refreshParams?.(current),
         });
-        const result = await postToken(api, form, errors, refreshRetry);
+        let result: Awaited<ReturnType<typeof postToken>>;
+        try {
+          result = await postToken(api, form, errors, refreshRetry);
+        } catch (error) {
+          // Nor may the API call around it send the token again at once; the worker's schedule retries later.
+          throw options.retryRefresh ? error : notRetriedInProcess(error);
+        }
         if (!result.ok) return { invalid: result.invalid };
         return toCredential(result.body, now(), errors, current);
       },

@@ -146,7 +146,10 @@ export function scopedRateLimits<TScope extends string, TBucket extends string>(
   const now = options.now ?? Date.now;
   const scopes = Object.entries(options.scopes) as [TScope, RateLimitScope<TBucket>][];
   const fail = (message: string): never => {
-    throw new ConfigurationError({ packageName: KIT_PACKAGE, message: `scopedRateLimits: ${message}` });
+    throw new ConfigurationError({
+      packageName: options.packageName ?? KIT_PACKAGE,
+      message: `scopedRateLimits: ${message}`,
+    });
   };
   if (!scopes.length) fail('declare at least one scope');
   const scopeOfBucket = new Map<TBucket, TScope>();

@@ -65,6 +65,8 @@ export function jwks(options: JwksOptions): Verifier<JwksVerified> {
     audience,
     algorithms: [...(options.algorithms ?? ['RS256'])],
     clockTolerance: options.clockToleranceSeconds ?? 300,
+    // jose checks `exp` only when present: a signed token without one would be valid forever.
+    requiredClaims: ['exp'],
   };
 
   return async (request: VerifiableRequest) => {

@@ -151,7 +151,7 @@ export function createAct(options: ActOptions): Act {
   });
 
   return {
-    handler: createWebhookRouter(routes, { prefix }),
+    handler: createWebhookRouter(routes),
     worker,
     connectors,
     routes: routes.map(({ handler: _handler, ...route }) => route),

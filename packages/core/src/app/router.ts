@@ -28,7 +28,7 @@ export function normalisePrefix(prefix: string | undefined): string {
 /**
  * Route a request by its path to the route serving it: `<prefix>/<source>` or
  * `<prefix>/<source>/<processor>` (a trailing slash is ignored). Unknown paths
- * get a 404 naming the known sources, so a provider pointed at the wrong URL
+ * get a 404 naming the known endpoints, so a provider pointed at the wrong URL
  * shows up in its delivery log with the reason. Every method reaches the
  * route (a processor's `handshake` may answer a GET); its handler answers 405
  * to anything else that is not a POST, with `Allow: POST` added here.
@@ -36,11 +36,9 @@ export function normalisePrefix(prefix: string | undefined): string {
  * The receive limits of `toNodeHandler` stay per route: a body refused unread
  * is answered with the status of the provider its path names.
  */
-export function createWebhookRouter(routes: readonly WebhookRoute[], options: { prefix?: string } = {}): WebhookRouter {
-  const prefix = normalisePrefix(options.prefix);
+export function createWebhookRouter(routes: readonly WebhookRoute[]): WebhookRouter {
   const byPath = new Map<string, WebhookRoute>();
   for (const route of routes) for (const path of route.paths) byPath.set(path, route);
-  const sources = [...new Set(routes.map((route) => route.source))];
 
   const find = (request: Request): WebhookRoute | undefined => {
     let pathname: string;
@@ -62,10 +60,8 @@ export function createWebhookRouter(routes: readonly WebhookRoute[], options: { 
     const pathname = safePathname(request.url);
     return Response.json(
       {
-        error: `[${PACKAGE_NAME}] no webhook endpoint at ${pathname}: the sources are ${
-          sources.length > 0
-            ? sources.map((source) => `${prefix}/${source}`).join(', ')
-            : 'none (no connector has webhooks)'
+        error: `[${PACKAGE_NAME}] no webhook endpoint at ${pathname}: the endpoints are ${
+          byPath.size > 0 ? [...byPath.keys()].join(', ') : 'none (no connector has webhooks)'
         }`,
       },
       { status: 404 },

@@ -44,10 +44,11 @@ export function decideFailure(
   const { schedule } = options;
   const classified = classifyError(error);
   const reason = classified.message;
-  if (CircuitOpenError.isInstance(error)) {
+  // By name too: an error from an older installed copy of @act/core carries no marker.
+  if (CircuitOpenError.isInstance(error) || (error instanceof Error && error.name === 'CircuitOpenError')) {
     return {
       errorClass: 'transient',
-      retryAt: new Date(at.getTime() + Math.max(1_000, error.retryAfterMs)),
+      retryAt: new Date(at.getTime() + Math.max(1_000, (error as CircuitOpenError).retryAfterMs || 0)),
       countsTowardsSchedule: false,
       reason,
     };

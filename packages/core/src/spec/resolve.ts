@@ -45,6 +45,14 @@ export function resolveConnector<TConnector extends ConnectorV1>(connector: TCon
   const name = `connector "${String(connector.source)}"`;
   const builtBy = typeof connector.packageName === 'string' ? connector.packageName : undefined;
   assertSupported(connector, name, builtBy);
+  if ('webhook' in connector && connector.webhooks === undefined) {
+    // v1's single `webhook` slot became the `webhooks` record before any release; a
+    // connector built for the older shape would get no route and lose its deliveries.
+    throw new ConfigurationError({
+      packageName,
+      message: `${name} has \`webhook\` but no \`webhooks\`: it was built for an older @act/core (upgrade ${builtBy ?? 'the connector'})`,
+    });
+  }
   for (const [processorName, processor] of Object.entries(connector.webhooks ?? {})) {
     assertSupported(processor, `webhook processor "${processorName}" of ${name}`, builtBy);
   }
