@@ -29,6 +29,7 @@ export {
   type CircuitStateName,
   createCircuitBreaker,
 } from './resilience/circuit-breaker';
+export { assertCost, assertLimit, assertSlot } from './resilience/rate-limit-checks';
 export {
   type ConcurrencyLimit,
   createRateLimiter,

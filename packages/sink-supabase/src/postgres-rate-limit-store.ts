@@ -1,52 +1,15 @@
-import {
-  type AcquireSlotRequestV1,
-  type AcquireSlotResultV1,
-  ConfigurationError,
-  type RateLimitStoreV1,
-  type ReleaseSlotRequestV1,
-  type TakeTokensRequestV1,
-  type TakeTokensResultV1,
-  type TokenBucketLimitV1,
+import type {
+  AcquireSlotRequestV1,
+  AcquireSlotResultV1,
+  RateLimitStoreV1,
+  ReleaseSlotRequestV1,
+  TakeTokensRequestV1,
+  TakeTokensResultV1,
+  TokenBucketLimitV1,
 } from '@act/core';
+import { assertCost, assertLimit, assertSlot } from '@act/core/internal';
 import { PACKAGE_NAME } from './errors';
 import type { BackendProvider } from './postgres-state-store';
-
-function assertLimit(limit: TokenBucketLimitV1, where: string): void {
-  if (
-    !(
-      Number.isFinite(limit.capacity) &&
-      limit.capacity > 0 &&
-      Number.isFinite(limit.intervalMs) &&
-      limit.intervalMs > 0
-    )
-  ) {
-    throw new ConfigurationError({
-      packageName: PACKAGE_NAME,
-      message: `${where}: a limit needs a positive capacity and intervalMs, got ${JSON.stringify(limit)}`,
-    });
-  }
-}
-
-function assertSlot(request: AcquireSlotRequestV1): void {
-  if (!(Number.isSafeInteger(request.limit) && request.limit > 0)) {
-    throw new ConfigurationError({
-      packageName: PACKAGE_NAME,
-      message: `PostgresRateLimitStore.acquireSlot: limit must be a positive integer, got ${String(request.limit)}`,
-    });
-  }
-  if (!(Number.isFinite(request.leaseMs) && request.leaseMs > 0)) {
-    throw new ConfigurationError({
-      packageName: PACKAGE_NAME,
-      message: `PostgresRateLimitStore.acquireSlot: leaseMs must be a positive number, got ${String(request.leaseMs)}`,
-    });
-  }
-  if (!request.key || !request.owner) {
-    throw new ConfigurationError({
-      packageName: PACKAGE_NAME,
-      message: 'PostgresRateLimitStore.acquireSlot: key and owner must be non-empty',
-    });
-  }
-}
 
 /**
  * `RateLimitStoreV1` in Postgres: every worker sharing the database shares
@@ -61,13 +24,8 @@ export function createPostgresRateLimitStore(backend: BackendProvider): RateLimi
     specificationVersion: 'v1',
     async take(request: TakeTokensRequestV1): Promise<TakeTokensResultV1> {
       const { key, limit, cost = 1, now } = request;
-      assertLimit(limit, 'PostgresRateLimitStore.take');
-      if (!(Number.isFinite(cost) && cost >= 0 && cost <= limit.capacity)) {
-        throw new ConfigurationError({
-          packageName: PACKAGE_NAME,
-          message: `PostgresRateLimitStore.take: cost must be between 0 and the bucket capacity (${limit.capacity}), got ${String(cost)}`,
-        });
-      }
+      assertLimit(limit, 'PostgresRateLimitStore.take', PACKAGE_NAME);
+      assertCost(cost, limit, 'PostgresRateLimitStore.take', PACKAGE_NAME);
       const [row] = await (await backend()).call('act_take_tokens', {
         p_key: key,
         p_capacity: limit.capacity,
@@ -82,7 +40,7 @@ export function createPostgresRateLimitStore(backend: BackendProvider): RateLimi
       };
     },
     async set(request: { key: string; limit: TokenBucketLimitV1; remaining: number; now: number }): Promise<void> {
-      assertLimit(request.limit, 'PostgresRateLimitStore.set');
+      assertLimit(request.limit, 'PostgresRateLimitStore.set', PACKAGE_NAME);
       if (!Number.isFinite(request.remaining)) return;
       await (await backend()).call('act_set_tokens', {
         p_key: request.key,
@@ -93,7 +51,7 @@ export function createPostgresRateLimitStore(backend: BackendProvider): RateLimi
       });
     },
     async acquireSlot(request: AcquireSlotRequestV1): Promise<AcquireSlotResultV1> {
-      assertSlot(request);
+      assertSlot(request, 'PostgresRateLimitStore.acquireSlot', PACKAGE_NAME);
       const [row] = await (await backend()).call('act_acquire_slot', {
         p_key: request.key,
         p_limit: request.limit,

@@ -1,10 +1,14 @@
-/** Argument checks shared by the rate limiter and the rate-limit stores. */
+/**
+ * Argument checks shared by the rate limiter and every rate-limit store (the
+ * memory store here, `@act/sink-supabase`'s through `@act/core/internal`);
+ * `packageName` names the package whose API was called.
+ */
 import { ConfigurationError } from '../errors';
 import type { TokenBucketLimitV1 } from '../spec/v1';
 
-const packageName = '@act/core';
+const CORE = '@act/core';
 
-export function assertLimit(limit: TokenBucketLimitV1, where: string): void {
+export function assertLimit(limit: TokenBucketLimitV1, where: string, packageName = CORE): void {
   if (
     !(
       Number.isFinite(limit.capacity) &&
@@ -20,7 +24,7 @@ export function assertLimit(limit: TokenBucketLimitV1, where: string): void {
   }
 }
 
-export function assertCost(cost: number, limit: TokenBucketLimitV1, where: string): void {
+export function assertCost(cost: number, limit: TokenBucketLimitV1, where: string, packageName = CORE): void {
   // A cost above capacity can never be granted: waiting would never end.
   if (!(Number.isFinite(cost) && cost >= 0 && cost <= limit.capacity)) {
     throw new ConfigurationError({
@@ -33,6 +37,7 @@ export function assertCost(cost: number, limit: TokenBucketLimitV1, where: strin
 export function assertSlot(
   request: { limit: number; leaseMs: number; key: string; owner: string },
   where: string,
+  packageName = CORE,
 ): void {
   if (!(Number.isSafeInteger(request.limit) && request.limit > 0)) {
     throw new ConfigurationError({
