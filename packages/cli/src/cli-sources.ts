@@ -2,11 +2,10 @@
 // every `@act/connector-*` in a node_modules/@act folder above the CLI or the
 // working directory whose main entry exports a `source` (SourceEntryV1). The
 // CLI names no connector, so adding one to an app needs no edit here.
-import { existsSync, readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ConnectorV1, CredentialStoreV1, RateLimitStoreV1, SourceEntryV1 } from '@act/core';
+import { findInstalledConnectors } from '@act/core/node';
 import { type CliIo, usageError } from './cli-io';
 
 /** What the API-backed commands hand a connector besides the environment. */
@@ -66,50 +65,11 @@ export function cliSource(entry: SourceEntryV1): CliSource {
   };
 }
 
-/** `node_modules/@act/connector-*` folders above `start`, nearest first: package name → folder. */
-function installedConnectors(start: string, found: Map<string, string>): void {
-  let dir = start;
-  for (;;) {
-    const scope = join(dir, 'node_modules', '@act');
-    if (existsSync(scope)) {
-      for (const name of readdirSync(scope)) {
-        // The kit is what connectors are built from, not one.
-        if (name.startsWith('connector-') && name !== 'connector-kit' && !found.has(`@act/${name}`)) {
-          found.set(`@act/${name}`, dir);
-        }
-      }
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return;
-    dir = parent;
-  }
-}
-
-async function load(name: string, from: string): Promise<unknown> {
-  try {
-    return await import(name);
-  } catch {
-    // Not resolvable from the CLI itself (a strict install): resolve it from where it was found.
-    const path = createRequire(join(from, 'package.json')).resolve(name);
-    return import(pathToFileURL(path).href);
-  }
-}
-
 /** The source entries of the connector packages installed beside the CLI and in `cwd`, by id. */
 export async function discoverSources(cwd = process.cwd()): Promise<CliSource[]> {
-  const found = new Map<string, string>();
-  installedConnectors(dirname(fileURLToPath(import.meta.url)), found);
-  installedConnectors(cwd, found);
   const sources: CliSource[] = [];
-  for (const [name, from] of found) {
-    let module: unknown;
-    try {
-      module = await load(name, from);
-    } catch {
-      continue; // not importable (a broken install): the CLI still works with the others
-    }
-    const entry = (module as { source?: unknown }).source;
-    if (isSourceEntry(entry) && !sources.some((known) => known.id === entry.id)) sources.push(cliSource(entry));
+  for (const { source } of await findInstalledConnectors([dirname(fileURLToPath(import.meta.url)), cwd])) {
+    if (isSourceEntry(source) && !sources.some((known) => known.id === source.id)) sources.push(cliSource(source));
   }
   return sources.sort((a, b) => a.id.localeCompare(b.id));
 }

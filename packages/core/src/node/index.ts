@@ -2,6 +2,7 @@
  * `@act/core/node`: run the web-standard webhook handler on `node:http`,
  * Express or Connect, keeping the raw body bytes that signatures are computed over.
  */
+export { findInstalledConnectors, type InstalledConnector, importInstalled } from './installed-connectors';
 export {
   applyServerTimeouts,
   DEFAULT_SERVER_TIMEOUTS,
