@@ -27,6 +27,7 @@ export {
   type ActErrorOptions,
   CircuitOpenError,
   ConfigurationError,
+  CursorExpiredError,
   PayloadError,
   PayloadTooLargeError,
   ProviderApiError,
@@ -46,6 +47,7 @@ export {
   type MemoryStateStore,
   type MemoryStateStoreOptions,
 } from './memory/memory-state-store';
+export { createMemorySyncStore } from './memory/memory-sync-store';
 export { createConsoleLogger, type Logger, type Metrics, noopLogger, noopMetrics } from './observability';
 export { assessFreshness, type FreshnessAssessment, type FreshnessStatus } from './pipeline/freshness';
 export { type RunPollerOptions, type RunPollerResult, runPoller } from './pipeline/run-poller';

@@ -3,7 +3,7 @@ import { createWebhookHandler } from '../http/create-webhook-handler';
 import { type Logger, type Metrics, noopLogger } from '../observability';
 import { createWorker, type Worker, type WorkerOptions } from '../pipeline/worker';
 import { assertSupported } from '../spec/resolve';
-import type { ConnectorV1, CredentialStoreV1, RateLimitStoreV1, SinkV1, StateStoreV1 } from '../spec/v1';
+import type { ConnectorV1, CredentialStoreV1, RateLimitStoreV1, SinkV1, StateStoreV1, SyncStoreV1 } from '../spec/v1';
 import { createWebhookRouter, normalisePrefix, type WebhookRoute, type WebhookRouter } from './router';
 import { defaultProcessorName } from './webhook-processors';
 
@@ -21,6 +21,8 @@ export interface ActState {
   readonly credentials?: CredentialStoreV1;
   /** Rate budgets shared by every process, handed to each connector (`rateLimitStore`). */
   readonly rateLimits?: RateLimitStoreV1;
+  /** Connections, jobs and their runs, leases and source modes: what the scheduler keeps. */
+  readonly sync?: SyncStoreV1;
   /** Apply the state's own migrations, then the connectors'. Absent for in-memory state. */
   migrate?(options: { connectors: readonly ConnectorV1[] }): Promise<unknown>;
 }

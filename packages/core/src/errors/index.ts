@@ -2,6 +2,7 @@ export { ActError, type ActErrorOptions, hasErrorMarker } from './act-error';
 export { CircuitOpenError } from './circuit-open-error';
 export { classifyError, type ErrorClassification } from './classify-error';
 export { ConfigurationError } from './configuration-error';
+export { CursorExpiredError } from './cursor-expired-error';
 export { PayloadError } from './payload-error';
 export { PayloadTooLargeError } from './payload-too-large-error';
 export { errorClassForStatus, ProviderApiError, type ProviderApiErrorOptions } from './provider-api-error';

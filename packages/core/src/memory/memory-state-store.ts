@@ -352,6 +352,47 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): M
       });
     },
 
+    async renewLease(request) {
+      const delivery = deliveries.get(request.id);
+      if (!holdsLease(delivery, request.claimToken)) return false;
+      delivery.leaseExpiresAt = new Date((request.now ?? clock()).getTime() + request.leaseMs);
+      return true;
+    },
+
+    async webhookActivity(request) {
+      const since = request.since.getTime();
+      const bySource = new Map<
+        string,
+        { source: string; tenant: string; last: Date | null; count: number; times: Set<number> }
+      >();
+      for (const delivery of deliveries.values()) {
+        const key = JSON.stringify([delivery.source, delivery.tenant]);
+        let entry = bySource.get(key);
+        if (!entry) {
+          entry = { source: delivery.source, tenant: delivery.tenant, last: null, count: 0, times: new Set() };
+          bySource.set(key, entry);
+        }
+        if (!entry.last || delivery.receivedAt > entry.last) entry.last = delivery.receivedAt;
+        const at = delivery.receivedAt.getTime();
+        if (at >= since) {
+          entry.count += 1;
+          entry.times.add(at);
+        }
+      }
+      return [...bySource.values()].map((entry) => {
+        const times = [...entry.times].sort((a, b) => a - b);
+        const gaps = times.slice(1).map((at, index) => at - (times[index] as number));
+        gaps.sort((a, b) => a - b);
+        return {
+          source: entry.source,
+          tenant: entry.tenant,
+          lastDeliveryAt: entry.last ? new Date(entry.last) : null,
+          deliveries: entry.count,
+          medianGapMs: gaps.length === 0 ? null : median(gaps),
+        };
+      });
+    },
+
     onDeliveryEnqueued(listener: () => void) {
       const entry = () => listener();
       enqueueListeners.add(entry);
@@ -373,4 +414,12 @@ export function percentile(sorted: readonly number[], fraction: number): number 
   if (sorted.length === 0) return null;
   const rank = Math.max(1, Math.ceil(fraction * sorted.length));
   return sorted[Math.min(rank, sorted.length) - 1] ?? null;
+}
+
+/** The median of sorted numbers (the mean of the two middle ones for an even count). */
+function median(sorted: readonly number[]): number {
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }

@@ -28,6 +28,55 @@ export interface HealthSignalV1 {
   since?: Date;
 }
 
+/** What the scheduler hands a connector's recurring hooks. */
+export interface TenantJobContextV1 {
+  tenant: string;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * A push subscription the provider lets lapse unless renewed: a Gmail
+ * `users.watch`, a Google Calendar channel. The scheduler renews it for every
+ * connected tenant `renewBeforeMs` ahead of the expiry the last renewal
+ * returned, and stops it when the tenant is disconnected.
+ */
+export interface SubscriptionV1 {
+  /** Unique within the connector (`gmail-watch`); part of the job key. */
+  readonly name: string;
+  /** How long before expiry to renew, in ms. Defaults to 1 hour. */
+  readonly renewBeforeMs?: number;
+  /** Create or renew the subscription; resolves when it expires. */
+  renew(context: TenantJobContextV1): Promise<{ expiresAt: Date }>;
+  /** Stop it (the tenant was disconnected). */
+  stop?(context: TenantJobContextV1): Promise<void>;
+}
+
+/** A tenant a connector found (Xero's `/connections`, a GHL install). */
+export interface DiscoveredTenantV1 {
+  tenant: string;
+  displayName?: string | undefined;
+}
+
+/** What one discovery run found. */
+export interface DiscoveryResultV1 {
+  tenants: readonly DiscoveredTenantV1[];
+  /**
+   * `true` when `tenants` is every tenant the app can reach: registered
+   * tenants missing from it are disconnected (their data kept). `false` for a
+   * partial answer (only adds).
+   */
+  complete: boolean;
+}
+
+/** A change to the set of connected tenants carried by a webhook event (an app installed or uninstalled). */
+export interface TenantLifecycleV1 {
+  action: 'connect' | 'disconnect';
+  tenant: string;
+  displayName?: string | undefined;
+  /** Why, for the registry (`uninstalled`). */
+  reason?: string | undefined;
+}
+
 /**
  * A provider's parts wired together: what `createXxxConnector(settings)`
  * returns and what the worker and pollers run.
@@ -69,6 +118,30 @@ export interface ConnectorV1<TEvent extends SourceEventV1 = SourceEventV1> {
    * the backlog against (see `assessFreshness`).
    */
   readonly freshnessTargetMs?: number;
+  /**
+   * After how long without a webhook a tenant of this source counts as
+   * quiet, in ms: it turns amber and its `fallback` pollers run until
+   * webhooks resume. Left out, the scheduler learns it from the last 7 days
+   * (ten times the median gap between deliveries, within 10 minutes and 24
+   * hours), and the app's `quietAfterMs` overrides both.
+   */
+  readonly expectedActivityMs?: number;
+  /** Push subscriptions to keep alive per tenant (see `SubscriptionV1`). */
+  readonly subscriptions?: readonly SubscriptionV1[];
+  /** List the tenants the app can reach, for the connections registry (run by the scheduler). */
+  discoverTenants?(context: { signal?: AbortSignal | undefined }): Promise<DiscoveryResultV1>;
+  /**
+   * Tenants a webhook event connects or disconnects (GoHighLevel's `INSTALL`
+   * and `UNINSTALL`). The worker applies them to the connections registry
+   * after the event's write commits.
+   */
+  lifecycle?(event: TEvent): readonly TenantLifecycleV1[] | undefined;
+  /**
+   * Refresh the tenant's access token if it expires within `aheadMs`, so no
+   * request meets an expired token; run by the scheduler. Resolves when the
+   * current token expires (`null`: unknown or static).
+   */
+  renewCredentials?(context: TenantJobContextV1 & { aheadMs: number }): Promise<{ expiresAt: Date | null }>;
   /**
    * Fetch the current record for a thin event (Xero, Gmail, Notion send ids
    * only). Return the event with its `payload` replaced by the record and

@@ -1,4 +1,13 @@
-export type { ConnectorV1, HealthSignalV1, HydrateContextV1 } from './connector-v1';
+export type {
+  ConnectorV1,
+  DiscoveredTenantV1,
+  DiscoveryResultV1,
+  HealthSignalV1,
+  HydrateContextV1,
+  SubscriptionV1,
+  TenantJobContextV1,
+  TenantLifecycleV1,
+} from './connector-v1';
 export type {
   CredentialStoreV1,
   InvalidCredentialV1,
@@ -59,7 +68,33 @@ export type {
   ReplaySelectorV1,
   StateStoreV1,
   TriggerV1,
+  WebhookActivityV1,
 } from './state-store-v1';
+export type {
+  AcquireLeaseRequestV1,
+  ClaimedJobV1,
+  ClaimJobsRequestV1,
+  ConnectionStatusV1,
+  ConnectionV1,
+  ConnectRequestV1,
+  ConnectResultV1,
+  FinishJobRequestV1,
+  JobIdentityV1,
+  JobKindV1,
+  JobOutcomeV1,
+  JobRunV1,
+  JobV1,
+  LeaseResultV1,
+  ListJobRunsRequestV1,
+  NewSyncEventV1,
+  PlanJobsRequestV1,
+  PlannedJobV1,
+  SetConnectionStatusRequestV1,
+  SourceModeStateV1,
+  SourceModeV1,
+  SyncEventV1,
+  SyncStoreV1,
+} from './sync-store-v1';
 export type {
   FieldPoliciesV1,
   FieldPolicyV1,
@@ -69,6 +104,7 @@ export type {
 export type {
   DeliveryPartV1,
   ParsedDeliveryV1,
+  SyncRequestV1,
   WebhookProcessorV1,
   WebhookRequestV1,
   WebhookVerificationV1,

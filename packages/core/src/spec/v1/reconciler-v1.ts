@@ -16,6 +16,8 @@ export interface ReconcilerV1<TEvent extends SourceEventV1 = SourceEventV1> {
   readonly specificationVersion: 'v1';
   /** The mirror table this listing covers (`ghl_contacts`). */
   readonly table: string;
+  /** The poller stream whose expired cursor this listing repairs (see `CursorExpiredError`). */
+  readonly stream?: string;
   /**
    * The key columns that select one tenant's rows in `table`, e.g.
    * `{ location_id: tenant }`. Rows outside it are never touched.

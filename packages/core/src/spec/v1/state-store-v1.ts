@@ -41,6 +41,16 @@ export interface NewDeliveryV1 {
   correlationId: string;
   /** Event types found at receipt, for listing and filtering dead letters. */
   eventTypes: readonly string[];
+  /**
+   * Set on a delivery that asks for a stream sync (`ParsedDeliveryV1.sync`):
+   * `<source>:<tenant>:<stream>`. While a pending delivery with the same key
+   * waits (not yet claimed), a new one is stored as `done` with
+   * `coalescedInto` naming the waiting one: its bytes are kept, and its work
+   * is the waiting delivery's sync, which starts later. Once the waiting one
+   * is claimed, the next is stored pending again, so a push that arrives
+   * during a sync causes one more sync after it.
+   */
+  coalesceKey?: string | undefined;
 }
 
 /** A stored delivery. */
@@ -66,6 +76,8 @@ export interface DeliveryV1 extends NewDeliveryV1 {
    * since removed.
    */
   conflictOf?: string;
+  /** Set on a sync request stored as covered by the pending delivery `coalescedInto` (see `coalesceKey`). */
+  coalescedInto?: string;
 }
 
 /** What `StateStoreV1.enqueue` answers. */
@@ -80,6 +92,8 @@ export interface EnqueueResultV1 {
    * under the key. With `duplicate: true`, the same conflicting body came again.
    */
   conflictOf?: string;
+  /** The stored delivery was coalesced into this pending one (see `NewDeliveryV1.coalesceKey`). */
+  coalescedInto?: string;
 }
 
 /** A delivery held by one worker until `leaseExpiresAt`. */
@@ -233,6 +247,22 @@ export interface HealthFigureV1 {
   conflicts?: number;
 }
 
+/** Webhook traffic of one source and tenant, for telling a quiet source from a stopped one. */
+export interface WebhookActivityV1 {
+  source: string;
+  tenant: string;
+  /** Newest delivery received, over everything retention kept. */
+  lastDeliveryAt: Date | null;
+  /** Deliveries received since `since`. */
+  deliveries: number;
+  /**
+   * Median gap between consecutive receipt times since `since` (equal times
+   * count once, so a split delivery's parts are one arrival); `null` with
+   * fewer than two distinct arrivals.
+   */
+  medianGapMs: number | null;
+}
+
 /**
  * Everything the pipeline must not lose: the inbox queue, the attempts
  * history, cursors and the integration-event log. `@act/core` ships an
@@ -262,6 +292,11 @@ export interface StateStoreV1 {
    * store does, with one statement). The worker completes every round with it.
    */
   completeMany(requests: readonly CompleteRequestV1[]): Promise<boolean[]>;
+  /**
+   * Extend a claimed delivery's lease (a long stream sync). Resolves `false`
+   * when the lease was lost: the caller must stop and not complete.
+   */
+  renewLease(request: { id: string; claimToken: string; leaseMs: number; now?: Date }): Promise<boolean>;
   /** Record a failed attempt and schedule the retry or dead-letter it. */
   fail(request: FailRequestV1): Promise<'retrying' | 'dead' | 'lease-lost'>;
   /** Put matching deliveries back to pending, due now, attempts reset. Resolves how many. */
@@ -276,6 +311,8 @@ export interface StateStoreV1 {
   recordEvents(events: readonly IntegrationEventV1[]): Promise<void>;
   listEvents(request: ListEventsRequestV1): Promise<IntegrationEventV1[]>;
   health(request?: { now?: Date }): Promise<HealthFigureV1[]>;
+  /** Webhook traffic per source and tenant (see `WebhookActivityV1`), for the scheduler's silence check. */
+  webhookActivity(request: { since: Date; now?: Date }): Promise<WebhookActivityV1[]>;
   /**
    * Call `listener` when a delivery may have become due: after an `enqueue`
    * in this process stored a new delivery and, where the store can hear it

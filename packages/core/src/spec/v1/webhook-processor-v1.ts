@@ -46,6 +46,25 @@ export interface ParsedDeliveryV1<TEvent extends SourceEventV1 = SourceEventV1> 
   tenant?: string;
   /** Zero or more events. An empty list is valid (a handshake, an unknown event type). */
   events: TEvent[];
+  /**
+   * For providers that push only "something changed" (Gmail's history id,
+   * a Google Calendar channel ping): ask for an incremental sync of the
+   * tenant's `stream` (a poller's stream) from its stored cursor instead of
+   * carrying records. The inbox coalesces such deliveries per source, tenant
+   * and stream (`coalesceKey`), so a burst of pushes causes one sync that
+   * starts after the last of them; the worker runs the stream's poller under
+   * the delivery's lease and commits rows and cursor together. `events` is
+   * ignored when it is set.
+   */
+  sync?: SyncRequestV1 | undefined;
+}
+
+/** A delivery's request for a stream sync (see `ParsedDeliveryV1.sync`). */
+export interface SyncRequestV1 {
+  /** The poller stream to sync (`history`, `events`). */
+  stream: string;
+  /** What the push said (a history id), for logs; the sync always starts from the stored cursor. */
+  hint?: string | undefined;
 }
 
 /**
