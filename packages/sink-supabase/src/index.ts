@@ -14,7 +14,7 @@ export {
   type PostgresStateOptions,
 } from './create-postgres-state';
 export { PostgresError } from './errors';
-export { ACT_MIGRATIONS, TENANT_ACCESS_MIGRATION } from './generated/migrations';
+export { ACT_MIGRATIONS, SCHEDULER_CRON_MIGRATION, TENANT_ACCESS_MIGRATION } from './generated/migrations';
 export type { GroupCommitOptions } from './group-commit';
 export type { LiveEvent, LiveEventHandler, SubscribeOptions, Unsubscribe } from './live-events';
 export type { MigrateOptions, MigrateResult, Migration } from './migrate';
