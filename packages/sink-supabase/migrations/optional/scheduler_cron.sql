@@ -146,16 +146,21 @@ returns boolean
 language plpgsql volatile
 set search_path = pg_catalog, pg_temp
 as $$
+declare
+  v_jobid bigint;
 begin
-  if to_regprocedure('cron.unschedule(text)') is null then
+  -- cron.unschedule(bigint) is in every pg_cron version (the by-name
+  -- overload takes a `name` and arrived in 1.3), so unschedule by id.
+  if to_regprocedure('cron.unschedule(bigint)') is null then
     raise exception using errcode = '42883',
       message = '[@act/sink-supabase] act_unschedule_tick needs the pg_cron extension, which is not installed in this database',
       hint = 'on Supabase enable pg_cron (Database → Extensions, or: create extension pg_cron)';
   end if;
-  if not exists (select 1 from cron.job j where j.jobname = p_job_name and j.username = current_user) then
+  select j.jobid into v_jobid from cron.job j where j.jobname = p_job_name and j.username = current_user;
+  if v_jobid is null then
     return false;
   end if;
-  perform cron.unschedule(p_job_name);
+  perform cron.unschedule(v_jobid);
   return true;
 end;
 $$;
