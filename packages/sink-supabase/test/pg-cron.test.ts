@@ -119,8 +119,12 @@ describe('the scheduler-cron migration without pg_cron (PGlite)', () => {
     await db.close();
   });
 
-  it('is recorded under the package name, opt-in like tenant access', () => {
+  it('is recorded under the package name, and names every function act_', () => {
     expect(SCHEDULER_CRON_MIGRATION.name).toBe('@act/sink-supabase/optional/scheduler_cron');
+    const created = [...SCHEDULER_CRON_MIGRATION.sql.matchAll(/create (?:or replace )?function (\w+)/gi)].map(
+      (match) => match[1],
+    );
+    expect(created).toEqual(['act_schedule_tick', 'act_unschedule_tick']);
   });
 
   it('refuses to schedule or unschedule, naming the package and pg_cron', async () => {
@@ -177,6 +181,16 @@ describe.skipIf(unavailable !== undefined)(
         [name],
       );
 
+    it('lets only the owner schedule: EXECUTE is revoked from PUBLIC', async () => {
+      await query('create role act_cron_nobody nologin');
+      expect(
+        await query(
+          `select has_function_privilege('act_cron_nobody', 'act.act_schedule_tick(text,text,text,text,text,integer)', 'execute') as schedule,
+                  has_function_privilege('act_cron_nobody', 'act.act_unschedule_tick(text)', 'execute') as unschedule`,
+        ),
+      ).toEqual([{ schedule: false, unschedule: false }]);
+    });
+
     it('names the missing extension: pg_cron, then pg_net, then Supabase Vault', () => {
       expect(String(errors.pgCron)).toMatch(/\[@act\/sink-supabase\] act_schedule_tick needs the pg_cron extension/);
       expect(String(errors.pgNet)).toMatch(/\[@act\/sink-supabase\] act_schedule_tick needs the pg_net extension/);
@@ -190,9 +204,9 @@ describe.skipIf(unavailable !== undefined)(
       expect(String(await attempt(`select act.act_schedule_tick('ftp://x/_act/tick', 'act_tick_secret')`))).toMatch(
         /needs the tick route's http\(s\) URL/,
       );
-      expect(String(await attempt(`select act.act_schedule_tick($1, 'act_tick_secret', p_secret => 'x')`, [url]))).toMatch(
-        /exactly one of p_vault_secret/,
-      );
+      expect(
+        String(await attempt(`select act.act_schedule_tick($1, 'act_tick_secret', p_secret => 'x')`, [url])),
+      ).toMatch(/exactly one of p_vault_secret/);
       expect(String(await attempt(`select act.act_schedule_tick($1)`, [url]))).toMatch(/exactly one of p_vault_secret/);
       expect(await query(`select count(*)::int as n from cron.job`)).toEqual([{ n: 0 }]);
     });
@@ -217,60 +231,60 @@ describe.skipIf(unavailable !== undefined)(
 
     it('keeps a Vault secret out of cron.job.command; the plain variant stores it', async () => {
       await query(`select act.act_schedule_tick($1, 'act_tick_secret', '0 3 1 1 *', 'act-test-vault')`, [url]);
-      await query(`select act.act_schedule_tick($1, p_secret => $2, p_schedule => '0 3 1 1 *', p_job_name => 'act-test-plain')`, [
-        url,
-        PLAIN_SECRET,
-      ]);
+      await query(
+        `select act.act_schedule_tick($1, p_secret => $2, p_schedule => '0 3 1 1 *', p_job_name => 'act-test-plain')`,
+        [url, PLAIN_SECRET],
+      );
       const [vault] = await jobs('act-test-vault');
       const [plain] = await jobs('act-test-plain');
       expect(vault?.command).toContain("vault.decrypted_secrets where name = 'act_tick_secret'");
-      expect(vault?.command).not.toContain('vault \'secret\'');
+      expect(vault?.command).not.toContain("vault 'secret'");
       expect(plain?.command).toContain(`'Bearer plain ''secret'' \`id\` $HOME'`);
       await query(`select act.act_unschedule_tick('act-test-vault'), act.act_unschedule_tick('act-test-plain')`);
     });
 
-    it(
-      'pg_cron fires the job, which POSTs to the tick route with the bearer (Vault and plain), until unscheduled',
-      async () => {
-        const [vaultJob] = await query<{ id: string }>(`select act.act_schedule_tick($1, 'act_tick_secret') as id`, [url]);
-        const [plainJob] = await query<{ id: string }>(
-          `select act.act_schedule_tick($1, p_secret => $2, p_job_name => 'act-scheduler-tick-plain') as id`,
-          [url, PLAIN_SECRET],
+    it('pg_cron fires the job, which POSTs to the tick route with the bearer (Vault and plain), until unscheduled', async () => {
+      const [vaultJob] = await query<{ id: string }>(`select act.act_schedule_tick($1, 'act_tick_secret') as id`, [
+        url,
+      ]);
+      const [plainJob] = await query<{ id: string }>(
+        `select act.act_schedule_tick($1, p_secret => $2, p_job_name => 'act-scheduler-tick-plain') as id`,
+        [url, PLAIN_SECRET],
+      );
+      expect((await jobs('act-scheduler-tick'))[0]?.schedule).toBe('* * * * *');
+
+      // pg_cron 1.4 runs `* * * * *` at the next minute boundary: up to a minute away.
+      const seen = () =>
+        [VAULT_SECRET, PLAIN_SECRET].every((secret) =>
+          tick.hits.some((hit) => hit.authorization === `Bearer ${secret}`),
         );
-        expect((await jobs('act-scheduler-tick'))[0]?.schedule).toBe('* * * * *');
+      const deadline = Date.now() + 90_000;
+      while (!seen() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
 
-        // pg_cron 1.4 runs `* * * * *` at the next minute boundary: up to a minute away.
-        const seen = () =>
-          [VAULT_SECRET, PLAIN_SECRET].every((secret) => tick.hits.some((hit) => hit.authorization === `Bearer ${secret}`));
-        const deadline = Date.now() + 90_000;
-        while (!seen() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+      expect(seen()).toBe(true);
+      for (const hit of tick.hits) {
+        expect(hit).toMatchObject({ method: 'POST', url: TICK_PATH, contentType: 'application/json', body: '{}' });
+        expect([`Bearer ${VAULT_SECRET}`, `Bearer ${PLAIN_SECRET}`]).toContain(hit.authorization);
+      }
 
-        expect(seen()).toBe(true);
-        for (const hit of tick.hits) {
-          expect(hit).toMatchObject({ method: 'POST', url: TICK_PATH, contentType: 'application/json', body: '{}' });
-          expect([`Bearer ${VAULT_SECRET}`, `Bearer ${PLAIN_SECRET}`]).toContain(hit.authorization);
-        }
-
-        // Each run is recorded; a 401 (curl --fail) or a SQL error would show as failed.
-        const runs = async () =>
-          query<{ jobid: string; status: string; return_message: string }>(
-            `select jobid::text, status, return_message from cron.job_run_details
+      // Each run is recorded; a 401 (curl --fail) or a SQL error would show as failed.
+      const runs = async () =>
+        query<{ jobid: string; status: string; return_message: string }>(
+          `select jobid::text, status, return_message from cron.job_run_details
              where jobid = any ($1::bigint[]) and status in ('succeeded', 'failed')`,
-            [[vaultJob?.id, plainJob?.id]],
-          );
-        const runDeadline = Date.now() + 10_000;
-        while ((await runs()).length < 2 && Date.now() < runDeadline) await new Promise((r) => setTimeout(r, 200));
-        const finished = await runs();
-        expect(new Set(finished.map((run) => run.jobid))).toEqual(new Set([String(vaultJob?.id), String(plainJob?.id)]));
-        for (const run of finished) expect(run).toMatchObject({ status: 'succeeded' });
+          [[vaultJob?.id, plainJob?.id]],
+        );
+      const runDeadline = Date.now() + 10_000;
+      while ((await runs()).length < 2 && Date.now() < runDeadline) await new Promise((r) => setTimeout(r, 200));
+      const finished = await runs();
+      expect(new Set(finished.map((run) => run.jobid))).toEqual(new Set([String(vaultJob?.id), String(plainJob?.id)]));
+      for (const run of finished) expect(run).toMatchObject({ status: 'succeeded' });
 
-        expect(await query(`select act.act_unschedule_tick() as removed`)).toEqual([{ removed: true }]);
-        expect(await query(`select act.act_unschedule_tick('act-scheduler-tick-plain') as removed`)).toEqual([
-          { removed: true },
-        ]);
-        expect(await query(`select count(*)::int as n from cron.job`)).toEqual([{ n: 0 }]);
-      },
-      150_000,
-    );
+      expect(await query(`select act.act_unschedule_tick() as removed`)).toEqual([{ removed: true }]);
+      expect(await query(`select act.act_unschedule_tick('act-scheduler-tick-plain') as removed`)).toEqual([
+        { removed: true },
+      ]);
+      expect(await query(`select count(*)::int as n from cron.job`)).toEqual([{ n: 0 }]);
+    }, 150_000);
   },
 );

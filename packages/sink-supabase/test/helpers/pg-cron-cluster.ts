@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { appendFile, chown, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -56,8 +56,15 @@ export function findPgCron(): Binaries | { missing: string } {
 export function pgCronUnavailable(): string | undefined {
   const found = findPgCron();
   if ('missing' in found) return found.missing;
-  if (userInfo().uid === 0 && !existsSync('/usr/sbin/runuser') && !existsSync('/sbin/runuser')) {
-    return 'running as root without runuser: initdb cannot run as root';
+  if (userInfo().uid === 0) {
+    if (!existsSync('/usr/sbin/runuser') && !existsSync('/sbin/runuser')) {
+      return 'running as root without runuser: initdb cannot run as root';
+    }
+    try {
+      execFileSync('id', ['-u', 'postgres'], { stdio: 'ignore' });
+    } catch {
+      return 'running as root and there is no postgres OS user to own the cluster (initdb cannot run as root)';
+    }
   }
   return undefined;
 }
@@ -68,7 +75,9 @@ async function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -79,7 +88,9 @@ export async function startPgCronCluster(): Promise<PgCronCluster> {
   const asRoot = userInfo().uid === 0;
   // As root, every server-side command runs as the postgres OS user.
   const exec = (file: string, args: string[]) =>
-    asRoot ? run('runuser', ['-u', 'postgres', '--', join(found.bin, file), ...args]) : run(join(found.bin, file), args);
+    asRoot
+      ? run('runuser', ['-u', 'postgres', '--', join(found.bin, file), ...args])
+      : run(join(found.bin, file), args);
 
   const dir = await mkdtemp(join(tmpdir(), 'act-pgcron-'));
   const data = join(dir, 'data');
@@ -94,7 +105,17 @@ export async function startPgCronCluster(): Promise<PgCronCluster> {
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    await exec('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions']);
+    await exec('initdb', [
+      '-D',
+      data,
+      '-U',
+      'postgres',
+      '--auth=trust',
+      '-E',
+      'UTF8',
+      '--no-sync',
+      '--no-instructions',
+    ]);
     const port = await freePort();
     await appendFile(
       join(data, 'postgresql.conf'),
