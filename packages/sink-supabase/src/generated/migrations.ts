@@ -2586,8 +2586,9 @@ export const SCHEDULER_CRON_MIGRATION: { readonly name: string; readonly sql: st
 -- p_secret:       the bearer itself, instead of p_vault_secret (see above)
 -- p_timeout_ms:   pg_net's timeout_milliseconds. The route answers once its
 --                 tick has run, so the default leaves it nearly the minute
---                 between two ticks; a shorter one only drops the response
---                 (pg_net records it as timed out), not the tick.
+--                 between two ticks; a slower answer is recorded by pg_net
+--                 as timed out (net._http_response), and a host may stop a
+--                 request whose client went away: keep it above a tick.
 create or replace function act_schedule_tick(
   p_url text,
   p_vault_secret text default null,
