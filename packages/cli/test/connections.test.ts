@@ -14,6 +14,14 @@ function store(): SyncStoreV1 {
 }
 
 describe('act connections', () => {
+  it("explains itself with --help, naming the installed sources' tenants", async () => {
+    const help = await act(['connections', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('act connections connect <source> <tenant> [--name <name>]');
+    expect(help.stdout).toMatch(/a provider's account: .*location.*organisation/is);
+    expect((await act(['jobs', '--help'])).stdout).toContain('act jobs --runs');
+  });
+
   it('says when there are none', async () => {
     const result = await act(['connections'], { sync: store() });
     expect(result).toEqual({ code: 0, stdout: 'the sync store: no connections yet\n', stderr: '' });

@@ -11,8 +11,8 @@ export const CONNECTIONS_USAGE = `Usage: act connections [--source <id>] [--stat
        act connections connect <source> <tenant> [--name <name>] [--json]
        act connections disconnect <source> <tenant> [--reason <why>] [--json]
 
-The tenants the sync engine keeps in step (a GHL location, a Xero
-organisation), from the state's sync store.
+The tenants the sync engine keeps in step (a provider's account: ${SOURCES.map((source) => source.entry.tenantDescription ?? source.id).join(', ')}),
+from the state's sync store.
 
   (no subcommand)  lists them by source and tenant: name, status (active,
                    reconnect_required: a person must reconnect it, its jobs

@@ -317,7 +317,7 @@ function contract(options: TestSyncStoreOptions): void {
           });
           expect(active).toMatchObject({ status: 'active', statusReason: null, connectedAt: at(0) });
 
-          const events = await store.listSyncEvents({ since: at(0) });
+          const events = await store.listSyncEvents({ since: at(1) });
           expect(events.map((event) => [event.kind, event.source, event.tenant, event.createdAt])).toEqual([
             ['connection_status', 'xero', 'org-1', at(2 * MINUTE)],
             ['connection_status', 'xero', 'org-1', at(MINUTE)],
