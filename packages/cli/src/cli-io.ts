@@ -1,3 +1,5 @@
+import type { SyncStoreV1 } from '@act/core';
+
 /** Where the CLI writes: `process.stdout` / `process.stderr`, or a collector in tests. */
 export interface CliStream {
   write(chunk: string): unknown;
@@ -18,6 +20,12 @@ export interface CliIo {
   signal?: AbortSignal;
   /** The working directory relative paths resolve against; defaults to `process.cwd()`. */
   cwd?: string;
+  /**
+   * The sync store `act connections` and `act jobs` use instead of the
+   * database's (`state.sync`): tests, or an app running the CLI in-process
+   * on its own state.
+   */
+  sync?: SyncStoreV1;
 }
 
 export const PACKAGE_NAME = '@act/cli';

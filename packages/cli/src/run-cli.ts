@@ -1,7 +1,9 @@
 import { CliError, type CliIo, EXIT, line, PACKAGE_NAME } from './cli-io';
 import { BACKFILL_USAGE, backfill } from './commands/backfill';
 import { CONFLICTS_USAGE, conflicts } from './commands/conflicts';
+import { CONNECTIONS_USAGE, connections } from './commands/connections';
 import { HEALTH_USAGE, health } from './commands/health';
+import { JOBS_USAGE, jobs } from './commands/jobs';
 import { MIGRATE_USAGE, migrate } from './commands/migrate';
 import { RECONCILE_USAGE, reconcile } from './commands/reconcile';
 import { REPLAY_USAGE, replay } from './commands/replay';
@@ -16,6 +18,8 @@ const COMMANDS: Record<string, { run: (args: string[], io: CliIo) => Promise<num
   health: { run: health, usage: HEALTH_USAGE },
   conflicts: { run: conflicts, usage: CONFLICTS_USAGE },
   reconcile: { run: reconcile, usage: RECONCILE_USAGE },
+  connections: { run: connections, usage: CONNECTIONS_USAGE },
+  jobs: { run: jobs, usage: JOBS_USAGE },
 };
 
 export const USAGE = `act ${VERSION}: mirror SaaS tools into Postgres (@act connectors)
@@ -31,6 +35,9 @@ Usage: act <command> [options]        act <command> --help for its options
   conflicts [--source <id>] [--tenant <id>]
                                        redeliveries with a known id and a different body
   reconcile <source> --tenant <id>     compare the source with the mirror and repair drift
+  connections [connect|disconnect <source> <tenant>]
+                                       the tenants the sync engine keeps in step; add or remove one
+  jobs [--runs]                        the scheduler's jobs (next run, last outcome), or their recent runs
 
 Database (every command but trigger): --pglite <dir>, or DATABASE_URL, or
 SUPABASE_URL + SUPABASE_SERVICE_ROLE_KEY, or ACT_DATA_DIR; --schema <name> (or ACT_SCHEMA).

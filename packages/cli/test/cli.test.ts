@@ -10,7 +10,17 @@ describe('usage and configuration errors', () => {
     expect((await act(['--version'])).stdout.trim()).toBe('0.0.0-test');
     const help = await act(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['migrate', 'trigger', 'backfill', 'replay', 'health', 'conflicts', 'reconcile']) {
+    for (const command of [
+      'migrate',
+      'trigger',
+      'backfill',
+      'replay',
+      'health',
+      'conflicts',
+      'reconcile',
+      'connections',
+      'jobs',
+    ]) {
       expect(help.stdout).toContain(command);
     }
     expect((await act([])).code).toBe(2);
@@ -25,6 +35,9 @@ describe('usage and configuration errors', () => {
       ['health'],
       ['replay', '--tenant', 'x'],
       ['backfill', 'ghl', '--tenant', 'x'],
+      ['connections'],
+      ['connections', 'connect', 'ghl', 'loc-1'],
+      ['jobs', '--runs'],
     ]) {
       const result = await act(command, { env: { GHL_ACCESS_TOKEN: 'pit' } });
       expect(result.code, command.join(' ')).toBe(2);

@@ -4,6 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { SyncStoreV1 } from '@act/core';
 import { createPostgresState, type PostgresState } from '@act/sink-supabase';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
@@ -20,7 +21,12 @@ export interface RunResult {
 /** Run `act <argv>` in-process with its own streams and environment (never the process's). */
 export async function act(
   argv: string[],
-  options: { env?: Record<string, string | undefined>; fetch?: typeof fetch; signal?: AbortSignal } = {},
+  options: {
+    env?: Record<string, string | undefined>;
+    fetch?: typeof fetch;
+    signal?: AbortSignal;
+    sync?: SyncStoreV1;
+  } = {},
 ): Promise<RunResult> {
   let stdout = '';
   let stderr = '';
@@ -30,6 +36,7 @@ export async function act(
     env: options.env ?? {},
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.sync ? { sync: options.sync } : {}),
   };
   const code = await runCli(argv, io);
   return { code, stdout, stderr };

@@ -296,16 +296,16 @@ export function createMemorySyncStore(options: { now?: () => Date } = {}): SyncS
     },
 
     async listJobRuns(request = {}) {
-      const limit = request.limit ?? DEFAULT_LIST_LIMIT;
-      const found: JobRunV1[] = [];
-      for (let index = runs.length - 1; index >= 0 && found.length < limit; index--) {
-        const run = runs[index] as JobRunV1;
-        if (request.source !== undefined && run.source !== request.source) continue;
-        if (request.tenant !== undefined && run.tenant !== request.tenant) continue;
-        if (request.kind !== undefined && run.kind !== request.kind) continue;
-        found.push(copy(run));
-      }
-      return found;
+      // Newest by finish time (a caller's `now` need not follow the order of the calls), then the later recorded.
+      return newestFirst(runs, (run) => run.finishedAt)
+        .filter(
+          (run) =>
+            (request.source === undefined || run.source === request.source) &&
+            (request.tenant === undefined || run.tenant === request.tenant) &&
+            (request.kind === undefined || run.kind === request.kind),
+        )
+        .slice(0, Math.max(0, request.limit ?? DEFAULT_LIST_LIMIT))
+        .map(copy);
     },
 
     async listSourceModes() {
@@ -339,19 +339,27 @@ export function createMemorySyncStore(options: { now?: () => Date } = {}): SyncS
     },
 
     async listSyncEvents(request = {}) {
-      const limit = request.limit ?? DEFAULT_LIST_LIMIT;
-      const found: SyncEventV1[] = [];
-      for (let index = events.length - 1; index >= 0 && found.length < limit; index--) {
-        const event = events[index] as SyncEventV1;
-        if (request.source !== undefined && event.source !== request.source) continue;
-        if (request.tenant !== undefined && event.tenant !== request.tenant) continue;
-        if (request.since !== undefined && event.createdAt <= request.since) continue;
-        found.push(copy(event));
-      }
-      return found;
+      // Newest by time (events recorded with an earlier `now` after later ones sort by their time), then the later recorded.
+      return newestFirst(events, (event) => event.createdAt)
+        .filter(
+          (event) =>
+            (request.source === undefined || event.source === request.source) &&
+            (request.tenant === undefined || event.tenant === request.tenant) &&
+            (request.since === undefined || event.createdAt > request.since),
+        )
+        .slice(0, Math.max(0, request.limit ?? DEFAULT_LIST_LIMIT))
+        .map(copy);
     },
   };
   return store;
+}
+
+/** By `time`, newest first; entries of the same time in reverse order of recording. */
+function newestFirst<T>(entries: readonly T[], time: (entry: T) => Date): T[] {
+  return entries
+    .map((entry, index) => ({ entry, index }))
+    .sort((a, b) => time(b.entry).getTime() - time(a.entry).getTime() || b.index - a.index)
+    .map(({ entry }) => entry);
 }
 
 function compare(a: string, b: string): number {

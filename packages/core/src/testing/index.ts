@@ -12,5 +12,6 @@ export { type TestCredentialStoreOptions, testCredentialStore } from './test-cre
 export { type TestPollerOptions, testPoller } from './test-poller';
 export { TEST_SINK_TABLE, type TestSinkOptions, type TestSinkRow, testSink } from './test-sink';
 export { makeTestDelivery, type TestStateStoreOptions, testStateStore } from './test-state-store';
+export { type TestSyncStoreOptions, testSyncStore } from './test-sync-store';
 export { type TestTransformerOptions, type TransformerCase, testTransformer } from './test-transformer';
 export { type TestWebhookProcessorOptions, testWebhookProcessor, type WebhookFixture } from './test-webhook-processor';
