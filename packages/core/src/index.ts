@@ -49,7 +49,14 @@ export {
 } from './memory/memory-state-store';
 export { createMemorySyncStore } from './memory/memory-sync-store';
 export { createConsoleLogger, type Logger, type Metrics, noopLogger, noopMetrics } from './observability';
-export { assessFreshness, type FreshnessAssessment, type FreshnessStatus } from './pipeline/freshness';
+export {
+  assessFreshness,
+  assessSyncFreshness,
+  type FreshnessAssessment,
+  type FreshnessStatus,
+  type SyncFreshnessAssessment,
+  type SyncFreshnessInput,
+} from './pipeline/freshness';
 export { type RunPollerOptions, type RunPollerResult, runPoller } from './pipeline/run-poller';
 export {
   type ReconciliationReport,
@@ -63,5 +70,17 @@ export {
   type WorkerOptions,
   type WorkerRoundResult,
 } from './pipeline/worker';
+export {
+  createScheduler,
+  createTickHandler,
+  type JobRunSummary,
+  jobKey,
+  quietThresholdMs,
+  type Scheduler,
+  type SchedulerOptions,
+  type SchedulerTickResult,
+  type SyncFreshness,
+  type TickHandlerOptions,
+} from './scheduler';
 export type * from './spec/v1';
 export { VERSION } from './version';

@@ -113,7 +113,8 @@ export function assessSyncFreshness(input: SyncFreshnessInput, now: Date): SyncF
         reason: `poller stopped: ${lastSuccessAt ? `last successful poll ${formatMs(age)} ago` : `no successful poll in ${formatMs(age)}`} (every ${formatMs(intervalMs)})`,
       };
     }
-    if (age > 2 * due) polled = { status: 'red', reason: `last successful poll ${formatMs(age)} ago (every ${formatMs(intervalMs)})` };
+    if (age > 2 * due)
+      polled = { status: 'red', reason: `last successful poll ${formatMs(age)} ago (every ${formatMs(intervalMs)})` };
     else if (age > due)
       polled = { status: 'amber', reason: `last successful poll ${formatMs(age)} ago (every ${formatMs(intervalMs)})` };
   }

@@ -254,12 +254,19 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       const key = modeKey(entry.source, entry.tenant);
       if (!byId.has(entry.source) || entry.tenant === '' || entry.tenant === UNKNOWN_TENANT || known.has(key)) continue;
       // ifAbsent: a tenant a person disconnected stays disconnected however much it sends.
-      const { connection } = await sync.connect({ source: entry.source, tenant: entry.tenant, ifAbsent: true, now: at });
+      const { connection } = await sync.connect({
+        source: entry.source,
+        tenant: entry.tenant,
+        ifAbsent: true,
+        now: at,
+      });
       connections.push(connection);
       known.add(key);
     }
     const active = connections.filter((connection) => connection.status === 'active');
-    const modeStates = new Map((await sync.listSourceModes()).map((state) => [modeKey(state.source, state.tenant), state]));
+    const modeStates = new Map(
+      (await sync.listSourceModes()).map((state) => [modeKey(state.source, state.tenant), state]),
+    );
     const modes = new Map<string, SourceModeV1>();
     for (const [key, state] of modeStates) modes.set(key, state.mode);
     const quiet: ConnectionV1[] = [];
@@ -357,7 +364,11 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     return disconnected;
   }
 
-  async function perform(job: ClaimedJobV1, connector: ConnectorV1 | undefined, signal: AbortSignal): Promise<Performed> {
+  async function perform(
+    job: ClaimedJobV1,
+    connector: ConnectorV1 | undefined,
+    signal: AbortSignal,
+  ): Promise<Performed> {
     const at = now();
     if (job.kind === 'retention') {
       if (!options.retention) return { counts: {}, skipped: 'no retention function' };
@@ -376,7 +387,15 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         const reports = await runReconciliation({ connector, tenant, store, sink, signal, logger, metrics, now });
         const counts: Record<string, number> = {};
         for (const report of reports) {
-          for (const name of ['listed', 'missing', 'stale', 'drifted', 'unchanged', 'deleted', 'deletesRefused'] as const)
+          for (const name of [
+            'listed',
+            'missing',
+            'stale',
+            'drifted',
+            'unchanged',
+            'deleted',
+            'deletesRefused',
+          ] as const)
             counts[name] = (counts[name] ?? 0) + report[name];
         }
         return { counts };
@@ -442,7 +461,9 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         .then((held) => {
           if (!held) controller.abort(new Error('the job lease was lost'));
         })
-        .catch((error: unknown) => logger.warn({ key: job.key, error: classifyError(error).message }, 'job lease renewal failed'));
+        .catch((error: unknown) =>
+          logger.warn({ key: job.key, error: classifyError(error).message }, 'job lease renewal failed'),
+        );
     }, jobLeaseMs / 3);
     unref(keepAlive);
 
@@ -692,7 +713,9 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           : Promise.resolve([] as WebhookActivityV1[]),
       ]);
       const jobsByKey = new Map(jobs.map((job) => [job.key, job]));
-      const modes = new Map<string, SourceModeStateV1>(modeStates.map((state) => [modeKey(state.source, state.tenant), state]));
+      const modes = new Map<string, SourceModeStateV1>(
+        modeStates.map((state) => [modeKey(state.source, state.tenant), state]),
+      );
       const activityByKey = new Map(activity.map((entry) => [modeKey(entry.source, entry.tenant), entry]));
       const rows: SyncFreshness[] = [];
       for (const connection of connections) {
@@ -705,11 +728,14 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         const found = activityByKey.get(key);
         const quietAfterMs = webhooks ? quietThresholdMs(connector, found, options.quietAfterMs) : null;
         const lastWebhookAt = found?.lastDeliveryAt ?? null;
-        const lastReconcileAt = jobsByKey.get(jobKey('reconcile', connection.source, connection.tenant, ''))?.lastSuccessAt ?? null;
+        const lastReconcileAt =
+          jobsByKey.get(jobKey('reconcile', connection.source, connection.tenant, ''))?.lastSuccessAt ?? null;
         const pollers = connector.missingApiCredentials ? [] : (connector.pollers ?? []);
         const streams = pollers.length ? pollers : webhooks ? [null] : [];
         for (const poller of streams) {
-          const job = poller ? jobsByKey.get(jobKey('poll', connection.source, connection.tenant, poller.stream)) : undefined;
+          const job = poller
+            ? jobsByKey.get(jobKey('poll', connection.source, connection.tenant, poller.stream))
+            : undefined;
           const intervalMs = poller ? pollerIntervalMs(poller, mode ?? 'webhooks', settings) : null;
           // A fallback poller is graded from when polling started, any other from the connection.
           const since =
