@@ -49,14 +49,7 @@ export {
 } from './memory/memory-state-store';
 export { createMemorySyncStore } from './memory/memory-sync-store';
 export { createConsoleLogger, type Logger, type Metrics, noopLogger, noopMetrics } from './observability';
-export {
-  assessFreshness,
-  assessSyncFreshness,
-  type FreshnessAssessment,
-  type FreshnessStatus,
-  type SyncFreshnessAssessment,
-  type SyncFreshnessInput,
-} from './pipeline/freshness';
+export { assessFreshness, type FreshnessAssessment, type FreshnessStatus } from './pipeline/freshness';
 export { type RunPollerOptions, type RunPollerResult, runPoller } from './pipeline/run-poller';
 export {
   type ReconciliationReport,
@@ -71,6 +64,7 @@ export {
   type WorkerRoundResult,
 } from './pipeline/worker';
 export {
+  assessSyncFreshness,
   createScheduler,
   createTickHandler,
   type JobRunSummary,
@@ -80,6 +74,8 @@ export {
   type SchedulerOptions,
   type SchedulerTickResult,
   type SyncFreshness,
+  type SyncFreshnessAssessment,
+  type SyncFreshnessInput,
   type TickHandlerOptions,
 } from './scheduler';
 export type * from './spec/v1';

@@ -1,4 +1,9 @@
 export {
+  assessSyncFreshness,
+  type SyncFreshnessAssessment,
+  type SyncFreshnessInput,
+} from '../pipeline/freshness';
+export {
   createScheduler,
   type JobRunSummary,
   SCHEDULER_LEASE,
