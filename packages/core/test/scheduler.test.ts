@@ -276,6 +276,37 @@ describe('createScheduler', () => {
     });
   });
 
+  it('runs due jobs from the leader loop, and finishes them before stop() hands the lease over', async () => {
+    const w = world();
+    const scheduler = w.scheduler({ owner: 'a', tickIntervalMs: 5 });
+    await scheduler.connect({ source: 'test', tenant: 't1' });
+    scheduler.start();
+    cleanup.push(() => scheduler.stop());
+    await vi.waitFor(() => expect(w.calls).toEqual(['poll:t1:contacts']));
+    await scheduler.stop();
+    expect((await w.sync.listJobRuns()).map((run) => [run.key, run.owner, run.outcome])).toEqual([
+      ['poll:test:t1:contacts', 'a', 'ok'],
+    ]);
+    expect(await w.sync.acquireLease({ name: 'scheduler', owner: 'b', leaseMs: 30_000 })).toMatchObject({
+      acquired: true,
+    });
+  });
+
+  it('re-plans in the loop every planEveryMs: a tenant connected elsewhere is synced at the next planning', async () => {
+    const w = world();
+    const scheduler = w.scheduler({ tickIntervalMs: 5, planEveryMs: MINUTE });
+    await scheduler.connect({ source: 'test', tenant: 't1' });
+    scheduler.start();
+    cleanup.push(() => scheduler.stop());
+    await vi.waitFor(() => expect(w.calls).toEqual(['poll:t1:contacts']));
+    // Connected straight in the store (the worker applying an install, another process).
+    await w.sync.connect({ source: 'test', tenant: 't9' });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(w.calls).toEqual(['poll:t1:contacts']);
+    w.advance(MINUTE);
+    await vi.waitFor(() => expect(w.calls).toEqual(['poll:t1:contacts', 'poll:t9:contacts']));
+  });
+
   describe('failures', () => {
     it('retries a failing poll on the retry schedule, never later than its next normal run', async () => {
       const w = world();

@@ -78,6 +78,12 @@ export interface SchedulerOptions {
   retrySchedule?: readonly number[];
   /** One breaker per source over its jobs (failure threshold, window, half-open delay); `false` for none. */
   circuitBreaker?: Omit<CircuitBreakerOptions, 'name' | 'onStateChange' | 'isFailure'> | false;
+  /**
+   * How often the leader re-reads the registry and webhook traffic to re-plan
+   * (default 60 s; at once after `connect`, `disconnect` or a change of leader).
+   * Each plan reads a week of webhook activity, so it is not done every round.
+   */
+  planEveryMs?: number;
   /** `tick()`'s time budget when the call gives none (default 25 s). */
   maxDurationMs?: number;
   logger?: Logger;
@@ -187,6 +193,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const concurrency = positive(options.concurrency ?? 2, 'concurrency');
   const refreshAheadMs = options.refreshAheadMs ?? 600_000;
   const maxDurationMs = options.maxDurationMs ?? 25_000;
+  const planEveryMs = positive(options.planEveryMs ?? 60_000, 'planEveryMs');
   const retrySchedule = options.retrySchedule?.length ? options.retrySchedule : DEFAULT_RETRY_SCHEDULE_MS;
   const settings: PlanSettings = {
     pollIntervalMs: positive(options.pollIntervalMs ?? 300_000, 'pollIntervalMs'),
@@ -199,9 +206,13 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   };
   const breakers = new Map<string, CircuitBreaker>();
   let plan = new Map<string, PlanEntry>();
+  /** When this process last planned; `null` forces the next round to (startup, a new leader, a connection change). */
+  let plannedAt: number | null = null;
   let leader = false;
   let loop: Promise<void> | null = null;
   let stopping: AbortController | null = null;
+  /** The loop's running job slots. */
+  const slots = new Set<Promise<void>>();
 
   const hasWebhooks = (connector: ConnectorV1) => Object.keys(connector.webhooks ?? {}).length > 0;
 
@@ -223,6 +234,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   async function lead(): Promise<boolean> {
     const result = await sync.acquireLease({ name: SCHEDULER_LEASE, owner, leaseMs, now: now() });
     if (result.acquired && !leader) {
+      plannedAt = null;
       const recent = await sync.listSyncEvents({ source: '', tenant: '', limit: 50 });
       const previous = recent.find((event) => event.kind === 'leader_changed')?.detail.owner;
       if (previous !== owner) {
@@ -241,8 +253,10 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   }
 
   /** Register tenants heard from, switch quiet tenants to polling and back, and plan the jobs. */
-  async function prepare(): Promise<void> {
+  async function prepare(force = false): Promise<void> {
     const at = now();
+    if (!force && plannedAt !== null && at.getTime() - plannedAt < planEveryMs) return;
+    plannedAt = at.getTime();
     const webhookSources = connectors.filter(hasWebhooks);
     const activity = webhookSources.length
       ? await store.webhookActivity({ since: new Date(at.getTime() - ACTIVITY_WINDOW_MS), now: at })
@@ -359,6 +373,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
   async function disconnectTenant(source: string, tenant: string, reason?: string): Promise<ConnectionV1 | null> {
     const disconnected = await sync.disconnect({ source, tenant, ...(reason ? { reason } : {}), now: now() });
+    plannedAt = null;
     const connector = byId.get(source);
     if (disconnected && connector) await stopSubscriptions(connector, tenant);
     return disconnected;
@@ -628,10 +643,28 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     return ran;
   }
 
-  async function round(signal?: AbortSignal): Promise<JobRunSummary[] | null> {
-    if (!(await lead())) return null;
+  /**
+   * One round of the leader loop: renew the lease, plan, and top the running
+   * jobs up to `concurrency` without waiting for them, so a long backfill
+   * does not hold up the lease, the silence checks or the other slots.
+   */
+  async function round(): Promise<void> {
+    if (!(await lead())) return;
     await prepare();
-    return runDue(() => leader && !stopping?.signal.aborted, signal);
+    while (slots.size < concurrency) {
+      const slot: Promise<void> = (async () => {
+        try {
+          while (leader && !stopping?.signal.aborted) {
+            const [job] = await sync.claimJobs({ owner, limit: 1, leaseMs: jobLeaseMs, now: now() });
+            if (!job) return;
+            await execute(job);
+          }
+        } catch (error) {
+          logger.error({ error: classifyError(error).message }, 'scheduler job slot failed');
+        }
+      })().finally(() => slots.delete(slot));
+      slots.add(slot);
+    }
   }
 
   const scheduler: Scheduler = {
@@ -643,7 +676,6 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     async tick(tickOptions = {}) {
       const budget = tickOptions.maxDurationMs ?? maxDurationMs;
       const deadline = now().getTime() + budget;
-      const heldByLoop = loop !== null && leader;
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(new Error('the tick ran out of time')), budget);
       unref(timer);
@@ -657,7 +689,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       } finally {
         clearTimeout(timer);
         tickOptions.signal?.removeEventListener('abort', onAbort);
-        if (!heldByLoop && loop === null && leader) {
+        // Held for this tick only: the next tick (any process) takes it at once.
+        if (loop === null && leader) {
           await sync.releaseLease({ name: SCHEDULER_LEASE, owner });
           leader = false;
         }
@@ -684,6 +717,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       if (!loop) return;
       stopping?.abort();
       await loop;
+      // Running jobs finish and record their runs; no new ones are claimed.
+      await Promise.all([...slots]);
       loop = null;
       stopping = null;
       if (leader) await sync.releaseLease({ name: SCHEDULER_LEASE, owner });
@@ -693,10 +728,10 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     async runJob(key) {
       const at = now();
       if (!(await sync.requestJob({ key, at }))) {
-        await prepare();
+        await prepare(true);
         if (!(await sync.requestJob({ key, at }))) return null;
       } else if (plan.size === 0) {
-        await prepare();
+        await prepare(true);
       }
       const [job] = await sync.claimJobs({ owner, limit: 1, leaseMs: jobLeaseMs, keys: [key], now: at });
       return job ? execute(job) : null;
@@ -787,6 +822,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         ...(request.settings !== undefined ? { settings: request.settings } : {}),
         now: now(),
       });
+      plannedAt = null;
       return connection;
     },
 
