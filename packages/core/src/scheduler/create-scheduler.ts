@@ -622,10 +622,15 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   async function runDue(keepGoing: () => boolean, signal?: AbortSignal): Promise<JobRunSummary[]> {
     const ran: JobRunSummary[] = [];
     const slot = async () => {
-      while (keepGoing() && !signal?.aborted) {
-        const [job] = await sync.claimJobs({ owner, limit: 1, leaseMs: jobLeaseMs, now: now() });
-        if (!job) return;
-        ran.push(await execute(job, signal));
+      try {
+        while (keepGoing() && !signal?.aborted) {
+          const [job] = await sync.claimJobs({ owner, limit: 1, leaseMs: jobLeaseMs, now: now() });
+          if (!job) return;
+          ran.push(await execute(job, signal));
+        }
+      } catch (error) {
+        // The sync store failed: this slot stops; the job's lease lapses and it runs again later.
+        logger.error({ error: classifyError(error).message }, 'scheduler job slot failed');
       }
     };
     // The leader lease is renewed while long jobs run; losing it stops the claims.
