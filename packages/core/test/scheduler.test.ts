@@ -4,6 +4,7 @@
 // a fake clock: the only real waits are the few ms the leader loop sleeps.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
+  ConfigurationError,
   type ConnectorV1,
   createMemorySink,
   createMemoryStateStore,
@@ -45,6 +46,8 @@ function world(
     pollers?: readonly Pick<PollerV1, 'stream' | 'intervalMs' | 'fallback'>[];
     reconcile?: boolean;
     refresh?: boolean;
+    /** What renewCredentials says about the token: expires in this many ms (`null`: unknown). */
+    tokenExpiresInMs?: number | null;
     subscription?: boolean;
     discover?: () => { tenants: { tenant: string }[]; complete: boolean };
   } = {},
@@ -107,7 +110,8 @@ function world(
       ? {
           async renewCredentials({ tenant }: { tenant: string }) {
             calls.push(`refresh:${tenant}`);
-            return { expiresAt: null };
+            const expiresIn = options.tokenExpiresInMs ?? null;
+            return { expiresAt: expiresIn === null ? null : new Date(clock.getTime() + expiresIn) };
           },
         }
       : {}),
@@ -363,6 +367,20 @@ describe('createScheduler', () => {
       expect(w.calls).toEqual(['poll:t1:contacts', 'poll:t1:contacts']);
     });
 
+    it('leaves a run that cannot succeed by retrying (a configuration error) to its next normal run', async () => {
+      const w = world();
+      const scheduler = w.scheduler({ pollIntervalMs: 20 * MINUTE });
+      await scheduler.connect({ source: 'test', tenant: 't1' });
+      w.pollErrors.contacts = [new ConfigurationError({ packageName: '@act/test', message: 'TEST_TOKEN is not set' })];
+      const [run] = (await scheduler.tick()).ran;
+      expect(run).toMatchObject({
+        outcome: 'failed',
+        errorClass: 'validation',
+        error: expect.stringContaining('TEST_TOKEN'),
+      });
+      expect(run?.nextRunAt).toEqual(new Date(T0.getTime() + 20 * MINUTE));
+    });
+
     it('pauses a tenant whose connection must be reconnected', async () => {
       const w = world({ pollers: [{ stream: 'contacts' }, { stream: 'deals' }] });
       const scheduler = w.scheduler({ concurrency: 1 });
@@ -440,6 +458,14 @@ describe('createScheduler', () => {
     expect(w.calls.filter((call) => call.startsWith('stop:')).sort()).toEqual(['stop:t2', 'stop:t3']);
   });
 
+  it('checks a token again before it enters the refresh window, when that comes before the next check', async () => {
+    const w = world({ pollers: [], refresh: true, tokenExpiresInMs: 12 * MINUTE });
+    const scheduler = w.scheduler({ refreshEveryMs: 5 * MINUTE, refreshAheadMs: 10 * MINUTE });
+    await scheduler.connect({ source: 'test', tenant: 't1' });
+    const [run] = (await scheduler.tick()).ran;
+    expect(run?.nextRunAt).toEqual(new Date(T0.getTime() + 2 * MINUTE));
+  });
+
   it('renews subscriptions ahead of their expiry and stops them on disconnect', async () => {
     const w = world({ subscription: true });
     const scheduler = w.scheduler();
@@ -460,6 +486,12 @@ describe('createScheduler', () => {
     await scheduler.disconnect({ source: 'test', tenant: 't1' });
     expect(w.calls).toContain('stop:t1');
     expect((await w.sync.getConnection({ source: 'test', tenant: 't1' }))?.status).toBe('disconnected');
+    // The mirror keeps the tenant's rows; only syncing stops.
+    expect(w.sink.rows('things').filter((row) => row.key.tenant_id === 't1')).toHaveLength(1);
+    w.advance(HOUR);
+    w.calls.length = 0;
+    await scheduler.tick();
+    expect(w.calls).toEqual([]);
   });
 
   it('switches a quiet webhook source to its fallback pollers and back when a delivery arrives', async () => {
