@@ -130,6 +130,7 @@ export function createAct(options: ActOptions): Act {
   checkVersion(state.sink, 'state.sink');
   if (state.credentials) checkVersion(state.credentials, 'state.credentials');
   if (state.rateLimits) checkVersion(state.rateLimits, 'state.rateLimits');
+  if (state.sync) checkVersion(state.sync, 'state.sync');
 
   const context: ActConnectorContext = {
     ...(state.credentials ? { oauth: { credentials: state.credentials } } : {}),
@@ -178,13 +179,12 @@ export function createAct(options: ActOptions): Act {
     ...(options.metrics ? { metrics: options.metrics } : {}),
   });
 
-  if (state.sync) checkVersion(state.sync, 'state.sync');
   const scheduler = createScheduler({
     ...options.scheduler,
     connectors,
     store: state.store,
     sink: state.sink,
-    sync: state.sync ?? createMemorySyncStore(),
+    sync: state.sync ?? createMemorySyncStore(options.scheduler?.now ? { now: options.scheduler.now } : {}),
     ...(state.cleanup ? { retention: () => (state.cleanup as () => Promise<unknown>).call(state) } : {}),
     logger,
     ...(options.metrics ? { metrics: options.metrics } : {}),
