@@ -311,6 +311,36 @@ describe('createScheduler', () => {
     await vi.waitFor(() => expect(w.calls).toEqual(['poll:t1:contacts', 'poll:t9:contacts']));
   });
 
+  it('aborts a job still running when the tick runs out of time, and has it due at the next tick', async () => {
+    const w = world();
+    const hanging: PollerV1 = {
+      specificationVersion: 'v1',
+      stream: 'slow',
+      async *poll({ signal }) {
+        await new Promise((_resolve, reject) => signal?.addEventListener('abort', () => reject(signal.reason)));
+      },
+    };
+    const scheduler = createScheduler({
+      connectors: [{ ...w.connector, pollers: [hanging] }],
+      store: w.store,
+      sink: w.sink,
+      sync: w.sync,
+      now: w.now,
+      circuitBreaker: false,
+    });
+    await scheduler.connect({ source: 'test', tenant: 't1' });
+    const { ran } = await scheduler.tick({ maxDurationMs: 5 });
+    expect(ran).toEqual([
+      expect.objectContaining({
+        key: 'poll:test:t1:slow',
+        outcome: 'skipped',
+        error: expect.stringContaining('end of the tick'),
+      }),
+    ]);
+    expect(ran[0]?.nextRunAt.getTime()).toBeLessThanOrEqual(T0.getTime() + 1_000);
+    expect((await w.job('poll:test:t1:slow'))?.consecutiveFailures).toBe(0);
+  });
+
   describe('failures', () => {
     it('retries a failing poll on the retry schedule, never later than its next normal run', async () => {
       const w = world();
