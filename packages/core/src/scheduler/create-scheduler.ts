@@ -252,15 +252,28 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     return leader;
   }
 
+  let warnedNoActivity = false;
+  /** The last week's webhook traffic, when any connector has webhooks; `null` when the store cannot tell. */
+  async function readActivity(at: Date): Promise<WebhookActivityV1[] | null> {
+    if (!connectors.some(hasWebhooks)) return [];
+    // A state store built for an earlier v1 has no webhookActivity: sync on, without silence checks.
+    if (typeof store.webhookActivity !== 'function') {
+      if (!warnedNoActivity) {
+        warnedNoActivity = true;
+        logger.warn({}, 'the state store has no webhookActivity: quiet webhook sources are not detected');
+      }
+      return null;
+    }
+    return store.webhookActivity({ since: new Date(at.getTime() - ACTIVITY_WINDOW_MS), now: at });
+  }
+
   /** Register tenants heard from, switch quiet tenants to polling and back, and plan the jobs. */
   async function prepare(force = false): Promise<void> {
     const at = now();
     if (!force && plannedAt !== null && at.getTime() - plannedAt < planEveryMs) return;
     plannedAt = at.getTime();
-    const webhookSources = connectors.filter(hasWebhooks);
-    const activity = webhookSources.length
-      ? await store.webhookActivity({ since: new Date(at.getTime() - ACTIVITY_WINDOW_MS), now: at })
-      : [];
+    const read = await readActivity(at);
+    const activity = read ?? [];
     const activityByKey = new Map(activity.map((entry) => [modeKey(entry.source, entry.tenant), entry]));
     const connections = await sync.listConnections();
     const known = new Set(connections.map((connection) => modeKey(connection.source, connection.tenant)));
@@ -286,7 +299,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     const quiet: ConnectionV1[] = [];
     for (const connection of active) {
       const connector = byId.get(connection.source);
-      if (!connector || !hasWebhooks(connector)) continue;
+      if (read === null || !connector || !hasWebhooks(connector)) continue;
       const key = modeKey(connection.source, connection.tenant);
       const found = activityByKey.get(key);
       const thresholdMs = quietThresholdMs(connector, found, options.quietAfterMs);
@@ -748,9 +761,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         sync.listConnections(),
         sync.listJobs(),
         sync.listSourceModes(),
-        connectors.some(hasWebhooks)
-          ? store.webhookActivity({ since: new Date(at.getTime() - ACTIVITY_WINDOW_MS), now: at })
-          : Promise.resolve([] as WebhookActivityV1[]),
+        readActivity(at).then((read) => read ?? []),
       ]);
       const jobsByKey = new Map(jobs.map((job) => [job.key, job]));
       const modes = new Map<string, SourceModeStateV1>(
