@@ -63,5 +63,20 @@ export {
   type WorkerOptions,
   type WorkerRoundResult,
 } from './pipeline/worker';
+export {
+  assessSyncFreshness,
+  createScheduler,
+  createTickHandler,
+  type JobRunSummary,
+  jobKey,
+  quietThresholdMs,
+  type Scheduler,
+  type SchedulerOptions,
+  type SchedulerTickResult,
+  type SyncFreshness,
+  type SyncFreshnessAssessment,
+  type SyncFreshnessInput,
+  type TickHandlerOptions,
+} from './scheduler';
 export type * from './spec/v1';
 export { VERSION } from './version';

@@ -49,6 +49,7 @@ export function createConsoleLogger(options: { level?: 'debug' | 'info' | 'warn'
  * - `act_receive_duration_ms`, `act_process_duration_ms` {source}
  * - `act_event_latency_ms` {source}: receipt (or poll) to committed write
  * - `act_circuit_state` {name, state: open|half_open|closed}
+ * - `act_scheduler_jobs_total` {kind, source, outcome: ok|failed|skipped}
  */
 export interface Metrics {
   increment?(name: string, labels?: Readonly<Record<string, string>>, value?: number): void;

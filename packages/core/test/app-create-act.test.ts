@@ -2,11 +2,14 @@
 // over all of them, migrate, and the contract-version checks.
 import { describe, expect, it, vi } from 'vitest';
 import {
+  type Act,
   type ConnectorV1,
   createAct,
   createMemoryCredentialStore,
   createMemorySink,
   createMemoryStateStore,
+  createMemorySyncStore,
+  type PollerV1,
   PROCESSOR_HEADER,
   type WebhookProcessorV1,
 } from '../src/internal';
@@ -195,5 +198,73 @@ describe('createAct', () => {
     expect(round.outcomes.dead).toBe(1);
     const [stored] = await state.store.listDeliveries({ source: 'test' });
     expect(stored?.lastError).toContain('source "test" has no webhook processor "bulk"');
+  });
+});
+
+describe('createAct: the scheduler', () => {
+  const poller: PollerV1 = {
+    specificationVersion: 'v1',
+    stream: 'things',
+    async *poll({ tenant }) {
+      yield { events: [], cursor: `${tenant}-1` };
+    },
+  };
+
+  it('runs over the connectors with the state sync store, and the state cleanup as its retention job', async () => {
+    const { connector } = createTestConnector();
+    const state = {
+      ...memoryState(),
+      sync: createMemorySyncStore(),
+      cleanup: vi.fn(async () => ({ deliveries: 2, events: 1 })),
+    };
+    const act = createAct({ state, connectors: [{ ...connector, pollers: [poller] }], scheduler: { owner: 'app-1' } });
+    await act.scheduler.connect({ source: 'test', tenant: 't1' });
+    const { leader, ran } = await act.scheduler.tick();
+    expect(leader).toBe(true);
+    expect(ran.map((run) => [run.key, run.outcome]).sort()).toEqual([
+      ['poll:test:t1:things', 'ok'],
+      ['retention:::', 'ok'],
+    ]);
+    expect(state.cleanup).toHaveBeenCalledTimes(1);
+    expect((await state.sync.listJobRuns({ kind: 'retention' }))[0]).toMatchObject({
+      owner: 'app-1',
+      counts: { deliveries: 2, events: 1 },
+    });
+    expect(await state.store.getCursor({ source: 'test', tenant: 't1', stream: 'things' })).toBe('t1-1');
+  });
+
+  it('keeps its jobs in memory when the state has no sync store', async () => {
+    const { connector } = createTestConnector();
+    const act = createAct({ state: memoryState(), connectors: [{ ...connector, pollers: [poller] }] });
+    await act.scheduler.connect({ source: 'test', tenant: 't1' });
+    expect((await act.scheduler.tick()).ran.map((run) => run.key)).toEqual(['poll:test:t1:things']);
+  });
+
+  it('mounts POST <prefix>/_act/tick behind the tick secret only when asked', async () => {
+    const { connector } = createTestConnector();
+    const tick = (act: Act, authorization?: string, method = 'POST') =>
+      act.handler(
+        new Request('http://localhost/webhooks/_act/tick', {
+          method,
+          ...(authorization ? { headers: { authorization } } : {}),
+        }),
+      );
+    const act = createAct({
+      state: memoryState(),
+      connectors: [connector],
+      prefix: '/webhooks',
+      tick: { secret: ['a', 'b'] },
+    });
+    expect((await tick(act)).status).toBe(401);
+    expect((await tick(act, 'Bearer wrong')).status).toBe(401);
+    const response = await tick(act, 'Bearer b');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ leader: true, ran: [] });
+    expect((await tick(act, 'Bearer a', 'GET')).status).toBe(405);
+    // Not a webhook endpoint: the routes list only the sources'.
+    expect(act.routes.map((route) => route.source)).toEqual(['test']);
+
+    const without = createAct({ state: memoryState(), connectors: [connector], prefix: '/webhooks' });
+    expect((await tick(without, 'Bearer a')).status).toBe(404);
   });
 });

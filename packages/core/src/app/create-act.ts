@@ -1,7 +1,10 @@
 import { ConfigurationError } from '../errors';
 import { createWebhookHandler } from '../http/create-webhook-handler';
+import { createMemorySyncStore } from '../memory/memory-sync-store';
 import { type Logger, type Metrics, noopLogger } from '../observability';
 import { createWorker, type Worker, type WorkerOptions } from '../pipeline/worker';
+import { createScheduler, type Scheduler, type SchedulerOptions } from '../scheduler/create-scheduler';
+import { createTickHandler } from '../scheduler/tick-handler';
 import { assertSupported } from '../spec/resolve';
 import type { ConnectorV1, CredentialStoreV1, RateLimitStoreV1, SinkV1, StateStoreV1, SyncStoreV1 } from '../spec/v1';
 import { createWebhookRouter, normalisePrefix, type WebhookRoute, type WebhookRouter } from './router';
@@ -23,6 +26,12 @@ export interface ActState {
   readonly rateLimits?: RateLimitStoreV1;
   /** Connections, jobs and their runs, leases and source modes: what the scheduler keeps. */
   readonly sync?: SyncStoreV1;
+  /**
+   * Delete what retention allows (old done deliveries, attempts, events),
+   * resolving what it deleted per kind: the scheduler's daily `retention`
+   * job. Absent for in-memory state.
+   */
+  cleanup?(): Promise<unknown>;
   /** Apply the state's own migrations, then the connectors'. Absent for in-memory state. */
   migrate?(options: { connectors: readonly ConnectorV1[] }): Promise<unknown>;
 }
@@ -57,6 +66,15 @@ export interface ActOptions {
   prefix?: string;
   /** Worker options besides the connectors, stores, logger and metrics (`idleDelayMs`, `batchSize`, …). */
   worker?: Omit<WorkerOptions, 'connectors' | 'store' | 'sink' | 'logger' | 'metrics'>;
+  /** Scheduler options besides the connectors, stores, retention, logger and metrics (`pollIntervalMs`, `quietAfterMs`, …). */
+  scheduler?: Omit<SchedulerOptions, 'connectors' | 'store' | 'sink' | 'sync' | 'retention' | 'logger' | 'metrics'>;
+  /**
+   * Mount `POST <prefix>/_act/tick` on `handler`, running one scheduler round
+   * per call for a cron, behind `Authorization: Bearer <secret>` (several
+   * secrets while rotating). No source can take that path: sources start
+   * with a letter or digit.
+   */
+  tick?: { secret: string | readonly string[] };
 }
 
 export interface Act {
@@ -73,6 +91,14 @@ export interface Act {
   migrate(): Promise<void>;
   /** The connectors, built, in the order given. */
   readonly connectors: readonly ConnectorV1[];
+  /**
+   * Pollers, reconciliation, retention, token refresh, subscription renewals
+   * and tenant discovery for every connected tenant, with one leader across
+   * processes (not started: `scheduler.start()`, or the tick route). It keeps
+   * its jobs in `state.sync`; state without one gets an in-memory sync store,
+   * which only coordinates this process and forgets its jobs on restart.
+   */
+  readonly scheduler: Scheduler;
   /** The webhook endpoints, for logs and docs (`{ source: 'ghl', processor: 'workflow', paths: ['/ghl/workflow'] }`). */
   readonly routes: readonly Omit<WebhookRoute, 'handler'>[];
 }
@@ -104,6 +130,7 @@ export function createAct(options: ActOptions): Act {
   checkVersion(state.sink, 'state.sink');
   if (state.credentials) checkVersion(state.credentials, 'state.credentials');
   if (state.rateLimits) checkVersion(state.rateLimits, 'state.rateLimits');
+  if (state.sync) checkVersion(state.sync, 'state.sync');
 
   const context: ActConnectorContext = {
     ...(state.credentials ? { oauth: { credentials: state.credentials } } : {}),
@@ -152,11 +179,27 @@ export function createAct(options: ActOptions): Act {
     ...(options.metrics ? { metrics: options.metrics } : {}),
   });
 
+  const scheduler = createScheduler({
+    ...options.scheduler,
+    connectors,
+    store: state.store,
+    sink: state.sink,
+    sync: state.sync ?? createMemorySyncStore(options.scheduler?.now ? { now: options.scheduler.now } : {}),
+    ...(state.cleanup ? { retention: () => (state.cleanup as () => Promise<unknown>).call(state) } : {}),
+    logger,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+  });
+  if (options.tick) {
+    const handler = createTickHandler({ scheduler, secret: options.tick.secret });
+    routes.push({ source: '', processor: 'tick', paths: [`${prefix}/_act/tick`], handler });
+  }
+
   return {
     handler: createWebhookRouter(routes),
     worker,
+    scheduler,
     connectors,
-    routes: routes.map(({ handler: _handler, ...route }) => route),
+    routes: routes.filter((route) => route.source !== '').map(({ handler: _handler, ...route }) => route),
     async migrate() {
       await state.migrate?.({ connectors });
     },

@@ -1,0 +1,56 @@
+// The tick route: POST only, a bearer secret compared in constant time (several while rotating).
+import { describe, expect, it, vi } from 'vitest';
+import { ConfigurationError, createTickHandler } from '../src/internal';
+
+function handler(secret: string | readonly string[] = 's3cret') {
+  const tick = vi.fn(async () => ({ leader: true, ran: [] }));
+  return { tick, handle: createTickHandler({ scheduler: { tick }, secret }) };
+}
+
+const post = (authorization?: string) =>
+  new Request('http://localhost/_act/tick', {
+    method: 'POST',
+    ...(authorization ? { headers: { authorization } } : {}),
+  });
+
+describe('createTickHandler', () => {
+  it('runs a tick for the right secret and answers its summary', async () => {
+    const { tick, handle } = handler();
+    const response = await handle(post('Bearer s3cret'));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ leader: true, ran: [] });
+    expect(tick).toHaveBeenCalledTimes(1);
+  });
+
+  it('answers 401 without running anything for a missing or wrong secret', async () => {
+    const { tick, handle } = handler();
+    for (const authorization of [undefined, 'Bearer wrong', 'Bearer s3cre', 'Basic s3cret', 's3cret']) {
+      const response = await handle(post(authorization));
+      expect(response.status).toBe(401);
+      expect((await response.json()).error).toMatch(/^\[@act\/core\] /);
+    }
+    expect(tick).not.toHaveBeenCalled();
+  });
+
+  it('accepts any of several secrets while one is rotated', async () => {
+    const { handle } = handler(['old', 'new']);
+    expect((await handle(post('Bearer old'))).status).toBe(200);
+    expect((await handle(post('Bearer new'))).status).toBe(200);
+    expect((await handle(post('Bearer other'))).status).toBe(401);
+  });
+
+  it('answers 405 to anything but POST', async () => {
+    const { tick, handle } = handler();
+    const response = await handle(
+      new Request('http://localhost/_act/tick', { headers: { authorization: 'Bearer s3cret' } }),
+    );
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('POST');
+    expect(tick).not.toHaveBeenCalled();
+  });
+
+  it('refuses to be created without a secret', () => {
+    expect(() => handler('')).toThrow(ConfigurationError);
+    expect(() => handler([])).toThrow(/secret must be a non-empty string/);
+  });
+});
