@@ -4,6 +4,7 @@ import type {
   ConnectorV1,
   FieldPoliciesV1,
   PollerV1,
+  PollPageV1,
   SinkV1,
   StateStoreV1,
   SyncStoreV1,
@@ -96,6 +97,7 @@ export async function syncStream(options: SyncStreamOptions): Promise<SyncStream
   const metrics = options.metrics ?? noopMetrics;
   const now = options.now ?? (() => new Date());
   const direct = <T>(fn: () => Promise<T>) => fn();
+  const guardSource = options.guardSource ?? direct;
   const policies = mergeFieldPolicies(connector.transformer.fieldPolicies, options.fieldPolicies);
   const key = { source: connector.source, tenant, stream: poller.stream };
   const log = {
@@ -161,41 +163,54 @@ export async function syncStream(options: SyncStreamOptions): Promise<SyncStream
   /** Walk the poller from `cursor`, committing each page with its cursor. Resolves `false` at `maxPages`. */
   const walk = async (cursor: string | null): Promise<boolean> => {
     let page = 0;
-    for await (const { events, cursor: next } of poller.poll({ tenant, cursor, signal: options.signal })) {
-      await stillHeld(total.pages);
-      const receivedAt = now();
-      const commit = { ...key, cursor: next };
-      const { result, integrationEvents, applied } = await applyEvents({
-        connector,
-        events,
-        sink,
-        policies,
-        triggeredBy: options.triggeredBy ?? 'poll',
-        receivedAt,
-        cursor: commit,
-        now,
-        guardSource: options.guardSource ?? direct,
-        guardSink: options.guardSink ?? direct,
-        logger,
-        signal: options.signal,
-        ...(options.correlationId ? { correlationId: options.correlationId } : {}),
-      });
-      if (!sink.supportsCursorCommit) await store.setCursor(commit);
-      if (integrationEvents.length) await store.recordEvents(integrationEvents);
-      await notifyApplied(connector, applied, logger);
-      page += 1;
-      total.pages += 1;
-      total.events += events.length;
-      total.created += result.created;
-      total.updated += result.updated;
-      total.skipped += result.skipped;
-      total.deleted += result.deleted;
-      metrics.increment?.('act_poll_pages_total', { source: connector.source, stream: poller.stream });
-      options.onPage?.({ stream: poller.stream, page, events: events.length, cursor: next });
-      logger.debug({ ...log, page, events: events.length }, 'poll page committed');
-      if (options.maxPages !== undefined && total.pages >= options.maxPages) return false;
+    const pages = poller.poll({ tenant, cursor, signal: options.signal })[Symbol.asyncIterator]();
+    try {
+      while (true) {
+        // Each page fetch is one outbound call: the source's breaker sees it.
+        const step = await guardSource(() => pages.next());
+        if (step.done) return true;
+        if (await commitPage(step.value, page + 1)) return false;
+        page += 1;
+      }
+    } finally {
+      // Ends the poller's generator (its `finally` blocks run) when the loop stops early.
+      await pages.return?.();
     }
-    return true;
+  };
+
+  /** Write one page with its cursor. Resolves `true` when `maxPages` is reached. */
+  const commitPage = async ({ events, cursor: next }: PollPageV1, page: number): Promise<boolean> => {
+    await stillHeld(total.pages);
+    const receivedAt = now();
+    const commit = { ...key, cursor: next };
+    const { result, integrationEvents, applied } = await applyEvents({
+      connector,
+      events,
+      sink,
+      policies,
+      triggeredBy: options.triggeredBy ?? 'poll',
+      receivedAt,
+      cursor: commit,
+      now,
+      guardSource,
+      guardSink: options.guardSink ?? direct,
+      logger,
+      signal: options.signal,
+      ...(options.correlationId ? { correlationId: options.correlationId } : {}),
+    });
+    if (!sink.supportsCursorCommit) await store.setCursor(commit);
+    if (integrationEvents.length) await store.recordEvents(integrationEvents);
+    await notifyApplied(connector, applied, logger);
+    total.pages += 1;
+    total.events += events.length;
+    total.created += result.created;
+    total.updated += result.updated;
+    total.skipped += result.skipped;
+    total.deleted += result.deleted;
+    metrics.increment?.('act_poll_pages_total', { source: connector.source, stream: poller.stream });
+    options.onPage?.({ stream: poller.stream, page, events: events.length, cursor: next });
+    logger.debug({ ...log, page, events: events.length }, 'poll page committed');
+    return options.maxPages !== undefined && total.pages >= options.maxPages;
   };
 
   try {
