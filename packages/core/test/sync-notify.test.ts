@@ -184,6 +184,43 @@ describe('stream syncs asked for by webhooks (notify → sync)', () => {
     expect(await store.listDeliveries({})).toHaveLength(0);
   });
 
+  it('stores a sync request as one row even when the processor splits deliveries, and refuses an unstorable stream', async () => {
+    const { webhook } = createMailboxConnector(createMailbox());
+    const store = createMemoryStateStore();
+    let splits = 0;
+    const thing = (id: string) => ({
+      source: 'mail',
+      tenant: 'ana',
+      type: 'MessageUpsert',
+      entity: 'message',
+      entityId: id,
+      payload: {},
+    });
+    const handler = createWebhookHandler({
+      processor: {
+        ...webhook,
+        parse: (request) => {
+          const { stream } = JSON.parse(new TextDecoder().decode(request.body)) as { stream: string };
+          return { tenant: 'ana', events: [thing('a'), thing('b')], sync: { stream } };
+        },
+        split: () => {
+          splits += 1;
+          return [];
+        },
+      },
+      store,
+    });
+    const ok = await handler(push({ tenant: 'ana', messageId: 'x', stream: 'history' }));
+    expect(ok.status).toBe(200);
+    expect(splits).toBe(0);
+    const [row] = await store.listDeliveries({});
+    expect(row).toMatchObject({ eventTypes: ['sync:history'], coalesceKey: 'mail:ana:history', status: 'pending' });
+    const refused = await handler(push({ tenant: 'ana', messageId: 'y', stream: 'hist\u0000ory' }));
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: string }).error).toContain('sync stream');
+    expect(await store.listDeliveries({})).toHaveLength(1);
+  });
+
   it('connects and disconnects tenants from lifecycle events once their delivery commits', async () => {
     const { store, sync, handler, worker } = setup({ lifecycle: true });
     await handler(push({ tenant: 'bea', messageId: 'install-1', install: { name: 'Bea Pty Ltd' } }));
