@@ -221,6 +221,24 @@ describe('stream syncs asked for by webhooks (notify → sync)', () => {
     expect(await store.listDeliveries({})).toHaveLength(1);
   });
 
+  it("does not hold the batch's other deliveries while a sync claimed with them runs", async () => {
+    const { mailbox, store, handler, worker } = setup({ lifecycle: true });
+    await notify(handler);
+    await handler(push({ tenant: 'bea', messageId: 'install-2', install: { name: 'Bea' } }));
+    let doneDuringSync: string[] = [];
+    mailbox.beforePage = async (page) => {
+      if (page !== 1) return;
+      // The sync waits on its first page until the batch's other delivery is written and completed.
+      for (let turn = 0; turn < 100 && doneDuringSync.length === 0; turn++) {
+        await new Promise((resolve) => setImmediate(resolve));
+        doneDuringSync = (await store.listDeliveries({ status: 'done' })).flatMap((delivery) => delivery.eventTypes);
+      }
+    };
+    const round = await worker.runOnce();
+    expect(doneDuringSync).toEqual(['AppInstall']);
+    expect(round).toMatchObject({ claimed: 2, outcomes: { done: 2 } });
+  });
+
   it('connects and disconnects tenants from lifecycle events once their delivery commits', async () => {
     const { store, sync, handler, worker } = setup({ lifecycle: true });
     await handler(push({ tenant: 'bea', messageId: 'install-1', install: { name: 'Bea Pty Ltd' } }));

@@ -549,10 +549,39 @@ export function createWorker(options: WorkerOptions): Worker {
     }
   }
 
+  /**
+   * `processBatch`, with the batch's stream syncs (which it starts and does
+   * not wait for) awaited at the end: a long sync must not hold the other
+   * deliveries' writes while their leases run out.
+   */
   async function runBatch(
     claimed: readonly ClaimedDeliveryV1[],
     settle: (delivery: ClaimedDeliveryV1, outcome: DeliveryOutcome, started: number) => void,
     claimedAt: number,
+  ) {
+    const syncs: Promise<void>[] = [];
+    let syncError: { error: unknown } | undefined;
+    const startSync = (run: () => Promise<void>) => {
+      // Handled at once: a rejection waiting for the batch would be an unhandled one.
+      syncs.push(
+        run().catch((error: unknown) => {
+          syncError ??= { error };
+        }),
+      );
+    };
+    try {
+      await processBatch(claimed, settle, claimedAt, startSync);
+    } finally {
+      await Promise.all(syncs);
+    }
+    if (syncError) throw syncError.error;
+  }
+
+  async function processBatch(
+    claimed: readonly ClaimedDeliveryV1[],
+    settle: (delivery: ClaimedDeliveryV1, outcome: DeliveryOutcome, started: number) => void,
+    claimedAt: number,
+    startSync: (run: () => Promise<void>) => void,
   ) {
     // 1. Parse, hydrate, transform: each on its own, a failure fails only its delivery.
     const ready: (Prepared | undefined)[] = new Array(claimed.length);
@@ -568,8 +597,10 @@ export function createWorker(options: WorkerOptions): Worker {
       try {
         const parsed = await prepareDelivery(delivery, log);
         if ('sync' in parsed) {
-          // Not batched: the sync writes page by page, each page with its cursor.
-          settle(delivery, await runSync(delivery, parsed.connector, parsed.sync, startedAt, log), started);
+          // Not batched: the sync writes page by page, each page with its cursor, while the batch goes on.
+          startSync(async () =>
+            settle(delivery, await runSync(delivery, parsed.connector, parsed.sync, startedAt, log), started),
+          );
           return;
         }
         const { connector, prepared } = parsed;
