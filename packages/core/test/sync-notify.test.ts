@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createAct } from '../src/app/create-act';
 import { RateLimitError } from '../src/errors';
 import { createWebhookHandler } from '../src/http/create-webhook-handler';
 import { createMemorySink } from '../src/memory/memory-sink';
@@ -258,6 +259,59 @@ describe('stream syncs asked for by webhooks (notify → sync)', () => {
       'connection_added',
     ]);
     expect(store.counts()).toMatchObject({ done: 2, dead: 0 });
+  });
+});
+
+describe('notify → sync through createAct', () => {
+  it("uses the state's sync store: the worker's sync holds the stream lease and lifecycle events connect tenants", async () => {
+    const mailbox = createMailbox();
+    for (let index = 0; index < 4; index++) mailbox.upsert(`m${index}`, `subject ${index}`);
+    const { connector } = createMailboxConnector(mailbox, { lifecycle: true });
+    // The handler stamps deliveries with the real time: the fake clock runs an hour ahead of it.
+    let time = Date.now() + 3_600_000;
+    const now = () => new Date(time);
+    const state = {
+      store: createMemoryStateStore({ now }),
+      sink: createMemorySink({ now }),
+      sync: createMemorySyncStore({ now }),
+    };
+    const act = createAct({
+      state,
+      connectors: [connector],
+      prefix: '/webhooks',
+      worker: { now, circuitBreaker: false },
+    });
+    await act.handler(push({ tenant: 'ana', messageId: 'install-ana', install: { name: 'Ana' } }));
+    for (let index = 0; index < 20; index++) {
+      expect((await act.handler(push({ tenant: 'ana', messageId: `n${index}` }))).status).toBe(200);
+    }
+    // A scheduler's poll of the stream holds its lease: the pushed sync waits for it.
+    const held = await state.sync.acquireLease({
+      name: 'stream:mail:ana:history',
+      owner: 'scheduler',
+      leaseMs: 60_000,
+    });
+    expect(held.acquired).toBe(true);
+    const first = await act.worker.drain();
+    expect(first.outcomes).toMatchObject({ done: 1, retrying: 1 });
+    expect(mailbox.polls).toEqual([]);
+    const [waiting] = await state.store.listDeliveries({ status: 'pending' });
+    expect(waiting).toMatchObject({ attempts: 0, lastErrorClass: 'rate_limit' });
+    expect(await state.sync.getConnection({ source: 'mail', tenant: 'ana' })).toMatchObject({
+      status: 'active',
+      displayName: 'Ana',
+    });
+
+    expect(waiting?.nextAttemptAt.getTime()).toBe(time + 60_000);
+    expect(await state.store.getCursor(CURSOR)).toBeNull();
+
+    // The poll ends; when the lease would have ended, the sync runs.
+    await state.sync.releaseLease({ name: 'stream:mail:ana:history', owner: 'scheduler' });
+    time += 60_000;
+    expect((await act.worker.drain()).outcomes).toMatchObject({ done: 1 });
+    expect(mailbox.polls).toEqual([{ cursor: null }]);
+    expect(await state.store.getCursor(CURSOR)).toBe('4');
+    expect(state.sink.rows('messages')).toHaveLength(4);
   });
 });
 
