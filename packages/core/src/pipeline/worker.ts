@@ -448,7 +448,8 @@ export function createWorker(options: WorkerOptions): Worker {
           })`,
         });
       }
-      let renewedAt = now().getTime();
+      // Taken (or last extended) when the claim was: the lease runs from then, not from now.
+      let renewedAt = Math.min(now().getTime(), delivery.leaseExpiresAt.getTime() - leaseMs);
       const renew = async () => {
         if (now().getTime() - renewedAt < leaseMs / 3) return true;
         const held = await store.renewLease({ id: delivery.id, claimToken: delivery.claimToken, leaseMs });
