@@ -158,6 +158,23 @@ describe('stream syncs asked for by webhooks (notify → sync)', () => {
     expect((await store.listDeliveries({ source: 'mail', status: 'processing' })).length).toBe(1);
   });
 
+  it('renews the delivery lease while a long sync runs, so no other worker takes it over', async () => {
+    const { mailbox, store, sink, clock, handler, worker } = setup({ messages: 12, leaseMs: 30_000 });
+    await notify(handler);
+    const claimedByOthers: string[] = [];
+    mailbox.beforePage = async () => {
+      // Each page takes 11 s: four pages outlast the 30 s lease taken at the claim.
+      clock.advance(11_000);
+      const taken = await store.claim({ owner: 'worker-2', limit: 1, leaseMs: 30_000 });
+      claimedByOthers.push(...taken.map((delivery) => delivery.id));
+    };
+    const round = await worker.runOnce();
+    expect(round.outcomes).toMatchObject({ done: 1 });
+    expect(claimedByOthers).toEqual([]);
+    expect(sink.rows('messages')).toHaveLength(12);
+    expect(await store.getCursor(CURSOR)).toBe('12');
+  });
+
   it('dead-letters a sync request for a stream the connector does not poll, saying so', async () => {
     const { store, handler, worker } = setup();
     const response = await notify(handler, 'ana', 'labels');
