@@ -144,7 +144,10 @@ export async function syncStream(options: SyncStreamOptions): Promise<SyncStream
   /** Before each write: the caller's lease, then the stream's (every third of its length). */
   const stillHeld = async (pages: number) => {
     if (options.renew && !(await options.renew())) {
-      throw leaseLost(`the lease of the ${options.triggeredBy ?? 'poll'} that runs it`, pages);
+      throw leaseLost(
+        options.triggeredBy === 'webhook' ? 'the lease of the delivery that asked for it' : "the caller's lease",
+        pages,
+      );
     }
     if (sync && now().getTime() - leaseRenewedAt >= leaseMs / 3) {
       const at = now();
