@@ -56,3 +56,5 @@ export {
   resolveWebhookProcessor,
   SUPPORTED_SPECIFICATION_VERSION,
 } from './spec/resolve';
+export { syncCoalesceKey } from './http/create-webhook-handler';
+export { type SyncStreamOptions, type SyncStreamResult, streamLeaseName, syncStream } from './pipeline/sync-stream';
