@@ -1,4 +1,4 @@
-import { CircuitOpenError, ConfigurationError, classifyError, ReconnectRequiredError } from '../errors';
+import { CircuitOpenError, ConfigurationError, classifyError, RateLimitError, ReconnectRequiredError } from '../errors';
 import { type Logger, type Metrics, noopLogger, noopMetrics } from '../observability';
 import { assessSyncFreshness, type FreshnessStatus } from '../pipeline/freshness';
 import { runPoller } from '../pipeline/run-poller';
@@ -408,7 +408,20 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       case 'poll': {
         const poller = connector.pollers?.find((candidate) => candidate.stream === job.target);
         if (!poller) return { counts: {}, skipped: `no poller for stream "${job.target}"` };
-        const result = await runPoller({ connector, poller, tenant, store, sink, signal, logger, metrics, now });
+        // Under the stream's lease: never beside a webhook-triggered sync of the same stream.
+        const result = await runPoller({
+          connector,
+          poller,
+          tenant,
+          store,
+          sink,
+          sync,
+          owner,
+          signal,
+          logger,
+          metrics,
+          now,
+        });
         return { counts: { ...result } };
       }
       case 'reconcile': {
@@ -609,6 +622,10 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       return { outcome: 'failed', nextRunAt: normal, error, errorClass: 'auth' };
     }
     const { errorClass } = classified;
+    if (RateLimitError.isInstance(failure) && failure.scope.startsWith('stream:')) {
+      // A webhook-triggered sync of this stream is running: it does this job's work.
+      return { outcome: 'skipped', nextRunAt: at + Math.max(MIN_GAP_MS, failure.retryAfterMs), error };
+    }
     if (errorClass === 'rate_limit') {
       return {
         outcome: 'failed',
