@@ -315,10 +315,9 @@ export interface XeroDiscoverySettings {
  * The connector's `discoverTenants`: `GET https://api.xero.com/connections`
  * with each grant's access token (refreshed first when due, single-flight
  * under the same lease as every refresh of that credential key), keeping the
- * `ORGANISATION` tenants ([X18]; "OAuth 2.0 auth flow",
- * https://developer.xero.com/documentation/guides/oauth2/auth-flow/, and
- * "Managing connections",
- * https://developer.xero.com/documentation/best-practices/managing-connections/connections).
+ * `ORGANISATION` tenants (`tenantType` is ORGANISATION or PRACTICE [X24]; "OAuth
+ * 2.0 auth flow", https://developer.xero.com/documentation/guides/oauth2/auth-flow/,
+ * and "Managing connections" [X23]; the official client reads them the same way [X18]).
  *
  * The answer is `complete` when every grant answered: a tenant no grant
  * lists any more was disconnected at Xero, so the registry disconnects it
