@@ -56,6 +56,13 @@ describe('loadXeroSettings', () => {
     expect(() =>
       loadXeroSettings({ ...env, XERO_DISCOVERY_GRANTS: 'xero:a,,xero:b' }, { oauth: { credentials } }),
     ).toThrow('XERO_DISCOVERY_GRANTS holds an empty credential key');
+    // In code: one grant's key for every tenant, and that grant listed.
+    const credentialKey = () => 'xero:grant-1';
+    const merged = loadXeroSettings(
+      { XERO_CLIENT_ID: 'id', XERO_CLIENT_SECRET: 'secret' },
+      { oauth: { credentials, credentialKey }, discovery: { grants: ['xero:grant-1'] } },
+    );
+    expect(merged).toMatchObject({ oauth: { credentialKey }, discovery: { grants: ['xero:grant-1'] } });
   });
 
   it('names the variables when nothing is configured', () => {
