@@ -26,8 +26,6 @@ import { ACTIVITY_WINDOW_MS, quietThresholdMs } from './silence';
 const PACKAGE_NAME = '@act/core';
 /** The named lease the leader holds in the sync store. */
 export const SCHEDULER_LEASE = 'scheduler';
-/** The tenant the webhook handler records when a delivery named none: never a connection. */
-const UNKNOWN_TENANT = 'unknown';
 /** A job is never due again sooner than this after a run, so one round never runs it twice. */
 const MIN_GAP_MS = 1_000;
 
@@ -267,7 +265,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     return store.webhookActivity({ since: new Date(at.getTime() - ACTIVITY_WINDOW_MS), now: at });
   }
 
-  /** Register tenants heard from, switch quiet tenants to polling and back, and plan the jobs. */
+  /** Switch quiet tenants to polling and back, and plan the jobs (the worker registers tenants it writes for). */
   async function prepare(force = false): Promise<void> {
     const at = now();
     if (!force && plannedAt !== null && at.getTime() - plannedAt < planEveryMs) return;
@@ -276,20 +274,6 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     const activity = read ?? [];
     const activityByKey = new Map(activity.map((entry) => [modeKey(entry.source, entry.tenant), entry]));
     const connections = await sync.listConnections();
-    const known = new Set(connections.map((connection) => modeKey(connection.source, connection.tenant)));
-    for (const entry of activity) {
-      const key = modeKey(entry.source, entry.tenant);
-      if (!byId.has(entry.source) || entry.tenant === '' || entry.tenant === UNKNOWN_TENANT || known.has(key)) continue;
-      // ifAbsent: a tenant a person disconnected stays disconnected however much it sends.
-      const { connection } = await sync.connect({
-        source: entry.source,
-        tenant: entry.tenant,
-        ifAbsent: true,
-        now: at,
-      });
-      connections.push(connection);
-      known.add(key);
-    }
     const active = connections.filter((connection) => connection.status === 'active');
     const modeStates = new Map(
       (await sync.listSourceModes()).map((state) => [modeKey(state.source, state.tenant), state]),
