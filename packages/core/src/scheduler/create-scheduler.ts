@@ -181,6 +181,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const sink = resolveStore(options.sink, 'sink');
   const connectors = options.connectors;
   const byId = new Map(connectors.map((connector) => [connector.source, connector]));
+  /** The sources whose jobs this scheduler plans and claims (`''`: the global retention job). */
+  const jobSources = [...connectors.map((connector) => connector.source), ...(options.retention ? [''] : [])];
   const logger = options.logger ?? noopLogger;
   const metrics = options.metrics ?? noopMetrics;
   const now = options.now ?? (() => new Date());
@@ -322,7 +324,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     const entries = planJobs({ connectors, connections: active, modes, settings, now: at });
     await sync.planJobs({
       jobs: entries.map(({ intervalMs: _interval, ...job }) => job),
-      sources: [...connectors.map((connector) => connector.source), ...(options.retention ? [''] : [])],
+      sources: jobSources,
       now: at,
     });
     plan = new Map(entries.map((entry) => [entry.key, entry]));
@@ -638,7 +640,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     const slot = async () => {
       try {
         while (keepGoing() && !signal?.aborted) {
-          const [job] = await sync.claimJobs({ owner, limit: 1, leaseMs: jobLeaseMs, now: now() });
+          const [job] = await sync.claimJobs({ owner, limit: 1, leaseMs: jobLeaseMs, sources: jobSources, now: now() });
           if (!job) return;
           ran.push(await execute(job, signal));
         }
@@ -674,7 +676,13 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       const slot: Promise<void> = (async () => {
         try {
           while (leader && !stopping?.signal.aborted) {
-            const [job] = await sync.claimJobs({ owner, limit: 1, leaseMs: jobLeaseMs, now: now() });
+            const [job] = await sync.claimJobs({
+              owner,
+              limit: 1,
+              leaseMs: jobLeaseMs,
+              sources: jobSources,
+              now: now(),
+            });
             if (!job) return;
             await execute(job);
           }
