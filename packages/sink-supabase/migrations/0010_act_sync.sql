@@ -586,10 +586,9 @@ create table if not exists act_job_runs (
   constraint act_job_runs_outcome_check check (outcome in ('ok', 'failed', 'skipped'))
 );
 
--- Newest first per source and tenant (unfiltered listings walk the primary key backwards).
-create index if not exists act_job_runs_source_idx on act_job_runs (source, tenant, id desc);
--- Retention.
-create index if not exists act_job_runs_finished_idx on act_job_runs (finished_at);
+-- Newest first (by finish time, then id), overall and per source and tenant; retention.
+create index if not exists act_job_runs_finished_idx on act_job_runs (finished_at, id);
+create index if not exists act_job_runs_source_idx on act_job_runs (source, tenant, finished_at, id);
 
 -- How each webhook source and tenant is kept fresh: webhooks, or polling
 -- while they are quiet. No row: webhooks.
@@ -615,9 +614,9 @@ create table if not exists act_sync_events (
   created_at timestamptz not null
 );
 
--- Newest first per source and tenant; retention.
-create index if not exists act_sync_events_source_idx on act_sync_events (source, tenant, id desc);
-create index if not exists act_sync_events_created_idx on act_sync_events (created_at);
+-- Newest first (by time, then id), overall and per source and tenant; retention.
+create index if not exists act_sync_events_created_idx on act_sync_events (created_at, id);
+create index if not exists act_sync_events_source_idx on act_sync_events (source, tenant, created_at, id);
 
 -- Append to the sync log (also used by the functions below, in their transaction).
 create or replace function act_record_sync_event(
@@ -639,7 +638,8 @@ as $$
   );
 $$;
 
--- Newest first; `since` is exclusive.
+-- Newest first by time (a caller's p_now need not follow the order of the
+-- calls), then the later recorded; `since` is exclusive.
 create or replace function act_list_sync_events(
   p_source text default null,
   p_tenant text default null,
@@ -654,7 +654,7 @@ as $$
   where (p_source is null or e.source = p_source)
     and (p_tenant is null or e.tenant = p_tenant)
     and (p_since is null or e.created_at > p_since)
-  order by e.id desc
+  order by e.created_at desc, e.id desc
   limit coalesce(p_limit, 100);
 $$;
 
@@ -1049,7 +1049,7 @@ as $$
   order by j.key collate "C";
 $$;
 
--- Newest first.
+-- Newest first by finish time, then the later recorded.
 create or replace function act_list_job_runs(
   p_source text default null,
   p_tenant text default null,
@@ -1064,7 +1064,7 @@ as $$
   where (p_source is null or r.source = p_source)
     and (p_tenant is null or r.tenant = p_tenant)
     and (p_kind is null or r.kind = p_kind)
-  order by r.id desc
+  order by r.finished_at desc, r.id desc
   limit coalesce(p_limit, 100);
 $$;
 

@@ -326,8 +326,9 @@ export function createPostgresStateStore(
       const result = await (batcher
         ? batcher.submit(delivery)
         : enqueueMany([delivery]).then((results) => results[0] as EnqueueResult));
-      // Committed: a worker of this process may claim it now.
-      if (!result.duplicate) wake.notify();
+      // Committed: a worker of this process may claim it now. A coalesced
+      // sync request is no new work: the delivery it joined already woke one.
+      if (!result.duplicate && result.coalescedInto === undefined) wake.notify();
       return result;
     },
 

@@ -104,9 +104,10 @@ describe('sync store through supabase-js (PostgREST stand-in, service_role, sche
       kind: 'cursor_expired',
       detail: { stream: 'history' },
     });
-    expect((await sync.listSyncEvents({ limit: 2 })).map((event) => event.kind)).toEqual([
-      'cursor_expired',
-      'webhooks_quiet',
+    // Newest first by time: the last one was logged at the database's clock, after the fixed times above.
+    expect((await sync.listSyncEvents({ limit: 1 })).map((event) => event.kind)).toEqual(['cursor_expired']);
+    expect((await sync.listSyncEvents({ source: 'ghl' })).map((event) => [event.kind, event.createdAt])).toEqual([
+      ['webhooks_quiet', at(0)],
     ]);
 
     // Inbox: coalescing, renewLease, webhookActivity.
