@@ -2985,10 +2985,27 @@ returns table (
 language sql stable
 set search_path from current
 as $$
-  with received as (
-    select d.source, d.tenant, max(d.received_at) as last_delivery_at
-    from act_deliveries d
-    group by d.source, d.tenant
+  -- Every source and tenant with a delivery, by skipping through the index
+  -- on (source, tenant, received_at) one pair at a time, then each one's
+  -- newest receipt from the same index: a few index probes per pair instead
+  -- of reading every delivery retention kept (the scheduler asks often).
+  with recursive pairs as (
+    (select d.source, d.tenant from act_deliveries d order by d.source, d.tenant limit 1)
+    union all
+    select n.source, n.tenant
+    from pairs p
+      cross join lateral (
+        select d.source, d.tenant from act_deliveries d
+        where (d.source, d.tenant) > (p.source, p.tenant)
+        order by d.source, d.tenant
+        limit 1
+      ) n
+  ),
+  received as (
+    select p.source, p.tenant,
+      (select max(d.received_at) from act_deliveries d where d.source = p.source and d.tenant = p.tenant)
+        as last_delivery_at
+    from pairs p
   ),
   recent as (
     select d.source, d.tenant, count(*) as deliveries
