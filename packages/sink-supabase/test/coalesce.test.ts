@@ -1,5 +1,6 @@
 import type { NewDeliveryV1, StateStoreV1 } from '@act/core';
 import { makeTestDelivery } from '@act/core/testing';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createPostgresState, type PostgresState } from '../src';
 import { DATABASE_URL, type Harness, pgliteHarness, postgresHarness, type TestState } from './helpers/harness';
@@ -304,3 +305,100 @@ function suite(harness: () => Harness) {
 
 describe('PGlite', () => suite(pgliteHarness));
 describe.skipIf(!DATABASE_URL)('Postgres (DATABASE_URL)', () => suite(postgresHarness));
+
+// The races the key's unique index settles, made to happen: a transaction
+// that stored a waiting delivery is held open while another call with the
+// same key runs into its index entry and waits; once the first commits, the
+// second must end coalesced into it (not fail, not store a second waiting one).
+describe.skipIf(!DATABASE_URL)('coalescing races (Postgres, two connections)', () => {
+  const h = postgresHarness();
+
+  /** Wait until a backend is blocked on a lock while running the schema's `fn` (polls pg_stat_activity). */
+  async function blockedOn(test: TestState, fn: string): Promise<void> {
+    for (let poll = 0; poll < 500; poll++) {
+      const [row] = await test.query<{ n: number }>(
+        `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like $1`,
+        // This test's schema: other suites may share the server.
+        [`%"${test.schema}".${fn}(%`],
+      );
+      if (Number(row?.n) > 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error(`no backend blocked in ${fn}`);
+  }
+
+  const batchElement = (delivery: NewDeliveryV1) => ({
+    source: delivery.source,
+    tenant: delivery.tenant,
+    dedupe_key: delivery.dedupeKey,
+    method: delivery.method,
+    url: delivery.url,
+    headers: delivery.headers,
+    body: Buffer.from(delivery.body).toString('base64'),
+    received_at: delivery.receivedAt.toISOString(),
+    correlation_id: delivery.correlationId,
+    event_types: [...delivery.eventTypes],
+    coalesce_key: delivery.coalesceKey,
+  });
+
+  it('an enqueue waiting on another transaction’s waiting delivery is coalesced into it once that commits', async () => {
+    const test = await h.create();
+    const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
+    const held = await pool.connect();
+    try {
+      await held.query('begin');
+      const [first] = (
+        await held.query(`select * from "${test.schema}".act_enqueue_batch($1::jsonb)`, [
+          JSON.stringify([batchElement(push())]),
+        ])
+      ).rows as { id: string; coalesced_into: string | null }[];
+      expect(first?.coalesced_into).toBeNull();
+      const second = test.state.store.enqueue(push());
+      await blockedOn(test, 'act_enqueue_batch');
+      await held.query('commit');
+      expect((await second).coalescedInto).toBe(first?.id);
+      expect(await pendingWithKey(test)).toEqual([first?.id]);
+    } finally {
+      held.release();
+      await pool.end();
+      await test.destroy();
+    }
+  });
+
+  it('a failed sync going back to waiting, blocked by a push stored meanwhile, coalesces that push into itself', async () => {
+    const test = await h.create();
+    const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
+    const held = await pool.connect();
+    try {
+      const { store } = test.state;
+      const first = await store.enqueue(push());
+      const [claimed] = await store.claim({ owner: 'w', limit: 1, leaseMs: 60_000, now: at(1_000) });
+      await held.query('begin');
+      const [during] = (
+        await held.query(`select * from "${test.schema}".act_enqueue_batch($1::jsonb)`, [
+          JSON.stringify([batchElement(push())]),
+        ])
+      ).rows as { id: string; coalesced_into: string | null }[];
+      expect(during?.coalesced_into).toBeNull(); // the first is processing: this one waits
+      const failed = store.fail({
+        id: first.id,
+        claimToken: claimed?.claimToken as string,
+        error: 'HTTP 503',
+        errorClass: 'transient',
+        retryAt: at(60_000),
+        countsTowardsSchedule: true,
+        startedAt: at(1_000),
+        now: at(2_000),
+      });
+      await blockedOn(test, 'act_fail');
+      await held.query('commit');
+      expect(await failed).toBe('retrying');
+      expect(await pendingWithKey(test)).toEqual([first.id]);
+      expect(await store.getDelivery(during?.id as string)).toMatchObject({ status: 'done', coalescedInto: first.id });
+    } finally {
+      held.release();
+      await pool.end();
+      await test.destroy();
+    }
+  });
+});
