@@ -401,4 +401,31 @@ describe.skipIf(!DATABASE_URL)('coalescing races (Postgres, two connections)', (
       await test.destroy();
     }
   });
+
+  it('a lapsed sync going back to waiting, blocked by a push stored meanwhile, coalesces that push into itself', async () => {
+    const test = await h.create();
+    const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
+    const held = await pool.connect();
+    try {
+      const { store } = test.state;
+      const first = await store.enqueue(push());
+      await store.claim({ owner: 'dies', limit: 1, leaseMs: 60_000, now: at(1_000) });
+      await held.query('begin');
+      const [during] = (
+        await held.query(`select * from "${test.schema}".act_enqueue_batch($1::jsonb)`, [
+          JSON.stringify([batchElement(push())]),
+        ])
+      ).rows as { id: string; coalesced_into: string | null }[];
+      expect(during?.coalesced_into).toBeNull();
+      const reclaim = store.claim({ owner: 'next', limit: 5, leaseMs: 60_000, now: at(120_000) });
+      await blockedOn(test, 'act_claim');
+      await held.query('commit');
+      expect((await reclaim).map((delivery) => delivery.id)).toEqual([first.id]);
+      expect(await store.getDelivery(during?.id as string)).toMatchObject({ status: 'done', coalescedInto: first.id });
+    } finally {
+      held.release();
+      await pool.end();
+      await test.destroy();
+    }
+  });
 });
