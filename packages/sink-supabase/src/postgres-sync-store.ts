@@ -213,6 +213,7 @@ export function createPostgresSyncStore(backend: BackendProvider, options: Postg
         p_lease_ms: millis(request.leaseMs),
         p_keys: request.keys ? [...request.keys] : null,
         p_now: now(request.now),
+        p_sources: request.sources ? [...request.sources] : null,
       });
       return rows.map((row): ClaimedJobV1 => ({ ...toJob(row), claimToken: String(row.claim_token) }));
     },

@@ -3437,7 +3437,9 @@ create or replace function act_claim_jobs(
   p_limit integer,
   p_lease_ms bigint,
   p_keys text[] default null,
-  p_now timestamptz default null
+  p_now timestamptz default null,
+  -- Only jobs of these sources ('' for the global ones): a scheduler claims what its connectors run.
+  p_sources text[] default null
 )
 returns setof act_jobs
 language plpgsql volatile
@@ -3454,6 +3456,7 @@ begin
   with due as (
     select j.key from act_jobs j
     where (p_keys is null or j.key = any (p_keys))
+      and (p_sources is null or j.source = any (p_sources))
       and j.next_run_at <= v_now
       and (j.lease_expires_at is null or j.lease_expires_at <= v_now)
     order by j.next_run_at, j.key collate "C"

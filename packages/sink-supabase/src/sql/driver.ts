@@ -188,6 +188,7 @@ export const ACT_FUNCTIONS = {
     p_lease_ms: 'bigint',
     p_keys: 'text[]',
     p_now: 'timestamptz',
+    p_sources: 'text[]',
   },
   act_renew_job_lease: { p_key: 'text', p_claim_token: 'text', p_lease_ms: 'bigint', p_now: 'timestamptz' },
   act_finish_job: {
