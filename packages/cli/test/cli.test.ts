@@ -141,6 +141,65 @@ for (const { name, create } of TARGETS) {
       expect(tables.map((row) => row.table_name)).toEqual(['act_deliveries', 'ghl_contacts', 'xero_invoices']);
     });
 
+    it('act health shows how each connected tenant is kept fresh, red for a dead poller or a reconnect', async () => {
+      target = await create();
+      expect((await act(['migrate', ...target.args], { env: target.env })).code).toBe(0);
+      expect((await act(['connections', 'connect', 'xero', 'org-1', ...target.args], { env: target.env })).code).toBe(
+        0,
+      );
+      const now = Date.now();
+      await target.withState(async (state) => {
+        const sync = state.sync;
+        const job = { kind: 'poll', source: 'xero', tenant: 'org-1', target: 'payments' } as const;
+        await sync.planJobs({
+          jobs: [{ ...job, key: 'poll:xero:org-1:payments', firstRunAt: new Date(now - 3_600_000) }],
+          sources: ['xero'],
+          now: new Date(now - 3_600_000),
+        });
+        // The process that claimed it died: its lease ran out half an hour ago.
+        const [claimed] = await sync.claimJobs({
+          owner: 'dead-process',
+          limit: 1,
+          leaseMs: 60_000,
+          now: new Date(now - 1_800_000),
+        });
+        expect(claimed?.key).toBe('poll:xero:org-1:payments');
+      });
+      const dead = await act(['health', '--json', ...target.args], { env: target.env });
+      expect(dead.code).toBe(1);
+      expect(dead.stderr).toContain('1 synced stream(s) need a look');
+      const rows = (JSON.parse(dead.stdout) as { sync: Record<string, unknown>[] }).sync;
+      expect(rows).toEqual([
+        expect.objectContaining({
+          source: 'xero',
+          tenant: 'org-1',
+          stream: 'payments',
+          mode: null,
+          lastPollAt: null,
+          status: 'red',
+          reason: 'poller stopped: dead-process died holding the job',
+        }),
+      ]);
+
+      await target.withState(async (state) => {
+        await state.sync.planJobs({ jobs: [], sources: ['xero'] });
+        await state.sync.setConnectionStatus({
+          source: 'xero',
+          tenant: 'org-1',
+          status: 'reconnect_required',
+          reason: 'invalid_grant',
+        });
+      });
+      const table = await act(['health', ...target.args], { env: target.env });
+      expect(table.code).toBe(1);
+      expect(table.stdout).toMatch(
+        /^source\s+tenant\s+stream\s+mode\s+last webhook\s+last poll\s+last reconcile\s+status$/m,
+      );
+      expect(table.stdout).toMatch(
+        /^xero\s+org-1\s+-\s+poll only\s+-\s+-\s+-\s+red \(reconnect required: invalid_grant\)$/m,
+      );
+    });
+
     it('act health prints the freshness table and exits 1 when a source is past its target', async () => {
       target = await create();
       expect((await act(['migrate', ...target.args], { env: target.env })).code).toBe(0);

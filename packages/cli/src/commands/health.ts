@@ -1,9 +1,17 @@
 import { parseArgs } from 'node:util';
-import { assessFreshness, type FreshnessAssessment, type HealthFigureV1, type HealthSignalV1 } from '@act/core';
+import {
+  assessFreshness,
+  type FreshnessAssessment,
+  type HealthFigureV1,
+  type HealthSignalV1,
+  type SyncStoreV1,
+  type WebhookActivityV1,
+} from '@act/core';
 import { appHealth } from '../cli-app';
 import { type CliIo, EXIT, formatDuration, formatTable, line } from '../cli-io';
 import { SOURCES } from '../cli-sources';
 import { STATE_OPTIONS, withState } from '../cli-state';
+import { when } from '../cli-sync';
 
 export const HEALTH_USAGE = `Usage: act health [--json] [--pglite <dir>] [--schema <name>] [--app <url>]
 
@@ -15,8 +23,13 @@ Then the connectors' health signals: tenants to reconnect (a refused refresh
 token, red) and webhook sequence gaps (lost deliveries, amber), and the
 conflicting redeliveries kept per source and tenant (a known delivery id with
 a different body; act conflicts lists them).
-Exit code 1 when any source or signal is red, or the database is not ready.
---json prints { "sources": [...], "signals": [...] }.
+Then the sync engine's view, per connected tenant and stream: how it is kept
+fresh (webhooks, or polling while its webhooks are quiet), the last webhook,
+the last successful poll and reconciliation, and what needs a look: a
+connection to reconnect, a job failing in a row, a poller whose process died
+holding its lease (red), a quiet webhook source (amber). act jobs has the detail.
+Exit code 1 when any source, signal or sync row is red, or the database is not ready.
+--json prints { "sources": [...], "signals": [...], "sync": [...] }.
 
   --app <url>   ask a running app (the demo) through its dashboard route
                 instead of opening the database (token: ACT_DASHBOARD_TOKEN);
@@ -68,6 +81,8 @@ export async function health(args: string[], io: CliIo): Promise<number> {
       );
     }
     const redSignals = signals.filter((signal) => signal.status === 'red');
+    const syncRows = state.sync ? await syncView(state.sync, state.store.webhookActivity.bind(state.store)) : [];
+    const redSync = syncRows.filter((row) => row.status === 'red');
 
     if (values.json) {
       line(
@@ -89,6 +104,12 @@ export async function health(args: string[], io: CliIo): Promise<number> {
               conflicts: figure.conflicts ?? 0,
             })),
             signals: signals.map((signal) => ({ ...signal, since: signal.since?.toISOString() ?? null })),
+            sync: syncRows.map((row) => ({
+              ...row,
+              lastWebhookAt: row.lastWebhookAt?.toISOString() ?? null,
+              lastPollAt: row.lastPollAt?.toISOString() ?? null,
+              lastReconcileAt: row.lastReconcileAt?.toISOString() ?? null,
+            })),
           },
           null,
           2,
@@ -135,9 +156,100 @@ export async function health(args: string[], io: CliIo): Promise<number> {
         ),
       );
     }
+    if (!values.json && syncRows.length > 0) {
+      line(io.stdout, '');
+      line(
+        io.stdout,
+        formatTable(
+          ['source', 'tenant', 'stream', 'mode', 'last webhook', 'last poll', 'last reconcile', 'status'],
+          syncRows.map((row) => [
+            row.source,
+            row.tenant,
+            row.stream || '-',
+            row.mode ?? 'poll only',
+            when(row.lastWebhookAt),
+            when(row.lastPollAt),
+            when(row.lastReconcileAt),
+            `${row.status}${row.reason ? ` (${row.reason})` : ''}`,
+          ]),
+        ),
+      );
+    }
     if (red.length > 0) line(io.stderr, `[@act/cli] ${red.length} source/tenant(s) past the freshness target`);
+    if (redSync.length > 0) line(io.stderr, `[@act/cli] ${redSync.length} synced stream(s) need a look (act jobs)`);
     if (redSignals.length > 0) line(io.stderr, `[@act/cli] ${redSignals.length} connection(s) must be reconnected`);
-    if (red.length > 0 || redSignals.length > 0) return EXIT.failed;
+    if (red.length > 0 || redSignals.length > 0 || redSync.length > 0) return EXIT.failed;
     return EXIT.ok;
   });
+}
+
+interface SyncRow {
+  source: string;
+  tenant: string;
+  /** The poll job's stream; `''` for a tenant without one. */
+  stream: string;
+  /** `polling` while the tenant's webhooks are quiet; `null` for a source that never received one. */
+  mode: 'webhooks' | 'polling' | null;
+  lastWebhookAt: Date | null;
+  lastPollAt: Date | null;
+  lastReconcileAt: Date | null;
+  status: 'green' | 'amber' | 'red';
+  reason?: string;
+}
+
+/** A lease expired this long ago with no run since: the process running the job died. */
+const DEAD_LEASE_MS = 5 * 60_000;
+
+/**
+ * The sync engine's view from the database alone: the CLI has no API
+ * credentials, so it cannot know a poller's interval (the app's scheduler
+ * grades that: `Scheduler.status()`); it reports what the records show.
+ */
+async function syncView(
+  sync: SyncStoreV1,
+  webhookActivity: (request: { since: Date }) => Promise<WebhookActivityV1[]>,
+): Promise<SyncRow[]> {
+  const now = Date.now();
+  const [connections, jobs, modes, activity] = await Promise.all([
+    sync.listConnections(),
+    sync.listJobs(),
+    sync.listSourceModes(),
+    webhookActivity({ since: new Date(now - 7 * 24 * 3_600_000) }),
+  ]);
+  const key = (source: string, tenant: string) => `${source}\u0000${tenant}`;
+  const modeOf = new Map(modes.map((mode) => [key(mode.source, mode.tenant), mode.mode]));
+  const lastWebhook = new Map(activity.map((entry) => [key(entry.source, entry.tenant), entry.lastDeliveryAt]));
+  const rows: SyncRow[] = [];
+  for (const connection of connections) {
+    if (connection.status === 'disconnected') continue;
+    const id = key(connection.source, connection.tenant);
+    const own = jobs.filter((job) => job.source === connection.source && job.tenant === connection.tenant);
+    const reconcile = own.find((job) => job.kind === 'reconcile');
+    const failing = own.filter((job) => job.consecutiveFailures >= 3);
+    const base = {
+      source: connection.source,
+      tenant: connection.tenant,
+      mode: modeOf.get(id) ?? (lastWebhook.has(id) ? 'webhooks' : null),
+      lastWebhookAt: lastWebhook.get(id) ?? null,
+      lastReconcileAt: reconcile?.lastSuccessAt ?? null,
+    } as const;
+    const grade = (job?: (typeof own)[number]): Pick<SyncRow, 'status' | 'reason'> => {
+      if (connection.status === 'reconnect_required')
+        return {
+          status: 'red',
+          reason: `reconnect required${connection.statusReason ? `: ${connection.statusReason}` : ''}`,
+        };
+      if (job?.leaseExpiresAt && now - job.leaseExpiresAt.getTime() > DEAD_LEASE_MS)
+        return { status: 'red', reason: `poller stopped: ${job.leaseOwner ?? 'its process'} died holding the job` };
+      const failed = job ? (job.consecutiveFailures >= 3 ? [job] : []) : failing;
+      if (failed.length > 0)
+        return { status: 'red', reason: `${failed[0]?.key} failed ${failed[0]?.consecutiveFailures} times in a row` };
+      if (base.mode === 'polling') return { status: 'amber', reason: 'webhooks quiet: polling until they resume' };
+      return { status: 'green' };
+    };
+    const polls = own.filter((job) => job.kind === 'poll');
+    if (polls.length === 0) rows.push({ ...base, stream: '', lastPollAt: null, ...grade() });
+    for (const job of polls) rows.push({ ...base, stream: job.target, lastPollAt: job.lastSuccessAt, ...grade(job) });
+  }
+  return rows;
 }
