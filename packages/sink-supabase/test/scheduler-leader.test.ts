@@ -14,7 +14,11 @@ const SOURCE = 'ticker';
 const TENANT = 't1';
 const LEASE_MS = 1_500;
 const TICK_MS = 200;
-const JOB_LEASE_MS = 1_500;
+/**
+ * Longer than the leader lease: the new leader takes over while the dead
+ * leader still holds its running job, which must wait for that lease.
+ */
+const JOB_LEASE_MS = 3_000;
 /** The scheduler keeps a second between two runs of a job (MIN_GAP_MS): `fast` runs about every second. */
 const POLL_MS = 300;
 /** Long enough that the leader is killed in the middle of a run of `slow`. */
