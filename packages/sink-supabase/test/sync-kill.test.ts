@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createWebhookHandler } from '@act/core';
 import { PGlite } from '@electric-sql/pglite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresState, type PostgresConnection } from '../src';
 import { bundleChild, type Child, type ChildLine, killHard, sleep, startChild } from './helpers/child-process';
 import { DATABASE_URL, postgresHarness, randomSchema } from './helpers/harness';
@@ -61,6 +61,20 @@ interface Row {
 /** The mirror rows pages 1..`pages` write. */
 const expectedRows = (pages: number): Row[] => Array.from({ length: pages }, (_, index) => pageItems(index + 1)).flat();
 
+/** Children still running when a test fails are killed, so none outlives the run. */
+const running = new Set<Child>();
+const start = (plan: SyncKillPlan) => {
+  const child = startChild(bundle.file, plan);
+  running.add(child);
+  void child.exited.then(() => running.delete(child));
+  return child;
+};
+
+afterEach(async () => {
+  for (const child of running) child.process.kill('SIGKILL');
+  await Promise.all([...running].map((child) => child.exited));
+});
+
 async function syncAndKill(target: KillTarget, schema: string): Promise<void> {
   const s = `"${schema}"`;
   const mirror = (query: Query) =>
@@ -105,7 +119,7 @@ async function syncAndKill(target: KillTarget, schema: string): Promise<void> {
 
   let cursor: string | null = null;
   for (const [index, killAfter] of KILL_AFTER.entries()) {
-    const child = startChild(bundle.file, plan(`worker-${index + 1}`));
+    const child = start(plan(`worker-${index + 1}`));
     // Asking for page n + 1 means page n (rows and cursor) committed.
     await child.waitFor((line) => line.event === 'fetch' && line.page === killAfter + 1);
     await sleep(KILL_JITTER_MS[index] ?? 0);
@@ -143,7 +157,7 @@ async function syncAndKill(target: KillTarget, schema: string): Promise<void> {
   }
 
   // Left alone, the last worker takes the delivery over and finishes the stream.
-  const last = startChild(bundle.file, plan('worker-last'));
+  const last = start(plan('worker-last'));
   const exit = await last.exited;
   expect(exit, last.output()).toEqual({ code: 0, signal: null });
   expectResumedFrom(last, cursor);
