@@ -279,6 +279,33 @@ describe('stream syncs asked for by webhooks (notify → sync)', () => {
   });
 });
 
+describe('the connections registry follows what the worker writes', () => {
+  it('registers a tenant once its rows are written, and never reactivates one a person disconnected', async () => {
+    const { connector, store, sink, sync, handler, worker } = setup();
+    await notify(handler, 'ana');
+    await worker.drain();
+    expect(await sync.listConnections()).toEqual([
+      expect.objectContaining({ source: 'mail', tenant: 'ana', status: 'active' }),
+    ]);
+
+    await sync.disconnect({ source: 'mail', tenant: 'ana', reason: 'manual' });
+    // A fresh worker (another process) does not know the tenant yet: it asks with ifAbsent.
+    const other = createWorker({ connectors: [connector], store, sink, sync, circuitBreaker: false });
+    await notify(handler, 'ana');
+    expect(await other.drain()).toMatchObject({ outcomes: { done: 1 } });
+    expect(await sync.getConnection({ source: 'mail', tenant: 'ana' })).toMatchObject({ status: 'disconnected' });
+  });
+
+  it('does not register the tenant of a delivery that wrote no rows', async () => {
+    const { store, sync, handler, worker } = setup({ lifecycle: true });
+    // An uninstall writes no mirror row: its tenant is not added by it.
+    await handler(push({ tenant: 'zed', messageId: 'uninstall-9', uninstall: true }));
+    await worker.drain();
+    expect(await sync.getConnection({ source: 'mail', tenant: 'zed' })).toBeNull();
+    expect(store.counts()).toMatchObject({ done: 1, dead: 0 });
+  });
+});
+
 describe('notify → sync through createAct', () => {
   it("uses the state's sync store: the worker's sync holds the stream lease and lifecycle events connect tenants", async () => {
     const mailbox = createMailbox();

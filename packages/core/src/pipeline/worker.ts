@@ -484,6 +484,7 @@ export function createWorker(options: WorkerOptions): Worker {
         logger.warn(syncLog, 'lease lost before completion: another worker owns the delivery now');
         return 'lease-lost';
       }
+      await register(delivery.source, delivery.tenant, syncLog);
       logger.debug(
         {
           ...syncLog,
@@ -502,51 +503,80 @@ export function createWorker(options: WorkerOptions): Worker {
     }
   }
 
+  /** Tenants this worker has already put in the registry (one `connect` per tenant and process). */
+  const registered = new Set<string>();
+
+  /** Add a tenant whose data the worker wrote to the registry, unless a person disconnected it. */
+  async function register(source: string, tenant: string, log: Record<string, unknown>): Promise<void> {
+    const key = `${source}\u0000${tenant}`;
+    if (!options.sync || tenant === '' || tenant === 'unknown' || registered.has(key)) return;
+    try {
+      // ifAbsent: a tenant disconnected on purpose stays disconnected however much it sends.
+      await options.sync.connect({ source, tenant, ifAbsent: true, now: now() });
+      registered.add(key);
+    } catch (error) {
+      logger.warn(
+        { ...log, tenant, error: error instanceof Error ? error.message : String(error) },
+        'tenant not registered: the connections registry failed (tried again with its next delivery)',
+      );
+    }
+  }
+
   /**
-   * Record the tenants the committed events connect or disconnect
-   * (`ConnectorV1.lifecycle`: GoHighLevel's INSTALL and UNINSTALL) in the
-   * connections registry. After the commit, like `onApplied`: errors are
-   * logged, never retried (the write they follow is done).
+   * Keep the connections registry up to date after a delivery's writes
+   * commit: first the tenants its events connect or disconnect
+   * (`ConnectorV1.lifecycle`: GoHighLevel's INSTALL and UNINSTALL), then
+   * every tenant whose mirror rows it wrote, so the scheduler polls and
+   * reconciles the tenants webhooks arrive for without anyone listing them.
+   * Only tenants with mirror rows: an agency-level GoHighLevel event carries
+   * a company id, which is no location to sync. After the commit, like
+   * `onApplied`: errors are logged, never retried (the write they follow is done).
    */
   async function applyLifecycle(
     connector: ConnectorV1,
-    applied: readonly { event: SourceEventV1 }[],
+    applied: readonly { event: SourceEventV1; result: { table?: string } }[],
     log: Record<string, unknown>,
   ): Promise<void> {
-    if (!connector.lifecycle) return;
-    for (const { event } of applied) {
-      try {
-        for (const change of connector.lifecycle(event) ?? []) {
-          if (!options.sync) {
-            logger.warn(
-              { ...log, tenant: change.tenant, action: change.action },
-              'tenant lifecycle event not recorded: the worker has no sync store (WorkerOptions.sync)',
-            );
-            continue;
+    if (connector.lifecycle) {
+      for (const { event } of applied) {
+        try {
+          for (const change of connector.lifecycle(event) ?? []) {
+            if (!options.sync) {
+              logger.warn(
+                { ...log, tenant: change.tenant, action: change.action },
+                'tenant lifecycle event not recorded: the worker has no sync store (WorkerOptions.sync)',
+              );
+              continue;
+            }
+            if (change.action === 'connect') {
+              await options.sync.connect({
+                source: connector.source,
+                tenant: change.tenant,
+                ...(change.displayName !== undefined ? { displayName: change.displayName } : {}),
+                now: now(),
+              });
+              registered.add(`${connector.source}\u0000${change.tenant}`);
+            } else {
+              await options.sync.disconnect({
+                source: connector.source,
+                tenant: change.tenant,
+                ...(change.reason !== undefined ? { reason: change.reason } : {}),
+                now: now(),
+              });
+              registered.delete(`${connector.source}\u0000${change.tenant}`);
+            }
+            logger.info({ ...log, tenant: change.tenant, action: change.action }, `tenant ${change.action}ed`);
           }
-          if (change.action === 'connect') {
-            await options.sync.connect({
-              source: connector.source,
-              tenant: change.tenant,
-              ...(change.displayName !== undefined ? { displayName: change.displayName } : {}),
-              now: now(),
-            });
-          } else {
-            await options.sync.disconnect({
-              source: connector.source,
-              tenant: change.tenant,
-              ...(change.reason !== undefined ? { reason: change.reason } : {}),
-              now: now(),
-            });
-          }
-          logger.info({ ...log, tenant: change.tenant, action: change.action }, `tenant ${change.action}ed`);
+        } catch (error) {
+          logger.error(
+            { ...log, type: event.type, error: error instanceof Error ? error.message : String(error) },
+            `[${connector.packageName}] tenant lifecycle update failed`,
+          );
         }
-      } catch (error) {
-        logger.error(
-          { ...log, type: event.type, error: error instanceof Error ? error.message : String(error) },
-          `[${connector.packageName}] tenant lifecycle update failed`,
-        );
       }
+    }
+    for (const { event, result } of applied) {
+      if (result.table !== undefined) await register(connector.source, event.tenant, log);
     }
   }
 
