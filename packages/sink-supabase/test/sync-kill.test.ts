@@ -212,7 +212,8 @@ describe('a stream sync killed on PGlite (a data directory each process opens in
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
-  }, 60_000);
+    // 20-30 s alone (the test and each child boot PGlite from the directory in turn); more on a busy machine.
+  }, 90_000);
 });
 
 describe.skipIf(!DATABASE_URL)('a stream sync killed on Postgres', () => {
