@@ -27,6 +27,12 @@ export interface RunPollerOptions {
   sync?: SyncStoreV1;
   /** Who holds the stream leases; defaults to `sync`. */
   owner?: string;
+  /**
+   * How long a stream lease holds without renewal (`SyncStreamOptions.leaseMs`,
+   * 60 s by default): the scheduler passes its job lease, so a dead process's
+   * stream lease lapses with its job's and the job can run again.
+   */
+  leaseMs?: number;
   /** Called after each committed page: progress bars, tests. */
   onPage?: (progress: { stream: string; page: number; events: number; cursor: string }) => void;
 }
@@ -74,6 +80,7 @@ export async function runPoller(options: RunPollerOptions): Promise<RunPollerRes
       ...(options.maxPages !== undefined ? { maxPages: options.maxPages - total.pages } : {}),
       ...(options.sync ? { sync: options.sync } : {}),
       ...(options.owner !== undefined ? { owner: options.owner } : {}),
+      ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.metrics ? { metrics: options.metrics } : {}),
       ...(options.now ? { now: options.now } : {}),

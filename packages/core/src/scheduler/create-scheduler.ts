@@ -403,6 +403,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           sink,
           sync,
           owner,
+          // The stream lease lapses with the job's: a dead leader's job runs again once its job lease runs out.
+          leaseMs: jobLeaseMs,
           signal,
           logger,
           metrics,
