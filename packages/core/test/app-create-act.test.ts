@@ -253,14 +253,14 @@ describe('createAct: the scheduler', () => {
       state: memoryState(),
       connectors: [connector],
       prefix: '/webhooks',
-      tick: { secret: ['a', 'b'] },
+      tick: { secret: ['a-0123456789abcdef', 'b-0123456789abcdef'] },
     });
     expect((await tick(act)).status).toBe(401);
     expect((await tick(act, 'Bearer wrong')).status).toBe(401);
-    const response = await tick(act, 'Bearer b');
+    const response = await tick(act, 'Bearer b-0123456789abcdef');
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ leader: true, ran: [] });
-    expect((await tick(act, 'Bearer a', 'GET')).status).toBe(405);
+    expect((await tick(act, 'Bearer a-0123456789abcdef', 'GET')).status).toBe(405);
     // Not a webhook endpoint: the routes list only the sources'.
     expect(act.routes.map((route) => route.source)).toEqual(['test']);
 

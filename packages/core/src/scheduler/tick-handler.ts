@@ -2,11 +2,15 @@ import { ConfigurationError } from '../errors';
 import type { Scheduler } from './create-scheduler';
 
 const PACKAGE_NAME = '@act/core';
+/** Shorter secrets are guessable; the route runs the app's sync work. */
+const MIN_SECRET_LENGTH = 16;
 
 export interface TickHandlerOptions {
   scheduler: Pick<Scheduler, 'tick'>;
   /**
-   * The bearer token a caller must send (`Authorization: Bearer <secret>`).
+   * The bearer token a caller must send (`Authorization: Bearer <secret>`),
+   * at least 16 characters (`openssl rand -hex 32` makes a good one): the
+   * route runs the app's sync work, so a guessable secret is refused.
    * Several are accepted while a secret is rotated: add the new one, switch
    * the cron, then drop the old one.
    */
@@ -21,7 +25,7 @@ export interface TickHandlerOptions {
  * process stays up to run `start()`. POST only, with the secret as a bearer
  * token; answers 200 with what ran (`{ leader, ran: [...] }`).
  *
- * @throws ConfigurationError without a non-empty secret.
+ * @throws ConfigurationError without a secret, or with one shorter than 16 characters.
  */
 export function createTickHandler(options: TickHandlerOptions): (request: Request) => Promise<Response> {
   const secrets = (typeof options.secret === 'string' ? [options.secret] : [...(options.secret ?? [])]).filter(
@@ -31,6 +35,12 @@ export function createTickHandler(options: TickHandlerOptions): (request: Reques
     throw new ConfigurationError({
       packageName: PACKAGE_NAME,
       message: 'createTickHandler: secret must be a non-empty string (or several, while rotating)',
+    });
+  }
+  if (secrets.some((secret) => secret.length < MIN_SECRET_LENGTH)) {
+    throw new ConfigurationError({
+      packageName: PACKAGE_NAME,
+      message: `createTickHandler: a tick secret must be at least ${MIN_SECRET_LENGTH} characters (make one with \`openssl rand -hex 32\`)`,
     });
   }
   const expected = Promise.all(secrets.map(digest));
