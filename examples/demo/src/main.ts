@@ -4,7 +4,9 @@
  * Every installed connector is mounted (`/webhooks/<source>`) on a real HTTP
  * server running the @act receive path; the worker drains the inbox into the
  * mirror (fetching records first where a provider's webhooks carry only ids);
- * pollers backfill what existed before and pick up what has no webhooks.
+ * the scheduler (`act.scheduler`) runs the pollers: a backfill of what existed
+ * before, then every `--poll-every` seconds for what has no webhooks (and the
+ * fallback, should a tenant's webhooks go quiet).
  * Each connector's `createSimulation` (its `./testing` subpath) plays the
  * provider unless real credentials are configured: its fake sends realistic,
  * correctly signed deliveries (with duplicates, out-of-order updates and
@@ -17,7 +19,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { type ConnectorV1, createAct, createConsoleLogger, noopLogger, runPoller } from '@act/core';
+import { type ConnectorV1, createAct, createConsoleLogger, jobKey, noopLogger, type SyncFreshness } from '@act/core';
 import { serverTimeouts, toNodeHandler } from '@act/core/node';
 import type { SimulationV1 } from '@act/core/testing/fake';
 import { createDashboard } from './dashboard/index.ts';
@@ -85,11 +87,17 @@ const act = createAct({
     credentials: state.credentials,
     rateLimits: state.rateLimits,
     migrate: ({ connectors }) => state.migrate(connectors),
+    // Where the scheduler keeps connections, jobs, runs and its leader lease; retention is its daily job.
+    sync: state.sync,
+    cleanup: () => state.cleanup(),
   },
   connectors,
   logger,
   prefix: '/webhooks',
   worker: { idleDelayMs: 20, batchSize: 50 },
+  // Every poller of every connected tenant every --poll-every seconds (the connector's own `intervalMs` wins), and a
+  // round each second, so a due poll starts within a second of being due.
+  scheduler: { pollIntervalMs: Math.max(1, Number(args['poll-every'])) * 1000, tickIntervalMs: 1_000 },
 });
 const webhookRoute = toNodeHandler(act.handler, { onError: requestError });
 
@@ -100,6 +108,7 @@ const port = (server.address() as AddressInfo).port;
 const dashboard = createDashboard({
   state,
   connectors,
+  sync: act.scheduler,
   ...(process.env.ACT_DASHBOARD_TOKEN?.trim() ? { token: process.env.ACT_DASHBOARD_TOKEN.trim() } : {}),
   allowedHosts: [`127.0.0.1:${port}`, `localhost:${port}`, ...listOf(process.env.ACT_DASHBOARD_HOSTS)],
 });
@@ -161,19 +170,70 @@ async function send(delivery: Delivery): Promise<number> {
   return response.status;
 }
 
-/** Run every poller of every connector for every tenant (or only `streams`). */
+// The tenants the scheduler keeps in sync: the simulated ones, or those a real account's variables list. A kept
+// database may remember tenants of an earlier run (other DEMO_XERO_TENANTS, simulated ones before real accounts):
+// those are disconnected (their rows kept), or the scheduler would keep polling them.
+const wanted = new Set<string>();
+for (const [source, list] of tenants) {
+  for (const tenant of list) {
+    wanted.add(`${source}/${tenant}`);
+    await act.scheduler.connect({ source, tenant });
+  }
+}
+for (const connection of await state.sync.listConnections({ status: 'active' })) {
+  if (tenants.has(connection.source) && !wanted.has(`${connection.source}/${connection.tenant}`)) {
+    await act.scheduler.disconnect({
+      source: connection.source,
+      tenant: connection.tenant,
+      reason: 'not in this demo',
+    });
+  }
+}
+
+/**
+ * Run every poll job of every connected tenant (or only `streams`, as `<source>:<stream>`) now, one after another,
+ * through the scheduler (`runJob`): each run is recorded and the job's next run is due a poll interval later.
+ */
 async function poll(streams?: readonly string[]): Promise<number> {
   let records = 0;
   for (const connector of connectors) {
     for (const tenant of tenants.get(connector.source) ?? []) {
       for (const poller of connector.pollers ?? []) {
         if (streams && !streams.includes(`${connector.source}:${poller.stream}`)) continue;
-        const result = await runPoller({ connector, tenant, poller, store: state.store, sink: state.sink, logger });
-        records += result.events;
+        const run = await act.scheduler.runJob(jobKey('poll', connector.source, tenant, poller.stream));
+        if (run?.outcome === 'failed') console.error(`  ! ${run.key} failed: ${run.error ?? run.errorClass ?? ''}`);
+        records += run?.counts.events ?? 0;
       }
     }
   }
   return records;
+}
+
+/** The scheduler's view per source and tenant: how it is kept fresh (webhooks, or polling while quiet), its streams. */
+function syncLines(rows: readonly SyncFreshness[], at: Date): string[] {
+  const byTenant = new Map<string, SyncFreshness[]>();
+  for (const row of rows) {
+    const key = `${row.source}/${row.tenant}`;
+    byTenant.set(key, [...(byTenant.get(key) ?? []), row]);
+  }
+  const seconds = (date: Date) => Math.round((at.getTime() - date.getTime()) / 1000);
+  return [...byTenant].map(([key, streams]) => {
+    const first = streams[0] as SyncFreshness;
+    const mode = first.mode
+      ? `${first.mode} (last webhook ${first.lastWebhookAt ? `${seconds(first.lastWebhookAt)} s ago` : 'never'})`
+      : 'polling only';
+    const polled = streams.filter((row) => row.stream !== '');
+    const ages = polled.flatMap((row) => (row.lastPollAt ? [seconds(row.lastPollAt)] : []));
+    const green = polled.filter((row) => row.status === 'green').length;
+    const others = streams
+      .filter((row) => row.status !== 'green')
+      .map((row) => `${row.stream || 'webhooks'} ${row.status}${row.reason ? `: ${row.reason}` : ''}`);
+    const polls =
+      polled.length === 0
+        ? ''
+        : ` · ${green}/${polled.length} streams green, last polls ${ages.length > 0 ? `${Math.min(...ages)}–${Math.max(...ages)} s ago` : 'never'}`;
+    return `  sync ${key}: ${mode}${polls}${others.length > 0 ? ` · ${others.join('; ')}` : ''}`;
+  });
 }
 
 async function drained(timeoutMs = 120_000): Promise<boolean> {
@@ -237,6 +297,7 @@ for (const simulation of simulations.values()) {
 
 for (const [id, simulator] of simulators) simulator.seed(simulations.get(id)?.seedPerTenant ?? 8);
 const backfillStarted = performance.now();
+// A new tenant's first poll is its backfill: run them all now, before anything else is sent.
 const backfilled = await poll();
 const apiCalls = [...simulators.values()].reduce((sum, simulator) => sum + simulator.apiRequests, 0);
 console.log(
@@ -258,7 +319,12 @@ if (args.once) {
   }
   process.exit(ok ? 0 : 1);
 } else {
-  console.log(`  sending ~${args.rate} changes/s, polling every ${args['poll-every']} s; Ctrl-C to stop`);
+  // The scheduler's leader loop: polls every --poll-every s, reconciliation and retention daily, leader lease in the
+  // state (a second process on the same Postgres would wait for it).
+  act.scheduler.start();
+  console.log(
+    `  sending ~${args.rate} changes/s; the scheduler polls every ${args['poll-every']} s (act.scheduler.start()); Ctrl-C to stop`,
+  );
   const intervalMs = 1000 / Math.max(0.1, Number(args.rate));
   const timer = setInterval(async () => {
     // Now and then a burst: a bulk import or an automation touching many records at once.
@@ -267,28 +333,25 @@ if (args.once) {
       for (const delivery of await nextSimulator().next()) void send(delivery).catch((error) => console.error(error));
     }
   }, intervalMs);
-  let polling = false;
-  const poller = setInterval(async () => {
-    if (polling) return;
-    polling = true;
-    await poll()
-      .catch((error) => console.error('poll failed:', error))
-      .finally(() => {
-        polling = false;
-      });
-  }, Number(args['poll-every']) * 1000);
   const report = setInterval(async () => {
-    const figures = await state.store.health();
-    for (const figure of figures) {
-      console.log(
-        `  ${figure.source}/${figure.tenant}: pending ${figure.pending}, dead ${figure.dead}, events last hour ${figure.eventsLastHour}, p50 ${figure.latencyP50Ms ?? '-'} ms, p95 ${figure.latencyP95Ms ?? '-'} ms`,
-      );
+    try {
+      const figures = await state.store.health();
+      for (const figure of figures) {
+        console.log(
+          `  ${figure.source}/${figure.tenant}: pending ${figure.pending}, dead ${figure.dead}, events last hour ${figure.eventsLastHour}, p50 ${figure.latencyP50Ms ?? '-'} ms, p95 ${figure.latencyP95Ms ?? '-'} ms`,
+        );
+      }
+      // Freshness as the scheduler sees it: webhooks or polling (quiet), each stream's grade and last poll.
+      for (const line of syncLines(await act.scheduler.status(), new Date())) console.log(line);
+    } catch (error) {
+      console.error('  report failed:', error instanceof Error ? error.message : error);
     }
   }, 10_000);
   const stop = async () => {
     clearInterval(timer);
-    clearInterval(poller);
     clearInterval(report);
+    // Lets the running poll jobs finish and releases the leader lease.
+    await act.scheduler.stop();
     // Open dashboard pages hold a server-sent events stream: close them, or close() waits for ever.
     server.closeAllConnections();
     server.close();
