@@ -215,6 +215,7 @@ async function loadSync() {
   $('sync-section').hidden = !enabled;
   if (!enabled) return;
   $('sync-empty').hidden = rows.length > 0;
+  $('sync').hidden = rows.length === 0;
   const body = rows.map((row) =>
     el('tr', { data: { source: row.source, tenant: row.tenant, stream: row.stream, status: row.status } }, [
       el('td', {}, [
