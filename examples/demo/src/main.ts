@@ -171,7 +171,7 @@ async function send(delivery: Delivery): Promise<number> {
 }
 
 // The tenants the scheduler keeps in sync: the simulated ones, or those a real account's variables list. A kept
-// database may remember tenants of an earlier run (other DEMO_XERO_TENANTS, simulated ones before real accounts):
+// database may remember tenants of an earlier run (simulated tenants are new every run; other DEMO_XERO_TENANTS):
 // those are disconnected (their rows kept), or the scheduler would keep polling them.
 const wanted = new Set<string>();
 for (const [source, list] of tenants) {
@@ -179,6 +179,16 @@ for (const [source, list] of tenants) {
     wanted.add(`${source}/${tenant}`);
     await act.scheduler.connect({ source, tenant });
   }
+}
+// The scheduler also registers the tenants webhook traffic names (the last 7 days): register those only earlier runs
+// sent (the simulated tenants change every run) before it does, so they are disconnected below and never polled.
+const heard =
+  typeof state.store.webhookActivity === 'function'
+    ? await state.store.webhookActivity({ since: new Date(Date.now() - 7 * 86_400_000) })
+    : [];
+for (const { source, tenant } of heard) {
+  if (!tenants.has(source) || tenant === '' || wanted.has(`${source}/${tenant}`)) continue;
+  await state.sync.connect({ source, tenant, ifAbsent: true });
 }
 for (const connection of await state.sync.listConnections({ status: 'active' })) {
   if (tenants.has(connection.source) && !wanted.has(`${connection.source}/${connection.tenant}`)) {
