@@ -31,8 +31,10 @@
  *
  * `GhlClient` has `searchContacts`, `getContact`, `upsertContact`,
  * `searchOpportunities`, `listPipelines`, `listCalendars`,
- * `listCalendarEvents`, a generic `request`, and `refreshCredentials(tenant)`
- * for the connector's `refreshCredentials` hook. The tenant is the GHL
+ * `listCalendarEvents`, a generic `request`, `refreshCredentials(tenant)`
+ * for the connector's `refreshCredentials` hook and, with OAuth,
+ * `renewCredentials(tenant, { aheadMs })` for its `renewCredentials` (the
+ * scheduler's refresh ahead of expiry). The tenant is the GHL
  * location id. `exchangeGhlAuthorizationCode` turns an install's
  * authorization code into the credential to `put` in the store.
  *
@@ -64,7 +66,14 @@
  *   ClickUp pages (read through a third-party migration note); see ghl-poller.ts;
  * - error bodies: see ghl-error.ts.
  */
-import { type ApiAuth, createApiClient, type OAuth2Credential, oauth2, staticToken } from '@act/connector-kit';
+import {
+  type ApiAuth,
+  type ApiRenewOptions,
+  createApiClient,
+  type OAuth2Credential,
+  oauth2,
+  staticToken,
+} from '@act/connector-kit';
 import type { CredentialStoreV1, Logger, RateLimitStoreV1 } from '@act/core';
 import { z } from 'zod';
 import { GHL_PACKAGE_NAME, GHL_SOURCE, ghlErrorBody, ghlErrors } from './ghl-error';
@@ -462,6 +471,13 @@ export interface GhlClient {
    * caller already has. A no-op for Private Integration Tokens.
    */
   refreshCredentials(tenant: string): Promise<void>;
+  /**
+   * The scheduler's renewal: refresh the location's OAuth token when it
+   * expires within `aheadMs` (single-flight, under the refresh lease) and
+   * say when the current one expires. Only with OAuth: a Private Integration
+   * Token has nothing to renew.
+   */
+  renewCredentials?(tenant: string, options: ApiRenewOptions): Promise<{ expiresAt: Date | null }>;
 }
 
 /** Create a GHL API client . @throws ConfigurationError for missing auth settings or a bad base URL. */
@@ -580,6 +596,7 @@ export function createGhlClient(options: GhlClientOptions): GhlClient {
       return body.events;
     },
     refreshCredentials: (tenant) => api.refreshCredentials(tenant),
+    ...(api.renewCredentials ? { renewCredentials: api.renewCredentials } : {}),
   };
 }
 

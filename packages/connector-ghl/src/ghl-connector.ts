@@ -6,12 +6,14 @@ import {
   type HealthSignalV1,
   type PollerV1,
   type ReconcilerV1,
+  type TenantJobContextV1,
+  type TenantLifecycleV1,
   type TransformerV1,
 } from '@act/core';
 import { GHL_MIGRATIONS } from './generated/migrations';
 import { createGhlClient, type GhlAuth, type GhlClient } from './ghl-client';
 import { GHL_PACKAGE_NAME, GHL_SOURCE } from './ghl-error';
-import type { GhlEvent, GhlSourceEvent } from './ghl-events';
+import type { GhlAppInstallPayload, GhlAppUninstallPayload, GhlEvent, GhlSourceEvent } from './ghl-events';
 import { createGhlHandlers, type GhlHandlers } from './ghl-handlers';
 import { createGhlPollers } from './ghl-poller';
 import { createGhlReconcilers } from './ghl-reconcile';
@@ -43,7 +45,13 @@ export interface GhlConnector extends ConnectorV1<GhlSourceEvent>, GhlHandlers {
   readonly webhooks: { readonly default: GhlWebhookProcessor; readonly workflow: GhlWebhookProcessor };
   readonly transformer: TransformerV1<GhlSourceEvent>;
   readonly migrations: readonly { name: string; sql: string }[];
-  /** Streams `contacts`, `opportunities`, `pipelines`, `appointments`; none without API credentials. */
+  /**
+   * Streams `contacts`, `opportunities`, `pipelines`, `appointments`; none
+   * without API credentials. Contacts, opportunities and appointments are
+   * `fallback` pollers (webhooks carry them: they run only while the
+   * location's webhooks are quiet); pipelines, which no webhook carries, are
+   * polled on the scheduler's interval.
+   */
   readonly pollers: readonly PollerV1<GhlSourceEvent>[];
   /** Tables `ghl_contacts`, `ghl_opportunities`, `ghl_pipelines`; none without API credentials. */
   readonly reconcilers: readonly ReconcilerV1<GhlSourceEvent>[];
@@ -53,6 +61,18 @@ export interface GhlConnector extends ConnectorV1<GhlSourceEvent>, GhlHandlers {
   readonly missingApiCredentials: string | undefined;
   /** The worker's 401 hook: refreshes the location's OAuth token (a no-op for Private Integration Tokens). */
   refreshCredentials(tenant: string): Promise<void>;
+  /**
+   * The locations an app event connects or disconnects, for the scheduler's
+   * connections registry (see `ghlLifecycle`).
+   */
+  lifecycle(event: GhlSourceEvent): readonly TenantLifecycleV1[] | undefined;
+  /**
+   * With OAuth only: the scheduler refreshes a location's token when it
+   * expires within `aheadMs` (GHL access tokens last a day, `expires_in`
+   * 86399), single-flight under the same lease as every refresh. Absent with
+   * a Private Integration Token, which has no expiry to manage.
+   */
+  renewCredentials?(context: TenantJobContextV1 & { aheadMs: number }): Promise<{ expiresAt: Date | null }>;
   /**
    * A write-back client for contacts (local changes → GHL) that applies this
    * connector's `ghl_contacts` blocked fields to every request. See the README.
@@ -105,6 +125,8 @@ export function createGhlConnector(settings: GhlConnectorSettings = {}): GhlConn
       })
     : undefined;
   const missingApiCredentials = client ? undefined : GHL_API_CREDENTIAL_VARIABLES;
+  // OAuth only (a Private Integration Token has no expiry): the scheduler's renewal ahead of expiry.
+  const renew = client?.renewCredentials;
   // Warned once, at creation: GHL drops any webhook not answered 2xx or 429
   // (https://help.gohighlevel.com/support/solutions/articles/155000007071),
   // and without the API nothing repairs it.
@@ -160,6 +182,13 @@ export function createGhlConnector(settings: GhlConnectorSettings = {}): GhlConn
     async refreshCredentials(tenant) {
       await client?.refreshCredentials(tenant);
     },
+    lifecycle: ghlLifecycle,
+    ...(renew
+      ? {
+          renewCredentials: ({ tenant, aheadMs, signal }: TenantJobContextV1 & { aheadMs: number }) =>
+            renew(tenant, { aheadMs, signal }),
+        }
+      : {}),
 
     createWriter(options) {
       if (!client) {
@@ -200,4 +229,40 @@ function authOf(settings: GhlConnectorSettings): GhlAuth | undefined {
     tokenType: 'private-integration',
     either: ['accessToken (a Private Integration Token)', 'oauth'],
   });
+}
+
+/**
+ * The locations a Marketplace app event connects or disconnects
+ * (`ConnectorV1.lifecycle`; the worker applies them to the connections
+ * registry once the event is stored). Only GHL's documented shapes
+ * (AppInstall.md and AppUninstall.md, [G2]; fixtures `app-install.*`,
+ * `app-uninstall.*`):
+ * - `INSTALL` for a location names it in `locationId`: connect it. A bulk
+ *   install lists the locations in `locationIds` (the official SDK's
+ *   `InstallWebhookRequest`, [G8]): connect each one.
+ * - an agency-level `INSTALL` (`companyId` only) names no location: nothing
+ *   is connected until a location is (its own `INSTALL`, or your app's
+ *   registration after it obtains the location's token).
+ * - `UNINSTALL` of a location (`locationId`): disconnect it, reason
+ *   `uninstalled` (its mirror rows are kept).
+ * - a company-level `UNINSTALL` (`companyId` only) names no location, and GHL
+ *   does not say which locations it covered, so it disconnects nothing:
+ *   disconnect those locations yourself, or let their refused refresh tokens
+ *   turn them `reconnect_required`.
+ * Workflow webhooks and every other event: `undefined`.
+ */
+export function ghlLifecycle(event: GhlSourceEvent): readonly TenantLifecycleV1[] | undefined {
+  if (event.origin !== 'marketplace-webhook') return undefined;
+  if (event.type === 'INSTALL') {
+    const payload = event.payload as GhlAppInstallPayload;
+    const locations = new Set<string>();
+    if (payload.locationId) locations.add(payload.locationId);
+    for (const id of payload.locationIds ?? []) if (id) locations.add(id);
+    return [...locations].map((tenant): TenantLifecycleV1 => ({ action: 'connect', tenant }));
+  }
+  if (event.type === 'UNINSTALL') {
+    const payload = event.payload as GhlAppUninstallPayload;
+    return payload.locationId ? [{ action: 'disconnect', tenant: payload.locationId, reason: 'uninstalled' }] : [];
+  }
+  return undefined;
 }

@@ -1,5 +1,9 @@
 /**
  * Polling GoHighLevel: the fallback when webhooks go quiet, and the backfill.
+ * Contacts, opportunities and appointments are `fallback: true` (GHL's
+ * webhooks carry them [G2]: the scheduler polls them only while a location's
+ * webhooks are quiet); pipelines have no webhook and are polled on the
+ * scheduler's interval.
  *
  * ```ts
  * createGhlContactsPoller(options: GhlContactsPollerOptions): PollerV1<GhlPolledEvent>       // stream 'contacts'
@@ -160,6 +164,9 @@ export function createGhlContactsPoller(options: GhlContactsPollerOptions): Poll
   return {
     specificationVersion: 'v1',
     stream,
+    // Contact webhooks (ContactCreate/Update/Delete…, [G2]) carry this stream: the scheduler
+    // polls it only while the location's webhooks are quiet (plus its daily reconciliation).
+    fallback: true,
     async *poll({ tenant, cursor, signal }) {
       let position = positions.read(cursor);
       for (;;) {
@@ -262,6 +269,8 @@ export function createGhlOpportunitiesPoller(options: GhlOpportunitiesPollerOpti
   return {
     specificationVersion: 'v1',
     stream,
+    // Opportunity webhooks ([G2]) carry this stream: polled only while the location is quiet.
+    fallback: true,
     async *poll({ tenant, cursor, signal }) {
       const start = positions.read(cursor);
       for await (const { records, next } of walk(tenant, start, signal)) {
@@ -325,6 +334,8 @@ export function createGhlPipelinesPoller(options: { client: GhlClient }): Poller
   return {
     specificationVersion: 'v1',
     stream,
+    // Poll-only: GHL sends no pipeline webhooks ([G2]), so this runs on the scheduler's
+    // poll interval (default 5 min; pipelines change rarely) whatever the webhooks do.
     async *poll({ tenant, cursor, signal }) {
       positions.read(cursor);
       signal?.throwIfAborted();
@@ -374,6 +385,8 @@ export function createGhlAppointmentsPoller(options: GhlAppointmentsPollerOption
   return {
     specificationVersion: 'v1',
     stream,
+    // Appointment webhooks ([G2]) carry this stream: polled only while the location is quiet.
+    fallback: true,
     async *poll({ tenant, cursor, signal }) {
       const position = positions.read(cursor);
       const at = now().getTime();

@@ -66,8 +66,13 @@ function reconciler(
   entity: 'contact' | 'opportunity' | 'pipeline',
   list: (tenant: string, signal: AbortSignal | undefined) => AsyncIterable<GhlPolledEvent[]>,
 ): ReconcilerV1<GhlPolledEvent> {
-  return GHL_MIRROR_TABLES[entity].reconciler(({ tenant, signal }) => list(tenant, signal));
+  // `stream`: the poller whose cursor this listing would repair (core's CursorExpiredError contract).
+  return GHL_MIRROR_TABLES[entity].reconciler(({ tenant, signal }) => list(tenant, signal), {
+    stream: RECONCILED_STREAMS[entity],
+  });
 }
+
+const RECONCILED_STREAMS = { contact: 'contacts', opportunity: 'opportunities', pipeline: 'pipelines' } as const;
 
 export interface GhlContactsReconcilerOptions {
   client: GhlClient;

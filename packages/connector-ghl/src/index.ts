@@ -15,7 +15,7 @@ export {
   type GhlOAuthCredential,
   type GhlPrivateIntegrationAuth,
 } from './ghl-client';
-export { createGhlConnector, type GhlConnector } from './ghl-connector';
+export { createGhlConnector, type GhlConnector, ghlLifecycle } from './ghl-connector';
 export type {
   GhlAppInstallPayload,
   GhlAppointmentPayload,

@@ -2,7 +2,7 @@ import { ActError, type CredentialStoreV1, createMemoryCredentialStore } from '@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createApiClient, createPkce, type OAuth2Options, oauth2 } from '../src/api/index';
+import { createApiClient, createPkce, type OAuth2Options, oauth2, staticToken } from '../src/api/index';
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());
@@ -209,6 +209,84 @@ describe('oauth2: refresh', () => {
     expect(() => client(undefined as unknown as CredentialStoreV1)).toThrow(
       'auth.credentials (a CredentialStoreV1) is required for OAuth',
     );
+  });
+});
+
+describe('oauth2: renew ahead of expiry (the scheduler)', () => {
+  const NOW = Date.parse('2026-03-01T12:00:00Z');
+  const renewing = (credentials: CredentialStoreV1, options: Partial<OAuth2Options> = {}) =>
+    createApiClient({
+      packageName: PACKAGE,
+      source: 'example',
+      baseUrl: BASE_URL,
+      auth: auth(credentials, options),
+      retry: { baseDelayMs: 1 },
+      now: () => new Date(NOW),
+    });
+
+  it('leaves a token that outlives aheadMs alone and reports its expiry', async () => {
+    const credentials = await store({ expiresAt: NOW + 20 * 60_000 });
+    const token = tokenEndpoint(1);
+    const renewed = await renewing(credentials).renewCredentials?.('t1', { aheadMs: 10 * 60_000 });
+    expect(renewed).toEqual({ expiresAt: new Date(NOW + 20 * 60_000) });
+    expect(token.requests).toHaveLength(0);
+    expect(await credentials.get(KEY)).toMatchObject({ revision: 1, value: { accessToken: 'access-1' } });
+  });
+
+  it('refreshes a token expiring within aheadMs, saves the rotation and reports the new expiry', async () => {
+    const credentials = await store({ expiresAt: NOW + 9 * 60_000 });
+    const token = tokenEndpoint(1);
+    const renewed = await renewing(credentials).renewCredentials?.('t1', { aheadMs: 10 * 60_000 });
+    // expires_in 1800 s from the injected clock.
+    expect(renewed).toEqual({ expiresAt: new Date(NOW + 1_800_000) });
+    expect(token.requests).toHaveLength(1);
+    expect(await credentials.get(KEY)).toMatchObject({
+      revision: 2,
+      value: { accessToken: 'access-2', refreshToken: 'refresh-2', expiresAt: NOW + 1_800_000 },
+    });
+  });
+
+  it('is single-flight with every other refresh: concurrent renewals and a 401 spend the refresh token once', async () => {
+    for (const clients of [1, 2]) {
+      nock.cleanAll();
+      const credentials = await store({ expiresAt: NOW + 60_000 });
+      const token = tokenEndpoint(1, { delayMs: 30 });
+      nock(BASE_URL)
+        .get('/v1/ping')
+        .matchHeader('authorization', 'Bearer access-1')
+        .reply(401, {})
+        .get('/v1/ping')
+        .matchHeader('authorization', 'Bearer access-2')
+        .reply(200, { ok: true });
+      const first = renewing(credentials, { owner: 'worker-a' });
+      const second = clients === 1 ? first : renewing(credentials, { owner: 'worker-b' });
+      const [a, b] = await Promise.all([
+        first.renewCredentials?.('t1', { aheadMs: 600_000 }),
+        second.renewCredentials?.('t1', { aheadMs: 600_000 }),
+        second.request('t1', call),
+      ]);
+      expect(token.requests).toHaveLength(1);
+      expect(a).toEqual({ expiresAt: new Date(NOW + 1_800_000) });
+      expect(b).toEqual(a);
+      expect(await credentials.get(KEY)).toMatchObject({ revision: 2, value: { refreshToken: 'refresh-2' } });
+    }
+  });
+
+  it('a refused grant or a missing credential is ReconnectRequiredError; a static token has nothing to renew', async () => {
+    const refused = await store({ expiresAt: NOW + 60_000 });
+    nock(AUTH_URL).post('/token').reply(400, { error: 'invalid_grant' });
+    const error = await rejection(
+      renewing(refused).renewCredentials?.('t1', { aheadMs: 600_000 }) ?? Promise.resolve(),
+    );
+    expect(error).toMatchObject({ name: 'ReconnectRequiredError', credentialKey: KEY });
+    const missing = await rejection(
+      renewing(createMemoryCredentialStore()).renewCredentials?.('t1', { aheadMs: 600_000 }) ?? Promise.resolve(),
+    );
+    expect(missing).toMatchObject({ name: 'ReconnectRequiredError', credentialKey: KEY });
+    expect(
+      createApiClient({ packageName: PACKAGE, source: 'example', baseUrl: BASE_URL, auth: staticToken('pit') })
+        .renewCredentials,
+    ).toBeUndefined();
   });
 });
 

@@ -98,4 +98,23 @@ describe('pagedPoller', () => {
     const batches = await collect(poller.listAll({ tenant: 't' }));
     expect(batches.map((batch) => batch.map((event) => event.entityId))).toEqual([['c']]);
   });
+
+  it('passes the scheduler its intervalMs and fallback flag, and refuses a nonsensical interval', () => {
+    const base = {
+      packageName: '@act/connector-test',
+      kind: 'Test',
+      list: async () => ({ items: [] }),
+      updatedAt: () => null,
+      toEvent: () => ({ source: 'test', tenant: 't', type: 'x', entity: 'x', entityId: 'x', payload: {} }),
+    };
+    const webhooked = pagedPoller<SourceEventV1, Item>({ ...base, stream: 'a', fallback: true });
+    expect(webhooked).toMatchObject({ stream: 'a', fallback: true });
+    expect('intervalMs' in webhooked).toBe(false);
+    const pollOnly = pagedPoller<SourceEventV1, Item>({ ...base, stream: 'b', intervalMs: 300_000 });
+    expect(pollOnly).toMatchObject({ stream: 'b', intervalMs: 300_000 });
+    expect('fallback' in pollOnly).toBe(false);
+    expect(() => pagedPoller<SourceEventV1, Item>({ ...base, stream: 'c', intervalMs: 0 })).toThrow(
+      '[@act/connector-test] c poller: intervalMs must be a number > 0, got 0',
+    );
+  });
 });

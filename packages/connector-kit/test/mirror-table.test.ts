@@ -125,6 +125,9 @@ describe('mirrorTable', () => {
     const lower = mirrorTable({ table: 't', keys: ['tenant_id', 'id'], id: (v) => v.toLowerCase(), columns: {} });
     const reconciler = lower.reconciler(async function* () {});
     expect(reconciler).toMatchObject({ table: 't', keyColumns: ['tenant_id', 'id'] });
+    expect('stream' in reconciler).toBe(false);
+    // The poller stream whose expired cursor this listing repairs.
+    expect(lower.reconciler(async function* () {}, { stream: 'records' }).stream).toBe('records');
     expect(reconciler.scope('ABC')).toEqual({ tenant_id: 'abc' });
     expect(reconciler.keyOf(event({}))).toEqual(lower.keyOf(event({})));
     expect(lower.operations(event({}))[0]?.key).toEqual({ tenant_id: 't1', id: 'p1' });

@@ -111,5 +111,11 @@ export function createTemplateClient(settings: TemplateConnectorSettings) {
       }),
     /** The worker's 401 hook: refresh the account's OAuth2 token (a no-op for a static token). */
     refreshCredentials: (tenant: string) => api.refreshCredentials(tenant),
+    /**
+     * OAuth2 only (`undefined` for a static token, which has no expiry to manage): refresh
+     * the account's token when it expires within `aheadMs`, under the same single-flight
+     * lease as every refresh, and say when the current one expires.
+     */
+    renewCredentials: api.renewCredentials,
   };
 }

@@ -1,5 +1,12 @@
 import { createEventHandlers, type EventHandlers, runHandlersOnApplied } from '@act/connector-kit';
-import type { ConnectorV1, HydrateContextV1, PollerV1, ReconcilerV1, WebhookProcessorV1 } from '@act/core';
+import type {
+  ConnectorV1,
+  HydrateContextV1,
+  PollerV1,
+  ReconcilerV1,
+  TenantJobContextV1,
+  WebhookProcessorV1,
+} from '@act/core';
 import { ActError } from '@act/core';
 import { TEMPLATE_MIGRATIONS } from './generated/migrations';
 import { createTemplateClient, templateErrors } from './template-client';
@@ -24,6 +31,8 @@ export interface TemplateConnector
   readonly migrations: readonly { name: string; sql: string }[];
   hydrate(event: TemplateSourceEvent, context: HydrateContextV1): Promise<TemplateSourceEvent | null>;
   refreshCredentials(tenant: string): Promise<void>;
+  /** With OAuth2 only: the scheduler's refresh ahead of expiry. */
+  renewCredentials?(context: TenantJobContextV1 & { aheadMs: number }): Promise<{ expiresAt: Date | null }>;
 }
 
 /**
@@ -39,6 +48,7 @@ export function createTemplateConnector(settings: TemplateConnectorSettings): Te
   const webhook = createTemplateWebhook({ secrets: settings.webhookSecrets });
   const poller = createTemplatePoller(client, pageSize);
   const handlers = createEventHandlers<TemplateEventMap>({ packageName: TEMPLATE_PACKAGE_NAME });
+  const renew = client.renewCredentials;
   return {
     specificationVersion: 'v1',
     source: TEMPLATE_SOURCE,
@@ -48,7 +58,8 @@ export function createTemplateConnector(settings: TemplateConnectorSettings): Te
     webhooks: { default: webhook },
     pollers: [poller],
     // Table, keys and scope from the mirror table; every record from the listing.
-    reconcilers: [TEMPLATE_RECORDS.reconciler(poller.listAll)],
+    // `stream`: the poller whose cursor this listing repairs if the provider ever expires it.
+    reconcilers: [TEMPLATE_RECORDS.reconciler(poller.listAll, { stream: poller.stream })],
     transformer: createTemplateTransformer(settings.fieldPolicies ? { fieldPolicies: settings.fieldPolicies } : {}),
     migrations: TEMPLATE_MIGRATIONS,
     // What act_grant_tenant_access filters app users' reads on.
@@ -69,6 +80,17 @@ export function createTemplateConnector(settings: TemplateConnectorSettings): Te
       }
     },
     refreshCredentials: (tenant) => client.refreshCredentials(tenant),
+    // Set `renewCredentials` when the connector holds tokens that expire (OAuth2): the
+    // scheduler calls it for every connected tenant so no request meets an expired token.
+    // Leave it out for static tokens. Other scheduler hooks, when the provider has them:
+    // `discoverTenants` (an endpoint listing the accounts the app can reach), `lifecycle`
+    // (install/uninstall webhook events), `subscriptions` (watches that lapse unless renewed).
+    ...(renew
+      ? {
+          renewCredentials: ({ tenant, aheadMs, signal }: TenantJobContextV1 & { aheadMs: number }) =>
+            renew(tenant, { aheadMs, signal }),
+        }
+      : {}),
     // Handlers run for webhook events once their write committed (not for skipped, polled or reconciled ones).
     onApplied: runHandlersOnApplied(handlers),
     on: handlers.on,

@@ -20,6 +20,14 @@ export function createTemplatePoller(client: TemplateClient, pageSize: number): 
     },
     updatedAt: (record) => record.updated_at,
     toEvent: templateRecordToEvent,
+    // How the scheduler runs this poller. Template's webhooks carry every record change,
+    // so polling is only the fallback: `fallback: true` runs it while an account's webhooks
+    // are quiet (past the connector's `expectedActivityMs`, or the gap the scheduler learns),
+    // and the daily reconciliation catches what both missed.
+    // A stream NO webhook carries (Xero's payments) leaves `fallback` out and sets
+    // `intervalMs` to the source's freshness target instead: polling is its only source.
+    // A stream webhooks carry but that must also be polled on a timetable sets both.
+    fallback: true,
   });
 }
 

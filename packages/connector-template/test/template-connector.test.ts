@@ -1,5 +1,6 @@
 import {
   VERSION as CORE_VERSION,
+  createMemoryCredentialStore,
   createMemorySink,
   createMemoryStateStore,
   createWebhookHandler,
@@ -140,5 +141,42 @@ describe('Template connector, end to end', () => {
     ]);
     await expect(connector.refreshCredentials(TEST_ACCOUNT)).resolves.toBeUndefined();
     expect(VERSION).toBe(CORE_VERSION); // both '0.0.0-test' when run from source
+  });
+
+  it('tells the scheduler its poller is a webhook fallback; a static token has nothing to renew', () => {
+    const { connector } = setup();
+    expect(connector.pollers[0]).toMatchObject({ stream: 'records', fallback: true });
+    expect('intervalMs' in connector.pollers[0]).toBe(false);
+    expect(connector.reconcilers[0].stream).toBe('records');
+    expect(connector.renewCredentials).toBeUndefined();
+  });
+
+  it('with OAuth2, renewCredentials refreshes only a token expiring within aheadMs', async () => {
+    const credentials = createMemoryCredentialStore();
+    const key = `template:${TEST_ACCOUNT}`;
+    const expiresAt = Date.now() + 3_600_000;
+    await credentials.put(key, { accessToken: 'access-1', refreshToken: 'refresh-1', expiresAt });
+    const connector = createTemplateConnector({
+      webhookSecrets: [TEST_SECRET],
+      oauth: { clientId: 'client-1', clientSecret: 'secret-1', credentials },
+      retry: { baseDelayMs: 1 },
+    });
+    const forms: URLSearchParams[] = [];
+    nock(TEST_BASE_URL)
+      .post('/oauth/token')
+      .reply(200, async (request: Request) => {
+        forms.push(new URLSearchParams(await request.text()));
+        return { access_token: 'access-2', refresh_token: 'refresh-2', expires_in: 3600 };
+      });
+    expect(await connector.renewCredentials?.({ tenant: TEST_ACCOUNT, aheadMs: 600_000 })).toEqual({
+      expiresAt: new Date(expiresAt),
+    });
+    expect(forms).toHaveLength(0);
+    // Asked to renew anything expiring within two hours: this one does.
+    const renewed = await connector.renewCredentials?.({ tenant: TEST_ACCOUNT, aheadMs: 7_200_000 });
+    expect(forms.map((form) => form.get('refresh_token'))).toEqual(['refresh-1']);
+    const stored = await credentials.get(key);
+    expect(stored?.value).toMatchObject({ accessToken: 'access-2', refreshToken: 'refresh-2' });
+    expect(renewed).toEqual({ expiresAt: new Date(stored?.value.expiresAt as number) });
   });
 });

@@ -25,15 +25,22 @@ export type {
 export type { XeroFetchRecord, XeroFetchRecordRequest } from './xero-hydrate';
 export {
   buildXeroAuthorizeUrl,
+  createXeroDiscovery,
   exchangeXeroAuthorizationCode,
   listXeroConnections,
   type XeroAccessTokenAuth,
   type XeroAuth,
   type XeroConnection,
+  type XeroDiscoverySettings,
   type XeroOAuthAuth,
   type XeroOAuthCredential,
 } from './xero-oauth';
-export { type XeroPolledEvent, type XeroPollersOptions, xeroFullResyncCursor } from './xero-poller';
+export {
+  XERO_POLL_INTERVAL_MS,
+  type XeroPolledEvent,
+  type XeroPollersOptions,
+  xeroFullResyncCursor,
+} from './xero-poller';
 export type { XeroSequenceGap, XeroSequenceScope } from './xero-sequences';
 export {
   loadXeroSettings,

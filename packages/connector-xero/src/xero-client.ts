@@ -32,7 +32,8 @@
  * `getCreditNote`, `getPayment`, `getBankTransaction`; `list(tenant, entity,
  * params)` and `listContacts`, `listInvoices`, `listCreditNotes`,
  * `listPayments`, `listBankTransactions` (one page each); a generic
- * `request`; and `refreshCredentials(tenant)` for the worker's 401 hook.
+ * `request`; `refreshCredentials(tenant)` for the worker's 401 hook; and,
+ * with OAuth, `renewCredentials(tenant, { aheadMs })` for the scheduler.
  * The tenant is the Xero organisation id (`tenantId` of `/connections`).
  *
  * Provider facts (the spec is `xero_accounting.yaml` v16.1.0,
@@ -69,7 +70,7 @@
  * reschedule. A 401 refreshes the token once (single-flight across workers)
  * and repeats the request; a second 401 is an `auth` error.
  */
-import { type ApiClient, type ApiRequest, createApiClient } from '@act/connector-kit';
+import { type ApiClient, type ApiRenewOptions, type ApiRequest, createApiClient } from '@act/connector-kit';
 import type { Logger, RateLimitStoreV1 } from '@act/core';
 import { z } from 'zod';
 import { XERO_ERROR_BODY, xeroErrors } from './xero-error';
@@ -222,6 +223,12 @@ export interface XeroClient {
   listBankTransactions(tenant: string, params?: XeroListParams, options?: CallOptions): Promise<XeroListPage>;
   /** The worker's 401 hook: rotate the tenant's OAuth tokens unless someone already has. A no-op for a static token. */
   refreshCredentials(tenant: string): Promise<void>;
+  /**
+   * OAuth only: refresh the tenant's token if it expires within `aheadMs`
+   * (single-flight, under the refresh lease) and say when the current one
+   * expires: the connector's `renewCredentials`, run by the scheduler.
+   */
+  renewCredentials?(tenant: string, options: ApiRenewOptions): Promise<{ expiresAt: Date | null }>;
   /** The shared limiter (for inspection and tests). */
   readonly rateLimiter: XeroRateLimiter;
 }
@@ -346,6 +353,7 @@ export function createXeroClient(options: XeroClientOptions): XeroClient {
     listPayments: many('payment'),
     listBankTransactions: many('bank_transaction'),
     refreshCredentials: (tenant) => api.refreshCredentials(tenant),
+    ...(api.renewCredentials ? { renewCredentials: api.renewCredentials } : {}),
   };
 }
 

@@ -8,11 +8,13 @@ import {
 import type {
   ConnectorV1,
   CredentialStoreV1,
+  DiscoveryResultV1,
   HealthSignalV1,
   HydrateContextV1,
   PollerV1,
   ReconcilerV1,
   StateStoreV1,
+  TenantJobContextV1,
   TransformerV1,
 } from '@act/core';
 import { XERO_MIGRATIONS } from './generated/migrations';
@@ -25,7 +27,7 @@ import {
   type XeroSourceEvent,
 } from './xero-events';
 import { createXeroHydrate, type XeroFetchRecord } from './xero-hydrate';
-import type { XeroAuth } from './xero-oauth';
+import { createXeroDiscovery, type XeroAuth } from './xero-oauth';
 import { createXeroPollers } from './xero-poller';
 import { createXeroReconcilers } from './xero-reconcile';
 import { type ReadXeroSequenceGapsOptions, readXeroSequenceGaps, type XeroSequenceGap } from './xero-sequences';
@@ -52,7 +54,12 @@ export interface XeroConnector extends ConnectorV1<XeroSourceEvent>, XeroHandler
   readonly webhooks: { readonly default: XeroWebhookProcessor };
   readonly transformer: TransformerV1<XeroSourceEvent>;
   readonly migrations: readonly { name: string; sql: string }[];
-  /** Pollers (payments and bank transactions have no webhooks; the rest as a fallback); none without API credentials. */
+  /**
+   * Pollers; none without API credentials. Payments and bank transactions
+   * have no webhooks: polled every 5 minutes (`intervalMs`). Contacts,
+   * invoices and credit notes are `fallback` pollers, run only while the
+   * tenant's webhooks are quiet.
+   */
   readonly pollers: readonly PollerV1<XeroSourceEvent>[];
   /** Reconcilers per mirror table; none without API credentials. */
   readonly reconcilers: readonly ReconcilerV1<XeroSourceEvent>[];
@@ -68,6 +75,19 @@ export interface XeroConnector extends ConnectorV1<XeroSourceEvent>, XeroHandler
   hydrate(event: XeroSourceEvent, context: HydrateContextV1): Promise<XeroSourceEvent | null>;
   /** The worker's 401 hook: refreshes the tenant's OAuth token. */
   refreshCredentials(tenant: string): Promise<void>;
+  /**
+   * With OAuth only: the scheduler refreshes the tenant's access token when
+   * it expires within `aheadMs` (Xero's last 30 minutes), single-flight under
+   * the same lease as every refresh, and learns when it expires. Absent with
+   * `accessToken` (a token you refresh yourself).
+   */
+  renewCredentials?(context: TenantJobContextV1 & { aheadMs: number }): Promise<{ expiresAt: Date | null }>;
+  /**
+   * With OAuth and `settings.discovery`: the ORGANISATION tenants the
+   * configured grants reach (`GET https://api.xero.com/connections`), for the
+   * scheduler's connections registry. See `createXeroDiscovery`.
+   */
+  discoverTenants?(context: { signal?: AbortSignal | undefined }): Promise<DiscoveryResultV1>;
   /**
    * Tenants to reconnect (`reconnect_required`, red: their refresh token was
    * refused), lost deliveries (`sequence_gap`, amber) and, for a connector
@@ -141,6 +161,19 @@ export function createXeroConnector(settings: XeroConnectorSettings = {}): XeroC
     ? createXeroReconcilers({ ...settings.reconcilers, client })
     : [];
   const hydrate = createXeroHydrate(fetchRecord);
+  // OAuth only (a token you manage has no expiry here): the scheduler's renewal ahead of expiry.
+  const renew = client?.renewCredentials;
+  // Connections belong to a grant, not a tenant: discovery lists the grants the settings name.
+  const discoverTenants =
+    settings.oauth && settings.discovery
+      ? createXeroDiscovery({
+          oauth: settings.oauth,
+          discovery: settings.discovery,
+          fetch: settings.fetch,
+          logger: settings.logger,
+          ...(settings.api?.now ? { now: settings.api.now } : {}),
+        })
+      : undefined;
   const missingApiCredentials = client ? undefined : XERO_API_CREDENTIAL_VARIABLES;
   // Xero's webhooks carry ids only (https://developer.xero.com/documentation/webhooks/overview): without the API
   // every delivery is dead-lettered by the worker, unless the deployment fetches records itself.
@@ -180,6 +213,13 @@ export function createXeroConnector(settings: XeroConnectorSettings = {}): XeroC
     async refreshCredentials(tenant) {
       await client?.refreshCredentials(tenant);
     },
+    ...(renew
+      ? {
+          renewCredentials: ({ tenant, aheadMs, signal }: TenantJobContextV1 & { aheadMs: number }) =>
+            renew(tenant, { aheadMs, signal }),
+        }
+      : {}),
+    ...(discoverTenants ? { discoverTenants } : {}),
     onApplied: runHandlersOnApplied(handlers),
     on: handlers.on,
     onAny: handlers.onAny,

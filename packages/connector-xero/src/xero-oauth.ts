@@ -21,6 +21,7 @@
  * buildXeroAuthorizeUrl({ clientId, redirectUri, scopes, state, codeChallenge? }): string
  * exchangeXeroAuthorizationCode({ clientId, clientSecret, code, redirectUri, codeVerifier?, fetch?, now? }): Promise<XeroOAuthCredential>
  * listXeroConnections({ accessToken, authEventId?, fetch? }): Promise<XeroConnection[]>
+ * createXeroDiscovery({ oauth, grants, tenantTypes?, connectionsUrl?, fetch?, logger? }): (context) => Promise<DiscoveryResultV1>
  * ```
  *
  * Facts ("OAuth 2.0 auth flow",
@@ -66,7 +67,13 @@ import {
   oauth2,
   staticToken,
 } from '@act/connector-kit';
-import type { CredentialStoreV1 } from '@act/core';
+import {
+  type CredentialStoreV1,
+  type DiscoveredTenantV1,
+  type DiscoveryResultV1,
+  type Logger,
+  ReconnectRequiredError,
+} from '@act/core';
 import { z } from 'zod';
 import { VERSION } from './version';
 import { XERO_ERROR_BODY, xeroErrors } from './xero-error';
@@ -283,4 +290,107 @@ export async function listXeroConnections(options: {
     searchParams: options.authEventId ? { authEventId: options.authEventId } : undefined,
     schema: z.array(connectionSchema),
   });
+}
+
+/** Which grants' connections `discoverTenants` lists (`settings.discovery`). */
+export interface XeroDiscoverySettings {
+  /**
+   * The credential keys of the OAuth grants to list, e.g. `['xero:grant-1']`
+   * (or a function reading them from your own records). A grant is one
+   * person's authorisation of your app: one token set, whose
+   * `GET /connections` answers every organisation that person connected.
+   * These are the keys your `oauth.credentialKey` maps tenants to; with the
+   * default key (`xero:<tenant>`, one grant per tenant) list those.
+   */
+  grants: readonly string[] | (() => readonly string[] | Promise<readonly string[]>);
+  /**
+   * The `tenantType`s that are tenants of this connector. Default
+   * `['ORGANISATION']`: the Accounting API's organisations (a `PRACTICE` is
+   * a Xero practice, not an organisation with ledgers).
+   */
+  tenantTypes?: readonly string[];
+}
+
+/**
+ * The connector's `discoverTenants`: `GET https://api.xero.com/connections`
+ * with each grant's access token (refreshed first when due, single-flight
+ * under the same lease as every refresh of that credential key), keeping the
+ * `ORGANISATION` tenants (`tenantType` is ORGANISATION or PRACTICE [X24]; "OAuth
+ * 2.0 auth flow", https://developer.xero.com/documentation/guides/oauth2/auth-flow/,
+ * and "Managing connections" [X23]; the official client reads them the same way [X18]).
+ *
+ * The answer is `complete` when every grant answered: a tenant no grant
+ * lists any more was disconnected at Xero, so the registry disconnects it
+ * (its rows are kept). A grant whose refresh token Xero refused
+ * (`ReconnectRequiredError`, red `reconnect_required` in `healthSignals`) is
+ * skipped and the answer is then partial (`complete: false`, only adds), as
+ * it is with no grants at all: a broken or empty grant list never
+ * disconnects anything. Any other failure (network, 5xx, 429) is thrown for
+ * the scheduler to retry.
+ */
+export function createXeroDiscovery(options: {
+  oauth: Omit<XeroOAuthAuth, 'type'>;
+  discovery: XeroDiscoverySettings;
+  connectionsUrl?: string;
+  fetch?: typeof globalThis.fetch | undefined;
+  timeoutMs?: number;
+  logger?: Logger | undefined;
+  now?: (() => Date) | undefined;
+}): (context: { signal?: AbortSignal | undefined }) => Promise<DiscoveryResultV1> {
+  const url = new URL(options.connectionsUrl ?? XERO_CONNECTIONS_URL);
+  const types = new Set(options.discovery.tenantTypes ?? ['ORGANISATION']);
+  const { credentialKey: _perTenant, owner, ...oauth } = options.oauth;
+  // Its own client, whose "tenant" is the grant's credential key. Its token manager
+  // and the accounting client's share the store's refresh lease per key (a distinct
+  // owner), so a refresh here and one there never spend the same rotating token twice.
+  const api = createApiClient({
+    packageName: XERO_PACKAGE_NAME,
+    source: XERO_SOURCE,
+    baseUrl: url.origin,
+    auth: xeroOAuth2({
+      ...oauth,
+      credentialKey: (grant) => grant,
+      ...(owner !== undefined ? { owner: `${owner}/discovery` } : {}),
+    }),
+    userAgent: XERO_USER_AGENT,
+    errorBody: XERO_ERROR_BODY,
+    timeoutMs: options.timeoutMs ?? 30_000,
+    fetch: options.fetch,
+    logger: options.logger,
+    now: options.now,
+  });
+  return async ({ signal }) => {
+    const grants = options.discovery.grants;
+    const keys = [...new Set(typeof grants === 'function' ? await grants() : grants)];
+    const found = new Map<string, DiscoveredTenantV1>();
+    let complete = keys.length > 0;
+    for (const grant of keys) {
+      signal?.throwIfAborted();
+      let connections: XeroConnection[];
+      try {
+        connections = await api.request(grant, {
+          method: 'GET',
+          path: url.pathname,
+          schema: z.array(connectionSchema),
+          signal,
+        });
+      } catch (error) {
+        if (!ReconnectRequiredError.isInstance(error)) throw error;
+        complete = false;
+        options.logger?.warn(
+          { source: XERO_SOURCE, grant, error: error.message },
+          `[${XERO_PACKAGE_NAME}] discovery skipped grant ${grant}: it needs reconnecting`,
+        );
+        continue;
+      }
+      for (const connection of connections) {
+        if (!types.has(connection.tenantType ?? '') || found.has(connection.tenantId)) continue;
+        found.set(connection.tenantId, {
+          tenant: connection.tenantId,
+          ...(connection.tenantName ? { displayName: connection.tenantName } : {}),
+        });
+      }
+    }
+    return { tenants: [...found.values()], complete };
+  };
 }

@@ -8,7 +8,8 @@
  *   { client: XeroClient; entity: XeroMirroredEntity;
  *     pageSize?: number = 100 (1–1000); overlapMs?: number = 120_000;
  *     fullResyncEveryMs?: number | null = 7 days (null: never); summaryOnly?: boolean = false;
- *     invoiceStatuses?: readonly string[] | null = null (Xero's default listing); now?: () => Date }
+ *     invoiceStatuses?: readonly string[] | null = null (Xero's default listing);
+ *     intervalMs?: number = 300_000 for payments and bank transactions (unset for the rest); now?: () => Date }
  * createXeroPollers(options: XeroPollersOptions): PollerV1<XeroPolledEvent>[]
  *   { client; entities?: XeroMirroredEntity[] = all five; …the options above for every entity;
  *     perEntity?: Partial<Record<XeroMirroredEntity, Partial<XeroPollerOptions>>> }
@@ -17,7 +18,10 @@
  * ```
  *
  * Streams: `contacts`, `invoices`, `credit_notes`, `payments`,
- * `bank_transactions`. Every listed record becomes an event the transformer
+ * `bank_transactions`. For the scheduler: the first three are `fallback`
+ * pollers (webhooks carry them, so they run only while a tenant's webhooks
+ * are quiet); payments and bank transactions, which no webhook carries, are
+ * polled every `intervalMs` (default 5 minutes, the freshness target). Every listed record becomes an event the transformer
  * (xero-transform.ts) applies like a fetched webhook record: `type`
  * `<CATEGORY>.UPDATE` (`INVOICE.UPDATE`, `PAYMENT.UPDATE`, …), `entity`,
  * `entityId` = the record's id, `payload` = the record, `version` = epoch ms
@@ -62,7 +66,15 @@ import { jsonCursor } from '@act/connector-kit';
 import { ActError, ConfigurationError, type PollerV1, type SourceEventV1 } from '@act/core';
 import { z } from 'zod';
 import { XERO_ENTITY_CATEGORIES, type XeroClient, type XeroListPage, type XeroListParams } from './xero-client';
-import { XERO_PACKAGE_NAME, XERO_SOURCE, type XeroMirroredEntity, type XeroRecord, xeroTimeMs } from './xero-events';
+import {
+  XERO_CATEGORY_ENTITIES,
+  XERO_PACKAGE_NAME,
+  XERO_SOURCE,
+  type XeroEntity,
+  type XeroMirroredEntity,
+  type XeroRecord,
+  xeroTimeMs,
+} from './xero-events';
 import { XERO_ID_FIELDS } from './xero-transform';
 
 /** A listed record as an event (a `XeroSourceEvent` the transformer applies). */
@@ -193,8 +205,21 @@ export interface XeroPollerOptions {
   summaryOnly?: boolean;
   /** Invoices only: list these `Statuses` (e.g. all six of `XERO_INVOICE_STATUSES`). Default: Xero's default listing. */
   invoiceStatuses?: readonly string[] | null;
+  /**
+   * How often the scheduler polls each tenant, in ms. Default: 5 minutes
+   * (the connector's freshness target) for payments and bank transactions,
+   * which no webhook carries; unset for the webhook entities, whose pollers
+   * are `fallback` ones run only while the tenant's webhooks are quiet.
+   */
+  intervalMs?: number;
   now?: () => Date;
 }
+
+/** Xero's freshness target (the connector's `freshnessTargetMs`): how often a poll-only stream is polled. */
+export const XERO_POLL_INTERVAL_MS = 300_000;
+
+/** Entities a webhook category carries ([X3]): their pollers are the scheduler's fallback. */
+const WEBHOOK_ENTITIES: ReadonlySet<XeroEntity> = new Set(Object.values(XERO_CATEGORY_ENTITIES));
 
 /**
  * A stream's cursor. `from`: the `If-Modified-Since` the current walk started
@@ -263,9 +288,23 @@ export function createXeroPoller(options: XeroPollerOptions): PollerV1<XeroPolle
     });
   }
 
+  // Contacts, invoices and credit notes come by webhook: polled only while the tenant is quiet.
+  // Payments and bank transactions have no webhook category [X3]: polling is their only
+  // source, so it runs every freshness target whatever the webhooks do.
+  const fallback = WEBHOOK_ENTITIES.has(entity);
+  const intervalMs = options.intervalMs ?? (fallback ? undefined : XERO_POLL_INTERVAL_MS);
+  if (intervalMs !== undefined && !(Number.isFinite(intervalMs) && intervalMs > 0)) {
+    throw new ConfigurationError({
+      packageName: XERO_PACKAGE_NAME,
+      message: `intervalMs must be > 0, got ${intervalMs}`,
+    });
+  }
+
   return {
     specificationVersion: 'v1',
     stream,
+    ...(fallback ? { fallback: true } : {}),
+    ...(intervalMs !== undefined ? { intervalMs } : {}),
     async *poll({ tenant, cursor, signal }) {
       let position = positions.read(cursor);
       if (position.startedAt === null) {

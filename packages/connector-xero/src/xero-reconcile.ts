@@ -51,7 +51,7 @@
 import { ConfigurationError, type ReconcilerV1 } from '@act/core';
 import type { XeroClient, XeroListParams } from './xero-client';
 import { XERO_PACKAGE_NAME, type XeroMirroredEntity } from './xero-events';
-import { checkPageSize, walkXero, type XeroPolledEvent, xeroRecordToEvent } from './xero-poller';
+import { checkPageSize, walkXero, XERO_STREAMS, type XeroPolledEvent, xeroRecordToEvent } from './xero-poller';
 import { XERO_MIRROR_TABLES } from './xero-transform';
 
 /** Parameters of one invoice listing. */
@@ -102,14 +102,18 @@ export function createXeroReconciler(options: XeroReconcilerOptions): Reconciler
   }
 
   // Table, key columns, scope and keyOf come from the mirror table definition: the transform's keys.
-  return XERO_MIRROR_TABLES[entity].reconciler(async function* ({ tenant, signal }) {
-    for (const params of listings) {
-      const walk = { client, entity, pageSize, params };
-      for await (const step of walkXero(walk, tenant, { since: null, page: 1 }, signal)) {
-        if (step.records.length) yield step.records.map((record) => xeroRecordToEvent(tenant, entity, record));
+  // `stream`: the poller whose cursor this listing would repair (core's CursorExpiredError contract).
+  return XERO_MIRROR_TABLES[entity].reconciler(
+    async function* ({ tenant, signal }) {
+      for (const params of listings) {
+        const walk = { client, entity, pageSize, params };
+        for await (const step of walkXero(walk, tenant, { since: null, page: 1 }, signal)) {
+          if (step.records.length) yield step.records.map((record) => xeroRecordToEvent(tenant, entity, record));
+        }
       }
-    }
-  });
+    },
+    { stream: XERO_STREAMS[entity] },
+  );
 }
 
 /** One reconciler per entity, in the order contacts, invoices, credit notes, payments, bank transactions. */

@@ -3,7 +3,7 @@ import type { CredentialStoreV1, FieldPoliciesV1, Logger, RateLimitStoreV1 } fro
 import type { XeroClientOptions } from './xero-client';
 import { XERO_PACKAGE_NAME } from './xero-events';
 import type { XeroFetchRecord } from './xero-hydrate';
-import type { XeroOAuthAuth } from './xero-oauth';
+import type { XeroDiscoverySettings, XeroOAuthAuth } from './xero-oauth';
 import type { XeroPollersOptions } from './xero-poller';
 import type { createXeroReconcilers } from './xero-reconcile';
 import type { XeroSequenceScope } from './xero-sequences';
@@ -62,6 +62,16 @@ export interface XeroConnectorSettings {
    * function returning a tenant's). The connector never refreshes it.
    */
   accessToken?: string | ((tenant: string) => string | Promise<string>);
+  /**
+   * Tenant discovery for the scheduler (`discoverTenants`, needs `oauth`):
+   * the OAuth grants whose `GET https://api.xero.com/connections` lists the
+   * organisations to sync. Xero's connections belong to the grant (the
+   * person who authorised the app), not to a tenant, so the connector cannot
+   * guess them: without this setting it has no `discoverTenants`, and
+   * tenants are registered by your app. `XERO_DISCOVERY_GRANTS` (comma-separated
+   * credential keys) sets `grants`.
+   */
+  discovery?: XeroDiscoverySettings;
   /** Defaults to `https://api.xero.com/api.xro/2.0`. */
   baseUrl?: string;
   /** `fetch` for API calls; defaults to the global one. */
@@ -112,7 +122,8 @@ export type XeroSettingsOverrides = SettingsOverrides<XeroConnectorSettings>;
  *   credential store in `overrides.oauth.credentials`); what a worker needs,
  *   since every webhook event is a fetch.
  *
- * Optional: `XERO_BASE_URL`; `XERO_TOKEN_URL`; `XERO_TIER` (`starter` or `above-starter`: the
+ * Optional: `XERO_DISCOVERY_GRANTS` (comma-separated credential keys of the
+ * OAuth grants whose connections are the tenants, see `discovery`); `XERO_BASE_URL`; `XERO_TOKEN_URL`; `XERO_TIER` (`starter` or `above-starter`: the
  * daily cap per tenant, 1,000 or 5,000); `XERO_DAILY_LIMIT` (overrides it); `XERO_PROJECT_CODE_PATTERN` (a regular
  * expression, turns project-code detection on); `XERO_PROJECT_CODE_LINE_ITEMS`
  * (also search line item descriptions); `XERO_CONTACT_MATCHING` (`true` writes
@@ -150,6 +161,8 @@ export function loadXeroSettings(
     );
   }
 
+  const grants = read.list('XERO_DISCOVERY_GRANTS', { emptyItems: 'refuse', item: 'credential key' });
+  if (grants.length > 0) settings.discovery = { grants };
   const baseUrl = read.url('XERO_BASE_URL');
   if (baseUrl) settings.baseUrl = baseUrl;
   const tier = read.oneOf('XERO_TIER', ['starter', 'above-starter']);

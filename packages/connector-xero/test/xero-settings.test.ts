@@ -44,6 +44,27 @@ describe('loadXeroSettings', () => {
     );
   });
 
+  it('reads XERO_DISCOVERY_GRANTS: the credential keys of the grants whose connections are the tenants', () => {
+    const env = {
+      XERO_CLIENT_ID: 'id',
+      XERO_CLIENT_SECRET: 'secret',
+      XERO_DISCOVERY_GRANTS: 'xero:grant-1, xero:grant-2',
+    };
+    expect(loadXeroSettings(env, { oauth: { credentials } }).discovery).toEqual({
+      grants: ['xero:grant-1', 'xero:grant-2'],
+    });
+    expect(() =>
+      loadXeroSettings({ ...env, XERO_DISCOVERY_GRANTS: 'xero:a,,xero:b' }, { oauth: { credentials } }),
+    ).toThrow('XERO_DISCOVERY_GRANTS holds an empty credential key');
+    // In code: one grant's key for every tenant, and that grant listed.
+    const credentialKey = () => 'xero:grant-1';
+    const merged = loadXeroSettings(
+      { XERO_CLIENT_ID: 'id', XERO_CLIENT_SECRET: 'secret' },
+      { oauth: { credentials, credentialKey }, discovery: { grants: ['xero:grant-1'] } },
+    );
+    expect(merged).toMatchObject({ oauth: { credentialKey }, discovery: { grants: ['xero:grant-1'] } });
+  });
+
   it('names the variables when nothing is configured', () => {
     expect(() => loadXeroSettings({})).toThrow(
       '[@act/connector-xero] XERO_WEBHOOK_KEY is not set (the webhook key from the Xero developer portal), and neither are XERO_CLIENT_ID and XERO_CLIENT_SECRET',

@@ -163,4 +163,19 @@ export function assertStorableIds(parsed: ParsedDeliveryV1, packageName: string)
     check(event.type, 'event type', ID_LIMITS.typeBytes);
     check(event.entityId, `${event.entity ?? 'entity'} id`, ID_LIMITS.entityIdBytes);
   }
+  if (parsed.sync !== undefined) {
+    // The stream and tenant key the cursor the sync resumes from and the inbox's coalesce key.
+    const { stream } = parsed.sync;
+    if (typeof stream !== 'string' || stream === '') {
+      throw new PayloadError({ packageName, message: 'undeliverable: a sync request names no stream' });
+    }
+    if (typeof parsed.tenant !== 'string' || parsed.tenant === '') {
+      throw new PayloadError({
+        packageName,
+        message: `undeliverable: the sync request of stream ${preview(stream)} names no tenant`,
+      });
+    }
+    // Stored as the event type `sync:<stream>`.
+    check(stream, 'sync stream', ID_LIMITS.typeBytes - 'sync:'.length);
+  }
 }

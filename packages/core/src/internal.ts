@@ -16,13 +16,20 @@ export {
   type SignatureVerifier,
 } from './crypto/fast-crypto';
 export { classifyError, type ErrorClassification, errorClassForStatus } from './errors';
-export { DEFAULT_MAX_BODY_BYTES, PART_HEADER, PROCESSOR_HEADER, SPLIT_OF_HEADER } from './http/create-webhook-handler';
+export {
+  DEFAULT_MAX_BODY_BYTES,
+  PART_HEADER,
+  PROCESSOR_HEADER,
+  SPLIT_OF_HEADER,
+  syncCoalesceKey,
+} from './http/create-webhook-handler';
 export { DEFAULT_RECEIVE_LIMITS } from './http/receive-limits';
 export * from './index';
 export { DEFAULT_MAX_JSON_DEPTH, ID_LIMITS, type ParseJsonOptions, parseJson } from './input-limits';
 export { createMemoryRateLimitStore } from './memory/memory-rate-limit-store';
 export { applyFieldPolicies, mergeFieldPolicies, stripBlockedFields } from './pipeline/field-policy';
 export { bodyDedupeKey, conflictDedupeKey, deliveryDedupeKey, sha256Hex } from './pipeline/idempotency';
+export { type SyncStreamOptions, type SyncStreamResult, streamLeaseName, syncStream } from './pipeline/sync-stream';
 export {
   type CircuitBreaker,
   type CircuitBreakerOptions,

@@ -4,6 +4,7 @@ import {
   encryptCredentialStore,
   type RateLimitStoreV1,
   StoreUnavailableError,
+  type SyncStoreV1,
 } from '@act/core';
 import { createDeliveryWake } from './delivery-wake';
 import { PACKAGE_NAME, toActError } from './errors';
@@ -15,6 +16,7 @@ import { createPostgresRateLimitStore } from './postgres-rate-limit-store';
 import { createPostgresSink } from './postgres-sink';
 import type { PostgresSink } from './postgres-sink-scan';
 import { createPostgresStateStore, type PostgresStateStore } from './postgres-state-store';
+import { createPostgresSyncStore } from './postgres-sync-store';
 import { type CleanupOptions, type CleanupResult, runCleanup } from './retention';
 import type { ActBackend, DriverKind, SqlDriver } from './sql/driver';
 import { createPgDriver, type PgPoolLike, type PgPoolOptions } from './sql/pg-driver';
@@ -104,6 +106,12 @@ export interface PostgresState {
    * `credentialsKey` (`ACT_CREDENTIALS_KEY`), plaintext without it.
    */
   readonly credentials: PostgresCredentialStore;
+  /**
+   * What the sync engine keeps (migration 0010_act_sync): connected tenants,
+   * named leases, the scheduler's jobs and runs, source modes and the sync
+   * log. Leases and job claims hold across processes sharing the database.
+   */
+  readonly sync: SyncStoreV1;
   /** Apply this package's migrations, then the given ones. Idempotent; safe from several processes at once. */
   migrate(options?: MigrateOptions): Promise<MigrateResult>;
   health(): Promise<PostgresHealth>;
@@ -121,7 +129,11 @@ export interface PostgresState {
    * `createWorker`'s `wakeOn`, which uses it by default through the store.
    */
   onDeliveryEnqueued(listener: () => void): () => void;
-  /** Delete done deliveries, their attempts and events older than 30 days (or as given); keeps pending and dead. */
+  /**
+   * Delete done deliveries (with their attempts), integration events, job
+   * runs and sync events older than 30 days (or as given); keeps pending and
+   * dead deliveries. The scheduler's retention job calls it.
+   */
   cleanup(options?: CleanupOptions): Promise<CleanupResult>;
   /** Close what this package opened (not a pool or PGlite instance you passed in). */
   close(): Promise<void>;
@@ -240,6 +252,7 @@ export function createPostgresState(connection: PostgresConnection, options: Pos
       createPostgresCredentialStore(backend, options.now ? { now: options.now } : {}),
       options.credentialsKey,
     ),
+    sync: createPostgresSyncStore(backend, options.now ? { now: options.now } : {}),
 
     async migrate(migrateOptions?: MigrateOptions) {
       if (kind === 'supabase') throw supabaseMigrateError(schema);

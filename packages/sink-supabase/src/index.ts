@@ -22,6 +22,7 @@ export type { PostgresCredentialStore } from './postgres-credential-store';
 export { BOOKKEEPING_COLUMNS } from './postgres-sink';
 export { DEFAULT_SCAN_PAGE_SIZE, type PostgresScanRequest, type PostgresSink } from './postgres-sink-scan';
 export type { PostgresStateStore } from './postgres-state-store';
+export type { PostgresSyncStoreOptions } from './postgres-sync-store';
 export type { CleanupOptions, CleanupResult } from './retention';
 export type { PgPoolClientLike, PgPoolLike, PgPoolOptions } from './sql/pg-driver';
 export {

@@ -18,6 +18,7 @@ import {
   type NewDeliveryV1,
   type ReplaySelectorV1,
   type StateStoreV1,
+  type WebhookActivityV1,
 } from '@act/core';
 import { createDeliveryWake, type DeliveryWake } from './delivery-wake';
 import { PACKAGE_NAME } from './errors';
@@ -75,6 +76,10 @@ function toDelivery(row: Row): DeliveryV1 {
     lastErrorClass: (row.last_error_class as ErrorClassV1 | null) ?? null,
     completedAt: toDateOrNull(row.completed_at),
     ...(row.conflict_of !== null && row.conflict_of !== undefined ? { conflictOf: String(row.conflict_of) } : {}),
+    ...(row.coalesce_key !== null && row.coalesce_key !== undefined ? { coalesceKey: String(row.coalesce_key) } : {}),
+    ...(row.coalesced_into !== null && row.coalesced_into !== undefined
+      ? { coalescedInto: String(row.coalesced_into) }
+      : {}),
   };
 }
 
@@ -203,12 +208,31 @@ export function toBase64(bytes: Uint8Array): string {
 
 type EnqueueResult = EnqueueResultV1;
 
-/** A row of act_enqueue / act_enqueue_batch as the store's answer (`conflictOf` only on a conflict). */
+/**
+ * A row of act_enqueue / act_enqueue_batch as the store's answer
+ * (`conflictOf` only on a conflict, `coalescedInto` only on a coalesced sync request).
+ */
 function toEnqueueResult(row: Row | undefined): EnqueueResult {
   const result: EnqueueResult = { id: String(row?.id), duplicate: row?.duplicate === true };
   if (row?.conflict_of !== null && row?.conflict_of !== undefined) result.conflictOf = String(row.conflict_of);
+  if (row?.coalesced_into !== null && row?.coalesced_into !== undefined)
+    result.coalescedInto = String(row.coalesced_into);
   return result;
 }
+
+function toWebhookActivity(row: Row): WebhookActivityV1 {
+  return {
+    source: row.source as string,
+    tenant: row.tenant as string,
+    lastDeliveryAt: toDateOrNull(row.last_delivery_at),
+    deliveries: Number(row.deliveries ?? 0),
+    medianGapMs: toNumberOrNull(row.median_gap_ms),
+  };
+}
+
+/** A sync request's coalesce key, when it has one ('' is none, as in SQL). */
+const coalesceKeyOf = (delivery: NewDeliveryV1): string | null =>
+  typeof delivery.coalesceKey === 'string' && delivery.coalesceKey !== '' ? delivery.coalesceKey : null;
 
 /** The Postgres store: `StateStoreV1` with its optional methods present. */
 export interface PostgresStateStore extends StateStoreV1 {
@@ -250,9 +274,11 @@ export function createPostgresStateStore(
     return toEnqueueResult(row);
   };
 
-  // One call alone keeps the single-row function; several share one statement.
+  // One call alone keeps the single-row function, unless it is a sync request
+  // (act_enqueue knows no coalesce keys); several share one statement.
   const enqueueMany = async (deliveries: readonly NewDeliveryV1[]): Promise<EnqueueResult[]> => {
-    if (deliveries.length === 1) return [await enqueueOne(deliveries[0] as NewDeliveryV1)];
+    if (deliveries.length === 1 && coalesceKeyOf(deliveries[0] as NewDeliveryV1) === null)
+      return [await enqueueOne(deliveries[0] as NewDeliveryV1)];
     const rows = await (await backend()).call('act_enqueue_batch', {
       p_deliveries: deliveries.map((delivery) => ({
         source: delivery.source,
@@ -265,6 +291,7 @@ export function createPostgresStateStore(
         received_at: isoOrNull(delivery.receivedAt),
         correlation_id: delivery.correlationId,
         event_types: [...delivery.eventTypes],
+        coalesce_key: coalesceKeyOf(delivery),
       })),
     });
     const results: EnqueueResult[] = new Array(deliveries.length);
@@ -296,9 +323,12 @@ export function createPostgresStateStore(
     specificationVersion: 'v1',
 
     async enqueue(delivery: NewDeliveryV1) {
-      const result = await (batcher ? batcher.submit(delivery) : enqueueOne(delivery));
-      // Committed: a worker of this process may claim it now.
-      if (!result.duplicate) wake.notify();
+      const result = await (batcher
+        ? batcher.submit(delivery)
+        : enqueueMany([delivery]).then((results) => results[0] as EnqueueResult));
+      // Committed: a worker of this process may claim it now. A coalesced
+      // sync request is no new work: the delivery it joined already woke one.
+      if (!result.duplicate && result.coalescedInto === undefined) wake.notify();
       return result;
     },
 
@@ -450,6 +480,22 @@ export function createPostgresStateStore(
     async health(request: { now?: Date } = {}) {
       const rows = await (await backend()).call('act_health_figures', { p_now: now(request.now) });
       return rows.map(toHealth);
+    },
+
+    async renewLease(request: { id: string; claimToken: string; leaseMs: number; now?: Date }) {
+      if (!ID_PATTERN.test(request.id)) return false;
+      const [row] = await (await backend()).call('act_renew_lease', {
+        p_id: request.id,
+        p_claim_token: request.claimToken,
+        p_lease_ms: Math.max(0, Math.round(request.leaseMs)),
+        p_now: now(request.now),
+      });
+      return row?.result === true;
+    },
+
+    async webhookActivity(request: { since: Date; now?: Date }) {
+      const rows = await (await backend()).call('act_webhook_activity', { p_since: request.since });
+      return rows.map(toWebhookActivity);
     },
   };
 }

@@ -3,7 +3,10 @@ import { PACKAGE_NAME } from './errors';
 import type { BackendProvider } from './postgres-state-store';
 
 export interface CleanupOptions {
-  /** Done deliveries (with their attempts) completed, and events created, longer ago than this. Defaults to 30. */
+  /**
+   * Done deliveries (with their attempts) completed, and integration events,
+   * job runs and sync events recorded, longer ago than this. Defaults to 30.
+   */
   olderThanDays?: number;
   /**
    * Also dead deliveries received and last attempted longer ago than this.
@@ -21,6 +24,10 @@ export interface CleanupResult {
   deliveries: number;
   attempts: number;
   events: number;
+  /** Runs of the scheduler's jobs (`act_job_runs`). */
+  jobRuns: number;
+  /** Entries of the sync log (`act_sync_events`). */
+  syncEvents: number;
 }
 
 function wholeDays(name: string, value: number | undefined, fallback: number | null): number | null {
@@ -35,7 +42,8 @@ function wholeDays(name: string, value: number | undefined, fallback: number | n
 }
 
 /**
- * Delete what retention allows (SQL function `act_cleanup`, 0008_act_retention)
+ * Delete what retention allows (SQL function `act_cleanup`, 0008_act_retention,
+ * with job runs and sync events since 0010_act_sync)
  * one batch per call, so each transaction is short and holds its row locks
  * briefly, until nothing older is left.
  */
@@ -55,7 +63,7 @@ export async function runCleanup(
   }
   // Without a clock each batch measures against the database clock as it runs.
   const now = options.now ?? clock?.() ?? null;
-  const total: CleanupResult = { deliveries: 0, attempts: 0, events: 0 };
+  const total: CleanupResult = { deliveries: 0, attempts: 0, events: 0, jobRuns: 0, syncEvents: 0 };
   for (;;) {
     const opened = await backend();
     const [row] = await opened.call('act_cleanup', {
@@ -68,6 +76,8 @@ export async function runCleanup(
     total.deliveries += Number(row?.deliveries ?? 0);
     total.attempts += Number(row?.attempts ?? 0);
     total.events += Number(row?.events ?? 0);
+    total.jobRuns += Number(row?.job_runs ?? 0);
+    total.syncEvents += Number(row?.sync_events ?? 0);
     if (row?.more !== true) return total;
   }
 }

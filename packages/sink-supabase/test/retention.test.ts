@@ -116,7 +116,13 @@ function suite(harness: () => Harness) {
       ]);
       expect(await attemptCount(test)).toBe(5);
 
-      expect(await state.cleanup({ now: NOW })).toEqual({ deliveries: 2, attempts: 3, events: 2 });
+      expect(await state.cleanup({ now: NOW })).toEqual({
+        deliveries: 2,
+        attempts: 3,
+        events: 2,
+        jobRuns: 0,
+        syncEvents: 0,
+      });
       expect(await statuses(test)).toEqual({
         'recent-done': 'done',
         'old-pending': 'pending',
@@ -128,9 +134,21 @@ function suite(harness: () => Harness) {
       expect(events.map((kept) => kept.entityId).sort()).toEqual(['now', 'recent']);
 
       // Nothing more to do.
-      expect(await state.cleanup({ now: NOW })).toEqual({ deliveries: 0, attempts: 0, events: 0 });
+      expect(await state.cleanup({ now: NOW })).toEqual({
+        deliveries: 0,
+        attempts: 0,
+        events: 0,
+        jobRuns: 0,
+        syncEvents: 0,
+      });
       // A shorter retention reaches the recent ones.
-      expect(await state.cleanup({ olderThanDays: 1, now: NOW })).toEqual({ deliveries: 1, attempts: 1, events: 1 });
+      expect(await state.cleanup({ olderThanDays: 1, now: NOW })).toEqual({
+        deliveries: 1,
+        attempts: 1,
+        events: 1,
+        jobRuns: 0,
+        syncEvents: 0,
+      });
       expect(await statuses(test)).toEqual({
         'old-pending': 'pending',
         'old-processing': 'processing',
@@ -144,11 +162,19 @@ function suite(harness: () => Harness) {
       await delivery(test, 'dead-long-ago', 'dead', 70, 60);
       await delivery(test, 'dead-recently', 'dead', 70, 3); // received long ago, died again lately
       await delivery(test, 'dead-young', 'dead', 2);
-      expect(await state.cleanup({ olderThanDays: 0, now: NOW })).toEqual({ deliveries: 0, attempts: 0, events: 0 });
+      expect(await state.cleanup({ olderThanDays: 0, now: NOW })).toEqual({
+        deliveries: 0,
+        attempts: 0,
+        events: 0,
+        jobRuns: 0,
+        syncEvents: 0,
+      });
       expect(await state.cleanup({ deadOlderThanDays: 30, now: NOW })).toEqual({
         deliveries: 1,
         attempts: 1,
         events: 0,
+        jobRuns: 0,
+        syncEvents: 0,
       });
       expect(await statuses(test)).toEqual({ 'dead-recently': 'dead', 'dead-young': 'dead' });
     }));
@@ -159,7 +185,13 @@ function suite(harness: () => Harness) {
       for (let index = 0; index < 7; index++) await delivery(test, `done-${index}`, 'done', 60, 40);
       await delivery(test, 'kept', 'done', 60, 1);
       await state.store.recordEvents(Array.from({ length: 11 }, (_, index) => event(`e${index}`, daysAgo(40))));
-      expect(await state.cleanup({ batchSize: 3, now: NOW })).toEqual({ deliveries: 7, attempts: 7, events: 11 });
+      expect(await state.cleanup({ batchSize: 3, now: NOW })).toEqual({
+        deliveries: 7,
+        attempts: 7,
+        events: 11,
+        jobRuns: 0,
+        syncEvents: 0,
+      });
       expect(Object.keys(await statuses(test))).toEqual(['kept']);
 
       // The SQL function on its own (pg_cron): every batch in one call, or one batch with `more`.
@@ -173,6 +205,51 @@ function suite(harness: () => Harness) {
         `select deliveries::int, attempts::int, events::int, more from "${test.schema}".act_cleanup(30)`,
       );
       expect(rest).toMatchObject({ deliveries: 1, attempts: 1, events: 0, more: false });
+    }));
+
+  it('removes job runs and sync events older than the same age, and keeps the jobs themselves', () =>
+    withState(async (test) => {
+      const { sync } = test.state;
+      await sync.planJobs({
+        jobs: [
+          {
+            key: 'poll:ghl:t1:contacts',
+            kind: 'poll',
+            source: 'ghl',
+            tenant: 't1',
+            target: 'contacts',
+            firstRunAt: daysAgo(50),
+          },
+        ],
+        sources: ['ghl'],
+      });
+      // Runs that finished 45, 40 and 2 days ago.
+      for (const days of [45, 40, 2]) {
+        const [job] = await sync.claimJobs({ owner: 'scheduler-a', limit: 1, leaseMs: 60_000, now: daysAgo(days) });
+        if (!job) throw new Error('no job claimed');
+        const finished = await sync.finishJob({
+          key: job.key,
+          claimToken: job.claimToken,
+          outcome: 'ok',
+          nextRunAt: daysAgo(days - 1),
+          startedAt: daysAgo(days),
+          now: daysAgo(days),
+        });
+        expect(finished).toBe(true);
+      }
+      await sync.recordSyncEvent({ source: 'ghl', tenant: 't1', kind: 'cursor_expired', now: daysAgo(31) });
+      await sync.recordSyncEvent({ source: 'ghl', tenant: 't1', kind: 'webhooks_quiet', now: daysAgo(29) });
+
+      expect(await test.state.cleanup({ now: NOW })).toEqual({
+        deliveries: 0,
+        attempts: 0,
+        events: 0,
+        jobRuns: 2,
+        syncEvents: 1,
+      });
+      expect((await sync.listJobRuns()).map((run) => run.finishedAt)).toEqual([daysAgo(2)]);
+      expect((await sync.listSyncEvents()).map((event) => event.kind)).toEqual(['webhooks_quiet']);
+      expect((await sync.listJobs()).map((job) => job.key)).toEqual(['poll:ghl:t1:contacts']);
     }));
 
   it('refuses negative or fractional ages', () =>

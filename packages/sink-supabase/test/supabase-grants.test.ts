@@ -31,6 +31,13 @@ describe('on a database with Supabase roles', () => {
       'act_rate_limits',
       'act_rate_slots',
       'act_migrations',
+      // Migration 0010: the sync store.
+      'act_connections',
+      'act_leases',
+      'act_jobs',
+      'act_job_runs',
+      'act_source_modes',
+      'act_sync_events',
     ]) {
       expect(
         await check(`select relrowsecurity as ok from pg_class where oid = 'public.${table}'::regclass`),

@@ -15,6 +15,19 @@ export interface ApiAuthStrategy {
   reauthorize(tenant: string, used: ApiAuthorization, signal?: AbortSignal): Promise<ApiAuthorization>;
   /** Refresh now unless someone already has (the worker's 401 hook). */
   refresh(tenant: string): Promise<void>;
+  /**
+   * Refresh ahead of expiry (the scheduler's `renewCredentials`): only when
+   * the tenant's token expires within `aheadMs`, under the same single-flight
+   * lease as every other refresh. Resolves when the current token expires
+   * (`null`: unknown). Absent for tokens that cannot be refreshed.
+   */
+  renew?(tenant: string, options: ApiRenewOptions): Promise<{ expiresAt: Date | null }>;
+}
+
+/** What `renew` is asked: refresh if the token expires within `aheadMs`. */
+export interface ApiRenewOptions {
+  aheadMs: number;
+  signal?: AbortSignal | undefined;
 }
 
 /** What `createApiClient` hands an auth when it builds the client. */

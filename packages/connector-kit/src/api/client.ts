@@ -1,7 +1,7 @@
 import { classifyError, type Logger, noopLogger, ProviderApiError, parseRetryAfter, retry } from '@act/core/internal';
 import ky, { type KyInstance } from 'ky';
 import type { z } from 'zod';
-import { type ApiAuth, type ApiAuthorization, isNotRetriedInProcess } from './auth';
+import { type ApiAuth, type ApiAuthorization, type ApiRenewOptions, isNotRetriedInProcess } from './auth';
 import { type ConnectorErrors, createErrors, type ErrorBodyOptions, readBody } from './errors';
 import type { ApiRateLimits } from './rate-limits';
 
@@ -72,6 +72,13 @@ export interface ApiClient {
   find<T>(tenant: string, request: ApiRequest<T>): Promise<T | null>;
   /** The worker's 401 hook: refresh the tenant's token unless someone already has. A no-op for static tokens. */
   refreshCredentials(tenant: string): Promise<void>;
+  /**
+   * The scheduler's `renewCredentials`: refresh the tenant's token if it
+   * expires within `aheadMs` (single-flight, under the refresh lease), and
+   * say when the current one expires. Present only for an auth that can
+   * refresh (OAuth); a static token has none, so a connector leaves the hook out.
+   */
+  renewCredentials?(tenant: string, options: ApiRenewOptions): Promise<{ expiresAt: Date | null }>;
   readonly baseUrl: URL;
   readonly errors: ConnectorErrors;
 }
@@ -214,10 +221,19 @@ export function createApiClient<TErrorBody = unknown>(options: ApiClientOptions<
     );
   }
 
+  const renew = auth.renew?.bind(auth);
   return {
     request: (tenant, call) => send(tenant, call, false) as Promise<never>,
     find: (tenant, call) => send(tenant, call, true),
     refreshCredentials: (tenant) => auth.refresh(tenant),
+    ...(renew
+      ? {
+          renewCredentials(tenant: string, renewal: ApiRenewOptions) {
+            if (!tenant) throw errors.configuration(options.tenantRequired ?? 'a tenant is required');
+            return renew(tenant, renewal);
+          },
+        }
+      : {}),
     baseUrl,
     errors,
   };

@@ -1,5 +1,12 @@
 // The api engines; see README.md ("API client and OAuth2").
-export type { ApiAuth, ApiAuthContext, ApiAuthorization, ApiAuthStrategy, StaticTokenOptions } from './auth';
+export type {
+  ApiAuth,
+  ApiAuthContext,
+  ApiAuthorization,
+  ApiAuthStrategy,
+  ApiRenewOptions,
+  StaticTokenOptions,
+} from './auth';
 export { staticToken } from './auth';
 export type { ApiClient, ApiClientOptions, ApiRequest, ApiRetryOptions } from './client';
 export { createApiClient } from './client';

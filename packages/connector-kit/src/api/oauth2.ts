@@ -396,6 +396,30 @@ export function oauth2<TCredential extends OAuth2Credential = OAuth2Credential>(
         const stored = await tokens.current(key);
         await tokens.refreshAfterRejection(key, stored?.revision ?? 0);
       },
+      async renew(tenant, { aheadMs, signal }) {
+        if (!(Number.isFinite(aheadMs) && aheadMs >= 0))
+          throw errors.configuration(`aheadMs must be a number ≥ 0, got ${String(aheadMs)}`);
+        const key = keyOf(tenant);
+        const stored = await tokens.current(key);
+        const value = stored?.value as TCredential | undefined;
+        if (
+          stored &&
+          value &&
+          !stored.invalidReason &&
+          typeof value.accessToken === 'string' &&
+          typeof value.expiresAt === 'number' &&
+          value.expiresAt - aheadMs > now().getTime()
+        ) {
+          return { expiresAt: new Date(value.expiresAt) };
+        }
+        // Due (or no expiry known): the same refresh a 401 triggers, single-flight
+        // in process and under the store's lease, so it never races a request's own
+        // refresh; when someone saved a newer credential since our read, theirs is
+        // returned without another refresh. A missing or refused credential throws
+        // ReconnectRequiredError.
+        const fresh = await tokens.refreshAfterRejection(key, stored?.revision ?? 0, signal ? { signal } : {});
+        return { expiresAt: typeof fresh.expiresAt === 'number' ? new Date(fresh.expiresAt) : null };
+      },
     };
   }
 

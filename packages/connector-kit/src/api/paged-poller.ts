@@ -2,7 +2,7 @@
 // inclusive "updated since" time: the connector supplies one page request and
 // the item → event mapping; the kit keeps the position (jsonCursor), streams
 // pages one at a time and turns a finished listing into incremental polls.
-import type { PollerV1, ReconcileListRequestV1, SourceEventV1 } from '@act/core/internal';
+import { ConfigurationError, type PollerV1, type ReconcileListRequestV1, type SourceEventV1 } from '@act/core/internal';
 import { z } from 'zod';
 import { jsonCursor } from '../mirror/json-cursor';
 
@@ -33,6 +33,18 @@ export interface PagedPollerOptions<TEvent extends SourceEventV1, TItem> {
   /** The item's update time (ISO 8601): the newest one listed becomes the next poll's `updatedSince`. */
   updatedAt(item: TItem): string | null | undefined;
   toEvent(tenant: string, item: TItem): TEvent;
+  /**
+   * How often the scheduler polls each tenant, in ms (`PollerV1.intervalMs`).
+   * Set it for a stream no webhook carries (the poller is its only source)
+   * to the source's freshness target; left out, the scheduler's default.
+   */
+  intervalMs?: number | undefined;
+  /**
+   * The source's webhooks carry this stream's changes (`PollerV1.fallback`):
+   * the scheduler runs the poller only while the tenant's webhooks are quiet
+   * (and at `intervalMs`, when set). Leave it out for a poll-only stream.
+   */
+  fallback?: boolean | undefined;
 }
 
 export interface PagedPoller<TEvent extends SourceEventV1> extends PollerV1<TEvent> {
@@ -75,9 +87,17 @@ export function pagedPoller<TEvent extends SourceEventV1, TItem>(
     stream,
     kind: options.kind,
   });
+  if (options.intervalMs !== undefined && !(Number.isFinite(options.intervalMs) && options.intervalMs > 0)) {
+    throw new ConfigurationError({
+      packageName: options.packageName,
+      message: `${stream} poller: intervalMs must be a number > 0, got ${String(options.intervalMs)}`,
+    });
+  }
   return {
     specificationVersion: 'v1',
     stream,
+    ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
+    ...(options.fallback !== undefined ? { fallback: options.fallback } : {}),
     async *poll({ tenant, cursor, signal }) {
       let position = positions.read(cursor);
       for (;;) {

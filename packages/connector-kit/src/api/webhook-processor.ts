@@ -29,7 +29,11 @@ export interface DeliveryParserOptions<TEvent extends SourceEventV1, TBody> {
   packageName: string;
   /** What every delivery has (enough to store and dedupe it); otherwise `invalid delivery: <field>: <issue>`. */
   schema: z.ZodType<TBody>;
-  /** The checked body → delivery id, tenant and events. Unknown types: no events (stored, acknowledged, not applied). */
+  /**
+   * The checked body → delivery id, tenant and events. Unknown types: no events (stored, acknowledged, not applied).
+   * A push that only says "this tenant's stream changed" (Gmail's history id) answers
+   * `{ deliveryId, tenant, events: [], sync: { stream, hint } }`: the worker syncs that poller's stream.
+   */
   toDelivery(body: TBody, context: DeliveryParseContext): ParsedDeliveryV1<TEvent>;
   /** JSON nesting limit; defaults to core's (128). */
   maxDepth?: number;

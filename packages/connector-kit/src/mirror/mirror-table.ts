@@ -78,9 +78,14 @@ export interface MirrorTable<TEvent extends SourceEventV1 = SourceEventV1> {
     event: TEvent,
     context?: { fieldPolicies?: FieldPoliciesV1; settings?: MirrorSettings },
   ): SinkOperationV1[];
-  /** A reconciler over this table: table, key columns, scope and `keyOf` from the definition. */
+  /**
+   * A reconciler over this table: table, key columns, scope and `keyOf` from
+   * the definition. `stream`: the poller stream whose expired cursor this
+   * listing repairs (`ReconcilerV1.stream`, see `CursorExpiredError`).
+   */
   reconciler<TListed extends TEvent>(
     list: (request: ReconcileListRequestV1) => AsyncIterable<TListed[]>,
+    options?: { stream?: string | undefined },
   ): ReconcilerV1<TListed>;
 }
 
@@ -147,9 +152,10 @@ export function mirrorTable<TEvent extends SourceEventV1 = SourceEventV1>(
       const version = options.version ? options.version(event, record) : event.version;
       return [{ kind: 'upsert', table, key, values, ...(version !== undefined ? { version } : {}) }];
     },
-    reconciler: (list) => ({
+    reconciler: (list, reconcilerOptions) => ({
       specificationVersion: 'v1',
       table,
+      ...(reconcilerOptions?.stream !== undefined ? { stream: reconcilerOptions.stream } : {}),
       keyColumns: keys,
       scope: definition.scope,
       keyOf: definition.keyOf,

@@ -171,6 +171,8 @@ export function createAct(options: ActOptions): Act {
   }
 
   const worker = createWorker({
+    // The state's sync store: stream leases for webhook-triggered syncs, tenants from lifecycle events.
+    ...(state.sync ? { sync: state.sync } : {}),
     ...options.worker,
     connectors,
     store: state.store,

@@ -37,6 +37,16 @@ function pickHeaders(headers: Record<string, string>, names: readonly string[]):
   return picked;
 }
 
+/**
+ * The inbox's coalesce key of a delivery asking for a stream sync
+ * (`NewDeliveryV1.coalesceKey`): `<source>:<tenant>:<stream>`. Streams are
+ * the connector's own names, so a tenant holding `:` cannot make two keys equal
+ * unless a connector has streams `b` and `x:b`.
+ */
+export function syncCoalesceKey(source: string, tenant: string, stream: string): string {
+  return `${source}:${tenant}:${stream}`;
+}
+
 export interface WebhookHandlerOptions {
   processor: WebhookProcessorV1;
   /**
@@ -199,8 +209,11 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
       if (options.processorName !== undefined) headers[PROCESSOR_HEADER] = options.processorName;
       else delete headers[PROCESSOR_HEADER];
 
+      // "This tenant's stream changed" (Gmail's history id, a Calendar ping): one row that
+      // asks for the stream's sync, coalesced in the inbox with the others still waiting.
+      const sync = parseError ? undefined : parsed.sync;
       const parts =
-        processor.split && !parseError && parsed.events.length > 1
+        processor.split && !parseError && !sync && parsed.events.length > 1
           ? await processor.split(webhookRequest, parsed)
           : undefined;
       const rows =
@@ -233,11 +246,12 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
                 body,
                 receivedAt: startedAt,
                 correlationId,
-                eventTypes: [...new Set(parsed.events.map((event) => event.type))],
+                eventTypes: sync ? [`sync:${sync.stream}`] : [...new Set(parsed.events.map((event) => event.type))],
+                ...(sync ? { coalesceKey: syncCoalesceKey(source, parsed.tenant ?? 'unknown', sync.stream) } : {}),
               },
             ];
 
-      let stored: { id: string; duplicate: boolean; conflictOf?: string };
+      let stored: { id: string; duplicate: boolean; conflictOf?: string; coalescedInto?: string };
       try {
         // Parts are stored concurrently (a group-committing store batches them); if any
         // fails the provider retries the whole delivery and the stored parts dedupe.
@@ -248,6 +262,9 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
           id: (conflict ?? (results[0] as { id: string })).id,
           duplicate: results.every((result) => result.duplicate),
           ...(conflict?.conflictOf !== undefined ? { conflictOf: conflict.conflictOf } : {}),
+          ...(results.length === 1 && results[0]?.coalescedInto !== undefined
+            ? { coalescedInto: results[0].coalescedInto }
+            : {}),
         };
       } catch (caught) {
         let error = caught;
@@ -319,6 +336,8 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
             dedupeKey,
             duplicate: stored.duplicate,
             events: parsed.events.length,
+            ...(sync ? { sync: sync.stream, ...(sync.hint !== undefined ? { hint: sync.hint } : {}) } : {}),
+            ...(stored.coalescedInto !== undefined ? { coalescedInto: stored.coalescedInto } : {}),
             ...(rows.length > 1 ? { parts: rows.length } : {}),
           },
           stored.duplicate ? 'duplicate delivery acknowledged' : 'delivery stored',

@@ -55,6 +55,8 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): M
   const maxEvents = options.maxEvents ?? 10_000;
   const deliveries = new Map<string, StoredDelivery>();
   const byDedupeKey = new Map<string, string>();
+  /** Every delivery stored with a coalesce key, by key: where `enqueue` looks for a pending one. */
+  const byCoalesceKey = new Map<string, Set<string>>();
   const attempts = new Map<string, DeliveryAttemptV1[]>();
   const cursors = new Map<string, string>();
   let events: IntegrationEventV1[] = [];
@@ -124,6 +126,18 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): M
         if (known) return { id: known, duplicate: true, conflictOf };
       }
       const id = String(nextId++);
+      // A sync request while another for the same stream still waits: that one's sync
+      // (which starts later) covers it, so it is stored as done, linked to it.
+      let coalescedInto: string | undefined;
+      if (input.coalesceKey !== undefined) {
+        for (const other of byCoalesceKey.get(input.coalesceKey) ?? []) {
+          if (deliveries.get(other)?.status === 'pending') {
+            coalescedInto = other;
+            break;
+          }
+        }
+      }
+      const now = clock();
       deliveries.set(id, {
         ...input,
         dedupeKey,
@@ -131,20 +145,32 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): M
         body: input.body.slice(),
         eventTypes: [...input.eventTypes],
         id,
-        status: 'pending',
+        status: coalescedInto !== undefined ? 'done' : 'pending',
         attempts: 0,
         attemptsTotal: 0,
         nextAttemptAt: input.receivedAt,
         lastError: null,
         lastErrorClass: null,
-        completedAt: null,
+        completedAt: coalescedInto !== undefined ? now : null,
         claimToken: null,
         leaseExpiresAt: null,
         ...(conflictOf !== undefined ? { conflictOf } : {}),
+        ...(coalescedInto !== undefined ? { coalescedInto } : {}),
       });
       byDedupeKey.set(dedupeKey, id);
-      notifyEnqueued();
-      return conflictOf !== undefined ? { id, duplicate: false, conflictOf } : { id, duplicate: false };
+      if (input.coalesceKey !== undefined) {
+        const ids = byCoalesceKey.get(input.coalesceKey) ?? new Set<string>();
+        ids.add(id);
+        byCoalesceKey.set(input.coalesceKey, ids);
+      }
+      // A coalesced delivery is no new work: nothing to wake a worker for.
+      if (coalescedInto === undefined) notifyEnqueued();
+      return {
+        id,
+        duplicate: false,
+        ...(conflictOf !== undefined ? { conflictOf } : {}),
+        ...(coalescedInto !== undefined ? { coalescedInto } : {}),
+      };
     },
 
     async claim(request: ClaimRequestV1) {

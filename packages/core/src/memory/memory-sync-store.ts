@@ -213,10 +213,12 @@ export function createMemorySyncStore(options: { now?: () => Date } = {}): SyncS
     async claimJobs(request) {
       const now = request.now ?? clock();
       const keys = request.keys ? new Set(request.keys) : undefined;
+      const sources = request.sources ? new Set(request.sources) : undefined;
       const due = [...jobs.values()]
         .filter(
           (job) =>
             (!keys || keys.has(job.key)) &&
+            (!sources || sources.has(job.source)) &&
             job.nextRunAt <= now &&
             (job.leaseExpiresAt === null || job.leaseExpiresAt <= now),
         )

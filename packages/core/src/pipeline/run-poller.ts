@@ -1,9 +1,8 @@
 import { ConfigurationError } from '../errors';
-import { type Logger, type Metrics, noopLogger, noopMetrics } from '../observability';
+import type { Logger, Metrics } from '../observability';
 import { resolveConnector, resolveStore } from '../spec/resolve';
-import type { ConnectorV1, FieldPoliciesV1, PollerV1, SinkV1, StateStoreV1 } from '../spec/v1';
-import { applyEvents, notifyApplied } from './apply-events';
-import { mergeFieldPolicies } from './field-policy';
+import type { ConnectorV1, FieldPoliciesV1, PollerV1, SinkV1, StateStoreV1, SyncStoreV1 } from '../spec/v1';
+import { syncStream } from './sync-stream';
 
 export interface RunPollerOptions {
   connector: ConnectorV1;
@@ -19,6 +18,15 @@ export interface RunPollerOptions {
   logger?: Logger;
   metrics?: Metrics;
   now?: () => Date;
+  /**
+   * With it, each stream is synced under its stream lease (see
+   * `SyncStreamOptions.sync`), so this poll never runs beside a
+   * webhook-triggered sync of the same stream, and an expired cursor is
+   * logged as a `cursor_expired` sync event.
+   */
+  sync?: SyncStoreV1;
+  /** Who holds the stream leases; defaults to `sync`. */
+  owner?: string;
   /** Called after each committed page: progress bars, tests. */
   onPage?: (progress: { stream: string; page: number; events: number; cursor: string }) => void;
 }
@@ -37,6 +45,8 @@ export interface RunPollerResult {
  * before its cursor is saved (atomically with the rows where the sink can,
  * otherwise right after). A crash re-reads at most one page; idempotent
  * writes make that harmless. Pages stream: memory stays flat on a backfill.
+ * Each poller runs as `syncStream`: an expired cursor resyncs the stream
+ * from the start and runs its reconcilers.
  */
 export async function runPoller(options: RunPollerOptions): Promise<RunPollerResult> {
   const { tenant } = options;
@@ -49,57 +59,34 @@ export async function runPoller(options: RunPollerOptions): Promise<RunPollerRes
   if (!options.poller && connector.missingApiCredentials) {
     throw missingApiCredentials(connector, 'runPoller', 'pollers');
   }
-  const logger = options.logger ?? noopLogger;
-  const metrics = options.metrics ?? noopMetrics;
-  const now = options.now ?? (() => new Date());
-  const policies = mergeFieldPolicies(connector.transformer.fieldPolicies, options.fieldPolicies);
   const pollers = options.poller ? [options.poller] : (connector.pollers ?? []);
   const total: RunPollerResult = { pages: 0, events: 0, created: 0, updated: 0, skipped: 0, deleted: 0 };
-  const direct = <T>(fn: () => Promise<T>) => fn();
 
   for (const poller of pollers) {
-    const key = { source: connector.source, tenant, stream: poller.stream };
-    const cursor = await store.getCursor(key);
-    let page = 0;
-    for await (const { events, cursor: next } of poller.poll({
+    const result = await syncStream({
+      connector,
+      poller,
       tenant,
-      cursor,
+      store,
+      sink,
+      triggeredBy: 'poll',
+      ...(options.fieldPolicies ? { fieldPolicies: options.fieldPolicies } : {}),
+      ...(options.maxPages !== undefined ? { maxPages: options.maxPages - total.pages } : {}),
+      ...(options.sync ? { sync: options.sync } : {}),
+      ...(options.owner !== undefined ? { owner: options.owner } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.onPage ? { onPage: options.onPage } : {}),
       signal: options.signal,
-    })) {
-      const receivedAt = now();
-      const commit = { ...key, cursor: next };
-      const { result, integrationEvents, applied } = await applyEvents({
-        connector,
-        events,
-        sink,
-        policies,
-        triggeredBy: 'poll',
-        receivedAt,
-        cursor: commit,
-        now,
-        guardSource: direct,
-        guardSink: direct,
-        logger,
-        signal: options.signal,
-      });
-      if (!sink.supportsCursorCommit) await store.setCursor(commit);
-      if (integrationEvents.length) await store.recordEvents(integrationEvents);
-      await notifyApplied(connector, applied, logger);
-      page += 1;
-      total.pages += 1;
-      total.events += events.length;
-      total.created += result.created;
-      total.updated += result.updated;
-      total.skipped += result.skipped;
-      total.deleted += result.deleted;
-      metrics.increment?.('act_poll_pages_total', { source: connector.source, stream: poller.stream });
-      options.onPage?.({ stream: poller.stream, page, events: events.length, cursor: next });
-      logger.debug(
-        { source: connector.source, tenant, stream: poller.stream, page, events: events.length },
-        'poll page committed',
-      );
-      if (options.maxPages !== undefined && total.pages >= options.maxPages) return total;
-    }
+    });
+    total.pages += result.pages;
+    total.events += result.events;
+    total.created += result.created;
+    total.updated += result.updated;
+    total.skipped += result.skipped;
+    total.deleted += result.deleted;
+    if (options.maxPages !== undefined && total.pages >= options.maxPages) return total;
   }
   return total;
 }

@@ -13,7 +13,10 @@ import type {
   FieldPoliciesV1,
   SinkResultV1,
   SinkV1,
+  SourceEventV1,
   StateStoreV1,
+  SyncRequestV1,
+  SyncStoreV1,
 } from '../spec/v1';
 import {
   type ApplyEventsOutput,
@@ -24,6 +27,7 @@ import {
 } from './apply-events';
 import { decideFailure, exhaustedDecision, type FailureDecision, isExhausted } from './failure-policy';
 import { mergeFieldPolicies } from './field-policy';
+import { syncStream } from './sync-stream';
 
 export interface WorkerOptions {
   /** Every connector whose deliveries this worker processes, by `source`. */
@@ -61,6 +65,14 @@ export interface WorkerOptions {
   fieldPolicies?: Readonly<Record<string, FieldPoliciesV1>>;
   /** Breakers per source (outbound calls) and for the sink; `false` turns them off. */
   circuitBreaker?: Omit<CircuitBreakerOptions, 'name' | 'onStateChange'> | false;
+  /**
+   * The sync engine's store: deliveries that ask for a stream sync
+   * (`ParsedDeliveryV1.sync`) hold its stream lease while they run, so a
+   * scheduled poll of the same stream never runs beside them, and tenants a
+   * webhook event connects or disconnects (`ConnectorV1.lifecycle`) are
+   * recorded in its connections registry.
+   */
+  sync?: SyncStoreV1;
   logger?: Logger;
   metrics?: Metrics;
   now?: () => Date;
@@ -277,11 +289,18 @@ export function createWorker(options: WorkerOptions): Worker {
 
   const EMPTY_RESULT: SinkResultV1 = { created: 0, updated: 0, skipped: 0, deleted: 0, outcomes: [] };
 
-  /** Parse, hydrate and transform one delivery; nothing is written. */
-  const prepareDelivery = (delivery: ClaimedDeliveryV1, log: Record<string, unknown>) =>
+  /**
+   * Parse, hydrate and transform one delivery; nothing is written. A delivery
+   * asking for a stream sync is only parsed: its work is `runSync`.
+   */
+  const prepareDelivery = (
+    delivery: ClaimedDeliveryV1,
+    log: Record<string, unknown>,
+  ): Promise<{ connector: ConnectorV1; prepared: PreparedEvents } | { connector: ConnectorV1; sync: SyncRequestV1 }> =>
     withRefresh(delivery, log, async () => {
       const connector = connectorFor(delivery);
       const parsed = await parseDelivery(connector, delivery);
+      if (parsed.sync) return { connector, sync: parsed.sync };
       const prepared = await prepareEvents({
         connector,
         events: parsed.events,
@@ -393,14 +412,207 @@ export function createWorker(options: WorkerOptions): Worker {
       return;
     }
     await notifyApplied(item.connector, output.applied, logger);
+    await applyLifecycle(item.connector, output.applied, item.log);
     logProcessed(item.log, output);
     settle(item.delivery, 'done', item.started);
   }
 
+  /**
+   * Run the stream sync a delivery asks for (a push that only says "this
+   * stream changed"), from the stream's stored cursor, under the delivery's
+   * lease (renewed every third of it between pages; a lost lease stops the
+   * sync before its next write) and the stream lease of `options.sync`.
+   * Pages are committed with their cursor and integration events as they go,
+   * so the delivery completes with none of its own.
+   */
+  async function runSync(
+    delivery: ClaimedDeliveryV1,
+    connector: ConnectorV1,
+    request: SyncRequestV1,
+    startedAt: Date,
+    log: Record<string, unknown>,
+  ): Promise<DeliveryOutcome> {
+    const syncLog = { ...log, stream: request.stream, ...(request.hint !== undefined ? { hint: request.hint } : {}) };
+    try {
+      const poller = connector.pollers?.find((candidate) => candidate.stream === request.stream);
+      if (!poller) {
+        const streams = (connector.pollers ?? []).map((candidate) => `"${candidate.stream}"`);
+        throw new ConfigurationError({
+          packageName: PACKAGE_NAME,
+          message: `a ${delivery.source} delivery asks to sync stream "${request.stream}" of tenant ${delivery.tenant}, but the ${delivery.source} connector has no poller for it (${
+            connector.missingApiCredentials
+              ? `it was created without API credentials: set ${connector.missingApiCredentials}`
+              : streams.length
+                ? `its streams: ${streams.join(', ')}`
+                : 'it has no pollers'
+          })`,
+        });
+      }
+      // Taken (or last extended) when the claim was: the lease runs from then, not from now.
+      let renewedAt = Math.min(now().getTime(), delivery.leaseExpiresAt.getTime() - leaseMs);
+      const renew = async () => {
+        if (now().getTime() - renewedAt < leaseMs / 3) return true;
+        const held = await store.renewLease({ id: delivery.id, claimToken: delivery.claimToken, leaseMs });
+        if (held) renewedAt = now().getTime();
+        return held;
+      };
+      const result = await withRefresh(delivery, syncLog, () =>
+        syncStream({
+          connector,
+          poller,
+          tenant: delivery.tenant,
+          store,
+          sink,
+          triggeredBy: 'webhook',
+          correlationId: delivery.correlationId,
+          fieldPolicies: policies.get(delivery.source) ?? {},
+          renew,
+          ...(options.sync ? { sync: options.sync } : {}),
+          owner,
+          leaseMs,
+          guardSource: guard(`source:${delivery.source}`),
+          guardSink: guard('sink'),
+          logger,
+          metrics,
+          now,
+        }),
+      );
+      const [completed] = await completeAll([
+        { id: delivery.id, claimToken: delivery.claimToken, events: [], startedAt },
+      ]);
+      if (!completed) {
+        logger.warn(syncLog, 'lease lost before completion: another worker owns the delivery now');
+        return 'lease-lost';
+      }
+      await register(delivery.source, delivery.tenant, syncLog);
+      logger.debug(
+        {
+          ...syncLog,
+          pages: result.pages,
+          events: result.events,
+          created: result.created,
+          updated: result.updated,
+          deleted: result.deleted,
+          cursorExpired: result.cursorExpired,
+        },
+        'stream synced',
+      );
+      return 'done';
+    } catch (error) {
+      return failDelivery(delivery, error, startedAt, syncLog);
+    }
+  }
+
+  /** Tenants this worker has already put in the registry (one `connect` per tenant and process). */
+  const registered = new Set<string>();
+
+  /** Add a tenant whose data the worker wrote to the registry, unless a person disconnected it. */
+  async function register(source: string, tenant: string, log: Record<string, unknown>): Promise<void> {
+    const key = `${source}\u0000${tenant}`;
+    if (!options.sync || tenant === '' || tenant === 'unknown' || registered.has(key)) return;
+    try {
+      // ifAbsent: a tenant disconnected on purpose stays disconnected however much it sends.
+      await options.sync.connect({ source, tenant, ifAbsent: true, now: now() });
+      registered.add(key);
+    } catch (error) {
+      logger.warn(
+        { ...log, tenant, error: error instanceof Error ? error.message : String(error) },
+        'tenant not registered: the connections registry failed (tried again with its next delivery)',
+      );
+    }
+  }
+
+  /**
+   * Keep the connections registry up to date after a delivery's writes
+   * commit: first the tenants its events connect or disconnect
+   * (`ConnectorV1.lifecycle`: GoHighLevel's INSTALL and UNINSTALL), then
+   * every tenant whose mirror rows it wrote, so the scheduler polls and
+   * reconciles the tenants webhooks arrive for without anyone listing them.
+   * Only tenants with mirror rows: an agency-level GoHighLevel event carries
+   * a company id, which is no location to sync. After the commit, like
+   * `onApplied`: errors are logged, never retried (the write they follow is done).
+   */
+  async function applyLifecycle(
+    connector: ConnectorV1,
+    applied: readonly { event: SourceEventV1; result: { table?: string } }[],
+    log: Record<string, unknown>,
+  ): Promise<void> {
+    if (connector.lifecycle) {
+      for (const { event } of applied) {
+        try {
+          for (const change of connector.lifecycle(event) ?? []) {
+            if (!options.sync) {
+              logger.warn(
+                { ...log, tenant: change.tenant, action: change.action },
+                'tenant lifecycle event not recorded: the worker has no sync store (WorkerOptions.sync)',
+              );
+              continue;
+            }
+            if (change.action === 'connect') {
+              await options.sync.connect({
+                source: connector.source,
+                tenant: change.tenant,
+                ...(change.displayName !== undefined ? { displayName: change.displayName } : {}),
+                now: now(),
+              });
+              registered.add(`${connector.source}\u0000${change.tenant}`);
+            } else {
+              await options.sync.disconnect({
+                source: connector.source,
+                tenant: change.tenant,
+                ...(change.reason !== undefined ? { reason: change.reason } : {}),
+                now: now(),
+              });
+              registered.delete(`${connector.source}\u0000${change.tenant}`);
+            }
+            logger.info({ ...log, tenant: change.tenant, action: change.action }, `tenant ${change.action}ed`);
+          }
+        } catch (error) {
+          logger.error(
+            { ...log, type: event.type, error: error instanceof Error ? error.message : String(error) },
+            `[${connector.packageName}] tenant lifecycle update failed`,
+          );
+        }
+      }
+    }
+    for (const { event, result } of applied) {
+      if (result.table !== undefined) await register(connector.source, event.tenant, log);
+    }
+  }
+
+  /**
+   * `processBatch`, with the batch's stream syncs (which it starts and does
+   * not wait for) awaited at the end: a long sync must not hold the other
+   * deliveries' writes while their leases run out.
+   */
   async function runBatch(
     claimed: readonly ClaimedDeliveryV1[],
     settle: (delivery: ClaimedDeliveryV1, outcome: DeliveryOutcome, started: number) => void,
     claimedAt: number,
+  ) {
+    const syncs: Promise<void>[] = [];
+    let syncError: { error: unknown } | undefined;
+    const startSync = (run: () => Promise<void>) => {
+      // Handled at once: a rejection waiting for the batch would be an unhandled one.
+      syncs.push(
+        run().catch((error: unknown) => {
+          syncError ??= { error };
+        }),
+      );
+    };
+    try {
+      await processBatch(claimed, settle, claimedAt, startSync);
+    } finally {
+      await Promise.all(syncs);
+    }
+    if (syncError) throw syncError.error;
+  }
+
+  async function processBatch(
+    claimed: readonly ClaimedDeliveryV1[],
+    settle: (delivery: ClaimedDeliveryV1, outcome: DeliveryOutcome, started: number) => void,
+    claimedAt: number,
+    startSync: (run: () => Promise<void>) => void,
   ) {
     // 1. Parse, hydrate, transform: each on its own, a failure fails only its delivery.
     const ready: (Prepared | undefined)[] = new Array(claimed.length);
@@ -414,7 +626,15 @@ export function createWorker(options: WorkerOptions): Worker {
         return;
       }
       try {
-        const { connector, prepared } = await prepareDelivery(delivery, log);
+        const parsed = await prepareDelivery(delivery, log);
+        if ('sync' in parsed) {
+          // Not batched: the sync writes page by page, each page with its cursor, while the batch goes on.
+          startSync(async () =>
+            settle(delivery, await runSync(delivery, parsed.connector, parsed.sync, startedAt, log), started),
+          );
+          return;
+        }
+        const { connector, prepared } = parsed;
         const rows = new Set(
           prepared.operations.map((operation) => `${operation.table}\u0000${rowKeyString(operation.key)}`),
         );
@@ -490,6 +710,7 @@ export function createWorker(options: WorkerOptions): Worker {
         return;
       }
       await notifyApplied(item.connector, item.output.applied, logger);
+      await applyLifecycle(item.connector, item.output.applied, item.log);
       logProcessed(item.log, item.output);
       settle(item.delivery, 'done', item.started);
     });

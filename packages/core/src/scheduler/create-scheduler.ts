@@ -1,4 +1,4 @@
-import { CircuitOpenError, ConfigurationError, classifyError, ReconnectRequiredError } from '../errors';
+import { CircuitOpenError, ConfigurationError, classifyError, RateLimitError, ReconnectRequiredError } from '../errors';
 import { type Logger, type Metrics, noopLogger, noopMetrics } from '../observability';
 import { assessSyncFreshness, type FreshnessStatus } from '../pipeline/freshness';
 import { runPoller } from '../pipeline/run-poller';
@@ -26,8 +26,6 @@ import { ACTIVITY_WINDOW_MS, quietThresholdMs } from './silence';
 const PACKAGE_NAME = '@act/core';
 /** The named lease the leader holds in the sync store. */
 export const SCHEDULER_LEASE = 'scheduler';
-/** The tenant the webhook handler records when a delivery named none: never a connection. */
-const UNKNOWN_TENANT = 'unknown';
 /** A job is never due again sooner than this after a run, so one round never runs it twice. */
 const MIN_GAP_MS = 1_000;
 
@@ -183,6 +181,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const sink = resolveStore(options.sink, 'sink');
   const connectors = options.connectors;
   const byId = new Map(connectors.map((connector) => [connector.source, connector]));
+  /** The sources whose jobs this scheduler plans and claims (`''`: the global retention job). */
+  const jobSources = [...connectors.map((connector) => connector.source), ...(options.retention ? [''] : [])];
   const logger = options.logger ?? noopLogger;
   const metrics = options.metrics ?? noopMetrics;
   const now = options.now ?? (() => new Date());
@@ -267,7 +267,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     return store.webhookActivity({ since: new Date(at.getTime() - ACTIVITY_WINDOW_MS), now: at });
   }
 
-  /** Register tenants heard from, switch quiet tenants to polling and back, and plan the jobs. */
+  /** Switch quiet tenants to polling and back, and plan the jobs (the worker registers tenants it writes for). */
   async function prepare(force = false): Promise<void> {
     const at = now();
     if (!force && plannedAt !== null && at.getTime() - plannedAt < planEveryMs) return;
@@ -276,20 +276,6 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     const activity = read ?? [];
     const activityByKey = new Map(activity.map((entry) => [modeKey(entry.source, entry.tenant), entry]));
     const connections = await sync.listConnections();
-    const known = new Set(connections.map((connection) => modeKey(connection.source, connection.tenant)));
-    for (const entry of activity) {
-      const key = modeKey(entry.source, entry.tenant);
-      if (!byId.has(entry.source) || entry.tenant === '' || entry.tenant === UNKNOWN_TENANT || known.has(key)) continue;
-      // ifAbsent: a tenant a person disconnected stays disconnected however much it sends.
-      const { connection } = await sync.connect({
-        source: entry.source,
-        tenant: entry.tenant,
-        ifAbsent: true,
-        now: at,
-      });
-      connections.push(connection);
-      known.add(key);
-    }
     const active = connections.filter((connection) => connection.status === 'active');
     const modeStates = new Map(
       (await sync.listSourceModes()).map((state) => [modeKey(state.source, state.tenant), state]),
@@ -338,7 +324,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     const entries = planJobs({ connectors, connections: active, modes, settings, now: at });
     await sync.planJobs({
       jobs: entries.map(({ intervalMs: _interval, ...job }) => job),
-      sources: [...connectors.map((connector) => connector.source), ...(options.retention ? [''] : [])],
+      sources: jobSources,
       now: at,
     });
     plan = new Map(entries.map((entry) => [entry.key, entry]));
@@ -408,7 +394,20 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       case 'poll': {
         const poller = connector.pollers?.find((candidate) => candidate.stream === job.target);
         if (!poller) return { counts: {}, skipped: `no poller for stream "${job.target}"` };
-        const result = await runPoller({ connector, poller, tenant, store, sink, signal, logger, metrics, now });
+        // Under the stream's lease: never beside a webhook-triggered sync of the same stream.
+        const result = await runPoller({
+          connector,
+          poller,
+          tenant,
+          store,
+          sink,
+          sync,
+          owner,
+          signal,
+          logger,
+          metrics,
+          now,
+        });
         return { counts: { ...result } };
       }
       case 'reconcile': {
@@ -609,6 +608,10 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       return { outcome: 'failed', nextRunAt: normal, error, errorClass: 'auth' };
     }
     const { errorClass } = classified;
+    if (RateLimitError.isInstance(failure) && failure.scope.startsWith('stream:')) {
+      // A webhook-triggered sync of this stream is running: it does this job's work.
+      return { outcome: 'skipped', nextRunAt: at + Math.max(MIN_GAP_MS, failure.retryAfterMs), error };
+    }
     if (errorClass === 'rate_limit') {
       return {
         outcome: 'failed',
@@ -637,7 +640,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     const slot = async () => {
       try {
         while (keepGoing() && !signal?.aborted) {
-          const [job] = await sync.claimJobs({ owner, limit: 1, leaseMs: jobLeaseMs, now: now() });
+          const [job] = await sync.claimJobs({ owner, limit: 1, leaseMs: jobLeaseMs, sources: jobSources, now: now() });
           if (!job) return;
           ran.push(await execute(job, signal));
         }
@@ -673,7 +676,13 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       const slot: Promise<void> = (async () => {
         try {
           while (leader && !stopping?.signal.aborted) {
-            const [job] = await sync.claimJobs({ owner, limit: 1, leaseMs: jobLeaseMs, now: now() });
+            const [job] = await sync.claimJobs({
+              owner,
+              limit: 1,
+              leaseMs: jobLeaseMs,
+              sources: jobSources,
+              now: now(),
+            });
             if (!job) return;
             await execute(job);
           }

@@ -568,6 +568,170 @@ export function testStateStore(options: TestStateStoreOptions): void {
     );
 
     it(
+      'coalesces sync requests of one stream while one waits: exactly one pending, the rest done and linked to it',
+      withStore(async (store) => {
+        const coalesceKey = 'test:coalesce-t:history';
+        const receivedAt = new Date(Date.now() - 60_000);
+        const pushes = Array.from({ length: 1_000 }, (_, index) =>
+          makeTestDelivery({
+            tenant: 'coalesce-t',
+            dedupeKey: `test:push-${index}`,
+            body: new TextEncoder().encode(`{"historyId":"${index}"}`),
+            receivedAt,
+            eventTypes: ['sync:history'],
+            coalesceKey,
+          }),
+        );
+        // All at once: concurrent enqueues must still leave one waiting delivery.
+        const results = await Promise.all(pushes.map((push) => store.enqueue(push)));
+        expect(results.every((result) => result.duplicate === false)).toBe(true);
+        const waiting = results.filter((result) => result.coalescedInto === undefined);
+        expect(waiting).toHaveLength(1);
+        const pendingId = waiting[0]?.id ?? '';
+        expect(results.filter((result) => result.coalescedInto === pendingId)).toHaveLength(999);
+        expect(new Set(results.map((result) => result.id)).size).toBe(1_000);
+
+        const pending = await store.listDeliveries({ tenant: 'coalesce-t', status: 'pending' });
+        expect(pending.map((delivery) => delivery.id)).toEqual([pendingId]);
+        expect(pending[0]?.coalesceKey).toBe(coalesceKey);
+        expect(pending[0]?.coalescedInto).toBeUndefined();
+        const done = await store.listDeliveries({ tenant: 'coalesce-t', status: 'done', limit: 2_000 });
+        expect(done).toHaveLength(999);
+        expect(done.every((delivery) => delivery.coalescedInto === pendingId)).toBe(true);
+        expect(done.every((delivery) => delivery.completedAt instanceof Date)).toBe(true);
+        // Bytes are kept for every push.
+        const one = results.find((result) => result.coalescedInto !== undefined);
+        const stored = await store.getDelivery(one?.id ?? '');
+        expect(stored?.status).toBe('done');
+        expect(stored?.coalescedInto).toBe(pendingId);
+        expect(new TextDecoder().decode(stored?.body)).toMatch(/^\{"historyId":"\d+"\}$/);
+
+        // Another stream, and a delivery without a key, are not coalesced with it.
+        const other = await store.enqueue(
+          makeTestDelivery({ tenant: 'coalesce-t', coalesceKey: 'test:coalesce-t:events', receivedAt }),
+        );
+        const plain = await store.enqueue(makeTestDelivery({ tenant: 'coalesce-t', receivedAt }));
+        expect(other.coalescedInto).toBeUndefined();
+        expect(plain.coalescedInto).toBeUndefined();
+        expect(await store.listDeliveries({ tenant: 'coalesce-t', status: 'pending' })).toHaveLength(3);
+      }),
+    );
+
+    it(
+      'stores the next sync request pending once the waiting one is claimed, and coalesces later ones into it',
+      withStore(async (store) => {
+        const coalesceKey = 'test:claimed-t:history';
+        const now = new Date();
+        const push = (index: number) =>
+          makeTestDelivery({
+            tenant: 'claimed-t',
+            dedupeKey: `test:claimed-push-${index}`,
+            body: new TextEncoder().encode(`{"historyId":"${index}"}`),
+            receivedAt: new Date(now.getTime() - 10_000 + index),
+            coalesceKey,
+          });
+        const first = await store.enqueue(push(1));
+        expect((await store.enqueue(push(2))).coalescedInto).toBe(first.id);
+        const [claimed] = await store.claim({ ...lease, limit: 5, now });
+        expect(claimed?.id).toBe(first.id);
+        // A push during the sync: the sync that runs now may have read past it, so it waits for one more.
+        const during = await store.enqueue(push(3));
+        expect(during.coalescedInto).toBeUndefined();
+        expect((await store.getDelivery(during.id))?.status).toBe('pending');
+        const later = await store.enqueue(push(4));
+        expect(later.coalescedInto).toBe(during.id);
+        expect(
+          await store.complete({ id: first.id, claimToken: claimed?.claimToken ?? '', events: [], startedAt: now }),
+        ).toBe(true);
+        const pending = await store.listDeliveries({ tenant: 'claimed-t', status: 'pending' });
+        expect(pending.map((delivery) => delivery.id)).toEqual([during.id]);
+      }),
+    );
+
+    it(
+      'dedupes a repeated sync request before coalescing it: a duplicate stores nothing',
+      withStore(async (store) => {
+        const coalesceKey = 'test:dup-t:history';
+        const receivedAt = new Date(Date.now() - 10_000);
+        const waiting = makeTestDelivery({ tenant: 'dup-t', dedupeKey: 'test:dup-1', receivedAt, coalesceKey });
+        const covered = makeTestDelivery({ tenant: 'dup-t', dedupeKey: 'test:dup-2', receivedAt, coalesceKey });
+        const first = await store.enqueue(waiting);
+        const second = await store.enqueue(covered);
+        expect(second.coalescedInto).toBe(first.id);
+        expect(await store.enqueue(waiting)).toMatchObject({ id: first.id, duplicate: true });
+        expect(await store.enqueue(covered)).toMatchObject({ id: second.id, duplicate: true });
+        expect(await store.listDeliveries({ tenant: 'dup-t' })).toHaveLength(2);
+      }),
+    );
+
+    it(
+      'renewLease extends a held lease, and answers false for a stale token or a completed delivery',
+      withStore(async (store) => {
+        const { id } = await store.enqueue(makeTestDelivery({ tenant: 'renew-t' }));
+        const now = new Date();
+        const at = (ms: number) => new Date(now.getTime() + ms);
+        const [claimed] = await store.claim({ ...lease, leaseMs: 1_000, now });
+        expect(claimed?.id).toBe(id);
+        const token = claimed?.claimToken ?? '';
+        expect(await store.renewLease({ id, claimToken: token, leaseMs: 60_000, now: at(500) })).toBe(true);
+        // Without the renewal the lease would have lapsed at +1 s.
+        expect(await store.claim({ ...lease, owner: 'worker-2', now: at(30_000) })).toEqual([]);
+        expect(await store.renewLease({ id, claimToken: crypto.randomUUID(), leaseMs: 60_000, now: at(600) })).toBe(
+          false,
+        );
+        // It lapses at +60.5 s and another worker takes it: the old token no longer renews.
+        const [retaken] = await store.claim({ ...lease, owner: 'worker-2', now: at(61_000) });
+        expect(retaken?.id).toBe(id);
+        expect(await store.renewLease({ id, claimToken: token, leaseMs: 60_000, now: at(61_500) })).toBe(false);
+        const newToken = retaken?.claimToken ?? '';
+        expect(await store.renewLease({ id, claimToken: newToken, leaseMs: 60_000, now: at(62_000) })).toBe(true);
+        expect(await store.complete({ id, claimToken: newToken, events: [], startedAt: at(61_000) })).toBe(true);
+        expect(await store.renewLease({ id, claimToken: newToken, leaseMs: 60_000, now: at(63_000) })).toBe(false);
+        expect((await store.getDelivery(id))?.status).toBe('done');
+      }),
+    );
+
+    it(
+      'webhookActivity reports the last delivery, the count since, and the median gap with equal times once',
+      withStore(async (store) => {
+        const base = Date.now() - 3_600_000;
+        const since = new Date(base - 1_000);
+        const enqueueAt = (tenant: string, offsetMs: number) =>
+          store.enqueue(makeTestDelivery({ source: 'activity', tenant, receivedAt: new Date(base + offsetMs) }));
+        // Before `since`: counts for the last delivery only.
+        await enqueueAt('busy', -36_000_000);
+        // Two at +60 s are one arrival (a split delivery's parts): distinct times 0, 60, 180, 200 s.
+        for (const offset of [0, 60_000, 60_000, 180_000, 200_000]) await enqueueAt('busy', offset);
+        await enqueueAt('single', 5_000);
+        await enqueueAt('silent', -7_200_000);
+        const activity = await store.webhookActivity({ since, now: new Date(base + 300_000) });
+        const of = (tenant: string) => activity.find((entry) => entry.source === 'activity' && entry.tenant === tenant);
+        // Gaps 60, 120 and 20 s: the median is 60 s.
+        expect(of('busy')).toEqual({
+          source: 'activity',
+          tenant: 'busy',
+          lastDeliveryAt: new Date(base + 200_000),
+          deliveries: 5,
+          medianGapMs: 60_000,
+        });
+        expect(of('single')).toEqual({
+          source: 'activity',
+          tenant: 'single',
+          lastDeliveryAt: new Date(base + 5_000),
+          deliveries: 1,
+          medianGapMs: null,
+        });
+        expect(of('silent')).toEqual({
+          source: 'activity',
+          tenant: 'silent',
+          lastDeliveryAt: new Date(base - 7_200_000),
+          deliveries: 0,
+          medianGapMs: null,
+        });
+      }),
+    );
+
+    it(
       'never hands one delivery to two of many concurrent claimers',
       withStore(async (store) => {
         for (let index = 0; index < 40; index++) await store.enqueue(makeTestDelivery({ tenant: 'race' }));

@@ -654,6 +654,35 @@ function contract(options: TestSyncStoreOptions): void {
       );
 
       it(
+        'claims only jobs of the given sources ("" for the global ones)',
+        withStore(async (store) => {
+          const ghl = planned('poll', 'ghl', 'loc-1', 'contacts', at(0));
+          const xero = planned('poll', 'xero', 'org-1', 'invoices', at(0));
+          const retention = planned('retention', '', '', '', at(0));
+          await store.planJobs({ jobs: [ghl, xero, retention], sources: ['ghl', 'xero', ''], now: at(0) });
+          const mine = await store.claimJobs({
+            owner: 'a',
+            limit: 10,
+            leaseMs: MINUTE,
+            sources: ['ghl'],
+            now: at(1_000),
+          });
+          expect(keysOf(mine)).toEqual([ghl.key]);
+          const global = await store.claimJobs({
+            owner: 'a',
+            limit: 10,
+            leaseMs: MINUTE,
+            sources: [''],
+            now: at(1_000),
+          });
+          expect(keysOf(global)).toEqual([retention.key]);
+          expect(keysOf(await store.claimJobs({ owner: 'b', limit: 10, leaseMs: MINUTE, now: at(1_000) }))).toEqual([
+            xero.key,
+          ]);
+        }),
+      );
+
+      it(
         'reclaims a job whose lease expired; the old claim can then neither renew nor finish it',
         withStore(async (store) => {
           const job = planned('poll', 'xero', 'org-1', 'invoices', at(0));

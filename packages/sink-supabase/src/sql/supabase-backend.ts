@@ -77,6 +77,16 @@ const SCALAR_FUNCTIONS = new Set<string>([
   'act_set_tokens',
   'act_release_slot',
   'act_sink_apply',
+  // Migration 0010 (act_connect answers one JSON object).
+  'act_renew_lease',
+  'act_connect',
+  'act_release_lease',
+  'act_plan_jobs',
+  'act_renew_job_lease',
+  'act_finish_job',
+  'act_request_job',
+  'act_set_source_mode',
+  'act_record_sync_event',
 ]);
 
 /** Attempts for a call that hit a deadlock or serialization failure (each rpc is one transaction). */

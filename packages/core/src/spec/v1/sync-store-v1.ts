@@ -142,6 +142,12 @@ export interface ClaimJobsRequestV1 {
   leaseMs: number;
   /** Only these job keys (a tick for one job); all due jobs when absent. */
   keys?: readonly string[] | undefined;
+  /**
+   * Only jobs of these sources (`''` for the global jobs): a scheduler claims
+   * only what its connectors can run, so two deployments with different
+   * connectors can share one store. All sources when absent.
+   */
+  sources?: readonly string[] | undefined;
   now?: Date | undefined;
 }
 
