@@ -14,15 +14,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import {
-  type ConnectorV1,
-  type CredentialStoreV1,
-  createMemorySyncStore,
-  type RateLimitStoreV1,
-  type SinkV1,
-  type StateStoreV1,
-  type SyncStoreV1,
-} from '@act/core';
+import type { ConnectorV1, CredentialStoreV1, RateLimitStoreV1, SinkV1, StateStoreV1, SyncStoreV1 } from '@act/core';
 import { createPostgresState, lockPgliteDataDir, type PostgresSink, type PostgresState } from '@act/sink-supabase';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
@@ -138,7 +130,7 @@ export async function openDemoState(options: { ephemeral: boolean }): Promise<De
     sink: state.sink,
     rateLimits: state.rateLimits,
     credentials: state.credentials,
-    sync: syncStoreOf(state),
+    sync: state.sync,
     cleanup: () => state.cleanup(),
     subscribe: kind === 'supabase' ? realtime : state.subscribe.bind(state),
     readsValues: query !== undefined,
@@ -179,9 +171,4 @@ export async function openDemoState(options: { ephemeral: boolean }): Promise<De
     },
     close: shutdown,
   };
-}
-
-/** The state's sync store; an in-memory one (this process only, forgotten at exit) where the state has none. */
-function syncStoreOf(state: PostgresState): SyncStoreV1 {
-  return (state as PostgresState & { sync?: SyncStoreV1 }).sync ?? createMemorySyncStore();
 }
