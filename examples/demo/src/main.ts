@@ -4,9 +4,9 @@
  * Every installed connector is mounted (`/webhooks/<source>`) on a real HTTP
  * server running the @act receive path; the worker drains the inbox into the
  * mirror (fetching records first where a provider's webhooks carry only ids);
- * the scheduler (`act.scheduler`) runs the pollers: a backfill of what existed
- * before, then every `--poll-every` seconds for what has no webhooks (and the
- * fallback, should a tenant's webhooks go quiet).
+ * pollers backfill what existed before; then the scheduler (`act.scheduler`)
+ * polls what has no webhooks every `--poll-every` seconds, and the streams the
+ * webhooks carry only should a tenant's webhooks go quiet.
  * Each connector's `createSimulation` (its `./testing` subpath) plays the
  * provider unless real credentials are configured: its fake sends realistic,
  * correctly signed deliveries (with duplicates, out-of-order updates and
@@ -19,7 +19,15 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { type ConnectorV1, createAct, createConsoleLogger, jobKey, noopLogger, type SyncFreshness } from '@act/core';
+import {
+  type ConnectorV1,
+  createAct,
+  createConsoleLogger,
+  jobKey,
+  noopLogger,
+  runPoller,
+  type SyncFreshness,
+} from '@act/core';
 import { serverTimeouts, toNodeHandler } from '@act/core/node';
 import type { SimulationV1 } from '@act/core/testing/fake';
 import { createDashboard } from './dashboard/index.ts';
@@ -95,8 +103,8 @@ const act = createAct({
   logger,
   prefix: '/webhooks',
   worker: { idleDelayMs: 20, batchSize: 50 },
-  // Every poller of every connected tenant every --poll-every seconds (the connector's own `intervalMs` wins), and a
-  // round each second, so a due poll starts within a second of being due.
+  // Pollers without webhooks run every --poll-every seconds (a poller's own `intervalMs` wins), `fallback` ones while a
+  // tenant's webhooks are quiet; a round each second, so a due poll starts within a second of being due.
   scheduler: { pollIntervalMs: Math.max(1, Number(args['poll-every'])) * 1000, tickIntervalMs: 1_000 },
 });
 const webhookRoute = toNodeHandler(act.handler, { onError: requestError });
@@ -201,8 +209,10 @@ for (const connection of await state.sync.listConnections({ status: 'active' }))
 }
 
 /**
- * Run every poll job of every connected tenant (or only `streams`, as `<source>:<stream>`) now, one after another,
- * through the scheduler (`runJob`): each run is recorded and the job's next run is due a poll interval later.
+ * Poll every stream of every connected tenant (or only `streams`, as `<source>:<stream>`) now, one after another.
+ * A stream with a poll job runs it through the scheduler (`runJob`: the run is recorded, the next one due a poll
+ * interval later). A `fallback` poller (its changes come by webhook) has a job only while the tenant's webhooks are
+ * quiet, so its backfill runs `runPoller` under the stream's lease, as `act backfill` does.
  */
 async function poll(streams?: readonly string[]): Promise<number> {
   let records = 0;
@@ -211,8 +221,13 @@ async function poll(streams?: readonly string[]): Promise<number> {
       for (const poller of connector.pollers ?? []) {
         if (streams && !streams.includes(`${connector.source}:${poller.stream}`)) continue;
         const run = await act.scheduler.runJob(jobKey('poll', connector.source, tenant, poller.stream));
-        if (run?.outcome === 'failed') console.error(`  ! ${run.key} failed: ${run.error ?? run.errorClass ?? ''}`);
-        records += run?.counts.events ?? 0;
+        if (run) {
+          if (run.outcome === 'failed') console.error(`  ! ${run.key} failed: ${run.error ?? run.errorClass ?? ''}`);
+          records += run.counts.events ?? 0;
+        } else if (poller.fallback && !connector.missingApiCredentials) {
+          const { store, sink, sync } = state;
+          records += (await runPoller({ connector, tenant, poller, store, sink, sync, logger })).events;
+        }
       }
     }
   }
@@ -329,8 +344,9 @@ if (args.once) {
   }
   process.exit(ok ? 0 : 1);
 } else {
-  // The scheduler's leader loop: polls every --poll-every s, reconciliation and retention daily, leader lease in the
-  // state (a second process on the same Postgres would wait for it).
+  // The scheduler's leader loop: polls streams without webhooks every --poll-every s (and the others while a tenant's
+  // webhooks are quiet), reconciliation and retention daily; its leader lease is in the state (a second process on
+  // the same Postgres waits for it).
   act.scheduler.start();
   console.log(
     `  sending ~${args.rate} changes/s; the scheduler polls every ${args['poll-every']} s (act.scheduler.start()); Ctrl-C to stop`,
