@@ -188,16 +188,6 @@ for (const [source, list] of tenants) {
     await act.scheduler.connect({ source, tenant });
   }
 }
-// The scheduler also registers the tenants webhook traffic names (the last 7 days): register those only earlier runs
-// sent (the simulated tenants change every run) before it does, so they are disconnected below and never polled.
-const heard =
-  typeof state.store.webhookActivity === 'function'
-    ? await state.store.webhookActivity({ since: new Date(Date.now() - 7 * 86_400_000) })
-    : [];
-for (const { source, tenant } of heard) {
-  if (!tenants.has(source) || tenant === '' || wanted.has(`${source}/${tenant}`)) continue;
-  await state.sync.connect({ source, tenant, ifAbsent: true });
-}
 for (const connection of await state.sync.listConnections({ status: 'active' })) {
   if (tenants.has(connection.source) && !wanted.has(`${connection.source}/${connection.tenant}`)) {
     await act.scheduler.disconnect({

@@ -72,6 +72,8 @@ const worker = xero.client
       connectors: act.connectors.filter((connector) => connector.source !== 'xero'),
       store: state.store,
       sink: state.sink,
+      // Registers the tenants it applies deliveries for, so the scheduler syncs them.
+      sync: state.sync,
     });
 
 // Supabase's EdgeRuntime.waitUntil keeps the function alive after the answer.

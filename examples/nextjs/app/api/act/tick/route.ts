@@ -41,7 +41,14 @@ async function tick(request: Request): Promise<Response> {
   if (!answer.ok) return answer;
   const round = (await answer.json()) as Record<string, unknown>;
   // A worker of its own, not the one instrumentation.ts may have started: drain() here must not race its rounds.
-  const worker = createWorker({ connectors: act.connectors, store: state.store, sink: state.sink, logger });
+  // With the sync store it registers the tenants it applies deliveries for, as act.worker does.
+  const worker = createWorker({
+    connectors: act.connectors,
+    store: state.store,
+    sink: state.sink,
+    sync: state.sync,
+    logger,
+  });
   // Bounded so the invocation ends within maxDuration; the next run picks up the rest.
   const drained = await worker.drain({ maxRounds: 20 });
   return Response.json({ ...round, drained });
