@@ -104,8 +104,13 @@ const act = createAct({
   prefix: '/webhooks',
   worker: { idleDelayMs: 20, batchSize: 50 },
   // Pollers without webhooks run every --poll-every seconds (a poller's own `intervalMs` wins), `fallback` ones while a
-  // tenant's webhooks are quiet; a round each second, so a due poll starts within a second of being due.
-  scheduler: { pollIntervalMs: Math.max(1, Number(args['poll-every'])) * 1000, tickIntervalMs: 1_000 },
+  // tenant's webhooks are quiet. A round each second, so a due poll starts within a second of being due, and a plan
+  // every 10 s (default 60 s), so a switch to polling and back shows soon after the webhooks stop or resume.
+  scheduler: {
+    pollIntervalMs: Math.max(1, Number(args['poll-every'])) * 1000,
+    tickIntervalMs: 1_000,
+    planEveryMs: 10_000,
+  },
 });
 const webhookRoute = toNodeHandler(act.handler, { onError: requestError });
 
@@ -232,6 +237,11 @@ function syncLines(rows: readonly SyncFreshness[], at: Date): string[] {
     byTenant.set(key, [...(byTenant.get(key) ?? []), row]);
   }
   const seconds = (date: Date) => Math.round((at.getTime() - date.getTime()) / 1000);
+  const lastPolled = (ages: number[]) => {
+    if (ages.length === 0) return 'never';
+    const [newest, oldest] = [Math.min(...ages), Math.max(...ages)];
+    return newest === oldest ? `${newest} s ago` : `${newest}–${oldest} s ago`;
+  };
   return [...byTenant].map(([key, streams]) => {
     const first = streams[0] as SyncFreshness;
     const mode = first.mode
@@ -244,9 +254,7 @@ function syncLines(rows: readonly SyncFreshness[], at: Date): string[] {
       .filter((row) => row.status !== 'green')
       .map((row) => `${row.stream || 'webhooks'} ${row.status}${row.reason ? `: ${row.reason}` : ''}`);
     const polls =
-      polled.length === 0
-        ? ''
-        : ` · ${green}/${polled.length} streams green, last polls ${ages.length > 0 ? `${Math.min(...ages)}–${Math.max(...ages)} s ago` : 'never'}`;
+      polled.length === 0 ? '' : ` · ${green}/${polled.length} streams green, last polled ${lastPolled(ages)}`;
     return `  sync ${key}: ${mode}${polls}${others.length > 0 ? ` · ${others.join('; ')}` : ''}`;
   });
 }
