@@ -4,7 +4,9 @@
  * Every installed connector is mounted (`/webhooks/<source>`) on a real HTTP
  * server running the @act receive path; the worker drains the inbox into the
  * mirror (fetching records first where a provider's webhooks carry only ids);
- * pollers backfill what existed before and pick up what has no webhooks.
+ * pollers backfill what existed before; then the scheduler (`act.scheduler`)
+ * polls what has no webhooks every `--poll-every` seconds, and the streams the
+ * webhooks carry only should a tenant's webhooks go quiet.
  * Each connector's `createSimulation` (its `./testing` subpath) plays the
  * provider unless real credentials are configured: its fake sends realistic,
  * correctly signed deliveries (with duplicates, out-of-order updates and
@@ -17,7 +19,15 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { type ConnectorV1, createAct, createConsoleLogger, noopLogger, runPoller } from '@act/core';
+import {
+  type ConnectorV1,
+  createAct,
+  createConsoleLogger,
+  jobKey,
+  noopLogger,
+  runPoller,
+  type SyncFreshness,
+} from '@act/core';
 import { serverTimeouts, toNodeHandler } from '@act/core/node';
 import type { SimulationV1 } from '@act/core/testing/fake';
 import { createDashboard } from './dashboard/index.ts';
@@ -85,11 +95,22 @@ const act = createAct({
     credentials: state.credentials,
     rateLimits: state.rateLimits,
     migrate: ({ connectors }) => state.migrate(connectors),
+    // Where the scheduler keeps connections, jobs, runs and its leader lease; retention is its daily job.
+    sync: state.sync,
+    cleanup: () => state.cleanup(),
   },
   connectors,
   logger,
   prefix: '/webhooks',
   worker: { idleDelayMs: 20, batchSize: 50 },
+  // Pollers without webhooks run every --poll-every seconds (a poller's own `intervalMs` wins), `fallback` ones while a
+  // tenant's webhooks are quiet. A round each second, so a due poll starts within a second of being due, and a plan
+  // every 10 s (default 60 s), so a switch to polling and back shows soon after the webhooks stop or resume.
+  scheduler: {
+    pollIntervalMs: Math.max(1, Number(args['poll-every'])) * 1000,
+    tickIntervalMs: 1_000,
+    planEveryMs: 10_000,
+  },
 });
 const webhookRoute = toNodeHandler(act.handler, { onError: requestError });
 
@@ -100,6 +121,7 @@ const port = (server.address() as AddressInfo).port;
 const dashboard = createDashboard({
   state,
   connectors,
+  sync: act.scheduler,
   ...(process.env.ACT_DASHBOARD_TOKEN?.trim() ? { token: process.env.ACT_DASHBOARD_TOKEN.trim() } : {}),
   allowedHosts: [`127.0.0.1:${port}`, `localhost:${port}`, ...listOf(process.env.ACT_DASHBOARD_HOSTS)],
 });
@@ -161,19 +183,80 @@ async function send(delivery: Delivery): Promise<number> {
   return response.status;
 }
 
-/** Run every poller of every connector for every tenant (or only `streams`). */
+// The tenants the scheduler keeps in sync: the simulated ones, or those a real account's variables list. A kept
+// database may remember tenants of an earlier run (simulated tenants are new every run; other DEMO_XERO_TENANTS):
+// those are disconnected (their rows kept), or the scheduler would keep polling them.
+const wanted = new Set<string>();
+for (const [source, list] of tenants) {
+  for (const tenant of list) {
+    wanted.add(`${source}/${tenant}`);
+    await act.scheduler.connect({ source, tenant });
+  }
+}
+for (const connection of await state.sync.listConnections({ status: 'active' })) {
+  if (tenants.has(connection.source) && !wanted.has(`${connection.source}/${connection.tenant}`)) {
+    await act.scheduler.disconnect({
+      source: connection.source,
+      tenant: connection.tenant,
+      reason: 'not in this demo',
+    });
+  }
+}
+
+/**
+ * Poll every stream of every connected tenant (or only `streams`, as `<source>:<stream>`) now, one after another.
+ * A stream with a poll job runs it through the scheduler (`runJob`: the run is recorded, the next one due a poll
+ * interval later). A `fallback` poller (its changes come by webhook) has a job only while the tenant's webhooks are
+ * quiet, so its backfill runs `runPoller` under the stream's lease, as `act backfill` does.
+ */
 async function poll(streams?: readonly string[]): Promise<number> {
   let records = 0;
   for (const connector of connectors) {
     for (const tenant of tenants.get(connector.source) ?? []) {
       for (const poller of connector.pollers ?? []) {
         if (streams && !streams.includes(`${connector.source}:${poller.stream}`)) continue;
-        const result = await runPoller({ connector, tenant, poller, store: state.store, sink: state.sink, logger });
-        records += result.events;
+        const run = await act.scheduler.runJob(jobKey('poll', connector.source, tenant, poller.stream));
+        if (run) {
+          if (run.outcome === 'failed') console.error(`  ! ${run.key} failed: ${run.error ?? run.errorClass ?? ''}`);
+          records += run.counts.events ?? 0;
+        } else if (poller.fallback && !connector.missingApiCredentials) {
+          const { store, sink, sync } = state;
+          records += (await runPoller({ connector, tenant, poller, store, sink, sync, logger })).events;
+        }
       }
     }
   }
   return records;
+}
+
+/** The scheduler's view per source and tenant: how it is kept fresh (webhooks, or polling while quiet), its streams. */
+function syncLines(rows: readonly SyncFreshness[], at: Date): string[] {
+  const byTenant = new Map<string, SyncFreshness[]>();
+  for (const row of rows) {
+    const key = `${row.source}/${row.tenant}`;
+    byTenant.set(key, [...(byTenant.get(key) ?? []), row]);
+  }
+  const seconds = (date: Date) => Math.round((at.getTime() - date.getTime()) / 1000);
+  const lastPolled = (ages: number[]) => {
+    if (ages.length === 0) return 'never';
+    const [newest, oldest] = [Math.min(...ages), Math.max(...ages)];
+    return newest === oldest ? `${newest} s ago` : `${newest}–${oldest} s ago`;
+  };
+  return [...byTenant].map(([key, streams]) => {
+    const first = streams[0] as SyncFreshness;
+    const mode = first.mode
+      ? `${first.mode} (last webhook ${first.lastWebhookAt ? `${seconds(first.lastWebhookAt)} s ago` : 'never'})`
+      : 'polling only';
+    const polled = streams.filter((row) => row.stream !== '');
+    const ages = polled.flatMap((row) => (row.lastPollAt ? [seconds(row.lastPollAt)] : []));
+    const green = polled.filter((row) => row.status === 'green').length;
+    const others = streams
+      .filter((row) => row.status !== 'green')
+      .map((row) => `${row.stream || 'webhooks'} ${row.status}${row.reason ? `: ${row.reason}` : ''}`);
+    const polls =
+      polled.length === 0 ? '' : ` · ${green}/${polled.length} streams green, last polled ${lastPolled(ages)}`;
+    return `  sync ${key}: ${mode}${polls}${others.length > 0 ? ` · ${others.join('; ')}` : ''}`;
+  });
 }
 
 async function drained(timeoutMs = 120_000): Promise<boolean> {
@@ -237,6 +320,7 @@ for (const simulation of simulations.values()) {
 
 for (const [id, simulator] of simulators) simulator.seed(simulations.get(id)?.seedPerTenant ?? 8);
 const backfillStarted = performance.now();
+// A new tenant's first poll is its backfill: run them all now, before anything else is sent.
 const backfilled = await poll();
 const apiCalls = [...simulators.values()].reduce((sum, simulator) => sum + simulator.apiRequests, 0);
 console.log(
@@ -258,7 +342,13 @@ if (args.once) {
   }
   process.exit(ok ? 0 : 1);
 } else {
-  console.log(`  sending ~${args.rate} changes/s, polling every ${args['poll-every']} s; Ctrl-C to stop`);
+  // The scheduler's leader loop: polls streams without webhooks every --poll-every s (and the others while a tenant's
+  // webhooks are quiet), reconciliation and retention daily; its leader lease is in the state (a second process on
+  // the same Postgres waits for it).
+  act.scheduler.start();
+  console.log(
+    `  sending ~${args.rate} changes/s; the scheduler polls every ${args['poll-every']} s (act.scheduler.start()); Ctrl-C to stop`,
+  );
   const intervalMs = 1000 / Math.max(0.1, Number(args.rate));
   const timer = setInterval(async () => {
     // Now and then a burst: a bulk import or an automation touching many records at once.
@@ -267,28 +357,25 @@ if (args.once) {
       for (const delivery of await nextSimulator().next()) void send(delivery).catch((error) => console.error(error));
     }
   }, intervalMs);
-  let polling = false;
-  const poller = setInterval(async () => {
-    if (polling) return;
-    polling = true;
-    await poll()
-      .catch((error) => console.error('poll failed:', error))
-      .finally(() => {
-        polling = false;
-      });
-  }, Number(args['poll-every']) * 1000);
   const report = setInterval(async () => {
-    const figures = await state.store.health();
-    for (const figure of figures) {
-      console.log(
-        `  ${figure.source}/${figure.tenant}: pending ${figure.pending}, dead ${figure.dead}, events last hour ${figure.eventsLastHour}, p50 ${figure.latencyP50Ms ?? '-'} ms, p95 ${figure.latencyP95Ms ?? '-'} ms`,
-      );
+    try {
+      const figures = await state.store.health();
+      for (const figure of figures) {
+        console.log(
+          `  ${figure.source}/${figure.tenant}: pending ${figure.pending}, dead ${figure.dead}, events last hour ${figure.eventsLastHour}, p50 ${figure.latencyP50Ms ?? '-'} ms, p95 ${figure.latencyP95Ms ?? '-'} ms`,
+        );
+      }
+      // Freshness as the scheduler sees it: webhooks or polling (quiet), each stream's grade and last poll.
+      for (const line of syncLines(await act.scheduler.status(), new Date())) console.log(line);
+    } catch (error) {
+      console.error('  report failed:', error instanceof Error ? error.message : error);
     }
   }, 10_000);
   const stop = async () => {
     clearInterval(timer);
-    clearInterval(poller);
     clearInterval(report);
+    // Lets the running poll jobs finish and releases the leader lease.
+    await act.scheduler.stop();
     // Open dashboard pages hold a server-sent events stream: close them, or close() waits for ever.
     server.closeAllConnections();
     server.close();

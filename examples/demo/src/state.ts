@@ -14,7 +14,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { ConnectorV1, CredentialStoreV1, RateLimitStoreV1, SinkV1, StateStoreV1 } from '@act/core';
+import type { ConnectorV1, CredentialStoreV1, RateLimitStoreV1, SinkV1, StateStoreV1, SyncStoreV1 } from '@act/core';
 import { createPostgresState, lockPgliteDataDir, type PostgresSink, type PostgresState } from '@act/sink-supabase';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
@@ -35,7 +35,10 @@ export interface DemoState {
   sink: SinkV1;
   rateLimits: RateLimitStoreV1;
   credentials: CredentialStoreV1;
-  /** Each integration event as it commits (LISTEN/NOTIFY; the dashboard's live stream). Not on supabase-js. */
+  /** The scheduler's connections, jobs and runs, leases and source modes (`act_connections`, `act_jobs`, …). */
+  sync: SyncStoreV1;
+  /** Retention (old done deliveries, attempts, events): the scheduler's daily `retention` job. */
+  cleanup(): Promise<unknown>;
   /** Live integration events: LISTEN/NOTIFY on Postgres and PGlite, Supabase Realtime on supabase-js. */
   subscribe: SubscribeFn | undefined;
   /** Whether `rows` returns column values (SQL drivers) or only keys, versions and deletes (supabase-js). */
@@ -127,6 +130,8 @@ export async function openDemoState(options: { ephemeral: boolean }): Promise<De
     sink: state.sink,
     rateLimits: state.rateLimits,
     credentials: state.credentials,
+    sync: state.sync,
+    cleanup: () => state.cleanup(),
     subscribe: kind === 'supabase' ? realtime : state.subscribe.bind(state),
     readsValues: query !== undefined,
     async migrate(connectors) {

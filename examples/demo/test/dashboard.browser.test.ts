@@ -10,7 +10,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createTemplateConnector } from '@act/connector-template';
-import { type ConnectorV1, createWebhookHandler, createWorker, TransformError, type Worker } from '@act/core';
+import {
+  type ConnectorV1,
+  createMemorySyncStore,
+  createScheduler,
+  createWebhookHandler,
+  createWorker,
+  TransformError,
+  type Worker,
+} from '@act/core';
 import { toNodeHandler } from '@act/core/node';
 import { createPostgresState, type PostgresState } from '@act/sink-supabase';
 import { PGlite } from '@electric-sql/pglite';
@@ -102,7 +110,15 @@ describe.skipIf(!hasChromium)('dashboard in headless chromium', () => {
     await state.migrate({ connectors: [connector] });
 
     const webhook = createWebhookHandler({ processor: template.webhook, store: state.store });
-    const dashboard = createDashboard({ state, connectors: [connector], token: TOKEN });
+    // The Sync table reads the scheduler's status; its loop is not started (nothing here answers the poller).
+    const scheduler = createScheduler({
+      connectors: [connector],
+      store: state.store,
+      sink: state.sink,
+      sync: createMemorySyncStore(),
+    });
+    await scheduler.connect({ source: 'template', tenant: 'acct_north' });
+    const dashboard = createDashboard({ state, connectors: [connector], token: TOKEN, sync: scheduler });
     server = createServer(
       toNodeHandler(async (request) => {
         const answer = await dashboard(request);
@@ -207,6 +223,13 @@ describe.skipIf(!hasChromium)('dashboard in headless chromium', () => {
     await freshness.waitFor({ timeout: 5_000 });
     expect(['green', 'amber', 'red']).toContain(await freshness.textContent());
     expect(await freshness.textContent()).toBe('green');
+
+    // The scheduler's view of the connected tenant: its stream, kept fresh by webhooks, never polled yet.
+    const sync = page.locator('#sync tr[data-source="template"][data-tenant="acct_north"][data-stream="records"]');
+    await sync.waitFor({ timeout: 5_000 });
+    expect(await page.locator('#sync-section').isVisible()).toBe(true);
+    expect(await sync.locator('td').nth(4).textContent()).toBe('webhooks');
+    expect(await sync.locator('td').nth(6).textContent()).toBe('never');
 
     // A dead letter, replayed from the page.
     failing = true;

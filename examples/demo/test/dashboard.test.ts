@@ -11,6 +11,7 @@ import {
   type IntegrationEventV1,
   type NewDeliveryV1,
   type StateStoreV1,
+  type SyncFreshness,
 } from '@act/core';
 import { describe, expect, it } from 'vitest';
 import { buildHealthView, buildLatencyView, percentile } from '../src/dashboard/data.ts';
@@ -288,6 +289,56 @@ describe('dashboard routes', () => {
     const dashboard = createDashboard({ ...ACCESS, state: { store: createMemoryStateStore() }, connectors });
     const { rows } = (await readJson(await dashboard(get('/dashboard/health')))) as { rows: unknown[] };
     expect(rows).toEqual([expect.objectContaining({ source: 'template', tenant: null, status: 'green' })]);
+  });
+
+  it("lists the scheduler's freshness per stream with ages, and says when no scheduler is given", async () => {
+    const at = new Date('2026-03-01T12:00:00Z');
+    const ago = (ms: number) => new Date(at.getTime() - ms);
+    const rows: SyncFreshness[] = [
+      {
+        source: 'template',
+        tenant: 'acct_1',
+        stream: 'records',
+        mode: 'polling',
+        lastWebhookAt: ago(7_200_000),
+        lastPollAt: ago(30_000),
+        lastReconcileAt: null,
+        quietAfterMs: 3_600_000,
+        status: 'amber',
+        reason: 'webhooks quiet for 2 h: polling',
+      },
+    ];
+    const store = createMemoryStateStore();
+    const dashboard = createDashboard({
+      ...ACCESS,
+      state: { store },
+      connectors,
+      sync: { status: async () => rows },
+      now: () => at,
+    });
+    expect(await readJson(await dashboard(get('/dashboard/sync')))).toEqual({
+      enabled: true,
+      rows: [
+        {
+          source: 'template',
+          tenant: 'acct_1',
+          stream: 'records',
+          mode: 'polling',
+          status: 'amber',
+          reason: 'webhooks quiet for 2 h: polling',
+          lastWebhookAgeMs: 7_200_000,
+          lastPollAgeMs: 30_000,
+          lastReconcileAgeMs: null,
+          quietAfterMs: 3_600_000,
+        },
+      ],
+    });
+
+    const without = createDashboard({ ...ACCESS, state: { store }, connectors });
+    expect(await readJson(await without(get('/dashboard/sync')))).toEqual({ enabled: false, rows: [] });
+    // Behind the same access token as every other route.
+    const anonymous = await dashboard(new Request(`${BASE}/dashboard/sync`, { headers: { host: 'dashboard.test' } }));
+    expect(anonymous?.status).toBe(401);
   });
 
   it('shows the connectors’ health signals (a tenant to reconnect) next to freshness', async () => {

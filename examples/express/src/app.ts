@@ -8,11 +8,14 @@
  *
  * Each delivery is verified and stored in the inbox (a table in your
  * Postgres) before it is answered; the worker then applies it to the mirror
- * tables (`ghl_contacts`, `xero_invoices`, …). `src/server.ts` runs this.
+ * tables (`ghl_contacts`, `xero_invoices`, …). The scheduler runs the
+ * recurring work: pollers (the fallback when webhooks go quiet, and what has
+ * no webhooks), daily reconciliation, token refresh and retention.
+ * `src/server.ts` runs this.
  */
 import { createGhlConnector, loadGhlSettings } from '@act/connector-ghl';
 import { createXeroConnector, loadXeroSettings } from '@act/connector-xero';
-import { type Act, createAct, type Worker } from '@act/core';
+import { type Act, createAct, type Scheduler, type Worker } from '@act/core';
 import { toNodeHandler } from '@act/core/node';
 import { createPostgresState, type PostgresConnection, type PostgresState } from '@act/sink-supabase';
 import express, { type Express } from 'express';
@@ -35,7 +38,9 @@ export interface ActApp {
   act: Act;
   /** Not started: call `worker.start()` (see server.ts). */
   worker: Worker;
-  /** Stop the worker and close the database. */
+  /** Not started: call `scheduler.start()` (see server.ts). */
+  scheduler: Scheduler;
+  /** Stop the scheduler and the worker, then close the database. */
   close(): Promise<void>;
 }
 
@@ -90,13 +95,18 @@ export async function createActApp(config: ActAppConfig): Promise<ActApp> {
     response.json({ database: await state.health(), sources: await state.store.health() });
   });
 
-  const { worker } = act;
+  const { worker, scheduler } = act;
   return {
     app,
     state,
     act,
     worker,
+    scheduler,
     async close() {
+      // The scheduler first: stop() waits for its running jobs and hands the
+      // leader lease over at once, so another process takes over without
+      // waiting for the lease to lapse.
+      await scheduler.stop();
       await worker.stop();
       await state.close();
     },

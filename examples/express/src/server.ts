@@ -7,7 +7,7 @@
 import { applyServerTimeouts } from '@act/core/node';
 import { createActApp } from './app.ts';
 
-const { app, worker, close } = await createActApp({
+const { app, worker, scheduler, close } = await createActApp({
   env: process.env,
   database: process.env.DATABASE_URL
     ? { connectionString: process.env.DATABASE_URL }
@@ -17,6 +17,11 @@ const { app, worker, close } = await createActApp({
 // Receive and process in one process here; the worker can equally run in a
 // process of its own (many receivers, many workers, one database).
 worker.start();
+// Pollers, reconciliation, token refresh and retention for every connected
+// tenant. Start it in every process if you like: one leads at a time (a lease
+// in the database), and another takes over within 30 s when it dies.
+// ACT_SCHEDULER=off for processes that should leave it to others.
+if (process.env.ACT_SCHEDULER !== 'off') scheduler.start();
 
 const port = Number(process.env.PORT ?? 3000);
 // Node lets a client take 60 s for its headers and 300 s for its request; a stalled one should not hold on that long.
@@ -30,7 +35,7 @@ const server = applyServerTimeouts(
 
 async function shutdown() {
   server.close();
-  await close(); // finishes the worker's current round, then closes the database
+  await close(); // finishes the scheduler's jobs and the worker's round, releases the lease, closes the database
   process.exit(0);
 }
 process.once('SIGINT', shutdown);

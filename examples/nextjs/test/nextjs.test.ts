@@ -19,6 +19,7 @@ const schema = `act_nextjs_${randomBytes(4).toString('hex')}`;
 const locationId = 've9EPM428h8vShlRW1KT';
 const xeroKey = `test-xero-webhook-key-${randomBytes(8).toString('base64')}`;
 const cronSecret = randomBytes(16).toString('hex');
+const tickSecret = randomBytes(16).toString('hex');
 const ghlKeys = generateKeyPairSync('ed25519');
 const strangerKeys = generateKeyPairSync('ed25519');
 
@@ -46,6 +47,7 @@ describe.skipIf(!DATABASE_URL)('examples/nextjs: next build && next start, signe
     GHL_WEBHOOK_ED25519_PUBLIC_KEYS: ghlKeys.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     XERO_WEBHOOK_KEY: xeroKey,
     CRON_SECRET: cronSecret,
+    ACT_TICK_SECRET: tickSecret,
   });
 
   beforeAll(async () => {
@@ -184,14 +186,35 @@ describe.skipIf(!DATABASE_URL)('examples/nextjs: next build && next start, signe
     expect(await countDeliveries('xero')).toBe(0); // intent-to-receive never touches the inbox
   });
 
-  it('drains the inbox from the cron route only with CRON_SECRET', async () => {
-    const drain = (authorization?: string) =>
-      fetch(`${baseUrl}/api/act/drain`, authorization ? { headers: { authorization } } : {});
-    expect((await drain()).status).toBe(401);
-    expect((await drain(`Bearer ${cronSecret}x`)).status).toBe(401);
-    const response = await drain(`Bearer ${cronSecret}`);
-    expect(response.status, serverOutput).toBe(200);
-    expect(await response.json()).toMatchObject({ claimed: expect.any(Number), outcomes: { dead: 0 } });
+  it('the tick route runs a scheduler round and drains the inbox, only with ACT_TICK_SECRET or CRON_SECRET', async () => {
+    const tick = (method: 'GET' | 'POST', authorization?: string) =>
+      fetch(`${baseUrl}/api/act/tick`, { method, ...(authorization ? { headers: { authorization } } : {}) });
+    expect((await tick('POST')).status).toBe(401);
+    expect((await tick('POST', `Bearer ${tickSecret}x`)).status).toBe(401);
+    expect((await tick('GET', `Bearer ${cronSecret}x`)).status).toBe(401);
+    expect((await tick('POST', `Basic ${tickSecret}`)).status).toBe(401);
+
+    // pg_cron, GitHub Actions, …: POST with ACT_TICK_SECRET.
+    const posted = await tick('POST', `Bearer ${tickSecret}`);
+    expect(posted.status, serverOutput).toBe(200);
+    // leader: the route's round shares the scheduler (and its lease) with the loop instrumentation.ts started.
+    expect(await posted.json()).toMatchObject({
+      leader: true,
+      ran: expect.any(Array),
+      drained: { claimed: expect.any(Number), outcomes: { dead: 0 } },
+    });
+    // Vercel Cron: GET with CRON_SECRET.
+    const cron = await tick('GET', `Bearer ${cronSecret}`);
+    expect(cron.status, serverOutput).toBe(200);
+    expect(await cron.json()).toMatchObject({ leader: true, drained: { outcomes: { dead: 0 } } });
+  });
+
+  it('runs the scheduler loop in the server process: it holds the leader lease in Postgres', async () => {
+    const lease = await waitFor(async () => {
+      const { rows } = await pool.query(`select owner, expires_at from ${schema}.act_leases where name = 'scheduler'`);
+      return rows[0] && new Date(rows[0].expires_at) > new Date() ? rows[0] : undefined;
+    }, 15_000);
+    expect(lease.owner).toMatch(/^scheduler-/);
   });
 
   it('answers 404 for a source it does not know', async () => {

@@ -72,6 +72,7 @@ const XERO_WEBHOOK_KEY = 'edge-test-webhook-key';
 const XERO_TENANT = 'e629a03c-7ffe-4913-bd94-ff2fdb36a702';
 const XERO_INVOICE = '44aa0707-f718-4f1c-8d53-f2da9ca59533';
 const XERO_ACCESS_TOKEN = 'xero-access-token';
+const TICK_SECRET = `tick-${randomUUID()}`;
 
 /** Shaped like Supabase's legacy JWT keys, with the `service_role` claim (never verified here). */
 const SERVICE_ROLE_KEY = [
@@ -189,6 +190,17 @@ async function post(fn: RunningFunction | undefined, route: string, body: string
   return { status: response.status, body: await response.text(), retryAfter: response.headers.get('retry-after') };
 }
 
+/** POST the tick route as pg_cron's `net.http_post` does: JSON content type, empty JSON body, the bearer. */
+async function tick(fn: RunningFunction | undefined, authorization?: string) {
+  const response = await fetch(`${fn?.url}/act-webhooks/_act/tick`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+    body: '{}',
+  });
+  const text = await response.text();
+  return { status: response.status, text, json: () => JSON.parse(text) as unknown };
+}
+
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, details = () => '', timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -273,6 +285,11 @@ describe('the act-webhooks function under Deno, Supabase unreachable', () => {
     expect(xero.status).toBe(503);
     expect(xero.body).toBe('');
   });
+
+  it('without ACT_TICK_SECRET the tick route is not mounted (fail closed): 404 even with a bearer', async () => {
+    expect((await tick(fn)).status).toBe(404);
+    expect((await tick(fn, `Bearer ${TICK_SECRET}`)).status).toBe(404);
+  });
 });
 
 describe.skipIf(!DATABASE_URL)('the act-webhooks function under Deno, on Postgres behind a PostgREST stand-in', () => {
@@ -329,6 +346,9 @@ describe.skipIf(!DATABASE_URL)('the act-webhooks function under Deno, on Postgre
         XERO_CLIENT_ID: 'xero-client-id',
         XERO_CLIENT_SECRET: 'xero-client-secret',
         XERO_BASE_URL: xeroApi.baseUrl,
+        // Never the internet: a poll job planned for a tenant the deliveries name fails here instead.
+        GHL_BASE_URL: 'http://127.0.0.1:9',
+        ACT_TICK_SECRET: TICK_SECRET,
       },
       denoDir as string,
     );
@@ -342,6 +362,24 @@ describe.skipIf(!DATABASE_URL)('the act-webhooks function under Deno, on Postgre
       await pool.query(`drop schema if exists "${schema}" cascade`);
       await pool.end();
     }
+  });
+
+  // First, before any delivery names a tenant: the round has nothing to run yet.
+  it('the tick route (what act_schedule_tick calls) runs a scheduler round only with ACT_TICK_SECRET', async () => {
+    const missing = await tick(fn);
+    expect(missing.status).toBe(401);
+    expect(missing.text).toContain('Authorization: Bearer');
+    expect((await tick(fn, `Bearer ${TICK_SECRET}x`)).status).toBe(401);
+    expect((await tick(fn, `Basic ${TICK_SECRET}`)).status).toBe(401);
+
+    const answer = await tick(fn, `Bearer ${TICK_SECRET}`);
+    expect(answer.status, `${answer.text}\n${fn?.output()}`).toBe(200);
+    const summary = answer.json() as { leader: boolean; ran: { key: string; outcome: string; error?: string }[] };
+    expect(summary).toMatchObject({ leader: true, ran: expect.any(Array) });
+    // No tenant is connected yet; what runs (retention, when the state keeps it) must succeed.
+    for (const run of summary.ran) expect(run, JSON.stringify(run)).toMatchObject({ outcome: 'ok' });
+    // The round released the leader lease: the next cron call leads again.
+    expect((await tick(fn, `Bearer ${TICK_SECRET}`)).json()).toMatchObject({ leader: true });
   });
 
   it('refuses bad signatures with 401 and stores nothing', async () => {

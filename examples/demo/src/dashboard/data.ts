@@ -10,6 +10,7 @@ import {
   type FreshnessStatus,
   type HealthFigureV1,
   type IntegrationEventV1,
+  type SyncFreshness,
 } from '@act/core';
 
 /**
@@ -303,4 +304,36 @@ export function buildLatencyView(
       };
     });
   return { windowMs, bucketMs, points };
+}
+
+/** One row of the scheduler's freshness (`Scheduler.status()`), as the page shows it: ages rather than dates. */
+export interface SyncRowView {
+  source: string;
+  tenant: string;
+  /** The poller's stream; `''` for a webhook source without pollers. */
+  stream: string;
+  /** `webhooks`, `polling` (webhooks quiet: the fallback pollers run), or `null` for a poll-only source. */
+  mode: string | null;
+  status: string;
+  reason: string | null;
+  lastWebhookAgeMs: number | null;
+  lastPollAgeMs: number | null;
+  lastReconcileAgeMs: number | null;
+  quietAfterMs: number | null;
+}
+
+export function toSyncView(rows: readonly SyncFreshness[], now: Date): SyncRowView[] {
+  const age = (date: Date | null) => (date ? Math.max(0, now.getTime() - date.getTime()) : null);
+  return rows.map((row) => ({
+    source: row.source,
+    tenant: row.tenant,
+    stream: row.stream,
+    mode: row.mode,
+    status: row.status,
+    reason: row.reason ?? null,
+    lastWebhookAgeMs: age(row.lastWebhookAt),
+    lastPollAgeMs: age(row.lastPollAt),
+    lastReconcileAgeMs: age(row.lastReconcileAt),
+    quietAfterMs: row.quietAfterMs,
+  }));
 }

@@ -10,6 +10,8 @@
  * - `GET /dashboard/conflicts?limit=` — conflicting redeliveries (a known
  *   delivery id with a different body), never their bodies;
  * - `GET /dashboard/latency` — receipt-to-commit p50/p99 per time bucket;
+ * - `GET /dashboard/sync` — the scheduler's freshness per source, tenant and
+ *   stream (webhooks or polling, each stream's last poll), when given `sync`;
  * - `GET /dashboard/stream` — server-sent events: each integration event as
  *   it commits (LISTEN/NOTIFY, Supabase Realtime, or polling), with a
  *   heartbeat comment.
@@ -34,6 +36,7 @@ import {
   type HealthSignalV1,
   type Logger,
   noopLogger,
+  type Scheduler,
   type StateStoreV1,
 } from '@act/core';
 import {
@@ -43,6 +46,7 @@ import {
   toConflictView,
   toDeadLetterView,
   toEventView,
+  toSyncView,
 } from './data.ts';
 import { createFeed, type FeedEvent, type SubscribeFn } from './live.ts';
 
@@ -54,6 +58,7 @@ export {
   type FreshnessRow,
   type HealthView,
   type LatencyView,
+  type SyncRowView,
 } from './data.ts';
 export { type RealtimeClientLike, realtimeSubscribe, type SubscribeFn } from './live.ts';
 
@@ -73,6 +78,8 @@ export interface DashboardOptions {
   state: DashboardState;
   connectors: readonly ConnectorV1[];
   logger?: Logger;
+  /** The scheduler (`act.scheduler`), for `GET /dashboard/sync`; without it that route lists nothing. */
+  sync?: Pick<Scheduler, 'status'>;
   /** Live events from elsewhere, e.g. `realtimeSubscribe(supabase)`; defaults to `state.subscribe`. */
   subscribe?: SubscribeFn;
   /** Targets for sources no connector declares; merged over `DEFAULT_FRESHNESS_TARGETS_MS`. */
@@ -330,6 +337,11 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
         const at = now();
         const events = await store.listEvents({ since: new Date(at.getTime() - latencyWindowMs), limit: 5_000 });
         return json(buildLatencyView(events, at, { windowMs: latencyWindowMs, bucketMs: latencyBucketMs }));
+      }
+      case '/dashboard/sync': {
+        if (!options.sync) return json({ enabled: false, rows: [] });
+        const rows = await options.sync.status();
+        return json({ enabled: true, rows: toSyncView(rows, now()) });
       }
       default:
         return json({ error: 'not found' }, 404);

@@ -206,6 +206,37 @@ async function loadHealth() {
   $('signals').replaceChildren(...signals);
 }
 
+// ---- sync (the scheduler) ----------------------------------------------
+
+const ago = (ms) => (ms === null || ms === undefined ? 'never' : `${duration(ms)} ago`);
+
+async function loadSync() {
+  const { enabled, rows } = await getJson('/dashboard/sync');
+  $('sync-section').hidden = !enabled;
+  if (!enabled) return;
+  $('sync-empty').hidden = rows.length > 0;
+  $('sync').hidden = rows.length === 0;
+  const body = rows.map((row) =>
+    el('tr', { data: { source: row.source, tenant: row.tenant, stream: row.stream, status: row.status } }, [
+      el('td', {}, [
+        el('span', { className: `status status-${row.status}`, text: row.status, title: row.reason ?? 'fresh' }),
+      ]),
+      el('td', { text: row.source }),
+      el('td', { text: row.tenant }),
+      el('td', { text: row.stream === '' ? '—' : row.stream }),
+      el('td', {
+        text: row.mode ?? 'polling only',
+        title: row.mode === 'polling' ? 'webhooks quiet: the fallback pollers run' : '',
+      }),
+      el('td', { text: row.mode === null ? '–' : ago(row.lastWebhookAgeMs), className: 'number' }),
+      el('td', { text: row.stream === '' ? '–' : ago(row.lastPollAgeMs), className: 'number' }),
+      el('td', { text: ago(row.lastReconcileAgeMs), className: 'number' }),
+      el('td', { text: duration(row.quietAfterMs), className: 'number' }),
+    ]),
+  );
+  $('sync').tBodies[0].replaceChildren(...body);
+}
+
 // ---- dead letters -------------------------------------------------------
 
 async function replay(id, button) {
@@ -336,7 +367,8 @@ function report(error) {
   console.warn('[act dashboard]', error);
 }
 
-const refreshAll = () => Promise.all([loadHealth(), loadDead(), loadConflicts(), loadLatency()]).catch(report);
+const refreshAll = () =>
+  Promise.all([loadHealth(), loadSync(), loadDead(), loadConflicts(), loadLatency()]).catch(report);
 const refreshSoon = throttle(refreshAll, 500);
 
 connect();

@@ -5,10 +5,15 @@
  *   POST /functions/v1/act-webhooks/ghl           GoHighLevel Marketplace webhooks
  *   POST /functions/v1/act-webhooks/ghl/workflow  GoHighLevel workflow webhooks (GHL_WORKFLOW_WEBHOOK_SECRET)
  *   POST /functions/v1/act-webhooks/xero          Xero webhooks (intent-to-receive included)
+ *   POST /functions/v1/act-webhooks/_act/tick     one scheduler round, for pg_cron + pg_net
+ *                                                 (Authorization: Bearer <ACT_TICK_SECRET>)
  *
  * Each delivery is verified and stored in the inbox (`act_deliveries`) before
  * it is answered; then, after the answer, the function drains the inbox into
- * the mirror tables (`ghl_contacts`, `xero_invoices`, …).
+ * the mirror tables (`ghl_contacts`, `xero_invoices`, …). Recurring work
+ * (pollers, reconciliation, token refresh, retention) is the scheduler's:
+ * no process stays up here, so the database calls the tick route every
+ * minute (`act_schedule_tick`, see the README).
  *
  * Deploy: supabase functions deploy act-webhooks --no-verify-jwt
  * (providers sign with their own keys; they send no Supabase JWT).
@@ -40,6 +45,11 @@ const state = createPostgresState({ supabase });
 // empty body within 5 s, and 401 for the deliberately mis-signed requests of
 // its intent-to-receive check: the handler answers exactly that. Keep anything
 // that writes a body or cookies off these routes.
+//
+// The tick route is mounted only when ACT_TICK_SECRET is set: fail closed,
+// without a secret nobody can make the function run jobs (the path is then
+// a 404 like any unknown one).
+const tickSecret = env.ACT_TICK_SECRET?.trim();
 const act = createAct({
   state,
   connectors: [
@@ -47,6 +57,7 @@ const act = createAct({
     (context) => createXeroConnector(loadXeroSettings(env, context)),
   ],
   prefix: '/act-webhooks',
+  ...(tickSecret ? { tick: { secret: tickSecret } } : {}),
 });
 
 // GoHighLevel deliveries carry the whole record; Xero's carry ids only, so
@@ -61,15 +72,21 @@ const worker = xero.client
       connectors: act.connectors.filter((connector) => connector.source !== 'xero'),
       store: state.store,
       sink: state.sink,
+      // Registers the tenants it applies deliveries for, so the scheduler syncs them.
+      sync: state.sync,
     });
 
 // Supabase's EdgeRuntime.waitUntil keeps the function alive after the answer.
 declare const EdgeRuntime: { waitUntil(promise: Promise<unknown>): void } | undefined;
 
 Deno.serve(async (request) => {
+  // A webhook is answered once stored; the tick route answers once its round
+  // has run (a tick's poll jobs write the mirror directly).
   const response = await act.handler(request);
   if (response.ok) {
-    // Answer first (providers wait on it), then apply what is due. A few
+    // Answer first (providers and pg_net wait on it), then apply what is due:
+    // webhook deliveries only reach the mirror through the worker, so a tick
+    // drains too, and a quiet day's deliveries still get applied. A few
     // rounds at most: a backlog is for a long-lived worker, and anything
     // left is picked up by the next request (leases make overlapping drains safe).
     const drained = worker.drain({ maxRounds: 5 }).catch((error) => console.error('[act-webhooks] worker:', error));
