@@ -195,10 +195,13 @@ describe('createScheduler', () => {
     const first = await scheduler.tick();
     expect(first.leader).toBe(true);
     expect(first.ran.every((run) => run.outcome === 'ok')).toBe(true);
+    // The fallback stream `messages` is polled once (its backfill: no cursor yet) though webhooks flow.
     expect([...w.calls].sort()).toEqual([
       'discover',
       'poll:t1:contacts',
+      'poll:t1:messages',
       'poll:t2:contacts',
+      'poll:t2:messages',
       'refresh:t1',
       'refresh:t2',
       'renew:t1',
@@ -216,6 +219,11 @@ describe('createScheduler', () => {
     });
     // The poll wrote to the mirror through the connector's transformer.
     expect(w.sink.rows('things').map((row) => row.key)).toContainEqual({ tenant_id: 't1', id: 'contacts-1' });
+
+    // Backfilled, the fallback stream has no job while webhooks flow.
+    w.advance(2 * MINUTE);
+    await scheduler.tick();
+    expect((await w.sync.listJobs({ kind: 'poll' })).map((job) => job.target)).toEqual(['contacts', 'contacts']);
 
     // Reconciliation waits its first interval (the first poll was the backfill).
     w.calls.length = 0;
@@ -531,7 +539,9 @@ describe('createScheduler', () => {
     await scheduler.connect({ source: 'test', tenant: 't1' });
     await w.webhook('t1');
     await scheduler.tick();
-    expect(w.calls).toEqual([]);
+    // The first tick backfills the fallback stream (no cursor yet); then it waits for silence.
+    expect(w.calls).toEqual(['poll:t1:messages']);
+    w.calls.length = 0;
     expect(await scheduler.status()).toEqual([
       expect.objectContaining({
         tenant: 't1',

@@ -20,7 +20,16 @@ import type {
   SyncStoreV1,
   WebhookActivityV1,
 } from '../spec/v1';
-import { jobKey, modeKey, type PlanEntry, type PlanSettings, planJobs, pollerIntervalMs, renewBeforeMs } from './plan';
+import {
+  jobKey,
+  modeKey,
+  type PlanEntry,
+  type PlanSettings,
+  planJobs,
+  pollerIntervalMs,
+  renewBeforeMs,
+  streamKey,
+} from './plan';
 import { ACTIVITY_WINDOW_MS, quietThresholdMs } from './silence';
 
 const PACKAGE_NAME = '@act/core';
@@ -267,6 +276,40 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     return store.webhookActivity({ since: new Date(at.getTime() - ACTIVITY_WINDOW_MS), now: at });
   }
 
+  /** `source\u0000tenant\u0000stream` of streams known to have a cursor: it never goes back to none. */
+  const synced = new Set<string>();
+
+  /**
+   * The fallback streams (no interval of their own) of tenants whose webhooks
+   * flow that were never synced: no cursor yet. Each gets a poll job until its
+   * first poll (the backfill) stores one, so a newly connected tenant's
+   * existing records arrive at once rather than with the first reconciliation.
+   */
+  async function unsyncedFallbackStreams(
+    active: readonly ConnectionV1[],
+    modes: ReadonlyMap<string, SourceModeV1>,
+  ): Promise<Set<string>> {
+    const unsynced = new Set<string>();
+    for (const connection of active) {
+      const connector = byId.get(connection.source);
+      if (!connector || connector.missingApiCredentials) continue;
+      if ((modes.get(modeKey(connection.source, connection.tenant)) ?? 'webhooks') === 'polling') continue;
+      for (const poller of connector.pollers ?? []) {
+        if (!poller.fallback || poller.intervalMs !== undefined) continue;
+        const key = streamKey(connection.source, connection.tenant, poller.stream);
+        if (synced.has(key)) continue;
+        const cursor = await store.getCursor({
+          source: connection.source,
+          tenant: connection.tenant,
+          stream: poller.stream,
+        });
+        if (cursor === null) unsynced.add(key);
+        else synced.add(key);
+      }
+    }
+    return unsynced;
+  }
+
   /** Switch quiet tenants to polling and back, and plan the jobs (the worker registers tenants it writes for). */
   async function prepare(force = false): Promise<void> {
     const at = now();
@@ -321,7 +364,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         logger.info({ source: connection.source, tenant: connection.tenant }, 'webhooks resumed');
       }
     }
-    const entries = planJobs({ connectors, connections: active, modes, settings, now: at });
+    const unsynced = await unsyncedFallbackStreams(active, modes);
+    const entries = planJobs({ connectors, connections: active, modes, unsynced, settings, now: at });
     await sync.planJobs({
       jobs: entries.map(({ intervalMs: _interval, ...job }) => job),
       sources: jobSources,

@@ -61,6 +61,11 @@ export function planJobs(input: {
   connections: readonly ConnectionV1[];
   /** `source\u0000tenant` → mode; absent means `webhooks`. */
   modes: ReadonlyMap<string, SourceModeV1>;
+  /**
+   * `streamKey`s of fallback streams never synced (no cursor): they get a
+   * poll job at `pollIntervalMs` until their first poll, the backfill.
+   */
+  unsynced?: ReadonlySet<string>;
   settings: PlanSettings;
   now: Date;
 }): PlanEntry[] {
@@ -78,7 +83,9 @@ export function planJobs(input: {
       const mode = input.modes.get(modeKey(source, tenant)) ?? 'webhooks';
       if (!connector.missingApiCredentials) {
         for (const poller of connector.pollers ?? []) {
-          const intervalMs = pollerIntervalMs(poller, mode, settings);
+          const intervalMs =
+            pollerIntervalMs(poller, mode, settings) ??
+            (input.unsynced?.has(streamKey(source, tenant, poller.stream)) ? settings.pollIntervalMs : null);
           if (intervalMs !== null) add('poll', source, tenant, poller.stream, intervalMs);
         }
         // A new tenant's first reconciliation waits one interval: its first
@@ -107,4 +114,8 @@ export function planJobs(input: {
 
 export function modeKey(source: string, tenant: string): string {
   return `${source}\u0000${tenant}`;
+}
+
+export function streamKey(source: string, tenant: string, stream: string): string {
+  return `${source}\u0000${tenant}\u0000${stream}`;
 }
