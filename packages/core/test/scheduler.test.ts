@@ -569,6 +569,8 @@ describe('createScheduler', () => {
 
     w.advance(MINUTE);
     await w.webhook('t1');
+    // Status sees the webhook at once, before the leader's next plan records the switch back.
+    expect((await scheduler.status())[0]).toMatchObject({ mode: 'webhooks', status: 'green' });
     await scheduler.tick();
     const [resumed] = await w.sync.listSyncEvents({ tenant: 't1', limit: 1 });
     expect(resumed?.kind).toBe('webhooks_resumed');

@@ -830,10 +830,12 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         const key = modeKey(connection.source, connection.tenant);
         const webhooks = hasWebhooks(connector);
         const modeState = modes.get(key);
-        const mode: SourceModeV1 | null = webhooks ? (modeState?.mode ?? 'webhooks') : null;
         const found = activityByKey.get(key);
         const quietAfterMs = webhooks ? quietThresholdMs(connector, found, options.quietAfterMs) : null;
         const lastWebhookAt = found?.lastDeliveryAt ?? null;
+        // A webhook since the switch to polling: resumed, though the leader records it only at its next plan.
+        const resumed = modeState?.mode === 'polling' && lastWebhookAt !== null && lastWebhookAt > modeState.since;
+        const mode: SourceModeV1 | null = webhooks ? (resumed ? 'webhooks' : (modeState?.mode ?? 'webhooks')) : null;
         const lastReconcileAt =
           jobsByKey.get(jobKey('reconcile', connection.source, connection.tenant, ''))?.lastSuccessAt ?? null;
         const pollers = connector.missingApiCredentials ? [] : (connector.pollers ?? []);
