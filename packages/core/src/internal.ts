@@ -30,6 +30,7 @@ export { createMemoryRateLimitStore } from './memory/memory-rate-limit-store';
 export {
   describeApplied,
   isChangeOutcome,
+  type PreparedEvents,
   pendingIntegrationEvents,
   prepareEvents,
   settleIntegrationEvent,
