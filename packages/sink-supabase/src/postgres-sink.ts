@@ -242,7 +242,7 @@ export function createPostgresSink(backend: BackendProvider, options: { now?: ()
           ? { source: cursor.source, tenant: cursor.tenant, stream: cursor.stream, cursor: cursor.cursor }
           : null,
         p_now: committedAt ?? null,
-        p_events: events.length > 0 ? events.map((event) => toPendingRow(event, outcomes)) : null,
+        ...(events.length > 0 ? { p_events: events.map((event) => toPendingRow(event, outcomes)) } : {}),
       });
       if (committedAt && events.length > 0) result.committedAt = committedAt;
       for (const outcome of (row?.result as SqlOutcome[] | null) ?? []) {

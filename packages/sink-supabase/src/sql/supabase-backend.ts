@@ -409,7 +409,7 @@ export function createSupabaseBackend(
             p_operations: chunk,
             p_cursor: last ? (body.p_cursor ?? null) : null,
             // The integration events ride with the cursor, told the outcomes of the earlier chunks.
-            p_events: last ? withEarlierOutcomes(body.p_events, outcomes) : null,
+            ...('p_events' in body ? { p_events: last ? withEarlierOutcomes(body.p_events, outcomes) : null } : {}),
           },
           operation,
         );
