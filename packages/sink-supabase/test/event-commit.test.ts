@@ -1,6 +1,6 @@
 import type { SinkOperationV1, SourceEventV1 } from '@act/core';
 import { describeApplied, type PreparedEvents, pendingIntegrationEvents } from '@act/core/internal';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DATABASE_URL, type Harness, pgliteHarness, postgresHarness, type TestState } from './helpers/harness';
 
 // A poll page's rows, cursor and integration events commit in one
@@ -108,6 +108,35 @@ function suite(harness: () => Harness) {
         { id: 'c', name: 'C' },
         { id: 'd', name: 'D2' },
       ]);
+    }),
+  );
+
+  it(
+    'the events go out live on commit (NOTIFY), as every integration event does',
+    withState(async (test) => {
+      const { state } = test;
+      const { sink } = state;
+      const received: string[] = [];
+      const unsubscribe = await state.subscribe((live) => void received.push(`${live.entityId}:${live.outcome}`), {
+        source: 'feed',
+      });
+      try {
+        const operations = [upsert('a', { name: 'A' }, 1), upsert('b', { name: 'B' }, 1)];
+        const prepared: PreparedEvents = {
+          operations,
+          spans: [
+            { event: sourceEvent('a', 1), start: 0, count: 1 },
+            { event: sourceEvent('b', 1), start: 1, count: 1 },
+          ],
+        };
+        await sink.apply(operations, {
+          cursor,
+          events: pendingIntegrationEvents(prepared, { triggeredBy: 'poll', receivedAt: new Date() }),
+        });
+        await vi.waitFor(() => expect(received).toEqual(['a:created', 'b:created']), { timeout: 2_000, interval: 5 });
+      } finally {
+        await unsubscribe();
+      }
     }),
   );
 
