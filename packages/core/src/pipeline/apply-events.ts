@@ -233,7 +233,7 @@ export async function applyEvents(input: ApplyEventsInput): Promise<ApplyEventsO
   const prepared = await prepareEvents(input);
   const { operations } = prepared;
   const pending = pendingIntegrationEvents(prepared, input);
-  // Only the recordable ones: a sink records every event it is handed.
+  // One recorded only if its write changed something, and that made no write, is never recorded: not sent.
   const handed = pending.filter((event) => !event.onlyIfChanged || event.operation !== undefined);
   const skipApply = operations.length === 0 && !input.cursor;
   const commitEvents = !skipApply && input.commitEvents === true && sink.supportsEventCommit === true;
