@@ -27,6 +27,14 @@ export { DEFAULT_RECEIVE_LIMITS } from './http/receive-limits';
 export * from './index';
 export { DEFAULT_MAX_JSON_DEPTH, ID_LIMITS, type ParseJsonOptions, parseJson } from './input-limits';
 export { createMemoryRateLimitStore } from './memory/memory-rate-limit-store';
+export {
+  describeApplied,
+  isChangeOutcome,
+  type PreparedEvents,
+  pendingIntegrationEvents,
+  prepareEvents,
+  settleIntegrationEvent,
+} from './pipeline/apply-events';
 export { applyFieldPolicies, mergeFieldPolicies, stripBlockedFields } from './pipeline/field-policy';
 export { bodyDedupeKey, conflictDedupeKey, deliveryDedupeKey, sha256Hex } from './pipeline/idempotency';
 export { type SyncStreamOptions, type SyncStreamResult, streamLeaseName, syncStream } from './pipeline/sync-stream';

@@ -1326,8 +1326,102 @@ begin
 end;
 $$;
 
+------------------------------------------------------------------------------
+-- Integration events committed with the rows (SinkV1.supportsEventCommit)
+------------------------------------------------------------------------------
+
+-- A poll page's rows, its cursor and its integration events commit in one
+-- transaction: written separately, a crash after the page's commit lost the
+-- page's events for good (the cursor had moved past it), so the feed, the
+-- freshness figures and live listeners never heard of those rows.
+--
+-- 0003's act_sink_apply keeps its body under the name act_sink_apply_rows;
+-- act_sink_apply takes p_events too, calls it, and records the events from
+-- its outcomes, in the same transaction (one function call).
+do $$
+begin
+  if to_regprocedure('act_sink_apply_rows(jsonb, jsonb, timestamptz)') is null then
+    alter function act_sink_apply(jsonb, jsonb, timestamptz) rename to act_sink_apply_rows;
+  end if;
+end;
+$$;
+
+-- p_events: pending integration events (PendingIntegrationEventV1 of
+-- @act/core), a JSON array of objects named like act_integration_events'
+-- columns, plus
+--   operation         the index in p_operations whose outcome the event
+--                     records (absent: the event made no write, `ignored`);
+--   outcome, reason   the outcome where the caller already knows it (an
+--                     operation it collapsed into another on the same row);
+--   received_at_ms    epoch ms the change reached us: latency_ms is the
+--                     commit time (p_now, else the database clock) minus it;
+--   occurred_at_ms    the provider's occurredAt: provider_latency_ms;
+--   only_if_changed   record it only when the outcome is created, updated or
+--                     deleted.
+-- Each is completed as @act/core's settleIntegrationEvent does: the
+-- operation's outcome, `skipped: <reason>` added to the summary of a skipped
+-- one, created_at the commit time. One insert, so the NOTIFY and Realtime
+-- trigger (0006) sends them out in order, on commit, as for any other event.
+create or replace function act_sink_apply(
+  p_operations jsonb,
+  p_cursor jsonb default null,
+  p_now timestamptz default null,
+  p_events jsonb default null
+)
+returns jsonb
+language plpgsql volatile
+set search_path from current
+as $$
+declare
+  v_now timestamptz := coalesce(p_now, clock_timestamp());
+  v_at bigint;
+  v_outcomes jsonb;
+  v_by_index jsonb;
+begin
+  if p_events is not null and jsonb_typeof(p_events) <> 'array' then
+    raise exception using errcode = '22023', message = 'act_sink_apply: p_events must be a JSON array';
+  end if;
+  v_outcomes := act_sink_apply_rows(p_operations, p_cursor, v_now);
+  if p_events is null or jsonb_array_length(p_events) = 0 then
+    return v_outcomes;
+  end if;
+
+  v_at := floor(extract(epoch from v_now) * 1000)::bigint;
+  v_by_index := (select coalesce(jsonb_object_agg(x ->> 'i', x), '{}'::jsonb) from jsonb_array_elements(v_outcomes) x);
+  insert into act_integration_events (
+    source, tenant, event_type, entity_type, entity_id, table_name, row_id, outcome, summary,
+    triggered_by, latency_ms, provider_latency_ms, correlation_id, delivery_id, created_at
+  )
+  select e.source, e.tenant, e.event_type, e.entity_type, e.entity_id, e.table_name, e.row_id, r.outcome,
+    case
+      when r.outcome = 'skipped' then coalesce(e.summary, '{}'::jsonb) || jsonb_build_object('skipped', r.reason)
+      else e.summary
+    end,
+    e.triggered_by,
+    v_at - (x.event ->> 'received_at_ms')::bigint,
+    v_at - (x.event ->> 'occurred_at_ms')::bigint,
+    e.correlation_id, e.delivery_id, v_now
+  from jsonb_array_elements(p_events) with ordinality as x(event, n)
+  cross join lateral jsonb_populate_record(null::act_integration_events, x.event) e
+  cross join lateral (
+    select v_by_index -> (x.event ->> 'operation') as sql_outcome
+  ) o
+  cross join lateral (
+    select
+      coalesce(x.event ->> 'outcome', o.sql_outcome ->> 'o', 'ignored') as outcome,
+      -- As the sink reads a skip without a reason (postgres-sink.ts).
+      coalesce(x.event ->> 'reason', o.sql_outcome ->> 'r', 'unchanged') as reason
+  ) r
+  where not coalesce((x.event ->> 'only_if_changed')::boolean, false)
+    or r.outcome in ('created', 'updated', 'deleted')
+  order by x.n;
+  return v_outcomes;
+end;
+$$;
+
 -- Closed to anon and authenticated (see 0001): only the owner and service_role.
 -- act_enqueue_batch and act_cleanup were created again, so are closed again.
+-- act_sink_apply is new, and act_sink_apply_rows is only for it.
 select act_restrict_api_roles(
   array[
     'act_connections', 'act_leases', 'act_jobs', 'act_job_runs', 'act_source_modes', 'act_sync_events'
@@ -1337,7 +1431,8 @@ select act_restrict_api_roles(
     'act_webhook_activity', 'act_record_sync_event', 'act_list_sync_events', 'act_connect', 'act_disconnect',
     'act_set_connection_status', 'act_list_connections', 'act_acquire_lease', 'act_release_lease',
     'act_plan_jobs', 'act_claim_jobs', 'act_renew_job_lease', 'act_finish_job', 'act_request_job',
-    'act_list_jobs', 'act_list_job_runs', 'act_list_source_modes', 'act_set_source_mode', 'act_cleanup'
+    'act_list_jobs', 'act_list_job_runs', 'act_list_source_modes', 'act_set_source_mode', 'act_cleanup',
+    'act_sink_apply', 'act_sink_apply_rows'
   ]
 );
 

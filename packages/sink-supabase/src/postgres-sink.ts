@@ -1,5 +1,6 @@
 import {
   ConfigurationError,
+  type PendingIntegrationEventV1,
   type SinkApplyOptionsV1,
   type SinkOperationOutcomeV1,
   type SinkOperationV1,
@@ -167,16 +168,52 @@ function collapse(operations: readonly SinkOperationV1[]): ReturnType<typeof col
   return { winners: operations.map((_, index) => index), outcomes: operations.map(() => undefined) };
 }
 
+/** Delivery ids the integration events' bigint column takes (as the state store's `toEventRow`). */
+const DELIVERY_ID = /^[1-9]\d{0,18}$/;
+
+/**
+ * A pending integration event as `act_sink_apply`'s `p_events` takes it (see
+ * 0010_act_sync.sql): the columns of act_integration_events, the operation
+ * index, the outcome where collapsing already decided it, the start of each
+ * latency in epoch ms.
+ */
+function toPendingRow(
+  event: PendingIntegrationEventV1,
+  collapsed: readonly (SinkOperationOutcomeV1 | undefined)[],
+): Record<string, unknown> {
+  const known = event.operation !== undefined ? collapsed[event.operation] : undefined;
+  return {
+    ...(event.operation !== undefined ? { operation: event.operation } : {}),
+    ...(known ? { outcome: known.outcome, ...(known.outcome === 'skipped' ? { reason: known.reason } : {}) } : {}),
+    source: event.source,
+    tenant: event.tenant,
+    event_type: event.type,
+    entity_type: event.entity,
+    entity_id: event.entityId,
+    table_name: event.table ?? null,
+    row_id: event.rowId ?? null,
+    summary: event.summary,
+    triggered_by: event.triggeredBy,
+    ...(event.receivedAt ? { received_at_ms: event.receivedAt.getTime() } : {}),
+    ...(event.occurredAt ? { occurred_at_ms: event.occurredAt.getTime() } : {}),
+    correlation_id: event.correlationId ?? null,
+    delivery_id: event.deliveryId !== undefined && DELIVERY_ID.test(event.deliveryId) ? event.deliveryId : null,
+    ...(event.onlyIfChanged ? { only_if_changed: true } : {}),
+  };
+}
+
 /**
  * `SinkV1` over `act_sink_apply`: one function call per batch, so one
- * transaction (rows and the optional cursor commit together), whatever the
- * driver. Collapsing per key happens here, with `collapseOperations` from
+ * transaction (rows, the optional cursor and the optional integration events
+ * commit together), whatever the driver. Collapsing per key happens here, with `collapseOperations` from
  * `@act/core`, because one SQL statement cannot touch a row twice.
  */
 export function createPostgresSink(backend: BackendProvider, options: { now?: () => Date } = {}): PostgresSink {
   return {
     specificationVersion: 'v1',
     supportsCursorCommit: true,
+    // act_sink_apply writes act_integration_events of the same schema: the state store's feed.
+    supportsEventCommit: true,
 
     // Reconciliation's listing of the mirror (act_sink_scan, 0003_act_sink).
     scan: (request: PostgresScanRequest) => scanRows(backend, request),
@@ -185,17 +222,29 @@ export function createPostgresSink(backend: BackendProvider, options: { now?: ()
       applyOptions?.signal?.throwIfAborted();
       const result: SinkResultV1 = { created: 0, updated: 0, skipped: 0, deleted: 0, outcomes: [] };
       const cursor = applyOptions?.cursor;
-      if (operations.length === 0 && !cursor) return result;
+      const events = applyOptions?.events ?? [];
+      if (operations.length === 0 && !cursor && events.length === 0) return result;
 
       const { winners, outcomes } = collapse(operations);
       const plan = planBatch(operations, winners);
+      for (const event of events) {
+        if (event.operation !== undefined && !(Number.isInteger(event.operation) && operations[event.operation])) {
+          throw invalid(`integration event for operation ${event.operation}, but the batch has ${operations.length}`);
+        }
+      }
+      // With events, the commit time is stamped here: their createdAt and
+      // latencies, reported back as committedAt so the runtime describes the
+      // batch with the same instant (the receipt times are this clock's too).
+      const committedAt = events.length > 0 ? (options.now?.() ?? new Date()) : options.now?.();
       const [row] = await (await backend()).call('act_sink_apply', {
         p_operations: plan,
         p_cursor: cursor
           ? { source: cursor.source, tenant: cursor.tenant, stream: cursor.stream, cursor: cursor.cursor }
           : null,
-        p_now: options.now?.() ?? null,
+        p_now: committedAt ?? null,
+        ...(events.length > 0 ? { p_events: events.map((event) => toPendingRow(event, outcomes)) } : {}),
       });
+      if (committedAt && events.length > 0) result.committedAt = committedAt;
       for (const outcome of (row?.result as SqlOutcome[] | null) ?? []) {
         outcomes[outcome.i] =
           outcome.o === 'skipped'

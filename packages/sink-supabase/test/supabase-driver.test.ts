@@ -9,6 +9,7 @@ import {
   StoreUnavailableError,
   type WebhookProcessorV1,
 } from '@act/core';
+import { describeApplied, type PreparedEvents, pendingIntegrationEvents } from '@act/core/internal';
 import { makeTestDelivery, TEST_SINK_TABLE, testCredentialStore, testSink, testStateStore } from '@act/core/testing';
 import { PGlite } from '@electric-sql/pglite';
 import { createClient } from '@supabase/supabase-js';
@@ -863,6 +864,56 @@ describe.skipIf(!DATABASE_URL)('supabase-js driver end to end: real Postgres beh
         ).rows as { body: Buffer }[];
         expect([...(row?.body ?? [])]).toEqual([...body]);
       }
+    } finally {
+      await test.destroy();
+    }
+  });
+
+  it('a chunked batch with integration events records them with the last chunk, with the outcomes of every chunk', async () => {
+    const test = await create({ chunkSize: 2 });
+    try {
+      const upsert = (id: string, version: number): SinkOperationV1 => ({
+        kind: 'upsert',
+        table: TEST_SINK_TABLE,
+        key: { tenant_id: 'chunks', id },
+        values: { name: id },
+        version,
+      });
+      // 'b' is newer in the mirror: skipped as stale in the first chunk.
+      await test.state.sink.apply([upsert('b', 9)]);
+      const operations = [upsert('a', 1), upsert('b', 2), upsert('c', 3), upsert('d', 4), upsert('e', 5)];
+      const prepared: PreparedEvents = {
+        operations,
+        spans: operations.map((operation, index) => ({
+          event: {
+            source: 'test',
+            tenant: 'chunks',
+            type: 'RecordUpdate',
+            entity: 'record',
+            entityId: String(operation.key.id),
+            payload: {},
+          },
+          start: index,
+          count: 1,
+        })),
+      };
+      const input = { triggeredBy: 'poll' as const, receivedAt: new Date(Date.now() - 500) };
+      const cursor = { source: 'test', tenant: 'chunks', stream: 'records', cursor: 'page-1' };
+      const result = await test.state.sink.apply(operations, {
+        cursor,
+        events: pendingIntegrationEvents(prepared, input),
+      });
+      const described = describeApplied(prepared, result, input, result.committedAt as Date);
+      const stored = (await test.state.store.listEvents({ source: 'test', limit: 100 })).reverse();
+      expect(stored.map((event) => `${event.entityId}:${event.outcome}`)).toEqual([
+        'a:created',
+        'b:skipped',
+        'c:created',
+        'd:created',
+        'e:created',
+      ]);
+      expect(stored).toEqual(described.integrationEvents);
+      expect(await test.state.store.getCursor(cursor)).toBe('page-1');
     } finally {
       await test.destroy();
     }

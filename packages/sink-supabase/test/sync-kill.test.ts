@@ -23,7 +23,9 @@ import type { SyncKillPlan } from './sync-kill/sync-kill-child';
 // stream's cursor in one transaction: a worker process SIGKILLed mid-sync
 // leaves a cursor that says exactly which rows are in the mirror (nothing
 // lost), and the worker that takes the delivery over resumes from that cursor
-// (no committed page fetched again). The worker that dies is a real separate
+// (no committed page fetched again). The page's integration events commit in
+// that same transaction, so the feed has exactly one event per committed
+// record whatever the kills interrupted. The worker that dies is a real separate
 // Node process (test/sync-kill/sync-kill-child.ts), killed while it works, at
 // no page boundary it chose.
 
@@ -31,6 +33,12 @@ const TENANT = 't1';
 /** Short, so the dead worker's delivery and stream leases run out soon. */
 const LEASE_MS = 1_000;
 const PAGE_DELAY_MS = 15;
+/**
+ * A slow `recordEvents` in the children: were a page's events written after
+ * its rows and cursor, the kill 23 ms after page n + 1 is asked for would
+ * land after that page's commit and before its events.
+ */
+const RECORD_EVENTS_DELAY_MS = 300;
 /** Kill each worker once it has committed this many pages of the stream in all, ... */
 const KILL_AFTER = [2, 7, 15];
 /** ... this long after it said so: the kill lands anywhere in a page's fetch or commit. */
@@ -88,6 +96,18 @@ async function syncAndKill(target: KillTarget, schema: string): Promise<void> {
         [SOURCE, TENANT, STREAM],
       )
     )[0]?.cursor ?? null;
+  /**
+   * The stream's integration events per record: committed with the page's
+   * rows and cursor, so each committed record has exactly one, `created`
+   * (none of a committed page lost to a kill, none doubled by the resume).
+   */
+  const eventsPerRecord = (query: Query) =>
+    query<{ id: string; outcome: string; count: number }>(
+      `select entity_id as id, outcome, count(*)::int as count from ${s}.act_integration_events
+       where source = $1 and tenant = $2 group by entity_id, outcome order by entity_id, outcome`,
+      [SOURCE, TENANT],
+    );
+  const onceCreated = (rows: readonly Row[]) => rows.map((row) => ({ id: row.id, outcome: 'created', count: 1 }));
 
   // The push asking for the stream's sync, stored through the webhook handler.
   let opened = await target.open();
@@ -108,6 +128,7 @@ async function syncAndKill(target: KillTarget, schema: string): Promise<void> {
     owner,
     leaseMs: LEASE_MS,
     pageDelayMs: PAGE_DELAY_MS,
+    recordEventsDelayMs: RECORD_EVENTS_DELAY_MS,
   });
   /** The child's first poll starts from `cursor`: the page after it is the first it fetches. */
   const expectResumedFrom = (child: Child, cursor: string | null) => {
@@ -125,6 +146,11 @@ async function syncAndKill(target: KillTarget, schema: string): Promise<void> {
     await sleep(KILL_JITTER_MS[index] ?? 0);
     await killHard(child);
     expectResumedFrom(child, cursor);
+    // The pages' events went with their rows: none through the state store.
+    expect(
+      child.lines.filter((line) => line.event === 'recordEvents'),
+      child.output(),
+    ).toEqual([]);
     const lastFetched = Math.max(
       ...child.lines.filter((line) => line.event === 'fetch').map((line) => line.page as number),
     );
@@ -140,6 +166,8 @@ async function syncAndKill(target: KillTarget, schema: string): Promise<void> {
       const rows = await mirror(opened.query);
       expect(rows.length, `cursor ${stored}, ${rows.length} rows`).toBe(pages * PER_PAGE);
       expect(rows).toEqual(expectedRows(pages));
+      // The feed of the committed pages is complete: each record's one event, nothing of a page not committed.
+      expect(await eventsPerRecord(opened.query), `cursor ${stored}`).toEqual(onceCreated(rows));
       cursor = stored;
 
       // The dead worker still holds the delivery and the stream lease: wait for both to run out.
@@ -173,6 +201,8 @@ async function syncAndKill(target: KillTarget, schema: string): Promise<void> {
     expect(await storedCursor(opened.query)).toBe(String(PAGES));
     // Every item once (the key), with the version and values of its page.
     expect(await mirror(opened.query)).toEqual(expectedRows(PAGES));
+    // Each item's integration event once, created, whichever worker wrote its page.
+    expect(await eventsPerRecord(opened.query)).toEqual(onceCreated(expectedRows(PAGES)));
     // The delivery: each killed worker's lapsed lease is one retry in its history, then done.
     expect(
       await opened.query(
@@ -188,7 +218,7 @@ async function syncAndKill(target: KillTarget, schema: string): Promise<void> {
 }
 
 const TEST_NAME =
-  'a worker SIGKILLed mid-sync (3 times) leaves the cursor and the rows in step, and the next resumes from that cursor';
+  'a worker SIGKILLed mid-sync (3 times) leaves the cursor, the rows and their events in step, and the next resumes from that cursor';
 
 describe('a stream sync killed on PGlite (a data directory each process opens in turn)', () => {
   it(TEST_NAME, async () => {

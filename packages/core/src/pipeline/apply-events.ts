@@ -5,6 +5,8 @@ import type {
   CursorCommitV1,
   FieldPoliciesV1,
   IntegrationEventV1,
+  PendingIntegrationEventV1,
+  SinkOperationOutcomeV1,
   SinkOperationV1,
   SinkResultV1,
   SinkV1,
@@ -24,6 +26,17 @@ export interface ApplyEventsInput {
   correlationId?: string;
   deliveryId?: string;
   cursor?: CursorCommitV1;
+  /**
+   * Hand the integration events to the sink to commit with the rows
+   * (`SinkApplyOptionsV1.events`) where it can (`supportsEventCommit`), so
+   * the caller need not record them (see `ApplyEventsOutput.eventsCommitted`).
+   */
+  commitEvents?: boolean;
+  /**
+   * Events (by index in `events`) worth recording only when their write
+   * changed the row (`PendingIntegrationEventV1.onlyIfChanged`).
+   */
+  onlyIfChanged?: (index: number) => boolean;
   signal?: AbortSignal | undefined;
   now: () => Date;
   /** Wraps outbound calls (hydrate) so a breaker can guard them. */
@@ -38,6 +51,88 @@ export interface ApplyEventsOutput {
   integrationEvents: IntegrationEventV1[];
   /** Each (hydrated) event with its integration event, for `ConnectorV1.onApplied`. */
   applied: { event: SourceEventV1; result: IntegrationEventV1 }[];
+  /**
+   * The sink committed the recordable integration events with the rows
+   * (`commitEvents` on a sink that `supportsEventCommit`): the caller must not
+   * record them again. `false`: the caller records them (`recordable`).
+   */
+  eventsCommitted: boolean;
+  /** Whether each of `integrationEvents` is to be recorded (its pending event's `onlyIfChanged`). */
+  recordable: boolean[];
+}
+
+/** Outcomes that changed the mirror, as `PendingIntegrationEventV1.onlyIfChanged` means them. */
+export function isChangeOutcome(outcome: IntegrationEventV1['outcome']): boolean {
+  return outcome === 'created' || outcome === 'updated' || outcome === 'deleted';
+}
+
+/**
+ * What the integration event of each (hydrated) event will say, before the
+ * write decides its outcome: the half of `describeApplied` a sink that
+ * commits events (`SinkApplyOptionsV1.events`) is handed.
+ */
+export function pendingIntegrationEvents(
+  prepared: PreparedEvents,
+  input: Pick<ApplyEventsInput, 'triggeredBy' | 'receivedAt' | 'correlationId' | 'deliveryId' | 'onlyIfChanged'>,
+): PendingIntegrationEventV1[] {
+  const { operations, spans } = prepared;
+  return spans.map(({ event, start, count }, index): PendingIntegrationEventV1 => {
+    const operation = count > 0 ? operations[start] : undefined;
+    const occurredAt = event.occurredAt ? Date.parse(event.occurredAt) : Number.NaN;
+    return {
+      ...(operation ? { operation: start } : {}),
+      source: event.source,
+      tenant: event.tenant,
+      type: event.type,
+      entity: event.entity,
+      entityId: event.entityId,
+      ...(operation ? { table: operation.table, rowId: rowKeyString(operation.key) } : {}),
+      triggeredBy: input.triggeredBy,
+      receivedAt: input.receivedAt,
+      ...(Number.isFinite(occurredAt) ? { occurredAt: new Date(occurredAt) } : {}),
+      ...(input.correlationId ? { correlationId: input.correlationId } : {}),
+      ...(input.deliveryId ? { deliveryId: input.deliveryId } : {}),
+      summary: {
+        operations: count,
+        ...(event.version !== undefined ? { version: event.version } : {}),
+      },
+      ...(input.onlyIfChanged?.(index) ? { onlyIfChanged: true } : {}),
+    };
+  });
+}
+
+/**
+ * Complete a pending integration event with its operation's outcome
+ * (`undefined`: the event produced no operation), committed at `committedAt`.
+ * The reference for sinks that commit events themselves (see
+ * `PendingIntegrationEventV1`): the Postgres sink's `act_sink_apply` does in
+ * SQL exactly this.
+ */
+export function settleIntegrationEvent(
+  pending: PendingIntegrationEventV1,
+  outcome: SinkOperationOutcomeV1 | undefined,
+  committedAt: Date,
+): IntegrationEventV1 {
+  const at = committedAt.getTime();
+  const rowId = outcome?.rowId ?? pending.rowId;
+  return {
+    source: pending.source,
+    tenant: pending.tenant,
+    type: pending.type,
+    entity: pending.entity,
+    entityId: pending.entityId,
+    outcome: outcome?.outcome ?? 'ignored',
+    triggeredBy: pending.triggeredBy,
+    ...(pending.receivedAt ? { latencyMs: at - pending.receivedAt.getTime() } : {}),
+    ...(pending.occurredAt ? { providerLatencyMs: at - pending.occurredAt.getTime() } : {}),
+    ...(pending.table !== undefined ? { table: pending.table } : {}),
+    // The sink's row id where it has one; otherwise the row's natural key (SQL mirrors are keyed by it).
+    ...(rowId ? { rowId } : {}),
+    ...(pending.correlationId ? { correlationId: pending.correlationId } : {}),
+    ...(pending.deliveryId ? { deliveryId: pending.deliveryId } : {}),
+    summary: { ...pending.summary, ...(outcome?.outcome === 'skipped' ? { skipped: outcome.reason } : {}) },
+    createdAt: committedAt,
+  };
 }
 
 /** Run the connector's post-commit hook; its errors are logged, never thrown. */
@@ -137,18 +232,26 @@ export async function applyEvents(input: ApplyEventsInput): Promise<ApplyEventsO
   const { sink } = input;
   const prepared = await prepareEvents(input);
   const { operations } = prepared;
+  const pending = pendingIntegrationEvents(prepared, input);
+  // One recorded only if its write changed something, and that made no write, is never recorded: not sent.
+  const handed = pending.filter((event) => !event.onlyIfChanged || event.operation !== undefined);
+  const skipApply = operations.length === 0 && !input.cursor;
+  const commitEvents = !skipApply && input.commitEvents === true && sink.supportsEventCommit === true;
 
-  const result =
-    operations.length === 0 && !input.cursor
-      ? { created: 0, updated: 0, skipped: 0, deleted: 0, outcomes: [] }
-      : await input.guardSink(() =>
-          sink.apply(operations, {
-            signal: input.signal,
-            ...(input.cursor && sink.supportsCursorCommit ? { cursor: input.cursor } : {}),
-          }),
-        );
+  const result: SinkResultV1 = skipApply
+    ? { created: 0, updated: 0, skipped: 0, deleted: 0, outcomes: [] }
+    : await input.guardSink(() =>
+        sink.apply(operations, {
+          signal: input.signal,
+          ...(input.cursor && sink.supportsCursorCommit ? { cursor: input.cursor } : {}),
+          ...(commitEvents && handed.length > 0 ? { events: handed } : {}),
+        }),
+      );
 
-  return describeApplied(prepared, result, input, input.now());
+  return {
+    ...describePending(pending, prepared, result, result.committedAt ?? input.now()),
+    eventsCommitted: commitEvents,
+  };
 }
 
 /**
@@ -158,40 +261,37 @@ export async function applyEvents(input: ApplyEventsInput): Promise<ApplyEventsO
 export function describeApplied(
   prepared: PreparedEvents,
   result: SinkResultV1,
-  input: Pick<ApplyEventsInput, 'triggeredBy' | 'receivedAt' | 'correlationId' | 'deliveryId'>,
+  input: Pick<ApplyEventsInput, 'triggeredBy' | 'receivedAt' | 'correlationId' | 'deliveryId' | 'onlyIfChanged'>,
   committedAt: Date,
 ): ApplyEventsOutput {
-  const { operations, spans } = prepared;
-  const integrationEvents = spans.map(({ event, start, count }): IntegrationEventV1 => {
-    const operation = count > 0 ? operations[start] : undefined;
-    const outcome = count > 0 ? result.outcomes[start] : undefined;
-    const occurredAt = event.occurredAt ? Date.parse(event.occurredAt) : Number.NaN;
-    return {
-      source: event.source,
-      tenant: event.tenant,
-      type: event.type,
-      entity: event.entity,
-      entityId: event.entityId,
-      outcome: outcome?.outcome ?? 'ignored',
-      triggeredBy: input.triggeredBy,
-      latencyMs: committedAt.getTime() - input.receivedAt.getTime(),
-      ...(Number.isFinite(occurredAt) ? { providerLatencyMs: committedAt.getTime() - occurredAt } : {}),
-      ...(operation ? { table: operation.table } : {}),
-      // The sink's row id where it has one; otherwise the row's natural key (SQL mirrors are keyed by it).
-      ...(outcome?.rowId ? { rowId: outcome.rowId } : operation ? { rowId: rowKeyString(operation.key) } : {}),
-      ...(input.correlationId ? { correlationId: input.correlationId } : {}),
-      ...(input.deliveryId ? { deliveryId: input.deliveryId } : {}),
-      summary: {
-        operations: count,
-        ...(outcome?.outcome === 'skipped' ? { skipped: outcome.reason } : {}),
-        ...(event.version !== undefined ? { version: event.version } : {}),
-      },
-      createdAt: committedAt,
-    };
-  });
+  return {
+    ...describePending(pendingIntegrationEvents(prepared, input), prepared, result, committedAt),
+    eventsCommitted: false,
+  };
+}
+
+function describePending(
+  pending: readonly PendingIntegrationEventV1[],
+  prepared: PreparedEvents,
+  result: SinkResultV1,
+  committedAt: Date,
+): Omit<ApplyEventsOutput, 'eventsCommitted'> {
+  const integrationEvents = pending.map((event) =>
+    settleIntegrationEvent(
+      event,
+      event.operation !== undefined ? result.outcomes[event.operation] : undefined,
+      committedAt,
+    ),
+  );
   return {
     result,
     integrationEvents,
-    applied: spans.map(({ event }, index) => ({ event, result: integrationEvents[index] as IntegrationEventV1 })),
+    applied: prepared.spans.map(({ event }, index) => ({
+      event,
+      result: integrationEvents[index] as IntegrationEventV1,
+    })),
+    recordable: integrationEvents.map(
+      (event, index) => !pending[index]?.onlyIfChanged || isChangeOutcome(event.outcome),
+    ),
   };
 }

@@ -5,7 +5,7 @@ import { resolveConnector, resolveStore } from '../spec/resolve';
 import type {
   ConnectorV1,
   FieldPoliciesV1,
-  IntegrationEventV1,
+  PendingIntegrationEventV1,
   ReconcilerV1,
   SinkOperationV1,
   SinkRowVersionV1,
@@ -13,7 +13,7 @@ import type {
   SourceEventV1,
   StateStoreV1,
 } from '../spec/v1';
-import { applyEvents, notifyApplied } from './apply-events';
+import { applyEvents, notifyApplied, settleIntegrationEvent } from './apply-events';
 import { mergeFieldPolicies } from './field-policy';
 import { missingApiCredentials } from './run-poller';
 
@@ -135,30 +135,32 @@ export async function runReconciliation(options: RunReconciliationOptions): Prom
     let compared = new Set<SourceEventV1>();
     const flush = async () => {
       if (pending.length === 0) return;
-      const { integrationEvents, applied } = await applyEvents({
+      const batch = pending;
+      const { integrationEvents, applied, eventsCommitted, recordable } = await applyEvents({
         connector,
-        events: pending,
+        events: batch,
         sink,
         policies,
         triggeredBy: 'reconciliation',
         receivedAt: now(),
+        // Committed with the repairs where the sink can, so a crash cannot keep the one without the other.
+        commitEvents: true,
+        // Only what changed is worth an integration event (and the post-commit hook).
+        onlyIfChanged: (index) => compared.has(batch[index] as SourceEventV1),
         now,
         guardSource: direct,
         guardSink: direct,
         logger,
         signal: options.signal,
       });
-      for (const [index, event] of pending.entries()) {
+      for (const [index, event] of batch.entries()) {
         if (!compared.has(event)) continue;
         if (integrationEvents[index]?.outcome === 'updated') report.drifted += 1;
         else report.unchanged += 1;
       }
-      // Only what changed is worth an integration event (and the post-commit hook).
-      const keep = (index: number) =>
-        !compared.has(pending[index] as SourceEventV1) || integrationEvents[index]?.outcome === 'updated';
-      const changed = applied.filter((_, index) => keep(index));
-      const recorded = integrationEvents.filter((_, index) => keep(index));
-      if (recorded.length) await store.recordEvents(recorded);
+      const changed = applied.filter((_, index) => recordable[index]);
+      const recorded = integrationEvents.filter((_, index) => recordable[index]);
+      if (!eventsCommitted && recorded.length) await store.recordEvents(recorded);
       await notifyApplied(connector, changed, logger);
       pending = [];
       compared = new Set();
@@ -215,21 +217,28 @@ export async function runReconciliation(options: RunReconciliationOptions): Prom
         table: reconciler.table,
         key: row.key,
       }));
-      const result = await sink.apply(operations, { signal: options.signal });
-      const createdAt = now();
-      const events: IntegrationEventV1[] = slice.map(([, row], index) => ({
-        source: connector.source,
-        tenant,
-        type: 'reconciliation.deleted',
-        entity: reconciler.table,
-        entityId: String(row.key.id ?? rowKeyString(row.key)),
-        table: reconciler.table,
-        outcome: result.outcomes[index]?.outcome ?? 'skipped',
-        triggeredBy: 'reconciliation',
-        summary: { key: row.key },
-        createdAt,
-      }));
-      await store.recordEvents(events);
+      const events = slice.map(
+        ([, row], index): PendingIntegrationEventV1 => ({
+          operation: index,
+          source: connector.source,
+          tenant,
+          type: 'reconciliation.deleted',
+          entity: reconciler.table,
+          entityId: String(row.key.id ?? rowKeyString(row.key)),
+          table: reconciler.table,
+          triggeredBy: 'reconciliation',
+          summary: { key: row.key },
+        }),
+      );
+      // The deletes' events commit with them where the sink can (a rerun would not delete, nor report, them again).
+      const commitEvents = sink.supportsEventCommit === true;
+      const result = await sink.apply(operations, { signal: options.signal, ...(commitEvents ? { events } : {}) });
+      if (!commitEvents) {
+        const createdAt = result.committedAt ?? now();
+        await store.recordEvents(
+          events.map((event, index) => settleIntegrationEvent(event, result.outcomes[index], createdAt)),
+        );
+      }
       report.deleted += result.deleted;
     }
 

@@ -81,9 +81,10 @@ export function streamLeaseName(source: string, tenant: string, stream: string):
 
 /**
  * Sync one stream of one tenant from its stored cursor: each page's rows are
- * written with the page's cursor (in the same transaction where the sink
- * supports it, otherwise the cursor right after), so a crash re-reads at most
- * one page and never skips one. What a scheduled poll and a webhook that only
+ * written with the page's cursor and its integration events (in the same
+ * transaction where the sink supports it — `supportsCursorCommit`,
+ * `supportsEventCommit` — otherwise each right after), so a crash re-reads at
+ * most one page, never skips one, and never loses a committed page's events. What a scheduled poll and a webhook that only
  * says "this stream changed" (Gmail's history id) both run.
  *
  * When the provider refuses the stored cursor (`CursorExpiredError`), the
@@ -186,7 +187,7 @@ export async function syncStream(options: SyncStreamOptions): Promise<SyncStream
     await stillHeld(total.pages);
     const receivedAt = now();
     const commit = { ...key, cursor: next };
-    const { result, integrationEvents, applied } = await applyEvents({
+    const { result, integrationEvents, applied, eventsCommitted } = await applyEvents({
       connector,
       events,
       sink,
@@ -194,6 +195,10 @@ export async function syncStream(options: SyncStreamOptions): Promise<SyncStream
       triggeredBy: options.triggeredBy ?? 'poll',
       receivedAt,
       cursor: commit,
+      // Committed with the rows and the cursor where the sink can: a crash
+      // between the page's commit and a separate write of its events would
+      // lose them for good (the cursor has moved past the page).
+      commitEvents: true,
       now,
       guardSource,
       guardSink: options.guardSink ?? direct,
@@ -202,7 +207,7 @@ export async function syncStream(options: SyncStreamOptions): Promise<SyncStream
       ...(options.correlationId ? { correlationId: options.correlationId } : {}),
     });
     if (!sink.supportsCursorCommit) await store.setCursor(commit);
-    if (integrationEvents.length) await store.recordEvents(integrationEvents);
+    if (!eventsCommitted && integrationEvents.length) await store.recordEvents(integrationEvents);
     await notifyApplied(connector, applied, logger);
     total.pages += 1;
     total.events += events.length;

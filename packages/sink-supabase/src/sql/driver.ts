@@ -134,7 +134,8 @@ export const ACT_FUNCTIONS = {
     p_now_ms: 'bigint',
   },
   act_release_slot: { p_key: 'text', p_owner: 'text' },
-  act_sink_apply: { p_operations: 'jsonb', p_cursor: 'jsonb', p_now: 'timestamptz' },
+  // Migration 0010: p_events, the integration events committed with the rows.
+  act_sink_apply: { p_operations: 'jsonb', p_cursor: 'jsonb', p_now: 'timestamptz', p_events: 'jsonb' },
   // Migration 0007: reconciliation's row scan and the credential store.
   act_sink_scan: {
     p_table: 'text',

@@ -279,6 +279,24 @@ interface PlanTable {
   [field: string]: unknown;
 }
 
+/**
+ * The pending integration events (`p_events`) for the last chunk of a batch:
+ * each whose operation an earlier chunk applied carries that outcome (the
+ * last chunk's `act_sink_apply` only knows its own operations' outcomes).
+ */
+function withEarlierOutcomes(events: unknown, outcomes: readonly unknown[]): unknown {
+  if (!Array.isArray(events)) return events ?? null;
+  const byIndex = new Map<number, { o?: string; r?: string }>();
+  for (const outcome of outcomes as { i?: number; o?: string; r?: string }[]) {
+    if (typeof outcome?.i === 'number') byIndex.set(outcome.i, outcome);
+  }
+  return events.map((event: Record<string, unknown>) => {
+    const known = typeof event.operation === 'number' ? byIndex.get(event.operation) : undefined;
+    if (!known?.o || event.outcome !== undefined) return event;
+    return { ...event, outcome: known.o, ...(known.r ? { reason: known.r } : {}) };
+  });
+}
+
 /** Split an `act_sink_apply` plan into plans of at most `size` rows, keeping table order and groups. */
 export function chunkPlan(plan: readonly PlanTable[], size: number): PlanTable[][] {
   const chunks: PlanTable[][] = [];
@@ -386,7 +404,13 @@ export function createSupabaseBackend(
         const operation = `${name} (chunk ${index + 1} of ${chunks.length}${applied})`;
         const data = await rpc(
           name,
-          { ...body, p_operations: chunk, p_cursor: last ? (body.p_cursor ?? null) : null },
+          {
+            ...body,
+            p_operations: chunk,
+            p_cursor: last ? (body.p_cursor ?? null) : null,
+            // The integration events ride with the cursor, told the outcomes of the earlier chunks.
+            ...('p_events' in body ? { p_events: last ? withEarlierOutcomes(body.p_events, outcomes) : null } : {}),
+          },
           operation,
         );
         if (Array.isArray(data)) outcomes.push(...data);

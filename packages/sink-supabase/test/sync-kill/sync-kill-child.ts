@@ -9,7 +9,7 @@
 // with a synchronous write so every line printed before a SIGKILL reaches the
 // test. The test kills it while it works; a run left alone prints `drained`.
 import { writeSync } from 'node:fs';
-import { createWorker } from '@act/core';
+import { createWorker, type StateStoreV1 } from '@act/core';
 import { createPostgresState, type PostgresConnection } from '../../src';
 import { createFeedConnector } from './feed-connector';
 
@@ -19,15 +19,29 @@ export interface SyncKillPlan {
   owner: string;
   leaseMs: number;
   pageDelayMs: number;
+  /**
+   * `store.recordEvents` waits this long first: the gap where a page's
+   * events, written after its rows and cursor, would be lost to a kill.
+   * A sink that commits the events with the page never calls it for a page.
+   */
+  recordEventsDelayMs: number;
 }
 
 const plan = JSON.parse(process.argv[2] ?? '') as SyncKillPlan;
 const print = (line: Record<string, unknown>) => writeSync(1, `${JSON.stringify(line)}\n`);
 
 const state = createPostgresState(plan.connection, { schema: plan.schema });
+const store: StateStoreV1 = {
+  ...state.store,
+  async recordEvents(events) {
+    print({ event: 'recordEvents', count: events.length });
+    await new Promise((resolve) => setTimeout(resolve, plan.recordEventsDelayMs));
+    return state.store.recordEvents(events);
+  },
+};
 const worker = createWorker({
   connectors: [createFeedConnector({ pageDelayMs: plan.pageDelayMs, report: print })],
-  store: state.store,
+  store,
   sink: state.sink,
   sync: state.sync,
   owner: plan.owner,

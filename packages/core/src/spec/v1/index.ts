@@ -27,6 +27,7 @@ export type {
 export type { ReconcileListRequestV1, ReconcilerV1 } from './reconciler-v1';
 export type {
   CursorCommitV1,
+  PendingIntegrationEventV1,
   SinkApplyOptionsV1,
   SinkDeleteV1,
   SinkOperationOutcomeV1,

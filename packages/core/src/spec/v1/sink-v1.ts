@@ -1,3 +1,5 @@
+import type { TriggerV1 } from './state-store-v1';
+
 /**
  * A row's natural key: the columns that identify it in its table, usually
  * `{ tenant_id, id }` with the provider's ids. Values are compared as text
@@ -94,6 +96,14 @@ export interface SinkResultV1 {
   skipped: number;
   deleted: number;
   outcomes: SinkOperationOutcomeV1[];
+  /**
+   * The time the sink stamped on this write, when it stamps one: the
+   * `createdAt` of the integration events it committed with the rows
+   * (`SinkApplyOptionsV1.events`), and what their latencies are measured to.
+   * The runtime describes the batch with the same instant, so what it reports
+   * and what the sink stored agree. Absent: the runtime uses its own clock.
+   */
+  committedAt?: Date;
 }
 
 /** A cursor position to save together with the page that produced it. */
@@ -122,6 +132,50 @@ export interface SinkScanRequestV1 {
   signal?: AbortSignal | undefined;
 }
 
+/**
+ * An integration event (`IntegrationEventV1`) for the sink to record in the
+ * same transaction as the rows (`SinkApplyOptionsV1.events`), before the write
+ * has decided what only it can: the outcome, the latencies, `createdAt`.
+ * The runtime builds these with the same code that describes a batch it
+ * recorded itself, and the sink completes each exactly as that code does
+ * (`settleIntegrationEvent` in `@act/core/internal` is the reference):
+ *
+ * - `outcome`: the outcome of `operations[operation]`; `ignored` without
+ *   `operation` (the event produced no operation);
+ * - `rowId`: the outcome's `rowId` where the sink assigns one, else the
+ *   pending event's `rowId` (the row's natural key);
+ * - `summary`: the pending summary, plus `skipped: <reason>` when the
+ *   outcome is `skipped`;
+ * - `latencyMs`: commit time − `receivedAt` (absent without `receivedAt`);
+ *   `providerLatencyMs`: commit time − `occurredAt` (absent without it);
+ * - `createdAt`: the commit time, reported as `SinkResultV1.committedAt`.
+ *
+ * With `onlyIfChanged`, the event is recorded only when the outcome is
+ * `created`, `updated` or `deleted` (reconciliation's same-version
+ * comparisons: a row that matched is no news).
+ */
+export interface PendingIntegrationEventV1 {
+  /** Index into the batch's operations whose outcome this event records; absent → `ignored`. */
+  operation?: number;
+  source: string;
+  tenant: string;
+  type: string;
+  entity: string;
+  entityId: string;
+  table?: string;
+  /** The row's natural key (`rowKeyString`); a `rowId` the sink assigns replaces it. */
+  rowId?: string;
+  triggeredBy: TriggerV1;
+  /** When the change reached us (delivery receipt, poll page fetched): the start of `latencyMs`. */
+  receivedAt?: Date;
+  /** The provider's `occurredAt`: the start of `providerLatencyMs`. */
+  occurredAt?: Date;
+  correlationId?: string;
+  deliveryId?: string;
+  summary: Readonly<Record<string, unknown>>;
+  onlyIfChanged?: boolean;
+}
+
 export interface SinkApplyOptionsV1 {
   signal?: AbortSignal | undefined;
   /**
@@ -131,6 +185,15 @@ export interface SinkApplyOptionsV1 {
    * state store after `apply` otherwise.
    */
   cursor?: CursorCommitV1;
+  /**
+   * Record these integration events in the same transaction as the rows (and
+   * the cursor), completed as `PendingIntegrationEventV1` says, so a crash
+   * can never commit a poll page without its events (the feed, freshness,
+   * live listeners) or the events without the page. Only sinks with
+   * `supportsEventCommit` accept it; the runtime records the events through
+   * the state store after `apply` otherwise.
+   */
+  events?: readonly PendingIntegrationEventV1[];
 }
 
 /**
@@ -144,6 +207,12 @@ export interface SinkV1 {
   readonly specificationVersion: 'v1';
   /** `true` when `apply` can commit `options.cursor` atomically with the rows. */
   readonly supportsCursorCommit: boolean;
+  /**
+   * `true` when `apply` can record `options.events` atomically with the rows,
+   * in the state store's integration events (a sink and a state store over
+   * the same database). Absent means `false`.
+   */
+  readonly supportsEventCommit?: boolean;
   /**
    * Apply the operations as one batch. All or nothing: on error, nothing is
    * applied. Operations on the same table and key within one batch collapse
