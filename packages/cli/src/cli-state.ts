@@ -63,6 +63,18 @@ export function openState(flags: StateFlags, io: CliIo): { state: PostgresState;
   return { state, description: schema ? `${description}, schema ${schema}` : description };
 }
 
+/**
+ * Why the state's database cannot be used yet (unreachable, or migrations
+ * pending: run act migrate), or `null` when it is ready.
+ */
+export async function notReady(state: PostgresState): Promise<string | null> {
+  const database = await state.health();
+  if (database.ok && database.pendingMigrations.length === 0) return null;
+  return database.pendingMigrations.length > 0
+    ? `migrations pending (${database.pendingMigrations.length}, from ${database.pendingMigrations[0]}): run act migrate`
+    : (database.error ?? 'unreachable');
+}
+
 /** Run `fn` with an opened state, closing it afterwards whatever happens. */
 export async function withState<T>(
   flags: StateFlags,

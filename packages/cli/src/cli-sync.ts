@@ -1,6 +1,6 @@
 import type { SyncStoreV1 } from '@act/core';
 import { CliError, type CliIo, EXIT } from './cli-io';
-import { type StateFlags, withState } from './cli-state';
+import { notReady, type StateFlags, withState } from './cli-state';
 
 /**
  * The state's sync store (`ActState.sync`), or a clear error when the state
@@ -27,14 +27,8 @@ export async function withSyncStore<T>(
   return withState(flags, io, async (state, description) => {
     // PostgresState gains `sync` with the sync engine; read it without assuming it is there.
     const sync = syncOf(state as { readonly sync?: SyncStoreV1 }, description);
-    const database = await state.health();
-    if (!database.ok || database.pendingMigrations.length > 0) {
-      const why =
-        database.pendingMigrations.length > 0
-          ? `migrations pending (${database.pendingMigrations.length}, from ${database.pendingMigrations[0]}): run act migrate`
-          : (database.error ?? 'unreachable');
-      throw new CliError(`${description} is not ready: ${why}`, EXIT.failed);
-    }
+    const why = await notReady(state);
+    if (why) throw new CliError(`${description} is not ready: ${why}`, EXIT.failed);
     return fn(sync, description);
   });
 }

@@ -10,7 +10,7 @@ import {
 import { appHealth } from '../cli-app';
 import { type CliIo, EXIT, formatDuration, formatTable, line } from '../cli-io';
 import { SOURCES } from '../cli-sources';
-import { STATE_OPTIONS, withState } from '../cli-state';
+import { notReady, STATE_OPTIONS, withState } from '../cli-state';
 import { when } from '../cli-sync';
 
 export const HEALTH_USAGE = `Usage: act health [--json] [--pglite <dir>] [--schema <name>] [--app <url>]
@@ -56,12 +56,8 @@ export async function health(args: string[], io: CliIo): Promise<number> {
   if (values.app !== undefined) return appHealth(io, values.app, values.json === true);
   const targets = new Map(SOURCES.map((source) => [source.id as string, source.receiver().freshnessTargetMs]));
   return withState(values, io, async (state, description) => {
-    const database = await state.health();
-    if (!database.ok || database.pendingMigrations.length > 0) {
-      const why =
-        database.pendingMigrations.length > 0
-          ? `migrations pending (${database.pendingMigrations.length}, from ${database.pendingMigrations[0]}): run act migrate`
-          : (database.error ?? 'unreachable');
+    const why = await notReady(state);
+    if (why) {
       line(io.stderr, `[@act/cli] ${description} is not ready: ${why}`);
       return EXIT.failed;
     }
