@@ -15,8 +15,13 @@ const MINUTE = 60_000;
 
 /** A listing that answers the documented example page, whatever the query (If-Modified-Since, page). */
 function serveListing(
-  collection: 'Payments' | 'BankTransactions',
-  fixture: 'api-payments.1.json' | 'api-bank-transactions.1.json',
+  collection: 'Payments' | 'BankTransactions' | 'Contacts' | 'Invoices' | 'CreditNotes',
+  fixture:
+    | 'api-payments.1.json'
+    | 'api-bank-transactions.1.json'
+    | 'api-contacts.1.json'
+    | 'api-invoices.1.json'
+    | 'api-credit-notes.1.json',
 ) {
   const body = apiFixture(fixture);
   let calls = 0;
@@ -37,6 +42,9 @@ describe('poll-only Xero streams under the scheduler', () => {
     const now = () => new Date(time);
     const payments = serveListing('Payments', 'api-payments.1.json');
     const bankTransactions = serveListing('BankTransactions', 'api-bank-transactions.1.json');
+    const contacts = serveListing('Contacts', 'api-contacts.1.json');
+    serveListing('Invoices', 'api-invoices.1.json');
+    serveListing('CreditNotes', 'api-credit-notes.1.json');
     const act = createAct({
       state: {
         store: createMemoryStateStore({ now }),
@@ -51,9 +59,12 @@ describe('poll-only Xero streams under the scheduler', () => {
     const first = await act.scheduler.tick();
     expect(first.leader).toBe(true);
     const polled = first.ran.filter((run) => run.kind === 'poll').map((run) => [run.target, run.outcome]);
-    // The webhook entities' pollers are fallbacks: they do not run while webhooks are expected.
+    // Every stream is backfilled once; the webhook entities' pollers are fallbacks from then on.
     expect(polled.sort()).toEqual([
       ['bank_transactions', 'ok'],
+      ['contacts', 'ok'],
+      ['credit_notes', 'ok'],
+      ['invoices', 'ok'],
       ['payments', 'ok'],
     ]);
     expect(payments()).toBeGreaterThan(0);
@@ -78,10 +89,19 @@ describe('poll-only Xero streams under the scheduler', () => {
     rows = await rowsOf();
     expect(rows.payments?.status).toBe('red');
 
-    // The next tick polls again and the streams are green from that poll.
+    // The next tick polls the poll-only streams again (not the backfilled fallbacks:
+    // webhooks are expected for them) and those streams are green from that poll.
     const calls = payments();
-    await act.scheduler.tick();
+    const contactCalls = contacts();
+    const next = await act.scheduler.tick();
+    expect(
+      next.ran
+        .filter((run) => run.kind === 'poll')
+        .map((run) => run.target)
+        .sort(),
+    ).toEqual(['bank_transactions', 'payments']);
     expect(payments()).toBeGreaterThan(calls);
+    expect(contacts()).toBe(contactCalls);
     rows = await rowsOf();
     expect(rows.payments).toMatchObject({ lastPollAt: now(), status: 'green' });
   });
