@@ -171,7 +171,9 @@ describe.skipIf(unavailable !== undefined)(
 
     afterAll(async () => {
       await client?.end().catch(() => undefined);
-      await new Promise((resolve) => tick?.server.close(resolve));
+      // Only a server that started: an unset one would leave this promise pending (a hook timeout).
+      const server = (tick as typeof tick | undefined)?.server;
+      if (server) await new Promise((resolve) => server.close(resolve));
       await cluster?.stop();
     }, 60_000);
 

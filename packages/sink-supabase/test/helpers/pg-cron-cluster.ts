@@ -52,12 +52,20 @@ export function findPgCron(): Binaries | { missing: string } {
   };
 }
 
+/**
+ * Where `runuser` is: by its full path, since a CI's PATH often lacks the
+ * sbin directories (`env -i PATH=/usr/local/bin:/usr/bin:/bin`).
+ */
+function runuserPath(): string | undefined {
+  return ['/usr/sbin/runuser', '/sbin/runuser'].find((path) => existsSync(path));
+}
+
 /** Why the cluster cannot be started here, or undefined when it can. */
 export function pgCronUnavailable(): string | undefined {
   const found = findPgCron();
   if ('missing' in found) return found.missing;
   if (userInfo().uid === 0) {
-    if (!existsSync('/usr/sbin/runuser') && !existsSync('/sbin/runuser')) {
+    if (!runuserPath()) {
       return 'running as root without runuser: initdb cannot run as root';
     }
     try {
@@ -89,7 +97,7 @@ export async function startPgCronCluster(): Promise<PgCronCluster> {
   // As root, every server-side command runs as the postgres OS user.
   const exec = (file: string, args: string[]) =>
     asRoot
-      ? run('runuser', ['-u', 'postgres', '--', join(found.bin, file), ...args])
+      ? run(runuserPath() ?? 'runuser', ['-u', 'postgres', '--', join(found.bin, file), ...args])
       : run(join(found.bin, file), args);
 
   const dir = await mkdtemp(join(tmpdir(), 'act-pgcron-'));
