@@ -155,8 +155,12 @@ describe.skipIf(!DATABASE_URL)('examples/nextjs: next build && next start, signe
       return rows[0];
     }, 20_000);
     expect(row).toEqual({ location_id: locationId, id, email: 'ada@example.com', first_name: 'Ada' });
-    const { rows } = await pool.query(`select status from ${schema}.act_deliveries where source = 'ghl'`);
-    expect(rows).toEqual([{ status: 'done' }]);
+    // The row commits first, then the delivery's completion (its own transaction): wait for that too.
+    const status = await waitFor(async () => {
+      const { rows } = await pool.query(`select status from ${schema}.act_deliveries where source = 'ghl'`);
+      return rows[0]?.status === 'done' ? rows : undefined;
+    }, 20_000);
+    expect(status).toEqual([{ status: 'done' }]);
   });
 
   it('answers 401 to a GHL delivery signed with another key, and stores nothing', async () => {
