@@ -2,7 +2,11 @@ import { storedDeliveryProcessor } from '../app/webhook-processors';
 import { ConfigurationError, classifyError } from '../errors';
 import { assertStorableIds } from '../input-limits';
 import { type Logger, type Metrics, noopLogger, noopMetrics } from '../observability';
-import { type CircuitBreaker, type CircuitBreakerOptions, createCircuitBreaker } from '../resilience/circuit-breaker';
+import {
+  type CircuitBreaker,
+  type CircuitBreakerOptions,
+  createCircuitBreakerRegistry,
+} from '../resilience/circuit-breaker';
 import { DEFAULT_RETRY_SCHEDULE_MS } from '../resilience/retry';
 import { rowKeyString } from '../sink/row-keys';
 import { resolveConnector, resolveStore } from '../spec/resolve';
@@ -144,27 +148,17 @@ export function createWorker(options: WorkerOptions): Worker {
     ]),
   );
 
-  const breakers = new Map<string, CircuitBreaker>();
-  const breaker = (name: string): CircuitBreaker | undefined => {
-    if (options.circuitBreaker === false) return undefined;
-    let existing = breakers.get(name);
-    if (!existing) {
-      existing = createCircuitBreaker({
-        ...options.circuitBreaker,
-        name,
-        onStateChange: (state) => {
-          metrics.increment?.('act_circuit_state', { name, state });
-          logger.warn({ breaker: name, state }, `circuit ${name} is ${state}`);
-        },
-      });
-      breakers.set(name, existing);
-    }
-    return existing;
-  };
+  const breakers = createCircuitBreakerRegistry({
+    options: options.circuitBreaker,
+    onStateChange: (name, state) => {
+      metrics.increment?.('act_circuit_state', { name, state });
+      logger.warn({ breaker: name, state }, `circuit ${name} is ${state}`);
+    },
+  });
   const guard =
     (name: string) =>
     <T>(fn: () => Promise<T>): Promise<T> => {
-      const instance = breaker(name);
+      const instance = breakers.get(name);
       return instance ? instance.execute(fn) : fn();
     };
 
@@ -746,7 +740,7 @@ export function createWorker(options: WorkerOptions): Worker {
 
   return {
     runOnce,
-    breakers,
+    breakers: breakers.all,
     async drain({ maxRounds = 1_000 } = {}) {
       const total: WorkerRoundResult = { claimed: 0, outcomes: { done: 0, retrying: 0, dead: 0, 'lease-lost': 0 } };
       for (let round = 0; round < maxRounds; round++) {

@@ -177,3 +177,37 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
     },
   };
 }
+
+/** Breakers made on first use, one per key, all with the same options (the worker's per source, the scheduler's). */
+export interface CircuitBreakerRegistry {
+  /** The key's breaker, made now if it is the first call; `undefined` when breakers are off. */
+  get(key: string): CircuitBreaker | undefined;
+  /** Every breaker made so far, by key, for health pages. */
+  readonly all: ReadonlyMap<string, CircuitBreaker>;
+}
+
+export function createCircuitBreakerRegistry(settings: {
+  /** The options every breaker gets; `false` turns breakers off. */
+  options: Omit<CircuitBreakerOptions, 'name' | 'onStateChange'> | false | undefined;
+  /** The breaker's name for a key (defaults to the key). */
+  nameOf?: (key: string) => string;
+  onStateChange: (key: string, state: CircuitStateName) => void;
+}): CircuitBreakerRegistry {
+  const all = new Map<string, CircuitBreaker>();
+  return {
+    all,
+    get(key) {
+      if (settings.options === false) return undefined;
+      let breaker = all.get(key);
+      if (!breaker) {
+        breaker = createCircuitBreaker({
+          ...settings.options,
+          name: settings.nameOf?.(key) ?? key,
+          onStateChange: (state) => settings.onStateChange(key, state),
+        });
+        all.set(key, breaker);
+      }
+      return breaker;
+    },
+  };
+}

@@ -3,7 +3,7 @@ import { type Logger, type Metrics, noopLogger, noopMetrics } from '../observabi
 import { assessSyncFreshness, type FreshnessStatus } from '../pipeline/freshness';
 import { runPoller } from '../pipeline/run-poller';
 import { runReconciliation } from '../pipeline/run-reconciliation';
-import { type CircuitBreaker, type CircuitBreakerOptions, createCircuitBreaker } from '../resilience/circuit-breaker';
+import { type CircuitBreakerOptions, createCircuitBreakerRegistry } from '../resilience/circuit-breaker';
 import { computeRetryDelay, DEFAULT_RETRY_SCHEDULE_MS } from '../resilience/retry';
 import { resolveStore } from '../spec/resolve';
 import type {
@@ -213,7 +213,6 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     retentionEveryMs: positive(options.retentionEveryMs ?? 86_400_000, 'retentionEveryMs'),
     retention: options.retention !== undefined,
   };
-  const breakers = new Map<string, CircuitBreaker>();
   let plan = new Map<string, PlanEntry>();
   /** When this process last planned; `null` forces the next round to (startup, a new leader, a connection change). */
   let plannedAt: number | null = null;
@@ -225,19 +224,11 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
   const hasWebhooks = (connector: ConnectorV1) => Object.keys(connector.webhooks ?? {}).length > 0;
 
-  const breakerFor = (source: string): CircuitBreaker | undefined => {
-    if (options.circuitBreaker === false) return undefined;
-    let breaker = breakers.get(source);
-    if (!breaker) {
-      breaker = createCircuitBreaker({
-        ...options.circuitBreaker,
-        name: `${source}-jobs`,
-        onStateChange: (state) => logger.warn({ source, state }, 'scheduler circuit breaker changed state'),
-      });
-      breakers.set(source, breaker);
-    }
-    return breaker;
-  };
+  const breakers = createCircuitBreakerRegistry({
+    options: options.circuitBreaker,
+    nameOf: (source) => `${source}-jobs`,
+    onStateChange: (source, state) => logger.warn({ source, state }, 'scheduler circuit breaker changed state'),
+  });
 
   /** Take or renew the leader lease; log `leader_changed` when it passed to this process from another. */
   async function lead(): Promise<boolean> {
@@ -548,7 +539,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     const connector = job.source ? byId.get(job.source) : undefined;
     try {
       const connection = job.tenant ? await sync.getConnection({ source: job.source, tenant: job.tenant }) : null;
-      const breaker = connector ? breakerFor(connector.source) : undefined;
+      const breaker = connector ? breakers.get(connector.source) : undefined;
       if (job.tenant && connection?.status !== 'active') {
         outcome = 'skipped';
         error = `the connection is ${connection?.status ?? 'unknown'}`;
