@@ -2,11 +2,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createWorker } from '@act/core';
 import { makeTestDelivery } from '@act/core/testing';
 import { PGlite } from '@electric-sql/pglite';
-import { build } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresState, type PostgresConnection, type PostgresState } from '../src';
 import type { CrashPlan, CrashReport } from './crash/crash-child';
@@ -17,6 +15,7 @@ import {
   seededRandom,
   shuffle,
 } from './helpers/bench-connector';
+import { bundleChild, packageDir } from './helpers/child-process';
 import { DATABASE_URL, postgresHarness, randomSchema } from './helpers/harness';
 
 // A worker killed mid-batch (process exit): its leases expire, another worker
@@ -24,7 +23,6 @@ import { DATABASE_URL, postgresHarness, randomSchema } from './helpers/harness';
 // the crash. The worker that dies is a real separate Node process running the
 // package bundled from source (test/crash/crash-child.ts).
 
-const packageDir = fileURLToPath(new URL('../', import.meta.url));
 const BATCH = 20;
 const COMPLETE_FIRST = 8;
 const APPLY_WITHOUT_COMPLETE = 4;
@@ -32,47 +30,17 @@ const APPLY_WITHOUT_COMPLETE = 4;
 const LEASE_MS = 1_000;
 
 let childBundle: string;
-let bundleDir: string;
+
+let disposeBundle: (() => void) | undefined;
 
 beforeAll(async () => {
-  // One ESM file with this package's and @act/core's source (resolved through
-  // the @act/source condition, so never a stale dist), the drivers left
-  // external and resolved from this package's node_modules. Built into a
-  // directory of this run's own, so concurrent runs and builds never collide.
-  bundleDir = join(
-    packageDir,
-    'node_modules',
-    '.cache',
-    'act-crash-child',
-    `${process.pid}-${Date.now().toString(36)}`,
-  );
-  try {
-    await build({
-      config: false,
-      entry: { 'crash-child': join(packageDir, 'test', 'crash', 'crash-child.ts') },
-      outDir: bundleDir,
-      format: ['esm'],
-      platform: 'node',
-      target: 'node22',
-      outExtension: () => ({ js: '.mjs' }),
-      external: ['pg', '@electric-sql/pglite', '@supabase/supabase-js'],
-      noExternal: [/^@act\//],
-      dts: false,
-      sourcemap: false,
-      silent: true,
-      esbuildOptions(options) {
-        options.conditions = ['@act/source'];
-      },
-    });
-  } catch (error) {
-    throw new Error(`[@act/sink-supabase] could not bundle test/crash/crash-child.ts with tsup: ${String(error)}`);
-  }
-  childBundle = join(bundleDir, 'crash-child.mjs');
+  // The crash child bundled from source (see helpers/child-process.ts).
+  const bundle = await bundleChild('test/crash/crash-child.ts', 'crash-child');
+  childBundle = bundle.file;
+  disposeBundle = bundle.dispose;
 });
 
-afterAll(() => {
-  if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
-});
+afterAll(() => disposeBundle?.());
 
 /** 12 things in 3 tenants, 5 versions each, the 4th version of every 4th thing a delete; shuffled. */
 function crashBodies(): BenchBody[] {

@@ -1,54 +1,39 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { build } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresState, lockPgliteDataDir } from '../src';
+import { bundleChild } from './helpers/child-process';
 
 // One process per PGlite data directory: two real processes on one directory
 // (an app and `act replay --pglite` beside it corrupted the primary-key index
 // before the lock). The child is this package bundled from source
 // (test/lock/pglite-lock-child.ts), as test/crash.test.ts does.
 
-const packageDir = fileURLToPath(new URL('../', import.meta.url));
-let bundleDir: string;
 let childBundle: string;
+let disposeBundle: (() => void) | undefined;
 let workDir: string;
 
 beforeAll(async () => {
-  bundleDir = join(packageDir, 'node_modules', '.cache', 'act-lock-child', `${process.pid}-${Date.now().toString(36)}`);
-  await build({
-    config: false,
-    entry: { 'pglite-lock-child': join(packageDir, 'test', 'lock', 'pglite-lock-child.ts') },
-    outDir: bundleDir,
-    format: ['esm'],
-    platform: 'node',
-    target: 'node22',
-    outExtension: () => ({ js: '.mjs' }),
-    external: ['pg', '@electric-sql/pglite', '@supabase/supabase-js'],
-    noExternal: [/^@act\//],
-    dts: false,
-    sourcemap: false,
-    silent: true,
-    esbuildOptions(options) {
-      options.conditions = ['@act/source'];
-    },
-  });
-  childBundle = join(bundleDir, 'pglite-lock-child.mjs');
+  const bundle = await bundleChild('test/lock/pglite-lock-child.ts', 'pglite-lock-child');
+  childBundle = bundle.file;
+  disposeBundle = bundle.dispose;
   workDir = mkdtempSync(join(tmpdir(), 'act-pglite-lock-'));
 }, 60_000);
 
 afterAll(() => {
-  if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
+  disposeBundle?.();
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
 
 /** A child process and its stdout as JSON lines. */
 function start(args: string[]) {
-  const child = spawn(process.execPath, [childBundle, ...args], { cwd: bundleDir, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [childBundle, ...args], {
+    cwd: dirname(childBundle),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const lines: Record<string, unknown>[] = [];
   const waiters: (() => void)[] = [];
   let stderr = '';
