@@ -1,4 +1,5 @@
 import type { CredentialStoreV1 } from './credential-store-v1';
+import type { OutboxDestinationV1 } from './outbox-v1';
 import type { PollerV1 } from './poller-v1';
 import type { ReconcilerV1 } from './reconciler-v1';
 import type { SourceEventV1 } from './source-event-v1';
@@ -128,6 +129,12 @@ export interface ConnectorV1<TEvent extends SourceEventV1 = SourceEventV1> {
   readonly expectedActivityMs?: number;
   /** Push subscriptions to keep alive per tenant (see `SubscriptionV1`). */
   readonly subscriptions?: readonly SubscriptionV1[];
+  /**
+   * Outbox destinations this connector provides: a write-back to its
+   * provider (`ghl:contacts`), or the provider as a destination sink
+   * (Notion). Messages reach them through the durable outbox.
+   */
+  readonly destinations?: readonly OutboxDestinationV1[];
   /** List the tenants the app can reach, for the connections registry (run by the scheduler). */
   discoverTenants?(context: { signal?: AbortSignal | undefined }): Promise<DiscoveryResultV1>;
   /**

@@ -1,3 +1,4 @@
+import type { PendingOutboxMessageV1 } from './outbox-v1';
 import type { TriggerV1 } from './state-store-v1';
 
 /**
@@ -45,6 +46,34 @@ export interface SinkUpsertV1 {
    * touched afterwards, even when the stored value is empty.
    */
   preserve?: readonly string[];
+  /**
+   * Columns filled only while empty: written when the row is created, and on
+   * an existing row only where the stored value is null (a stage the team
+   * has set is kept; an empty one is filled by the sync).
+   */
+  preserveIfSet?: readonly string[];
+  /**
+   * Columns this operation writes even though they are `preserve` or
+   * `preserveIfSet`: an event that owns the column (an unsubscribe setting
+   * `pipeline_stage` to `unsubscribed`). `forwardOnly` still applies.
+   */
+  overrides?: readonly string[];
+  /**
+   * Columns that only move forward through an ordered list of values
+   * (`{ pipeline_stage: ['lead', 'contacted', 'replied', 'unsubscribed'] }`):
+   * on an existing row the column is written only when the incoming value
+   * comes later in the list than the stored one, or the stored one is null or
+   * not in the list. A value not in the list is never written over one that
+   * is. The rest of the row is written as usual.
+   */
+  forwardOnly?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * The record exists again (Notion's `page.undeleted`, a cancelled event
+   * reinstated): a tombstone lower in the write order `(version, order)` is
+   * cleared and the row written; a tombstone higher up still refuses it
+   * (`skipped: deleted`). Without `restore` a tombstone refuses every upsert.
+   */
+  restore?: boolean;
 }
 
 /** Mark the row deleted (or remove it, with `hard`). */
@@ -67,6 +96,13 @@ export interface SinkDeleteV1 {
    * cannot come back.
    */
   hard?: boolean;
+  /**
+   * The record can come back (see `SinkUpsertV1.restore`): the delete takes
+   * its place in the write order like an update, so a delete lower in the
+   * order than the stored row (a stale delete arriving after a restore) is
+   * refused as `stale` instead of winning. Without it a delete always wins.
+   */
+  restorable?: boolean;
 }
 
 export type SinkOperationV1 = SinkUpsertV1 | SinkDeleteV1;
@@ -194,6 +230,14 @@ export interface SinkApplyOptionsV1 {
    * the state store after `apply` otherwise.
    */
   events?: readonly PendingIntegrationEventV1[];
+  /**
+   * Enqueue these outbox messages in the same transaction as the rows, each
+   * subject to its operation's outcome (`PendingOutboxMessageV1`), so a
+   * forward or write-back exists exactly when its change was committed. Only
+   * sinks with `supportsOutboxCommit` accept it; the runtime enqueues through
+   * the outbox store after `apply` otherwise.
+   */
+  outbox?: readonly PendingOutboxMessageV1[];
 }
 
 /**
@@ -213,6 +257,11 @@ export interface SinkV1 {
    * the same database). Absent means `false`.
    */
   readonly supportsEventCommit?: boolean;
+  /**
+   * `true` when `apply` can enqueue `options.outbox` atomically with the rows
+   * (a sink and an outbox store over the same database). Absent means `false`.
+   */
+  readonly supportsOutboxCommit?: boolean;
   /**
    * Apply the operations as one batch. All or nothing: on error, nothing is
    * applied. Operations on the same table and key within one batch collapse

@@ -11,10 +11,21 @@ import type { SourceEventV1 } from './source-event-v1';
  *   written to a CRM.
  * - `preserved`: written when the row is created, never overwritten by a sync
  *   afterwards (a locally managed `pipeline_stage`).
+ * - `preservedIfSet`: filled by the sync only while empty (null).
+ * - `overrides`: column → the event types that still write it when it is
+ *   preserved (`{ pipeline_stage: ['lead.unsubscribed', 'email.bounced'] }`).
+ * - `forwardOnly`: column → its values in order; a write only moves it
+ *   forward (see `SinkUpsertV1.forwardOnly`).
+ *
+ * The sink enforces all of these in the write itself (in SQL for SQL sinks),
+ * so they hold for every writer: webhooks, polls, reconciliation, replays.
  */
 export interface FieldPolicyV1 {
   blocked?: readonly string[];
   preserved?: readonly string[];
+  preservedIfSet?: readonly string[];
+  overrides?: Readonly<Record<string, readonly string[]>>;
+  forwardOnly?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Field policies keyed by table name. */
