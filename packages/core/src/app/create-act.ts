@@ -6,7 +6,15 @@ import { createWorker, type Worker, type WorkerOptions } from '../pipeline/worke
 import { createScheduler, type Scheduler, type SchedulerOptions } from '../scheduler/create-scheduler';
 import { createTickHandler } from '../scheduler/tick-handler';
 import { assertSupported } from '../spec/resolve';
-import type { ConnectorV1, CredentialStoreV1, RateLimitStoreV1, SinkV1, StateStoreV1, SyncStoreV1 } from '../spec/v1';
+import type {
+  ConnectorV1,
+  CredentialStoreV1,
+  OutboxStoreV1,
+  RateLimitStoreV1,
+  SinkV1,
+  StateStoreV1,
+  SyncStoreV1,
+} from '../spec/v1';
 import { createWebhookRouter, normalisePrefix, type WebhookRoute, type WebhookRouter } from './router';
 import { defaultProcessorName } from './webhook-processors';
 
@@ -26,6 +34,8 @@ export interface ActState {
   readonly rateLimits?: RateLimitStoreV1;
   /** Connections, jobs and their runs, leases and source modes: what the scheduler keeps. */
   readonly sync?: SyncStoreV1;
+  /** The outbox: forwards, write-backs and destination writes, leased and retried (`act.outbox`). */
+  readonly outbox?: OutboxStoreV1;
   /**
    * Delete what retention allows (old done deliveries, attempts, events),
    * resolving what it deleted per kind: the scheduler's daily `retention`
