@@ -14,6 +14,24 @@ export type {
   RefreshLeaseV1,
   StoredCredentialV1,
 } from './credential-store-v1';
+export type {
+  ClaimedOutboxMessageV1,
+  EnqueueOutboxResultV1,
+  ListOutboxRequestV1,
+  NewOutboxMessageV1,
+  OutboxClaimRequestV1,
+  OutboxDeliverContextV1,
+  OutboxDestinationV1,
+  OutboxFailRequestV1,
+  OutboxForwardInputV1,
+  OutboxForwardV1,
+  OutboxMessageV1,
+  OutboxReplaySelectorV1,
+  OutboxStatsV1,
+  OutboxStatusV1,
+  OutboxStoreV1,
+  PendingOutboxMessageV1,
+} from './outbox-v1';
 export type { PollerV1, PollPageV1, PollRequestV1 } from './poller-v1';
 export type {
   AcquireSlotRequestV1,
@@ -110,21 +128,3 @@ export type {
   WebhookRequestV1,
   WebhookVerificationV1,
 } from './webhook-processor-v1';
-export type {
-  ClaimedOutboxMessageV1,
-  EnqueueOutboxResultV1,
-  ListOutboxRequestV1,
-  NewOutboxMessageV1,
-  OutboxClaimRequestV1,
-  OutboxDeliverContextV1,
-  OutboxDestinationV1,
-  OutboxFailRequestV1,
-  OutboxForwardInputV1,
-  OutboxForwardV1,
-  OutboxMessageV1,
-  OutboxReplaySelectorV1,
-  OutboxStatsV1,
-  OutboxStatusV1,
-  OutboxStoreV1,
-  PendingOutboxMessageV1,
-} from './outbox-v1';

@@ -203,7 +203,10 @@ export interface OutboxDestinationV1<TEvent extends SourceEventV1 = SourceEventV
    * (classified like any error: `RateLimitError` waits without counting,
    * validation errors dead-letter at once).
    */
-  deliver(message: OutboxMessageV1, context: OutboxDeliverContextV1): Promise<Readonly<Record<string, unknown>> | undefined>;
+  deliver(
+    message: OutboxMessageV1,
+    context: OutboxDeliverContextV1,
+  ): Promise<Readonly<Record<string, unknown>> | undefined>;
   /** Attempts before a message is dead-lettered (default 8). */
   readonly maxAttempts?: number;
 }
