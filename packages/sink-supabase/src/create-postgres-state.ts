@@ -10,6 +10,7 @@ import { createDeliveryWake } from './delivery-wake';
 import { PACKAGE_NAME, toActError } from './errors';
 import type { GroupCommitOptions } from './group-commit';
 import { createLiveEvents, type LiveEventHandler, type SubscribeOptions, type Unsubscribe } from './live-events';
+import { createRowChanges, type RowChanges } from './row-changes';
 import { type MigrateOptions, type MigrateResult, pendingMigrations, runMigrations } from './migrate';
 import { createPostgresCredentialStore, type PostgresCredentialStore } from './postgres-credential-store';
 import { createPostgresRateLimitStore } from './postgres-rate-limit-store';
@@ -123,6 +124,13 @@ export interface PostgresState {
    */
   subscribe(handler: LiveEventHandler, options?: SubscribeOptions): Promise<Unsubscribe>;
   /**
+   * Row-level changes of the mirror tables published with
+   * `act_publish_row_changes` (0014_act_row_changes): table, tenant, op, key
+   * and changed columns (values only where chosen), over LISTEN/NOTIFY like
+   * `subscribe`. Not on supabase-js: use Supabase Realtime.
+   */
+  readonly rowChanges: RowChanges;
+  /**
    * Call `listener` when deliveries are stored (this process's enqueues at
    * once; any process's through LISTEN, 0002_act_queue, on node-postgres and
    * PGlite; supabase-js cannot listen). Returns the unsubscribe. Shaped as
@@ -235,6 +243,7 @@ export function createPostgresState(connection: PostgresConnection, options: Pos
     return opened.sql;
   };
   const live = createLiveEvents(backend, schema);
+  const rowChanges = createRowChanges(backend, schema);
   const wake = createDeliveryWake(backend);
 
   const store = createPostgresStateStore(backend, {
@@ -288,6 +297,8 @@ export function createPostgresState(connection: PostgresConnection, options: Pos
 
     subscribe: (handler, subscribeOptions) => live.subscribe(handler, subscribeOptions),
 
+    rowChanges,
+
     onDeliveryEnqueued: (listener) => store.onDeliveryEnqueued(listener),
 
     cleanup: (cleanupOptions) => runCleanup(backend, cleanupOptions, options.now),
@@ -297,6 +308,7 @@ export function createPostgresState(connection: PostgresConnection, options: Pos
       closed = true;
       // Subscriptions hold a pooled connection the pool's end() would wait for.
       await live.close().catch(() => undefined);
+      await rowChanges.close().catch(() => undefined);
       await wake.close().catch(() => undefined);
       const opened = opening;
       opening = undefined;

@@ -14,11 +14,23 @@ export {
   type PostgresStateOptions,
 } from './create-postgres-state';
 export { PostgresError } from './errors';
-export { ACT_MIGRATIONS, SCHEDULER_CRON_MIGRATION, TENANT_ACCESS_MIGRATION } from './generated/migrations';
+export {
+  ACT_MIGRATIONS,
+  REALTIME_ACCESS_MIGRATION,
+  SCHEDULER_CRON_MIGRATION,
+  TENANT_ACCESS_MIGRATION,
+} from './generated/migrations';
 export type { GroupCommitOptions } from './group-commit';
 export type { LiveEvent, LiveEventHandler, SubscribeOptions, Unsubscribe } from './live-events';
 export type { MigrateOptions, MigrateResult, Migration } from './migrate';
 export type { PostgresCredentialStore } from './postgres-credential-store';
+export type {
+  RowChange,
+  RowChangeHandler,
+  RowChangeOp,
+  RowChanges,
+  RowChangeSubscribeOptions,
+} from './row-changes';
 export { BOOKKEEPING_COLUMNS } from './postgres-sink';
 export { DEFAULT_SCAN_PAGE_SIZE, type PostgresScanRequest, type PostgresSink } from './postgres-sink-scan';
 export type { PostgresStateStore } from './postgres-state-store';

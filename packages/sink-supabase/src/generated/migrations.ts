@@ -3955,6 +3955,393 @@ select act_restrict_api_roles(
 select act_grant_service_role();
 `;
 
+const MIGRATION_0014_ACT_ROW_CHANGES = `-- @act/sink-supabase 0014: row-level change events for chosen mirror tables.
+--
+-- The integration events of 0006 say "entity c_9 of tenant loc_1 was
+-- updated"; an app patching a view needs which row (its key) and which
+-- columns changed. act_publish_row_changes(table) installs statement-level
+-- triggers on one mirror table that publish, per changed row, one small JSON
+-- message:
+--
+--   {"table":"ghl_contacts","source":"ghl","tenant":"loc_1","op":"UPDATE",
+--    "key":{"id":"c_9","location_id":"loc_1"},"changed":["email","name"]}
+--
+-- - op: INSERT (a new row, or a tombstone brought back), UPDATE (a value
+--   changed), DELETE (a tombstone set by the sink's delete, a tombstone
+--   inserted for a key not seen yet, or a row removed outright). A change of
+--   the key itself is a DELETE of the old key and an INSERT of the new one.
+-- - changed: the columns whose value differs (INSERT: every column; DELETE:
+--   none). The sink's bookkeeping columns (_version, _payload_hash,
+--   _deleted_at, _synced_at, _version_order) never count: a re-apply that only
+--   bumps the version or the sync time publishes nothing, nor does any write
+--   to a row that stays tombstoned.
+-- - values: none by default, so no contact's email or name travels on the
+--   bus unless chosen. p_values names the columns whose values may: \`new\`
+--   then holds them as they are now (INSERT, UPDATE), \`old\` as they were
+--   (UPDATE: the changed ones only; DELETE: all of them). array['*'] means
+--   every column but the bookkeeping ones.
+--
+-- Where it goes, like 0006's events:
+-- - everywhere (Postgres, Supabase, PGlite): NOTIFY on the schema's channel,
+--   \`act_rows\` in schema public, \`act_rows:<schema>\` in any other
+--   (\`act_rows:<md5 of the schema>\` past the 63-byte limit on channel names);
+--   act_row_changes_channel() says which. Delivered on commit, in commit
+--   order, never for a transaction that rolled back.
+-- - on Supabase, where realtime.send() exists: a private Realtime broadcast,
+--   event \`act_row\`, on the tenant's topic \`act:<source>:<tenant>:rows\`
+--   (Broadcast from the database, https://supabase.com/docs/guides/realtime/broadcast).
+--   Who may receive it is decided by RLS policies on realtime.messages; the
+--   optional realtime-access migration ships them
+--   (https://supabase.com/docs/guides/realtime/authorization).
+--
+-- Realtime's own realtime.broadcast_changes() is not used: it sends the whole
+-- old and new record, which is exactly what must stay off the bus by default.
+--
+-- A message is at most about 7 KB, under NOTIFY's 8000-byte limit: when the
+-- values do not fit they are left out (\`"truncated": true\`: read the row by
+-- its key); when even the key does not, only table, source, tenant and op
+-- remain. \`set act.notify = 'off'\` silences these too.
+-- Never edit this file once applied: add a new migration instead.
+
+-- The NOTIFY channel of the row changes published in this schema.
+create or replace function act_row_changes_channel()
+returns text
+language sql stable
+set search_path from current
+as $$
+  select case
+    when current_schema() = 'public' then 'act_rows'
+    when octet_length('act_rows:' || current_schema()) <= 63 then 'act_rows:' || current_schema()
+    else 'act_rows:' || md5(current_schema())
+  end;
+$$;
+
+-- The key columns of a row (a row as jsonb), as one jsonb object.
+create or replace function act_row_key(p_row jsonb, p_key text[])
+returns jsonb
+language sql immutable
+set search_path from current
+as $$
+  select jsonb_object_agg(k, p_row -> k) from unnest(p_key) k;
+$$;
+
+-- The message for one row's change, or null when there is nothing to say
+-- (only bookkeeping changed, or the row was and stays tombstoned). p_old and
+-- p_new are the row before and after (to_jsonb), null for an insert or delete.
+-- p_values: the columns whose values may be sent ('{}' none, '{*}' all).
+create or replace function act_row_change(
+  p_table text,
+  p_source text,
+  p_tenant_column text,
+  p_key text[],
+  p_values text[],
+  p_old jsonb,
+  p_new jsonb
+)
+returns jsonb
+language plpgsql immutable
+set search_path from current
+as $$
+declare
+  c_bookkeeping constant text[] := array['_version', '_payload_hash', '_deleted_at', '_synced_at', '_version_order'];
+  c_max_payload_bytes constant integer := 7000;
+  v_old_live boolean := p_old is not null and p_old ->> '_deleted_at' is null;
+  v_new_live boolean := p_new is not null and p_new ->> '_deleted_at' is null;
+  v_row jsonb := coalesce(p_new, p_old);
+  v_op text;
+  v_changed text[];
+  v_payload jsonb;
+  v_all_values boolean := '*' = any (p_values);
+begin
+  if v_new_live and not v_old_live then
+    v_op := 'INSERT';
+  elsif v_old_live and not v_new_live then
+    v_op := 'DELETE';
+  elsif v_old_live then
+    v_op := 'UPDATE';
+  elsif p_old is null and p_new is not null then
+    -- A delete that reached the mirror before the row: a client may hold an
+    -- optimistic copy of that key.
+    v_op := 'DELETE';
+  else
+    return null;
+  end if;
+
+  if v_op = 'INSERT' then
+    select coalesce(array_agg(e.key order by e.key), '{}') into v_changed
+    from jsonb_each(p_new) e where e.key <> all (c_bookkeeping);
+  elsif v_op = 'UPDATE' then
+    select coalesce(array_agg(e.key order by e.key), '{}') into v_changed
+    from jsonb_each(p_new) e
+    where e.key <> all (c_bookkeeping) and (p_old -> e.key) is distinct from e.value;
+    if cardinality(v_changed) = 0 then
+      return null;
+    end if;
+  else
+    v_changed := '{}';
+  end if;
+
+  v_payload := jsonb_build_object(
+    'table', p_table,
+    'source', p_source,
+    'op', v_op,
+    'key', act_row_key(v_row, p_key),
+    'changed', to_jsonb(v_changed)
+  ) || jsonb_strip_nulls(jsonb_build_object('tenant', v_row ->> p_tenant_column));
+
+  if cardinality(p_values) > 0 then
+    if v_op in ('INSERT', 'UPDATE') then
+      v_payload := v_payload || jsonb_build_object('new', (
+        select coalesce(jsonb_object_agg(e.key, e.value), '{}') from jsonb_each(p_new) e
+        where e.key <> all (c_bookkeeping) and (v_all_values or e.key = any (p_values))
+      ));
+    end if;
+    if v_op = 'UPDATE' or (v_op = 'DELETE' and v_old_live) then
+      v_payload := v_payload || jsonb_build_object('old', (
+        select coalesce(jsonb_object_agg(e.key, e.value), '{}') from jsonb_each(p_old) e
+        where e.key <> all (c_bookkeeping) and (v_all_values or e.key = any (p_values))
+          and (v_op = 'DELETE' or e.key = any (v_changed))
+      ));
+    end if;
+  end if;
+
+  if octet_length(v_payload::text) > c_max_payload_bytes then
+    v_payload := (v_payload - 'new' - 'old') || jsonb_build_object('truncated', true);
+  end if;
+  if octet_length(v_payload::text) > c_max_payload_bytes then
+    -- 200 characters are at most 800 bytes (1,200 escaped) each.
+    v_payload := jsonb_build_object('table', p_table, 'source', p_source, 'op', v_op, 'truncated', true)
+      || jsonb_strip_nulls(jsonb_build_object('tenant', left(v_row ->> p_tenant_column, 200)));
+  end if;
+  return v_payload;
+end;
+$$;
+
+-- The trigger function of all three triggers act_publish_row_changes creates
+-- (statement-level, with transition tables: a sink batch of 500 rows is one
+-- call, and the Realtime broadcasts of a statement share one subtransaction).
+-- Arguments: source, tenant column, key columns, columns whose values may be
+-- sent. Security definer (search_path pinned below), so that a write by any
+-- role that may write the table publishes the same message, through helper
+-- functions that role may not call.
+create or replace function act_row_changes_notify()
+returns trigger
+language plpgsql volatile security definer
+as $$
+declare
+  v_source text := TG_ARGV[0];
+  v_tenant_column text := TG_ARGV[1];
+  v_key text[] := TG_ARGV[2]::text[];
+  v_values text[] := TG_ARGV[3]::text[];
+  v_old jsonb;
+  v_new jsonb;
+  v_payload jsonb;
+  v_payloads jsonb[] := '{}';
+  v_channel text;
+begin
+  if coalesce(current_setting('act.notify', true), '') = 'off' then
+    return null;
+  end if;
+  if TG_OP = 'INSERT' then
+    for v_new in select to_jsonb(n) from act_new_rows n loop
+      v_payloads := v_payloads || act_row_change(TG_TABLE_NAME, v_source, v_tenant_column, v_key, v_values, null, v_new);
+    end loop;
+  elsif TG_OP = 'DELETE' then
+    for v_old in select to_jsonb(o) from act_old_rows o loop
+      v_payloads := v_payloads || act_row_change(TG_TABLE_NAME, v_source, v_tenant_column, v_key, v_values, v_old, null);
+    end loop;
+  else
+    -- Before and after paired by key; an unpaired one is a key that changed.
+    for v_old, v_new in
+      select o.j, n.j
+      from (select to_jsonb(x) as j from act_old_rows x) o
+      full join (select to_jsonb(y) as j from act_new_rows y) n
+        on act_row_key(o.j, v_key) = act_row_key(n.j, v_key)
+    loop
+      v_payloads := v_payloads || act_row_change(TG_TABLE_NAME, v_source, v_tenant_column, v_key, v_values, v_old, v_new);
+    end loop;
+  end if;
+  v_payloads := array_remove(v_payloads, null);
+  if cardinality(v_payloads) = 0 then
+    return null;
+  end if;
+
+  v_channel := act_row_changes_channel();
+  foreach v_payload in array v_payloads loop
+    perform pg_notify(v_channel, v_payload::text);
+  end loop;
+
+  -- Supabase Realtime broadcast, private, on the tenant's topic. A failure is
+  -- a warning: the change itself is safe in the mirror (realtime.send also
+  -- catches its own errors).
+  if to_regprocedure('realtime.send(jsonb, text, text, boolean)') is not null then
+    begin
+      foreach v_payload in array v_payloads loop
+        continue when v_payload ->> 'tenant' is null;
+        perform realtime.send(v_payload, 'act_row', 'act:' || v_source || ':' || (v_payload ->> 'tenant') || ':rows', true);
+      end loop;
+    exception when others then
+      raise warning 'act_row_changes_notify: realtime.send failed: % (%)', sqlerrm, sqlstate;
+    end;
+  end if;
+  return null;
+end;
+$$;
+
+do $$
+begin
+  execute format('alter function act_row_changes_notify() set search_path = pg_catalog, %I, pg_temp', current_schema());
+end;
+$$;
+
+-- Publish one table's row changes (see the top of this file). Returns what it
+-- installed: { table, source, tenant_column, key, values, channel, topic }.
+-- Calling it again replaces the options.
+--   p_tenant_column: defaults to the source's (act_source_access, as migrate recorded it).
+--   p_source: defaults to the connector whose \`<source>_\` prefix the table's name has.
+--   p_key: defaults to the primary key.
+--   p_values: the columns whose values may be sent (default none; array['*'] all).
+create or replace function act_publish_row_changes(
+  p_table regclass,
+  p_tenant_column name default null,
+  p_source text default null,
+  p_key name[] default null,
+  p_values name[] default null
+)
+returns jsonb
+language plpgsql volatile
+set search_path from current
+as $$
+declare
+  c_bookkeeping constant text[] := array['_version', '_payload_hash', '_deleted_at', '_synced_at', '_version_order'];
+  v_relname name;
+  v_kind "char";
+  v_source text := p_source;
+  v_tenant_column name := p_tenant_column;
+  v_key text[];
+  v_values text[] := coalesce(p_values::text[], '{}');
+  v_columns text[];
+  v_missing text[];
+  v_args text;
+begin
+  if p_table is null then
+    raise exception using errcode = '22023', message = 'act_publish_row_changes: name a table';
+  end if;
+  select c.relname, c.relkind into v_relname, v_kind from pg_class c where c.oid = p_table;
+  if v_kind not in ('r', 'p') then
+    raise exception using errcode = '42809', message = format('act_publish_row_changes: %s is not a table', p_table);
+  end if;
+  v_columns := array(
+    select a.attname::text from pg_attribute a
+    where a.attrelid = p_table and a.attnum > 0 and not a.attisdropped
+  );
+
+  if v_source is null then
+    select a.source into v_source from act_source_access a
+    where starts_with(v_relname, a.source || '_')
+    order by length(a.source) desc limit 1;
+  end if;
+  if v_source is null or v_source !~ '^[a-z][a-z0-9_]*$' or v_source = 'act' then
+    raise exception using errcode = '22023',
+      message = format('act_publish_row_changes: %s', case when v_source is null
+        then format('no connector source is known for %s', p_table)
+        else format('%L is not a connector source id (lower-case letters, digits, _)', v_source) end),
+      hint = 'name it: act_publish_row_changes(''<table>'', p_source => ''<source>'')';
+  end if;
+
+  if v_tenant_column is null then
+    select a.tenant_column into v_tenant_column from act_source_access a where a.source = v_source;
+  end if;
+  if v_tenant_column is null or not (v_tenant_column::text = any (v_columns)) then
+    raise exception using errcode = '42703',
+      message = case when v_tenant_column is null
+        then format('act_publish_row_changes: the tenant column of %s is not known', p_table)
+        else format('act_publish_row_changes: table %s has no column %I', p_table, v_tenant_column) end,
+      hint = 'name it: act_publish_row_changes(''<table>'', ''<tenant column>'')';
+  end if;
+
+  v_key := coalesce(p_key::text[], array(
+    select a.attname::text
+    from pg_index i cross join lateral unnest(i.indkey) with ordinality k(attnum, n)
+    join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum
+    where i.indrelid = p_table and i.indisprimary
+    order by k.n
+  ));
+  if cardinality(v_key) is null or cardinality(v_key) = 0 then
+    raise exception using errcode = '22023',
+      message = format('act_publish_row_changes: %s has no primary key: name its key columns (p_key)', p_table);
+  end if;
+  v_missing := array(select k from unnest(v_key) k where not (k = any (v_columns)));
+  if cardinality(v_missing) > 0 then
+    raise exception using errcode = '42703',
+      message = format('act_publish_row_changes: table %s has no column %s', p_table, array_to_string(v_missing, ', '));
+  end if;
+  if not (v_values = '{*}') then
+    v_missing := array(select v from unnest(v_values) v where not (v = any (v_columns)) or v = any (c_bookkeeping));
+    if cardinality(v_missing) > 0 then
+      raise exception using errcode = '42703',
+        message = format('act_publish_row_changes: %s cannot carry values of %s (not a column, or a bookkeeping one)',
+          p_table, array_to_string(v_missing, ', '));
+    end if;
+  end if;
+
+  perform act_unpublish_row_changes(p_table);
+  v_args := format('%L, %L, %L, %L', v_source, v_tenant_column, v_key::text, v_values::text);
+  execute format(
+    'create trigger act_row_changes_insert after insert on %s referencing new table as act_new_rows '
+    'for each statement execute function %I.act_row_changes_notify(%s)', p_table, current_schema(), v_args);
+  execute format(
+    'create trigger act_row_changes_update after update on %s referencing old table as act_old_rows new table as act_new_rows '
+    'for each statement execute function %I.act_row_changes_notify(%s)', p_table, current_schema(), v_args);
+  execute format(
+    'create trigger act_row_changes_delete after delete on %s referencing old table as act_old_rows '
+    'for each statement execute function %I.act_row_changes_notify(%s)', p_table, current_schema(), v_args);
+
+  return jsonb_build_object(
+    'table', p_table::text,
+    'source', v_source,
+    'tenant_column', v_tenant_column,
+    'key', to_jsonb(v_key),
+    'values', to_jsonb(v_values),
+    'channel', act_row_changes_channel(),
+    'topic', 'act:' || v_source || ':<tenant>:rows'
+  );
+end;
+$$;
+
+-- Stop publishing one table's row changes. True when it was published.
+create or replace function act_unpublish_row_changes(p_table regclass)
+returns boolean
+language plpgsql volatile
+set search_path from current
+as $$
+declare
+  v_found boolean;
+begin
+  v_found := exists (
+    select 1 from pg_trigger t
+    where t.tgrelid = p_table and t.tgname in ('act_row_changes_insert', 'act_row_changes_update', 'act_row_changes_delete')
+  );
+  execute format('drop trigger if exists act_row_changes_insert on %s', p_table);
+  execute format('drop trigger if exists act_row_changes_update on %s', p_table);
+  execute format('drop trigger if exists act_row_changes_delete on %s', p_table);
+  return v_found;
+end;
+$$;
+
+-- Closed to anon and authenticated (see 0001): only the owner and service_role.
+select act_restrict_api_roles(
+  array[]::text[],
+  array[
+    'act_row_changes_channel', 'act_row_key', 'act_row_change', 'act_row_changes_notify',
+    'act_publish_row_changes', 'act_unpublish_row_changes'
+  ]
+);
+
+-- In a schema of your own, grant service_role what it lacks (see 0001).
+select act_grant_service_role();
+`;
+
 /**
  * @act/sink-supabase's migrations, in order. The Postgres sink applies its own
  * first, then each connector's (recorded as `<source>/<name>`).
@@ -3970,7 +4357,131 @@ export const ACT_MIGRATIONS: readonly { name: string; sql: string }[] = Object.f
   { name: '0008_act_retention', sql: MIGRATION_0008_ACT_RETENTION },
   { name: '0009_act_source_access', sql: MIGRATION_0009_ACT_SOURCE_ACCESS },
   { name: '0010_act_sync', sql: MIGRATION_0010_ACT_SYNC },
+  { name: '0014_act_row_changes', sql: MIGRATION_0014_ACT_ROW_CHANGES },
 ]);
+
+/** `migrations/optional/realtime_access.sql`, applied only when asked for, recorded as `@act/sink-supabase/optional/realtime_access`. */
+export const REALTIME_ACCESS_MIGRATION: { readonly name: string; readonly sql: string } = Object.freeze({
+  name: '@act/sink-supabase/optional/realtime_access',
+  sql: `-- @act/sink-supabase, optional: who may receive this package's Supabase
+-- Realtime broadcasts, per tenant.
+--
+-- NOT applied by default: it needs Supabase Realtime (the realtime schema:
+-- realtime.messages and realtime.topic()) and the optional tenant-access
+-- migration (act_user_sources, act_can_read). Apply it after that one:
+--   migrate({ tenantAccess: true, migrations: [REALTIME_ACCESS_MIGRATION] })
+-- Like the package's own migrations it runs with the chosen schema first on
+-- the search_path.
+--
+-- The broadcasts are private (realtime.send(…, private => true)): Supabase
+-- Realtime lets a client join a private topic only where an RLS policy on
+-- realtime.messages lets its role, with its JWT, read that topic's broadcast
+-- messages; Realtime checks it when the client joins by inserting a message
+-- on the topic, setting \`realtime.topic\`, the role and \`request.jwt.claims\`,
+-- and reading it back (https://supabase.com/docs/guides/realtime/authorization).
+-- This migration adds, on realtime.messages:
+--
+-- - a permissive SELECT policy for \`authenticated\`: broadcast messages of the
+--   topic being joined (realtime.topic()) when it is one of this package's
+--   and names a (source, tenant) the user is mapped to in act_user_sources
+--   (act_can_read, auth.uid() from the JWT's \`sub\`). The topics:
+--     \`act:<source>:<tenant>:rows\`  row changes (0014, event \`act_row\`)
+--     \`<source>:<tenant>\`           integration events (0006, event \`act_event\`)
+-- - restrictive policies for \`anon\` and \`authenticated\` on the \`act:\` topics,
+--   which hold whatever permissive policies the app adds (policies are OR-ed,
+--   so a \`using (true)\` policy from a quickstart would otherwise open them):
+--   no reading them unless mapped, never presence, and no sending on them, so
+--   nobody forges a row change to the other users of a tenant.
+--
+-- \`anon\` receives nothing. Messages are sent by the role that writes the
+-- mirror, which RLS does not concern (the owner, service_role).
+-- Never edit this file once applied: add a new optional migration instead.
+
+do $$
+begin
+  if to_regprocedure(format('%I.act_can_read(text, text)', current_schema())) is null then
+    raise exception using errcode = '42883',
+      message = 'realtime access needs the tenant-access migration (act_user_sources, act_can_read)',
+      hint = 'apply it first: migrate({ tenantAccess: true, migrations: [REALTIME_ACCESS_MIGRATION] })';
+  end if;
+  if to_regclass('realtime.messages') is null or to_regprocedure('realtime.topic()') is null then
+    raise exception using errcode = '42704',
+      message = 'realtime access needs Supabase Realtime: the table realtime.messages and the function realtime.topic()',
+      hint = 'apply it to a Supabase database (Realtime creates its schema once the project has started)';
+  end if;
+end;
+$$;
+
+-- May the signed-in user receive this topic? True for \`act:<source>:<tenant>:rows\`
+-- and \`<source>:<tenant>\` when act_can_read(source, tenant). Security
+-- definer (act_can_read reads act_user_sources); search_path pinned below.
+create or replace function act_realtime_can_read(p_topic text)
+returns boolean
+language plpgsql stable security definer
+as $$
+declare
+  v_rest text := p_topic;
+  v_source text;
+  v_tenant text;
+begin
+  if p_topic is null then
+    return false;
+  end if;
+  if starts_with(p_topic, 'act:') then
+    if right(p_topic, 5) <> ':rows' or length(p_topic) <= 9 then
+      return false;
+    end if;
+    v_rest := substr(p_topic, 5, length(p_topic) - 9);
+  end if;
+  v_source := split_part(v_rest, ':', 1);
+  v_tenant := substr(v_rest, length(v_source) + 2);
+  if strpos(v_rest, ':') = 0 or v_source = '' or v_tenant = '' then
+    return false;
+  end if;
+  return act_can_read(v_source, v_tenant);
+end;
+$$;
+
+do $$
+declare
+  v_schema text := current_schema();
+  -- One set of policies per schema the package lives in; names are at most 63 bytes.
+  v_suffix text := case when octet_length(current_schema()) <= 40 then current_schema() else md5(current_schema()) end;
+  v_read text := 'act tenant read ' || v_suffix;
+  v_guard_read text := 'act topics guard read ' || v_suffix;
+  v_guard_anon text := 'act topics guard anon ' || v_suffix;
+  v_guard_send text := 'act topics guard send ' || v_suffix;
+begin
+  execute format('alter function %I.act_realtime_can_read(text) set search_path = pg_catalog, %I, pg_temp', v_schema, v_schema);
+  execute format('revoke execute on function %I.act_realtime_can_read(text) from public, anon', v_schema);
+  execute format('grant execute on function %I.act_realtime_can_read(text) to authenticated, service_role', v_schema);
+
+  execute format('drop policy if exists %I on realtime.messages', v_read);
+  execute format(
+    'create policy %I on realtime.messages as permissive for select to authenticated '
+    'using (extension = %L and topic = (select realtime.topic()) and %I.act_realtime_can_read(topic))',
+    v_read, 'broadcast', v_schema);
+
+  -- Restrictive: AND-ed with every permissive policy, for these roles only.
+  -- anon's has no function in it (anon may execute none of this schema's).
+  execute format('drop policy if exists %I on realtime.messages', v_guard_anon);
+  execute format(
+    'create policy %I on realtime.messages as restrictive for select to anon using (not starts_with(topic, %L))',
+    v_guard_anon, 'act:');
+  execute format('drop policy if exists %I on realtime.messages', v_guard_read);
+  execute format(
+    'create policy %I on realtime.messages as restrictive for select to authenticated '
+    'using (not starts_with(topic, %L) or (extension = %L and %I.act_realtime_can_read(topic)))',
+    v_guard_read, 'act:', 'broadcast', v_schema);
+  execute format('drop policy if exists %I on realtime.messages', v_guard_send);
+  execute format(
+    'create policy %I on realtime.messages as restrictive for insert to anon, authenticated '
+    'with check (not starts_with(topic, %L))',
+    v_guard_send, 'act:');
+end;
+$$;
+`,
+});
 
 /** `migrations/optional/scheduler_cron.sql`, applied only when asked for, recorded as `@act/sink-supabase/optional/scheduler_cron`. */
 export const SCHEDULER_CRON_MIGRATION: { readonly name: string; readonly sql: string } = Object.freeze({
