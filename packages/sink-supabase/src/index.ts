@@ -24,18 +24,18 @@ export type { GroupCommitOptions } from './group-commit';
 export type { LiveEvent, LiveEventHandler, SubscribeOptions, Unsubscribe } from './live-events';
 export type { MigrateOptions, MigrateResult, Migration } from './migrate';
 export type { PostgresCredentialStore } from './postgres-credential-store';
-export type {
-  RowChange,
-  RowChangeHandler,
-  RowChangeOp,
-  RowChanges,
-  RowChangeSubscribeOptions,
-} from './row-changes';
 export { BOOKKEEPING_COLUMNS } from './postgres-sink';
 export { DEFAULT_SCAN_PAGE_SIZE, type PostgresScanRequest, type PostgresSink } from './postgres-sink-scan';
 export type { PostgresStateStore } from './postgres-state-store';
 export type { PostgresSyncStoreOptions } from './postgres-sync-store';
 export type { CleanupOptions, CleanupResult } from './retention';
+export type {
+  RowChange,
+  RowChangeHandler,
+  RowChangeOp,
+  RowChangeSubscribeOptions,
+  RowChanges,
+} from './row-changes';
 export type { PgPoolClientLike, PgPoolLike, PgPoolOptions } from './sql/pg-driver';
 export {
   lockPgliteDataDir,

@@ -86,8 +86,14 @@ function suite(open: () => Promise<StubDatabase>) {
     ];
     // Refused, saying what is missing: without tenant access, then without Realtime's schema.
     refusals = await Promise.all(
-      [{ migrations: [REALTIME_ACCESS_MIGRATION] }, { tenantAccess: true, migrations: [REALTIME_ACCESS_MIGRATION] }].map(
-        (options) => state.migrate(options).then(() => 'applied', (error: Error) => error.message),
+      [
+        { migrations: [REALTIME_ACCESS_MIGRATION] },
+        { tenantAccess: true, migrations: [REALTIME_ACCESS_MIGRATION] },
+      ].map((options) =>
+        state.migrate(options).then(
+          () => 'applied',
+          (error: Error) => error.message,
+        ),
       ),
     );
     await db.exec(REALTIME_STAND_IN);
@@ -147,7 +153,9 @@ function suite(open: () => Promise<StubDatabase>) {
   it('refuses to apply without the tenant-access migration or without Supabase Realtime', () => {
     expect(refusals).toEqual([
       expect.stringMatching(/realtime access needs the tenant-access migration \(act_user_sources, act_can_read\)/),
-      expect.stringMatching(/realtime access needs Supabase Realtime: the table realtime.messages and the function realtime.topic\(\)/),
+      expect.stringMatching(
+        /realtime access needs Supabase Realtime: the table realtime.messages and the function realtime.topic\(\)/,
+      ),
     ]);
   });
 
@@ -156,11 +164,20 @@ function suite(open: () => Promise<StubDatabase>) {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
       event: 'act_row',
-      payload: { table: 'crm_contacts', source: 'crm', tenant: 'l1', op: 'INSERT', key: { location_id: 'l1', id: 'c-l1' } },
+      payload: {
+        table: 'crm_contacts',
+        source: 'crm',
+        tenant: 'l1',
+        op: 'INSERT',
+        key: { location_id: 'l1', id: 'c-l1' },
+      },
     });
     const events = await receivable(userA, 'crm:l1');
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ event: 'act_event', payload: { source: 'crm', tenant: 'l1', entity_id: 'c-l1' } });
+    expect(events[0]).toMatchObject({
+      event: 'act_event',
+      payload: { source: 'crm', tenant: 'l1', entity_id: 'c-l1' },
+    });
   });
 
   it("gives nothing of another tenant's topics, nothing to an unmapped user, nothing to anon", async () => {

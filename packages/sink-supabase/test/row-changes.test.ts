@@ -1,4 +1,4 @@
-import type { SinkOperationV1 } from '@act/core';
+import { type SinkOperationV1, StoreUnavailableError } from '@act/core';
 import pg from 'pg';
 import { describe, expect, it, vi } from 'vitest';
 import { createPostgresState, type RowChange } from '../src';
@@ -31,12 +31,7 @@ const NOTIFY_LIMIT_BYTES = 8000;
 /** Waits for what the handlers should have received; "within a second" of the commit. */
 const soon = (assertion: () => void, timeout = 1_000) => vi.waitFor(assertion, { timeout, interval: 5 });
 
-const upsert = (
-  id: string,
-  values: Record<string, unknown>,
-  version: number,
-  location = 'l1',
-): SinkOperationV1 => ({
+const upsert = (id: string, values: Record<string, unknown>, version: number, location = 'l1'): SinkOperationV1 => ({
   kind: 'upsert',
   table: 'crm_contacts',
   key: { location_id: location, id },
@@ -111,7 +106,9 @@ function suite(harness: () => Harness) {
         // The sink's delete leaves a tombstone: a DELETE. Deleting again, a late
         // upsert refused by the tombstone: nothing. A delete before the row: a DELETE.
         changes.length = 0;
-        await state.sink.apply([{ kind: 'delete', table: 'crm_contacts', key: { location_id: 'l1', id: 'c1' }, version: 4 }]);
+        await state.sink.apply([
+          { kind: 'delete', table: 'crm_contacts', key: { location_id: 'l1', id: 'c1' }, version: 4 },
+        ]);
         await state.sink.apply([
           { kind: 'delete', table: 'crm_contacts', key: { location_id: 'l1', id: 'c1' }, version: 5 },
           upsert('c1', { name: 'Zombie' }, 6),
@@ -144,6 +141,25 @@ function suite(harness: () => Harness) {
         await query(`delete from "${schema}".crm_contacts where id in ('c1', 'c2')`);
         await soon(() => expect(changes).toHaveLength(1));
         expect(changes[0]).toMatchObject({ op: 'DELETE', key: { location_id: 'l2', id: 'c2' }, tenant: 'l2' });
+
+        // act.notify = 'off' silences; a changed key is a DELETE and an INSERT; a tombstone cleared is an INSERT.
+        changes.length = 0;
+        await state.sink.apply([upsert('k1', { name: 'K' }, 1)]);
+        await query(
+          `with quiet as (select set_config('act.notify', 'off', true) as off)
+           update "${schema}".crm_contacts set name = 'quiet' where id = 'k1' and exists (select 1 from quiet)`,
+        );
+        await query(`update "${schema}".crm_contacts set id = 'k2' where id = 'k1'`);
+        await query(`update "${schema}".crm_contacts set _deleted_at = null where id = 'c9'`);
+        await soon(() => expect(changes).toHaveLength(4));
+        expect(changes[0]).toMatchObject({ op: 'INSERT', key: { id: 'k1' } });
+        expect(
+          changes
+            .slice(1, 3)
+            .map((change) => `${change.op}:${change.key?.id}`)
+            .sort(),
+        ).toEqual(['DELETE:k1', 'INSERT:k2']);
+        expect(changes[3]).toMatchObject({ op: 'INSERT', key: { location_id: 'l1', id: 'c9' } });
       },
     ));
 
@@ -164,7 +180,9 @@ function suite(harness: () => Harness) {
         await state.sink.apply([upsert('c1', { name: 'Ada', email: 'new@example.com', stage: 'won' }, 2)]);
         await state.sink.apply([upsert('c2', { name: 'Bob', email: 'bob@example.com' }, 1, 'l2')]);
         await query(`insert into "${schema}".crm_notes (location_id, id, body) values ('l1', 'n1', 'hello')`);
-        await state.sink.apply([{ kind: 'delete', table: 'crm_contacts', key: { location_id: 'l1', id: 'c1' }, version: 3 }]);
+        await state.sink.apply([
+          { kind: 'delete', table: 'crm_contacts', key: { location_id: 'l1', id: 'c1' }, version: 3 },
+        ]);
         await soon(() => expect(changes).toHaveLength(5));
         const [insert, update, , note, remove] = changes;
         expect(insert).toMatchObject({ op: 'INSERT', new: { name: 'Ada', stage: 'lead' } });
@@ -211,7 +229,13 @@ function suite(harness: () => Harness) {
         // A huge key: only what identifies the table and tenant.
         await state.sink.apply([upsert('k'.repeat(9_000), { name: 'n' }, 1)]);
         await soon(() => expect(changes).toHaveLength(2));
-        expect(changes[1]).toEqual({ table: 'crm_contacts', source: 'crm', tenant: 'l1', op: 'INSERT', truncated: true });
+        expect(changes[1]).toEqual({
+          table: 'crm_contacts',
+          source: 'crm',
+          tenant: 'l1',
+          op: 'INSERT',
+          truncated: true,
+        });
 
         const [{ unpublished } = { unpublished: false }] = await query<{ unpublished: boolean }>(
           `select "${schema}".act_unpublish_row_changes('"${schema}".crm_contacts') as unpublished`,
@@ -241,17 +265,17 @@ function suite(harness: () => Harness) {
       expect(await attempt(`select ${s}.act_publish_row_changes('${s}.crm_contacts', p_source => 'crm')`)).toMatch(
         /the tenant column of .*crm_contacts is not known/,
       );
-      expect(
-        await attempt(`select ${s}.act_publish_row_changes('${s}.crm_contacts', 'tenant', 'crm')`),
-      ).toMatch(/has no column tenant/);
+      expect(await attempt(`select ${s}.act_publish_row_changes('${s}.crm_contacts', 'tenant', 'crm')`)).toMatch(
+        /has no column tenant/,
+      );
       expect(
         await attempt(
           `select ${s}.act_publish_row_changes('${s}.crm_contacts', 'location_id', 'crm', p_values => array['_version'])`,
         ),
       ).toMatch(/cannot carry values of _version/);
-      expect(
-        await attempt(`select ${s}.act_publish_row_changes('${s}.crm_contacts', 'location_id', 'crm')`),
-      ).toBe('published');
+      expect(await attempt(`select ${s}.act_publish_row_changes('${s}.crm_contacts', 'location_id', 'crm')`)).toBe(
+        'published',
+      );
     } finally {
       await test.destroy();
     }
@@ -267,10 +291,7 @@ describe.skipIf(!DATABASE_URL)('Postgres (DATABASE_URL)', () => {
 
   it('sends each change on the schema channel to any LISTEN client, in commit order, never for a rollback', async () => {
     const test = await h.create({
-      migrations: [
-        CRM_CONTACTS,
-        publish(`select act_publish_row_changes('crm_contacts', 'location_id', 'crm');`),
-      ],
+      migrations: [CRM_CONTACTS, publish(`select act_publish_row_changes('crm_contacts', 'location_id', 'crm');`)],
     });
     const client = new pg.Client({ connectionString: DATABASE_URL });
     await client.connect();
@@ -288,7 +309,9 @@ describe.skipIf(!DATABASE_URL)('Postgres (DATABASE_URL)', () => {
       await test.query(
         `begin; insert into ${s}.crm_contacts (location_id, id, name) values ('l1', 'rolled-back', 'n'); rollback;`,
       );
-      await test.query(`insert into ${s}.crm_contacts (location_id, id, name) values ('l1', 'a', 'n'), ('l1', 'b', 'n')`);
+      await test.query(
+        `insert into ${s}.crm_contacts (location_id, id, name) values ('l1', 'a', 'n'), ('l1', 'b', 'n')`,
+      );
       await test.query(`update ${s}.crm_contacts set name = 'm' where id = 'b'`);
       await soon(() => expect(payloads).toHaveLength(3));
       expect(payloads.map((payload) => JSON.parse(payload) as RowChange).map((c) => `${c.op}:${c.key?.id}`)).toEqual([
@@ -298,6 +321,47 @@ describe.skipIf(!DATABASE_URL)('Postgres (DATABASE_URL)', () => {
       ]);
     } finally {
       await client.end();
+      await test.destroy();
+    }
+  });
+});
+
+describe.skipIf(!DATABASE_URL)('Postgres, a lost LISTEN connection', () => {
+  const h = postgresHarness();
+
+  it('reports the loss, listens again, calls onReconnect, and delivers what commits after', async () => {
+    const test = await h.create({
+      migrations: [CRM_CONTACTS, publish(`select act_publish_row_changes('crm_contacts', 'location_id', 'crm');`)],
+    });
+    try {
+      const s = `"${test.schema}"`;
+      const seen: string[] = [];
+      const errors: Error[] = [];
+      let reconnects = 0;
+      const unsubscribe = await test.state.rowChanges.subscribe((change) => void seen.push(String(change.key?.id)), {
+        onError: (error) => errors.push(error),
+        onReconnect: () => {
+          reconnects += 1;
+        },
+      });
+      const [{ channel } = { channel: '' }] = await test.query<{ channel: string }>(
+        `select ${s}.act_row_changes_channel() as channel`,
+      );
+      const listeners = () =>
+        test.query<{ pid: number }>(
+          `select pid from pg_stat_activity where pid <> pg_backend_pid() and query = $1 and state = 'idle'`,
+          [`listen "${channel}"`],
+        );
+      const [listener] = await listeners();
+      await test.query('select pg_terminate_backend($1)', [listener?.pid]);
+      await soon(() => expect(reconnects).toBe(1), 10_000);
+      expect(errors.some((error) => error instanceof StoreUnavailableError)).toBe(true);
+      await test.query(`insert into ${s}.crm_contacts (location_id, id) values ('l1', 'after')`);
+      await soon(() => expect(seen).toEqual(['after']));
+      await unsubscribe();
+      // The last unsubscribe released the listening connection.
+      await soon(async () => expect(await listeners()).toHaveLength(0));
+    } finally {
       await test.destroy();
     }
   });
