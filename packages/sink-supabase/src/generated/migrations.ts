@@ -3996,6 +3996,9 @@ const MIGRATION_0014_ACT_ROW_CHANGES = `-- @act/sink-supabase 0014: row-level ch
 --
 -- Realtime's own realtime.broadcast_changes() is not used: it sends the whole
 -- old and new record, which is exactly what must stay off the bus by default.
+-- Nor is the supabase_realtime publication (\`postgres_changes\`): it too sends
+-- whole rows, every bookkeeping-only write included, and checks each change
+-- against each subscriber's RLS.
 --
 -- A message is at most about 7 KB, under NOTIFY's 8000-byte limit: when the
 -- values do not fit they are left out (\`"truncated": true\`: read the row by
