@@ -200,3 +200,65 @@ describe('mirrorTransformer', () => {
     );
   });
 });
+
+describe('mirrorTable write rules and restorable deletes', () => {
+  const leads = mirrorTable({
+    table: 'bison_leads',
+    keys: ['workspace_id', 'id'],
+    columns: { email: email('email'), pipeline_stage: text('stage') },
+    raw: false,
+    rules: {
+      pipeline_stage: {
+        write: 'preserveIfSet',
+        overrides: ['lead.unsubscribed'],
+        forwardOnly: ['lead', 'contacted', 'replied', 'unsubscribed'],
+      },
+    },
+    tombstone: (e) => e.type === 'lead.deleted',
+    restorable: true,
+    restore: (e) => e.type === 'lead.restored',
+  });
+  const lead = (type: string) => event({ email: 'A@Example.com', stage: 'replied' }, { type, entity: 'lead' });
+
+  it('declares its rules as the table’s own field policy, merged with the user’s', () => {
+    expect(leads.policy).toEqual({
+      preservedIfSet: ['pipeline_stage'],
+      overrides: { pipeline_stage: ['lead.unsubscribed'] },
+      forwardOnly: { pipeline_stage: ['lead', 'contacted', 'replied', 'unsubscribed'] },
+    });
+    const transformer = mirrorTransformer({
+      packageName: '@act/connector-bison',
+      tables: [leads],
+      fieldPolicies: { bison_leads: { blocked: ['email'], overrides: { pipeline_stage: ['email.bounced'] } } },
+      route: () => leads,
+    });
+    expect(transformer.fieldPolicies?.bison_leads).toEqual({
+      blocked: ['email'],
+      preserved: [],
+      preservedIfSet: ['pipeline_stage'],
+      overrides: { pipeline_stage: ['lead.unsubscribed', 'email.bounced'] },
+      forwardOnly: { pipeline_stage: ['lead', 'contacted', 'replied', 'unsubscribed'] },
+    });
+  });
+
+  it('marks deletes restorable and only the restoring events as restores', () => {
+    expect(leads.operations(lead('lead.deleted'))).toEqual([
+      { kind: 'delete', table: 'bison_leads', key: { workspace_id: 'T1', id: 'P1' }, version: 5, restorable: true },
+    ]);
+    expect(leads.operations(lead('lead.restored'))[0]).toMatchObject({ kind: 'upsert', restore: true });
+    expect(leads.operations(lead('lead.updated'))[0]).not.toHaveProperty('restore');
+    // Restorable without a restore test: every upsert says the record exists.
+    const events = mirrorTable({ table: 'cal_events', keys: ['calendar_id', 'id'], columns: {}, restorable: true });
+    expect(events.operations(event({}))[0]).toMatchObject({ restore: true });
+    expect(people.operations(event({ name: 'x' }))[0]).not.toHaveProperty('restore');
+  });
+
+  it('refuses rules for unknown columns and restore without restorable', () => {
+    expect(() =>
+      mirrorTable({ table: 't', keys: ['a', 'id'], columns: { x: text('x') }, rules: { y: { write: 'preserve' } } }),
+    ).toThrow('mirrorTable t: rules name unknown column y');
+    expect(() => mirrorTable({ table: 't', keys: ['a', 'id'], columns: {}, restore: () => true })).toThrow(
+      'mirrorTable t: restore needs restorable: true',
+    );
+  });
+});

@@ -88,7 +88,9 @@ function checkOperation(operation: SinkOperationV1, index: number): string[] {
   if (operation.kind === 'upsert') {
     for (const [column, order] of Object.entries(operation.forwardOnly ?? {})) {
       if (!Array.isArray(order) || order.length === 0 || !order.every((value) => typeof value === 'string')) {
-        throw invalid(`operation ${index} on ${operation.table}: forwardOnly.${column} must be a non-empty list of strings`);
+        throw invalid(
+          `operation ${index} on ${operation.table}: forwardOnly.${column} must be a non-empty list of strings`,
+        );
       }
     }
     for (const column of Object.keys(operation.values ?? {})) {
