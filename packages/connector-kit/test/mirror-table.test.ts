@@ -1,4 +1,5 @@
-import type { SourceEventV1 } from '@act/core';
+import { type ConnectorV1, createMemorySink, type SourceEventV1 } from '@act/core';
+import { prepareEvents } from '@act/core/internal';
 import { describe, expect, it } from 'vitest';
 import {
   boolean,
@@ -260,5 +261,54 @@ describe('mirrorTable write rules and restorable deletes', () => {
     expect(() => mirrorTable({ table: 't', keys: ['a', 'id'], columns: {}, restore: () => true })).toThrow(
       'mirrorTable t: restore needs restorable: true',
     );
+  });
+});
+
+describe('mirror table rules through the runtime into a sink', () => {
+  it('keeps a set stage against syncs, lets the owning event move it, and restores a deleted lead', async () => {
+    const leads = mirrorTable({
+      table: 'bison_leads',
+      keys: ['workspace_id', 'id'],
+      columns: { pipeline_stage: text('stage') },
+      raw: false,
+      rules: {
+        pipeline_stage: {
+          write: 'preserveIfSet',
+          overrides: ['lead.unsubscribed'],
+          forwardOnly: ['lead', 'contacted', 'unsubscribed'],
+        },
+      },
+      tombstone: (e) => e.type === 'lead.deleted',
+      restorable: true,
+      restore: (e) => e.type === 'lead.restored',
+    });
+    const transformer = mirrorTransformer({ packageName: '@act/connector-bison', tables: [leads], route: () => leads });
+    const connector = { packageName: '@act/connector-bison', transformer } as unknown as ConnectorV1;
+    const sink = createMemorySink();
+    const apply = async (type: string, stage: string, version: number) => {
+      const { operations } = await prepareEvents({
+        connector,
+        events: [event({ stage }, { type, entity: 'lead', version })],
+        policies: transformer.fieldPolicies ?? {},
+        signal: undefined,
+        guardSource: (fn) => fn(),
+        receivedAt: new Date(1_000 + version),
+      });
+      return (await sink.apply(operations)).outcomes[0];
+    };
+    const stored = () => sink.row('bison_leads', { workspace_id: 'T1', id: 'P1' });
+    expect(await apply('lead.created', 'contacted', 1)).toMatchObject({ outcome: 'created' });
+    // A sync never replaces the stage once set…
+    expect(await apply('lead.updated', 'lead', 2)).toMatchObject({ outcome: 'skipped', reason: 'unchanged' });
+    expect(stored()?.values.pipeline_stage).toBe('contacted');
+    // …the unsubscribe owns it.
+    expect(await apply('lead.unsubscribed', 'unsubscribed', 3)).toMatchObject({ outcome: 'updated' });
+    expect(stored()?.values.pipeline_stage).toBe('unsubscribed');
+    expect(await apply('lead.deleted', '', 4)).toMatchObject({ outcome: 'deleted' });
+    expect(await apply('lead.updated', 'lead', 5)).toMatchObject({ outcome: 'skipped', reason: 'deleted' });
+    expect(await apply('lead.restored', 'unsubscribed', 6)).toMatchObject({ outcome: 'updated' });
+    expect(stored()).toMatchObject({ deletedAt: null, values: { pipeline_stage: 'unsubscribed' } });
+    // The delete delivered again: older than the restore.
+    expect(await apply('lead.deleted', '', 4)).toMatchObject({ outcome: 'skipped', reason: 'stale' });
   });
 });
