@@ -1,10 +1,10 @@
-import type { SinkOperationV1 } from '@act/core';
+import type { SinkUpsertV1 } from '@act/core';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { DATABASE_URL, postgresHarness } from './helpers/harness';
 
 const table = 'act_test_records';
-const upsert = (id: string, name: string, version: number): SinkOperationV1 => ({
+const upsert = (id: string, name: string, version: number): SinkUpsertV1 => ({
   kind: 'upsert',
   table,
   key: { tenant_id: 'tenant', id },

@@ -1,4 +1,4 @@
-import { ConfigurationError, type SinkOperationV1 } from '@act/core';
+import { ConfigurationError, type SinkOperationV1, type SinkUpsertV1 } from '@act/core';
 import { describe, expect, it } from 'vitest';
 import { PostgresError } from '../src';
 import { DATABASE_URL, type Harness, pgliteHarness, postgresHarness, type TestState } from './helpers/harness';
@@ -180,8 +180,8 @@ function suite(harness: () => Harness) {
     withState(async (test) => {
       // List values that need quoting in SQL (a quote, a comma, braces, a per cent sign).
       const forwardOnly = { stage: ["l'ead", 'a,b', '{c}', '100%'] };
-      const staged = (id: string, stage: string, version: number): SinkOperationV1 => ({
-        ...upsert(id, { stage, amount: 2 }, version),
+      const staged = (id: string, stage: string, version: number): SinkUpsertV1 => ({
+        ...(upsert(id, { stage, amount: 2 }, version) as SinkUpsertV1),
         forwardOnly,
         preserveIfSet: ['amount'],
       });
@@ -196,7 +196,7 @@ function suite(harness: () => Harness) {
       expect((await test.state.sink.apply([staged('a', '100%', 4)])).outcomes[0]).toEqual({ outcome: 'updated' });
       expect(await row(test, 'a')).toMatchObject({ stage: '100%', amount: 2 });
       // A restore of a live row with the same values is an ordinary unchanged upsert, bumped too.
-      const restore: SinkOperationV1 = { ...upsert('a', { stage: '100%' }, 5), restore: true };
+      const restore: SinkUpsertV1 = { ...(upsert('a', { stage: '100%' }, 5) as SinkUpsertV1), restore: true };
       expect((await test.state.sink.apply([restore])).outcomes[0]).toEqual({ outcome: 'skipped', reason: 'unchanged' });
       expect(Number((await row(test, 'a'))?._version)).toBe(5);
       // A restorable delete keeps the tie-break it was written with.
