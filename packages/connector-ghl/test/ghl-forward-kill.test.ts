@@ -25,13 +25,7 @@ import { createPostgresState, type PostgresConnection } from '@act/sink-supabase
 import { PGlite } from '@electric-sql/pglite';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  bundleChild,
-  type Child,
-  killHard,
-  sleep,
-  startChild,
-} from '../../sink-supabase/test/helpers/child-process';
+import { bundleChild, type Child, killHard, sleep, startChild } from '../../sink-supabase/test/helpers/child-process';
 import { createGhlConnector } from '../src/index';
 import { FIXTURES, type GhlSigningKey, generateGhlSigningKey, signGhlBody, withGhlEnvelope } from '../src/testing';
 import type { ForwardKillPlan } from './forward-kill/forward-child';
@@ -176,7 +170,10 @@ async function forwardAcrossKills(target: Target, schema: string): Promise<void>
   const first = start('app-1', 'hold');
   await first.waitFor((line) => line.event === 'sending');
   await killHard(first);
-  expect(first.lines.find((line) => line.event === 'applied'), first.output()).toMatchObject({
+  expect(
+    first.lines.find((line) => line.event === 'applied'),
+    first.output(),
+  ).toMatchObject({
     outcomes: { done: 1 },
   });
   expect(hook.received).toEqual([]);
@@ -319,11 +316,22 @@ describe('GHL forwarding through the outbox on PGlite', () => {
   }, 60_000);
 });
 
+interface Pool {
+  query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+  end(): Promise<void>;
+}
+
+/** A node-postgres pool on DATABASE_URL (imported by name: this package has no types for pg). */
+async function pgPool(max: number): Promise<Pool> {
+  const specifier: string = 'pg';
+  const pg = (await import(specifier)) as { default: { Pool: new (config: object) => Pool } };
+  return new pg.default.Pool({ connectionString: DATABASE_URL, max });
+}
+
 describe.skipIf(!DATABASE_URL)('GHL forwarding through the outbox on Postgres', () => {
   const connection: PostgresConnection = { connectionString: DATABASE_URL as string, poolOptions: { max: 4 } };
   const dropSchema = async (schema: string) => {
-    const pg = await import('pg');
-    const pool = new pg.default.Pool({ connectionString: DATABASE_URL, max: 1 });
+    const pool = await pgPool(1);
     try {
       await pool.query(`drop schema if exists "${schema}" cascade`);
     } finally {
@@ -333,8 +341,7 @@ describe.skipIf(!DATABASE_URL)('GHL forwarding through the outbox on Postgres', 
 
   it(KILL_TEST, async () => {
     const schema = randomSchema('act_forward_kill');
-    const pg = await import('pg');
-    const pool = new pg.default.Pool({ connectionString: DATABASE_URL, max: 2 });
+    const pool = await pgPool(2);
     try {
       await forwardAcrossKills(
         {

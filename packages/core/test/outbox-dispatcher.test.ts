@@ -217,21 +217,26 @@ describe('createOutboxDispatcher', () => {
   it('runs in the background and stops, aborting a delivery in flight without counting it', async () => {
     const store = createMemoryOutboxStore();
     let seenSignal: AbortSignal | undefined;
-    const started = Promise.withResolvers<void>();
+    let announce = () => {};
+    const started = new Promise<void>((resolve) => {
+      announce = resolve;
+    });
     const hanging: OutboxDestinationV1 = {
       specificationVersion: 'v1',
       name: 'slow',
       async deliver(_message, context) {
         seenSignal = context.signal;
-        started.resolve();
-        await new Promise((_, reject) => context.signal?.addEventListener('abort', () => reject(context.signal?.reason)));
+        announce();
+        await new Promise((_, reject) =>
+          context.signal?.addEventListener('abort', () => reject(context.signal?.reason)),
+        );
         return undefined;
       },
     };
     const dispatcher = createOutboxDispatcher({ store, destinations: [hanging], idleDelayMs: 10 });
     await store.enqueue([{ destination: 'slow', key: 'k', payload: {} }]);
     dispatcher.start();
-    await started.promise;
+    await started;
     await dispatcher.stop();
     expect(seenSignal?.aborted).toBe(true);
     const [message] = await store.list({ destination: 'slow' });

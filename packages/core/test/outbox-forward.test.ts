@@ -52,7 +52,12 @@ describe('forwarding from the worker', () => {
     const { connector } = createTestConnector();
     const target = recorder();
     const state = { store: createMemoryStateStore(), sink: createMemorySink(), outbox: createMemoryOutboxStore() };
-    const act = createAct({ state, connectors: [connector], prefix: '/webhooks', outbox: { destinations: [target.destination] } });
+    const act = createAct({
+      state,
+      connectors: [connector],
+      prefix: '/webhooks',
+      outbox: { destinations: [target.destination] },
+    });
 
     expect((await act.handler(await signedRequest(body('a', 'first')))).status).toBe(200);
     await act.worker.drain();
@@ -117,7 +122,12 @@ describe('forwarding from the worker', () => {
     const { connector } = createTestConnector();
     const target = recorder('changes', { onlyIfChanged: true });
     const state = { store: createMemoryStateStore(), sink: createMemorySink(), outbox: createMemoryOutboxStore() };
-    const act = createAct({ state, connectors: [connector], prefix: '/webhooks', outbox: { destinations: [target.destination] } });
+    const act = createAct({
+      state,
+      connectors: [connector],
+      prefix: '/webhooks',
+      outbox: { destinations: [target.destination] },
+    });
     await act.handler(await signedRequest(body('a', 'same', 'd1')));
     await act.worker.drain();
     // The same record at the same version again, in another delivery: the mirror does not change.
@@ -166,9 +176,7 @@ describe('forwarding from the worker', () => {
       `test:acme:ThingUpsert:p1@${Date.parse(listing[0]?.updatedAt as string)}`,
       `test:acme:ThingUpsert:p2@${Date.parse(listing[1]?.updatedAt as string)}`,
     ]);
-    expect(messages.every((message) => (message.payload as { triggeredBy: string }).triggeredBy === 'poll')).toBe(
-      true,
-    );
+    expect(messages.every((message) => (message.payload as { triggeredBy: string }).triggeredBy === 'poll')).toBe(true);
     // Polled again from the start: nothing changed, nothing more is forwarded.
     await run(createMemoryStateStore(), sink);
     expect(await outbox.list()).toHaveLength(2);

@@ -216,7 +216,7 @@ describe('httpDestination', () => {
     expect(destination.forward?.(input({ event: { ...input().event, type: 'NoteCreate' } }))).toBeUndefined();
     const polled = destination.forward?.(input({ triggeredBy: 'poll' }));
     expect(polled?.onlyIfChanged).toBe(true);
-    expect((polled?.payload as { data: { triggeredBy: string } }).data.triggeredBy).toBe('poll');
+    expect(polled?.payload).toMatchObject({ data: { triggeredBy: 'poll' } });
   });
 
   it('refuses a missing or malformed secret', () => {
