@@ -1,6 +1,17 @@
 import type { PendingOutboxMessageV1, SinkOperationV1 } from '@act/core';
-import { describe, expect, it } from 'vitest';
-import { DATABASE_URL, type Harness, pgliteHarness, postgresHarness, type TestState } from './helpers/harness';
+import { PGlite } from '@electric-sql/pglite';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createPostgresState, migrate } from '../src';
+import { createPostgrestFetch, pgliteTransaction } from '../src/testing';
+import {
+  DATABASE_URL,
+  type Harness,
+  pgliteHarness,
+  postgresHarness,
+  randomSchema,
+  TEST_RECORDS_MIGRATION,
+  type TestState,
+} from './helpers/harness';
 
 // Outbox messages are enqueued in the same act_sink_apply call as the rows
 // they follow (0012_act_outbox.sql): nothing is forwarded that was not
@@ -213,3 +224,65 @@ function suite(harness: () => Harness) {
 
 describe('outbox messages committed with the rows on PGlite', () => suite(pgliteHarness));
 describe.skipIf(!DATABASE_URL)('outbox messages committed with the rows on Postgres', () => suite(postgresHarness));
+
+// supabase-js sends a large batch in chunks, each its own transaction: the
+// messages ride with the last chunk (as the cursor and the events do), told
+// the outcomes of the earlier ones. The PostgREST stand-in runs on PGlite.
+describe('outbox messages through supabase-js, in chunks (PGlite behind the PostgREST stand-in)', () => {
+  let db: PGlite | undefined;
+  afterAll(async () => db?.close());
+
+  it('enqueues after the last chunk, judging each message by its own operation; a failing chunk enqueues nothing', async () => {
+    db = await PGlite.create();
+    const schema = randomSchema('act_sb');
+    await migrate({ pglite: db }, { schema, migrations: [TEST_RECORDS_MIGRATION] });
+    const state = createPostgresState(
+      {
+        supabaseUrl: 'https://abcdefghijklmnopqrst.supabase.co',
+        supabaseKey: 'sb_secret_test',
+        chunkSize: 2,
+        clientOptions: { global: { fetch: createPostgrestFetch(pgliteTransaction(db)) } },
+      },
+      { schema },
+    );
+    try {
+      await state.sink.apply([upsert('b', { name: 'B' }, 5)]);
+      const result = await state.sink.apply(
+        [
+          upsert('a', { name: 'A' }, 1), // created, chunk 1
+          upsert('b', { name: 'B old' }, 4), // stale, chunk 1
+          upsert('c', { name: 'C' }, 1), // created, chunk 2
+          upsert('d', { name: 'D' }, 1), // created, chunk 2
+          upsert('e', { name: 'E' }, 1), // created, chunk 3
+        ],
+        {
+          outbox: [
+            forward('a', { operation: 0, onlyIfChanged: true }),
+            forward('b', { operation: 1, onlyIfChanged: true }),
+            forward('d', { operation: 3, onlyIfChanged: true }),
+            forward('e', { operation: 4, onlyIfChanged: true }),
+          ],
+        },
+      );
+      expect(result).toMatchObject({ created: 4, skipped: 1 });
+      expect((await state.outbox.list()).map((m) => m.key).sort()).toEqual(['a', 'd', 'e']);
+
+      // A later chunk fails (a table that does not exist, written after act_test_records):
+      // the earlier chunks are applied, the messages are not enqueued.
+      await expect(
+        state.sink.apply(
+          [
+            upsert('f', { name: 'F' }, 1),
+            upsert('g', { name: 'G' }, 1),
+            upsert('z', { name: 'Z' }, 1, 'act_zz_missing'),
+          ],
+          { outbox: [forward('f', { operation: 0 }), forward('z', { operation: 2 })] },
+        ),
+      ).rejects.toThrow();
+      expect((await state.outbox.list()).map((m) => m.key).sort()).toEqual(['a', 'd', 'e']);
+    } finally {
+      await state.close();
+    }
+    // Booting PGlite and migrating it takes a while on a busy machine.
+  }, 120_000);
+});
