@@ -304,7 +304,8 @@ describe('GHL forwarding through the outbox on PGlite', () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
-  }, 120_000);
+    // 60-80 s on a busy machine: the test and each of three children boot PGlite from the directory in turn.
+  }, 180_000);
 
   it(DEAD_TEST, async () => {
     const db = await PGlite.create();
