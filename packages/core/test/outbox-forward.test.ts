@@ -13,7 +13,9 @@ import {
   type OutboxForwardInputV1,
   type PendingOutboxMessageV1,
   type PollerV1,
+  type ReconcilerV1,
   runPoller,
+  runReconciliation,
   type SinkV1,
 } from '../src/internal';
 import { createTestConnector, signedRequest, type TestBody, thing } from './helpers/test-connector';
@@ -180,6 +182,53 @@ describe('forwarding from the worker', () => {
     // Polled again from the start: nothing changed, nothing more is forwarded.
     await run(createMemoryStateStore(), sink);
     expect(await outbox.list()).toHaveLength(2);
+  });
+});
+
+describe('forwarding from reconciliation', () => {
+  it('forwards the records it repairs, marked triggeredBy reconciliation, and nothing for what was already right', async () => {
+    const { connector } = createTestConnector();
+    const target = recorder('changes', { onlyIfChanged: true });
+    const outbox = createMemoryOutboxStore();
+    const sink = createMemorySink();
+    const listed = [thing('r1', 'one'), thing('r2', 'two')];
+    const reconciler: ReconcilerV1 = {
+      specificationVersion: 'v1',
+      table: 'things',
+      keyColumns: ['tenant_id', 'id'],
+      scope: (tenant) => ({ tenant_id: tenant }),
+      keyOf: (event) => ({ tenant_id: event.tenant, id: event.entityId }),
+      async *list({ tenant }) {
+        yield listed.map((record) => ({
+          source: 'test',
+          tenant,
+          type: 'ThingUpsert',
+          entity: 'thing',
+          entityId: record.id,
+          version: Date.parse(record.updatedAt),
+          payload: record,
+        }));
+      },
+    };
+    // r1 is in the mirror already, at its version and with its content.
+    await sink.apply([
+      {
+        kind: 'upsert',
+        table: 'things',
+        key: { tenant_id: 'acme', id: 'r1' },
+        values: { name: 'one', stage: 'new' },
+        version: Date.parse(listed[0]?.updatedAt as string),
+      },
+    ]);
+    await runReconciliation({
+      connector: { ...connector, reconcilers: [reconciler] } as ConnectorV1,
+      tenant: 'acme',
+      store: createMemoryStateStore(),
+      sink,
+      outbox: { destinations: [target.destination], store: outbox },
+    });
+    const messages = await outbox.list();
+    expect(messages.map((message) => message.payload)).toEqual([{ id: 'r2', triggeredBy: 'reconciliation' }]);
   });
 });
 
