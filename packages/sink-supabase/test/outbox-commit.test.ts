@@ -187,6 +187,46 @@ function suite(harness: () => Harness) {
   );
 
   it(
+    'keeps every finished attempt (act_outbox_attempts): a lapsed lease counts as a failed one, replays continue the count',
+    withState(async (test) => {
+      const { outbox } = test.state;
+      const t = (s: number) => new Date(Date.parse('2026-03-01T00:00:00.000Z') + s * 1_000);
+      const [queued] = await outbox.enqueue([{ destination: 'verity', key: 'k', payload: {}, availableAt: t(0) }]);
+      const id = queued?.id ?? '';
+      // d1 dies holding the lease: the next claim after its expiry takes it back as a failed attempt.
+      await outbox.claim({ owner: 'd1', limit: 1, leaseMs: 10_000, now: t(0) });
+      const [second] = await outbox.claim({ owner: 'd2', limit: 1, leaseMs: 10_000, now: t(20) });
+      expect(second).toMatchObject({ id, attempts: 1, lastError: 'lease expired: dispatcher d1 did not finish' });
+      await outbox.fail({
+        id,
+        claimToken: second?.claimToken ?? '',
+        error: 'HTTP 400',
+        errorClass: 'validation',
+        retryAt: null,
+        countsTowardsSchedule: true,
+        now: t(21),
+      });
+      expect(await outbox.replay({ ids: [id] })).toBe(1);
+      const [third] = await outbox.claim({ owner: 'd3', limit: 1, leaseMs: 10_000 });
+      expect(third?.attempts).toBe(2);
+      expect(await outbox.complete({ id, claimToken: third?.claimToken ?? '', result: { remoteId: 'r1' } })).toBe(true);
+      expect(await outbox.get(id)).toMatchObject({ status: 'done', attempts: 2, result: { remoteId: 'r1' } });
+
+      const attempts = await test.query<{
+        attempt: number;
+        owner: string;
+        outcome: string;
+        error_class: string | null;
+      }>(`select attempt, owner, outcome, error_class from "${test.schema}".act_outbox_list_attempts($1)`, [id]);
+      expect(attempts).toEqual([
+        { attempt: 1, owner: 'd1', outcome: 'retry', error_class: 'transient' },
+        { attempt: 2, owner: 'd2', outcome: 'dead', error_class: 'validation' },
+        { attempt: 3, owner: 'd3', outcome: 'done', error_class: null },
+      ]);
+    }),
+  );
+
+  it(
     'retention removes delivered messages past the cutoff, and dead ones only when asked',
     withState(async (test) => {
       const { outbox } = test.state;
