@@ -13,6 +13,7 @@ export {
   type ActConnector,
   type ActConnectorContext,
   type ActOptions,
+  type ActOutbox,
   type ActState,
   createAct,
 } from './app';
@@ -41,6 +42,7 @@ export {
 export { createWebhookHandler, type WebhookHandler, type WebhookHandlerOptions } from './http/create-webhook-handler';
 export { configureReceiveLimits, type ReceiveLimits, type ReceiveLoad, receiveLoad } from './http/receive-limits';
 export { createMemoryCredentialStore } from './memory/memory-credential-store';
+export { createMemoryOutboxStore } from './memory/memory-outbox-store';
 export { createMemorySink, type MemorySink, type MemorySinkRow } from './memory/memory-sink';
 export {
   createMemoryStateStore,
@@ -49,6 +51,21 @@ export {
 } from './memory/memory-state-store';
 export { createMemorySyncStore } from './memory/memory-sync-store';
 export { createConsoleLogger, type Logger, type Metrics, noopLogger, noopMetrics } from './observability';
+export {
+  createOutboxDispatcher,
+  DEFAULT_OUTBOX_RETRY_SCHEDULE_MS,
+  type ForwardedEventEnvelope,
+  forwardedEventEnvelope,
+  type HttpDestinationOptions,
+  httpDestination,
+  type OutboxDispatcher,
+  type OutboxDispatcherOptions,
+  type OutboxForwarding,
+  type OutboxOutcome,
+  type OutboxRoundResult,
+  signStandardWebhook,
+  verifyStandardWebhook,
+} from './outbox';
 export { assessFreshness, type FreshnessAssessment, type FreshnessStatus } from './pipeline/freshness';
 export { type RunPollerOptions, type RunPollerResult, runPoller } from './pipeline/run-poller';
 export {
