@@ -89,9 +89,15 @@ export function ghlContactsDestination(options: GhlContactsDestinationOptions): 
     async deliver(message, context) {
       const { tenant, change } = parseMessage(message.payload);
       if (message.tenant !== undefined && message.tenant !== tenant) {
-        throw invalid(`${GHL_CONTACTS_DESTINATION} message ${message.id} is for ${message.tenant}, its payload for ${tenant}`);
+        throw invalid(
+          `${GHL_CONTACTS_DESTINATION} message ${message.id} is for ${message.tenant}, its payload for ${tenant}`,
+        );
       }
-      const result = await options.writer.upsertContact(tenant, change, context.signal ? { signal: context.signal } : {});
+      const result = await options.writer.upsertContact(
+        tenant,
+        change,
+        context.signal ? { signal: context.signal } : {},
+      );
       return {
         outcome: result.outcome,
         ...(result.contactId !== undefined ? { contactId: result.contactId } : {}),
@@ -141,10 +147,7 @@ const MIRROR_COLUMNS = ['id', 'email', 'phone', 'raw'] as const;
  * rows sharing an email or phone, the newest. Its `version` is the row's
  * `_version` (GHL's `dateUpdated`, epoch ms), which the stale check compares.
  */
-export function ghlSinkContactMirror(
-  sink: Pick<SinkV1, 'scan'>,
-  options: { table?: string } = {},
-): GhlContactMirror {
+export function ghlSinkContactMirror(sink: Pick<SinkV1, 'scan'>, options: { table?: string } = {}): GhlContactMirror {
   const table = options.table ?? 'ghl_contacts';
   const scan = sink.scan?.bind(sink);
   if (!scan) {
