@@ -4,10 +4,9 @@
 // is a validation error (dead letter).
 import { readFileSync } from 'node:fs';
 import type { OutboxMessageV1 } from '@act/core';
-import { createPostgresState, type PostgresState } from '@act/sink-supabase';
+import { createPostgresState, type PgPoolLike, type PostgresState } from '@act/sink-supabase';
 import { PGlite } from '@electric-sql/pglite';
 import nock from 'nock';
-import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGhlConnector, type GhlConnector } from '../src/ghl-connector';
 import { ghlContactToEvent } from '../src/ghl-poller';
@@ -90,7 +89,12 @@ const TARGETS: { name: string; create: () => Promise<Target> }[] = [
               state,
               async destroy() {
                 await state.close();
-                const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
+                // pg is loaded by name, as @act/sink-supabase loads it (this package has no types for it).
+                const specifier: string = 'pg';
+                const pg = (await import(specifier)) as {
+                  default: { Pool: new (config: { connectionString: string; max: number }) => PgPoolLike };
+                };
+                const pool = new pg.default.Pool({ connectionString: DATABASE_URL as string, max: 1 });
                 await pool.query(`drop schema if exists "${schema}" cascade`);
                 await pool.end();
               },
