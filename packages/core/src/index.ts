@@ -13,6 +13,7 @@ export {
   type ActConnector,
   type ActConnectorContext,
   type ActOptions,
+  type ActOutbox,
   type ActState,
   createAct,
 } from './app';
@@ -49,6 +50,21 @@ export {
 } from './memory/memory-state-store';
 export { createMemorySyncStore } from './memory/memory-sync-store';
 export { createConsoleLogger, type Logger, type Metrics, noopLogger, noopMetrics } from './observability';
+export {
+  createOutboxDispatcher,
+  DEFAULT_OUTBOX_RETRY_SCHEDULE_MS,
+  type ForwardedEventEnvelope,
+  forwardedEventEnvelope,
+  type HttpDestinationOptions,
+  httpDestination,
+  type OutboxDispatcher,
+  type OutboxDispatcherOptions,
+  type OutboxForwarding,
+  type OutboxOutcome,
+  type OutboxRoundResult,
+  signStandardWebhook,
+  verifyStandardWebhook,
+} from './outbox';
 export { assessFreshness, type FreshnessAssessment, type FreshnessStatus } from './pipeline/freshness';
 export { type RunPollerOptions, type RunPollerResult, runPoller } from './pipeline/run-poller';
 export {

@@ -1,7 +1,15 @@
 import { ConfigurationError } from '../errors';
 import { createWebhookHandler } from '../http/create-webhook-handler';
+import { createMemoryOutboxStore } from '../memory/memory-outbox-store';
 import { createMemorySyncStore } from '../memory/memory-sync-store';
 import { type Logger, type Metrics, noopLogger } from '../observability';
+import {
+  createOutboxDispatcher,
+  indexDestinations,
+  type OutboxDispatcher,
+  type OutboxDispatcherOptions,
+} from '../outbox/dispatcher';
+import type { OutboxForwarding } from '../outbox/forward';
 import { createWorker, type Worker, type WorkerOptions } from '../pipeline/worker';
 import { createScheduler, type Scheduler, type SchedulerOptions } from '../scheduler/create-scheduler';
 import { createTickHandler } from '../scheduler/tick-handler';
@@ -9,6 +17,9 @@ import { assertSupported } from '../spec/resolve';
 import type {
   ConnectorV1,
   CredentialStoreV1,
+  EnqueueOutboxResultV1,
+  NewOutboxMessageV1,
+  OutboxDestinationV1,
   OutboxStoreV1,
   RateLimitStoreV1,
   SinkV1,
@@ -85,6 +96,31 @@ export interface ActOptions {
    * with a letter or digit.
    */
   tick?: { secret: string | readonly string[] };
+  /**
+   * What leaves the mirror: `destinations` (an `httpDestination` forward,
+   * your own) besides the connectors' own (`ConnectorV1.destinations`), and
+   * the dispatcher's options (`concurrency`, `retrySchedule`, …). Messages
+   * live in `state.outbox`; state without one gets an in-memory outbox, which
+   * forgets its messages on restart.
+   */
+  outbox?: {
+    destinations?: readonly OutboxDestinationV1[];
+    dispatcher?: Omit<OutboxDispatcherOptions, 'store' | 'destinations' | 'logger' | 'metrics'>;
+  };
+}
+
+/** `act.outbox`: the dispatcher (not started), the store, and `enqueue` for what the app sends itself. */
+export interface ActOutbox extends OutboxDispatcher {
+  readonly store: OutboxStoreV1;
+  /** Every destination: the app's, then each connector's. */
+  readonly destinations: readonly OutboxDestinationV1[];
+  /**
+   * Enqueue messages the app starts (a write-back), outside any mirror write;
+   * a `(destination, key)` already stored is not added again.
+   *
+   * @throws ConfigurationError for a destination that is not configured.
+   */
+  enqueue(messages: readonly NewOutboxMessageV1[]): Promise<EnqueueOutboxResultV1[]>;
 }
 
 export interface Act {
@@ -111,6 +147,13 @@ export interface Act {
   readonly scheduler: Scheduler;
   /** The webhook endpoints, for logs and docs (`{ source: 'ghl', processor: 'workflow', paths: ['/ghl/workflow'] }`). */
   readonly routes: readonly Omit<WebhookRoute, 'handler'>[];
+  /**
+   * The outbox: forwards of applied events, write-backs and destination
+   * writes, delivered by a dispatcher of its own (not started:
+   * `outbox.start()` beside `worker.start()`, or `outbox.drain()` in a job;
+   * the tick route drains it too), so a dead destination never slows ingest.
+   */
+  readonly outbox: ActOutbox;
 }
 
 /**
@@ -141,6 +184,7 @@ export function createAct(options: ActOptions): Act {
   if (state.credentials) checkVersion(state.credentials, 'state.credentials');
   if (state.rateLimits) checkVersion(state.rateLimits, 'state.rateLimits');
   if (state.sync) checkVersion(state.sync, 'state.sync');
+  if (state.outbox) checkVersion(state.outbox, 'state.outbox');
 
   const context: ActConnectorContext = {
     ...(state.credentials ? { oauth: { credentials: state.credentials } } : {}),
@@ -163,6 +207,24 @@ export function createAct(options: ActOptions): Act {
 
   const prefix = normalisePrefix(options.prefix);
   const logger = options.logger ?? noopLogger;
+
+  const destinations = [
+    ...(options.outbox?.destinations ?? []),
+    ...connectors.flatMap((connector) => connector.destinations ?? []),
+  ];
+  // Unique names (messages are stored by name), each of this contract version.
+  const byName = indexDestinations(destinations);
+  const outboxStore = state.outbox ?? createMemoryOutboxStore();
+  const dispatcher = createOutboxDispatcher({
+    ...options.outbox?.dispatcher,
+    store: outboxStore,
+    destinations,
+    logger,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+  });
+  const forwarding: OutboxForwarding | undefined = destinations.some((destination) => destination.forward)
+    ? { destinations, store: outboxStore, onEnqueued: () => dispatcher.wake() }
+    : undefined;
   const routes: WebhookRoute[] = [];
   for (const connector of connectors) {
     const fallback = defaultProcessorName(connector);
@@ -183,6 +245,7 @@ export function createAct(options: ActOptions): Act {
   const worker = createWorker({
     // The state's sync store: stream leases for webhook-triggered syncs, tenants from lifecycle events.
     ...(state.sync ? { sync: state.sync } : {}),
+    ...(forwarding ? { outbox: forwarding } : {}),
     ...options.worker,
     connectors,
     store: state.store,
@@ -192,6 +255,7 @@ export function createAct(options: ActOptions): Act {
   });
 
   const scheduler = createScheduler({
+    ...(forwarding ? { outbox: forwarding } : {}),
     ...options.scheduler,
     connectors,
     store: state.store,
@@ -202,7 +266,7 @@ export function createAct(options: ActOptions): Act {
     ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   if (options.tick) {
-    const handler = createTickHandler({ scheduler, secret: options.tick.secret });
+    const handler = createTickHandler({ scheduler, outbox: dispatcher, secret: options.tick.secret });
     routes.push({ source: '', processor: 'tick', paths: [`${prefix}/_act/tick`], handler });
   }
 
@@ -211,6 +275,26 @@ export function createAct(options: ActOptions): Act {
     worker,
     scheduler,
     connectors,
+    outbox: {
+      ...dispatcher,
+      breakers: dispatcher.breakers,
+      store: outboxStore,
+      destinations,
+      async enqueue(messages) {
+        for (const message of messages) {
+          if (!byName.has(message.destination)) {
+            throw configuration(
+              `no outbox destination "${message.destination}" (configured: ${
+                [...byName.keys()].map((name) => `"${name}"`).join(', ') || 'none'
+              })`,
+            );
+          }
+        }
+        const results = await outboxStore.enqueue(messages);
+        if (results.some((result) => !result.duplicate)) dispatcher.wake();
+        return results;
+      },
+    },
     routes: routes.filter((route) => route.source !== '').map(({ handler: _handler, ...route }) => route),
     async migrate() {
       await state.migrate?.({ connectors });

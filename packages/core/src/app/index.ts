@@ -3,6 +3,7 @@ export {
   type ActConnector,
   type ActConnectorContext,
   type ActOptions,
+  type ActOutbox,
   type ActState,
   createAct,
 } from './create-act';

@@ -1,4 +1,5 @@
 import type { Logger } from '../observability';
+import { enqueueAfterApply, forwardMessages, type OutboxForwarding, outboxApplyOption } from '../outbox/forward';
 import { rowKeyString } from '../sink/row-keys';
 import type {
   ConnectorV1,
@@ -37,6 +38,12 @@ export interface ApplyEventsInput {
    * changed the row (`PendingIntegrationEventV1.onlyIfChanged`).
    */
   onlyIfChanged?: (index: number) => boolean;
+  /**
+   * Forward the applied events to the outbox destinations that want them:
+   * enqueued with the rows where the sink can (`supportsOutboxCommit`), right
+   * after the write otherwise.
+   */
+  forward?: OutboxForwarding | undefined;
   signal?: AbortSignal | undefined;
   now: () => Date;
   /** Wraps outbound calls (hydrate) so a breaker can guard them. */
@@ -237,6 +244,13 @@ export async function applyEvents(input: ApplyEventsInput): Promise<ApplyEventsO
   const handed = pending.filter((event) => !event.onlyIfChanged || event.operation !== undefined);
   const skipApply = operations.length === 0 && !input.cursor;
   const commitEvents = !skipApply && input.commitEvents === true && sink.supportsEventCommit === true;
+  const outbox = forwardMessages(input.forward, prepared, {
+    source: input.connector.source,
+    triggeredBy: input.triggeredBy,
+    deliveryId: input.deliveryId,
+    correlationId: input.correlationId,
+  });
+  const outboxOption = skipApply ? {} : outboxApplyOption(sink, outbox);
 
   const result: SinkResultV1 = skipApply
     ? { created: 0, updated: 0, skipped: 0, deleted: 0, outcomes: [] }
@@ -245,8 +259,10 @@ export async function applyEvents(input: ApplyEventsInput): Promise<ApplyEventsO
           signal: input.signal,
           ...(input.cursor && sink.supportsCursorCommit ? { cursor: input.cursor } : {}),
           ...(commitEvents && handed.length > 0 ? { events: handed } : {}),
+          ...outboxOption,
         }),
       );
+  await enqueueAfterApply(input.forward, outbox, result, 'outbox' in outboxOption);
 
   return {
     ...describePending(pending, prepared, result, result.committedAt ?? input.now()),

@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../errors';
 import type { Logger, Metrics } from '../observability';
+import type { OutboxForwarding } from '../outbox/forward';
 import { resolveConnector, resolveStore } from '../spec/resolve';
 import type { ConnectorV1, FieldPoliciesV1, PollerV1, SinkV1, StateStoreV1, SyncStoreV1 } from '../spec/v1';
 import { syncStream } from './sync-stream';
@@ -12,6 +13,8 @@ export interface RunPollerOptions {
   store: StateStoreV1;
   sink: SinkV1;
   fieldPolicies?: FieldPoliciesV1;
+  /** Forward polled changes to outbox destinations (see `SyncStreamOptions.outbox`). */
+  outbox?: OutboxForwarding;
   /** Stop after this many pages (a backfill in slices); unlimited by default. */
   maxPages?: number;
   signal?: AbortSignal | undefined;
@@ -79,6 +82,7 @@ export async function runPoller(options: RunPollerOptions): Promise<RunPollerRes
       ...(options.fieldPolicies ? { fieldPolicies: options.fieldPolicies } : {}),
       ...(options.maxPages !== undefined ? { maxPages: options.maxPages - total.pages } : {}),
       ...(options.sync ? { sync: options.sync } : {}),
+      ...(options.outbox ? { outbox: options.outbox } : {}),
       ...(options.owner !== undefined ? { owner: options.owner } : {}),
       ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
       ...(options.logger ? { logger: options.logger } : {}),

@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../errors';
 import { type Logger, type Metrics, noopLogger, noopMetrics } from '../observability';
+import type { OutboxForwarding } from '../outbox/forward';
 import { rowKeyString } from '../sink/row-keys';
 import { resolveConnector, resolveStore } from '../spec/resolve';
 import type {
@@ -32,6 +33,12 @@ export interface RunReconciliationOptions {
    * reported; deletes can then be forced with `1`.
    */
   maxDeleteFraction?: number;
+  /**
+   * Forward repaired records to outbox destinations (`OutboxDestinationV1.forward`,
+   * `triggeredBy: 'reconciliation'`). Deletes of records the source no
+   * longer lists are not forwarded: no source event carries them.
+   */
+  outbox?: OutboxForwarding;
   /** Differing records applied per batch; default 200. */
   batchSize?: number;
   signal?: AbortSignal | undefined;
@@ -147,6 +154,7 @@ export async function runReconciliation(options: RunReconciliationOptions): Prom
         commitEvents: true,
         // Only what changed is worth an integration event (and the post-commit hook).
         onlyIfChanged: (index) => compared.has(batch[index] as SourceEventV1),
+        forward: options.outbox,
         now,
         guardSource: direct,
         guardSink: direct,

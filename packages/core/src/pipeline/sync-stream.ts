@@ -1,5 +1,6 @@
 import { ActError, CursorExpiredError, RateLimitError } from '../errors';
 import { type Logger, type Metrics, noopLogger, noopMetrics } from '../observability';
+import type { OutboxForwarding } from '../outbox/forward';
 import type {
   ConnectorV1,
   FieldPoliciesV1,
@@ -49,6 +50,11 @@ export interface SyncStreamOptions {
   leaseMs?: number;
   /** Stop after this many pages (a backfill in slices); unlimited by default. */
   maxPages?: number;
+  /**
+   * Forward applied events to outbox destinations (`OutboxDestinationV1.forward`):
+   * enqueued with each page's rows where the sink can (`supportsOutboxCommit`).
+   */
+  outbox?: OutboxForwarding;
   /** Wraps the sink write (a circuit breaker). */
   guardSink?: <T>(fn: () => Promise<T>) => Promise<T>;
   /** Wraps outbound calls of the transform path (hydrate). */
@@ -199,6 +205,7 @@ export async function syncStream(options: SyncStreamOptions): Promise<SyncStream
       // between the page's commit and a separate write of its events would
       // lose them for good (the cursor has moved past the page).
       commitEvents: true,
+      forward: options.outbox,
       now,
       guardSource,
       guardSink: options.guardSink ?? direct,
@@ -254,6 +261,7 @@ export async function syncStream(options: SyncStreamOptions): Promise<SyncStream
             store,
             sink,
             ...(options.fieldPolicies ? { fieldPolicies: options.fieldPolicies } : {}),
+            ...(options.outbox ? { outbox: options.outbox } : {}),
             signal: options.signal,
             logger,
             metrics,

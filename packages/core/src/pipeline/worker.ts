@@ -3,6 +3,13 @@ import { ConfigurationError, classifyError } from '../errors';
 import { assertStorableIds } from '../input-limits';
 import { type Logger, type Metrics, noopLogger, noopMetrics } from '../observability';
 import {
+  checkForwarding,
+  enqueueAfterApply,
+  forwardMessages,
+  type OutboxForwarding,
+  outboxApplyOption,
+} from '../outbox/forward';
+import {
   type CircuitBreaker,
   type CircuitBreakerOptions,
   createCircuitBreakerRegistry,
@@ -15,6 +22,7 @@ import type {
   CompleteRequestV1,
   ConnectorV1,
   FieldPoliciesV1,
+  PendingOutboxMessageV1,
   SinkResultV1,
   SinkV1,
   SourceEventV1,
@@ -77,6 +85,15 @@ export interface WorkerOptions {
    * recorded in its connections registry.
    */
   sync?: SyncStoreV1;
+  /**
+   * Forward applied events to outbox destinations (`OutboxDestinationV1.forward`):
+   * each delivery's messages are enqueued in the same transaction as its rows
+   * where the sink can (`supportsOutboxCommit`), otherwise through the
+   * outbox store right after the write and before the delivery completes (a
+   * crash between the two processes the delivery again, and the message key
+   * dedupes). `createAct` sets it from the app's and connectors' destinations.
+   */
+  outbox?: OutboxForwarding | undefined;
   logger?: Logger;
   metrics?: Metrics;
   now?: () => Date;
@@ -140,6 +157,7 @@ export function createWorker(options: WorkerOptions): Worker {
   const leaseMs = options.leaseMs ?? 60_000;
   const idleDelayMs = options.idleDelayMs ?? 1_000;
   const schedule = options.retrySchedule ?? DEFAULT_RETRY_SCHEDULE_MS;
+  const forwarding = checkForwarding(options.outbox);
   const connectors = new Map(resolved.map((connector) => [connector.source, connector]));
   const policies = new Map(
     resolved.map((connector) => [
@@ -275,6 +293,8 @@ export function createWorker(options: WorkerOptions): Worker {
     prepared: PreparedEvents;
     /** The rows its operations write (table and key), each once. */
     rows: Set<string>;
+    /** Its outbox messages, operation indices within its own operations. */
+    outbox: PendingOutboxMessageV1[];
   }
 
   interface Applied extends Prepared {
@@ -316,9 +336,25 @@ export function createWorker(options: WorkerOptions): Worker {
       group.length === 1
         ? (group[0] as Prepared).prepared.operations
         : group.flatMap((item) => item.prepared.operations);
-    const result = operations.length === 0 ? EMPTY_RESULT : await guard('sink')(() => sink.apply(operations));
-    const committedAt = now();
     let offset = 0;
+    const outbox = group.flatMap((item) => {
+      const shifted = item.outbox.map((message) =>
+        message.operation !== undefined ? { ...message, operation: message.operation + offset } : message,
+      );
+      offset += item.prepared.operations.length;
+      return shifted;
+    });
+    const outboxOption = operations.length === 0 ? {} : outboxApplyOption(sink, outbox);
+    const result =
+      operations.length === 0
+        ? EMPTY_RESULT
+        : await guard('sink')(() =>
+            'outbox' in outboxOption ? sink.apply(operations, outboxOption) : sink.apply(operations),
+          );
+    // Before the deliveries complete: a crash in between processes them again, and the keys dedupe.
+    await enqueueAfterApply(forwarding, outbox, result, 'outbox' in outboxOption);
+    const committedAt = now();
+    offset = 0;
     return group.map((item) => {
       const count = item.prepared.operations.length;
       const outcomes = result.outcomes.slice(offset, offset + count);
@@ -462,6 +498,7 @@ export function createWorker(options: WorkerOptions): Worker {
           fieldPolicies: policies.get(delivery.source) ?? {},
           renew,
           ...(options.sync ? { sync: options.sync } : {}),
+          ...(forwarding ? { outbox: forwarding } : {}),
           owner,
           leaseMs,
           guardSource: guard(`source:${delivery.source}`),
@@ -632,7 +669,13 @@ export function createWorker(options: WorkerOptions): Worker {
         const rows = new Set(
           prepared.operations.map((operation) => `${operation.table}\u0000${rowKeyString(operation.key)}`),
         );
-        const item: Prepared = { delivery, connector, startedAt, started, log, prepared, rows };
+        const outbox = forwardMessages(forwarding, prepared, {
+          source: delivery.source,
+          triggeredBy: 'webhook',
+          deliveryId: delivery.id,
+          correlationId: delivery.correlationId,
+        });
+        const item: Prepared = { delivery, connector, startedAt, started, log, prepared, rows, outbox };
         // Slow preparation (a rate limiter's wait, a slow provider) must not let the
         // batch's leases lapse while it waits for the rest: past half the lease,
         // a delivery is written and completed on its own, at once.

@@ -1,5 +1,6 @@
 import { CircuitOpenError, ConfigurationError, classifyError, RateLimitError, ReconnectRequiredError } from '../errors';
 import { type Logger, type Metrics, noopLogger, noopMetrics } from '../observability';
+import type { OutboxForwarding } from '../outbox/forward';
 import { assessSyncFreshness, type FreshnessStatus } from '../pipeline/freshness';
 import { runPoller } from '../pipeline/run-poller';
 import { runReconciliation } from '../pipeline/run-reconciliation';
@@ -43,6 +44,8 @@ export interface SchedulerOptions {
   store: StateStoreV1;
   sink: SinkV1;
   sync: SyncStoreV1;
+  /** Forward polled and reconciled changes to outbox destinations (`createAct` sets it). */
+  outbox?: OutboxForwarding | undefined;
   /**
    * The state's retention (`ActState.cleanup`), run as the global `retention`
    * job; the numbers of what it resolves are recorded as the run's counts.
@@ -437,6 +440,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           store,
           sink,
           sync,
+          ...(options.outbox ? { outbox: options.outbox } : {}),
           owner,
           // The stream lease lapses with the job's: a dead leader's job runs again once its job lease runs out.
           leaseMs: jobLeaseMs,
@@ -448,7 +452,17 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         return { counts: { ...result } };
       }
       case 'reconcile': {
-        const reports = await runReconciliation({ connector, tenant, store, sink, signal, logger, metrics, now });
+        const reports = await runReconciliation({
+          connector,
+          tenant,
+          store,
+          sink,
+          ...(options.outbox ? { outbox: options.outbox } : {}),
+          signal,
+          logger,
+          metrics,
+          now,
+        });
         const counts: Record<string, number> = {};
         for (const report of reports) {
           for (const name of [

@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors';
+import type { OutboxDispatcher } from '../outbox/dispatcher';
 import type { Scheduler } from './create-scheduler';
 
 const PACKAGE_NAME = '@act/core';
@@ -17,13 +18,20 @@ export interface TickHandlerOptions {
   secret: string | readonly string[];
   /** Passed to `tick` (default: the scheduler's own, 25 s). */
   maxDurationMs?: number;
+  /**
+   * The outbox dispatcher (`act.outbox`), drained after the scheduler's round
+   * within what is left of `maxDurationMs` (at least 5 s), so a host without
+   * a long-running process still delivers forwards and write-backs.
+   */
+  outbox?: Pick<OutboxDispatcher, 'drain'>;
 }
 
 /**
  * A web-standard handler that runs one scheduler round per call, for a cron
  * (Vercel Cron, Supabase `pg_cron` + `pg_net`, Cloud Scheduler) where no
  * process stays up to run `start()`. POST only, with the secret as a bearer
- * token; answers 200 with what ran (`{ leader, ran: [...] }`).
+ * token; answers 200 with what ran (`{ leader, ran: [...] }`, and
+ * `outbox: { claimed, outcomes }` when it drains an outbox).
  *
  * @throws ConfigurationError without a secret, or with one shorter than 16 characters.
  */
@@ -67,11 +75,15 @@ export function createTickHandler(options: TickHandlerOptions): (request: Reques
         { status: 401, headers: { 'www-authenticate': 'Bearer' } },
       );
     }
+    const started = Date.now();
     const result = await options.scheduler.tick({
       ...(options.maxDurationMs !== undefined ? { maxDurationMs: options.maxDurationMs } : {}),
       signal: request.signal,
     });
-    return Response.json(result, { status: 200 });
+    if (!options.outbox) return Response.json(result, { status: 200 });
+    const budget = (options.maxDurationMs ?? 25_000) - (Date.now() - started);
+    const outbox = await options.outbox.drain({ maxRounds: 50, maxDurationMs: Math.max(5_000, budget) });
+    return Response.json({ ...result, outbox }, { status: 200 });
   };
 }
 
