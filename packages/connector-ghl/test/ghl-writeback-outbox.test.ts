@@ -3,7 +3,7 @@
 // is refused without a request, a newer one is sent once, a malformed message
 // is a validation error (dead letter).
 import { readFileSync } from 'node:fs';
-import type { OutboxMessageV1 } from '@act/core';
+import { createAct, type OutboxMessageV1 } from '@act/core';
 import { createPostgresState, type PgPoolLike, type PostgresState } from '@act/sink-supabase';
 import { PGlite } from '@electric-sql/pglite';
 import nock from 'nock';
@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createGhlConnector, type GhlConnector } from '../src/ghl-connector';
 import { ghlContactToEvent } from '../src/ghl-poller';
 import type { GhlContactChange } from '../src/ghl-writeback';
-import { GHL_CONTACTS_DESTINATION, ghlSinkContactMirror } from '../src/ghl-writeback-outbox';
+import { enqueueGhlContactChange, GHL_CONTACTS_DESTINATION, ghlSinkContactMirror } from '../src/ghl-writeback-outbox';
 import { BASE_URL, LOCATION, PIT } from './helpers/ghl-fake-api';
 
 const DATABASE_URL = process.env.DATABASE_URL;
@@ -143,7 +143,7 @@ describe.each(TARGETS)('ghl:contacts destination on $name', ({ create }) => {
     ghl = connectorFor(target.state);
     await target.state.migrate({ connectors: [ghl] });
     await seedMirror(ghl, target.state, existing);
-  });
+  }, 60_000);
   afterEach(async () => target.destroy());
 
   const destination = () => {
@@ -197,6 +197,44 @@ describe.each(TARGETS)('ghl:contacts destination on $name', ({ create }) => {
     const retried = await destination().deliver(message({ tenant: LOCATION, change }), { attempt: 2 });
     expect(retried).toEqual({ outcome: 'skipped', contactId: 'ghl-c1', reason: 'stale' });
     expect(sent).toHaveLength(1);
+  });
+
+  it('end to end through the outbox: a stale change is refused and never reaches GHL, a newer one is sent once', async () => {
+    const act = createAct({ state: target.state, connectors: [ghl] });
+    const stale: GhlContactChange = {
+      changedAt: mirroredAt - 1,
+      contactId: 'ghl-c1',
+      fields: { email: 'aroha@example.com', lastName: 'Overwritten' },
+    };
+    const newer: GhlContactChange = {
+      changedAt: mirroredAt + 1,
+      contactId: 'ghl-c1',
+      fields: { email: 'aroha@example.com', tags: ['storyteller', 'elder'], dateOfBirth: '1961-04-12' },
+    };
+    const first = await enqueueGhlContactChange(act.outbox, LOCATION, stale);
+    const second = await enqueueGhlContactChange(act.outbox, LOCATION, newer);
+    // The same change enqueued again (a retried request in the app) is the same message.
+    expect(await enqueueGhlContactChange(act.outbox, LOCATION, newer)).toEqual({ id: second.id, duplicate: true });
+    // A message no schema accepts goes in through the app's own enqueue, and out to the dead letters.
+    const [broken] = await act.outbox.enqueue([
+      { destination: GHL_CONTACTS_DESTINATION, key: 'broken', tenant: LOCATION, payload: { tenant: LOCATION } },
+    ]);
+
+    await act.outbox.drain();
+
+    expect(await act.outbox.store.get(first.id)).toMatchObject({
+      status: 'done',
+      result: { outcome: 'skipped', reason: 'stale', contactId: 'ghl-c1' },
+    });
+    expect(await act.outbox.store.get(second.id)).toMatchObject({
+      status: 'done',
+      result: { outcome: 'updated', contactId: 'ghl-c1' },
+    });
+    const dead = await act.outbox.store.get(broken?.id ?? '');
+    expect(dead).toMatchObject({ status: 'dead', lastErrorClass: 'validation', attempts: 1 });
+    expect(dead?.lastError).toContain('[@act/connector-ghl] ghl:contacts message is not { tenant, change }');
+    // One request: the newer change, without the blocked field, with only what differs and the natural key.
+    expect(sent).toEqual([{ locationId: LOCATION, email: 'aroha@example.com', tags: ['storyteller', 'elder'] }]);
   });
 
   it('dead-letters a malformed message: a validation error naming the package', async () => {
