@@ -42,6 +42,7 @@ export {
 export { createWebhookHandler, type WebhookHandler, type WebhookHandlerOptions } from './http/create-webhook-handler';
 export { configureReceiveLimits, type ReceiveLimits, type ReceiveLoad, receiveLoad } from './http/receive-limits';
 export { createMemoryCredentialStore } from './memory/memory-credential-store';
+export { createMemoryOutboxStore } from './memory/memory-outbox-store';
 export { createMemorySink, type MemorySink, type MemorySinkRow } from './memory/memory-sink';
 export {
   createMemoryStateStore,

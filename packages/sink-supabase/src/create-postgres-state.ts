@@ -2,6 +2,7 @@ import {
   ConfigurationError,
   type CredentialsKey,
   encryptCredentialStore,
+  type OutboxStoreV1,
   type RateLimitStoreV1,
   StoreUnavailableError,
   type SyncStoreV1,
@@ -12,6 +13,7 @@ import type { GroupCommitOptions } from './group-commit';
 import { createLiveEvents, type LiveEventHandler, type SubscribeOptions, type Unsubscribe } from './live-events';
 import { type MigrateOptions, type MigrateResult, pendingMigrations, runMigrations } from './migrate';
 import { createPostgresCredentialStore, type PostgresCredentialStore } from './postgres-credential-store';
+import { createPostgresOutboxStore } from './postgres-outbox-store';
 import { createPostgresRateLimitStore } from './postgres-rate-limit-store';
 import { createPostgresSink } from './postgres-sink';
 import type { PostgresSink } from './postgres-sink-scan';
@@ -112,6 +114,14 @@ export interface PostgresState {
    * log. Leases and job claims hold across processes sharing the database.
    */
   readonly sync: SyncStoreV1;
+  /**
+   * The outbox (migration 0012_act_outbox): forwards, write-backs and
+   * destination writes, leased and retried like the inbox, dead letters
+   * and replay (`ActState.outbox`, so `createAct({ state })` runs it). The
+   * sink enqueues messages in the same transaction as their rows
+   * (`SinkApplyOptionsV1.outbox`).
+   */
+  readonly outbox: OutboxStoreV1;
   /** Apply this package's migrations, then the given ones. Idempotent; safe from several processes at once. */
   migrate(options?: MigrateOptions): Promise<MigrateResult>;
   health(): Promise<PostgresHealth>;
@@ -253,6 +263,7 @@ export function createPostgresState(connection: PostgresConnection, options: Pos
       options.credentialsKey,
     ),
     sync: createPostgresSyncStore(backend, options.now ? { now: options.now } : {}),
+    outbox: createPostgresOutboxStore(backend, options.now ? { now: options.now } : {}),
 
     async migrate(migrateOptions?: MigrateOptions) {
       if (kind === 'supabase') throw supabaseMigrateError(schema);

@@ -8,6 +8,7 @@ import {
 } from '@act/core';
 import { collapseOperations } from '@act/core/internal';
 import { PACKAGE_NAME } from './errors';
+import { toPendingOutboxRow } from './postgres-outbox-store';
 import { type PostgresScanRequest, type PostgresSink, scanRows } from './postgres-sink-scan';
 import type { BackendProvider } from './postgres-state-store';
 
@@ -214,6 +215,8 @@ export function createPostgresSink(backend: BackendProvider, options: { now?: ()
     supportsCursorCommit: true,
     // act_sink_apply writes act_integration_events of the same schema: the state store's feed.
     supportsEventCommit: true,
+    // act_sink_apply enqueues into act_outbox of the same schema: the outbox store's queue.
+    supportsOutboxCommit: true,
 
     // Reconciliation's listing of the mirror (act_sink_scan, 0003_act_sink).
     scan: (request: PostgresScanRequest) => scanRows(backend, request),
@@ -223,13 +226,22 @@ export function createPostgresSink(backend: BackendProvider, options: { now?: ()
       const result: SinkResultV1 = { created: 0, updated: 0, skipped: 0, deleted: 0, outcomes: [] };
       const cursor = applyOptions?.cursor;
       const events = applyOptions?.events ?? [];
-      if (operations.length === 0 && !cursor && events.length === 0) return result;
+      const outbox = applyOptions?.outbox ?? [];
+      if (operations.length === 0 && !cursor && events.length === 0 && outbox.length === 0) return result;
 
       const { winners, outcomes } = collapse(operations);
       const plan = planBatch(operations, winners);
       for (const event of events) {
         if (event.operation !== undefined && !(Number.isInteger(event.operation) && operations[event.operation])) {
           throw invalid(`integration event for operation ${event.operation}, but the batch has ${operations.length}`);
+        }
+      }
+      for (const message of outbox) {
+        if (
+          message.operation !== undefined &&
+          !(Number.isInteger(message.operation) && operations[message.operation])
+        ) {
+          throw invalid(`outbox message for operation ${message.operation}, but the batch has ${operations.length}`);
         }
       }
       // With events, the commit time is stamped here: their createdAt and
@@ -243,6 +255,7 @@ export function createPostgresSink(backend: BackendProvider, options: { now?: ()
           : null,
         p_now: committedAt ?? null,
         ...(events.length > 0 ? { p_events: events.map((event) => toPendingRow(event, outcomes)) } : {}),
+        ...(outbox.length > 0 ? { p_outbox: outbox.map((message) => toPendingOutboxRow(message, outcomes)) } : {}),
       });
       if (committedAt && events.length > 0) result.committedAt = committedAt;
       for (const outcome of (row?.result as SqlOutcome[] | null) ?? []) {

@@ -127,7 +127,7 @@ export function createMemoryOutboxStore(options: { now?: () => Date } = {}): Out
 
     async complete(request) {
       const message = messages.get(request.id);
-      if (!message || message.status !== 'processing' || message.claimToken !== request.claimToken) return false;
+      if (message?.status !== 'processing' || message.claimToken !== request.claimToken) return false;
       message.status = 'done';
       message.doneAt = request.now ?? clock();
       if (request.result !== undefined) message.result = copy(request.result);
@@ -139,7 +139,7 @@ export function createMemoryOutboxStore(options: { now?: () => Date } = {}): Out
 
     async fail(request) {
       const message = messages.get(request.id);
-      if (!message || message.status !== 'processing' || message.claimToken !== request.claimToken) {
+      if (message?.status !== 'processing' || message.claimToken !== request.claimToken) {
         return 'lease-lost';
       }
       const dead = request.retryAt === null;

@@ -9,6 +9,7 @@
 export * from './fake-provider';
 export { createWebhookRequest, signHmacSha256 } from './sign';
 export { type TestCredentialStoreOptions, testCredentialStore } from './test-credential-store';
+export { type TestOutboxStoreOptions, testOutboxStore } from './test-outbox-store';
 export { type TestPollerOptions, testPoller } from './test-poller';
 export { TEST_SINK_TABLE, type TestSinkOptions, type TestSinkRow, testSink } from './test-sink';
 export { makeTestDelivery, type TestStateStoreOptions, testStateStore } from './test-state-store';

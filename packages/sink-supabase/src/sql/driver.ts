@@ -135,7 +135,14 @@ export const ACT_FUNCTIONS = {
   },
   act_release_slot: { p_key: 'text', p_owner: 'text' },
   // Migration 0010: p_events, the integration events committed with the rows.
-  act_sink_apply: { p_operations: 'jsonb', p_cursor: 'jsonb', p_now: 'timestamptz', p_events: 'jsonb' },
+  // Migration 0012: p_outbox, the outbox messages enqueued with the rows.
+  act_sink_apply: {
+    p_operations: 'jsonb',
+    p_cursor: 'jsonb',
+    p_now: 'timestamptz',
+    p_events: 'jsonb',
+    p_outbox: 'jsonb',
+  },
   // Migration 0007: reconciliation's row scan and the credential store.
   act_sink_scan: {
     p_table: 'text',
@@ -222,6 +229,38 @@ export const ACT_FUNCTIONS = {
     p_now: 'timestamptz',
   },
   act_list_sync_events: { p_source: 'text', p_tenant: 'text', p_since: 'timestamptz', p_limit: 'integer' },
+  // Migration 0012: the outbox (OutboxStoreV1).
+  act_outbox_enqueue: { p_messages: 'jsonb', p_now: 'timestamptz' },
+  act_outbox_claim: {
+    p_owner: 'text',
+    p_limit: 'integer',
+    p_lease_ms: 'bigint',
+    p_destinations: 'text[]',
+    p_now: 'timestamptz',
+  },
+  act_outbox_complete: { p_id: 'bigint', p_claim_token: 'text', p_result: 'jsonb', p_now: 'timestamptz' },
+  act_outbox_fail: {
+    p_id: 'bigint',
+    p_claim_token: 'text',
+    p_error: 'text',
+    p_error_class: 'text',
+    p_retry_at: 'timestamptz',
+    p_counts_towards_schedule: 'boolean',
+    p_now: 'timestamptz',
+  },
+  act_outbox_replay: {
+    p_ids: 'bigint[]',
+    p_destination: 'text',
+    p_tenant: 'text',
+    p_from: 'timestamptz',
+    p_to: 'timestamptz',
+    p_statuses: 'text[]',
+    p_now: 'timestamptz',
+  },
+  act_outbox_get: { p_id: 'bigint' },
+  act_outbox_list: { p_destination: 'text', p_status: 'text', p_tenant: 'text', p_limit: 'integer' },
+  act_outbox_list_attempts: { p_message_id: 'bigint' },
+  act_outbox_stats: {},
 } as const satisfies Record<string, Record<string, ArgType>>;
 
 export type ActFunctionName = keyof typeof ACT_FUNCTIONS;
