@@ -98,7 +98,7 @@ const act = createAct({
     // Where the scheduler keeps connections, jobs, runs and its leader lease; retention is its daily job.
     sync: state.sync,
     // Forwards and write-backs (none configured here: the dashboard's Outbox section shows what a destination sends).
-    ...(state.outbox ? { outbox: state.outbox } : {}),
+    outbox: state.outbox,
     cleanup: () => state.cleanup(),
   },
   connectors,

@@ -45,8 +45,8 @@ export interface DemoState {
   credentials: CredentialStoreV1;
   /** The scheduler's connections, jobs and runs, leases and source modes (`act_connections`, `act_jobs`, …). */
   sync: SyncStoreV1;
-  /** The outbox (`act_outbox`): forwards and write-backs, durable; absent on an @act/sink-supabase without it. */
-  outbox: OutboxStoreV1 | undefined;
+  /** The outbox (`act_outbox`): forwards and write-backs, durable. */
+  outbox: OutboxStoreV1;
   /** Retention (old done deliveries, attempts, events): the scheduler's daily `retention` job. */
   cleanup(): Promise<unknown>;
   /** Live integration events: LISTEN/NOTIFY on Postgres and PGlite, Supabase Realtime on supabase-js. */
@@ -141,7 +141,7 @@ export async function openDemoState(options: { ephemeral: boolean }): Promise<De
     rateLimits: state.rateLimits,
     credentials: state.credentials,
     sync: state.sync,
-    outbox: (state as { readonly outbox?: OutboxStoreV1 }).outbox,
+    outbox: state.outbox,
     cleanup: () => state.cleanup(),
     subscribe: kind === 'supabase' ? realtime : state.subscribe.bind(state),
     readsValues: query !== undefined,

@@ -3,18 +3,6 @@ import { CliError, type CliIo, EXIT } from './cli-io';
 import { notReady, type StateFlags, withState } from './cli-state';
 
 /**
- * The state's outbox (`ActState.outbox`), or a clear error when the state has
- * none: an `@act/sink-supabase` from before the outbox.
- */
-export function outboxOf(state: { readonly outbox?: OutboxStoreV1 | undefined }, description: string): OutboxStoreV1 {
-  if (state.outbox) return state.outbox;
-  throw new CliError(
-    `${description} has no outbox (state.outbox): the installed @act/sink-supabase predates it; update it, then run act migrate`,
-    EXIT.usage,
-  );
-}
-
-/**
  * Run `fn` with the outbox store: `io.outbox` when given, else the
  * database's (opened and closed like every database command, refused when
  * migrations are pending).
@@ -26,11 +14,9 @@ export async function withOutbox<T>(
 ): Promise<T> {
   if (io.outbox) return fn(io.outbox, 'the outbox');
   return withState(flags, io, async (state, description) => {
-    // PostgresState gains `outbox` with the outbox; read it without assuming it is there.
-    const outbox = outboxOf(state as { readonly outbox?: OutboxStoreV1 }, description);
     const why = await notReady(state);
     if (why) throw new CliError(`${description} is not ready: ${why}`, EXIT.failed);
-    return fn(outbox, description);
+    return fn(state.outbox, description);
   });
 }
 

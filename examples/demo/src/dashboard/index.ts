@@ -46,9 +46,9 @@ import {
 } from '@act/core';
 import {
   buildHealthView,
-  OUTBOX_WAIT_TARGET_MS,
   buildLatencyView,
   DEFAULT_FRESHNESS_TARGETS_MS,
+  OUTBOX_WAIT_TARGET_MS,
   toConflictView,
   toDeadLetterView,
   toEventView,
@@ -378,7 +378,8 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
         return json({ enabled: true, rows: toSyncView(rows, now()) });
       }
       case '/dashboard/outbox': {
-        if (!options.outbox) return json({ enabled: false, targetMs: OUTBOX_WAIT_TARGET_MS, destinations: [], dead: [] });
+        if (!options.outbox)
+          return json({ enabled: false, targetMs: OUTBOX_WAIT_TARGET_MS, destinations: [], dead: [] });
         const at = now();
         const [stats, dead] = await Promise.all([
           options.outbox.stats({ now: at }),

@@ -4,7 +4,6 @@ import {
   type FreshnessAssessment,
   type HealthFigureV1,
   type HealthSignalV1,
-  type OutboxStoreV1,
   type SyncStoreV1,
   type WebhookActivityV1,
 } from '@act/core';
@@ -85,10 +84,8 @@ export async function health(args: string[], io: CliIo): Promise<number> {
     const redSignals = signals.filter((signal) => signal.status === 'red');
     const syncRows = state.sync ? await syncView(state.sync, state.store.webhookActivity.bind(state.store)) : [];
     const redSync = syncRows.filter((row) => row.status === 'red');
-    // PostgresState gains `outbox` with the outbox; an older one has none to show.
-    const outboxStore = (state as { readonly outbox?: OutboxStoreV1 }).outbox;
     const now = new Date();
-    const outboxRows = outboxStore ? await outboxStore.stats({ now }) : [];
+    const outboxRows = await state.outbox.stats({ now });
     const redOutbox = outboxRows.filter((row) => assessOutbox(row, now).status === 'red');
 
     if (values.json) {

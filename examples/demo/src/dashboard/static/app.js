@@ -313,7 +313,9 @@ async function loadOutbox() {
   $('outbox').tBodies[0].replaceChildren(
     ...destinations.map((row) =>
       el('tr', { data: { destination: row.destination, status: row.status } }, [
-        el('td', {}, [el('span', { className: `status status-${row.status}`, text: row.status, title: row.reason ?? '' })]),
+        el('td', {}, [
+          el('span', { className: `status status-${row.status}`, text: row.status, title: row.reason ?? '' }),
+        ]),
         el('td', { text: row.destination }),
         el('td', { text: row.pending, className: 'number' }),
         el('td', { text: row.processing, className: 'number' }),
