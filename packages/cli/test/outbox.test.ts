@@ -32,7 +32,7 @@ describe('act outbox', () => {
   it('explains itself with --help and refuses what it does not take', async () => {
     const help = await act(['outbox', '--help']);
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain('act outbox replay <id>... | --destination <name>');
+    expect(help.stdout).toContain('act outbox replay <id>... [--app <url>] | --destination <name>');
     expect((await act(['--help'])).stdout).toContain('outbox [list | replay <id>...]');
 
     const outbox = createMemoryOutboxStore();
@@ -110,6 +110,52 @@ describe('act outbox', () => {
       replayed: 1,
     });
     expect(await outbox.list({ status: 'dead' })).toEqual([]);
+  });
+
+  it('--app reads and replays through a running app’s dashboard, with its token', async () => {
+    const calls: { url: string; method: string; headers: Record<string, string> }[] = [];
+    const fetcher = (async (input: URL | RequestInfo, init?: RequestInit) => {
+      const url = String(input);
+      calls.push({ url, method: init?.method ?? 'GET', headers: (init?.headers ?? {}) as Record<string, string> });
+      if (url.endsWith('/dashboard/outbox')) {
+        return Response.json({
+          enabled: true,
+          destinations: [
+            {
+              destination: 'ghl:contacts',
+              pending: 0,
+              processing: 0,
+              dead: 1,
+              oldestWaitingAgeMs: null,
+              status: 'amber',
+              reason: '1 dead',
+              lastError: 'stale token',
+            },
+          ],
+          dead: [],
+        });
+      }
+      return Response.json({ id: 'm-1', replayed: 1 });
+    }) as typeof fetch;
+    const env = { ACT_DASHBOARD_TOKEN: 'token-0123456789abcdef' };
+    const stats = await act(['outbox', '--app', 'http://127.0.0.1:3000'], { env, fetch: fetcher });
+    expect(stats.code).toBe(0);
+    expect(stats.stdout).toMatch(/^ghl:contacts\s+0\s+0\s+1\s+-\s+stale token\s+amber \(1 dead\)$/m);
+    const replayed = await act(['outbox', 'replay', 'm-1', '--app', 'http://127.0.0.1:3000'], { env, fetch: fetcher });
+    expect(replayed.stdout).toBe(
+      'replayed 1 dead message(s) through http://127.0.0.1:3000: its outbox dispatcher delivers them\n',
+    );
+    expect(calls.map((call) => `${call.method} ${call.url}`)).toEqual([
+      'GET http://127.0.0.1:3000/dashboard/outbox',
+      'POST http://127.0.0.1:3000/dashboard/outbox/m-1/replay',
+    ]);
+    expect(calls[1]?.headers).toMatchObject({
+      authorization: 'Bearer token-0123456789abcdef',
+      'x-act-dashboard': 'replay',
+    });
+    const byDestination = await act(['outbox', 'replay', '--destination', 'verity', '--app', 'http://x'], { env });
+    expect(byDestination.code).toBe(2);
+    expect(byDestination.stderr).toContain('outbox replay --app takes message ids only');
   });
 
   it('is red, exit 1, when a message has waited past the target (nothing delivers the outbox)', async () => {

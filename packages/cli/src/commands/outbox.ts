@@ -2,6 +2,7 @@
 // destination: depth and failures, the messages, and replaying dead ones.
 import { parseArgs } from 'node:util';
 import type { OutboxMessageV1, OutboxReplaySelectorV1, OutboxStatsV1, OutboxStatusV1 } from '@act/core';
+import { appOutbox, appOutboxReplay } from '../cli-app';
 import { type CliIo, EXIT, formatDuration, formatTable, line, usageError } from '../cli-io';
 import { assessOutbox, OUTBOX_WAIT_TARGET_MS, withOutbox } from '../cli-outbox';
 import { STATE_OPTIONS } from '../cli-state';
@@ -9,9 +10,9 @@ import { when } from '../cli-sync';
 
 const STATUSES: readonly OutboxStatusV1[] = ['pending', 'processing', 'done', 'dead'];
 
-export const OUTBOX_USAGE = `Usage: act outbox [--json]
+export const OUTBOX_USAGE = `Usage: act outbox [--json] [--app <url>]
        act outbox list [--destination <name>] [--status <status>] [--tenant <id>] [--limit <n>] [--json]
-       act outbox replay <id>... | --destination <name> [--from <iso>] [--to <iso>] [--tenant <id>] [--include-done]
+       act outbox replay <id>... [--app <url>] | --destination <name> [--from <iso>] [--to <iso>] [--tenant <id>] [--include-done]
 
 The outbox holds what leaves the mirror (a forward to another service, a
 write-back to the provider such as ghl:contacts), delivered at least once by
@@ -35,7 +36,9 @@ the worker, retried, and dead-lettered when it keeps failing.
                    tenant; a running worker delivers them
     --include-done        also send again messages already delivered (done)
 
-  --json           print { "destinations": [...] }, { "messages": [...] } or { "replayed": n }`;
+  --json           print { "destinations": [...] }, { "messages": [...] } or { "replayed": n }
+  --app <url>      the stats, or replay by id, through a running app (the demo's
+                   dashboard) instead of opening the database (token: ACT_DASHBOARD_TOKEN)`;
 
 const OPTIONS = {
   ...STATE_OPTIONS,
@@ -47,6 +50,7 @@ const OPTIONS = {
   to: { type: 'string' },
   'include-done': { type: 'boolean' },
   json: { type: 'boolean' },
+  app: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -97,7 +101,8 @@ export async function outbox(args: string[], io: CliIo): Promise<number> {
   }
   const [subcommand, ...rest] = positionals;
   if (subcommand === undefined) {
-    only(values, '', ['json']);
+    only(values, '', ['json', 'app']);
+    if (values.app !== undefined) return appOutbox(io, values.app, values.json === true);
     return stats(values, io);
   }
   if (subcommand === 'list') {
@@ -106,7 +111,16 @@ export async function outbox(args: string[], io: CliIo): Promise<number> {
     return list(values, io);
   }
   if (subcommand === 'replay') {
-    only(values, ' replay', ['destination', 'tenant', 'from', 'to', 'include-done', 'json']);
+    only(values, ' replay', ['destination', 'tenant', 'from', 'to', 'include-done', 'json', 'app']);
+    if (values.app !== undefined) {
+      if (rest.length === 0 || values.destination !== undefined || values.tenant !== undefined) {
+        throw usageError('outbox replay --app takes message ids only (the app replays dead messages one by one)');
+      }
+      if (values.from !== undefined || values.to !== undefined || values['include-done'] || values.json) {
+        throw usageError('outbox replay --app takes message ids only (the app replays dead messages one by one)');
+      }
+      return appOutboxReplay(io, values.app, rest);
+    }
     return replay(values, rest, io);
   }
   throw usageError(`unknown subcommand "${subcommand}" (list or replay)\n\n${OUTBOX_USAGE}`);
