@@ -201,6 +201,8 @@ describe.each(TARGETS)('ghl:contacts destination on $name', ({ create }) => {
 
   it('end to end through the outbox: a stale change is refused and never reaches GHL, a newer one is sent once', async () => {
     const act = createAct({ state: target.state, connectors: [ghl] });
+    // The database's outbox (act_outbox), not an in-memory one.
+    expect(act.outbox.store).toBe(target.state.outbox);
     const stale: GhlContactChange = {
       changedAt: mirroredAt - 1,
       contactId: 'ghl-c1',
