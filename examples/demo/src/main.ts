@@ -330,6 +330,8 @@ console.log(
   `  backfill   ${backfilled} records from the providers' listing APIs (${apiCalls} requests, ${Math.round(performance.now() - backfillStarted)} ms)`,
 );
 worker.start();
+// The outbox's own loop (forwards, write-backs), beside the worker: a dead destination never slows ingest.
+act.outbox.start();
 
 if (args.once) {
   let ok = false;
@@ -339,6 +341,7 @@ if (args.once) {
     console.error(error);
   } finally {
     await worker.stop();
+    await act.outbox.stop();
     // An ephemeral Postgres schema is dropped here, whatever happened.
     await state.close();
     server.close();
@@ -383,6 +386,7 @@ if (args.once) {
     server.closeAllConnections();
     server.close();
     await worker.stop();
+    await act.outbox.stop();
     await state.close();
     process.exit(0);
   };

@@ -15,7 +15,7 @@
  */
 import { createGhlConnector, loadGhlSettings } from '@act/connector-ghl';
 import { createXeroConnector, loadXeroSettings } from '@act/connector-xero';
-import { type Act, createAct, type Scheduler, type Worker } from '@act/core';
+import { type Act, type ActOutbox, createAct, httpDestination, type Scheduler, type Worker } from '@act/core';
 import { toNodeHandler } from '@act/core/node';
 import { createPostgresState, type PostgresConnection, type PostgresState } from '@act/sink-supabase';
 import express, { type Express } from 'express';
@@ -40,7 +40,9 @@ export interface ActApp {
   worker: Worker;
   /** Not started: call `scheduler.start()` (see server.ts). */
   scheduler: Scheduler;
-  /** Stop the scheduler and the worker, then close the database. */
+  /** The outbox dispatcher (forwards to ACT_FORWARD_URL when set). Not started: call `outbox.start()` (see server.ts). */
+  outbox: ActOutbox;
+  /** Stop the scheduler, the worker and the outbox, then close the database. */
   close(): Promise<void>;
 }
 
@@ -66,6 +68,23 @@ export async function createActApp(config: ActAppConfig): Promise<ActApp> {
       (context) => createXeroConnector(loadXeroSettings(config.env, context)),
     ],
     prefix: '/webhooks',
+    // Optional: forward every applied change to your own service, signed with
+    // the Standard Webhooks scheme (verify with any Standard Webhooks library
+    // and ACT_FORWARD_SECRET, a `whsec_…` secret). Queued durably in act_outbox
+    // with the mirror write, retried, and never slowing the inbox down.
+    ...(config.env.ACT_FORWARD_URL
+      ? {
+          outbox: {
+            destinations: [
+              httpDestination({
+                name: 'forward',
+                url: config.env.ACT_FORWARD_URL,
+                secret: config.env.ACT_FORWARD_SECRET ?? '',
+              }),
+            ],
+          },
+        }
+      : {}),
     ...(config.idleDelayMs !== undefined ? { worker: { idleDelayMs: config.idleDelayMs } } : {}),
   });
 
@@ -95,19 +114,21 @@ export async function createActApp(config: ActAppConfig): Promise<ActApp> {
     response.json({ database: await state.health(), sources: await state.store.health() });
   });
 
-  const { worker, scheduler } = act;
+  const { worker, scheduler, outbox } = act;
   return {
     app,
     state,
     act,
     worker,
     scheduler,
+    outbox,
     async close() {
       // The scheduler first: stop() waits for its running jobs and hands the
       // leader lease over at once, so another process takes over without
       // waiting for the lease to lapse.
       await scheduler.stop();
       await worker.stop();
+      await outbox.stop();
       await state.close();
     },
   };

@@ -7,7 +7,7 @@
 import { applyServerTimeouts } from '@act/core/node';
 import { createActApp } from './app.ts';
 
-const { app, worker, scheduler, close } = await createActApp({
+const { app, worker, scheduler, outbox, close } = await createActApp({
   env: process.env,
   database: process.env.DATABASE_URL
     ? { connectionString: process.env.DATABASE_URL }
@@ -17,6 +17,8 @@ const { app, worker, scheduler, close } = await createActApp({
 // Receive and process in one process here; the worker can equally run in a
 // process of its own (many receivers, many workers, one database).
 worker.start();
+// The outbox's own loop (forwards, write-backs): a slow or dead destination never holds up the worker.
+outbox.start();
 // Pollers, reconciliation, token refresh and retention for every connected
 // tenant. Start it in every process if you like: one leads at a time (a lease
 // in the database), and another takes over within 30 s when it dies.

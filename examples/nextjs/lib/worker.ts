@@ -8,14 +8,19 @@ const cache = globalThis as typeof globalThis & { __actWorker?: Worker };
 
 export function startWorker(): Worker {
   if (cache.__actWorker) return cache.__actWorker;
-  const { worker } = getAct().act;
+  const { worker, outbox } = getAct().act;
   worker.start();
+  // The outbox's own loop (forwards, write-backs) beside it: a dead destination never holds up the worker.
+  outbox.start();
   cache.__actWorker = worker;
 
   // `next start` handles SIGTERM / SIGINT itself: it finishes the requests in
   // flight, then exits. Stop claiming new deliveries meanwhile; a round cut
   // short by the exit is reclaimed by the next worker when its lease expires.
-  const stop = () => void worker.stop().catch(() => {});
+  const stop = () => {
+    void worker.stop().catch(() => {});
+    void outbox.stop().catch(() => {});
+  };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   return worker;

@@ -38,6 +38,9 @@ describe('on a database with Supabase roles', () => {
       'act_job_runs',
       'act_source_modes',
       'act_sync_events',
+      // Migration 0012: the outbox.
+      'act_outbox',
+      'act_outbox_attempts',
     ]) {
       expect(
         await check(`select relrowsecurity as ok from pg_class where oid = 'public.${table}'::regclass`),

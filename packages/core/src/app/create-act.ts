@@ -266,7 +266,12 @@ export function createAct(options: ActOptions): Act {
     ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   if (options.tick) {
-    const handler = createTickHandler({ scheduler, outbox: dispatcher, secret: options.tick.secret });
+    const handler = createTickHandler({
+      scheduler,
+      // Drained after the round when there is anywhere to deliver to.
+      ...(destinations.length > 0 ? { outbox: dispatcher } : {}),
+      secret: options.tick.secret,
+    });
     routes.push({ source: '', processor: 'tick', paths: [`${prefix}/_act/tick`], handler });
   }
 

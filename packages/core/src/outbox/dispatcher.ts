@@ -206,6 +206,19 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
       const send = () => destination.deliver(message, { signal: controller.signal, attempt: message.attempts + 1 });
       result = breaker ? await breaker.execute(send) : await send();
     } catch (error) {
+      if (controller.signal.aborted) {
+        // Cut short by `stop()`, not failed by the destination: due again at once, not counted.
+        return fail(
+          message,
+          {
+            errorClass: 'transient',
+            retryAt: now(),
+            countsTowardsSchedule: false,
+            reason: 'the dispatcher stopped while sending',
+          },
+          log,
+        );
+      }
       return fail(
         message,
         decideFailure(error, message.attempts, now(), { schedule, jitter: options.jitter, random: options.random }),

@@ -159,6 +159,37 @@ function contract(options: TestOutboxStoreOptions): void {
       );
 
       it(
+        'stores each key once when several callers enqueue it at the same time, and every caller gets its id',
+        withStore(async (store) => {
+          const keys = Array.from({ length: 40 }, (_, i) => `k${String(i).padStart(2, '0')}`);
+          // Each caller sends the keys in its own order (rotated, every other one reversed):
+          // a store must neither store one twice nor deadlock.
+          const orderOf = (round: number) => {
+            const rotated = keys.map((_, i) => keys[(i + round * 7) % keys.length] ?? '');
+            return round % 2 === 0 ? rotated : rotated.reverse();
+          };
+          const rounds = await Promise.all(
+            Array.from({ length: 8 }, (_, round) =>
+              store.enqueue(orderOf(round).map((key) => message('verity', key, { payload: { round } }))),
+            ),
+          );
+          const stored = await store.list({ destination: 'verity' });
+          expect(stored).toHaveLength(keys.length);
+          const idByKey = new Map(stored.map((m) => [m.key, m.id]));
+          let added = 0;
+          for (const [round, results] of rounds.entries()) {
+            const order = orderOf(round);
+            for (const [i, result] of results.entries()) {
+              expect(result.id).toBe(idByKey.get(order[i] ?? ''));
+              if (!result.duplicate) added += 1;
+            }
+          }
+          // Exactly one caller added each message.
+          expect(added).toBe(keys.length);
+        }),
+      );
+
+      it(
         'is available at once without availableAt',
         withStore(async (store) => {
           const [result] = await store.enqueue([{ destination: 'verity', key: 'now', payload: {} }]);
@@ -199,6 +230,20 @@ function contract(options: TestOutboxStoreOptions): void {
           expect(atLast).toEqual([]);
           const lapsed = await store.claim({ owner: 'd2', limit: 10, leaseMs: 30_000, now: at(HOUR) });
           expect(idsOf(lapsed)).toEqual([early?.id, middle?.id, late?.id, future?.id]);
+        }),
+      );
+
+      it(
+        'claims messages available at the same time in the order they were enqueued',
+        withStore(async (store) => {
+          const enqueued = await store.enqueue([
+            message('verity', 'z'),
+            message('verity', 'a'),
+            message('verity', 'm'),
+          ]);
+          const claimed = await store.claim({ owner: 'd1', limit: 10, leaseMs: MINUTE, now: at(0) });
+          expect(claimed.map((m) => m.key)).toEqual(['z', 'a', 'm']);
+          expect(idsOf(claimed)).toEqual(idsOf(enqueued));
         }),
       );
 

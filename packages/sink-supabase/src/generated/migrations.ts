@@ -4087,8 +4087,8 @@ begin
       from jsonb_array_elements(p_messages) with ordinality as e(m, n)
     ),
     -- The first occurrence of each key, in array order. OFFSET 0 keeps the
-    -- subquery whole, so the sort runs below the insert's projection and the
-    -- id sequence is drawn in array order.
+    -- subquery whole, so the sort runs below nextval's projection and the
+    -- ids are drawn in array order.
     firsts as (
       select o.n, o.m from (
         select distinct on (i.m->>'destination', i.m->>'key') i.n, i.m
@@ -4101,14 +4101,24 @@ begin
       order by o.n
       offset 0
     ),
+    -- Ids drawn in array order (messages of one batch are claimed in it)...
+    numbered as (
+      select f.n, f.m, nextval(pg_get_serial_sequence('act_outbox', 'id')) as new_id
+      from firsts f
+    ),
+    -- ...and the rows inserted in key order: two callers enqueueing
+    -- overlapping keys in different orders then wait for each other in one
+    -- order, instead of deadlocking.
     inserted as (
       insert into act_outbox as t (
-        destination, key, source, tenant, delivery_id, correlation_id, payload, available_at, created_at
+        id, destination, key, source, tenant, delivery_id, correlation_id, payload, available_at, created_at
       )
-      select f.m->>'destination', f.m->>'key', f.m->>'source', f.m->>'tenant', f.m->>'delivery_id',
-        f.m->>'correlation_id', coalesce(f.m->'payload', 'null'::jsonb),
-        coalesce((f.m->>'available_at')::timestamptz, v_now), v_now
-      from firsts f
+      overriding system value
+      select u.new_id, u.m->>'destination', u.m->>'key', u.m->>'source', u.m->>'tenant', u.m->>'delivery_id',
+        u.m->>'correlation_id', coalesce(u.m->'payload', 'null'::jsonb),
+        coalesce((u.m->>'available_at')::timestamptz, v_now), v_now
+      from numbered u
+      order by u.m->>'destination', u.m->>'key'
       on conflict (destination, key) do nothing
       returning t.id
     )

@@ -280,9 +280,10 @@ interface PlanTable {
 }
 
 /**
- * The pending integration events (`p_events`) for the last chunk of a batch:
- * each whose operation an earlier chunk applied carries that outcome (the
- * last chunk's `act_sink_apply` only knows its own operations' outcomes).
+ * The pending integration events (`p_events`) or outbox messages
+ * (`p_outbox`) for the last chunk of a batch: each whose operation an
+ * earlier chunk applied carries that outcome (the last chunk's
+ * `act_sink_apply` only knows its own operations' outcomes).
  */
 function withEarlierOutcomes(events: unknown, outcomes: readonly unknown[]): unknown {
   if (!Array.isArray(events)) return events ?? null;
@@ -410,6 +411,9 @@ export function createSupabaseBackend(
             p_cursor: last ? (body.p_cursor ?? null) : null,
             // The integration events ride with the cursor, told the outcomes of the earlier chunks.
             ...('p_events' in body ? { p_events: last ? withEarlierOutcomes(body.p_events, outcomes) : null } : {}),
+            // So do the outbox messages: enqueued once every row is written, each
+            // judged by its own operation's outcome (onlyIfChanged).
+            ...('p_outbox' in body ? { p_outbox: last ? withEarlierOutcomes(body.p_outbox, outcomes) : null } : {}),
           },
           operation,
         );

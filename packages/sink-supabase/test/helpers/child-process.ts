@@ -17,12 +17,21 @@ export const packageDir = fileURLToPath(new URL('../../', import.meta.url));
  * drivers stay external, resolved from this package's node_modules. Built into
  * a directory of this run's own, so concurrent runs never collide.
  */
-export async function bundleChild(entry: string, name: string): Promise<{ file: string; dispose(): void }> {
-  const outDir = join(packageDir, 'node_modules', '.cache', `act-${name}`, `${process.pid}-${Date.now().toString(36)}`);
+export async function bundleChild(
+  entry: string,
+  name: string,
+  /**
+   * The package the entry belongs to (default: this one): `entry` is relative
+   * to it, and the bundle goes under its node_modules, so the dependencies
+   * left external resolve from there (another package's tests use this helper).
+   */
+  root: string = packageDir,
+): Promise<{ file: string; dispose(): void }> {
+  const outDir = join(root, 'node_modules', '.cache', `act-${name}`, `${process.pid}-${Date.now().toString(36)}`);
   try {
     await build({
       config: false,
-      entry: { [name]: join(packageDir, entry) },
+      entry: { [name]: join(root, entry) },
       outDir,
       format: ['esm'],
       platform: 'node',

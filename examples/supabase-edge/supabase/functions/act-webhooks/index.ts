@@ -74,6 +74,8 @@ const worker = xero.client
       sink: state.sink,
       // Registers the tenants it applies deliveries for, so the scheduler syncs them.
       sync: state.sync,
+      // Forwards what it applies to act's outbox destinations, as act.worker does.
+      outbox: { destinations: act.outbox.destinations, store: act.outbox.store },
     });
 
 // Supabase's EdgeRuntime.waitUntil keeps the function alive after the answer.
@@ -89,7 +91,12 @@ Deno.serve(async (request) => {
     // drains too, and a quiet day's deliveries still get applied. A few
     // rounds at most: a backlog is for a long-lived worker, and anything
     // left is picked up by the next request (leases make overlapping drains safe).
-    const drained = worker.drain({ maxRounds: 5 }).catch((error) => console.error('[act-webhooks] worker:', error));
+    // Then the outbox (forwards, write-backs) the drain filled, on its own dispatcher's leases.
+    const drained = worker
+      .drain({ maxRounds: 5 })
+      .catch((error) => console.error('[act-webhooks] worker:', error))
+      .then(() => act.outbox.drain({ maxRounds: 5, maxDurationMs: 10_000 }))
+      .catch((error) => console.error('[act-webhooks] outbox:', error));
     if (typeof EdgeRuntime !== 'undefined') EdgeRuntime.waitUntil(drained);
   }
   return response;

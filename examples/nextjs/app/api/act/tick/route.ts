@@ -1,6 +1,6 @@
 // GET or POST /api/act/tick: one round of the scheduler (pollers,
 // reconciliation, token refresh, retention: whatever is due), then the
-// inbox drained, for hosts without a long-running process.
+// inbox and the outbox drained, for hosts without a long-running process.
 //
 // Called by a cron with `Authorization: Bearer <secret>`: Vercel Cron sends a
 // GET with `Bearer $CRON_SECRET` (vercel.json in the README); Supabase pg_cron
@@ -47,9 +47,14 @@ async function tick(request: Request): Promise<Response> {
     store: state.store,
     sink: state.sink,
     sync: state.sync,
+    // Forwards what it applies to act's outbox destinations, as act.worker does.
+    outbox: { destinations: act.outbox.destinations, store: act.outbox.store },
     logger,
   });
   // Bounded so the invocation ends within maxDuration; the next run picks up the rest.
   const drained = await worker.drain({ maxRounds: 20 });
-  return Response.json({ ...round, drained });
+  // Then the outbox (forwards, write-backs) the drain and the round filled, within what is left of maxDuration.
+  // Its messages are leased: a dispatcher instrumentation.ts started may run beside it safely.
+  const outbox = await act.outbox.drain({ maxRounds: 20, maxDurationMs: 10_000 });
+  return Response.json({ ...round, drained, outbox });
 }
