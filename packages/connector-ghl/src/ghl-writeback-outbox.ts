@@ -19,10 +19,10 @@
 import { createHash } from 'node:crypto';
 import {
   ActError,
+  type ActOutbox,
   ConfigurationError,
   type NewOutboxMessageV1,
   type OutboxDestinationV1,
-  type OutboxStoreV1,
   type SinkV1,
 } from '@act/core';
 import { canonicalJson } from '@act/core/internal';
@@ -82,7 +82,7 @@ export interface GhlContactsDestinationOptions {
  * on the connector (`connector.destinations`); use this for a writer of your own.
  */
 export function ghlContactsDestination(options: GhlContactsDestinationOptions): OutboxDestinationV1 {
-  return {
+  const destination: OutboxDestinationV1 = {
     specificationVersion: 'v1',
     name: GHL_CONTACTS_DESTINATION,
     ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
@@ -105,24 +105,44 @@ export function ghlContactsDestination(options: GhlContactsDestinationOptions): 
       };
     },
   };
+  writers.set(destination, options.writer);
+  return destination;
 }
 
+/** The writer behind each `ghl:contacts` destination, so an enqueue strips what it blocks. */
+const writers = new WeakMap<OutboxDestinationV1, GhlWriter>();
+
 /**
- * Enqueue a local contact change for write-back (`state.outbox`, or anything
- * with the outbox's `enqueue`). The message key is the change itself (tenant,
- * `changedAt` and fields), so enqueueing the same change twice sends it once.
- * Resolves the message id and whether it was already queued. The payload is
- * checked here, so a malformed change fails now rather than in the dead letters.
+ * Enqueue a local contact change for write-back through the app's outbox
+ * (`act`, from `createAct` with a connector created with `writeBack`). The
+ * change is checked, and the fields the connector's policy blocks are removed
+ * before it is stored, so blocked values never reach the outbox table. The
+ * message key is the change itself (tenant, contact, `changedAt`, fields), so
+ * enqueueing the same change twice sends it once. Resolves the message id and
+ * whether it was already queued.
+ *
+ * @throws ConfigurationError when no `ghl:contacts` destination is configured.
  */
 export async function enqueueGhlContactChange(
-  outbox: Pick<OutboxStoreV1, 'enqueue'>,
+  act: { readonly outbox: Pick<ActOutbox, 'enqueue' | 'destinations'> },
   tenant: string,
   change: GhlContactChange,
   options: Pick<NewOutboxMessageV1, 'correlationId' | 'availableAt'> = {},
 ): Promise<{ id: string; duplicate: boolean }> {
-  const payload = parseMessage({ tenant, change });
+  const destination = act.outbox.destinations.find((candidate) => candidate.name === GHL_CONTACTS_DESTINATION);
+  if (!destination) {
+    throw new ConfigurationError({
+      packageName: GHL_PACKAGE_NAME,
+      message: `no ${GHL_CONTACTS_DESTINATION} outbox destination: create the connector with writeBack ({ writeBack: { sink: state.sink } })`,
+    });
+  }
+  const checked = parseMessage({ tenant, change });
+  const strip = writers.get(destination)?.stripBlockedFields;
+  const payload: GhlContactChangeMessage = strip
+    ? { tenant, change: { ...checked.change, fields: strip(checked.change.fields) } }
+    : checked;
   const digest = createHash('sha256').update(canonicalJson(payload)).digest('base64url').slice(0, 22);
-  const [result] = await outbox.enqueue([
+  const [result] = await act.outbox.enqueue([
     {
       destination: GHL_CONTACTS_DESTINATION,
       key: `${tenant}:${change.contactId ?? '-'}:${change.changedAt}:${digest}`,

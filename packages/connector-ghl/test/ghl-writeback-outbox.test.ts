@@ -213,14 +213,20 @@ describe.each(TARGETS)('ghl:contacts destination on $name', ({ create }) => {
       contactId: 'ghl-c1',
       fields: { email: 'aroha@example.com', tags: ['storyteller', 'elder'], dateOfBirth: '1961-04-12' },
     };
-    const first = await enqueueGhlContactChange(act.outbox, LOCATION, stale);
-    const second = await enqueueGhlContactChange(act.outbox, LOCATION, newer);
+    const first = await enqueueGhlContactChange(act, LOCATION, stale);
+    const second = await enqueueGhlContactChange(act, LOCATION, newer);
     // The same change enqueued again (a retried request in the app) is the same message.
-    expect(await enqueueGhlContactChange(act.outbox, LOCATION, newer)).toEqual({ id: second.id, duplicate: true });
+    expect(await enqueueGhlContactChange(act, LOCATION, newer)).toEqual({ id: second.id, duplicate: true });
     // A message no schema accepts goes in through the app's own enqueue, and out to the dead letters.
     const [broken] = await act.outbox.enqueue([
       { destination: GHL_CONTACTS_DESTINATION, key: 'broken', tenant: LOCATION, payload: { tenant: LOCATION } },
     ]);
+
+    // The blocked field never reaches the outbox table either.
+    expect((await act.outbox.store.get(second.id))?.payload).toEqual({
+      tenant: LOCATION,
+      change: { ...newer, fields: { email: 'aroha@example.com', tags: ['storyteller', 'elder'] } },
+    });
 
     await act.outbox.drain();
 
@@ -267,5 +273,21 @@ describe('ghl:contacts configuration', () => {
       createGhlConnector({ accessToken: PIT, writeBack: { sink: state.sink } }).destinations?.map((d) => d.name),
     ).toEqual(['ghl:contacts']);
     expect(() => createGhlConnector({ writeBack: { sink: state.sink } })).toThrow(/write-back needs API credentials/);
+  });
+
+  it('refuses to enqueue without the destination, and a malformed change before it is stored', async () => {
+    const state = createPostgresState({ pglite: {} });
+    const without = createAct({ state: { store: state.store, sink: state.sink }, connectors: [] });
+    await expect(
+      enqueueGhlContactChange(without, LOCATION, { fields: { email: 'a@example.com' }, changedAt: 1 }),
+    ).rejects.toThrow(/no ghl:contacts outbox destination: create the connector with writeBack/);
+    const act = createAct({
+      state: { store: state.store, sink: state.sink },
+      connectors: [createGhlConnector({ accessToken: PIT, writeBack: { sink: state.sink } })],
+    });
+    await expect(
+      enqueueGhlContactChange(act, LOCATION, { fields: { email: 'a@example.com' }, changedAt: Number.NaN }),
+    ).rejects.toMatchObject({ errorClass: 'validation' });
+    expect(await act.outbox.store.list()).toEqual([]);
   });
 });
