@@ -97,6 +97,8 @@ const act = createAct({
     migrate: ({ connectors }) => state.migrate(connectors),
     // Where the scheduler keeps connections, jobs, runs and its leader lease; retention is its daily job.
     sync: state.sync,
+    // Forwards and write-backs (none configured here: the dashboard's Outbox section shows what a destination sends).
+    outbox: state.outbox,
     cleanup: () => state.cleanup(),
   },
   connectors,
@@ -122,6 +124,7 @@ const dashboard = createDashboard({
   state,
   connectors,
   sync: act.scheduler,
+  outbox: act.outbox.store,
   ...(process.env.ACT_DASHBOARD_TOKEN?.trim() ? { token: process.env.ACT_DASHBOARD_TOKEN.trim() } : {}),
   allowedHosts: [`127.0.0.1:${port}`, `localhost:${port}`, ...listOf(process.env.ACT_DASHBOARD_HOSTS)],
 });

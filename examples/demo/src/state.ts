@@ -14,7 +14,15 @@
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { ConnectorV1, CredentialStoreV1, RateLimitStoreV1, SinkV1, StateStoreV1, SyncStoreV1 } from '@act/core';
+import type {
+  ConnectorV1,
+  CredentialStoreV1,
+  OutboxStoreV1,
+  RateLimitStoreV1,
+  SinkV1,
+  StateStoreV1,
+  SyncStoreV1,
+} from '@act/core';
 import { createPostgresState, lockPgliteDataDir, type PostgresSink, type PostgresState } from '@act/sink-supabase';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
@@ -37,6 +45,8 @@ export interface DemoState {
   credentials: CredentialStoreV1;
   /** The scheduler's connections, jobs and runs, leases and source modes (`act_connections`, `act_jobs`, …). */
   sync: SyncStoreV1;
+  /** The outbox (`act_outbox`): forwards and write-backs, durable. */
+  outbox: OutboxStoreV1;
   /** Retention (old done deliveries, attempts, events): the scheduler's daily `retention` job. */
   cleanup(): Promise<unknown>;
   /** Live integration events: LISTEN/NOTIFY on Postgres and PGlite, Supabase Realtime on supabase-js. */
@@ -131,6 +141,7 @@ export async function openDemoState(options: { ephemeral: boolean }): Promise<De
     rateLimits: state.rateLimits,
     credentials: state.credentials,
     sync: state.sync,
+    outbox: state.outbox,
     cleanup: () => state.cleanup(),
     subscribe: kind === 'supabase' ? realtime : state.subscribe.bind(state),
     readsValues: query !== undefined,

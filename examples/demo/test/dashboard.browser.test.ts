@@ -118,7 +118,13 @@ describe.skipIf(!hasChromium)('dashboard in headless chromium', () => {
       sync: createMemorySyncStore(),
     });
     await scheduler.connect({ source: 'template', tenant: 'acct_north' });
-    const dashboard = createDashboard({ state, connectors: [connector], token: TOKEN, sync: scheduler });
+    const dashboard = createDashboard({
+      state,
+      connectors: [connector],
+      token: TOKEN,
+      sync: scheduler,
+      outbox: state.outbox,
+    });
     server = createServer(
       toNodeHandler(async (request) => {
         const answer = await dashboard(request);
@@ -260,6 +266,32 @@ describe.skipIf(!hasChromium)('dashboard in headless chromium', () => {
     ]);
     expect(attempts.map((attempt) => attempt.outcome)).toEqual(['dead', 'done']);
     expect(records.rows).toEqual([{ name: 'Boom' }]);
+
+    // The outbox: a forward its receiver refused for good, dead, replayed from the page.
+    const [forward] = await state.outbox.enqueue([
+      { destination: 'verity', key: 'rec_live_1:0', tenant: 'acct_north', payload: { id: 'rec_live_1' } },
+    ]);
+    const [claimed] = await state.outbox.claim({ owner: 'test', limit: 1, leaseMs: 60_000 });
+    expect(claimed?.id).toBe(forward?.id);
+    await state.outbox.fail({
+      id: claimed?.id ?? '',
+      claimToken: claimed?.claimToken ?? '',
+      error: 'receiver answered 410 Gone',
+      errorClass: 'validation',
+      retryAt: null,
+      countsTowardsSchedule: true,
+    });
+    const outboxRow = page.locator('#outbox tr[data-destination="verity"][data-status="amber"]');
+    await outboxRow.waitFor({ timeout: 5_000 });
+    expect(await outboxRow.locator('td').nth(4).textContent()).toBe('1');
+    const outboxButton = page.locator(`#outbox-dead tr[data-id="${forward?.id}"] button.replay`);
+    await outboxButton.waitFor({ timeout: 5_000 });
+    await page.screenshot({ path: `${ARTIFACTS}dashboard-outbox.png`, fullPage: true });
+    await outboxButton.click();
+    await expect
+      .poll(async () => (await state.outbox.get(forward?.id ?? ''))?.status, { timeout: 5_000 })
+      .toBe('pending');
+    await page.locator('#outbox tr[data-destination="verity"][data-status="green"]').waitFor({ timeout: 5_000 });
 
     // The latency chart has points by now.
     await expect.poll(() => page.locator('#latency polyline').count(), { timeout: 5_000 }).toBe(2);

@@ -7,6 +7,7 @@ import {
   type ConnectorV1,
   type CredentialStoreV1,
   createMemoryCredentialStore,
+  createMemoryOutboxStore,
   createMemoryStateStore,
   type IntegrationEventV1,
   type NewDeliveryV1,
@@ -371,6 +372,93 @@ describe('dashboard routes', () => {
     expect(body.signals).toEqual([
       expect.objectContaining({ source: 'xero', tenant: 'org-1', status: 'red', code: 'reconnect_required' }),
     ]);
+  });
+
+  it('shows the outbox per destination and its dead messages (never their payloads), and replays one', async () => {
+    const at = new Date('2026-03-01T12:00:00Z');
+    const outbox = createMemoryOutboxStore({ now: () => at });
+    const [dead] = await outbox.enqueue([
+      { destination: 'verity', key: 'd1:0', tenant: 'acct_1', payload: { secret: 'payload-never-listed' } },
+    ]);
+    await outbox.enqueue([
+      {
+        destination: 'ghl:contacts',
+        key: 'c1',
+        tenant: 'acct_1',
+        payload: {},
+        availableAt: new Date(at.getTime() - 7 * 60_000),
+      },
+    ]);
+    const [claimed] = await outbox.claim({ owner: 't', limit: 1, leaseMs: 60_000, destinations: ['verity'], now: at });
+    if (!claimed || claimed.id !== dead?.id) throw new Error('expected to claim the verity message');
+    await outbox.fail({
+      id: claimed.id,
+      claimToken: claimed.claimToken,
+      error: 'receiver answered 410 Gone',
+      errorClass: 'validation',
+      retryAt: null,
+      countsTowardsSchedule: true,
+      now: at,
+    });
+    const store = createMemoryStateStore();
+    const dashboard = createDashboard({ ...ACCESS, state: { store }, connectors, outbox, now: () => at });
+
+    const response = await dashboard(get('/dashboard/outbox'));
+    const text = await (response as Response).clone().text();
+    expect(text).not.toContain('payload-never-listed');
+    const view = (await readJson(response)) as {
+      enabled: boolean;
+      destinations: Record<string, unknown>[];
+      dead: Record<string, unknown>[];
+    };
+    expect(view.enabled).toBe(true);
+    expect(view.destinations.find((row) => row.destination === 'verity')).toMatchObject({
+      pending: 0,
+      dead: 1,
+      oldestWaitingAgeMs: null,
+      status: 'amber',
+      reason: '1 dead',
+      lastError: 'receiver answered 410 Gone',
+    });
+    // Waiting 7 minutes, over the 5 minute target: nothing is delivering it.
+    expect(view.destinations.find((row) => row.destination === 'ghl:contacts')).toMatchObject({
+      pending: 1,
+      oldestWaitingAgeMs: 7 * 60_000,
+      status: 'red',
+    });
+    expect(view.dead).toEqual([
+      {
+        id: dead?.id,
+        destination: 'verity',
+        key: 'd1:0',
+        tenant: 'acct_1',
+        attempts: 1,
+        lastError: 'receiver answered 410 Gone',
+        lastErrorClass: 'validation',
+        createdAt: at.toISOString(),
+      },
+    ]);
+
+    const path = `/dashboard/outbox/${encodeURIComponent(dead?.id ?? '')}/replay`;
+    expect((await dashboard(get(path, { method: 'POST' })))?.status).toBe(403);
+    const crossSite = await dashboard(
+      get(path, { method: 'POST', headers: { [REPLAY_HEADER]: 'replay', origin: 'https://evil.example' } }),
+    );
+    expect(crossSite?.status).toBe(403);
+    const replayed = await dashboard(get(path, { method: 'POST', headers: { [REPLAY_HEADER]: 'replay' } }));
+    expect(await readJson(replayed)).toEqual({ id: dead?.id, replayed: 1 });
+    expect(await outbox.get(dead?.id ?? '')).toMatchObject({ status: 'pending' });
+    const again = await dashboard(get(path, { method: 'POST', headers: { [REPLAY_HEADER]: 'replay' } }));
+    expect(again?.status).toBe(409);
+    const missing = await dashboard(
+      get('/dashboard/outbox/nope/replay', { method: 'POST', headers: { [REPLAY_HEADER]: 'replay' } }),
+    );
+    expect(missing?.status).toBe(404);
+
+    const without = createDashboard({ ...ACCESS, state: { store }, connectors });
+    expect(await readJson(await without(get('/dashboard/outbox')))).toMatchObject({ enabled: false, destinations: [] });
+    const anonymous = await dashboard(new Request(`${BASE}/dashboard/outbox`, { headers: { host: 'dashboard.test' } }));
+    expect(anonymous?.status).toBe(401);
   });
 
   it('replays a dead letter by id, behind the CSRF header', async () => {

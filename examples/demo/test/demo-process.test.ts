@@ -140,6 +140,15 @@ describe('the demo as a process', () => {
     const unknown = cli(['replay', '--id', '999999', '--app', base]);
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toContain('[@act/cli] replay 999999: the app answered 404 (no such delivery)');
+    // The demo's outbox (no destinations configured): empty through the dashboard, an unknown message refused.
+    const outboxViaApp = cli(['outbox', '--app', base]);
+    expect(outboxViaApp.stderr).toBe('');
+    expect(outboxViaApp.stdout).toBe(`${base}: no outbox messages yet\n`);
+    const unknownMessage = cli(['outbox', 'replay', '999999', '--app', base]);
+    expect(unknownMessage.status).toBe(1);
+    expect(unknownMessage.stderr).toContain(
+      '[@act/cli] outbox replay 999999: the app answered 404 (no such outbox message)',
+    );
     const noToken = spawnSync(process.execPath, [CLI, 'health', '--app', base], { encoding: 'utf8', env: {} });
     expect(noToken.status).toBe(2);
     expect(noToken.stderr).toContain('--app needs ACT_DASHBOARD_TOKEN');

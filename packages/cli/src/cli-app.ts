@@ -3,7 +3,8 @@ import { CliError, type CliIo, EXIT, formatDuration, formatTable, line } from '.
 /**
  * `--app <url>`: reach a running app through its authenticated admin routes
  * (the demo's dashboard: `GET /dashboard/health`,
- * `POST /dashboard/dead-letters/<id>/replay`) instead of opening its
+ * `POST /dashboard/dead-letters/<id>/replay`, `GET /dashboard/outbox`,
+ * `POST /dashboard/outbox/<id>/replay`) instead of opening its
  * database. The way to use `act` beside an app on PGlite, whose data
  * directory belongs to that one process. The token comes from
  * `ACT_DASHBOARD_TOKEN` (never a flag: command lines are visible to every user).
@@ -90,6 +91,65 @@ export async function appReplay(io: CliIo, app: string, ids: readonly string[]):
   line(
     io.stdout,
     `replayed ${replayed} dead letter(s) through ${app}${replayed > 0 ? ': its worker applies them' : ''}`,
+  );
+  return EXIT.ok;
+}
+
+interface AppOutboxRow {
+  destination: string;
+  pending: number;
+  processing: number;
+  dead: number;
+  oldestWaitingAgeMs: number | null;
+  status: string;
+  reason: string | null;
+  lastError: string | null;
+}
+
+/** `act outbox --app`: the app's `GET /dashboard/outbox`, as `act outbox` prints it. */
+export async function appOutbox(io: CliIo, app: string, json: boolean): Promise<number> {
+  const view = await answer(await appCall(io, app, '/dashboard/outbox'), 'outbox');
+  if (view.enabled === false) {
+    throw new CliError(`the app at ${app} shows no outbox (its dashboard was not given one)`, EXIT.failed);
+  }
+  const rows = (view.destinations ?? []) as AppOutboxRow[];
+  if (json) {
+    line(io.stdout, JSON.stringify({ destinations: rows, dead: view.dead ?? [] }, null, 2));
+  } else if (rows.length === 0) {
+    line(io.stdout, `${app}: no outbox messages yet`);
+  } else {
+    line(
+      io.stdout,
+      formatTable(
+        ['destination', 'pending', 'processing', 'dead', 'oldest waiting', 'last error', 'status'],
+        rows.map((row) => [
+          row.destination,
+          String(row.pending),
+          String(row.processing),
+          String(row.dead),
+          row.oldestWaitingAgeMs === null ? '-' : formatDuration(row.oldestWaitingAgeMs),
+          row.lastError ?? '-',
+          row.reason ? `${row.status} (${row.reason})` : row.status,
+        ]),
+      ),
+    );
+  }
+  return rows.some((row) => row.status === 'red') ? EXIT.failed : EXIT.ok;
+}
+
+/** `act outbox replay <id>… --app`: the app's `POST /dashboard/outbox/<id>/replay`, one message at a time. */
+export async function appOutboxReplay(io: CliIo, app: string, ids: readonly string[]): Promise<number> {
+  let replayed = 0;
+  for (const id of ids) {
+    const response = await appCall(io, app, `/dashboard/outbox/${encodeURIComponent(id)}/replay`, {
+      method: 'POST',
+      headers: { 'x-act-dashboard': 'replay' },
+    });
+    replayed += Number((await answer(response, `outbox replay ${id}`)).replayed ?? 0);
+  }
+  line(
+    io.stdout,
+    `replayed ${replayed} dead message(s) through ${app}${replayed > 0 ? ': its outbox dispatcher delivers them' : ''}`,
   );
   return EXIT.ok;
 }

@@ -1,4 +1,4 @@
-import type { SyncStoreV1 } from '@act/core';
+import type { OutboxStoreV1, SyncStoreV1 } from '@act/core';
 
 /** Where the CLI writes: `process.stdout` / `process.stderr`, or a collector in tests. */
 export interface CliStream {
@@ -26,6 +26,8 @@ export interface CliIo {
    * on its own state.
    */
   sync?: SyncStoreV1;
+  /** The outbox `act outbox` uses instead of the database's (`state.outbox`): tests, or an app in-process. */
+  outbox?: OutboxStoreV1;
 }
 
 export const PACKAGE_NAME = '@act/cli';

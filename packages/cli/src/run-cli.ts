@@ -5,6 +5,7 @@ import { CONNECTIONS_USAGE, connections } from './commands/connections';
 import { HEALTH_USAGE, health } from './commands/health';
 import { JOBS_USAGE, jobs } from './commands/jobs';
 import { MIGRATE_USAGE, migrate } from './commands/migrate';
+import { OUTBOX_USAGE, outbox } from './commands/outbox';
 import { RECONCILE_USAGE, reconcile } from './commands/reconcile';
 import { REPLAY_USAGE, replay } from './commands/replay';
 import { TRIGGER_USAGE, trigger } from './commands/trigger';
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, { run: (args: string[], io: CliIo) => Promise<num
   reconcile: { run: reconcile, usage: RECONCILE_USAGE },
   connections: { run: connections, usage: CONNECTIONS_USAGE },
   jobs: { run: jobs, usage: JOBS_USAGE },
+  outbox: { run: outbox, usage: OUTBOX_USAGE },
 };
 
 export const USAGE = `act ${VERSION}: mirror SaaS tools into Postgres (@act connectors)
@@ -38,6 +40,7 @@ Usage: act <command> [options]        act <command> --help for its options
   connections [connect|disconnect <source> <tenant>]
                                        the tenants the sync engine keeps in step; add or remove one
   jobs [--runs]                        the scheduler's jobs (next run, last outcome), or their recent runs
+  outbox [list | replay <id>...]       what leaves the mirror, per destination: depth, failures, dead messages
 
 Database (every command but trigger): --pglite <dir>, or DATABASE_URL, or
 SUPABASE_URL + SUPABASE_SERVICE_ROLE_KEY, or ACT_DATA_DIR; --schema <name> (or ACT_SCHEMA).

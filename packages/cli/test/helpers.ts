@@ -4,7 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SyncStoreV1 } from '@act/core';
+import type { OutboxStoreV1, SyncStoreV1 } from '@act/core';
 import { createPostgresState, type PostgresState } from '@act/sink-supabase';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
@@ -26,6 +26,7 @@ export async function act(
     fetch?: typeof fetch;
     signal?: AbortSignal;
     sync?: SyncStoreV1;
+    outbox?: OutboxStoreV1;
   } = {},
 ): Promise<RunResult> {
   let stdout = '';
@@ -37,6 +38,7 @@ export async function act(
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.sync ? { sync: options.sync } : {}),
+    ...(options.outbox ? { outbox: options.outbox } : {}),
   };
   const code = await runCli(argv, io);
   return { code, stdout, stderr };

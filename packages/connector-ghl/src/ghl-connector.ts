@@ -21,6 +21,7 @@ import type { GhlConnectorSettings } from './ghl-settings';
 import { createGhlTransformer } from './ghl-transform';
 import { createGhlWebhook, createGhlWorkflowWebhook, type GhlWebhookProcessor } from './ghl-webhook';
 import { createGhlWriter, type GhlWriter, type GhlWriterOptions } from './ghl-writeback';
+import { ghlContactsDestination, ghlSinkContactMirror } from './ghl-writeback-outbox';
 
 /** The GoHighLevel connector: every part `@act/core`'s handler, worker, `runPoller` and `runReconciliation` use. */
 export interface GhlConnector extends ConnectorV1<GhlSourceEvent>, GhlHandlers {
@@ -142,6 +143,33 @@ export function createGhlConnector(settings: GhlConnectorSettings = {}): GhlConn
       logger,
     });
 
+  const createWriter: GhlConnector['createWriter'] = (options) => {
+    if (!client) {
+      throw new ConfigurationError({
+        packageName: GHL_PACKAGE_NAME,
+        message: `write-back needs API credentials: set ${GHL_API_CREDENTIAL_VARIABLES}`,
+      });
+    }
+    return createGhlWriter({
+      ...options,
+      client,
+      fieldPolicies: pure.fieldPolicies ?? {},
+      ...(settings.defaultPhoneCountry
+        ? { defaultCountry: settings.defaultPhoneCountry.trim().toUpperCase() as GhlWriterOptions['defaultCountry'] }
+        : {}),
+      ...(options.logger || logger ? { logger: options.logger ?? logger } : {}),
+    } as GhlWriterOptions);
+  };
+  // Write-back through the outbox: configured at creation, so a missing credential fails now, not per message.
+  const destinations = settings.writeBack
+    ? [
+        ghlContactsDestination({
+          writer: createWriter({ mirror: ghlSinkContactMirror(settings.writeBack.sink) }),
+          ...(settings.writeBack.maxAttempts !== undefined ? { maxAttempts: settings.writeBack.maxAttempts } : {}),
+        }),
+      ]
+    : undefined;
+
   const webhook = createGhlWebhook(settings.webhook);
   const workflowWebhook = createGhlWorkflowWebhook(settings.workflowWebhook ?? { secrets: [] });
   return {
@@ -190,23 +218,8 @@ export function createGhlConnector(settings: GhlConnectorSettings = {}): GhlConn
         }
       : {}),
 
-    createWriter(options) {
-      if (!client) {
-        throw new ConfigurationError({
-          packageName: GHL_PACKAGE_NAME,
-          message: `write-back needs API credentials: set ${GHL_API_CREDENTIAL_VARIABLES}`,
-        });
-      }
-      return createGhlWriter({
-        ...options,
-        client,
-        fieldPolicies: pure.fieldPolicies ?? {},
-        ...(settings.defaultPhoneCountry
-          ? { defaultCountry: settings.defaultPhoneCountry.trim().toUpperCase() as GhlWriterOptions['defaultCountry'] }
-          : {}),
-        ...(options.logger || logger ? { logger: options.logger ?? logger } : {}),
-      } as GhlWriterOptions);
-    },
+    createWriter,
+    ...(destinations ? { destinations } : {}),
 
     // Handlers run after the mirror write commits, for webhook events the sink did not skip.
     onApplied: runHandlersOnApplied<GhlEvent>(handlers),

@@ -1,5 +1,5 @@
 import { envReader, mergeSettings, type SettingsOverrides } from '@act/connector-kit';
-import type { FieldPoliciesV1, Logger, RateLimitStoreV1 } from '@act/core';
+import type { FieldPoliciesV1, Logger, RateLimitStoreV1, SinkV1 } from '@act/core';
 import type { GhlClientOptions, GhlOAuthAuth } from './ghl-client';
 import { GHL_PACKAGE_NAME } from './ghl-error';
 import type { GhlPollersOptions } from './ghl-poller';
@@ -69,6 +69,13 @@ export interface GhlConnectorSettings {
   pollers?: Omit<GhlPollersOptions, 'client'>;
   /** Options of the contacts and opportunities reconcilers. */
   reconcilers?: Omit<Parameters<typeof createGhlReconcilers>[0], 'client'>;
+  /**
+   * Write-back through the outbox: with it, the connector declares the
+   * `ghl:contacts` destination (`connector.destinations`), whose messages
+   * (`enqueueGhlContactChange`) go through the contact writer, checked
+   * against the mirror rows `sink` holds (`state.sink`). Needs API credentials.
+   */
+  writeBack?: { sink: Pick<SinkV1, 'scan'>; maxAttempts?: number };
 
   logger?: Logger;
 }

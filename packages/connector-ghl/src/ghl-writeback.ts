@@ -121,6 +121,11 @@ export type GhlWriteResult =
 
 export interface GhlWriter {
   upsertContact(tenant: string, change: GhlContactChange, options?: { signal?: AbortSignal }): Promise<GhlWriteResult>;
+  /**
+   * The fields without those the policy blocks (rule 1), for a change about
+   * to be stored (an outbox message) so blocked values never reach a table.
+   */
+  stripBlockedFields?(fields: Readonly<Record<string, unknown>>): Record<string, unknown>;
 }
 
 /** Create the contact writer. See the module comment for its rules. */
@@ -132,6 +137,7 @@ export function createGhlWriter(options: GhlWriterOptions): GhlWriter {
   const expandedPolicy: FieldPolicyV1 = { blocked: [...blocked] };
 
   return {
+    stripBlockedFields: (fields) => stripContact(fields, expandedPolicy, blocked).fields,
     async upsertContact(tenant, change, { signal } = {}) {
       // 1. Blocked fields go first, before anything can read or send them.
       const { fields, removed } = stripContact(change.fields, expandedPolicy, blocked);

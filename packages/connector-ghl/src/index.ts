@@ -54,5 +54,13 @@ export {
   type GhlWriter,
   ghlMirrorContactFromRow,
 } from './ghl-writeback';
+export {
+  enqueueGhlContactChange,
+  GHL_CONTACTS_DESTINATION,
+  type GhlContactChangeMessage,
+  type GhlContactsDestinationOptions,
+  ghlContactsDestination,
+  ghlSinkContactMirror,
+} from './ghl-writeback-outbox';
 export { source } from './source';
 export { VERSION } from './version';

@@ -10,6 +10,8 @@ import {
   type FreshnessStatus,
   type HealthFigureV1,
   type IntegrationEventV1,
+  type OutboxMessageV1,
+  type OutboxStatsV1,
   type SyncFreshness,
 } from '@act/core';
 
@@ -336,4 +338,75 @@ export function toSyncView(rows: readonly SyncFreshness[], now: Date): SyncRowVi
     lastReconcileAgeMs: age(row.lastReconcileAt),
     quietAfterMs: row.quietAfterMs,
   }));
+}
+
+/**
+ * A message waiting longer than this turns its destination red (nothing is
+ * delivering it); half of it, amber. The same default as `act health`.
+ */
+export const OUTBOX_WAIT_TARGET_MS = 5 * 60_000;
+
+/** One outbox destination's depth and failures (`OutboxStoreV1.stats`), graded like `act outbox`. */
+export interface OutboxDestinationView {
+  destination: string;
+  pending: number;
+  processing: number;
+  dead: number;
+  /** Age of the oldest waiting message; `null` when none waits. */
+  oldestWaitingAgeMs: number | null;
+  status: FreshnessStatus;
+  reason: string | null;
+  lastError: string | null;
+  lastErrorAt: string | null;
+  lastDoneAt: string | null;
+}
+
+export function toOutboxDestinationView(
+  stats: OutboxStatsV1,
+  now: Date,
+  targetMs = OUTBOX_WAIT_TARGET_MS,
+): OutboxDestinationView {
+  const waitMs = stats.oldestWaitingAt ? Math.max(0, now.getTime() - stats.oldestWaitingAt.getTime()) : null;
+  const grade = ((): { status: FreshnessStatus; reason: string | null } => {
+    if (waitMs !== null && waitMs > targetMs) return { status: 'red', reason: 'messages waiting past the target' };
+    if (stats.dead > 0) return { status: 'amber', reason: `${stats.dead} dead` };
+    if (waitMs !== null && waitMs > targetMs / 2) return { status: 'amber', reason: 'waiting past half the target' };
+    return { status: 'green', reason: null };
+  })();
+  return {
+    destination: stats.destination,
+    pending: stats.pending,
+    processing: stats.processing,
+    dead: stats.dead,
+    oldestWaitingAgeMs: waitMs,
+    ...grade,
+    lastError: stats.lastError ?? null,
+    lastErrorAt: stats.lastErrorAt?.toISOString() ?? null,
+    lastDoneAt: stats.lastDoneAt?.toISOString() ?? null,
+  };
+}
+
+/** A dead outbox message as the dashboard lists it: where it was going and why it failed, never its payload. */
+export interface OutboxMessageView {
+  id: string;
+  destination: string;
+  key: string;
+  tenant: string | null;
+  attempts: number;
+  lastError: string | null;
+  lastErrorClass: string | null;
+  createdAt: string;
+}
+
+export function toOutboxMessageView(message: OutboxMessageV1): OutboxMessageView {
+  return {
+    id: message.id,
+    destination: message.destination,
+    key: message.key,
+    tenant: message.tenant ?? null,
+    attempts: message.attempts,
+    lastError: message.lastError ?? null,
+    lastErrorClass: message.lastErrorClass ?? null,
+    createdAt: message.createdAt.toISOString(),
+  };
 }

@@ -12,6 +12,10 @@
  * - `GET /dashboard/latency` — receipt-to-commit p50/p99 per time bucket;
  * - `GET /dashboard/sync` — the scheduler's freshness per source, tenant and
  *   stream (webhooks or polling, each stream's last poll), when given `sync`;
+ * - `GET /dashboard/outbox?limit=` — the outbox per destination (pending,
+ *   processing, dead, the oldest waiting message's age, the last error) and
+ *   its dead messages (never their payloads), when given `outbox`;
+ * - `POST /dashboard/outbox/<id>/replay` — `outbox.replay({ ids: [id] })`;
  * - `GET /dashboard/stream` — server-sent events: each integration event as
  *   it commits (LISTEN/NOTIFY, Supabase Realtime, or polling), with a
  *   heartbeat comment.
@@ -36,6 +40,7 @@ import {
   type HealthSignalV1,
   type Logger,
   noopLogger,
+  type OutboxStoreV1,
   type Scheduler,
   type StateStoreV1,
 } from '@act/core';
@@ -43,9 +48,12 @@ import {
   buildHealthView,
   buildLatencyView,
   DEFAULT_FRESHNESS_TARGETS_MS,
+  OUTBOX_WAIT_TARGET_MS,
   toConflictView,
   toDeadLetterView,
   toEventView,
+  toOutboxDestinationView,
+  toOutboxMessageView,
   toSyncView,
 } from './data.ts';
 import { createFeed, type FeedEvent, type SubscribeFn } from './live.ts';
@@ -58,6 +66,9 @@ export {
   type FreshnessRow,
   type HealthView,
   type LatencyView,
+  OUTBOX_WAIT_TARGET_MS,
+  type OutboxDestinationView,
+  type OutboxMessageView,
   type SyncRowView,
 } from './data.ts';
 export { type RealtimeClientLike, realtimeSubscribe, type SubscribeFn } from './live.ts';
@@ -80,6 +91,8 @@ export interface DashboardOptions {
   logger?: Logger;
   /** The scheduler (`act.scheduler`), for `GET /dashboard/sync`; without it that route lists nothing. */
   sync?: Pick<Scheduler, 'status'>;
+  /** The outbox store (`act.outbox.store`), for `GET /dashboard/outbox` and its replay; without it that route lists nothing. */
+  outbox?: Pick<OutboxStoreV1, 'stats' | 'list' | 'get' | 'replay'>;
   /** Live events from elsewhere, e.g. `realtimeSubscribe(supabase)`; defaults to `state.subscribe`. */
   subscribe?: SubscribeFn;
   /** Targets for sources no connector declares; merged over `DEFAULT_FRESHNESS_TARGETS_MS`. */
@@ -269,7 +282,8 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
     });
   };
 
-  const replay = async (request: Request, id: string): Promise<Response> => {
+  /** A refusal for a mutation from another origin or without the CSRF header, or `undefined` to go on. */
+  const mutationRefused = (request: Request): Response | undefined => {
     // A browser sends Origin on every POST: only this dashboard's own pages may mutate.
     const origin = request.headers.get('origin');
     if (origin !== null && !hostAllowed(/^https?:\/\/([^/]+)$/i.exec(origin)?.[1] ?? null)) {
@@ -278,6 +292,12 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
     if (request.headers.get(REPLAY_HEADER) !== 'replay') {
       return json({ error: `replay needs the ${REPLAY_HEADER}: replay header` }, 403);
     }
+    return undefined;
+  };
+
+  const replay = async (request: Request, id: string): Promise<Response> => {
+    const refused = mutationRefused(request);
+    if (refused) return refused;
     const delivery = await store.getDelivery(id);
     if (!delivery) return json({ error: 'no such delivery' }, 404);
     if (delivery.status !== 'dead') return json({ error: `delivery is ${delivery.status}, not dead` }, 409);
@@ -286,18 +306,32 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
     return json({ id, replayed });
   };
 
+  const replayOutbox = async (request: Request, id: string): Promise<Response> => {
+    const refused = mutationRefused(request);
+    if (refused) return refused;
+    const outbox = options.outbox;
+    if (!outbox) return json({ error: 'no outbox' }, 404);
+    const message = await outbox.get(id);
+    if (!message) return json({ error: 'no such outbox message' }, 404);
+    if (message.status !== 'dead') return json({ error: `outbox message is ${message.status}, not dead` }, 409);
+    const replayed = await outbox.replay({ ids: [id] });
+    logger.info({ outboxId: id, destination: message.destination, replayed }, 'dashboard: replayed an outbox message');
+    return json({ id, replayed });
+  };
+
   const api = async (request: Request, url: URL): Promise<Response> => {
     const path = url.pathname;
-    const replayMatch = /^\/dashboard\/dead-letters\/([^/]{1,200})\/replay$/.exec(path);
+    const replayMatch = /^\/dashboard\/(dead-letters|outbox)\/([^/]{1,200})\/replay$/.exec(path);
     if (replayMatch) {
       if (request.method !== 'POST') return json({ error: 'method not allowed' }, 405);
+      const outboxReplay = replayMatch[1] === 'outbox';
       let id: string;
       try {
-        id = decodeURIComponent(replayMatch[1] as string);
+        id = decodeURIComponent(replayMatch[2] as string);
       } catch {
-        return json({ error: 'malformed delivery id (bad percent-encoding)' }, 400);
+        return json({ error: `malformed ${outboxReplay ? 'message' : 'delivery'} id (bad percent-encoding)` }, 400);
       }
-      return replay(request, id);
+      return outboxReplay ? replayOutbox(request, id) : replay(request, id);
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') return json({ error: 'method not allowed' }, 405);
     switch (path) {
@@ -342,6 +376,21 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
         if (!options.sync) return json({ enabled: false, rows: [] });
         const rows = await options.sync.status();
         return json({ enabled: true, rows: toSyncView(rows, now()) });
+      }
+      case '/dashboard/outbox': {
+        if (!options.outbox)
+          return json({ enabled: false, targetMs: OUTBOX_WAIT_TARGET_MS, destinations: [], dead: [] });
+        const at = now();
+        const [stats, dead] = await Promise.all([
+          options.outbox.stats({ now: at }),
+          options.outbox.list({ status: 'dead', limit: limitParam(url, 50, 500) }),
+        ]);
+        return json({
+          enabled: true,
+          targetMs: OUTBOX_WAIT_TARGET_MS,
+          destinations: stats.map((row) => toOutboxDestinationView(row, at)),
+          dead: dead.map(toOutboxMessageView),
+        });
       }
       default:
         return json({ error: 'not found' }, 404);

@@ -9,9 +9,11 @@ import {
 } from '@act/core';
 import { appHealth } from '../cli-app';
 import { type CliIo, EXIT, formatDuration, formatTable, line } from '../cli-io';
+import { assessOutbox, OUTBOX_WAIT_TARGET_MS } from '../cli-outbox';
 import { SOURCES } from '../cli-sources';
 import { notReady, STATE_OPTIONS, withState } from '../cli-state';
 import { when } from '../cli-sync';
+import { outboxTable } from './outbox';
 
 export const HEALTH_USAGE = `Usage: act health [--json] [--pglite <dir>] [--schema <name>] [--app <url>]
 
@@ -28,8 +30,11 @@ fresh (webhooks, or polling while its webhooks are quiet), the last webhook,
 the last successful poll and reconciliation, and what needs a look: a
 connection to reconnect, a job failing in a row, a poller whose process died
 holding its lease (red), a quiet webhook source (amber). act jobs has the detail.
-Exit code 1 when any source, signal or sync row is red, or the database is not ready.
---json prints { "sources": [...], "signals": [...], "sync": [...] }.
+Then the outbox per destination (act outbox has the detail): messages pending,
+processing and dead, the oldest waiting one's age; red when one has waited over
+${formatDuration(OUTBOX_WAIT_TARGET_MS)}, amber past half of that or with dead messages.
+Exit code 1 when any source, signal, sync row or destination is red, or the database is not ready.
+--json prints { "sources": [...], "signals": [...], "sync": [...], "outbox": [...] }.
 
   --app <url>   ask a running app (the demo) through its dashboard route
                 instead of opening the database (token: ACT_DASHBOARD_TOKEN);
@@ -79,6 +84,9 @@ export async function health(args: string[], io: CliIo): Promise<number> {
     const redSignals = signals.filter((signal) => signal.status === 'red');
     const syncRows = state.sync ? await syncView(state.sync, state.store.webhookActivity.bind(state.store)) : [];
     const redSync = syncRows.filter((row) => row.status === 'red');
+    const now = new Date();
+    const outboxRows = await state.outbox.stats({ now });
+    const redOutbox = outboxRows.filter((row) => assessOutbox(row, now).status === 'red');
 
     if (values.json) {
       line(
@@ -106,6 +114,21 @@ export async function health(args: string[], io: CliIo): Promise<number> {
               lastPollAt: row.lastPollAt?.toISOString() ?? null,
               lastReconcileAt: row.lastReconcileAt?.toISOString() ?? null,
             })),
+            outbox: outboxRows.map((row) => {
+              const assessment = assessOutbox(row, now);
+              return {
+                destination: row.destination,
+                pending: row.pending,
+                processing: row.processing,
+                dead: row.dead,
+                waitMs: assessment.waitMs,
+                targetMs: OUTBOX_WAIT_TARGET_MS,
+                status: assessment.status,
+                reason: assessment.reason ?? null,
+                lastError: row.lastError ?? null,
+                lastErrorAt: row.lastErrorAt?.toISOString() ?? null,
+              };
+            }),
           },
           null,
           2,
@@ -171,10 +194,17 @@ export async function health(args: string[], io: CliIo): Promise<number> {
         ),
       );
     }
+    if (!values.json && outboxRows.length > 0) {
+      line(io.stdout, '');
+      line(io.stdout, outboxTable(outboxRows, now));
+    }
     if (red.length > 0) line(io.stderr, `[@act/cli] ${red.length} source/tenant(s) past the freshness target`);
     if (redSync.length > 0) line(io.stderr, `[@act/cli] ${redSync.length} synced stream(s) need a look (act jobs)`);
     if (redSignals.length > 0) line(io.stderr, `[@act/cli] ${redSignals.length} connection(s) must be reconnected`);
-    if (red.length > 0 || redSignals.length > 0 || redSync.length > 0) return EXIT.failed;
+    if (redOutbox.length > 0) {
+      line(io.stderr, `[@act/cli] ${redOutbox.length} outbox destination(s) not delivering (act outbox)`);
+    }
+    if (red.length > 0 || redSignals.length > 0 || redSync.length > 0 || redOutbox.length > 0) return EXIT.failed;
     return EXIT.ok;
   });
 }

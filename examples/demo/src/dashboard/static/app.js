@@ -283,6 +283,72 @@ async function loadDead() {
   $('dead-letters').hidden = rows.length === 0;
 }
 
+// ---- outbox ---------------------------------------------------------------
+
+async function replayOutbox(id, button) {
+  button.disabled = true;
+  button.textContent = 'replaying…';
+  try {
+    const response = await fetch(`/dashboard/outbox/${encodeURIComponent(id)}/replay`, {
+      method: 'POST',
+      headers: { 'x-act-dashboard': 'replay' },
+    });
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(body.error ?? `HTTP ${response.status}`);
+    button.textContent = 'queued';
+  } catch (error) {
+    button.disabled = false;
+    button.textContent = 'Replay';
+    button.title = String(error.message ?? error);
+  }
+  await loadOutbox().catch(report);
+}
+
+async function loadOutbox() {
+  const { enabled, destinations, dead } = await getJson('/dashboard/outbox?limit=50');
+  $('outbox-section').hidden = !enabled;
+  if (!enabled) return;
+  $('outbox-empty').hidden = destinations.length > 0;
+  $('outbox').hidden = destinations.length === 0;
+  $('outbox').tBodies[0].replaceChildren(
+    ...destinations.map((row) =>
+      el('tr', { data: { destination: row.destination, status: row.status } }, [
+        el('td', {}, [
+          el('span', { className: `status status-${row.status}`, text: row.status, title: row.reason ?? '' }),
+        ]),
+        el('td', { text: row.destination }),
+        el('td', { text: row.pending, className: 'number' }),
+        el('td', { text: row.processing, className: 'number' }),
+        el('td', { text: row.dead, className: 'number' }),
+        el('td', { text: duration(row.oldestWaitingAgeMs), className: 'number' }),
+        el('td', {
+          text: row.lastError ?? '–',
+          title: row.lastErrorAt ?? '',
+          className: row.lastError ? 'error' : '',
+        }),
+        el('td', { text: row.lastDoneAt ? clock(row.lastDoneAt) : '–', title: row.lastDoneAt ?? '' }),
+      ]),
+    ),
+  );
+  $('outbox-dead').hidden = dead.length === 0;
+  $('outbox-dead').tBodies[0].replaceChildren(
+    ...dead.map((message) => {
+      const button = el('button', { text: 'Replay', className: 'replay', data: { id: message.id } });
+      button.type = 'button';
+      button.addEventListener('click', () => replayOutbox(message.id, button));
+      return el('tr', { data: { id: message.id, destination: message.destination } }, [
+        el('td', { text: message.id, title: message.key }),
+        el('td', { text: message.destination }),
+        el('td', { text: message.tenant ?? '–' }),
+        el('td', { text: message.attempts, className: 'number' }),
+        el('td', { text: `${message.lastErrorClass ?? 'error'}: ${message.lastError ?? ''}`, className: 'error' }),
+        el('td', { text: clock(message.createdAt), title: message.createdAt }),
+        el('td', {}, [button]),
+      ]);
+    }),
+  );
+}
+
 // ---- conflicting redeliveries -------------------------------------------
 
 async function loadConflicts() {
@@ -368,7 +434,7 @@ function report(error) {
 }
 
 const refreshAll = () =>
-  Promise.all([loadHealth(), loadSync(), loadDead(), loadConflicts(), loadLatency()]).catch(report);
+  Promise.all([loadHealth(), loadSync(), loadOutbox(), loadDead(), loadConflicts(), loadLatency()]).catch(report);
 const refreshSoon = throttle(refreshAll, 500);
 
 connect();
