@@ -12,6 +12,7 @@ import type { GroupCommitOptions } from './group-commit';
 import { createLiveEvents, type LiveEventHandler, type SubscribeOptions, type Unsubscribe } from './live-events';
 import { type MigrateOptions, type MigrateResult, pendingMigrations, runMigrations } from './migrate';
 import { createPostgresCredentialStore, type PostgresCredentialStore } from './postgres-credential-store';
+import { createPostgresIdentities, type PostgresIdentities } from './postgres-identity-store';
 import { createPostgresRateLimitStore } from './postgres-rate-limit-store';
 import { createPostgresSink } from './postgres-sink';
 import type { PostgresSink } from './postgres-sink-scan';
@@ -112,6 +113,13 @@ export interface PostgresState {
    * log. Leases and job claims hold across processes sharing the database.
    */
   readonly sync: SyncStoreV1;
+  /**
+   * The identity map (migration 0013_act_identity): records of different
+   * sources linked by normalised email, E.164 phone or provider id, filled in
+   * the transaction that writes the mirror rows of tables connectors
+   * registered; conflicts reported, never linked.
+   */
+  readonly identities: PostgresIdentities;
   /** Apply this package's migrations, then the given ones. Idempotent; safe from several processes at once. */
   migrate(options?: MigrateOptions): Promise<MigrateResult>;
   health(): Promise<PostgresHealth>;
@@ -253,6 +261,7 @@ export function createPostgresState(connection: PostgresConnection, options: Pos
       options.credentialsKey,
     ),
     sync: createPostgresSyncStore(backend, options.now ? { now: options.now } : {}),
+    identities: createPostgresIdentities(backend),
 
     async migrate(migrateOptions?: MigrateOptions) {
       if (kind === 'supabase') throw supabaseMigrateError(schema);

@@ -222,6 +222,10 @@ export const ACT_FUNCTIONS = {
     p_now: 'timestamptz',
   },
   act_list_sync_events: { p_source: 'text', p_tenant: 'text', p_since: 'timestamptz', p_limit: 'integer' },
+  // Migration 0013: cross-source identity.
+  act_identity_matches: { p_source: 'text', p_record_id: 'text', p_tenant: 'text', p_entity: 'text' },
+  act_identity_list_conflicts: { p_source: 'text', p_tenant: 'text', p_limit: 'integer' },
+  act_identity_set_tenant_group: { p_source: 'text', p_tenant: 'text', p_group: 'text' },
 } as const satisfies Record<string, Record<string, ArgType>>;
 
 export type ActFunctionName = keyof typeof ACT_FUNCTIONS;
