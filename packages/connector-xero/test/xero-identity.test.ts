@@ -11,9 +11,9 @@ import { createPostgresState, type PostgresState } from '@act/sink-supabase';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FIXTURES as XERO_FIXTURES } from '../src/testing';
 import { createXeroConnector } from '../src/xero-connector';
 import { xeroRecordToEvent } from '../src/xero-poller';
-import { FIXTURES as XERO_FIXTURES } from '../src/testing';
 
 const DATABASE_URL = process.env.DATABASE_URL;
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -28,16 +28,22 @@ const receivedAt = new Date('2026-03-02T10:00:00.000Z');
 
 /** getContact's documented example, its email as a person might type it (a documented field, changed). */
 function xeroContactEvent(emailAddress: string): SourceEventV1 {
-  const [record] = (JSON.parse(XERO_FIXTURES['api-contact.1.json'] as string) as { Contacts: Record<string, unknown>[] })
-    .Contacts;
+  const [record] = (
+    JSON.parse(XERO_FIXTURES['api-contact.1.json'] as string) as { Contacts: Record<string, unknown>[] }
+  ).Contacts;
   return xeroRecordToEvent(XERO_TENANT, 'contact', { ...record, EmailAddress: emailAddress });
 }
 
 /** A documented GHL contact webhook (optionally as another contact), parsed by the connector's webhook processor. */
 async function ghlEvent(fixture: 'contact-create.1.json' | 'contact-delete.1.json', id = GHL_CONTACT, at = receivedAt) {
   const body = { ...(JSON.parse(GHL_FIXTURES[fixture] as string) as Record<string, unknown>), id };
-  const text = withGhlEnvelope(JSON.stringify(body, null, 2), { timestamp: at.toISOString(), webhookId: `wh-${id}-${fixture}` });
+  const text = withGhlEnvelope(JSON.stringify(body, null, 2), {
+    timestamp: at.toISOString(),
+    webhookId: `wh-${id}-${fixture}`,
+  });
   const parsed = await ghl.webhook.parse({
+    method: 'POST',
+    url: 'https://example.com/webhooks/ghl',
     body: encoder.encode(text),
     headers: { 'x-ghl-signature': 'verified upstream' },
     receivedAt: at,
@@ -109,10 +115,18 @@ function suite(open: Open) {
       });
 
       // GHL deletes the first one (a tombstone in the mirror): no conflict, the second one is the match.
-      await apply(state, ghl.transformer, await ghlEvent('contact-delete.1.json', GHL_CONTACT, new Date('2026-03-02T10:05:00Z')));
+      await apply(
+        state,
+        ghl.transformer,
+        await ghlEvent('contact-delete.1.json', GHL_CONTACT, new Date('2026-03-02T10:05:00Z')),
+      );
       expect(await state.identities.conflicts()).toEqual([]);
       expect(await linksOfXero()).toEqual([`ghl/${GHL_LOCATION}/second-contact by email`]);
-      await apply(state, ghl.transformer, await ghlEvent('contact-delete.1.json', 'second-contact', new Date('2026-03-02T10:06:00Z')));
+      await apply(
+        state,
+        ghl.transformer,
+        await ghlEvent('contact-delete.1.json', 'second-contact', new Date('2026-03-02T10:06:00Z')),
+      );
       expect(await linksOfXero()).toEqual([]);
 
       // Archived at Xero: no identities either (the GHL contact comes back, nothing links to the archived one).

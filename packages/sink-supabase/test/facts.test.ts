@@ -64,7 +64,9 @@ function suite(harness: () => Harness) {
       const daily = await test.query(
         `select account, direction, day::text, events::int, recipients::int from "${test.schema}".mail_sent_facts_daily`,
       );
-      expect(daily).toEqual([{ account: 'acct-1', direction: 'outbound', day: '2026-01-15', events: 2, recipients: 2 }]);
+      expect(daily).toEqual([
+        { account: 'acct-1', direction: 'outbound', day: '2026-01-15', events: 2, recipients: 2 },
+      ]);
     }),
   );
 

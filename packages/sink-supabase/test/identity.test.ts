@@ -77,8 +77,12 @@ function suite(harness: () => Harness) {
         recordId: 'p1',
         values: [{ kind: 'email', value: 'ada@example.com' }],
       });
-      const links = await test.query(`select rule, source_a, record_id_a, source_b, record_id_b from "${test.schema}".act_identity_links`);
-      expect(links).toEqual([{ rule: 'email', source_a: 'books', record_id_a: 'c1', source_b: 'crm', record_id_b: 'p1' }]);
+      const links = await test.query(
+        `select rule, source_a, record_id_a, source_b, record_id_b from "${test.schema}".act_identity_links`,
+      );
+      expect(links).toEqual([
+        { rule: 'email', source_a: 'books', record_id_a: 'c1', source_b: 'crm', record_id_b: 'p1' },
+      ]);
     }),
   );
 
@@ -164,7 +168,9 @@ function suite(harness: () => Harness) {
         person('p2', { email: 'bob@example.com' }),
         contact('c2', { email: 'bob@example.com' }),
       ]);
-      await test.state.sink.apply([{ kind: 'delete', table: 'books_contacts', key: { tenant_id: 't1', id: 'c1' }, version: 2 }]);
+      await test.state.sink.apply([
+        { kind: 'delete', table: 'books_contacts', key: { tenant_id: 't1', id: 'c1' }, version: 2 },
+      ]);
       expect(await matchesOf(test, 'crm', 'o1', 'p1')).toEqual([]);
       // The registration's filter: archived people have no identities.
       await test.state.sink.apply([person('p2', { status: 'archived' }, 2)]);
