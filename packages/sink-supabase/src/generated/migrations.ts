@@ -4105,15 +4105,29 @@ end;
 $$;
 
 -- The triggers: statement-level, over the transition tables, so a batch the
--- sink writes in one statement is one statement here too.
+-- sink writes in one statement is one statement here too. Security definer
+-- (the migrating role, which owns act_identities): the map follows every write
+-- of the mirror, whoever makes it (service_role, the owner, a role an app
+-- granted writes to), while act_identities stays closed to all of them. A
+-- statement that changed no row (row level security let it see none) does
+-- nothing.
 create or replace function act_identity_trigger()
 returns trigger
 language plpgsql volatile
+security definer
 set search_path from current
 as $$
 declare
   s act_identity_sources;
+  v_changed boolean;
 begin
+  if tg_op <> 'TRUNCATE' then
+    execute format('select exists (select 1 from %s)', case when tg_op = 'DELETE' then 'act_identity_old' else 'act_identity_new' end)
+    into v_changed;
+    if not v_changed then
+      return null;
+    end if;
+  end if;
   select * into s from act_identity_sources where table_name = tg_table_name;
   if not found then
     return null;
