@@ -4019,7 +4019,8 @@ create table if not exists act_identities (
   kind text not null check (kind in ('email', 'phone', 'id')),
   value text not null,
   updated_at timestamptz not null default now(),
-  primary key (source, tenant, entity, record_id, kind, value)
+  -- A record's identities (the trigger and act_identity_matches read them by record).
+  primary key (source, tenant, record_id, entity, kind, value)
 );
 -- Matching looks records up by value.
 create index if not exists act_identities_value_idx on act_identities (kind, value);
@@ -4096,7 +4097,7 @@ begin
     insert into act_identities (source, tenant, entity, record_id, kind, value, updated_at)
     select %6$L, w.tenant, %7$L, w.record_id, w.act_kind, w.act_value, $1
     from wanted w
-    on conflict (source, tenant, entity, record_id, kind, value) do nothing
+    on conflict (source, tenant, record_id, entity, kind, value) do nothing
     $sql$,
     s.tenant_column, s.id_column, p_rows, array_to_string(v_values, ', '),
     coalesce(nullif(btrim(s.row_filter), ''), 'true'), s.source, s.entity
@@ -4287,7 +4288,9 @@ join clean b on b.tenant_group = a.tenant_group and b.kind = a.kind and b.value 
 -- matched. \`ambiguous\`: this record is linked to more than one record of that
 -- source and entity (by different rules: the email to one, the phone to
 -- another); treat it as a conflict, never pick one. p_entity narrows the
--- record when its source registers several entities.
+-- record when its source registers several entities. The same rules as
+-- act_identity_links, read through the indexes from the one record (the
+-- views compute every pair).
 create or replace function act_identity_matches(
   p_source text,
   p_record_id text,
@@ -4311,26 +4314,29 @@ as $$
     where v.source = p_source and v.tenant = p_tenant and v.record_id = p_record_id
       and (p_entity is null or v.entity = p_entity)
   ),
-  matched as (
-    select
-      case when l.source_a = me.source then l.source_b else l.source_a end as source,
-      case when l.source_a = me.source then l.tenant_b else l.tenant_a end as tenant,
-      case when l.source_a = me.source then l.entity_b else l.entity_a end as entity,
-      case when l.source_a = me.source then l.record_id_b else l.record_id_a end as record_id,
-      l.rule, l.value
-    from me
-    join act_identity_links l on l.rule = me.kind and l.value = me.value and l.tenant_group = me.tenant_group
-      and (
-        (l.source_a = me.source and l.tenant_a = me.tenant and l.entity_a = me.entity and l.record_id_a = me.record_id)
-        or (l.source_b = me.source and l.tenant_b = me.tenant and l.entity_b = me.entity and l.record_id_b = me.record_id)
-      )
+  -- My values no other record of my source and entity holds.
+  mine as (
+    select me.* from me
+    where not exists (
+      select 1 from act_identity_values x
+      where x.kind = me.kind and x.value = me.value and x.tenant_group = me.tenant_group
+        and x.source = me.source and x.entity = me.entity and (x.tenant, x.record_id) <> (me.tenant, me.record_id)
+    )
+  ),
+  candidates as (
+    select o.source, o.tenant, o.entity, o.record_id, o.kind, o.value,
+      count(*) over (partition by o.source, o.entity, o.kind, o.value) as holders
+    from mine m
+    join act_identity_values o
+      on o.kind = m.kind and o.value = m.value and o.tenant_group = m.tenant_group and o.source <> m.source
   ),
   grouped as (
-    select m.source, m.tenant, m.entity, m.record_id,
-      array_agg(distinct m.rule order by m.rule) as rules,
-      array_agg(distinct m.rule || ':' || m.value order by m.rule || ':' || m.value) as "values"
-    from matched m
-    group by m.source, m.tenant, m.entity, m.record_id
+    select c.source, c.tenant, c.entity, c.record_id,
+      array_agg(distinct c.kind order by c.kind) as rules,
+      array_agg(distinct c.kind || ':' || c.value order by c.kind || ':' || c.value) as "values"
+    from candidates c
+    where c.holders = 1
+    group by c.source, c.tenant, c.entity, c.record_id
   )
   select g.source, g.tenant, g.entity, g.record_id, g.rules, g."values",
     count(*) over (partition by g.source, g.entity) > 1 as ambiguous
