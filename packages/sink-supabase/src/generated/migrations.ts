@@ -4106,16 +4106,16 @@ end;
 $$;
 
 -- The triggers: statement-level, over the transition tables, so a batch the
--- sink writes in one statement is one statement here too. Security definer
--- (the migrating role, which owns act_identities): the map follows every write
--- of the mirror, whoever makes it (service_role, the owner, a role an app
--- granted writes to), while act_identities stays closed to all of them. A
--- statement that changed no row (row level security let it see none) does
--- nothing.
+-- sink writes in one statement is one statement here too. They run as the
+-- writer (the owner or service_role, who write the mirror), never as a
+-- definer: the statement they run is read from act_identity_sources, and
+-- running it with more rights than the writer's would let anyone who can
+-- edit that table act as its owner. A statement that changed no row (row
+-- level security let an app user's update see none) does nothing, so it
+-- needs no rights on act_identities.
 create or replace function act_identity_trigger()
 returns trigger
 language plpgsql volatile
-security definer
 set search_path from current
 as $$
 declare
