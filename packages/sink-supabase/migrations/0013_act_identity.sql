@@ -469,7 +469,7 @@ begin
   execute format(
     $sql$
     create or replace view %1$I as
-    select d.*, sum(d.events) over w as events_mtd %2$s
+    select d.*, (sum(d.events) over w)::bigint as events_mtd %2$s
     from (
       select %3$s (%4$I at time zone %5$L)::date as day, count(*)::bigint as events %6$s
       from %7$s
