@@ -1,4 +1,5 @@
-import type { SourceEventV1 } from '@act/core';
+import { type ConnectorV1, createMemorySink, type SourceEventV1 } from '@act/core';
+import { prepareEvents } from '@act/core/internal';
 import { describe, expect, it } from 'vitest';
 import {
   boolean,
@@ -198,5 +199,116 @@ describe('mirrorTransformer', () => {
     expect(() => transformer.transform(event({}, { entity: 'pet' }), {})).toThrow(
       '[@act/connector-acme] event person.updated P1 has an unknown entity "pet"',
     );
+  });
+});
+
+describe('mirrorTable write rules and restorable deletes', () => {
+  const leads = mirrorTable({
+    table: 'bison_leads',
+    keys: ['workspace_id', 'id'],
+    columns: { email: email('email'), pipeline_stage: text('stage') },
+    raw: false,
+    rules: {
+      pipeline_stage: {
+        write: 'preserveIfSet',
+        overrides: ['lead.unsubscribed'],
+        forwardOnly: ['lead', 'contacted', 'replied', 'unsubscribed'],
+      },
+    },
+    tombstone: (e) => e.type === 'lead.deleted',
+    restorable: true,
+    restore: (e) => e.type === 'lead.restored',
+  });
+  const lead = (type: string) => event({ email: 'A@Example.com', stage: 'replied' }, { type, entity: 'lead' });
+
+  it('declares its rules as the table’s own field policy, merged with the user’s', () => {
+    expect(leads.policy).toEqual({
+      preservedIfSet: ['pipeline_stage'],
+      overrides: { pipeline_stage: ['lead.unsubscribed'] },
+      forwardOnly: { pipeline_stage: ['lead', 'contacted', 'replied', 'unsubscribed'] },
+    });
+    const transformer = mirrorTransformer({
+      packageName: '@act/connector-bison',
+      tables: [leads],
+      fieldPolicies: { bison_leads: { blocked: ['email'], overrides: { pipeline_stage: ['email.bounced'] } } },
+      route: () => leads,
+    });
+    expect(transformer.fieldPolicies?.bison_leads).toEqual({
+      blocked: ['email'],
+      preserved: [],
+      preservedIfSet: ['pipeline_stage'],
+      overrides: { pipeline_stage: ['lead.unsubscribed', 'email.bounced'] },
+      forwardOnly: { pipeline_stage: ['lead', 'contacted', 'replied', 'unsubscribed'] },
+    });
+  });
+
+  it('marks deletes restorable and only the restoring events as restores', () => {
+    expect(leads.operations(lead('lead.deleted'))).toEqual([
+      { kind: 'delete', table: 'bison_leads', key: { workspace_id: 'T1', id: 'P1' }, version: 5, restorable: true },
+    ]);
+    expect(leads.operations(lead('lead.restored'))[0]).toMatchObject({ kind: 'upsert', restore: true });
+    expect(leads.operations(lead('lead.updated'))[0]).not.toHaveProperty('restore');
+    // Restorable without a restore test: every upsert says the record exists.
+    const events = mirrorTable({ table: 'cal_events', keys: ['calendar_id', 'id'], columns: {}, restorable: true });
+    expect(events.operations(event({}))[0]).toMatchObject({ restore: true });
+    expect(people.operations(event({ name: 'x' }))[0]).not.toHaveProperty('restore');
+  });
+
+  it('refuses rules for unknown columns and restore without restorable', () => {
+    expect(() =>
+      mirrorTable({ table: 't', keys: ['a', 'id'], columns: { x: text('x') }, rules: { y: { write: 'preserve' } } }),
+    ).toThrow('mirrorTable t: rules name unknown column y');
+    expect(() => mirrorTable({ table: 't', keys: ['a', 'id'], columns: {}, restore: () => true })).toThrow(
+      'mirrorTable t: restore needs restorable: true',
+    );
+  });
+});
+
+describe('mirror table rules through the runtime into a sink', () => {
+  it('keeps a set stage against syncs, lets the owning event move it, and restores a deleted lead', async () => {
+    const leads = mirrorTable({
+      table: 'bison_leads',
+      keys: ['workspace_id', 'id'],
+      columns: { pipeline_stage: text('stage') },
+      raw: false,
+      rules: {
+        pipeline_stage: {
+          write: 'preserveIfSet',
+          overrides: ['lead.unsubscribed'],
+          forwardOnly: ['lead', 'contacted', 'unsubscribed'],
+        },
+      },
+      tombstone: (e) => e.type === 'lead.deleted',
+      restorable: true,
+      restore: (e) => e.type === 'lead.restored',
+    });
+    const transformer = mirrorTransformer({ packageName: '@act/connector-bison', tables: [leads], route: () => leads });
+    const connector = { packageName: '@act/connector-bison', transformer } as unknown as ConnectorV1;
+    const sink = createMemorySink();
+    const apply = async (type: string, stage: string, version: number) => {
+      const { operations } = await prepareEvents({
+        connector,
+        events: [event({ stage }, { type, entity: 'lead', version })],
+        policies: transformer.fieldPolicies ?? {},
+        signal: undefined,
+        guardSource: (fn) => fn(),
+        receivedAt: new Date(1_000 + version),
+      });
+      return (await sink.apply(operations)).outcomes[0];
+    };
+    const stored = () => sink.row('bison_leads', { workspace_id: 'T1', id: 'P1' });
+    expect(await apply('lead.created', 'contacted', 1)).toMatchObject({ outcome: 'created' });
+    // A sync never replaces the stage once set…
+    expect(await apply('lead.updated', 'lead', 2)).toMatchObject({ outcome: 'skipped', reason: 'unchanged' });
+    expect(stored()?.values.pipeline_stage).toBe('contacted');
+    // …the unsubscribe owns it.
+    expect(await apply('lead.unsubscribed', 'unsubscribed', 3)).toMatchObject({ outcome: 'updated' });
+    expect(stored()?.values.pipeline_stage).toBe('unsubscribed');
+    expect(await apply('lead.deleted', '', 4)).toMatchObject({ outcome: 'deleted' });
+    expect(await apply('lead.updated', 'lead', 5)).toMatchObject({ outcome: 'skipped', reason: 'deleted' });
+    expect(await apply('lead.restored', 'unsubscribed', 6)).toMatchObject({ outcome: 'updated' });
+    expect(stored()).toMatchObject({ deletedAt: null, values: { pipeline_stage: 'unsubscribed' } });
+    // The delete delivered again: older than the restore.
+    expect(await apply('lead.deleted', '', 4)).toMatchObject({ outcome: 'skipped', reason: 'stale' });
   });
 });

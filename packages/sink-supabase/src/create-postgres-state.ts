@@ -19,6 +19,7 @@ import type { PostgresSink } from './postgres-sink-scan';
 import { createPostgresStateStore, type PostgresStateStore } from './postgres-state-store';
 import { createPostgresSyncStore } from './postgres-sync-store';
 import { type CleanupOptions, type CleanupResult, runCleanup } from './retention';
+import { createRowChanges, type RowChanges } from './row-changes';
 import type { ActBackend, DriverKind, SqlDriver } from './sql/driver';
 import { createPgDriver, type PgPoolLike, type PgPoolOptions } from './sql/pg-driver';
 import { createPgliteDriver, type PGliteLike, type PGliteStartOptions } from './sql/pglite-driver';
@@ -130,6 +131,13 @@ export interface PostgresState {
    * which reconnects on its own. Not on supabase-js: use Supabase Realtime.
    */
   subscribe(handler: LiveEventHandler, options?: SubscribeOptions): Promise<Unsubscribe>;
+  /**
+   * Row-level changes of the mirror tables published with
+   * `act_publish_row_changes` (0014_act_row_changes): table, tenant, op, key
+   * and changed columns (values only where chosen), over LISTEN/NOTIFY like
+   * `subscribe`. Not on supabase-js: use Supabase Realtime.
+   */
+  readonly rowChanges: RowChanges;
   /**
    * Call `listener` when deliveries are stored (this process's enqueues at
    * once; any process's through LISTEN, 0002_act_queue, on node-postgres and
@@ -243,6 +251,7 @@ export function createPostgresState(connection: PostgresConnection, options: Pos
     return opened.sql;
   };
   const live = createLiveEvents(backend, schema);
+  const rowChanges = createRowChanges(backend, schema);
   const wake = createDeliveryWake(backend);
 
   const store = createPostgresStateStore(backend, {
@@ -297,6 +306,8 @@ export function createPostgresState(connection: PostgresConnection, options: Pos
 
     subscribe: (handler, subscribeOptions) => live.subscribe(handler, subscribeOptions),
 
+    rowChanges,
+
     onDeliveryEnqueued: (listener) => store.onDeliveryEnqueued(listener),
 
     cleanup: (cleanupOptions) => runCleanup(backend, cleanupOptions, options.now),
@@ -306,6 +317,7 @@ export function createPostgresState(connection: PostgresConnection, options: Pos
       closed = true;
       // Subscriptions hold a pooled connection the pool's end() would wait for.
       await live.close().catch(() => undefined);
+      await rowChanges.close().catch(() => undefined);
       await wake.close().catch(() => undefined);
       const opened = opening;
       opening = undefined;

@@ -14,7 +14,12 @@ export {
   type PostgresStateOptions,
 } from './create-postgres-state';
 export { PostgresError } from './errors';
-export { ACT_MIGRATIONS, SCHEDULER_CRON_MIGRATION, TENANT_ACCESS_MIGRATION } from './generated/migrations';
+export {
+  ACT_MIGRATIONS,
+  REALTIME_ACCESS_MIGRATION,
+  SCHEDULER_CRON_MIGRATION,
+  TENANT_ACCESS_MIGRATION,
+} from './generated/migrations';
 export type { GroupCommitOptions } from './group-commit';
 export type { LiveEvent, LiveEventHandler, SubscribeOptions, Unsubscribe } from './live-events';
 export type { MigrateOptions, MigrateResult, Migration } from './migrate';
@@ -33,6 +38,13 @@ export { DEFAULT_SCAN_PAGE_SIZE, type PostgresScanRequest, type PostgresSink } f
 export type { PostgresStateStore } from './postgres-state-store';
 export type { PostgresSyncStoreOptions } from './postgres-sync-store';
 export type { CleanupOptions, CleanupResult } from './retention';
+export type {
+  RowChange,
+  RowChangeHandler,
+  RowChangeOp,
+  RowChangeSubscribeOptions,
+  RowChanges,
+} from './row-changes';
 export type { PgPoolClientLike, PgPoolLike, PgPoolOptions } from './sql/pg-driver';
 export {
   lockPgliteDataDir,

@@ -32,14 +32,30 @@ interface UpsertRow {
 interface DeleteRow {
   i: number;
   v: number | null;
+  /** `SinkDeleteV1.order`, as `UpsertRow.o`. */
+  o?: string;
   key: Record<string, unknown>;
+}
+
+/**
+ * One statement's worth of upserts: the same columns written under the same
+ * rules (`preserve`, `preserveIfSet`, `forwardOnly`, `restore` are constants
+ * of the statement in 0011_act_write_rules.sql).
+ */
+interface UpsertGroup {
+  columns: string[];
+  preserve: string[];
+  preserveIfSet?: string[];
+  forwardOnly?: Record<string, readonly string[]>;
+  restore?: true;
+  rows: UpsertRow[];
 }
 
 interface TablePlan {
   table: string;
   key: string[];
-  upserts: { columns: string[]; preserve: string[]; rows: UpsertRow[] }[];
-  deletes: { hard: boolean; rows: DeleteRow[] }[];
+  upserts: UpsertGroup[];
+  deletes: { hard: boolean; restorable?: true; rows: DeleteRow[] }[];
 }
 
 function invalid(message: string): ConfigurationError {
@@ -63,12 +79,19 @@ function checkOperation(operation: SinkOperationV1, index: number): string[] {
       `operation ${index} on ${operation.table}: version must be an integer (epoch ms or a provider sequence), got ${String(operation.version)}`,
     );
   }
+  if (
+    operation.order !== undefined &&
+    (!Array.isArray(operation.order) || !operation.order.every((element) => Number.isSafeInteger(element)))
+  ) {
+    throw invalid(`operation ${index} on ${operation.table}: order must be a list of integers`);
+  }
   if (operation.kind === 'upsert') {
-    if (
-      operation.order !== undefined &&
-      (!Array.isArray(operation.order) || !operation.order.every((element) => Number.isSafeInteger(element)))
-    ) {
-      throw invalid(`operation ${index} on ${operation.table}: order must be a list of integers`);
+    for (const [column, order] of Object.entries(operation.forwardOnly ?? {})) {
+      if (!Array.isArray(order) || order.length === 0 || !order.every((value) => typeof value === 'string')) {
+        throw invalid(
+          `operation ${index} on ${operation.table}: forwardOnly.${column} must be a non-empty list of strings`,
+        );
+      }
     }
     for (const column of Object.keys(operation.values ?? {})) {
       if (bookkeeping.has(column))
@@ -81,12 +104,14 @@ function checkOperation(operation: SinkOperationV1, index: number): string[] {
 /**
  * Build the `act_sink_apply` payload: operations already collapsed, grouped by
  * table (sorted, so concurrent batches lock tables in one order), upserts
- * grouped by the columns they write and preserve, rows sorted by key.
+ * grouped by the columns they write and the rules they write them under
+ * (`overrides` already taken out of the preserve lists), deletes by `hard`
+ * and `restorable`.
  */
 export function planBatch(operations: readonly SinkOperationV1[], winners: readonly number[]): TablePlan[] {
   const tables = new Map<string, TablePlan>();
-  // Upsert groups by table, columns and preserved columns.
-  const groups = new Map<string, TablePlan['upserts'][number]>();
+  // Upsert groups by table, columns and rules.
+  const groups = new Map<string, UpsertGroup>();
   for (const index of winners) {
     const operation = operations[index] as SinkOperationV1;
     const key = checkOperation(operation, index);
@@ -102,22 +127,46 @@ export function planBatch(operations: readonly SinkOperationV1[], winners: reado
     const version = operation.version ?? null;
     if (operation.kind === 'delete') {
       const hard = operation.hard === true;
-      let group = plan.deletes.find((entry) => entry.hard === hard);
+      const restorable = operation.restorable === true;
+      let group = plan.deletes.find((entry) => entry.hard === hard && (entry.restorable === true) === restorable);
       if (!group) {
-        group = { hard, rows: [] };
+        group = { hard, ...(restorable ? { restorable: true as const } : {}), rows: [] };
         plan.deletes.push(group);
       }
-      group.rows.push({ i: index, v: version, key: { ...operation.key } });
+      group.rows.push({
+        i: index,
+        v: version,
+        ...(operation.order ? { o: `{${operation.order.join(',')}}` } : {}),
+        key: { ...operation.key },
+      });
       continue;
     }
     const columns = Object.keys(operation.values)
       .filter((column) => !(column in operation.key) && operation.values[column] !== undefined)
       .sort();
-    const preserve = [...new Set(operation.preserve ?? [])].filter((column) => columns.includes(column)).sort();
-    const signature = `${operation.table}\u0002${columns.join('\u0000')}\u0001${preserve.join('\u0000')}`;
+    // Only the rules of columns this operation writes; an override lifts preserve and preserveIfSet.
+    const overrides = new Set(operation.overrides ?? []);
+    const ruled = (list: readonly string[] | undefined, except: readonly string[] = []) =>
+      [...new Set(list ?? [])]
+        .filter((column) => columns.includes(column) && !overrides.has(column) && !except.includes(column))
+        .sort();
+    const preserve = ruled(operation.preserve);
+    const preserveIfSet = ruled(operation.preserveIfSet, preserve);
+    const forward = Object.entries(operation.forwardOnly ?? {})
+      .filter(([column]) => columns.includes(column) && !preserve.includes(column) && !preserveIfSet.includes(column))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const restore = operation.restore === true;
+    const signature = `${operation.table}\u0002${columns.join('\u0000')}\u0001${preserve.join('\u0000')}\u0001${preserveIfSet.join('\u0000')}\u0001${forward.length ? JSON.stringify(forward) : ''}\u0001${restore ? 'r' : ''}`;
     let group = groups.get(signature);
     if (!group) {
-      group = { columns, preserve, rows: [] };
+      group = {
+        columns,
+        preserve,
+        ...(preserveIfSet.length ? { preserveIfSet } : {}),
+        ...(forward.length ? { forwardOnly: Object.fromEntries(forward) } : {}),
+        ...(restore ? { restore: true as const } : {}),
+        rows: [],
+      };
       plan.upserts.push(group);
       groups.set(signature, group);
     }

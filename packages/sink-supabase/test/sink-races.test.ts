@@ -1,10 +1,10 @@
-import type { SinkOperationV1 } from '@act/core';
+import type { SinkUpsertV1 } from '@act/core';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { DATABASE_URL, postgresHarness } from './helpers/harness';
 
 const table = 'act_test_records';
-const upsert = (id: string, name: string, version: number): SinkOperationV1 => ({
+const upsert = (id: string, name: string, version: number): SinkUpsertV1 => ({
   kind: 'upsert',
   table,
   key: { tenant_id: 'tenant', id },
@@ -70,6 +70,37 @@ describe.skipIf(!DATABASE_URL)('sink races on Postgres', () => {
     }
   });
 
+  it('refuses rows the write rules leave unchanged, and restores below a tombstone, without waiting for a lock', async () => {
+    const test = await h.create();
+    const other = new pg.Client({ connectionString: DATABASE_URL });
+    await other.connect();
+    try {
+      const s = `"${test.schema}"`;
+      const key = (id: string) => ({ tenant_id: 'tenant', id });
+      await test.state.sink.apply([
+        { kind: 'upsert', table, key: key('a'), values: { name: 'A', stage: 'replied' }, version: 5 },
+        { kind: 'upsert', table, key: key('b'), values: { name: 'B', stage: 'won' }, version: 5 },
+        { kind: 'delete', table, key: key('c'), version: 9, restorable: true },
+      ]);
+      await other.query('begin');
+      await other.query(`select 1 from ${s}.${table} for update`);
+      const result = await test.state.sink.apply([
+        { ...upsert('a', 'A', 5), values: { name: 'A', stage: 'lead' }, forwardOnly: { stage: ['lead', 'replied'] } },
+        { ...upsert('b', 'B', 5), values: { name: 'B', stage: 'lost' }, preserveIfSet: ['stage'] },
+        { ...upsert('c', 'C', 7), restore: true },
+      ]);
+      expect(result.outcomes).toEqual([
+        { outcome: 'skipped', reason: 'unchanged' },
+        { outcome: 'skipped', reason: 'unchanged' },
+        { outcome: 'skipped', reason: 'deleted' },
+      ]);
+      await other.query('commit');
+    } finally {
+      await other.end();
+      await test.destroy();
+    }
+  });
+
   it.each([
     ['changes the values (v6 B)', "name = 'B', _version = 6", [{ outcome: 'updated' }], ['A', 7]],
     ['moves past our version (v9 B)', "name = 'B', _version = 9", [{ outcome: 'skipped', reason: 'stale' }], ['B', 9]],
@@ -94,6 +125,46 @@ describe.skipIf(!DATABASE_URL)('sink races on Postgres', () => {
           `select name, _version from ${s}.${table} where id = 'a'`,
         );
         expect([row?.name, Number(row?._version)]).toEqual(expected);
+      } finally {
+        await other.end();
+        await test.destroy();
+      }
+    },
+  );
+
+  it.each([
+    [
+      'deletes it at v6, below our restore',
+      '_deleted_at = now(), _version = 6',
+      [{ outcome: 'updated' }],
+      [false, 'A', 7],
+    ],
+    [
+      'deletes it at v9, above our restore',
+      '_deleted_at = now(), _version = 9',
+      [{ outcome: 'skipped', reason: 'deleted' }],
+      [true, 'A', 9],
+    ],
+  ])(
+    'a restore the first statement left undecided is decided again under the lock when another transaction %s',
+    async (_what, change, outcomes, expected) => {
+      const test = await h.create();
+      const other = new pg.Client({ connectionString: DATABASE_URL });
+      await other.connect();
+      try {
+        const s = `"${test.schema}"`;
+        await test.state.sink.apply([upsert('a', 'A', 5)]);
+        // Our restore reads v5 A live without a lock (same values, newer version: undecided); the other deletes it.
+        await other.query('begin');
+        await other.query(`update ${s}.${table} set ${change} where id = 'a'`);
+        const applying = test.state.sink.apply([{ ...upsert('a', 'A', 7), restore: true }]);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await other.query('commit');
+        expect((await applying).outcomes).toEqual(outcomes);
+        const [row] = await test.query<{ deleted: boolean; name: string; _version: string }>(
+          `select _deleted_at is not null as deleted, name, _version from ${s}.${table} where id = 'a'`,
+        );
+        expect([row?.deleted, row?.name, Number(row?._version)]).toEqual(expected);
       } finally {
         await other.end();
         await test.destroy();

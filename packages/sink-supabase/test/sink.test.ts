@@ -1,4 +1,4 @@
-import { ConfigurationError, type SinkOperationV1 } from '@act/core';
+import { ConfigurationError, type SinkOperationV1, type SinkUpsertV1 } from '@act/core';
 import { describe, expect, it } from 'vitest';
 import { PostgresError } from '../src';
 import { DATABASE_URL, type Harness, pgliteHarness, postgresHarness, type TestState } from './helpers/harness';
@@ -172,6 +172,38 @@ function suite(harness: () => Harness) {
       expect(Number(purged?._version)).toBe(2);
       expect(purged?._deleted_at).toBeInstanceOf(Date);
       expect((await test.state.sink.apply([{ ...ops('delete'), key: { id: 'never-seen' } }])).deleted).toBe(1);
+    }),
+  );
+
+  it(
+    'write rules in SQL: odd list values, numeric columns, and the version bump of rows they leave unchanged',
+    withState(async (test) => {
+      // List values that need quoting in SQL (a quote, a comma, braces, a per cent sign).
+      const forwardOnly = { stage: ["l'ead", 'a,b', '{c}', '100%'] };
+      const staged = (id: string, stage: string, version: number): SinkUpsertV1 => ({
+        ...(upsert(id, { stage, amount: 2 }, version) as SinkUpsertV1),
+        forwardOnly,
+        preserveIfSet: ['amount'],
+      });
+      await test.state.sink.apply([upsert('a', { stage: 'a,b' }, 1)]);
+      expect((await test.state.sink.apply([staged('a', "l'ead", 2)])).outcomes[0]).toEqual({ outcome: 'updated' });
+      // The stage stayed; the empty amount was filled.
+      expect(await row(test, 'a')).toMatchObject({ stage: 'a,b', amount: 2 });
+      const same = await test.state.sink.apply([staged('a', "l'ead", 3)]);
+      expect(same.outcomes[0]).toEqual({ outcome: 'skipped', reason: 'unchanged' });
+      // Unchanged under the rules still remembers the newer version (the locked second statement).
+      expect(Number((await row(test, 'a'))?._version)).toBe(3);
+      expect((await test.state.sink.apply([staged('a', '100%', 4)])).outcomes[0]).toEqual({ outcome: 'updated' });
+      expect(await row(test, 'a')).toMatchObject({ stage: '100%', amount: 2 });
+      // A restore of a live row with the same values is an ordinary unchanged upsert, bumped too.
+      const restore: SinkUpsertV1 = { ...(upsert('a', { stage: '100%' }, 5) as SinkUpsertV1), restore: true };
+      expect((await test.state.sink.apply([restore])).outcomes[0]).toEqual({ outcome: 'skipped', reason: 'unchanged' });
+      expect(Number((await row(test, 'a'))?._version)).toBe(5);
+      // A restorable delete keeps the tie-break it was written with.
+      await test.state.sink.apply([
+        { kind: 'delete', table, key: key('a'), version: 6, order: [7, 8], restorable: true },
+      ]);
+      expect(((await row(test, 'a'))?._version_order as unknown[] | undefined)?.map(Number)).toEqual([7, 8]);
     }),
   );
 

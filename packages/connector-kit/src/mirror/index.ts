@@ -36,6 +36,7 @@ export { type JsonCursor, type JsonCursorOptions, jsonCursor } from './json-curs
 export { MIRROR_BOOKKEEPING_COLUMNS, type MirrorTableDrift, mirrorTableDrift, sqlColumns } from './mirror-sql';
 export {
   type DeriveContext,
+  type MirrorColumnRule,
   type MirrorRecord,
   type MirrorTable,
   type MirrorTableOptions,

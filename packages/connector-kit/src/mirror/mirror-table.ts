@@ -26,6 +26,31 @@ export interface DeriveContext<TEvent extends SourceEventV1> {
   readonly settings: MirrorSettings;
 }
 
+/**
+ * How syncs write one column (`SinkUpsertV1` has the exact semantics; every
+ * sink enforces them in the write itself).
+ */
+export interface MirrorColumnRule {
+  /**
+   * `preserve`: written when the row is created, never by a sync afterwards
+   * (a locally managed `pipeline_stage`). `preserveIfSet`: filled by syncs
+   * only while empty (null). Default: every sync writes it.
+   */
+  write?: 'preserve' | 'preserveIfSet';
+  /**
+   * Event types that still write the column although it is preserved: the
+   * events that own it (`['lead.unsubscribed', 'email.bounced']` moving a
+   * stage to `unsubscribed` / `bounced`). `forwardOnly` still applies.
+   */
+  overrides?: readonly string[];
+  /**
+   * The column's values in order (`['lead', 'contacted', 'replied', 'unsubscribed']`):
+   * a sync only moves it forward; a value not in the list never replaces one
+   * that is.
+   */
+  forwardOnly?: readonly string[];
+}
+
 export interface MirrorTableOptions<TEvent extends SourceEventV1> {
   /** The table name (`ghl_contacts`). */
   table: string;
@@ -50,8 +75,25 @@ export interface MirrorTableOptions<TEvent extends SourceEventV1> {
    * the record (a webhook envelope).
    */
   raw?: boolean | { omit(record: MirrorRecord, event: TEvent): readonly string[] };
-  /** True for events that delete the row (a tombstone: later upserts never bring it back). */
+  /**
+   * Column → its write rule (`preserve`, `preserveIfSet`, event `overrides`,
+   * `forwardOnly`). They become the table's own field policy, merged with the
+   * user's by `mirrorTransformer`, as `blocked` is.
+   */
+  rules?: Readonly<Record<string, MirrorColumnRule>>;
+  /** True for events that delete the row (a tombstone: later upserts never bring it back, unless `restorable`). */
   tombstone?: (event: TEvent) => boolean;
+  /**
+   * The provider's deleted records can come back (Notion's trash, a cancelled
+   * calendar event reinstated): deletes are `restorable` (a stale delete
+   * arriving after the record came back is refused), and upserts that say the
+   * record exists again carry `restore` (a tombstone lower in the write order
+   * is cleared). Which upserts: those `restore` accepts; without `restore`,
+   * every upsert (any newer copy of the record says it exists).
+   */
+  restorable?: boolean;
+  /** The events that say the record exists again (`page.undeleted`); needs `restorable`. */
+  restore?: (event: TEvent) => boolean;
   /** The operation's version (default `event.version`). */
   version?: (event: TEvent, record: MirrorRecord) => number | undefined;
   /** The record inside an event (default `event.payload`). */
@@ -67,13 +109,21 @@ export interface MirrorTable<TEvent extends SourceEventV1 = SourceEventV1> {
   readonly columns: Readonly<Record<string, MirrorColumn>>;
   /** The connector's own blocked fields (`options.blocked`). */
   readonly blocked: readonly string[];
+  /** The table's own field policy: `blocked` and the column `rules`, as `mirrorTransformer` merges them. */
+  readonly policy: FieldPolicyV1;
+  /** Deletes are restorable and restoring upserts carry `restore` (`options.restorable`). */
+  readonly restorable: boolean;
   keyOf(event: TEvent): SinkRowKeyV1;
   scope(tenant: string): SinkRowKeyV1;
   /** The record paths a policy keeps out: those it names plus the paths behind each blocked column. */
   blockedPaths(policy: FieldPolicyV1 | undefined): ReadonlySet<string>;
   /** The row values of a record (mapped, derived, raw); only columns whose source is present. */
   values(record: MirrorRecord, context: DeriveContext<TEvent>): Record<string, unknown>;
-  /** The operations for one event: a delete (tombstone) or an upsert of the present columns. */
+  /**
+   * The operations for one event: a delete (tombstone; `restorable` when the
+   * table is) or an upsert of the present columns (`restore` when it says a
+   * restorable record exists again).
+   */
   operations(
     event: TEvent,
     context?: { fieldPolicies?: FieldPoliciesV1; settings?: MirrorSettings },
@@ -101,6 +151,14 @@ export function mirrorTable<TEvent extends SourceEventV1 = SourceEventV1>(
   const raw = options.raw ?? true;
   const own = new Set(options.blocked ?? []);
   const specs = Object.entries(columns);
+  if (options.restore && !options.restorable) {
+    throw new Error(`mirrorTable ${table}: restore needs restorable: true`);
+  }
+  const policy = ownPolicy(table, own, options.rules ?? {}, [
+    ...Object.keys(columns),
+    ...derived.map(([name]) => name),
+  ]);
+  const restorable = options.restorable === true;
 
   const definition: MirrorTable<TEvent> = {
     table,
@@ -108,6 +166,8 @@ export function mirrorTable<TEvent extends SourceEventV1 = SourceEventV1>(
     tenantColumn,
     columns,
     blocked: [...own],
+    policy,
+    restorable,
     columnNames: Object.freeze([
       ...keys,
       ...new Set([...Object.keys(columns), ...derived.map(([name]) => name)]),
@@ -144,13 +204,31 @@ export function mirrorTable<TEvent extends SourceEventV1 = SourceEventV1>(
     operations(event, context = {}) {
       const key = definition.keyOf(event);
       if (options.tombstone?.(event)) {
-        return [{ kind: 'delete', table, key, ...(event.version !== undefined ? { version: event.version } : {}) }];
+        return [
+          {
+            kind: 'delete',
+            table,
+            key,
+            ...(event.version !== undefined ? { version: event.version } : {}),
+            ...(restorable ? { restorable: true } : {}),
+          },
+        ];
       }
       const record = options.record ? options.record(event) : (event.payload as MirrorRecord);
       const blocked = definition.blockedPaths(context.fieldPolicies?.[table]);
       const values = definition.values(record, { event, blocked, settings: context.settings ?? {} });
       const version = options.version ? options.version(event, record) : event.version;
-      return [{ kind: 'upsert', table, key, values, ...(version !== undefined ? { version } : {}) }];
+      const restore = restorable && (options.restore ? options.restore(event) : true);
+      return [
+        {
+          kind: 'upsert',
+          table,
+          key,
+          values,
+          ...(version !== undefined ? { version } : {}),
+          ...(restore ? { restore: true } : {}),
+        },
+      ];
     },
     reconciler: (list, reconcilerOptions) => ({
       specificationVersion: 'v1',
@@ -176,7 +254,7 @@ export interface MirrorTransformerOptions<TEvent extends SourceEventV1> {
    * errors (an event that was not fetched).
    */
   route(event: TEvent): MirrorTable<TEvent> | null | undefined;
-  /** The user's policies, merged with each table's own `blocked`. */
+  /** The user's policies, merged with each table's own `blocked` and `rules`. */
   fieldPolicies?: FieldPoliciesV1 | undefined;
   settings?: MirrorSettings;
 }
@@ -192,7 +270,7 @@ export function mirrorTransformer<TEvent extends SourceEventV1>(
 ): MirrorTransformer<TEvent> {
   const own: Record<string, FieldPolicyV1> = {};
   for (const definition of options.tables) {
-    if (definition.blocked.length) own[definition.table] = { blocked: definition.blocked };
+    if (Object.keys(definition.policy).length) own[definition.table] = definition.policy;
   }
   const fieldPolicies = mergeFieldPolicies(own, options.fieldPolicies);
   const settings = options.settings ?? {};
@@ -212,6 +290,34 @@ export function mirrorTransformer<TEvent extends SourceEventV1>(
       // The effective policies (the runtime merges in the deployment's own) decide what the row and raw may hold.
       return definition.operations(event, { fieldPolicies: context.fieldPolicies ?? fieldPolicies, settings });
     },
+  };
+}
+
+/** The table's own field policy from `blocked` and `rules`; only the parts it has. */
+function ownPolicy(
+  table: string,
+  blocked: ReadonlySet<string>,
+  rules: Readonly<Record<string, MirrorColumnRule>>,
+  columnNames: readonly string[],
+): FieldPolicyV1 {
+  const preserved: string[] = [];
+  const preservedIfSet: string[] = [];
+  const overrides: Record<string, readonly string[]> = {};
+  const forwardOnly: Record<string, readonly string[]> = {};
+  for (const [column, rule] of Object.entries(rules)) {
+    // A rule for a column the table never writes is a typo that would silently protect nothing.
+    if (!columnNames.includes(column)) throw new Error(`mirrorTable ${table}: rules name unknown column ${column}`);
+    if (rule.write === 'preserve') preserved.push(column);
+    if (rule.write === 'preserveIfSet') preservedIfSet.push(column);
+    if (rule.overrides?.length) overrides[column] = [...rule.overrides];
+    if (rule.forwardOnly) forwardOnly[column] = [...rule.forwardOnly];
+  }
+  return {
+    ...(blocked.size ? { blocked: [...blocked] } : {}),
+    ...(preserved.length ? { preserved } : {}),
+    ...(preservedIfSet.length ? { preservedIfSet } : {}),
+    ...(Object.keys(overrides).length ? { overrides } : {}),
+    ...(Object.keys(forwardOnly).length ? { forwardOnly } : {}),
   };
 }
 

@@ -14,6 +14,7 @@ import type {
   SinkRowKeyV1,
   SinkRowVersionV1,
   SinkScanRequestV1,
+  SinkUpsertV1,
   SinkV1,
 } from '../spec/v1';
 
@@ -57,8 +58,10 @@ function nextWriteOrder(
 
 /**
  * A `SinkV1` in process memory with the same rules as the Postgres sink:
- * the write order `(version, order)`, preserved columns, unchanged detection,
- * tombstones that never resurrect. For tests, development and the demo.
+ * the write order `(version, order)`, the column write rules (preserve,
+ * preserveIfSet, overrides, forwardOnly), unchanged detection, tombstones
+ * that only a restore higher in the write order clears. For tests,
+ * development and the demo.
  */
 export function createMemorySink(options: { now?: () => Date } = {}): MemorySink {
   const clock = options.now ?? (() => new Date());
@@ -90,6 +93,10 @@ export function createMemorySink(options: { now?: () => Date } = {}): MemorySink
       if (existing && (existing.deletedAt || existing.purged)) {
         return { outcome: 'skipped', reason: 'deleted', rowId: existing.rowId };
       }
+      // A restorable delete takes its place in the write order like an update.
+      if (existing && operation.restorable && isLowerInWriteOrder(operation, existing)) {
+        return { outcome: 'skipped', reason: 'stale', rowId: existing.rowId };
+      }
       const row: MemorySinkRow = existing
         ? { ...existing }
         : {
@@ -102,7 +109,9 @@ export function createMemorySink(options: { now?: () => Date } = {}): MemorySink
             purged: false,
           };
       row.deletedAt = clock();
-      row.version = maxVersion(row.version, operation.version);
+      const { version, order } = nextWriteOrder(row, operation);
+      row.version = version;
+      row.order = order;
       if (operation.hard) {
         row.values = {};
         row.purged = true;
@@ -111,7 +120,8 @@ export function createMemorySink(options: { now?: () => Date } = {}): MemorySink
       return { outcome: 'deleted', rowId: row.rowId };
     }
 
-    if (existing && (existing.deletedAt || existing.purged)) {
+    const tombstoned = existing !== undefined && (existing.deletedAt !== null || existing.purged);
+    if (existing && tombstoned && !(operation.restore && !isLowerInWriteOrder(operation, existing))) {
       return { outcome: 'skipped', reason: 'deleted', rowId: existing.rowId };
     }
     if (existing && isLowerInWriteOrder(operation, existing)) {
@@ -130,15 +140,13 @@ export function createMemorySink(options: { now?: () => Date } = {}): MemorySink
       table.set(keyString, row);
       return { outcome: 'created', rowId: row.rowId };
     }
-    const preserved = new Set(operation.preserve ?? []);
-    const nextValues: Record<string, unknown> = { ...existing.values };
-    for (const [column, value] of Object.entries(operation.values)) {
-      // Preserved columns are written only when the row is created (SQL cannot
-      // tell "absent" from NULL, so "fill when empty" is not offered).
-      if (preserved.has(column)) continue;
-      nextValues[column] = value;
-    }
+    const nextValues = mergeValues(existing, operation, tombstoned);
     const { version, order } = nextWriteOrder(existing, operation);
+    if (tombstoned) {
+      // A restore higher in the write order than the tombstone: the row is live again.
+      table.set(keyString, { ...existing, values: nextValues, version, order, deletedAt: null, purged: false });
+      return { outcome: 'updated', rowId: existing.rowId };
+    }
     if (canonicalJson(nextValues) === canonicalJson(existing.values)) {
       // Same data: nothing rewritten, but remember the newer version (or the
       // later copy at the same version) so an older, different update
@@ -197,6 +205,43 @@ export function createMemorySink(options: { now?: () => Date } = {}): MemorySink
       return row ? { ...row, values: { ...row.values } } : undefined;
     },
   };
+}
+
+/**
+ * The values a row holds after `operation` is written over `existing`, column
+ * by column under the write rules (`SinkUpsertV1`): `preserve` keeps the
+ * stored value, `preserveIfSet` keeps it unless null, both lifted by
+ * `overrides`; `forwardOnly` writes only a move forward through its list. A
+ * row without values (hard-deleted, or a tombstone that came before the row)
+ * has nothing to preserve: it is written as a create.
+ */
+function mergeValues(existing: MemorySinkRow, operation: SinkUpsertV1, tombstoned: boolean): Record<string, unknown> {
+  const hollow = tombstoned && (existing.purged || Object.keys(existing.values).length === 0);
+  const overrides = new Set(operation.overrides ?? []);
+  const preserved = new Set((operation.preserve ?? []).filter((column) => !overrides.has(column)));
+  const ifSet = new Set((operation.preserveIfSet ?? []).filter((column) => !overrides.has(column)));
+  const next: Record<string, unknown> = { ...existing.values };
+  for (const [column, value] of Object.entries(operation.values)) {
+    if (value === undefined) continue;
+    const stored = existing.values[column] ?? null;
+    if (!hollow) {
+      if (preserved.has(column)) continue;
+      if (ifSet.has(column) && stored !== null) continue;
+      const order = operation.forwardOnly?.[column];
+      if (order && !movesForward(order, stored, value)) continue;
+    }
+    next[column] = value;
+  }
+  return next;
+}
+
+/** `forwardOnly`: `incoming` may replace `stored` (compared as text, as SQL sinks compare them). */
+function movesForward(order: readonly string[], stored: unknown, incoming: unknown): boolean {
+  if (stored === null) return true;
+  const from = order.indexOf(String(stored));
+  if (from === -1) return true;
+  const to = incoming === null ? -1 : order.indexOf(String(incoming));
+  return to > from;
 }
 
 function maxVersion(a: number | undefined, b: number | undefined): number | undefined {

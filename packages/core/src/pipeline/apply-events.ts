@@ -210,14 +210,14 @@ export async function prepareEvents(
       await connector.transformer.transform(event, { signal: input.signal, fieldPolicies: input.policies }),
       input.policies,
       connector.packageName,
+      event.type,
     );
     const order = writeOrderOf(event, input.receivedAt, input.deliveryId);
     spans.push({ event, start: operations.length, count: produced.length });
     for (const operation of produced) {
-      // A connector that set its own order keeps it.
-      operations.push(
-        operation.kind === 'upsert' && order && operation.order === undefined ? { ...operation, order } : operation,
-      );
+      // A connector that set its own order keeps it. Deletes get it too: a
+      // restore and a restorable delete are ranked against it (SinkDeleteV1.order).
+      operations.push(order && operation.order === undefined ? { ...operation, order } : operation);
     }
   }
   return { operations, spans };

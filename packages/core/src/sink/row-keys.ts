@@ -64,9 +64,29 @@ export function isLowerInWriteOrder(incoming: Ordered, stored: Ordered): boolean
 }
 
 /**
+ * `true` when `challenger` replaces `incumbent` in a batch, both upserts (or
+ * a `restorable` delete and a `restore` upsert, ranked the same way): the
+ * higher version (an absent one lowest), at equal versions the later in the
+ * batch unless its `order` is lower.
+ */
+function ranksAbove(challenger: Ordered, incumbent: Ordered): boolean {
+  const version = challenger.version ?? Number.NEGATIVE_INFINITY;
+  const incumbentVersion = incumbent.version ?? Number.NEGATIVE_INFINITY;
+  if (version !== incumbentVersion) return version > incumbentVersion;
+  return !isLowerOrder(challenger.order, incumbent.order);
+}
+
+/** A delete that a restore may outrank, or a restore that may outrank a delete. */
+function restoring(operation: SinkOperationV1): boolean {
+  return operation.kind === 'delete' ? operation.restorable === true : operation.restore === true;
+}
+
+/**
  * Collapse operations on the same table and key, as `SinkV1.apply` specifies:
- * a delete wins; otherwise the highest in the write order `(version, order)`
- * (an absent version lowest), the last where that order cannot tell them apart.
+ * a delete wins (but a `restorable` delete and a `restore` upsert are ranked
+ * by the write order); of deletes the first, unless both are `restorable`;
+ * otherwise the highest in the write order `(version, order)` (an absent
+ * version lowest), the last where that order cannot tell them apart.
  * Returns the indexes of the winners (in input order) and, for the losers,
  * their outcome already filled in. Used by the memory sink and by sinks that batch in SQL.
  */
@@ -83,18 +103,16 @@ export function collapseOperations(operations: readonly SinkOperationV1[]): {
       return;
     }
     const incumbent = operations[current] as SinkOperationV1;
-    if (incumbent.kind === 'delete') return;
-    if (operation.kind === 'delete') {
-      best.set(id, index);
+    const ranked = incumbent.kind === operation.kind || (restoring(incumbent) && restoring(operation));
+    if (incumbent.kind === 'delete' && operation.kind === 'delete') {
+      if (incumbent.restorable && operation.restorable && ranksAbove(operation, incumbent)) best.set(id, index);
       return;
     }
-    const version = operation.version ?? Number.NEGATIVE_INFINITY;
-    const incumbentVersion = incumbent.version ?? Number.NEGATIVE_INFINITY;
-    if (version !== incumbentVersion) {
-      if (version > incumbentVersion) best.set(id, index);
+    if (ranked) {
+      if (ranksAbove(operation, incumbent)) best.set(id, index);
       return;
     }
-    if (!isLowerOrder(operation.order, incumbent.order)) best.set(id, index);
+    if (operation.kind === 'delete') best.set(id, index);
   });
   const winners = [...best.values()].sort((a, b) => a - b);
   const winning = new Set(winners);

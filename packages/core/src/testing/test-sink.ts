@@ -31,9 +31,10 @@ let counter = 0;
 const uniqueTenant = () => `tenant-${Date.now()}-${++counter}`;
 
 /**
- * The behaviour every `SinkV1` must have: version guard, preserved columns,
- * unchanged detection, tombstones that never resurrect, idempotence and
- * all-or-nothing batches.
+ * The behaviour every `SinkV1` must have: version guard, the column write
+ * rules (preserve, preserveIfSet, overrides, forwardOnly), unchanged
+ * detection, tombstones that only a restore higher in the write order
+ * clears, idempotence (facts counted once) and all-or-nothing batches.
  */
 export function testSink(options: TestSinkOptions): void {
   const withSink = (fn: (sink: SinkV1, tenant: string) => Promise<void>) => async () => {
@@ -230,6 +231,240 @@ export function testSink(options: TestSinkOptions): void {
         await sink.apply([upsert(tenant, 'a', { name: 'A2', stage: 'synced-stage' }, 2, ['stage'])]);
         const row = await options.read(sink, key(tenant, 'a'));
         expect(row?.values).toMatchObject({ name: 'A2', stage: 'lead' });
+      }),
+    );
+
+    it(
+      'preserveIfSet fills an empty column and keeps one that is set; the rest of the row is written',
+      withSink(async (sink, tenant) => {
+        const rules = { preserveIfSet: ['stage'] };
+        await sink.apply([upsert(tenant, 'a', { name: 'A' }, 1)]);
+        const fill = await sink.apply([{ ...upsert(tenant, 'a', { name: 'A', stage: 'lead' }, 2), ...rules }]);
+        expect(fill.outcomes[0]).toMatchObject({ outcome: 'updated' });
+        expect((await options.read(sink, key(tenant, 'a')))?.values).toMatchObject({ stage: 'lead' });
+        const keep = await sink.apply([{ ...upsert(tenant, 'a', { name: 'A2', stage: 'synced' }, 3), ...rules }]);
+        expect(keep.outcomes[0]).toMatchObject({ outcome: 'updated' });
+        expect((await options.read(sink, key(tenant, 'a')))?.values).toMatchObject({ name: 'A2', stage: 'lead' });
+        // Only the kept column differs: nothing would change, so nothing is written.
+        const same = await sink.apply([{ ...upsert(tenant, 'a', { name: 'A2', stage: 'other' }, 4), ...rules }]);
+        expect(same.outcomes[0]).toMatchObject({ outcome: 'skipped', reason: 'unchanged' });
+        // A new row takes the value as it comes.
+        const created = await sink.apply([{ ...upsert(tenant, 'b', { stage: 'replied' }, 1), ...rules }]);
+        expect(created.outcomes[0]).toMatchObject({ outcome: 'created' });
+        expect((await options.read(sink, key(tenant, 'b')))?.values.stage).toBe('replied');
+      }),
+    );
+
+    it(
+      'overrides let the owning event write a preserved column (preserve and preserveIfSet)',
+      withSink(async (sink, tenant) => {
+        await sink.apply([
+          { ...upsert(tenant, 'a', { name: 'A', stage: 'replied' }, 1), preserve: ['stage'] },
+          { ...upsert(tenant, 'b', { name: 'B', stage: 'replied' }, 1), preserveIfSet: ['stage'] },
+        ]);
+        const synced = await sink.apply([
+          { ...upsert(tenant, 'a', { name: 'A', stage: 'lead' }, 2), preserve: ['stage'] },
+          { ...upsert(tenant, 'b', { name: 'B', stage: 'lead' }, 2), preserveIfSet: ['stage'] },
+        ]);
+        expect(synced.outcomes.map((outcome) => outcome.outcome)).toEqual(['skipped', 'skipped']);
+        const unsubscribed = await sink.apply([
+          { ...upsert(tenant, 'a', { stage: 'unsubscribed' }, 3), preserve: ['stage'], overrides: ['stage'] },
+          { ...upsert(tenant, 'b', { stage: 'unsubscribed' }, 3), preserveIfSet: ['stage'], overrides: ['stage'] },
+        ]);
+        expect(unsubscribed.outcomes.map((outcome) => outcome.outcome)).toEqual(['updated', 'updated']);
+        expect((await options.read(sink, key(tenant, 'a')))?.values).toMatchObject({
+          name: 'A',
+          stage: 'unsubscribed',
+        });
+        expect((await options.read(sink, key(tenant, 'b')))?.values).toMatchObject({
+          name: 'B',
+          stage: 'unsubscribed',
+        });
+      }),
+    );
+
+    it(
+      'forwardOnly moves a column only forward through its list',
+      withSink(async (sink, tenant) => {
+        const forwardOnly = { stage: ['lead', 'contacted', 'replied', 'unsubscribed'] };
+        const stage = (id: string, value: string | null, version: number, name = 'N', extra = {}) => ({
+          ...upsert(tenant, id, { name, stage: value }, version),
+          forwardOnly,
+          ...extra,
+        });
+        await sink.apply([stage('a', 'contacted', 1), stage('b', 'custom', 1), upsert(tenant, 'c', { name: 'C' }, 1)]);
+        // Backward: refused for that column, the rest of the row still written.
+        const back = await sink.apply([stage('a', 'lead', 2, 'N2')]);
+        expect(back.outcomes[0]).toMatchObject({ outcome: 'updated' });
+        expect((await options.read(sink, key(tenant, 'a')))?.values).toMatchObject({ name: 'N2', stage: 'contacted' });
+        // Backward and nothing else differs: unchanged.
+        const still = await sink.apply([stage('a', 'lead', 3, 'N2')]);
+        expect(still.outcomes[0]).toMatchObject({ outcome: 'skipped', reason: 'unchanged' });
+        // Forward: taken.
+        const forward = await sink.apply([stage('a', 'replied', 4, 'N2')]);
+        expect(forward.outcomes[0]).toMatchObject({ outcome: 'updated' });
+        expect((await options.read(sink, key(tenant, 'a')))?.values.stage).toBe('replied');
+        // A value not in the list (or null) never replaces one that is.
+        const unknown = await sink.apply([
+          stage('a', 'custom', 5, 'N2'),
+          stage('b', 'lead', 2),
+          stage('c', 'lead', 2, 'C'),
+        ]);
+        expect(unknown.outcomes.map((outcome) => outcome.outcome)).toEqual(['skipped', 'updated', 'updated']);
+        const cleared = await sink.apply([stage('a', null, 6, 'N2')]);
+        expect(cleared.outcomes[0]).toMatchObject({ outcome: 'skipped', reason: 'unchanged' });
+        expect((await options.read(sink, key(tenant, 'a')))?.values.stage).toBe('replied');
+        // ... but the stored value outside the list (or empty) is replaced by one in it.
+        expect((await options.read(sink, key(tenant, 'b')))?.values.stage).toBe('lead');
+        expect((await options.read(sink, key(tenant, 'c')))?.values.stage).toBe('lead');
+        // An override still moves only forward.
+        const owned = { preserve: ['stage'], overrides: ['stage'] };
+        const overBack = await sink.apply([stage('a', 'contacted', 7, 'N2', owned)]);
+        expect(overBack.outcomes[0]).toMatchObject({ outcome: 'skipped', reason: 'unchanged' });
+        const overForward = await sink.apply([stage('a', 'unsubscribed', 8, 'N2', owned)]);
+        expect(overForward.outcomes[0]).toMatchObject({ outcome: 'updated' });
+        expect((await options.read(sink, key(tenant, 'a')))?.values.stage).toBe('unsubscribed');
+      }),
+    );
+
+    it(
+      'restore: delete → restore → stale delete and replays refused',
+      withSink(async (sink, tenant) => {
+        const restorable = (id: string, version: number, order?: number[]) => ({
+          kind: 'delete' as const,
+          table,
+          key: key(tenant, id),
+          version,
+          restorable: true,
+          ...(order ? { order } : {}),
+        });
+        const restore = (id: string, values: Record<string, unknown>, version: number, order?: number[]) => ({
+          ...upsert(tenant, id, values, version, undefined, order),
+          restore: true,
+        });
+        await sink.apply([upsert(tenant, 'a', { name: 'before' }, 1)]);
+        expect((await sink.apply([restorable('a', 2)])).outcomes[0]).toMatchObject({ outcome: 'deleted' });
+        // An upsert without restore still never brings it back.
+        const plain = await sink.apply([upsert(tenant, 'a', { name: 'plain' }, 9)]);
+        expect(plain.outcomes[0]).toMatchObject({ outcome: 'skipped', reason: 'deleted' });
+        const restored = await sink.apply([restore('a', { name: 'after' }, 3)]);
+        expect(restored.outcomes[0]).toMatchObject({ outcome: 'updated' });
+        expect(await options.read(sink, key(tenant, 'a'))).toMatchObject({ deleted: false, values: { name: 'after' } });
+        // The delete arriving again (a replay, a late copy): lower than the restore.
+        const stale = await sink.apply([restorable('a', 2)]);
+        expect(stale.outcomes[0]).toEqual(expect.objectContaining({ outcome: 'skipped', reason: 'stale' }));
+        // The old pre-delete update, replayed: lower too.
+        const replay = await sink.apply([upsert(tenant, 'a', { name: 'before' }, 1)]);
+        expect(replay.outcomes[0]).toMatchObject({ outcome: 'skipped', reason: 'stale' });
+        expect(await options.read(sink, key(tenant, 'a'))).toMatchObject({ deleted: false, values: { name: 'after' } });
+        // A newer delete still wins.
+        expect((await sink.apply([restorable('a', 4)])).outcomes[0]).toMatchObject({ outcome: 'deleted' });
+
+        // A restore lower than the tombstone is refused.
+        await sink.apply([upsert(tenant, 'b', { name: 'B' }, 1), restorable('b', 5)]);
+        await sink.apply([restorable('b', 5)]);
+        const early = await sink.apply([restore('b', { name: 'B3' }, 3)]);
+        expect(early.outcomes[0]).toMatchObject({ outcome: 'skipped', reason: 'deleted' });
+        expect((await options.read(sink, key(tenant, 'b')))?.deleted).toBe(true);
+
+        // At equal versions the tie-break decides, both ways.
+        await sink.apply([upsert(tenant, 'c', { name: 'C' }, 5, undefined, [100]), restorable('c', 5, [200])]);
+        await sink.apply([restorable('c', 5, [200])]);
+        const older = await sink.apply([restore('c', { name: 'C-old' }, 5, [150])]);
+        expect(older.outcomes[0]).toMatchObject({ outcome: 'skipped', reason: 'deleted' });
+        const newer = await sink.apply([restore('c', { name: 'C-new' }, 5, [300])]);
+        expect(newer.outcomes[0]).toMatchObject({ outcome: 'updated' });
+        const again = await sink.apply([restorable('c', 5, [200])]);
+        expect(again.outcomes[0]).toMatchObject({ outcome: 'skipped', reason: 'stale' });
+        expect(await options.read(sink, key(tenant, 'c'))).toMatchObject({ deleted: false, values: { name: 'C-new' } });
+
+        // A restore before the row ever existed creates it.
+        const fresh = await sink.apply([restore('d', { name: 'D' }, 1)]);
+        expect(fresh.outcomes[0]).toMatchObject({ outcome: 'created' });
+      }),
+    );
+
+    it(
+      'restore within one batch: a restorable delete and a restore are ranked by the write order',
+      withSink(async (sink, tenant) => {
+        const restorable = (id: string, version: number) => ({
+          kind: 'delete' as const,
+          table,
+          key: key(tenant, id),
+          version,
+          restorable: true,
+        });
+        const restore = (id: string, name: string, version: number) => ({
+          ...upsert(tenant, id, { name }, version),
+          restore: true,
+        });
+        await sink.apply([upsert(tenant, 'a', { name: 'A' }, 1), upsert(tenant, 'b', { name: 'B' }, 1)]);
+        const result = await sink.apply([
+          restore('a', 'A3', 3),
+          restorable('a', 2),
+          restorable('b', 4),
+          restore('b', 'B3', 3),
+        ]);
+        expect(result.outcomes).toEqual([
+          expect.objectContaining({ outcome: 'updated' }),
+          { outcome: 'skipped', reason: 'stale' },
+          expect.objectContaining({ outcome: 'deleted' }),
+          { outcome: 'skipped', reason: 'deleted' },
+        ]);
+        expect(await options.read(sink, key(tenant, 'a'))).toMatchObject({ deleted: false, values: { name: 'A3' } });
+        expect((await options.read(sink, key(tenant, 'b')))?.deleted).toBe(true);
+      }),
+    );
+
+    it(
+      'restore after a hard delete writes the row as new, preserved columns included',
+      withSink(async (sink, tenant) => {
+        await sink.apply([{ ...upsert(tenant, 'h', { name: 'H', stage: 'lead' }, 1), preserve: ['stage'] }]);
+        await sink.apply([{ kind: 'delete', table, key: key(tenant, 'h'), version: 2, hard: true, restorable: true }]);
+        const back = await sink.apply([
+          { ...upsert(tenant, 'h', { name: 'H2', stage: 'replied' }, 3), preserve: ['stage'], restore: true },
+        ]);
+        expect(back.outcomes[0]).toMatchObject({ outcome: 'updated' });
+        expect(await options.read(sink, key(tenant, 'h'))).toMatchObject({
+          deleted: false,
+          values: { name: 'H2', stage: 'replied' },
+        });
+        // After a soft delete the stored values are still there, and preserve keeps them.
+        await sink.apply([{ ...upsert(tenant, 's', { name: 'S', stage: 'lead' }, 1), preserve: ['stage'] }]);
+        await sink.apply([{ kind: 'delete', table, key: key(tenant, 's'), version: 2, restorable: true }]);
+        await sink.apply([
+          { ...upsert(tenant, 's', { name: 'S2', stage: 'replied' }, 3), preserve: ['stage'], restore: true },
+        ]);
+        expect(await options.read(sink, key(tenant, 's'))).toMatchObject({
+          deleted: false,
+          values: { name: 'S2', stage: 'lead' },
+        });
+      }),
+    );
+
+    it(
+      'counts facts idempotently: the same fact twice, in two batches or in one, is one row',
+      withSink(async (sink, tenant) => {
+        // A fact (one email sent) keyed by its own id: a counter is the number of rows.
+        const fact = () => upsert(tenant, 'sent-1', { name: 'email.sent', amount: 1 }, 1, undefined, [10, 20, 30]);
+        const twice = [await sink.apply([fact()]), await sink.apply([fact()])];
+        expect(twice.map((result) => result.outcomes[0])).toEqual([
+          expect.objectContaining({ outcome: 'created' }),
+          expect.objectContaining({ outcome: 'skipped', reason: 'unchanged' }),
+        ]);
+        const batch = await sink.apply([
+          upsert(tenant, 'sent-2', { name: 'email.sent', amount: 1 }, 1, undefined, [10, 20, 31]),
+          upsert(tenant, 'sent-2', { name: 'email.sent', amount: 1 }, 1, undefined, [10, 20, 31]),
+        ]);
+        expect(batch).toMatchObject({ created: 1, skipped: 1 });
+        expect((await options.read(sink, key(tenant, 'sent-1')))?.values.amount).toBe(1);
+        expect((await options.read(sink, key(tenant, 'sent-2')))?.values.amount).toBe(1);
+        if (sink.scan) {
+          let rows = 0;
+          for await (const page of sink.scan({ table, where: { tenant_id: tenant }, keyColumns: ['tenant_id', 'id'] }))
+            rows += page.length;
+          expect(rows).toBe(2);
+        }
       }),
     );
 

@@ -3955,6 +3955,500 @@ select act_restrict_api_roles(
 select act_grant_service_role();
 `;
 
+const MIGRATION_0011_ACT_WRITE_RULES = `-- @act/sink-supabase 0011: per-column write rules and restorable deletes,
+-- enforced in the write itself, so they hold for every writer (webhooks,
+-- polls, reconciliation, replays): act_sink_apply_rows (0003's body, renamed
+-- by 0010; act_sink_apply wraps it) again, with everything it did kept, plus:
+--
+-- Upsert groups may carry, besides "columns" and "preserve":
+--
+--   "preserveIfSet": ["stage"]    written only while the stored value is null
+--   "forwardOnly": { "stage": ["lead", "contacted", "replied"] }
+--                                  written only when the stored value is null
+--                                  or not in the list, or the incoming value
+--                                  comes later in it (compared as text)
+--   "restore": true               a tombstone lower in (version, order) is
+--                                  cleared and the row written ('updated');
+--                                  one higher up still refuses it ('deleted')
+--
+-- (SinkUpsertV1.overrides never reach SQL: @act/sink-supabase removes an
+-- operation's overridden columns from its preserve lists before grouping.)
+-- A group is one statement, so these are constants of the group, and the
+-- caller groups operations by them as it does by columns and preserve.
+--
+-- Delete groups may carry "restorable": true: the delete takes its place in
+-- the write order like an update, so one lower than the stored live row (a
+-- stale delete arriving after a restore) is refused as 'stale'. Delete rows
+-- may carry "o", their tie-break, like upsert rows; every delete now leaves
+-- the tombstone at the write order (_version, _version_order) it reached, as
+-- an update would, which is what a restore is compared with.
+--
+-- Unchanged stays cheap: the "changed" test of each column is its
+-- assignment's (a preserveIfSet column changes only when the stored value is
+-- null and the incoming one is not; a forwardOnly one only when it may move
+-- and differs), so the first statement still refuses unchanged rows in its
+-- lock-free join, and groups without rules run 0003's statements unchanged.
+
+create or replace function act_sink_apply_rows(
+  p_operations jsonb,
+  p_cursor jsonb default null,
+  p_now timestamptz default null
+)
+returns jsonb
+language plpgsql volatile
+set search_path from current
+as $$
+declare
+  c_required constant text[] := array['_version', '_payload_hash', '_deleted_at', '_synced_at'];
+  c_bookkeeping constant text[] := c_required || array['_version_order'];
+  v_now timestamptz := coalesce(p_now, clock_timestamp());
+  v_outcomes jsonb := '[]'::jsonb;
+  v_part jsonb;
+  v_table jsonb;
+  v_group jsonb;
+  v_name text;
+  v_rel regclass;
+  v_all text[];
+  v_writable text[];
+  v_keys text[];
+  v_columns text[];
+  v_preserve text[];
+  v_set text[];
+  v_unknown text[];
+  v_written integer[];
+  v_key_list text;
+  v_insert_list text;
+  v_join_iw text;
+  v_join_it text;
+  v_join_tr text;
+  v_assign text;
+  v_changed text;
+  v_wipe text;
+  v_column text;
+  v_pending integer[];
+  v_parts integer := 0;
+  v_fast text[];
+  v_text text[];
+  v_changed_excluded text;
+  v_statement text;
+  -- The tie-break column, when the table has it (else ties go to the last write).
+  v_has_order boolean;
+  v_t_order text;
+  v_x_order text;
+  v_order_col text;
+  v_order_val text;
+  v_order_set text;
+  v_order_set_r text;
+  v_order_bump text;
+  -- The column write rules of a group, restore and restorable deletes (0011).
+  v_if_set text[];
+  v_forward jsonb;
+  v_restore boolean;
+  v_restorable boolean;
+  v_assign_r text;
+  v_keep text;
+  v_ok text;
+  v_tpl text;
+  v_tomb_pre text;
+  v_tomb_rest text;
+  v_live_guard text;
+  v_stale_delete text;
+  v_delete_guard text;
+begin
+  if p_operations is not null and jsonb_typeof(p_operations) <> 'array' then
+    raise exception using errcode = '22023', message = 'act_sink_apply: p_operations must be a JSON array';
+  end if;
+
+  for v_table in select t.value from jsonb_array_elements(coalesce(p_operations, '[]'::jsonb)) t loop
+    v_name := v_table ->> 'table';
+    v_rel := to_regclass(quote_ident(v_name));
+    if v_rel is null then
+      raise exception using errcode = '42P01',
+        message = format('act_sink_apply: table %I does not exist in schema %I (run the connector''s migrations)', v_name, current_schema());
+    end if;
+
+    select array_agg(a.attname::text order by a.attnum),
+      coalesce(array_agg(a.attname::text order by a.attnum) filter (where a.attgenerated = '' and a.attidentity = ''), '{}')
+    into v_all, v_writable
+    from pg_attribute a
+    where a.attrelid = v_rel and a.attnum > 0 and not a.attisdropped;
+
+    -- Columns whose type's own equality agrees with comparing their to_jsonb()
+    -- forms (text and varchar once compared byte for byte, collate "C"), and
+    -- costs far less. Other types are compared through to_jsonb().
+    select coalesce(array_agg(a.attname::text) filter (where a.atttypid in ('text'::regtype, 'varchar'::regtype)), '{}'),
+      coalesce(array_agg(a.attname::text) filter (where a.atttypid in ('int2'::regtype, 'int4'::regtype, 'int8'::regtype,
+        'float4'::regtype, 'float8'::regtype, 'numeric'::regtype, 'bool'::regtype, 'uuid'::regtype, 'date'::regtype,
+        'timestamp'::regtype, 'timestamptz'::regtype, 'jsonb'::regtype)), '{}')
+    into v_text, v_fast
+    from pg_attribute a
+    where a.attrelid = v_rel and a.attnum > 0 and not a.attisdropped;
+
+    v_unknown := array(select b from unnest(c_required) b where b <> all (v_all));
+    if cardinality(v_unknown) > 0 then
+      raise exception using errcode = '42703',
+        message = format('act_sink_apply: table %I lacks the bookkeeping columns %s', v_name, array_to_string(v_unknown, ', ')),
+        hint = 'add: _version bigint, _payload_hash text, _deleted_at timestamptz, _synced_at timestamptz (and _version_order bigint[])';
+    end if;
+
+    -- The write order is (_version, _version_order): at equal versions the
+    -- higher tie-break wins (an older copy of the record never replaces a
+    -- newer one), and a missing tie-break on either side lets the incoming
+    -- write win, as before. A table without the column keeps that old rule.
+    v_has_order := '_version_order' = any (v_all);
+    v_t_order := case when v_has_order then 't._version_order' else 'null::bigint[]' end;
+    v_x_order := case when v_has_order then 'excluded._version_order' else 'null::bigint[]' end;
+    v_order_col := case when v_has_order then ', _version_order' else '' end;
+    v_order_val := case when v_has_order then ', act_op_order' else '' end;
+    -- The order a row keeps after a write: the incoming one with a newer
+    -- version, the stored one with an older, the greater at equal versions.
+    v_order_set := case when v_has_order then
+      '_version_order = case when excluded._version is not null and (t._version is null or excluded._version > t._version) then excluded._version_order '
+      || 'when t._version is not null and (excluded._version is null or t._version > excluded._version) then t._version_order '
+      || 'else greatest(t._version_order, excluded._version_order) end, ' else '' end;
+    v_order_set_r := replace(replace(v_order_set, 'excluded._version_order', 'r.act_op_order'), 'excluded._version', 'r.act_op_version');
+    v_order_bump := case when v_has_order then ', _version_order = r.act_op_order' else '' end;
+
+    v_keys := array(select jsonb_array_elements_text(v_table -> 'key'));
+    if cardinality(v_keys) = 0 then
+      raise exception using errcode = '22023', message = format('act_sink_apply: no key columns given for table %I', v_name);
+    end if;
+    v_unknown := array(select k from unnest(v_keys) k where k <> all (v_all) or k = any (c_bookkeeping));
+    if cardinality(v_unknown) > 0 then
+      raise exception using errcode = '42703',
+        message = format('act_sink_apply: table %I has no key column %s', v_name, array_to_string(v_unknown, ', '));
+    end if;
+
+    v_key_list := (select string_agg(format('%I', k), ', ') from unnest(v_keys) k);
+    v_join_iw := (select string_agg(format('i.%1$I = w.%1$I', k), ' and ') from unnest(v_keys) k);
+    v_join_it := (select string_agg(format('i.%1$I = t.%1$I', k), ' and ') from unnest(v_keys) k);
+    v_join_tr := (select string_agg(format('t.%1$I = r.%1$I', k), ' and ') from unnest(v_keys) k);
+
+    -- Upserts, one statement per group of operations writing the same columns.
+    for v_group in select g.value from jsonb_array_elements(coalesce(v_table -> 'upserts', '[]'::jsonb)) g loop
+      v_columns := array(select c from jsonb_array_elements_text(coalesce(v_group -> 'columns', '[]'::jsonb)) c where c <> all (v_keys));
+      v_preserve := array(select jsonb_array_elements_text(coalesce(v_group -> 'preserve', '[]'::jsonb)));
+      v_if_set := array(select c from jsonb_array_elements_text(coalesce(v_group -> 'preserveIfSet', '[]'::jsonb)) c
+        where c <> all (v_preserve));
+      v_forward := coalesce(v_group -> 'forwardOnly', '{}'::jsonb);
+      v_restore := coalesce((v_group ->> 'restore')::boolean, false);
+      v_unknown := array(select c from unnest(v_columns) c where c <> all (v_writable) or c = any (c_bookkeeping));
+      if cardinality(v_unknown) > 0 then
+        raise exception using errcode = '42703',
+          message = format('act_sink_apply: table %I has no writable column %s', v_name, array_to_string(v_unknown, ', '));
+      end if;
+      v_set := array(select c from unnest(v_columns) c where c <> all (v_preserve));
+      v_insert_list := (select string_agg(format('%I', c), ', ') from unnest(v_keys || v_columns) c);
+      -- Each written column's new value under the group's rules, from the
+      -- incoming row (excluded in ON CONFLICT, r in the locked update) over
+      -- the stored one (t), and whether it changes the stored value. The
+      -- "changed" test is the assignment's own, so a row is written exactly
+      -- when some column would take a different value:
+      --   plain          c = src.c
+      --   preserveIfSet  c = coalesce(t.c, src.c): filled only while null
+      --   forwardOnly    c = src.c only when the stored value is null or not
+      --                  in the declared list, or the incoming one comes later
+      --                  in it (array_position over the list, as text)
+      --   preserve       neither written nor compared, except that a restore
+      --                  reviving a row without values (hard-deleted, or a
+      --                  tombstone that came first: _payload_hash is null)
+      --                  writes it as a create does.
+      -- Plain columns keep 0003's expressions, so groups without rules run
+      -- the same statement as before.
+      v_assign := '';
+      v_assign_r := '';
+      v_changed := '';
+      v_changed_excluded := '';
+      foreach v_column in array v_set loop
+        v_tpl := case
+            when v_column = any (v_text) then 't.%1$I collate "C" is distinct from %2$s.%1$I collate "C"'
+            when v_column = any (v_fast) then 't.%1$I is distinct from %2$s.%1$I'
+            else 'to_jsonb(t.%1$I) is distinct from to_jsonb(%2$s.%1$I)'
+          end;
+        if v_column = any (v_if_set) then
+          v_keep := 'coalesce(t.%1$I, %2$s.%1$I)';
+          v_tpl := '(t.%1$I is null and %2$s.%1$I is not null)';
+        elsif v_forward ? v_column then
+          if jsonb_typeof(v_forward -> v_column) is distinct from 'array' or jsonb_array_length(v_forward -> v_column) = 0 then
+            raise exception using errcode = '22023',
+              message = format('act_sink_apply: the forwardOnly list of %I.%I must be a non-empty array', v_name, v_column);
+          end if;
+          -- The list is a literal in the statement (a constant of the group),
+          -- its % doubled, since the text goes through format() again.
+          v_ok := format('(t.%%1$I is null or array_position(%1$s::text[], t.%%1$I::text) is null'
+            || ' or coalesce(array_position(%1$s::text[], %%2$s.%%1$I::text) > array_position(%1$s::text[], t.%%1$I::text), false))',
+            replace(quote_literal(array(select jsonb_array_elements_text(v_forward -> v_column))::text), '%', '%%'));
+          v_keep := 'case when ' || v_ok || ' then %2$s.%1$I else t.%1$I end';
+          v_tpl := '(' || v_ok || ' and ' || v_tpl || ')';
+        else
+          v_keep := '%2$s.%1$I';
+        end if;
+        v_assign := v_assign || format('%1$I = ' || v_keep || ', ', v_column, 'excluded');
+        v_assign_r := v_assign_r || format('%1$I = ' || v_keep || ', ', v_column, 'r');
+        v_changed := v_changed || case when v_changed = '' then '' else ' or ' end || format(v_tpl, v_column, 'i');
+        v_changed_excluded := v_changed_excluded || case when v_changed_excluded = '' then '' else ' or ' end
+          || format(v_tpl, v_column, 'excluded');
+      end loop;
+      if v_changed = '' then
+        v_changed := 'false';
+        v_changed_excluded := 'false';
+      end if;
+      if v_restore then
+        foreach v_column in array array(select c from unnest(v_columns) c where c = any (v_preserve)) loop
+          v_assign := v_assign || format('%1$I = case when t._payload_hash is null then excluded.%1$I else t.%1$I end, ', v_column);
+          v_assign_r := v_assign_r || format('%1$I = case when t._payload_hash is null then r.%1$I else t.%1$I end, ', v_column);
+        end loop;
+        v_assign := v_assign || '_deleted_at = null, ';
+        v_assign_r := v_assign_r || '_deleted_at = null, ';
+      end if;
+      -- A tombstone refuses the row ('deleted'), unless the group restores and
+      -- the operation is not lower than the tombstone in (version, order):
+      -- then the row is revived ('write', reported 'updated'), even with the
+      -- same values, since _deleted_at changes.
+      if v_restore then
+        v_tomb_pre := format('case when coalesce((e.value ->> ''v'')::bigint < t._version or ((e.value ->> ''v'')::bigint = t._version'
+          || ' and (e.value ->> ''o'')::bigint[] < %s), false) then ''deleted'' else ''write'' end', v_t_order);
+        v_tomb_rest := format('case when coalesce(i.act_op_version < t._version or (i.act_op_version = t._version'
+          || ' and i.act_op_order < %s), false) then ''deleted'' else ''write'' end', v_t_order);
+        v_live_guard := format('(t._deleted_at is not null or (%s))', v_changed_excluded);
+      else
+        v_tomb_pre := '''deleted''';
+        v_tomb_rest := '''deleted''';
+        v_live_guard := format('t._deleted_at is null and (%s)', v_changed_excluded);
+      end if;
+
+      -- One statement: read the stored rows once (a plain join, no locks)
+      -- and sort every operation: refused at once if the row is tombstoned,
+      -- newer, or already holds these values at this version (no lock, no
+      -- WAL); written otherwise. Keys the join did not find are inserted by a
+      -- plain INSERT; rows it found and that differ go through INSERT … ON
+      -- CONFLICT DO UPDATE, which re-checks the guard against the latest
+      -- committed row under its lock. Operations left undecided ('pending':
+      -- an unchanged row that takes a newer version, or a write a concurrent
+      -- transaction got to first) go to the second statement below.
+      v_statement := format($sql$
+        with pre as materialized (
+          select (e.value ->> 'i')::integer as act_op_index,
+            (e.value ->> 'v')::bigint as act_op_version,
+            (e.value ->> 'o')::bigint[] as act_op_order,
+            e.value -> 'row' as act_op_row,
+            i.*,
+            case
+              when t.ctid is null then 'insert'
+              when t._deleted_at is not null then %15$s
+              when t._version is not null and (e.value ->> 'v')::bigint < t._version then 'stale'
+              when t._version is not null and (e.value ->> 'v')::bigint = t._version
+                and (e.value ->> 'o')::bigint[] < %10$s then 'stale'
+              when %5$s then 'write'
+              when (e.value ->> 'v')::bigint > t._version or (t._version is null and e.value ->> 'v' is not null) then 'pending'
+              when (e.value ->> 'v')::bigint = t._version and e.value ->> 'o' is not null
+                and (%10$s is null or (e.value ->> 'o')::bigint[] > %10$s) then 'pending'
+              else 'unchanged'
+            end as act_class
+          from jsonb_array_elements($1) as e(value)
+          cross join lateral jsonb_populate_record(null::%1$s, e.value -> 'row') as i
+          left join %1$s t on %7$s
+        ),
+        inserted as (
+          insert into %1$s (%2$s, _version, _payload_hash, _synced_at%12$s)
+          select %2$s, act_op_version, encode(sha256(convert_to((act_op_row - $2)::text, 'UTF8')), 'hex'), $3%13$s
+          from pre where act_class = 'insert' and /*act_plain*/true order by %3$s
+          returning %3$s, true as act_inserted
+        ),
+        written as (
+          insert into %1$s as t (%2$s, _version, _payload_hash, _synced_at%12$s)
+          select %2$s, act_op_version, encode(sha256(convert_to((act_op_row - $2)::text, 'UTF8')), 'hex'), $3%13$s
+          from pre where act_class = 'write' or (act_class = 'insert' and not /*act_plain*/true) order by %3$s
+          on conflict (%3$s) do update
+          set %4$s%14$s_version = greatest(t._version, excluded._version),
+            _payload_hash = excluded._payload_hash,
+            _synced_at = excluded._synced_at
+          where (t._version is null or excluded._version is null or excluded._version > t._version
+              or (excluded._version = t._version and not coalesce(%11$s < %10$s, false)))
+            and %6$s
+          returning %8$s, (t.xmax = 0) as act_inserted
+        ),
+        decided as (
+          select p.act_op_index, case
+              when w.act_inserted then 'created'
+              when not w.act_inserted then 'updated'
+              when p.act_class in ('insert', 'write', 'pending') then null
+              else p.act_class
+            end as act_outcome
+          from pre p left join (select * from inserted union all select * from written) w on %9$s
+        )
+        -- The outcomes as JSON text, parsed once: far cheaper than building
+        -- and aggregating a jsonb object per operation.
+        select coalesce(('[' || string_agg('{"i":' || act_op_index || case act_outcome
+              when 'created' then ',"o":"created"}'
+              when 'updated' then ',"o":"updated"}'
+              else ',"o":"skipped","r":"' || act_outcome || '"}'
+            end, ',' order by act_op_index) || ']')::jsonb, '[]'::jsonb),
+          coalesce(array_agg(act_op_index) filter (where act_outcome is null), '{}')
+        from decided
+      $sql$,
+        v_rel, v_insert_list, v_key_list, v_assign, v_changed, v_live_guard,
+        v_join_it, (select string_agg(format('t.%I', k), ', ') from unnest(v_keys) k),
+        (select string_agg(format('p.%1$I = w.%1$I', k), ' and ') from unnest(v_keys) k),
+        v_t_order, v_x_order, v_order_col, v_order_val, v_order_set, v_tomb_pre);
+      -- A key inserted by another transaction since the join read the table
+      -- makes the plain INSERT fail: then the whole statement runs again with
+      -- every write going through ON CONFLICT, as if the key had been seen.
+      begin
+        execute v_statement into v_part, v_pending using v_group -> 'rows', v_keys || v_preserve, v_now;
+      exception when unique_violation then
+        execute replace(v_statement, '/*act_plain*/true', 'false') into v_part, v_pending using v_group -> 'rows', v_keys || v_preserve, v_now;
+      end;
+      v_outcomes := case when v_parts = 0 then v_part else v_outcomes || v_part end;
+      v_parts := v_parts + 1;
+
+      -- The undecided few (an unchanged row that takes a newer version, or a
+      -- row another transaction got to first), decided again under the row
+      -- lock: the first statement read them without one, and a concurrent
+      -- commit may have changed, deleted or advanced the row since. Locked,
+      -- each is deleted, stale, a write (its values now differ: written in
+      -- full, never a version tag on someone else's data), a version bump
+      -- (same values, newer version, so an older different update arriving
+      -- later is refused as stale), or unchanged.
+      if cardinality(v_pending) > 0 then
+        execute format($sql$
+          with input as (
+            select (e.value ->> 'i')::integer as act_op_index, (e.value ->> 'v')::bigint as act_op_version,
+              (e.value ->> 'o')::bigint[] as act_op_order, e.value -> 'row' as act_op_row, i.*
+            from jsonb_array_elements($1) as e(value)
+            cross join lateral jsonb_populate_record(null::%1$s, e.value -> 'row') as i
+            where (e.value ->> 'i')::integer = any ($2)
+          ),
+          locked as (
+            select t.* from %1$s t join input i on %3$s for update of t
+          ),
+          rest as (
+            select i.*, case
+                when %2$s is null then 'deleted'
+                when t._deleted_at is not null then %10$s
+                when t._version is not null and i.act_op_version is not null and i.act_op_version < t._version then 'stale'
+                when t._version is not null and i.act_op_version = t._version and i.act_op_order < %7$s then 'stale'
+                when %5$s then 'write'
+                when i.act_op_version is not null and (t._version is null or i.act_op_version > t._version) then 'bump'
+                when i.act_op_version = t._version and i.act_op_order is not null
+                  and (%7$s is null or i.act_op_order > %7$s) then 'bump'
+                else 'unchanged'
+              end as act_class
+            from input i left join locked t on %3$s
+          ),
+          bumped as (
+            update %1$s t set _version = r.act_op_version, _synced_at = $3%8$s
+            from rest r
+            where %4$s and r.act_class = 'bump'
+            returning 1
+          ),
+          rewritten as (
+            update %1$s t set %6$s%9$s_version = greatest(t._version, r.act_op_version),
+              _payload_hash = encode(sha256(convert_to((r.act_op_row - $4)::text, 'UTF8')), 'hex'),
+              _synced_at = $3
+            from rest r
+            where %4$s and r.act_class = 'write'
+            returning 1
+          )
+          select coalesce(jsonb_agg(case act_class
+              when 'write' then jsonb_build_object('i', act_op_index, 'o', 'updated')
+              else jsonb_build_object('i', act_op_index, 'o', 'skipped', 'r',
+                case act_class when 'bump' then 'unchanged' else act_class end)
+            end), '[]'::jsonb)
+          from rest
+        $sql$,
+          v_rel, format('t.%I', v_keys[1]), v_join_it, v_join_tr, v_changed, v_assign_r,
+          v_t_order, v_order_bump, v_order_set_r, v_tomb_rest)
+        into v_part
+        using v_group -> 'rows', v_pending, v_now, v_keys || v_preserve;
+        v_outcomes := v_outcomes || v_part;
+        v_parts := v_parts + 1;
+      end if;
+    end loop;
+    -- Deletes: mark live rows deleted (a hard delete also resets the values),
+    -- and leave a tombstone row for keys that do not exist yet.
+    for v_group in select g.value from jsonb_array_elements(coalesce(v_table -> 'deletes', '[]'::jsonb)) g loop
+      v_wipe := '';
+      v_restorable := coalesce((v_group ->> 'restorable')::boolean, false);
+      -- A restorable delete takes its place in the write order: lower than
+      -- the live row, it is refused as 'stale' (told apart from a tombstone
+      -- by the row as the statement found it, s). Any other delete always wins.
+      if v_restorable then
+        v_delete_guard := format(' and not coalesce(excluded._version < t._version or (excluded._version = t._version'
+          || ' and %s < %s), false)', v_x_order, v_t_order);
+        v_stale_delete := format('case when s.%I is not null and s._deleted_at is null then ''stale'' else ''deleted'' end', v_keys[1]);
+      else
+        v_delete_guard := '';
+        v_stale_delete := '''deleted''';
+      end if;
+      if coalesce((v_group ->> 'hard')::boolean, false) then
+        foreach v_column in array v_writable loop
+          if v_column <> all (v_keys) and v_column <> all (c_bookkeeping) then
+            v_wipe := v_wipe || format('%I = default, ', v_column);
+          end if;
+        end loop;
+        v_wipe := v_wipe || '_payload_hash = null, ';
+      end if;
+      begin
+        execute format($sql$
+          with input as (
+            select (e.value ->> 'i')::integer as act_op_index, (e.value ->> 'v')::bigint as act_op_version,
+              (e.value ->> 'o')::bigint[] as act_op_order, r.*
+            from jsonb_array_elements($1) as e(value)
+            cross join lateral jsonb_populate_record(null::%1$s, e.value -> 'key') as r
+          ),
+          written as (
+            insert into %1$s as t (%2$s, _version, _deleted_at, _synced_at%6$s)
+            select %2$s, act_op_version, $2, $2%7$s from input order by %2$s
+            on conflict (%2$s) do update
+            set %3$s_deleted_at = excluded._deleted_at,
+              %8$s_version = greatest(t._version, excluded._version),
+              _synced_at = excluded._synced_at
+            where t._deleted_at is null%9$s
+            returning %4$s, true as act_written
+          )
+          select coalesce(jsonb_agg(case when w.act_written then jsonb_build_object('i', i.act_op_index, 'o', 'deleted')
+            else jsonb_build_object('i', i.act_op_index, 'o', 'skipped', 'r', %10$s) end), '[]'::jsonb)
+          from input i left join written w on %5$s%11$s
+        $sql$,
+          v_rel, v_key_list, v_wipe,
+          (select string_agg(format('t.%I', k), ', ') from unnest(v_keys) k), v_join_iw,
+          -- The tombstone keeps the write order it reached (what a restore is compared with).
+          v_order_col, v_order_val, v_order_set, v_delete_guard, v_stale_delete,
+          case when v_restorable then format(' left join %s s on %s', v_rel,
+            (select string_agg(format('i.%1$I = s.%1$I', k), ' and ') from unnest(v_keys) k)) else '' end)
+        into v_part
+        using v_group -> 'rows', v_now;
+      exception when not_null_violation then
+        get stacked diagnostics v_column = column_name;
+        raise exception using errcode = '23502',
+          message = format('act_sink_apply: cannot leave a tombstone in %I: column %I is NOT NULL without a default', v_name, v_column),
+          hint = 'tombstones live in the mirror row, so its non-key columns must be nullable or have a default';
+      end;
+      v_outcomes := v_outcomes || v_part;
+      v_parts := v_parts + 1;
+    end loop;
+  end loop;
+
+  if p_cursor is not null and jsonb_typeof(p_cursor) = 'object' then
+    perform act_set_cursor(p_cursor ->> 'source', p_cursor ->> 'tenant', p_cursor ->> 'stream', p_cursor ->> 'cursor', v_now);
+  end if;
+
+  -- One part is already in order; several are merged by operation index.
+  if v_parts <= 1 then
+    return v_outcomes;
+  end if;
+  return (select coalesce(jsonb_agg(x order by (x ->> 'i')::integer), '[]'::jsonb) from jsonb_array_elements(v_outcomes) x);
+end;
+$$;
+
+-- Closed to anon and authenticated (see 0001): only the owner and service_role.
+select act_restrict_api_roles(array[]::text[], array['act_sink_apply_rows']);
+
+-- In a schema of your own, grant service_role what it lacks (see 0001).
+select act_grant_service_role();
+`;
+
 const MIGRATION_0013_ACT_IDENTITY = `-- @act/sink-supabase 0013: cross-source identity, and counters as facts.
 --
 -- Identity. The same person is a GHL contact, a Xero contact, a Gmail
@@ -4471,6 +4965,396 @@ select act_restrict_api_roles(
 select act_grant_service_role();
 `;
 
+const MIGRATION_0014_ACT_ROW_CHANGES = `-- @act/sink-supabase 0014: row-level change events for chosen mirror tables.
+--
+-- The integration events of 0006 say "entity c_9 of tenant loc_1 was
+-- updated"; an app patching a view needs which row (its key) and which
+-- columns changed. act_publish_row_changes(table) installs statement-level
+-- triggers on one mirror table that publish, per changed row, one small JSON
+-- message:
+--
+--   {"table":"ghl_contacts","source":"ghl","tenant":"loc_1","op":"UPDATE",
+--    "key":{"id":"c_9","location_id":"loc_1"},"changed":["email","name"]}
+--
+-- - op: INSERT (a new row, or a tombstone brought back), UPDATE (a value
+--   changed), DELETE (a tombstone set by the sink's delete, a tombstone
+--   inserted for a key not seen yet, or a row removed outright). A change of
+--   the key itself is a DELETE of the old key and an INSERT of the new one.
+-- - changed: the columns whose value differs (INSERT: every column; DELETE:
+--   none). The sink's bookkeeping columns (_version, _payload_hash,
+--   _deleted_at, _synced_at, _version_order) never count: a re-apply that only
+--   bumps the version or the sync time publishes nothing, nor does any write
+--   to a row that stays tombstoned.
+-- - values: none by default, so no contact's email or name travels on the
+--   bus unless chosen. p_values names the columns whose values may: \`new\`
+--   then holds them as they are now (INSERT, UPDATE), \`old\` as they were
+--   (UPDATE: the changed ones only; DELETE: all of them). array['*'] means
+--   every column but the bookkeeping ones.
+--
+-- Where it goes, like 0006's events:
+-- - everywhere (Postgres, Supabase, PGlite): NOTIFY on the schema's channel,
+--   \`act_rows\` in schema public, \`act_rows:<schema>\` in any other
+--   (\`act_rows:<md5 of the schema>\` past the 63-byte limit on channel names);
+--   act_row_changes_channel() says which. Delivered on commit, in commit
+--   order, never for a transaction that rolled back.
+-- - on Supabase, where realtime.send() exists: a private Realtime broadcast,
+--   event \`act_row\`, on the tenant's topic \`act:<source>:<tenant>:rows\`
+--   (Broadcast from the database, https://supabase.com/docs/guides/realtime/broadcast).
+--   Who may receive it is decided by RLS policies on realtime.messages; the
+--   optional realtime-access migration ships them
+--   (https://supabase.com/docs/guides/realtime/authorization).
+--
+-- Realtime's own realtime.broadcast_changes() is not used: it sends the whole
+-- old and new record, which is exactly what must stay off the bus by default.
+-- Nor is the supabase_realtime publication (\`postgres_changes\`): it too sends
+-- whole rows, every bookkeeping-only write included, and checks each change
+-- against each subscriber's RLS.
+--
+-- A message is at most about 7 KB, under NOTIFY's 8000-byte limit: when the
+-- values do not fit they are left out (\`"truncated": true\`: read the row by
+-- its key); when even the key does not, only table, source, tenant and op
+-- remain. \`set act.notify = 'off'\` silences these too.
+-- Never edit this file once applied: add a new migration instead.
+
+-- The NOTIFY channel of the row changes published in this schema.
+create or replace function act_row_changes_channel()
+returns text
+language sql stable
+set search_path from current
+as $$
+  select case
+    when current_schema() = 'public' then 'act_rows'
+    when octet_length('act_rows:' || current_schema()) <= 63 then 'act_rows:' || current_schema()
+    else 'act_rows:' || md5(current_schema())
+  end;
+$$;
+
+-- The key columns of a row (a row as jsonb), as one jsonb object.
+create or replace function act_row_key(p_row jsonb, p_key text[])
+returns jsonb
+language sql immutable
+set search_path from current
+as $$
+  select jsonb_object_agg(k, p_row -> k) from unnest(p_key) k;
+$$;
+
+-- The message for one row's change, or null when there is nothing to say
+-- (only bookkeeping changed, or the row was and stays tombstoned). p_old and
+-- p_new are the row before and after (to_jsonb), null for an insert or delete.
+-- p_values: the columns whose values may be sent ('{}' none, '{*}' all).
+create or replace function act_row_change(
+  p_table text,
+  p_source text,
+  p_tenant_column text,
+  p_key text[],
+  p_values text[],
+  p_old jsonb,
+  p_new jsonb
+)
+returns jsonb
+language plpgsql immutable
+set search_path from current
+as $$
+declare
+  c_bookkeeping constant text[] := array['_version', '_payload_hash', '_deleted_at', '_synced_at', '_version_order'];
+  c_max_payload_bytes constant integer := 7000;
+  v_old_live boolean := p_old is not null and p_old ->> '_deleted_at' is null;
+  v_new_live boolean := p_new is not null and p_new ->> '_deleted_at' is null;
+  v_row jsonb := coalesce(p_new, p_old);
+  v_op text;
+  v_changed text[];
+  v_payload jsonb;
+  v_all_values boolean := '*' = any (p_values);
+begin
+  if v_new_live and not v_old_live then
+    v_op := 'INSERT';
+  elsif v_old_live and not v_new_live then
+    v_op := 'DELETE';
+  elsif v_old_live then
+    v_op := 'UPDATE';
+  elsif p_old is null and p_new is not null then
+    -- A delete that reached the mirror before the row: a client may hold an
+    -- optimistic copy of that key.
+    v_op := 'DELETE';
+  else
+    return null;
+  end if;
+
+  if v_op = 'INSERT' then
+    select coalesce(array_agg(e.key order by e.key), '{}') into v_changed
+    from jsonb_each(p_new) e where e.key <> all (c_bookkeeping);
+  elsif v_op = 'UPDATE' then
+    select coalesce(array_agg(e.key order by e.key), '{}') into v_changed
+    from jsonb_each(p_new) e
+    where e.key <> all (c_bookkeeping) and (p_old -> e.key) is distinct from e.value;
+    if cardinality(v_changed) = 0 then
+      return null;
+    end if;
+  else
+    v_changed := '{}';
+  end if;
+
+  v_payload := jsonb_build_object(
+    'table', p_table,
+    'source', p_source,
+    'op', v_op,
+    'key', act_row_key(v_row, p_key),
+    'changed', to_jsonb(v_changed)
+  ) || jsonb_strip_nulls(jsonb_build_object('tenant', v_row ->> p_tenant_column));
+
+  if cardinality(p_values) > 0 then
+    if v_op in ('INSERT', 'UPDATE') then
+      v_payload := v_payload || jsonb_build_object('new', (
+        select coalesce(jsonb_object_agg(e.key, e.value), '{}') from jsonb_each(p_new) e
+        where e.key <> all (c_bookkeeping) and (v_all_values or e.key = any (p_values))
+      ));
+    end if;
+    if v_op = 'UPDATE' or (v_op = 'DELETE' and v_old_live) then
+      v_payload := v_payload || jsonb_build_object('old', (
+        select coalesce(jsonb_object_agg(e.key, e.value), '{}') from jsonb_each(p_old) e
+        where e.key <> all (c_bookkeeping) and (v_all_values or e.key = any (p_values))
+          and (v_op = 'DELETE' or e.key = any (v_changed))
+      ));
+    end if;
+  end if;
+
+  if octet_length(v_payload::text) > c_max_payload_bytes then
+    v_payload := (v_payload - 'new' - 'old') || jsonb_build_object('truncated', true);
+  end if;
+  if octet_length(v_payload::text) > c_max_payload_bytes then
+    -- 200 characters are at most 800 bytes (1,200 escaped) each.
+    v_payload := jsonb_build_object('table', p_table, 'source', p_source, 'op', v_op, 'truncated', true)
+      || jsonb_strip_nulls(jsonb_build_object('tenant', left(v_row ->> p_tenant_column, 200)));
+  end if;
+  return v_payload;
+end;
+$$;
+
+-- The trigger function of all three triggers act_publish_row_changes creates
+-- (statement-level, with transition tables: a sink batch of 500 rows is one
+-- call, and the Realtime broadcasts of a statement share one subtransaction).
+-- Arguments: source, tenant column, key columns, columns whose values may be
+-- sent. Security definer (search_path pinned below), so that a write by any
+-- role that may write the table publishes the same message, through helper
+-- functions that role may not call.
+create or replace function act_row_changes_notify()
+returns trigger
+language plpgsql volatile security definer
+as $$
+declare
+  v_source text := TG_ARGV[0];
+  v_tenant_column text := TG_ARGV[1];
+  v_key text[] := TG_ARGV[2]::text[];
+  v_values text[] := TG_ARGV[3]::text[];
+  v_old jsonb;
+  v_new jsonb;
+  v_payload jsonb;
+  v_payloads jsonb[] := '{}';
+  v_channel text;
+begin
+  if coalesce(current_setting('act.notify', true), '') = 'off' then
+    return null;
+  end if;
+  if TG_OP = 'INSERT' then
+    for v_new in select to_jsonb(n) from act_new_rows n loop
+      v_payloads := v_payloads || act_row_change(TG_TABLE_NAME, v_source, v_tenant_column, v_key, v_values, null, v_new);
+    end loop;
+  elsif TG_OP = 'DELETE' then
+    for v_old in select to_jsonb(o) from act_old_rows o loop
+      v_payloads := v_payloads || act_row_change(TG_TABLE_NAME, v_source, v_tenant_column, v_key, v_values, v_old, null);
+    end loop;
+  else
+    -- Before and after paired by key; an unpaired one is a key that changed.
+    for v_old, v_new in
+      select o.j, n.j
+      from (select to_jsonb(x) as j from act_old_rows x) o
+      full join (select to_jsonb(y) as j from act_new_rows y) n
+        on act_row_key(o.j, v_key) = act_row_key(n.j, v_key)
+    loop
+      v_payloads := v_payloads || act_row_change(TG_TABLE_NAME, v_source, v_tenant_column, v_key, v_values, v_old, v_new);
+    end loop;
+  end if;
+  v_payloads := array_remove(v_payloads, null);
+  if cardinality(v_payloads) = 0 then
+    return null;
+  end if;
+
+  v_channel := act_row_changes_channel();
+  foreach v_payload in array v_payloads loop
+    perform pg_notify(v_channel, v_payload::text);
+  end loop;
+
+  -- Supabase Realtime broadcast, private, on the tenant's topic. A failure is
+  -- a warning: the change itself is safe in the mirror (realtime.send also
+  -- catches its own errors).
+  if to_regprocedure('realtime.send(jsonb, text, text, boolean)') is not null then
+    begin
+      foreach v_payload in array v_payloads loop
+        continue when v_payload ->> 'tenant' is null;
+        perform realtime.send(v_payload, 'act_row', 'act:' || v_source || ':' || (v_payload ->> 'tenant') || ':rows', true);
+      end loop;
+    exception when others then
+      raise warning 'act_row_changes_notify: realtime.send failed: % (%)', sqlerrm, sqlstate;
+    end;
+  end if;
+  return null;
+end;
+$$;
+
+do $$
+begin
+  execute format('alter function act_row_changes_notify() set search_path = pg_catalog, %I, pg_temp', current_schema());
+end;
+$$;
+
+-- Publish one table's row changes (see the top of this file). Returns what it
+-- installed: { table, source, tenant_column, key, values, channel, topic }.
+-- Calling it again replaces the options.
+--   p_tenant_column: defaults to the source's (act_source_access, as migrate recorded it).
+--   p_source: defaults to the connector whose \`<source>_\` prefix the table's name has.
+--   p_key: defaults to the primary key.
+--   p_values: the columns whose values may be sent (default none; array['*'] all).
+create or replace function act_publish_row_changes(
+  p_table regclass,
+  p_tenant_column name default null,
+  p_source text default null,
+  p_key name[] default null,
+  p_values name[] default null
+)
+returns jsonb
+language plpgsql volatile
+set search_path from current
+as $$
+declare
+  c_bookkeeping constant text[] := array['_version', '_payload_hash', '_deleted_at', '_synced_at', '_version_order'];
+  v_relname name;
+  v_kind "char";
+  v_source text := p_source;
+  v_tenant_column name := p_tenant_column;
+  v_key text[];
+  v_values text[] := coalesce(p_values::text[], '{}');
+  v_columns text[];
+  v_missing text[];
+  v_args text;
+begin
+  if p_table is null then
+    raise exception using errcode = '22023', message = 'act_publish_row_changes: name a table';
+  end if;
+  select c.relname, c.relkind into v_relname, v_kind from pg_class c where c.oid = p_table;
+  if v_kind not in ('r', 'p') then
+    raise exception using errcode = '42809', message = format('act_publish_row_changes: %s is not a table', p_table);
+  end if;
+  v_columns := array(
+    select a.attname::text from pg_attribute a
+    where a.attrelid = p_table and a.attnum > 0 and not a.attisdropped
+  );
+
+  if v_source is null then
+    select a.source into v_source from act_source_access a
+    where starts_with(v_relname, a.source || '_')
+    order by length(a.source) desc limit 1;
+  end if;
+  if v_source is null or v_source !~ '^[a-z][a-z0-9_]*$' or v_source = 'act' then
+    raise exception using errcode = '22023',
+      message = format('act_publish_row_changes: %s', case when v_source is null
+        then format('no connector source is known for %s', p_table)
+        else format('%L is not a connector source id (lower-case letters, digits, _)', v_source) end),
+      hint = 'name it: act_publish_row_changes(''<table>'', p_source => ''<source>'')';
+  end if;
+
+  if v_tenant_column is null then
+    select a.tenant_column into v_tenant_column from act_source_access a where a.source = v_source;
+  end if;
+  if v_tenant_column is null or not (v_tenant_column::text = any (v_columns)) then
+    raise exception using errcode = '42703',
+      message = case when v_tenant_column is null
+        then format('act_publish_row_changes: the tenant column of %s is not known', p_table)
+        else format('act_publish_row_changes: table %s has no column %I', p_table, v_tenant_column) end,
+      hint = 'name it: act_publish_row_changes(''<table>'', ''<tenant column>'')';
+  end if;
+
+  v_key := coalesce(p_key::text[], array(
+    select a.attname::text
+    from pg_index i cross join lateral unnest(i.indkey) with ordinality k(attnum, n)
+    join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum
+    where i.indrelid = p_table and i.indisprimary
+    order by k.n
+  ));
+  if cardinality(v_key) is null or cardinality(v_key) = 0 then
+    raise exception using errcode = '22023',
+      message = format('act_publish_row_changes: %s has no primary key: name its key columns (p_key)', p_table);
+  end if;
+  v_missing := array(select k from unnest(v_key) k where not (k = any (v_columns)));
+  if cardinality(v_missing) > 0 then
+    raise exception using errcode = '42703',
+      message = format('act_publish_row_changes: table %s has no column %s', p_table, array_to_string(v_missing, ', '));
+  end if;
+  if not (v_values = '{*}') then
+    v_missing := array(select v from unnest(v_values) v where not (v = any (v_columns)) or v = any (c_bookkeeping));
+    if cardinality(v_missing) > 0 then
+      raise exception using errcode = '42703',
+        message = format('act_publish_row_changes: %s cannot carry values of %s (not a column, or a bookkeeping one)',
+          p_table, array_to_string(v_missing, ', '));
+    end if;
+  end if;
+
+  perform act_unpublish_row_changes(p_table);
+  v_args := format('%L, %L, %L, %L', v_source, v_tenant_column, v_key::text, v_values::text);
+  execute format(
+    'create trigger act_row_changes_insert after insert on %s referencing new table as act_new_rows '
+    'for each statement execute function %I.act_row_changes_notify(%s)', p_table, current_schema(), v_args);
+  execute format(
+    'create trigger act_row_changes_update after update on %s referencing old table as act_old_rows new table as act_new_rows '
+    'for each statement execute function %I.act_row_changes_notify(%s)', p_table, current_schema(), v_args);
+  execute format(
+    'create trigger act_row_changes_delete after delete on %s referencing old table as act_old_rows '
+    'for each statement execute function %I.act_row_changes_notify(%s)', p_table, current_schema(), v_args);
+
+  return jsonb_build_object(
+    'table', p_table::text,
+    'source', v_source,
+    'tenant_column', v_tenant_column,
+    'key', to_jsonb(v_key),
+    'values', to_jsonb(v_values),
+    'channel', act_row_changes_channel(),
+    'topic', 'act:' || v_source || ':<tenant>:rows'
+  );
+end;
+$$;
+
+-- Stop publishing one table's row changes. True when it was published.
+create or replace function act_unpublish_row_changes(p_table regclass)
+returns boolean
+language plpgsql volatile
+set search_path from current
+as $$
+declare
+  v_found boolean;
+begin
+  v_found := exists (
+    select 1 from pg_trigger t
+    where t.tgrelid = p_table and t.tgname in ('act_row_changes_insert', 'act_row_changes_update', 'act_row_changes_delete')
+  );
+  execute format('drop trigger if exists act_row_changes_insert on %s', p_table);
+  execute format('drop trigger if exists act_row_changes_update on %s', p_table);
+  execute format('drop trigger if exists act_row_changes_delete on %s', p_table);
+  return v_found;
+end;
+$$;
+
+-- Closed to anon and authenticated (see 0001): only the owner and service_role.
+select act_restrict_api_roles(
+  array[]::text[],
+  array[
+    'act_row_changes_channel', 'act_row_key', 'act_row_change', 'act_row_changes_notify',
+    'act_publish_row_changes', 'act_unpublish_row_changes'
+  ]
+);
+
+-- In a schema of your own, grant service_role what it lacks (see 0001).
+select act_grant_service_role();
+`;
+
 /**
  * @act/sink-supabase's migrations, in order. The Postgres sink applies its own
  * first, then each connector's (recorded as `<source>/<name>`).
@@ -4486,8 +5370,133 @@ export const ACT_MIGRATIONS: readonly { name: string; sql: string }[] = Object.f
   { name: '0008_act_retention', sql: MIGRATION_0008_ACT_RETENTION },
   { name: '0009_act_source_access', sql: MIGRATION_0009_ACT_SOURCE_ACCESS },
   { name: '0010_act_sync', sql: MIGRATION_0010_ACT_SYNC },
+  { name: '0011_act_write_rules', sql: MIGRATION_0011_ACT_WRITE_RULES },
   { name: '0013_act_identity', sql: MIGRATION_0013_ACT_IDENTITY },
+  { name: '0014_act_row_changes', sql: MIGRATION_0014_ACT_ROW_CHANGES },
 ]);
+
+/** `migrations/optional/realtime_access.sql`, applied only when asked for, recorded as `@act/sink-supabase/optional/realtime_access`. */
+export const REALTIME_ACCESS_MIGRATION: { readonly name: string; readonly sql: string } = Object.freeze({
+  name: '@act/sink-supabase/optional/realtime_access',
+  sql: `-- @act/sink-supabase, optional: who may receive this package's Supabase
+-- Realtime broadcasts, per tenant.
+--
+-- NOT applied by default: it needs Supabase Realtime (the realtime schema:
+-- realtime.messages and realtime.topic()) and the optional tenant-access
+-- migration (act_user_sources, act_can_read). Apply it after that one:
+--   migrate({ tenantAccess: true, migrations: [REALTIME_ACCESS_MIGRATION] })
+-- Like the package's own migrations it runs with the chosen schema first on
+-- the search_path.
+--
+-- The broadcasts are private (realtime.send(…, private => true)): Supabase
+-- Realtime lets a client join a private topic only where an RLS policy on
+-- realtime.messages lets its role, with its JWT, read that topic's broadcast
+-- messages; Realtime checks it when the client joins by inserting a message
+-- on the topic, setting \`realtime.topic\`, the role and \`request.jwt.claims\`,
+-- and reading it back (https://supabase.com/docs/guides/realtime/authorization).
+-- This migration adds, on realtime.messages:
+--
+-- - a permissive SELECT policy for \`authenticated\`: broadcast messages of the
+--   topic being joined (realtime.topic()) when it is one of this package's
+--   and names a (source, tenant) the user is mapped to in act_user_sources
+--   (act_can_read, auth.uid() from the JWT's \`sub\`). The topics:
+--     \`act:<source>:<tenant>:rows\`  row changes (0014, event \`act_row\`)
+--     \`<source>:<tenant>\`           integration events (0006, event \`act_event\`)
+-- - restrictive policies for \`anon\` and \`authenticated\` on the \`act:\` topics,
+--   which hold whatever permissive policies the app adds (policies are OR-ed,
+--   so a \`using (true)\` policy from a quickstart would otherwise open them):
+--   no reading them unless mapped, never presence, and no sending on them, so
+--   nobody forges a row change to the other users of a tenant.
+--
+-- \`anon\` receives nothing. Messages are sent by the role that writes the
+-- mirror, which RLS does not concern (the owner, service_role).
+-- Never edit this file once applied: add a new optional migration instead.
+
+do $$
+begin
+  if to_regprocedure(format('%I.act_can_read(text, text)', current_schema())) is null then
+    raise exception using errcode = '42883',
+      message = 'realtime access needs the tenant-access migration (act_user_sources, act_can_read)',
+      hint = 'apply it first: migrate({ tenantAccess: true, migrations: [REALTIME_ACCESS_MIGRATION] })';
+  end if;
+  if to_regclass('realtime.messages') is null or to_regprocedure('realtime.topic()') is null then
+    raise exception using errcode = '42704',
+      message = 'realtime access needs Supabase Realtime: the table realtime.messages and the function realtime.topic()',
+      hint = 'apply it to a Supabase database (Realtime creates its schema once the project has started)';
+  end if;
+end;
+$$;
+
+-- May the signed-in user receive this topic? True for \`act:<source>:<tenant>:rows\`
+-- and \`<source>:<tenant>\` when act_can_read(source, tenant). Security
+-- definer (act_can_read reads act_user_sources); search_path pinned below.
+create or replace function act_realtime_can_read(p_topic text)
+returns boolean
+language plpgsql stable security definer
+as $$
+declare
+  v_rest text := p_topic;
+  v_source text;
+  v_tenant text;
+begin
+  if p_topic is null then
+    return false;
+  end if;
+  if starts_with(p_topic, 'act:') then
+    if right(p_topic, 5) <> ':rows' or length(p_topic) <= 9 then
+      return false;
+    end if;
+    v_rest := substr(p_topic, 5, length(p_topic) - 9);
+  end if;
+  v_source := split_part(v_rest, ':', 1);
+  v_tenant := substr(v_rest, length(v_source) + 2);
+  if strpos(v_rest, ':') = 0 or v_source = '' or v_tenant = '' then
+    return false;
+  end if;
+  return act_can_read(v_source, v_tenant);
+end;
+$$;
+
+do $$
+declare
+  v_schema text := current_schema();
+  -- One set of policies per schema the package lives in; names are at most 63 bytes.
+  v_suffix text := case when octet_length(current_schema()) <= 40 then current_schema() else md5(current_schema()) end;
+  v_read text := 'act tenant read ' || v_suffix;
+  v_guard_read text := 'act topics guard read ' || v_suffix;
+  v_guard_anon text := 'act topics guard anon ' || v_suffix;
+  v_guard_send text := 'act topics guard send ' || v_suffix;
+begin
+  execute format('alter function %I.act_realtime_can_read(text) set search_path = pg_catalog, %I, pg_temp', v_schema, v_schema);
+  execute format('revoke execute on function %I.act_realtime_can_read(text) from public, anon', v_schema);
+  execute format('grant execute on function %I.act_realtime_can_read(text) to authenticated, service_role', v_schema);
+
+  execute format('drop policy if exists %I on realtime.messages', v_read);
+  execute format(
+    'create policy %I on realtime.messages as permissive for select to authenticated '
+    'using (extension = %L and topic = (select realtime.topic()) and %I.act_realtime_can_read(topic))',
+    v_read, 'broadcast', v_schema);
+
+  -- Restrictive: AND-ed with every permissive policy, for these roles only.
+  -- anon's has no function in it (anon may execute none of this schema's).
+  execute format('drop policy if exists %I on realtime.messages', v_guard_anon);
+  execute format(
+    'create policy %I on realtime.messages as restrictive for select to anon using (not starts_with(topic, %L))',
+    v_guard_anon, 'act:');
+  execute format('drop policy if exists %I on realtime.messages', v_guard_read);
+  execute format(
+    'create policy %I on realtime.messages as restrictive for select to authenticated '
+    'using (not starts_with(topic, %L) or (extension = %L and %I.act_realtime_can_read(topic)))',
+    v_guard_read, 'act:', 'broadcast', v_schema);
+  execute format('drop policy if exists %I on realtime.messages', v_guard_send);
+  execute format(
+    'create policy %I on realtime.messages as restrictive for insert to anon, authenticated '
+    'with check (not starts_with(topic, %L))',
+    v_guard_send, 'act:');
+end;
+$$;
+`,
+});
 
 /** `migrations/optional/scheduler_cron.sql`, applied only when asked for, recorded as `@act/sink-supabase/optional/scheduler_cron`. */
 export const SCHEDULER_CRON_MIGRATION: { readonly name: string; readonly sql: string } = Object.freeze({

@@ -43,13 +43,16 @@ export interface SinkUpsertV1 {
   /**
    * Columns the sync must never overwrite on an existing row (a locally managed
    * `pipeline_stage`, say). They are written when the row is created, and never
-   * touched afterwards, even when the stored value is empty.
+   * touched afterwards, even when the stored value is empty. (A restore of a
+   * row whose values a hard delete erased, or of a tombstone that came before
+   * the row, writes them as a create does: there is nothing to keep.)
    */
   preserve?: readonly string[];
   /**
    * Columns filled only while empty: written when the row is created, and on
    * an existing row only where the stored value is null (a stage the team
-   * has set is kept; an empty one is filled by the sync).
+   * has set is kept; an empty one is filled by the sync). `preserve` wins
+   * where a column is in both.
    */
   preserveIfSet?: readonly string[];
   /**
@@ -63,15 +66,17 @@ export interface SinkUpsertV1 {
    * (`{ pipeline_stage: ['lead', 'contacted', 'replied', 'unsubscribed'] }`):
    * on an existing row the column is written only when the incoming value
    * comes later in the list than the stored one, or the stored one is null or
-   * not in the list. A value not in the list is never written over one that
-   * is. The rest of the row is written as usual.
+   * not in the list. A value not in the list (null included) is never written
+   * over one that is. Values compare as text. The rest of the row is written
+   * as usual; "unchanged" means no column would change under these rules.
    */
   forwardOnly?: Readonly<Record<string, readonly string[]>>;
   /**
    * The record exists again (Notion's `page.undeleted`, a cancelled event
    * reinstated): a tombstone lower in the write order `(version, order)` is
-   * cleared and the row written; a tombstone higher up still refuses it
-   * (`skipped: deleted`). Without `restore` a tombstone refuses every upsert.
+   * cleared and the row written (`updated`); a tombstone higher up still
+   * refuses it (`skipped: deleted`). Without `restore` a tombstone refuses
+   * every upsert. On a live row or a missing one it is an ordinary upsert.
    */
   restore?: boolean;
 }
@@ -84,23 +89,30 @@ export interface SinkDeleteV1 {
   /**
    * Version of the deletion. A delete leaves a tombstone: later upserts of the
    * same key are skipped whatever their version, so a late or replayed update
-   * never resurrects a deleted row. A delete that arrives before the row
-   * exists still leaves the tombstone. Providers whose records can be
-   * restored (Notion's trash) should mirror that as a status column on an
-   * upsert rather than as a delete.
+   * never resurrects a deleted row; only an upsert with `restore` higher in
+   * the write order clears it. A delete that arrives before the row exists
+   * still leaves the tombstone. A delete on a tombstone is refused
+   * (`skipped: deleted`) and changes nothing.
    */
   version?: number | undefined;
   /**
+   * The delete's tie-break at equal versions, as `SinkUpsertV1.order` (the
+   * runtime fills it the same way). The tombstone keeps the write order
+   * `(version, order)` it reached, which a `restore` and a `restorable`
+   * delete are compared with.
+   */
+  order?: readonly number[];
+  /**
    * Erase the row's values instead of only setting `deleted_at`. The key stays
    * as a tombstone either way (SQL sinks keep a key-only row), so the record
-   * cannot come back.
+   * comes back only through a `restore`.
    */
   hard?: boolean;
   /**
    * The record can come back (see `SinkUpsertV1.restore`): the delete takes
    * its place in the write order like an update, so a delete lower in the
-   * order than the stored row (a stale delete arriving after a restore) is
-   * refused as `stale` instead of winning. Without it a delete always wins.
+   * order than the stored live row (a stale delete arriving after a restore)
+   * is refused as `stale` instead of winning. Without it a delete always wins.
    */
   restorable?: boolean;
 }
@@ -267,7 +279,10 @@ export interface SinkV1 {
    * applied. Operations on the same table and key within one batch collapse
    * before they are written (SQL cannot update one row twice in one
    * statement, and a batch is one statement per table): a delete wins over
-   * every upsert; otherwise the upsert highest in the write order
+   * every upsert, except that a `restorable` delete and a `restore` upsert
+   * are ranked by the write order like two upserts; of several deletes the
+   * first wins, unless both are `restorable` (then the higher in the write
+   * order); otherwise the upsert highest in the write order
    * `(version, order)` wins, the last one where that order cannot tell them
    * apart (equal, or `order` absent on one side). The losers are reported as
    * `skipped` (`stale`, or `deleted` when a delete won).

@@ -13,9 +13,16 @@ import type { SourceEventV1 } from './source-event-v1';
  *   afterwards (a locally managed `pipeline_stage`).
  * - `preservedIfSet`: filled by the sync only while empty (null).
  * - `overrides`: column → the event types that still write it when it is
- *   preserved (`{ pipeline_stage: ['lead.unsubscribed', 'email.bounced'] }`).
+ *   preserved (`{ pipeline_stage: ['lead.unsubscribed', 'email.bounced'] }`):
+ *   the runtime marks the column in `SinkUpsertV1.overrides` only on upserts
+ *   made from an event of one of those types.
  * - `forwardOnly`: column → its values in order; a write only moves it
- *   forward (see `SinkUpsertV1.forwardOnly`).
+ *   forward (see `SinkUpsertV1.forwardOnly`), overrides included.
+ *
+ * Merged across the connector's defaults and the deployment's: lists and each
+ * column's override types are unions; a later `forwardOnly` order for a column
+ * replaces an earlier one. An empty or repeating order, or an override of a
+ * blocked column, is a configuration error.
  *
  * The sink enforces all of these in the write itself (in SQL for SQL sinks),
  * so they hold for every writer: webhooks, polls, reconciliation, replays.
