@@ -465,6 +465,7 @@ describe('GHL connector parts', () => {
     expect(receiveOnly.migrations.map((migration) => migration.name)).toEqual([
       '0001_ghl_mirror',
       '0002_ghl_version_order',
+      '0003_ghl_identity',
     ]);
     expect(receiveOnly.webhook.persistFailureStatus).toBe(429);
     expect(receiveOnly.workflowWebhook.persistFailureStatus).toBe(429);

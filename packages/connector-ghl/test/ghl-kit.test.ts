@@ -1,4 +1,5 @@
 import { testConnector, testReconciler } from '@act/connector-kit/testing';
+import { ACT_MIGRATIONS } from '@act/sink-supabase';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { createGhlConnector } from '../src/ghl-connector';
@@ -24,7 +25,8 @@ const events: GhlSourceEvent[] = [
   ...parseGhlWorkflowDelivery({ body: encoder.encode(workflowBody()), receivedAt }).events,
 ];
 
-testConnector(connector, { events });
+// The sink's migrations first: the connector's register its contacts for identity matching (act_identity_register).
+testConnector(connector, { events, prerequisites: ACT_MIGRATIONS });
 
 const opportunities = generateOpportunities(5);
 const reconciler = connector.reconcilers.find((candidate) => candidate.table === 'ghl_opportunities');

@@ -600,6 +600,7 @@ describe('Xero connector parts', () => {
     expect(connector.migrations.map((migration) => migration.name)).toEqual([
       '0001_xero_mirror',
       '0002_xero_version_order',
+      '0003_xero_identity',
     ]);
     expect(connector.webhook.persistFailureStatus).toBe(503);
     expect(connector.webhook.storeUnparseable).toBe(true);

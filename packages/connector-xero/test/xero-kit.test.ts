@@ -1,4 +1,5 @@
 import { testConnector, testReconciler } from '@act/connector-kit/testing';
+import { ACT_MIGRATIONS } from '@act/sink-supabase';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { createXeroConnector } from '../src/xero-connector';
@@ -28,7 +29,8 @@ const events = listings.flatMap(([entity, fixture, collection]) =>
   fixtureRecords(fixture, collection).map((record) => xeroRecordToEvent(TENANT, entity, record)),
 );
 
-testConnector(connector, { events });
+// The sink's migrations first: the connector's register its contacts for identity matching (act_identity_register).
+testConnector(connector, { events, prerequisites: ACT_MIGRATIONS });
 
 const payments = fixtureRecords('api-payments.1.json', 'Payments');
 const reconciler = connector.reconcilers.find((candidate) => candidate.table === 'xero_payments');

@@ -14,6 +14,7 @@ import { createLiveEvents, type LiveEventHandler, type SubscribeOptions, type Un
 import { type MigrateOptions, type MigrateResult, pendingMigrations, runMigrations } from './migrate';
 import { createPostgresCredentialStore, type PostgresCredentialStore } from './postgres-credential-store';
 import { createPostgresOutboxStore } from './postgres-outbox-store';
+import { createPostgresIdentities, type PostgresIdentities } from './postgres-identity-store';
 import { createPostgresRateLimitStore } from './postgres-rate-limit-store';
 import { createPostgresSink } from './postgres-sink';
 import type { PostgresSink } from './postgres-sink-scan';
@@ -123,6 +124,13 @@ export interface PostgresState {
    * (`SinkApplyOptionsV1.outbox`).
    */
   readonly outbox: OutboxStoreV1;
+  /**
+   * The identity map (migration 0013_act_identity): records of different
+   * sources linked by normalised email, E.164 phone or provider id, filled in
+   * the transaction that writes the mirror rows of tables connectors
+   * registered; conflicts reported, never linked.
+   */
+  readonly identities: PostgresIdentities;
   /** Apply this package's migrations, then the given ones. Idempotent; safe from several processes at once. */
   migrate(options?: MigrateOptions): Promise<MigrateResult>;
   health(): Promise<PostgresHealth>;
@@ -273,6 +281,7 @@ export function createPostgresState(connection: PostgresConnection, options: Pos
     ),
     sync: createPostgresSyncStore(backend, options.now ? { now: options.now } : {}),
     outbox: createPostgresOutboxStore(backend, options.now ? { now: options.now } : {}),
+    identities: createPostgresIdentities(backend),
 
     async migrate(migrateOptions?: MigrateOptions) {
       if (kind === 'supabase') throw supabaseMigrateError(schema);

@@ -25,6 +25,15 @@ export type { LiveEvent, LiveEventHandler, SubscribeOptions, Unsubscribe } from 
 export type { MigrateOptions, MigrateResult, Migration } from './migrate';
 export type { PostgresCredentialStore } from './postgres-credential-store';
 export type { PostgresOutboxStoreOptions } from './postgres-outbox-store';
+export type {
+  IdentityConflict,
+  IdentityConflictsRequest,
+  IdentityKind,
+  IdentityMatch,
+  IdentityMatchRequest,
+  IdentityRecordRef,
+  PostgresIdentities,
+} from './postgres-identity-store';
 export { BOOKKEEPING_COLUMNS } from './postgres-sink';
 export { DEFAULT_SCAN_PAGE_SIZE, type PostgresScanRequest, type PostgresSink } from './postgres-sink-scan';
 export type { PostgresStateStore } from './postgres-state-store';

@@ -169,6 +169,19 @@ alter table ghl_tasks add column if not exists _version_order bigint[];
 alter table ghl_notes add column if not exists _version_order bigint[];
 `;
 
+const MIGRATION_0003_GHL_IDENTITY = `-- @act/connector-ghl: GHL contacts in the cross-source identity map of
+-- @act/sink-supabase (0013_act_identity): each contact's email (trimmed,
+-- lower-cased by the transformer) and phone (E.164) go to act_identities in
+-- the transaction that writes the row, so a Xero contact or a Gmail sender
+-- with the same email is linked to it (act_identity_links,
+-- act_identity_matches). A tombstoned contact has no identities.
+select act_identity_register(
+  'ghl_contacts', 'ghl', 'contact', 'location_id', 'id',
+  p_email_columns => array['email']::name[],
+  p_phone_columns => array['phone']::name[]
+);
+`;
+
 /**
  * @act/connector-ghl's migrations, in order. The Postgres sink applies its own
  * first, then each connector's (recorded as `<source>/<name>`).
@@ -176,4 +189,5 @@ alter table ghl_notes add column if not exists _version_order bigint[];
 export const GHL_MIGRATIONS: readonly { name: string; sql: string }[] = Object.freeze([
   { name: '0001_ghl_mirror', sql: MIGRATION_0001_GHL_MIRROR },
   { name: '0002_ghl_version_order', sql: MIGRATION_0002_GHL_VERSION_ORDER },
+  { name: '0003_ghl_identity', sql: MIGRATION_0003_GHL_IDENTITY },
 ]);

@@ -31,6 +31,7 @@ export {
   type HandlerErrorHandler,
   runHandlersOnApplied,
 } from './event-handlers';
+export { FACT_OCCURRED_AT_COLUMN, type FactTable, type FactTableOptions, factTable } from './fact-table';
 export { type JsonCursor, type JsonCursorOptions, jsonCursor } from './json-cursor';
 export { MIRROR_BOOKKEEPING_COLUMNS, type MirrorTableDrift, mirrorTableDrift, sqlColumns } from './mirror-sql';
 export {

@@ -31,6 +31,12 @@ export interface TestConnectorOptions<TEvent extends SourceEventV1> {
   events?: readonly TEvent[];
   /** A database to apply the migrations to; default a new in-memory PGlite (`@electric-sql/pglite`). */
   database?: () => Promise<ConformanceDatabase>;
+  /**
+   * Migrations applied once before the connector's, in the same schema: the
+   * sink's (`ACT_MIGRATIONS` of @act/sink-supabase) when the connector's call
+   * its functions (`act_identity_register`, `act_fact_views`).
+   */
+  prerequisites?: readonly { readonly sql: string }[];
 }
 
 async function openDatabase(options: { database?: () => Promise<ConformanceDatabase> }): Promise<ConformanceDatabase> {
@@ -92,6 +98,7 @@ export function testConnector<TEvent extends SourceEventV1>(
       try {
         const schema = `conformance_${Math.random().toString(36).slice(2, 10)}`;
         await db.exec(`create schema ${schema}; set search_path to ${schema}, public;`);
+        for (const migration of options.prerequisites ?? []) await db.exec(migration.sql);
         for (let round = 0; round < 2; round++) {
           for (const migration of migrations) await db.exec(migration.sql);
         }

@@ -257,6 +257,28 @@ alter table xero_payments add column if not exists _version_order bigint[];
 alter table xero_bank_transactions add column if not exists _version_order bigint[];
 `;
 
+const MIGRATION_0003_XERO_IDENTITY = `-- @act/connector-xero: Xero contacts in the cross-source identity map of
+-- @act/sink-supabase (0013_act_identity): each contact's email (trimmed,
+-- lower-cased by the transformer) goes to act_identities in the transaction
+-- that writes the row, so a GHL contact with the same email is linked to it
+-- (act_identity_links, act_identity_matches).
+--
+-- Only contacts in use have identities: not ARCHIVED ones and not ones under
+-- a GDPRREQUEST (ContactStatus in the Accounting API specification,
+-- https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero_accounting.yaml).
+-- An archived duplicate that kept its email would otherwise turn the live
+-- contact's link into a conflict, and a person who asked to be forgotten
+-- would still be matched.
+--
+-- Phones are not registered: Xero keeps them in parts (country, area,
+-- number) in the phones jsonb, not in E.164.
+select act_identity_register(
+  'xero_contacts', 'xero', 'contact', 'tenant_id', 'id',
+  p_email_columns => array['email']::name[],
+  p_row_filter => $$contact_status is distinct from 'ARCHIVED' and contact_status is distinct from 'GDPRREQUEST'$$
+);
+`;
+
 /**
  * @act/connector-xero's migrations, in order. The Postgres sink applies its own
  * first, then each connector's (recorded as `<source>/<name>`).
@@ -264,4 +286,5 @@ alter table xero_bank_transactions add column if not exists _version_order bigin
 export const XERO_MIGRATIONS: readonly { name: string; sql: string }[] = Object.freeze([
   { name: '0001_xero_mirror', sql: MIGRATION_0001_XERO_MIRROR },
   { name: '0002_xero_version_order', sql: MIGRATION_0002_XERO_VERSION_ORDER },
+  { name: '0003_xero_identity', sql: MIGRATION_0003_XERO_IDENTITY },
 ]);

@@ -261,6 +261,10 @@ export const ACT_FUNCTIONS = {
   act_outbox_list: { p_destination: 'text', p_status: 'text', p_tenant: 'text', p_limit: 'integer' },
   act_outbox_list_attempts: { p_message_id: 'bigint' },
   act_outbox_stats: {},
+  // Migration 0013: cross-source identity.
+  act_identity_matches: { p_source: 'text', p_record_id: 'text', p_tenant: 'text', p_entity: 'text' },
+  act_identity_list_conflicts: { p_source: 'text', p_tenant: 'text', p_limit: 'integer' },
+  act_identity_set_tenant_group: { p_source: 'text', p_tenant: 'text', p_group: 'text' },
 } as const satisfies Record<string, Record<string, ArgType>>;
 
 export type ActFunctionName = keyof typeof ACT_FUNCTIONS;

@@ -87,6 +87,8 @@ const SCALAR_FUNCTIONS = new Set<string>([
   'act_request_job',
   'act_set_source_mode',
   'act_record_sync_event',
+  // Migration 0013.
+  'act_identity_set_tenant_group',
 ]);
 
 /** Attempts for a call that hit a deadlock or serialization failure (each rpc is one transaction). */
