@@ -24,7 +24,6 @@ export type { GroupCommitOptions } from './group-commit';
 export type { LiveEvent, LiveEventHandler, SubscribeOptions, Unsubscribe } from './live-events';
 export type { MigrateOptions, MigrateResult, Migration } from './migrate';
 export type { PostgresCredentialStore } from './postgres-credential-store';
-export type { PostgresOutboxStoreOptions } from './postgres-outbox-store';
 export type {
   IdentityConflict,
   IdentityConflictsRequest,
@@ -34,6 +33,7 @@ export type {
   IdentityRecordRef,
   PostgresIdentities,
 } from './postgres-identity-store';
+export type { PostgresOutboxStoreOptions } from './postgres-outbox-store';
 export { BOOKKEEPING_COLUMNS } from './postgres-sink';
 export { DEFAULT_SCAN_PAGE_SIZE, type PostgresScanRequest, type PostgresSink } from './postgres-sink-scan';
 export type { PostgresStateStore } from './postgres-state-store';

@@ -5,6 +5,8 @@
  * a fake of its API.
  */
 
+/** A listed record as the event a poll produces, to feed the transformer documented records in tests. */
+export { xeroRecordToEvent } from '../xero-poller';
 export {
   createXeroFake,
   signXero,

@@ -6,14 +6,13 @@
 // PGlite always, on Postgres when DATABASE_URL is set.
 import { createGhlConnector, type GhlSourceEvent } from '@act/connector-ghl';
 import { FIXTURES as GHL_FIXTURES, withGhlEnvelope } from '@act/connector-ghl/testing';
+import { createXeroConnector } from '@act/connector-xero';
+import { FIXTURES as XERO_FIXTURES, xeroRecordToEvent } from '@act/connector-xero/testing';
 import type { Logger, SinkOperationV1, SourceEventV1, TransformerV1 } from '@act/core';
 import { createPostgresState, type PostgresState } from '@act/sink-supabase';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FIXTURES as XERO_FIXTURES } from '../src/testing';
-import { createXeroConnector } from '../src/xero-connector';
-import { xeroRecordToEvent } from '../src/xero-poller';
 
 const DATABASE_URL = process.env.DATABASE_URL;
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
