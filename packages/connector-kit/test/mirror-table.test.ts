@@ -312,3 +312,42 @@ describe('mirror table rules through the runtime into a sink', () => {
     expect(await apply('lead.deleted', '', 4)).toMatchObject({ outcome: 'skipped', reason: 'stale' });
   });
 });
+
+describe('redact: what a forward may send', () => {
+  const nested = mirrorTable({
+    table: 'acme_meetings',
+    keys: ['account_id', 'id'],
+    columns: { title: text('title'), notes: text('private.notes') },
+    record: (e) => (e.payload as { meeting: Record<string, unknown> }).meeting,
+  });
+  const transformer = mirrorTransformer({
+    packageName: '@act/connector-acme',
+    tables: [people, nested],
+    route: (e) => (e.entity === 'person' ? people : e.entity === 'meeting' ? nested : undefined),
+    fieldPolicies: { acme_people: { blocked: ['born_on', 'company.id'] }, acme_meetings: { blocked: ['notes'] } },
+  });
+
+  it("removes each blocked column's source fields (and blocked paths) from a copy of the payload", () => {
+    const payload = { name: 'Ada', birthday: '1990-01-01', company: { name: 'Acme', id: 'c1' }, email: 'a@x.io' };
+    const redacted = transformer.redact?.(event(payload), { fieldPolicies: transformer.fieldPolicies ?? {} });
+    expect(redacted).toEqual({ name: 'Ada', company: { name: 'Acme' }, email: 'a@x.io' });
+    // The event itself is untouched.
+    expect(payload.birthday).toBe('1990-01-01');
+  });
+
+  it('strips the record where it sits inside an envelope', () => {
+    const payload = { type: 'MeetingUpdate', meeting: { title: 'Intro', private: { notes: 'sensitive', room: 'A' } } };
+    const redacted = transformer.redact?.(event(payload, { entity: 'meeting' }), {
+      fieldPolicies: transformer.fieldPolicies ?? {},
+    });
+    expect(redacted).toEqual({ type: 'MeetingUpdate', meeting: { title: 'Intro', private: { room: 'A' } } });
+  });
+
+  it("an event no table takes loses every table's blocked fields", () => {
+    const payload = { birthday: '1990-01-01', name: 'Ada' };
+    const redacted = transformer.redact?.(event(payload, { entity: 'unknown' }), {
+      fieldPolicies: transformer.fieldPolicies ?? {},
+    });
+    expect(redacted).toEqual({ name: 'Ada' });
+  });
+});

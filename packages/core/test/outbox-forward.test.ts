@@ -86,6 +86,26 @@ describe('forwarding from the worker', () => {
     expect(target.delivered).toEqual([{ key: `${delivery?.id}:0`, payload: { id: 'a', triggeredBy: 'webhook' } }]);
   });
 
+  it('hands a forward the payload without the fields the policies block (a transformer without redact: top-level keys)', async () => {
+    const { connector } = createTestConnector();
+    const target = recorder();
+    const state = { store: createMemoryStateStore(), sink: createMemorySink(), outbox: createMemoryOutboxStore() };
+    const act = createAct({
+      state,
+      connectors: [connector],
+      prefix: '/webhooks',
+      outbox: { destinations: [target.destination] },
+    });
+    // The test connector's policy blocks `secret_note`.
+    const leaky = { ...body('a', 'first'), thing: { ...thing('a', 'first'), secret_note: 'never leaves' } };
+    expect((await act.handler(await signedRequest(leaky as TestBody))).status).toBe(200);
+    await act.worker.drain();
+
+    expect(target.forwarded).toHaveLength(1);
+    expect(target.forwarded[0]?.event.payload).toMatchObject({ secret_note: 'never leaves' });
+    expect(target.forwarded[0]?.payload).toEqual({ id: 'a', name: 'first', updatedAt: '2026-11-01T10:00:00.000Z' });
+  });
+
   it('hands the messages to a sink that commits them with the rows, with each event operation index in the batch', async () => {
     const { connector } = createTestConnector();
     const target = recorder('changes', { onlyIfChanged: true });

@@ -129,6 +129,12 @@ export interface MirrorTable<TEvent extends SourceEventV1 = SourceEventV1> {
     context?: { fieldPolicies?: FieldPoliciesV1; settings?: MirrorSettings },
   ): SinkOperationV1[];
   /**
+   * A copy of the event's payload without the record paths the policy keeps
+   * out (`blockedPaths`), in the record wherever it sits in the payload
+   * (`record`): what an outbox forward sends (`TransformerV1.redact`).
+   */
+  redact(event: TEvent, context?: { fieldPolicies?: FieldPoliciesV1 }): unknown;
+  /**
    * A reconciler over this table: table, key columns, scope and `keyOf` from
    * the definition. `stream`: the poller stream whose expired cursor this
    * listing repairs (`ReconcilerV1.stream`, see `CursorExpiredError`).
@@ -230,6 +236,24 @@ export function mirrorTable<TEvent extends SourceEventV1 = SourceEventV1>(
         },
       ];
     },
+    redact(event, context = {}) {
+      const payload = event.payload;
+      const blocked = definition.blockedPaths(context.fieldPolicies?.[table]);
+      if (blocked.size === 0 || !isObject(payload)) return payload;
+      const record = options.record ? options.record(event) : payload;
+      const strip = (target: MirrorRecord): Record<string, unknown> => {
+        const copy: Record<string, unknown> = { ...target };
+        for (const dotted of blocked) removePath(copy, dotted.split('.'));
+        return copy;
+      };
+      if (record === payload) return strip(payload);
+      // The record nested in an envelope (`{ appointment: {...} }`): strip it there, and the envelope's own copy too.
+      const copy = strip(payload);
+      for (const [name, value] of Object.entries(payload)) {
+        if (value === record && isObject(value)) copy[name] = strip(value);
+      }
+      return copy;
+    },
     reconciler: (list, reconcilerOptions) => ({
       specificationVersion: 'v1',
       table,
@@ -289,6 +313,20 @@ export function mirrorTransformer<TEvent extends SourceEventV1>(
       }
       // The effective policies (the runtime merges in the deployment's own) decide what the row and raw may hold.
       return definition.operations(event, { fieldPolicies: context.fieldPolicies ?? fieldPolicies, settings });
+    },
+    redact(event, context) {
+      const effective = context.fieldPolicies ?? fieldPolicies;
+      let definition: MirrorTable<TEvent> | null | undefined;
+      try {
+        definition = options.route(event);
+      } catch {
+        definition = undefined;
+      }
+      if (definition) return definition.redact(event, { fieldPolicies: effective });
+      // No table to learn the fields from: every table's blocked paths go, so nothing blocked anywhere leaves.
+      let payload = event.payload;
+      for (const table of options.tables) payload = table.redact({ ...event, payload }, { fieldPolicies: effective });
+      return payload;
     },
   };
 }

@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../errors';
 import type {
+  FieldPoliciesV1,
   NewOutboxMessageV1,
   OutboxDestinationV1,
   OutboxStoreV1,
@@ -8,6 +9,7 @@ import type {
   SinkOperationV1,
   SinkResultV1,
   SourceEventV1,
+  TransformerV1,
   TriggerV1,
 } from '../spec/v1';
 
@@ -51,17 +53,22 @@ export function forwardMessages(
     deliveryId?: string | undefined;
     correlationId?: string | undefined;
     offset?: number;
+    /** The event's payload without blocked fields (see `redactPayload`). */
+    redact: (event: SourceEventV1) => unknown;
   },
 ): PendingOutboxMessageV1[] {
   if (!forwarding) return [];
   const offset = context.offset ?? 0;
   const messages: PendingOutboxMessageV1[] = [];
   for (const [index, { event, start, count }] of prepared.spans.entries()) {
+    let payload: { value: unknown } | undefined;
     for (const destination of forwarding.destinations) {
       if (!destination.forward) continue;
+      payload ??= { value: context.redact(event) };
       const forward = destination.forward({
         source: context.source,
         event,
+        payload: payload.value,
         operations: prepared.operations.slice(start, start + count),
         triggeredBy: context.triggeredBy,
         ...(context.deliveryId !== undefined ? { deliveryId: context.deliveryId } : {}),
@@ -84,6 +91,25 @@ export function forwardMessages(
     }
   }
   return messages;
+}
+
+/**
+ * The payload a forward may send: the transformer's `redact` where it has
+ * one; otherwise, when a policy blocks anything, a copy without the
+ * top-level keys any blocked list names (a blocked column's own name: the
+ * runtime cannot know which payload fields feed it); the payload itself when
+ * nothing is blocked.
+ */
+export function redactPayload(
+  transformer: Pick<TransformerV1, 'redact'>,
+  event: SourceEventV1,
+  fieldPolicies: FieldPoliciesV1,
+): unknown {
+  if (transformer.redact) return transformer.redact(event, { fieldPolicies });
+  const blocked = new Set(Object.values(fieldPolicies).flatMap((policy) => policy.blocked ?? []));
+  const payload = event.payload;
+  if (blocked.size === 0 || payload === null || typeof payload !== 'object' || Array.isArray(payload)) return payload;
+  return Object.fromEntries(Object.entries(payload).filter(([key]) => !blocked.has(key)));
 }
 
 function defaultKey(event: SourceEventV1, index: number, deliveryId: string | undefined): string {

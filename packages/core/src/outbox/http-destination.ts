@@ -35,7 +35,7 @@ export interface ForwardedEventEnvelope {
     /** The inbox delivery it came in (webhooks only). */
     deliveryId?: string;
     correlationId?: string;
-    /** The event's payload as the connector parsed it (hydrated for thin events). */
+    /** The event's payload as the connector parsed it (hydrated for thin events), without blocked fields. */
     payload: unknown;
   };
 }
@@ -196,7 +196,8 @@ export function forwardedEventEnvelope<TEvent extends SourceEventV1>(
       triggeredBy: input.triggeredBy,
       ...(input.deliveryId !== undefined ? { deliveryId: input.deliveryId } : {}),
       ...(input.correlationId !== undefined ? { correlationId: input.correlationId } : {}),
-      payload: event.payload,
+      // Without the fields the field policies block (OutboxForwardInputV1.payload).
+      payload: input.payload,
     },
   };
 }

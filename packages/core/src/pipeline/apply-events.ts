@@ -1,5 +1,11 @@
 import type { Logger } from '../observability';
-import { enqueueAfterApply, forwardMessages, type OutboxForwarding, outboxApplyOption } from '../outbox/forward';
+import {
+  enqueueAfterApply,
+  forwardMessages,
+  type OutboxForwarding,
+  outboxApplyOption,
+  redactPayload,
+} from '../outbox/forward';
 import { rowKeyString } from '../sink/row-keys';
 import type {
   ConnectorV1,
@@ -249,6 +255,7 @@ export async function applyEvents(input: ApplyEventsInput): Promise<ApplyEventsO
     triggeredBy: input.triggeredBy,
     deliveryId: input.deliveryId,
     correlationId: input.correlationId,
+    redact: (event) => redactPayload(input.connector.transformer, event, input.policies),
   });
   const outboxOption = skipApply ? {} : outboxApplyOption(sink, outbox);
 

@@ -8,6 +8,7 @@ import {
   forwardMessages,
   type OutboxForwarding,
   outboxApplyOption,
+  redactPayload,
 } from '../outbox/forward';
 import {
   type CircuitBreaker,
@@ -674,6 +675,7 @@ export function createWorker(options: WorkerOptions): Worker {
           triggeredBy: 'webhook',
           deliveryId: delivery.id,
           correlationId: delivery.correlationId,
+          redact: (event) => redactPayload(connector.transformer, event, policies.get(delivery.source) ?? {}),
         });
         const item: Prepared = { delivery, connector, startedAt, started, log, prepared, rows, outbox };
         // Slow preparation (a rate limiter's wait, a slow provider) must not let the

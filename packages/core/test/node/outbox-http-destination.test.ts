@@ -70,8 +70,10 @@ const input = (overrides: Partial<OutboxForwardInputV1> = {}): OutboxForwardInpu
     entityId: 'c1',
     occurredAt: '2026-03-01T12:00:00.000Z',
     version: 1_772_366_400_000,
-    payload: { id: 'c1', email: 'a@example.com' },
+    payload: { id: 'c1', email: 'a@example.com', dateOfBirth: '1990-01-01' },
   },
+  // What the runtime hands a forward: the payload without blocked fields.
+  payload: { id: 'c1', email: 'a@example.com' },
   operations: [],
   triggeredBy: 'webhook',
   deliveryId: '42',

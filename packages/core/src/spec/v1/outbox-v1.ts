@@ -154,6 +154,12 @@ export interface OutboxStoreV1 {
 export interface OutboxForwardInputV1<TEvent extends SourceEventV1 = SourceEventV1> {
   source: string;
   event: TEvent;
+  /**
+   * The event's payload without the fields the field policies block
+   * (`TransformerV1.redact`): send this, not `event.payload`, so a blocked
+   * field never leaves through a forward.
+   */
+  payload: unknown;
   /** The operations the event produced, and (after the write) nothing else: the outcome is decided in the sink. */
   operations: readonly SinkOperationV1[];
   triggeredBy: TriggerV1;

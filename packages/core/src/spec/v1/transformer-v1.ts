@@ -66,4 +66,12 @@ export interface TransformerV1<TEvent extends SourceEventV1 = SourceEventV1> {
   readonly fieldPolicies?: FieldPoliciesV1;
   /** Return `[]` for events that change nothing in the mirror. */
   transform(event: TEvent, context: TransformContextV1): SinkOperationV1[] | Promise<SinkOperationV1[]>;
+  /**
+   * The event's payload without what `context.fieldPolicies` block (each
+   * blocked column's source fields, and blocked record paths), as a copy:
+   * what leaves the mirror (an outbox forward) sends this, never the payload
+   * itself, so a blocked field cannot leave by that path either. Without
+   * it the runtime removes top-level keys named in any blocked list.
+   */
+  redact?(event: TEvent, context: TransformContextV1): unknown;
 }
