@@ -63,7 +63,10 @@ export {
   type OutboxForwarding,
   type OutboxOutcome,
   type OutboxRoundResult,
+  type SinkDestinationOptions,
+  type SinkDestinationPayload,
   signStandardWebhook,
+  sinkDestination,
   verifyStandardWebhook,
 } from './outbox';
 export { assessFreshness, type FreshnessAssessment, type FreshnessStatus } from './pipeline/freshness';

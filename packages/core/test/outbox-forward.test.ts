@@ -17,6 +17,7 @@ import {
   runPoller,
   runReconciliation,
   type SinkV1,
+  sinkDestination,
 } from '../src/internal';
 import { createTestConnector, signedRequest, type TestBody, thing } from './helpers/test-connector';
 
@@ -302,5 +303,66 @@ describe('createAct outbox', () => {
     const result = (await response.json()) as { outbox: { claimed: number; outcomes: { done: number } } };
     expect(result.outbox).toMatchObject({ claimed: 1, outcomes: { done: 1 } });
     expect(target.delivered).toHaveLength(1);
+  });
+});
+
+describe('sinkDestination: the mirror written on to another store', () => {
+  it('applies each change to the destination sink once, blocked columns already gone, versions guarding order', async () => {
+    const { connector } = createTestConnector();
+    const downstream = createMemorySink();
+    let failNext = true;
+    const flaky: SinkV1 = {
+      ...downstream,
+      async apply(operations, options) {
+        if (failNext) {
+          failNext = false;
+          throw new Error('destination unavailable');
+        }
+        return downstream.apply(operations, options);
+      },
+    };
+    let time = Date.parse('2026-11-01T12:00:00.000Z');
+    const outbox = createMemoryOutboxStore({ now: () => new Date(time) });
+    const state = { store: createMemoryStateStore(), sink: createMemorySink(), outbox };
+    const destination = sinkDestination({ name: 'crm', sink: flaky, tables: { things: 'crm_things' } });
+    const act = createAct({
+      state,
+      connectors: [connector],
+      prefix: '/webhooks',
+      outbox: { destinations: [destination], dispatcher: { now: () => new Date(time) } },
+    });
+    await act.handler(await signedRequest(body('a', 'first')));
+    await act.worker.drain();
+    // The same record again at the same version: the mirror does not change, nothing more is queued.
+    await act.handler(await signedRequest(body('a', 'first', 'again')));
+    await act.worker.drain();
+    expect(await state.outbox.list()).toHaveLength(1);
+
+    // The first attempt fails and is retried on the schedule.
+    expect((await act.outbox.drain()).outcomes.retrying).toBe(1);
+    time += 60 * 60 * 1000;
+    expect((await act.outbox.drain()).outcomes.done).toBe(1);
+
+    const [row] = downstream.rows('crm_things');
+    expect(row?.values).toMatchObject({ name: 'first', stage: 'new' });
+    // The test connector's policy blocks secret_note: it never reaches the destination either.
+    expect(row?.values).not.toHaveProperty('secret_note');
+    const [message] = await state.outbox.list();
+    expect(message).toMatchObject({ status: 'done', result: { created: 1, updated: 0 } });
+  });
+
+  it('refuses a message that is not operations as a validation error (dead at once)', async () => {
+    const destination = sinkDestination({ name: 'crm', sink: createMemorySink() });
+    const outbox = createMemoryOutboxStore();
+    await outbox.enqueue([{ destination: 'crm', key: 'bad', payload: { rows: [] } }]);
+    const act = createAct({
+      state: { store: createMemoryStateStore(), sink: createMemorySink(), outbox },
+      connectors: [createTestConnector().connector],
+      outbox: { destinations: [destination] },
+    });
+    expect((await act.outbox.drain()).outcomes.dead).toBe(1);
+    const [message] = await outbox.list();
+    expect(message?.lastError).toContain('sinkDestination "crm": message');
+    expect(message?.lastErrorClass).toBe('validation');
   });
 });

@@ -15,3 +15,4 @@ export {
   signStandardWebhook,
   verifyStandardWebhook,
 } from './http-destination';
+export { type SinkDestinationOptions, type SinkDestinationPayload, sinkDestination } from './sink-destination';
