@@ -1,8 +1,9 @@
-import { ConfigurationError, type IntegrationEventV1, StoreUnavailableError } from '@act/core';
+import { ConfigurationError, type IntegrationEventV1 } from '@act/core';
 import { PACKAGE_NAME } from './errors';
 import { type BackendProvider, toEvent } from './postgres-state-store';
-import { quoteIdent, type Row, type SqlDriver, type SqlQueryable } from './sql/driver';
+import { quoteIdent, type Row, type SqlQueryable } from './sql/driver';
 import type { Listening } from './sql/listen';
+import { createSubscriberHub, type Unsubscribe } from './sql/subscriber-hub';
 
 /** An integration event as it is committed, with its id in `act_integration_events`. */
 export interface LiveEvent extends IntegrationEventV1 {
@@ -24,8 +25,7 @@ export interface SubscribeOptions {
   onError?: (error: Error) => void;
 }
 
-/** Stops delivery to this handler; the last one releases the listening connection. */
-export type Unsubscribe = () => Promise<void>;
+export type { Unsubscribe };
 
 export interface LiveEvents {
   subscribe(handler: LiveEventHandler, options?: SubscribeOptions): Promise<Unsubscribe>;
@@ -33,26 +33,10 @@ export interface LiveEvents {
   close(): Promise<void>;
 }
 
-interface Subscriber {
-  handler: LiveEventHandler;
-  source: string | undefined;
-  tenant: string | undefined;
-  onError: (error: Error) => void;
-  active: boolean;
-  queue: Promise<void>;
-}
-
-interface Hub {
-  driver: SqlDriver;
-  listening: Listening;
-}
-
 /** Ids remembered to drop the second copy of an event (a notification and the catch-up read). */
 const RECENT_IDS = 10_000;
 /** Events read back after a reconnect, at most. */
 const CATCH_UP_LIMIT = 1_000;
-
-const toError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
 
 function supabaseError(): ConfigurationError {
   return new ConfigurationError({
@@ -73,17 +57,10 @@ function supabaseError(): ConfigurationError {
  */
 export function createLiveEvents(backend: BackendProvider, schema: string): LiveEvents {
   const table = `${quoteIdent(schema)}.act_integration_events`;
-  const subscribers = new Set<Subscriber>();
   const recent = new Set<string>();
-  let hub: Promise<Hub> | undefined;
-  let closed = false;
   let lastId = 0n;
   // Payloads are handled one after another, so events reach handlers in order.
   let chain: Promise<void> = Promise.resolve();
-
-  const reportAll = (error: unknown) => {
-    for (const subscriber of subscribers) subscriber.onError(toError(error));
-  };
 
   const deliver = (row: Row) => {
     const id = String(row.id);
@@ -92,14 +69,12 @@ export function createLiveEvents(backend: BackendProvider, schema: string): Live
     if (recent.size > RECENT_IDS) recent.delete(recent.values().next().value as string);
     if (/^\d+$/.test(id) && BigInt(id) > lastId) lastId = BigInt(id);
     const event: LiveEvent = { ...toEvent(row), id };
-    for (const subscriber of subscribers) {
-      if (!subscriber.active) continue;
-      if (subscriber.source !== undefined && subscriber.source !== event.source) continue;
-      if (subscriber.tenant !== undefined && subscriber.tenant !== event.tenant) continue;
-      subscriber.queue = subscriber.queue
-        .then(() => (subscriber.active ? subscriber.handler(event) : undefined))
-        .catch((error: unknown) => subscriber.onError(toError(error)));
-    }
+    hub.each((subscriber) => {
+      const { source, tenant } = subscriber.options;
+      if (source !== undefined && source !== event.source) return;
+      if (tenant !== undefined && tenant !== event.tenant) return;
+      hub.enqueue(subscriber, () => subscriber.handler(event));
+    });
   };
 
   const handlePayload = async (driver: SqlQueryable, payload: string) => {
@@ -123,7 +98,7 @@ export function createLiveEvents(backend: BackendProvider, schema: string): Live
     deliver(row);
   };
 
-  const open = async (): Promise<Hub> => {
+  const open = async (): Promise<Listening> => {
     const opened = await backend();
     const driver = opened.sql;
     if (!driver?.listen) throw supabaseError();
@@ -131,7 +106,7 @@ export function createLiveEvents(backend: BackendProvider, schema: string): Live
     const channel = String(channelRow?.result);
     const listening = await driver.listen(channel, {
       notify(payload) {
-        chain = chain.then(() => handlePayload(driver, payload)).catch(reportAll);
+        chain = chain.then(() => handlePayload(driver, payload)).catch(hub.reportAll);
       },
       // Read back what was committed while no connection was listening.
       reconnected(session) {
@@ -143,10 +118,10 @@ export function createLiveEvents(backend: BackendProvider, schema: string): Live
             ]);
             for (const row of rows) deliver(row);
           })
-          .catch(reportAll);
+          .catch(hub.reportAll);
         return chain;
       },
-      error: reportAll,
+      error: hub.reportAll,
     });
     try {
       const [max] = await driver.query<{ id: string }>(`select coalesce(max(id), 0)::text as id from ${table}`);
@@ -156,64 +131,9 @@ export function createLiveEvents(backend: BackendProvider, schema: string): Live
       await listening.close();
       throw error;
     }
-    return { driver, listening };
+    return listening;
   };
 
-  const stop = async () => {
-    const current = hub;
-    hub = undefined;
-    if (!current) return;
-    const opened = await current.catch(() => undefined);
-    await opened?.listening.close();
-  };
-
-  return {
-    async subscribe(handler, options = {}) {
-      if (typeof handler !== 'function') {
-        throw new ConfigurationError({
-          packageName: PACKAGE_NAME,
-          message: 'subscribe: the handler must be a function',
-        });
-      }
-      if (closed) {
-        throw new StoreUnavailableError({ packageName: PACKAGE_NAME, message: 'this Postgres state was closed' });
-      }
-      const subscriber: Subscriber = {
-        handler,
-        source: options.source,
-        tenant: options.tenant,
-        onError: options.onError ?? ((error) => console.error(error)),
-        active: true,
-        queue: Promise.resolve(),
-      };
-      // Counted before the connection opens, so a concurrent last unsubscribe keeps it.
-      subscribers.add(subscriber);
-      const unsubscribe: Unsubscribe = async () => {
-        if (!subscriber.active) return;
-        subscriber.active = false;
-        subscribers.delete(subscriber);
-        if (subscribers.size === 0) await stop();
-      };
-      hub ??= open();
-      const opening = hub;
-      try {
-        await opening;
-      } catch (error) {
-        if (hub === opening) hub = undefined;
-        await unsubscribe();
-        throw error;
-      }
-      if (closed) {
-        throw new StoreUnavailableError({ packageName: PACKAGE_NAME, message: 'this Postgres state was closed' });
-      }
-      return unsubscribe;
-    },
-
-    async close() {
-      closed = true;
-      for (const subscriber of subscribers) subscriber.active = false;
-      subscribers.clear();
-      await stop();
-    },
-  };
+  const hub = createSubscriberHub<LiveEvent, SubscribeOptions>({ label: 'subscribe', open });
+  return { subscribe: hub.subscribe, close: hub.close };
 }

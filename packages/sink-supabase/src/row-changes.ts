@@ -1,9 +1,9 @@
-import { ConfigurationError, StoreUnavailableError } from '@act/core';
+import { ConfigurationError } from '@act/core';
 import { PACKAGE_NAME } from './errors';
-import type { Unsubscribe } from './live-events';
 import type { BackendProvider } from './postgres-state-store';
 import { quoteIdent, type SqlDriver } from './sql/driver';
 import type { Listening } from './sql/listen';
+import { createSubscriberHub, type Unsubscribe } from './sql/subscriber-hub';
 
 /** What happened to a row: a tombstone (the sink's delete) is a `DELETE`, a restored one an `INSERT`. */
 export type RowChangeOp = 'INSERT' | 'UPDATE' | 'DELETE';
@@ -69,16 +69,7 @@ export interface RowChanges {
   close(): Promise<void>;
 }
 
-interface Subscriber {
-  handler: RowChangeHandler;
-  options: RowChangeSubscribeOptions;
-  onError: (error: Error) => void;
-  active: boolean;
-  queue: Promise<void>;
-}
-
 const OPS: ReadonlySet<string> = new Set(['INSERT', 'UPDATE', 'DELETE']);
-const toError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
 
 function parse(payload: string): RowChange {
   let change: unknown;
@@ -125,33 +116,20 @@ function supabaseError(): ConfigurationError {
  * first and released by the last, and filters here.
  */
 export function createRowChanges(backend: BackendProvider, schema: string): RowChanges {
-  const subscribers = new Set<Subscriber>();
-  let hub: Promise<Listening> | undefined;
-  let closed = false;
-
-  const each = (fn: (subscriber: Subscriber) => void) => {
-    for (const subscriber of subscribers) if (subscriber.active) fn(subscriber);
-  };
-  const enqueue = (subscriber: Subscriber, run: () => void | Promise<void>) => {
-    subscriber.queue = subscriber.queue
-      .then(() => (subscriber.active ? run() : undefined))
-      .catch((error: unknown) => subscriber.onError(toError(error)));
-  };
-
   const deliver = (payload: string) => {
     let change: RowChange;
     try {
       change = parse(payload);
     } catch (error) {
-      each((subscriber) => subscriber.onError(toError(error)));
+      hub.reportAll(error);
       return;
     }
-    each((subscriber) => {
+    hub.each((subscriber) => {
       const { table, source, tenant } = subscriber.options;
       if (table !== undefined && table !== change.table) return;
       if (source !== undefined && source !== change.source) return;
       if (tenant !== undefined && tenant !== change.tenant) return;
-      enqueue(subscriber, () => subscriber.handler(change));
+      hub.enqueue(subscriber, () => subscriber.handler(change));
     });
   };
 
@@ -165,68 +143,15 @@ export function createRowChanges(backend: BackendProvider, schema: string): RowC
     return driver.listen(String(row?.channel), {
       notify: deliver,
       async reconnected() {
-        each((subscriber) => {
+        hub.each((subscriber) => {
           const onReconnect = subscriber.options.onReconnect;
-          if (onReconnect) enqueue(subscriber, onReconnect);
+          if (onReconnect) hub.enqueue(subscriber, onReconnect);
         });
       },
-      error: (error) => each((subscriber) => subscriber.onError(error)),
+      error: hub.reportAll,
     });
   };
 
-  const stop = async () => {
-    const current = hub;
-    hub = undefined;
-    const listening = await current?.catch(() => undefined);
-    await listening?.close();
-  };
-
-  return {
-    async subscribe(handler, options = {}) {
-      if (typeof handler !== 'function') {
-        throw new ConfigurationError({
-          packageName: PACKAGE_NAME,
-          message: 'rowChanges.subscribe: the handler must be a function',
-        });
-      }
-      if (closed) {
-        throw new StoreUnavailableError({ packageName: PACKAGE_NAME, message: 'this Postgres state was closed' });
-      }
-      const subscriber: Subscriber = {
-        handler,
-        options,
-        onError: options.onError ?? ((error) => console.error(error)),
-        active: true,
-        queue: Promise.resolve(),
-      };
-      // Counted before the connection opens, so a concurrent last unsubscribe keeps it.
-      subscribers.add(subscriber);
-      const unsubscribe: Unsubscribe = async () => {
-        if (!subscriber.active) return;
-        subscriber.active = false;
-        subscribers.delete(subscriber);
-        if (subscribers.size === 0) await stop();
-      };
-      hub ??= open();
-      const opening = hub;
-      try {
-        await opening;
-      } catch (error) {
-        if (hub === opening) hub = undefined;
-        await unsubscribe();
-        throw error;
-      }
-      if (closed) {
-        throw new StoreUnavailableError({ packageName: PACKAGE_NAME, message: 'this Postgres state was closed' });
-      }
-      return unsubscribe;
-    },
-
-    async close() {
-      closed = true;
-      for (const subscriber of subscribers) subscriber.active = false;
-      subscribers.clear();
-      await stop();
-    },
-  };
+  const hub = createSubscriberHub<RowChange, RowChangeSubscribeOptions>({ label: 'rowChanges.subscribe', open });
+  return { subscribe: hub.subscribe, close: hub.close };
 }
