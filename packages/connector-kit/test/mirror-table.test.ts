@@ -251,6 +251,9 @@ describe('mirrorTable write rules and restorable deletes', () => {
     // Restorable without a restore test: every upsert says the record exists.
     const events = mirrorTable({ table: 'cal_events', keys: ['calendar_id', 'id'], columns: {}, restorable: true });
     expect(events.operations(event({}))[0]).toMatchObject({ restore: true });
+    // Its reconciler says so, so reconciliation restores and deletes restorably too.
+    expect(events.reconciler(async function* () {}).restorable).toBe(true);
+    expect(people.reconciler(async function* () {})).not.toHaveProperty('restorable');
     expect(people.operations(event({ name: 'x' }))[0]).not.toHaveProperty('restore');
   });
 

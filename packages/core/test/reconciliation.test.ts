@@ -208,3 +208,57 @@ describe('runReconciliation', () => {
     });
   });
 });
+
+describe('runReconciliation over a restorable table', () => {
+  it('deletes as restorable, and restores a record the source lists again at a newer version', async () => {
+    const { connector } = createTestConnector();
+    // A connector whose records can come back marks its upserts `restore` (the kit's `restorable` tables do).
+    const restoring = {
+      ...connector,
+      transformer: {
+        ...connector.transformer,
+        async transform(...args: Parameters<typeof connector.transformer.transform>) {
+          const operations = await connector.transformer.transform(...args);
+          return operations.map((operation) =>
+            operation.kind === 'upsert' ? { ...operation, restore: true } : operation,
+          );
+        },
+      },
+    };
+    const store = createMemoryStateStore();
+    const sink = createMemorySink();
+    const at = (hour: number) => `2026-11-01T${String(hour).padStart(2, '0')}:00:00Z`;
+    let source = [thing('a', 'A', at(10)), thing('b', 'B', at(10)), thing('c', 'C', at(10))];
+    const restorable: ReconcilerV1 = { ...reconcilerOver(() => source), restorable: true };
+    const run = (reconciler: ReconcilerV1) =>
+      runReconciliation({
+        connector: { ...restoring, reconcilers: [reconciler] } as ConnectorV1,
+        tenant: 'acme',
+        store,
+        sink,
+      });
+
+    await run(restorable);
+    // 'c' went to the trash at the source.
+    source = source.filter((record) => record.id !== 'c');
+    const [removed] = await run(restorable);
+    expect(removed?.deleted).toBe(1);
+    expect(sink.row('things', { tenant_id: 'acme', id: 'c' })?.deletedAt).not.toBeNull();
+
+    // Back, edited at 11:00: the tombstone yields to the newer version.
+    source = [...source, thing('c', 'C restored', at(11))];
+    const [restored] = await run(restorable);
+    expect(restored?.stale).toBe(1);
+    const row = sink.row('things', { tenant_id: 'acme', id: 'c' });
+    expect(row?.deletedAt).toBeNull();
+    expect(row?.values.name).toBe('C restored');
+
+    // A table that is not restorable keeps its tombstones, whatever the source lists.
+    source = source.filter((record) => record.id !== 'b');
+    await run(reconcilerOver(() => source));
+    source = [...source, thing('b', 'B again', at(12))];
+    const [final] = await run(reconcilerOver(() => source));
+    expect(final?.unchanged).toBeGreaterThanOrEqual(1);
+    expect(sink.row('things', { tenant_id: 'acme', id: 'b' })?.deletedAt).not.toBeNull();
+  });
+});

@@ -261,6 +261,7 @@ export function mirrorTable<TEvent extends SourceEventV1 = SourceEventV1>(
       keyColumns: keys,
       scope: definition.scope,
       keyOf: definition.keyOf,
+      ...(restorable ? { restorable: true } : {}),
       list,
     }),
   };

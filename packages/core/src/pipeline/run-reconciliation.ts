@@ -183,8 +183,18 @@ export async function runReconciliation(options: RunReconciliationOptions): Prom
           report.missing += 1;
           pending.push(event);
         } else if (stored.deleted) {
-          // Tombstoned here but listed there: sinks never resurrect, so nothing to do.
-          report.unchanged += 1;
+          if (
+            reconciler.restorable &&
+            event.version !== undefined &&
+            (stored.version === undefined || stored.version < event.version)
+          ) {
+            // Deleted here, back there at a newer version: the transform restores it.
+            report.stale += 1;
+            pending.push(event);
+          } else {
+            // Tombstoned here but listed there: a tombstone is final (or newer), so nothing to do.
+            report.unchanged += 1;
+          }
         } else if (event.version !== undefined && (stored.version === undefined || stored.version < event.version)) {
           report.stale += 1;
           pending.push(event);
@@ -224,6 +234,7 @@ export async function runReconciliation(options: RunReconciliationOptions): Prom
         kind: 'delete',
         table: reconciler.table,
         key: row.key,
+        ...(reconciler.restorable ? { restorable: true } : {}),
       }));
       const events = slice.map(
         ([, row], index): PendingIntegrationEventV1 => ({

@@ -19,6 +19,14 @@ export interface ReconcilerV1<TEvent extends SourceEventV1 = SourceEventV1> {
   /** The poller stream whose expired cursor this listing repairs (see `CursorExpiredError`). */
   readonly stream?: string;
   /**
+   * The table's records can come back (Notion's trash, a reinstated calendar
+   * event; see `SinkUpsertV1.restore`): a record listed at the source but
+   * tombstoned here at an older version is applied again (its transform
+   * marks it `restore`), and rows the source no longer lists are deleted as
+   * `restorable`. Without it a tombstone is final, as the sink's default.
+   */
+  readonly restorable?: boolean;
+  /**
    * The key columns that select one tenant's rows in `table`, e.g.
    * `{ location_id: tenant }`. Rows outside it are never touched.
    */
