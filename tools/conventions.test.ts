@@ -397,6 +397,8 @@ describe('each connector describes itself', () => {
     // The demo's tests (the demo itself runs every installed connector's createSimulation).
     'examples/demo/test/dashboard.browser.test.ts': ['template'],
     'examples/demo/test/demo.test.ts': ['ghl', 'template', 'xero'],
+    // Cross-source identity is about two named sources: a Xero contact linked to a GHL contact by email.
+    'examples/demo/test/identity.test.ts': ['ghl', 'xero'],
     // Apps: an example shows how an app wires the connectors it uses (never the template).
     'examples/express/src/app.ts': ['ghl', 'xero'],
     'examples/nextjs/lib/act.ts': ['ghl', 'xero'],
