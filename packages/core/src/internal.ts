@@ -37,6 +37,7 @@ export {
 } from './pipeline/apply-events';
 export { applyFieldPolicies, mergeFieldPolicies, stripBlockedFields } from './pipeline/field-policy';
 export { bodyDedupeKey, conflictDedupeKey, deliveryDedupeKey, sha256Hex } from './pipeline/idempotency';
+export { requireReplayFilter } from './pipeline/replay-filter';
 export { type SyncStreamOptions, type SyncStreamResult, streamLeaseName, syncStream } from './pipeline/sync-stream';
 export {
   type CircuitBreaker,

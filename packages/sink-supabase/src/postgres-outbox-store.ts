@@ -9,6 +9,7 @@ import {
   type PendingOutboxMessageV1,
   type SinkOperationOutcomeV1,
 } from '@act/core';
+import { requireReplayFilter } from '@act/core/internal';
 import { PACKAGE_NAME } from './errors';
 import { type BackendProvider, toDate } from './postgres-state-store';
 import type { Row } from './sql/driver';
@@ -173,19 +174,8 @@ export function createPostgresOutboxStore(
     },
 
     async replay(selector) {
+      requireReplayFilter(selector, ['destination', 'tenant', 'from', 'to'], 'outbox replay', PACKAGE_NAME);
       const byIds = selector.ids !== undefined && selector.ids.length > 0;
-      if (
-        !byIds &&
-        selector.destination === undefined &&
-        selector.tenant === undefined &&
-        selector.from === undefined &&
-        selector.to === undefined
-      ) {
-        throw new ConfigurationError({
-          packageName: PACKAGE_NAME,
-          message: 'outbox replay needs at least one filter: ids, destination, tenant, from or to',
-        });
-      }
       // Ids that cannot exist match nothing, as in the memory store.
       const ids = byIds ? selector.ids?.filter((id) => ID_PATTERN.test(id)) : undefined;
       if (ids && ids.length === 0) return 0;

@@ -1,25 +1,25 @@
-import {
-  type ClaimedDeliveryV1,
-  type ClaimRequestV1,
-  type CompleteRequestV1,
-  ConfigurationError,
-  type CursorCommitV1,
-  type CursorKeyV1,
-  type DeliveryAttemptV1,
-  type DeliveryStatusV1,
-  type DeliveryV1,
-  type EnqueueResultV1,
-  type ErrorClassV1,
-  type FailRequestV1,
-  type HealthFigureV1,
-  type IntegrationEventV1,
-  type ListDeliveriesRequestV1,
-  type ListEventsRequestV1,
-  type NewDeliveryV1,
-  type ReplaySelectorV1,
-  type StateStoreV1,
-  type WebhookActivityV1,
+import type {
+  ClaimedDeliveryV1,
+  ClaimRequestV1,
+  CompleteRequestV1,
+  CursorCommitV1,
+  CursorKeyV1,
+  DeliveryAttemptV1,
+  DeliveryStatusV1,
+  DeliveryV1,
+  EnqueueResultV1,
+  ErrorClassV1,
+  FailRequestV1,
+  HealthFigureV1,
+  IntegrationEventV1,
+  ListDeliveriesRequestV1,
+  ListEventsRequestV1,
+  NewDeliveryV1,
+  ReplaySelectorV1,
+  StateStoreV1,
+  WebhookActivityV1,
 } from '@act/core';
+import { requireReplayFilter } from '@act/core/internal';
 import { createDeliveryWake, type DeliveryWake } from './delivery-wake';
 import { PACKAGE_NAME } from './errors';
 import { createBatcher, type GroupCommitOptions } from './group-commit';
@@ -391,18 +391,7 @@ export function createPostgresStateStore(
     },
 
     async replay(selector: ReplaySelectorV1) {
-      const hasFilter =
-        (selector.ids !== undefined && selector.ids.length > 0) ||
-        selector.source !== undefined ||
-        selector.tenant !== undefined ||
-        selector.from !== undefined ||
-        selector.to !== undefined;
-      if (!hasFilter) {
-        throw new ConfigurationError({
-          packageName: PACKAGE_NAME,
-          message: 'replay needs at least one filter: ids, source, tenant, from or to',
-        });
-      }
+      requireReplayFilter(selector, ['source', 'tenant', 'from', 'to'], 'replay', PACKAGE_NAME);
       // Ids that cannot exist match nothing, as in the memory store.
       const ids = selector.ids?.filter((id) => ID_PATTERN.test(id));
       if (ids && ids.length === 0 && selector.ids && selector.ids.length > 0) return 0;

@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors';
+import { requireReplayFilter } from '../pipeline/replay-filter';
 import type {
   ClaimedOutboxMessageV1,
   EnqueueOutboxResultV1,
@@ -155,19 +156,8 @@ export function createMemoryOutboxStore(options: { now?: () => Date } = {}): Out
     },
 
     async replay(selector) {
+      requireReplayFilter(selector, ['destination', 'tenant', 'from', 'to'], 'outbox replay', '@act/core');
       const byIds = selector.ids !== undefined && selector.ids.length > 0;
-      if (
-        !byIds &&
-        selector.destination === undefined &&
-        selector.tenant === undefined &&
-        selector.from === undefined &&
-        selector.to === undefined
-      ) {
-        throw new ConfigurationError({
-          packageName: '@act/core',
-          message: 'outbox replay needs at least one filter: ids, destination, tenant, from or to',
-        });
-      }
       const statuses: readonly string[] = selector.statuses ?? ['dead'];
       const now = clock();
       let count = 0;

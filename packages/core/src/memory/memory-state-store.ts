@@ -1,5 +1,5 @@
-import { ConfigurationError } from '../errors';
 import { conflictDedupeKey, sameBytes } from '../pipeline/idempotency';
+import { requireReplayFilter } from '../pipeline/replay-filter';
 import type {
   ClaimedDeliveryV1,
   ClaimRequestV1,
@@ -247,18 +247,7 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): M
     },
 
     async replay(selector: ReplaySelectorV1) {
-      const hasFilter =
-        (selector.ids && selector.ids.length > 0) ||
-        selector.source !== undefined ||
-        selector.tenant !== undefined ||
-        selector.from !== undefined ||
-        selector.to !== undefined;
-      if (!hasFilter) {
-        throw new ConfigurationError({
-          packageName: '@act/core',
-          message: 'replay needs at least one filter: ids, source, tenant, from or to',
-        });
-      }
+      requireReplayFilter(selector, ['source', 'tenant', 'from', 'to'], 'replay', '@act/core');
       const statuses = selector.statuses ?? ['dead'];
       const now = clock();
       let replayed = 0;
