@@ -14,18 +14,23 @@
 // The processes killed are real separate Node processes
 // (test/forward-kill/forward-child.ts), bundled by @act/sink-supabase's test
 // helper (one bundler setup for every kill test).
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAct, httpDestination, type Logger } from '@act/core';
 import { createPostgresState, type PostgresConnection } from '@act/sink-supabase';
 import { PGlite } from '@electric-sql/pglite';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { bundleChild, type Child, killHard, sleep, startChild } from '../../sink-supabase/test/helpers/child-process';
+import {
+  bundleChild,
+  type Child,
+  type KillTarget,
+  killHard,
+  sleep,
+  startChild,
+  withFileBackedPglite,
+} from '../../sink-supabase/test/helpers/child-process';
 import { createGhlConnector } from '../src/index';
 import { FIXTURES, type GhlSigningKey, generateGhlSigningKey, signGhlBody, withGhlEnvelope } from '../src/testing';
 import type { ForwardKillPlan } from './forward-kill/forward-child';
@@ -125,14 +130,7 @@ async function receiver(options: { holdFirst?: boolean } = {}) {
   };
 }
 
-type Query = <R = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<R[]>;
-
-interface Target {
-  childConnection: PostgresConnection;
-  open(): Promise<{ connection: PostgresConnection; query: Query; close(): Promise<void> }>;
-}
-
-async function forwardAcrossKills(target: Target, schema: string): Promise<void> {
+async function forwardAcrossKills(target: KillTarget, schema: string): Promise<void> {
   const s = `"${schema}"`;
   const connector = createGhlConnector({ webhook: { ed25519PublicKeys: [signing.publicPem] } });
   const hook = await receiver({ holdFirst: true });
@@ -284,26 +282,9 @@ const DEAD_TEST = 'a dead destination fills the outbox while every delivery is a
 
 describe('GHL forwarding through the outbox on PGlite', () => {
   it(KILL_TEST, async () => {
-    const root = mkdtempSync(join(tmpdir(), 'act-forward-kill-'));
-    const dataDir = join(root, 'data');
-    try {
-      await forwardAcrossKills(
-        {
-          childConnection: { pglite: { dataDir } },
-          async open() {
-            const db = await PGlite.create(dataDir);
-            return {
-              connection: { pglite: db },
-              query: async (text, params) => (await db.query(text, params)).rows as never,
-              close: () => db.close(),
-            };
-          },
-        },
-        randomSchema('act_forward_kill'),
-      );
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    await withFileBackedPglite('act-forward-kill-', (target) =>
+      forwardAcrossKills(target, randomSchema('act_forward_kill')),
+    );
     // 60-80 s on a busy machine: the test and each of three children boot PGlite from the directory in turn.
   }, 180_000);
 

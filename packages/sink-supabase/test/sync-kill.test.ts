@@ -1,11 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createWebhookHandler } from '@act/core';
-import { PGlite } from '@electric-sql/pglite';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresState, type PostgresConnection } from '../src';
-import { bundleChild, type Child, type ChildLine, killHard, sleep, startChild } from './helpers/child-process';
+import {
+  bundleChild,
+  type Child,
+  type ChildLine,
+  type KillTarget,
+  killHard,
+  type Query,
+  sleep,
+  startChild,
+  withFileBackedPglite,
+} from './helpers/child-process';
 import { DATABASE_URL, postgresHarness, randomSchema } from './helpers/harness';
 import {
   createFeedConnector,
@@ -52,13 +58,7 @@ beforeAll(async () => {
 
 afterAll(() => bundle?.dispose());
 
-type Query = <R = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<R[]>;
-
 /** The database the children share, reopened by the test between them (PGlite: one process at a time). */
-interface KillTarget {
-  childConnection: PostgresConnection;
-  open(): Promise<{ connection: PostgresConnection; query: Query; close(): Promise<void> }>;
-}
 
 interface Row {
   id: string;
@@ -222,26 +222,7 @@ const TEST_NAME =
 
 describe('a stream sync killed on PGlite (a data directory each process opens in turn)', () => {
   it(TEST_NAME, async () => {
-    const root = mkdtempSync(join(tmpdir(), 'act-sync-kill-'));
-    const dataDir = join(root, 'data');
-    try {
-      await syncAndKill(
-        {
-          childConnection: { pglite: { dataDir } },
-          async open() {
-            const db = await PGlite.create(dataDir);
-            return {
-              connection: { pglite: db },
-              query: async (text, params) => (await db.query(text, params)).rows as never,
-              close: () => db.close(),
-            };
-          },
-        },
-        randomSchema('act_sync_kill'),
-      );
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    await withFileBackedPglite('act-sync-kill-', (target) => syncAndKill(target, randomSchema('act_sync_kill')));
     // 20-30 s alone (the test and each child boot PGlite from the directory in turn); more on a busy machine.
   }, 90_000);
 });

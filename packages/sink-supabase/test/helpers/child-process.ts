@@ -1,9 +1,12 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
 import { build } from 'tsup';
+import type { PostgresConnection } from '../../src';
 
 // Test children that are real separate Node processes (a worker or a
 // scheduler to SIGKILL), as test/crash.test.ts runs its crash child: the
@@ -144,3 +147,35 @@ export async function killHard(child: Child): Promise<void> {
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export type Query = <R = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<R[]>;
+
+/** A database the test and its children take turns on: the children's connection, and the test's own. */
+export interface KillTarget {
+  childConnection: PostgresConnection;
+  open(): Promise<{ connection: PostgresConnection; query: Query; close(): Promise<void> }>;
+}
+
+/**
+ * Runs `run` against a file-backed PGlite in a fresh temporary directory
+ * (`prefix` names it), which each process opens in turn, then removes it.
+ */
+export async function withFileBackedPglite<T>(prefix: string, run: (target: KillTarget) => Promise<T>): Promise<T> {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  const dataDir = join(root, 'data');
+  try {
+    return await run({
+      childConnection: { pglite: { dataDir } },
+      async open() {
+        const db = await PGlite.create(dataDir);
+        return {
+          connection: { pglite: db },
+          query: async (text, params) => (await db.query(text, params)).rows as never,
+          close: () => db.close(),
+        };
+      },
+    });
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
