@@ -39,6 +39,14 @@ export interface ApiClientOptions<TErrorBody = unknown> {
   now?: (() => Date) | undefined;
   /** Message when a call has no tenant; default `a tenant is required`. */
   tenantRequired?: string;
+  /**
+   * A provider fact: answers other than 429 that mean "slow down" (Google's
+   * 403 with reason `rateLimitExceeded` or `userRateLimitExceeded`). They are
+   * handled as a 429: the limits' `rateLimited` classifies them, they are
+   * retried with backoff in process and handed back as a rate limit (never
+   * dead-lettered as a refused request).
+   */
+  isRateLimited?: ((response: Response, body: unknown) => boolean) | undefined;
 }
 
 export interface ApiRequest<T> {
@@ -187,12 +195,17 @@ export function createApiClient<TErrorBody = unknown>(options: ApiClientOptions<
           if (!response.ok) {
             let retryAfterMs: number | undefined;
             let detail: string | undefined;
-            if (response.status === 429 && rateLimits.rateLimited) {
+            const limited = response.status === 429 || options.isRateLimited?.(response, body) === true;
+            if (limited && rateLimits.rateLimited) {
               ({ retryAfterMs, detail } = await rateLimits.rateLimited(tenant, response));
             } else {
               retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now().getTime());
             }
-            throw errors.fromResponse(response, body, what, { retryAfterMs, detail });
+            throw errors.fromResponse(response, body, what, {
+              retryAfterMs,
+              detail,
+              ...(limited ? { errorClass: 'rate_limit' as const } : {}),
+            });
           }
           const parsed = call.schema.safeParse(body);
           if (!parsed.success) throw errors.unexpectedBody(what, parsed.error);

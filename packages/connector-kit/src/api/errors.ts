@@ -1,5 +1,6 @@
 import {
   ConfigurationError,
+  type ErrorClassV1,
   PayloadError,
   ProviderApiError,
   type ProviderApiErrorOptions,
@@ -56,7 +57,11 @@ export interface ConnectorErrors {
     response: Response,
     body: unknown,
     request: ApiRequestDescription,
-    options?: { retryAfterMs?: number | undefined; detail?: string | undefined },
+    options?: {
+      retryAfterMs?: number | undefined;
+      detail?: string | undefined;
+      errorClass?: ErrorClassV1 | undefined;
+    },
   ): ProviderApiError;
   /** No response at all (a timeout, a reset connection): status 0, transient. */
   network(error: unknown, request: ApiRequestDescription): ProviderApiError;
@@ -109,6 +114,7 @@ export function createErrors<TBody = unknown>(
         url: request.url,
         detail,
         retryAfterMs: extra.retryAfterMs,
+        ...(extra.errorClass ? { errorClass: extra.errorClass } : {}),
       });
     },
     network: (error, request) =>

@@ -12,6 +12,11 @@ export interface ProviderApiErrorOptions {
   detail?: string | undefined;
   /** From `Retry-After` or the provider's own headers, already in milliseconds. */
   retryAfterMs?: number | undefined;
+  /**
+   * Overrides the class the status gives, for a provider that signals a
+   * rate limit with another status (Google's 403 `rateLimitExceeded`).
+   */
+  errorClass?: ErrorClassV1 | undefined;
   cause?: unknown;
 }
 
@@ -44,7 +49,7 @@ export class ProviderApiError extends ActError {
     super({
       packageName: options.packageName,
       message: `${options.method} ${options.url} failed: ${what}${options.detail ? ` – ${options.detail}` : ''}`,
-      errorClass: errorClassForStatus(options.status),
+      errorClass: options.errorClass ?? errorClassForStatus(options.status),
       cause: options.cause,
     });
     this.name = 'ProviderApiError';
