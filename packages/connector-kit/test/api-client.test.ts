@@ -207,6 +207,36 @@ describe('createApiClient: failures and retries', () => {
     expect(nock.pendingMocks()).toEqual([]);
   });
 
+  it('isRateLimited: a 403 the provider means as "slow down" is retried, then handed back as a rate limit', async () => {
+    const limited = client({
+      retry: { baseDelayMs: 1, maxAttempts: 2 },
+      isRateLimited: (response, body) =>
+        response.status === 403 && (body as { error?: { code?: string } }).error?.code === 'rateLimitExceeded',
+    });
+    const slowDown = { error: { code: 'rateLimitExceeded', message: 'Rate Limit Exceeded' } };
+    const retried = nock(BASE_URL)
+      .get('/v1/records/r1')
+      .reply(403, slowDown)
+      .get('/v1/records/r1')
+      .reply(200, { id: 'r1' });
+    await expect(limited.request('t1', { method: 'GET', path: 'v1/records/r1', schema: recordSchema })).resolves.toEqual({
+      id: 'r1',
+    });
+    expect(retried.isDone()).toBe(true);
+    nock(BASE_URL).get('/v1/records/r1').times(2).reply(403, slowDown);
+    const error = await rejection(limited.request('t1', { method: 'GET', path: 'v1/records/r1', schema: recordSchema }));
+    expect(error).toMatchObject({ errorClass: 'rate_limit', providerStatus: 403 });
+    expect(error.message).toContain('rateLimitExceeded');
+    // Any other 403 is a refusal: sent once, not a rate limit.
+    const refused = nock(BASE_URL)
+      .get('/v1/records/r1')
+      .reply(403, { error: { code: 'forbidden', message: 'no scope' } });
+    expect(
+      await rejection(limited.request('t1', { method: 'GET', path: 'v1/records/r1', schema: recordSchema })),
+    ).toMatchObject({ errorClass: 'validation', providerStatus: 403 });
+    expect(refused.isDone()).toBe(true);
+  });
+
   it('a static token refused with 401 is an auth error, sent once', async () => {
     const scope = nock(BASE_URL)
       .get('/v1/records/r1')
