@@ -116,8 +116,7 @@ export function createGoogleApiClient(options: GoogleClientOptions): ApiClient {
       packageName: GMAIL_PACKAGE_NAME,
     }),
     errorBody: googleErrorBody,
-    isRateLimited: (response, body) =>
-      response.status === 403 && RATE_LIMIT_REASONS.has(googleErrorReason(body) ?? ''),
+    isRateLimited: (response, body) => response.status === 403 && RATE_LIMIT_REASONS.has(googleErrorReason(body) ?? ''),
     retry: { maxDelayMs: 10_000, ...settings.retry },
     ...(settings.timeoutMs !== undefined ? { timeoutMs: settings.timeoutMs } : {}),
     ...(settings.fetch ? { fetch: settings.fetch } : {}),

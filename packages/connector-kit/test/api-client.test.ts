@@ -219,12 +219,16 @@ describe('createApiClient: failures and retries', () => {
       .reply(403, slowDown)
       .get('/v1/records/r1')
       .reply(200, { id: 'r1' });
-    await expect(limited.request('t1', { method: 'GET', path: 'v1/records/r1', schema: recordSchema })).resolves.toEqual({
+    await expect(
+      limited.request('t1', { method: 'GET', path: 'v1/records/r1', schema: recordSchema }),
+    ).resolves.toEqual({
       id: 'r1',
     });
     expect(retried.isDone()).toBe(true);
     nock(BASE_URL).get('/v1/records/r1').times(2).reply(403, slowDown);
-    const error = await rejection(limited.request('t1', { method: 'GET', path: 'v1/records/r1', schema: recordSchema }));
+    const error = await rejection(
+      limited.request('t1', { method: 'GET', path: 'v1/records/r1', schema: recordSchema }),
+    );
     expect(error).toMatchObject({ errorClass: 'rate_limit', providerStatus: 403 });
     expect(error.message).toContain('rateLimitExceeded');
     // Any other 403 is a refusal: sent once, not a rate limit.
