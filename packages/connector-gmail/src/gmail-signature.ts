@@ -3,9 +3,9 @@
 // Google (RS256) [P2]. Checked here, in the order the doc gives [P2]:
 //   1. the signature, against Google's JWKS (jose's createRemoteJWKSet through
 //      the kit: cached, one refresh when a token names an unknown `kid`);
-//   2. `iss` (both of Google's forms [P5]), `aud` (always configured: the
+//   2. `iss` (both of Google's forms [P4]), `aud` (always configured: the
 //      subscription's audience is optional and must not be guessed [P2]),
-//      `exp`/`iat` with 300 s of clock skew [P5];
+//      `exp`/`iat` with 300 s of clock skew [P4];
 //   3. `email` is the push subscription's service account and
 //      `email_verified` is true [P2].
 // Before the JWT, the optional shared `?token=` of the push endpoint URL, as
@@ -35,17 +35,17 @@ export interface GmailPushOptions {
    * (two while rotating). Empty or absent: no token is required.
    */
   tokens?: readonly string[];
-  /** Google's JWKS by default ([P5] `https://www.googleapis.com/oauth2/v3/certs`). */
+  /** Google's JWKS by default ([P4] `https://www.googleapis.com/oauth2/v3/certs`). */
   jwksUrl?: string;
   /** A key set to use instead of downloading `jwksUrl` (tests: jose's `createLocalJWKSet`). */
   keySet?: JWTVerifyGetKey;
   /** The fetch that downloads the JWKS (tests, proxies). */
   fetch?: typeof fetch;
-  /** Clock skew allowed on `exp`/`iat`, in seconds. Defaults to 300, Google's own library's [P5]. */
+  /** Clock skew allowed on `exp`/`iat`, in seconds. Defaults to 300, Google's own library's [P4]. */
   clockToleranceSeconds?: number;
 }
 
-/** [P5] Google's library refuses ID tokens that live longer than a day. */
+/** [P4] Google's library refuses ID tokens that live longer than a day. */
 const MAX_TOKEN_LIFETIME_SECONDS = 86_400;
 
 type Failure = { ok: false; code: VerifyFailureCode; reason: string };
@@ -126,7 +126,7 @@ function configurationProblem(options: GmailPushOptions | undefined): string | u
 
 /**
  * jose checks `iat` only against a maximum age, so, as Google's own library
- * does [P5]: `iat` is present, not in the future (beyond the skew), and the
+ * does [P4]: `iat` is present, not in the future (beyond the skew), and the
  * token lives at most a day (`MAX_TOKEN_LIFETIME_SECS_`).
  */
 function lifetimeProblem(claims: JWTPayload, receivedAt: Date | undefined, toleranceSeconds: number) {

@@ -45,7 +45,7 @@ export type PubsubPush = z.infer<typeof pubsubPushSchema>;
 
 /**
  * A verified push → a sync request for the mailbox, deduped on the Pub/Sub
- * `messageId` (a redelivery keeps it [P1][P4]; the same id with other bytes
+ * `messageId` (a redelivery keeps it [P1][P3]; the same id with other bytes
  * is kept by the inbox as a conflict, never dropped).
  * @throws PayloadError naming the field.
  */

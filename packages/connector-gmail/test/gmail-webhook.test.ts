@@ -28,6 +28,7 @@ import {
   pushRequest,
   type TestKey,
   testKey,
+  without,
 } from './helpers/pubsub-push';
 
 let key: TestKey;
@@ -95,7 +96,7 @@ describe('a valid push', () => {
     expect(jwks.hits()).toBe(1);
   });
 
-  it.each(['https://accounts.google.com', 'accounts.google.com'])('accepts the issuer %s [P5]', async (iss) => {
+  it.each(['https://accounts.google.com', 'accounts.google.com'])('accepts the issuer %s [P4]', async (iss) => {
     serveJwks(key);
     const { store, handler } = setUp();
     const response = await handler(pushRequest(body, bearer(await mintToken(key, { ...pushClaims(), iss }))));
@@ -135,11 +136,11 @@ describe('refused pushes: 401 and nothing stored', () => {
     ['another service account', () => ({ ...pushClaims(), email: 'someone@act-test.iam.gserviceaccount.com' })],
     ['email_verified false', () => ({ ...pushClaims(), email_verified: false })],
     ['email_verified as a string', () => ({ ...pushClaims(), email_verified: 'true' })],
-    ['no email', () => ({ ...pushClaims(), email: undefined })],
+    ['no email', () => without(pushClaims(), 'email')],
     ['an expired token (past the 300 s skew)', () => ({ ...pushClaims(), iat: now() - 4000, exp: now() - 301 })],
     ['a token issued in the future', () => ({ ...pushClaims(), iat: now() + 600, exp: now() + 4200 })],
-    ['a token that lives longer than a day [P5]', () => ({ ...pushClaims(), exp: now() + 86_401 })],
-    ['no exp', () => ({ ...pushClaims(), exp: undefined })],
+    ['a token that lives longer than a day [P4]', () => ({ ...pushClaims(), exp: now() + 86_401 })],
+    ['no exp', () => without(pushClaims(), 'exp')],
   ];
   it.each(cases)('%s', async (_name, claims) => {
     serveJwks(key);

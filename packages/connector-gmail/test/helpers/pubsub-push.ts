@@ -53,6 +53,12 @@ export function pushClaims(at: Date = new Date()): JWTPayload {
   };
 }
 
+/** `claims` without `name` (a token lacking a claim). */
+export function without(claims: JWTPayload, name: string): JWTPayload {
+  const { [name]: _dropped, ...rest } = claims;
+  return rest;
+}
+
 /** A signed token; `header.kid` defaults to the key's. */
 export async function mintToken(
   key: TestKey,
