@@ -9,12 +9,7 @@ export default defineProject({
   ssr: { resolve: { conditions: ['@act/source'] } },
   test: {
     name: 'connector-gmail-edge',
-    include: [
-      'test/gmail-settings.test.ts',
-      'test/gmail-signature.test.ts',
-      'test/gmail-webhook.test.ts',
-      'test/gmail-transform.test.ts',
-    ],
+    include: ['test/gmail-settings.test.ts', 'test/gmail-signature.test.ts', 'test/gmail-transform.test.ts'],
     environment: 'edge-runtime',
   },
 });

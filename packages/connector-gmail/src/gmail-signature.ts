@@ -1,53 +1,171 @@
-// Gmail signs like Stripe (fictional; a real connector cites the provider's
-// docs URL beside each fact: header, signed bytes, encoding, tolerance):
-//   x-gmail-signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">
-// The checking (constant time, every secret, replay window) is the kit's.
-import { hmacSignature, timestampedSignature, type Verifier } from '@act/connector-kit';
+// Gmail pushes through Cloud Pub/Sub [G2]; a push subscription with
+// authentication enabled sends `Authorization: Bearer <OIDC JWT>` signed by
+// Google (RS256) [P2]. Checked here, in the order the doc gives [P2]:
+//   1. the signature, against Google's JWKS (jose's createRemoteJWKSet through
+//      the kit: cached, one refresh when a token names an unknown `kid`);
+//   2. `iss` (both of Google's forms [P4]), `aud` (always configured: the
+//      subscription's audience is optional and must not be guessed [P2]),
+//      `exp`/`iat` with 300 s of clock skew [P4];
+//   3. `email` is the push subscription's service account and
+//      `email_verified` is true [P2].
+// Before the JWT, the optional shared `?token=` of the push endpoint URL, as
+// the doc's sample does [P2]: cheap, and a second factor.
+import {
+  createSecretMatcher,
+  type JwksVerified,
+  jwks,
+  queryValue,
+  type Verifier,
+  type VerifyFailureCode,
+} from '@act/connector-kit';
+import type { JWTPayload, JWTVerifyGetKey } from 'jose';
+import { GOOGLE_ISSUERS, GOOGLE_JWKS_URL } from './google-settings';
 
-export const GMAIL_SIGNATURE_HEADER = 'x-gmail-signature';
-/** Deliveries signed more than 5 minutes from receipt are refused (replay window). */
-export const DEFAULT_SIGNATURE_TOLERANCE_MS = 300_000;
+/** The query parameter of the push endpoint URL holding the shared token (`https://…/gmail?token=<secret>`) [P2]. */
+export const GMAIL_PUSH_TOKEN_PARAMETER = 'token';
 
-export interface VerifyGmailSignatureOptions {
-  /** Every secret currently valid, newest first (two while rotating). */
-  secrets: readonly string[];
-  /** The raw body bytes exactly as received. */
-  body: Uint8Array;
-  header: string | null | undefined;
-  /** Receipt time, epoch ms; defaults to now. */
-  now?: number;
-  toleranceMs?: number;
+/** How a Gmail push is authenticated: the push subscription's settings [P2]. */
+export interface GmailPushOptions {
+  /** The audience configured on the push subscription (required: never defaulted). Several while changing it. */
+  audience: string | readonly string[];
+  /** The service account the push subscription authenticates as (the token's `email`); compared case-insensitively. */
+  serviceAccountEmail: string;
+  /**
+   * Shared tokens, one of which the push endpoint URL carries as `?token=`
+   * (two while rotating). Empty or absent: no token is required.
+   */
+  tokens?: readonly string[];
+  /** Google's JWKS by default ([P4] `https://www.googleapis.com/oauth2/v3/certs`). */
+  jwksUrl?: string;
+  /** A key set to use instead of downloading `jwksUrl` (tests: jose's `createLocalJWKSet`). */
+  keySet?: JWTVerifyGetKey;
+  /** The fetch that downloads the JWKS (tests, proxies). */
+  fetch?: typeof fetch;
+  /** Clock skew allowed on `exp`/`iat`, in seconds. Defaults to 300, Google's own library's [P4]. */
+  clockToleranceSeconds?: number;
 }
 
-export type GmailSignatureVerification = { valid: true; keyIndex: number } | { valid: false; reason: string };
+/** [P4] Google's library refuses ID tokens that live longer than a day. */
+const MAX_TOKEN_LIFETIME_SECONDS = 86_400;
 
-/** The kit verifier for Gmail's scheme, made once per secret list. */
-export function gmailSignature(secrets: readonly string[], toleranceMs = DEFAULT_SIGNATURE_TOLERANCE_MS): Verifier {
-  return hmacSignature({
-    algorithm: 'sha256',
-    encoding: 'hex',
-    header: GMAIL_SIGNATURE_HEADER,
-    secrets,
-    toleranceMs,
-    // Some proxies forward a placeholder instead of dropping the header.
-    placeholders: ['N/A'],
-    ...timestampedSignature(),
-  });
+type Failure = { ok: false; code: VerifyFailureCode; reason: string };
+const fail = (code: VerifyFailureCode, reason: string): Failure => ({ ok: false, code, reason });
+
+/**
+ * The kit verifier for a Gmail Pub/Sub push, made once per configuration.
+ * Never throws and fails closed: without options (or with a blank audience
+ * or service account) every push is refused as `misconfigured`, as is one
+ * whose JWKS cannot be fetched (our side cannot verify; the sender is not at
+ * fault, so the webhook answers a status Pub/Sub retries).
+ */
+export function verifyGmailPush(options: GmailPushOptions | undefined): Verifier<JwksVerified> {
+  const problem = configurationProblem(options);
+  if (problem !== undefined || !options) {
+    const refused = fail('misconfigured', problem ?? 'Gmail push authentication is not configured');
+    return async () => refused;
+  }
+  const expected = options.serviceAccountEmail.trim().toLowerCase();
+  const tokens = (options.tokens ?? []).filter((token) => typeof token === 'string' && token !== '');
+  const matchToken = tokens.length > 0 ? createSecretMatcher(tokens) : undefined;
+  let jwt: Verifier<JwksVerified>;
+  try {
+    jwt = jwks({
+      issuers: GOOGLE_ISSUERS,
+      audience: options.audience,
+      algorithms: ['RS256'],
+      ...(options.clockToleranceSeconds !== undefined ? { clockToleranceSeconds: options.clockToleranceSeconds } : {}),
+      ...(options.keySet
+        ? { keySet: options.keySet }
+        : { url: new URL(options.jwksUrl ?? GOOGLE_JWKS_URL), fetch: strictJwksFetch(options.fetch) }),
+      checkClaims: (claims) => {
+        // [P2] "Ensure that claim["email"] is equal to the expected service account… email_verified is set to true".
+        if (typeof claims.email !== 'string' || claims.email.trim().toLowerCase() !== expected) {
+          return 'token email is not the push service account';
+        }
+        if (claims.email_verified !== true) return 'token email is not verified';
+        return undefined;
+      },
+    });
+  } catch {
+    const refused = fail('misconfigured', 'the JWKS URL is not a URL');
+    return async () => refused;
+  }
+
+  return async (request) => {
+    if (matchToken) {
+      const token = queryValue(request.url, GMAIL_PUSH_TOKEN_PARAMETER);
+      if (token === undefined || token === '') return fail('missing', 'missing push token');
+      if ((await matchToken(token)) === undefined) return fail('mismatch', 'push token mismatch');
+    }
+    const signature = /^Bearer +[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.([A-Za-z0-9_-]+)$/i.exec(
+      request.headers.authorization?.trim() ?? '',
+    )?.[1];
+    // base64url decoders ignore a last character's unused bits: without this, a
+    // token altered there would still verify (one signature, many spellings).
+    if (signature !== undefined && !isCanonicalBase64url(signature)) {
+      return fail('malformed', 'malformed token signature');
+    }
+    const result = await jwt(request);
+    if (!result.ok) return result;
+    const lifetime = lifetimeProblem(result.claims, request.receivedAt, options.clockToleranceSeconds ?? 300);
+    return lifetime === undefined ? result : fail('claims', lifetime);
+  };
 }
 
-/** Check a Gmail signature outside a processor (pure, constant time, fails closed). */
-export async function verifyGmailSignature(
-  options: VerifyGmailSignatureOptions,
-): Promise<GmailSignatureVerification> {
-  const result = await gmailSignature(
-    options.secrets,
-    options.toleranceMs,
-  )({
-    body: options.body,
-    headers: { [GMAIL_SIGNATURE_HEADER]: options.header },
-    receivedAt: new Date(options.now ?? Date.now()),
-  });
-  if (result.ok) return { valid: true, keyIndex: result.keyIndex };
-  if (result.code === 'misconfigured') return { valid: false, reason: 'no webhook secret configured' };
-  return { valid: false, reason: result.code === 'mismatch' ? 'signature mismatch' : result.reason };
+function configurationProblem(options: GmailPushOptions | undefined): string | undefined {
+  if (!options) return 'Gmail push authentication is not configured';
+  const audiences = typeof options.audience === 'string' ? [options.audience] : [...(options.audience ?? [])];
+  if (audiences.length === 0 || audiences.some((audience) => typeof audience !== 'string' || !audience.trim())) {
+    return 'no push audience configured';
+  }
+  if (typeof options.serviceAccountEmail !== 'string' || !options.serviceAccountEmail.trim()) {
+    return 'no push service account configured';
+  }
+  return undefined;
+}
+
+/**
+ * jose checks `iat` only against a maximum age, so, as Google's own library
+ * does [P4]: `iat` is present, not in the future (beyond the skew), and the
+ * token lives at most a day (`MAX_TOKEN_LIFETIME_SECS_`).
+ */
+function lifetimeProblem(claims: JWTPayload, receivedAt: Date | undefined, toleranceSeconds: number) {
+  const { iat, exp } = claims;
+  if (typeof iat !== 'number' || !Number.isFinite(iat)) return 'token has no iat claim';
+  if (iat > (receivedAt ?? new Date()).getTime() / 1000 + toleranceSeconds) return 'token issued in the future';
+  if (typeof exp !== 'number' || exp - iat > MAX_TOKEN_LIFETIME_SECONDS) return 'token lifetime too long';
+  return undefined;
+}
+
+/** No unused bits set in the last character (an RS256 signature, 256 bytes, ends in one of `AQgw`). */
+function isCanonicalBase64url(text: string): boolean {
+  const rest = text.length % 4;
+  if (rest === 0) return true;
+  if (rest === 1) return false;
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const last = alphabet.indexOf(text.at(-1) as string);
+  return (last & (rest === 2 ? 0x0f : 0x03)) === 0;
+}
+
+/**
+ * jose reads any answer to the JWKS request and refuses all but a 200 with a
+ * generic error the kit cannot tell from a bad token. Thrown here, a non-200
+ * or an unreadable body is a failed download, which the kit reports as
+ * `misconfigured` (our side cannot verify), so Google retries the push later.
+ */
+function strictJwksFetch(base: typeof fetch | undefined): typeof fetch {
+  return (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const response = await (base ?? globalThis.fetch)(input, init);
+    if (response.status !== 200) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new Error(`the JWKS answered HTTP ${response.status}`);
+    }
+    const text = await response.text();
+    try {
+      JSON.parse(text);
+    } catch {
+      throw new Error('the JWKS is not JSON');
+    }
+    return new Response(text, { status: 200, headers: response.headers });
+  }) as typeof fetch;
 }

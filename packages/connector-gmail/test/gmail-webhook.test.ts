@@ -1,192 +1,388 @@
-import { createMemoryStateStore, createWebhookHandler, PayloadError } from '@act/core';
-import { testWebhookProcessor } from '@act/core/testing';
-import { describe, expect, it } from 'vitest';
-import { createGmailWebhook, parseGmailDelivery } from '../src/gmail-webhook';
+// The Gmail push endpoint end to end through core's webhook handler and the
+// memory inbox, with Google's JWKS replaced by a locally generated key served
+// by nock at a test URL: what Pub/Sub is answered [P1], what reaches the
+// inbox, and what never does. Node-only (nock).
+import { seededRandom, shuffle } from '@act/connector-kit/testing';
+import { createMemoryStateStore, createWebhookHandler, type MemoryStateStore } from '@act/core';
+import type { JWTPayload } from 'jose';
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type GmailPushOptions, verifyGmailPush } from '../src/gmail-signature';
+import { createGmailWebhook, GMAIL_HISTORY_STREAM, parseGmailPush } from '../src/gmail-webhook';
+import { GOOGLE_JWKS_URL } from '../src/google-settings';
 import {
-  fixtures,
-  signedGmailRequest,
-  signGmailBody,
-  TEST_ACCOUNT,
-  TEST_SECRET,
-  thinEventBody,
-} from './helpers/gmail-fixtures';
+  AUDIENCE,
+  bearer,
+  ENDPOINT,
+  JWKS_ORIGIN,
+  JWKS_PATH,
+  JWKS_URL,
+  jwksOf,
+  mintToken,
+  PUSH_ACCOUNT,
+  PUSH_TOKEN,
+  pubsubFixtures,
+  pushBody,
+  pushClaims,
+  pushOptions,
+  pushRequest,
+  type TestKey,
+  testKey,
+  without,
+} from './helpers/pubsub-push';
 
-const processor = createGmailWebhook({ secrets: [TEST_SECRET] });
-const encoder = new TextEncoder();
-const parse = (body: string) => parseGmailDelivery({ body: encoder.encode(body) });
+let key: TestKey;
+let otherKey: TestKey;
+beforeAll(async () => {
+  nock.disableNetConnect();
+  key = await testKey('test-key-1');
+  otherKey = await testKey('test-key-2');
+});
+afterEach(() => {
+  nock.cleanAll();
+  vi.useRealTimers();
+});
+afterAll(() => nock.enableNetConnect());
 
-testWebhookProcessor({
-  processor,
-  fixtures: [
-    {
-      name: 'record-created.1.json',
-      body: fixtures.recordCreated,
-      expected: {
-        events: 1,
-        tenant: TEST_ACCOUNT,
-        deliveryId: 'evt_01JHX4Q7ZK3M8R2T5V9W0YB6CD',
-        types: ['record.created'],
+/** Serves `keys` as the JWKS for every request; `hits()` counts the downloads. */
+function serveJwks(...keys: TestKey[]) {
+  let hits = 0;
+  nock(JWKS_ORIGIN)
+    .get(JWKS_PATH)
+    .reply(() => {
+      hits += 1;
+      return [200, jwksOf(...keys), { 'content-type': 'application/json' }];
+    })
+    .persist();
+  return { hits: () => hits };
+}
+
+function setUp(...given: [GmailPushOptions | undefined] | []) {
+  const options = given.length === 0 ? pushOptions({ jwksUrl: JWKS_URL }) : given[0];
+  const store = createMemoryStateStore();
+  const handler = createWebhookHandler({ processor: createGmailWebhook(options), store });
+  return { store, handler };
+}
+
+const storedCount = (store: MemoryStateStore) => Object.values(store.counts()).reduce((sum, n) => sum + n, 0);
+const body = pushBody('9001', 'User@Example.com', '4242');
+
+describe('a valid push', () => {
+  it('is acknowledged 204 with an empty body and stored as a sync request for the mailbox', async () => {
+    const jwks = serveJwks(key);
+    const { store, handler } = setUp();
+    const response = await handler(pushRequest(body, bearer(await mintToken(key))));
+    expect(response.status).toBe(204);
+    expect(await response.text()).toBe('');
+    const [delivery, ...rest] = await store.listDeliveries({});
+    expect(rest).toEqual([]);
+    expect(delivery).toMatchObject({
+      source: 'gmail',
+      tenant: 'user@example.com',
+      status: 'pending',
+      eventTypes: [`sync:${GMAIL_HISTORY_STREAM}`],
+      coalesceKey: 'gmail:user@example.com:history',
+    });
+    expect(delivery?.dedupeKey).toContain('9001');
+    // The bearer JWT is a credential and the worker never re-verifies: it is not stored.
+    expect(Object.keys(delivery?.headers ?? {})).toEqual(['content-type']);
+    // What the worker re-parses from the stored row alone.
+    expect(parseGmailPush({ body: delivery?.body as Uint8Array })).toEqual({
+      deliveryId: '9001',
+      tenant: 'user@example.com',
+      events: [],
+      sync: { stream: 'history', hint: '4242' },
+    });
+    expect(jwks.hits()).toBe(1);
+  });
+
+  it.each(['https://accounts.google.com', 'accounts.google.com'])('accepts the issuer %s [P4]', async (iss) => {
+    serveJwks(key);
+    const { store, handler } = setUp();
+    const response = await handler(pushRequest(body, bearer(await mintToken(key, { ...pushClaims(), iss }))));
+    expect(response.status).toBe(204);
+    expect(storedCount(store)).toBe(1);
+  });
+
+  it('compares the service account case-insensitively and accepts any configured audience', async () => {
+    serveJwks(key);
+    const { handler } = setUp(pushOptions({ jwksUrl: JWKS_URL, audience: ['https://old.example.com', AUDIENCE] }));
+    const token = await mintToken(key, { ...pushClaims(), email: PUSH_ACCOUNT.toUpperCase() });
+    expect((await handler(pushRequest(body, bearer(token)))).status).toBe(204);
+  });
+
+  it('accepts a token issued within the clock skew, and the snake_case message_id', async () => {
+    serveJwks(key);
+    const { store, handler } = setUp();
+    const skewed = pushClaims(new Date(Date.now() + 200_000));
+    const snake = JSON.stringify({
+      message: {
+        data: JSON.parse(body).message.data,
+        message_id: '77',
+        publish_time: '2026-03-02T10:00:00.000Z',
       },
-    },
-    {
-      name: 'record-updated.1.json',
-      body: fixtures.recordUpdated,
-      expected: {
-        events: 1,
-        tenant: TEST_ACCOUNT,
-        deliveryId: 'evt_01JHX5B2N8P4S6U1W3Y5A7C9EF',
-        types: ['record.updated'],
-      },
-    },
-    {
-      name: 'record-deleted.1.json',
-      body: fixtures.recordDeleted,
-      expected: {
-        events: 1,
-        tenant: TEST_ACCOUNT,
-        deliveryId: 'evt_01JHX6K9R1T3V5X7Z9B1D3F5GH',
-        types: ['record.deleted'],
-      },
-    },
-  ],
-  sign: async (body) => ({ 'x-gmail-signature': await signGmailBody(body) }),
-  unconfigured: createGmailWebhook({ secrets: [] }),
+      subscription: 'projects/p/subscriptions/s',
+    });
+    expect((await handler(pushRequest(snake, bearer(await mintToken(key, skewed))))).status).toBe(204);
+    expect((await store.listDeliveries({}))[0]?.dedupeKey).toContain('77');
+  });
 });
 
-describe('Gmail webhook specifics', () => {
-  it('parses a delivery into one event: the record as payload, versioned by updated_at', () => {
-    expect(parse(fixtures.recordCreated)).toMatchInlineSnapshot(`
-      {
-        "deliveryId": "evt_01JHX4Q7ZK3M8R2T5V9W0YB6CD",
-        "events": [
-          {
-            "entity": "record",
-            "entityId": "rec_3Fz9Kd",
-            "occurredAt": "2026-01-15T09:30:00.000Z",
-            "payload": {
-              "email": "  Ada.Lovelace@Example.COM ",
-              "id": "rec_3Fz9Kd",
-              "name": "Ada Lovelace",
-              "status": "active",
-              "tags": [
-                "vip",
-              ],
-              "updated_at": "2026-01-15T09:30:00.000Z",
-            },
-            "source": "gmail",
-            "tenant": "acct_7Hq2Lx",
-            "type": "record.created",
-            "version": 1768469400000,
-          },
-        ],
-        "tenant": "acct_7Hq2Lx",
+describe('refused pushes: 401 and nothing stored', () => {
+  const now = () => Math.floor(Date.now() / 1000);
+  const cases: [string, () => JWTPayload][] = [
+    ['a wrong audience', () => ({ ...pushClaims(), aud: 'https://attacker.example.com' })],
+    ['a wrong issuer', () => ({ ...pushClaims(), iss: 'https://accounts.example.com' })],
+    ['another service account', () => ({ ...pushClaims(), email: 'someone@act-test.iam.gserviceaccount.com' })],
+    ['email_verified false', () => ({ ...pushClaims(), email_verified: false })],
+    ['email_verified as a string', () => ({ ...pushClaims(), email_verified: 'true' })],
+    ['no email', () => without(pushClaims(), 'email')],
+    ['an expired token (past the 300 s skew)', () => ({ ...pushClaims(), iat: now() - 4000, exp: now() - 301 })],
+    ['a token issued in the future', () => ({ ...pushClaims(), iat: now() + 600, exp: now() + 4200 })],
+    ['a token that lives longer than a day [P4]', () => ({ ...pushClaims(), exp: now() + 86_401 })],
+    ['no exp', () => without(pushClaims(), 'exp')],
+  ];
+  it.each(cases)('%s', async (_name, claims) => {
+    serveJwks(key);
+    const { store, handler } = setUp();
+    const response = await handler(pushRequest(body, bearer(await mintToken(key, claims()))));
+    expect(response.status).toBe(401);
+    expect(storedCount(store)).toBe(0);
+  });
+
+  it('a bad signature (another key under the known kid) and a tampered payload', async () => {
+    serveJwks(key);
+    const { store, handler } = setUp();
+    const forged = await mintToken(otherKey, pushClaims(), { kid: key.kid });
+    expect((await handler(pushRequest(body, bearer(forged)))).status).toBe(401);
+    const [header, , signature] = (await mintToken(key)).split('.');
+    const claims = btoa(JSON.stringify({ ...pushClaims(), email: 'x@y.z' })).replace(/=+$/, '');
+    expect((await handler(pushRequest(body, bearer(`${header}.${claims}.${signature}`)))).status).toBe(401);
+    expect(storedCount(store)).toBe(0);
+  });
+
+  it('no token, a malformed header, alg none', async () => {
+    serveJwks(key);
+    const { store, handler } = setUp();
+    const [, payload] = (await mintToken(key)).split('.');
+    const none = `${btoa('{"alg":"none","typ":"JWT"}').replace(/=+$/, '')}.${payload}.`;
+    for (const headers of [{}, { authorization: 'Basic dXNlcjpwYXNz' }, bearer(none), bearer('a.b.c')]) {
+      expect((await handler(pushRequest(body, headers))).status).toBe(401);
+    }
+    expect(storedCount(store)).toBe(0);
+  });
+
+  it('a missing or wrong path token, before the JWT is even looked at', async () => {
+    const jwks = serveJwks(key);
+    const { store, handler } = setUp();
+    const token = bearer(await mintToken(key));
+    for (const url of [
+      'https://act.example.com/webhooks/gmail',
+      'https://act.example.com/webhooks/gmail?token=',
+      'https://act.example.com/webhooks/gmail?token=pt_gmail_push_tesT',
+    ]) {
+      const response = await handler(pushRequest(body, token, url));
+      expect(response.status).toBe(401);
+    }
+    expect(storedCount(store)).toBe(0);
+    expect(jwks.hits()).toBe(0);
+  });
+
+  it("the doc's sample token [P2], even with its own audience and account configured", async () => {
+    const jwks = serveJwks(key);
+    const { store, handler } = setUp({
+      audience: 'https://example.com',
+      serviceAccountEmail: 'gae-gcp@appspot.gserviceaccount.com',
+      jwksUrl: JWKS_URL,
+    });
+    const response = await handler(pushRequest(pubsubFixtures.gmailPush, bearer(pubsubFixtures.oidcToken)));
+    expect(response.status).toBe(401);
+    expect(storedCount(store)).toBe(0);
+    expect(jwks.hits()).toBe(1);
+  });
+});
+
+describe('path tokens', () => {
+  it('accept every configured token (rotation), and none is required when none is configured', async () => {
+    serveJwks(key);
+    const token = bearer(await mintToken(key));
+    const rotating = setUp(pushOptions({ jwksUrl: JWKS_URL, tokens: ['pt_new', PUSH_TOKEN] }));
+    expect((await rotating.handler(pushRequest(body, token))).status).toBe(204);
+    expect(
+      (await rotating.handler(pushRequest(body, token, 'https://act.example.com/webhooks/gmail?token=pt_new'))).status,
+    ).toBe(204);
+    const tokenless = setUp(pushOptions({ jwksUrl: JWKS_URL, tokens: [] }));
+    expect((await tokenless.handler(pushRequest(body, token, 'https://act.example.com/webhooks/gmail'))).status).toBe(
+      204,
+    );
+  });
+});
+
+describe("Google's keys", () => {
+  it('defaults to Google’s JWKS URL', async () => {
+    // Nothing is downloaded from Google: an injected fetch records the URL asked for.
+    const asked: string[] = [];
+    const verify = verifyGmailPush({
+      audience: AUDIENCE,
+      serviceAccountEmail: PUSH_ACCOUNT,
+      fetch: async (input) => {
+        asked.push(String(input instanceof Request ? input.url : input));
+        return new Response('{"keys":[]}', { status: 200 });
+      },
+    });
+    await verify({ body: new Uint8Array(), headers: bearer(await mintToken(key)), url: ENDPOINT });
+    expect(asked).toEqual([GOOGLE_JWKS_URL]);
+  });
+
+  it('an unknown kid causes exactly one more JWKS download, then the push is refused', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-03-02T10:00:00Z'));
+    const jwks = serveJwks(key);
+    const { store, handler } = setUp();
+    expect((await handler(pushRequest(body, bearer(await mintToken(key))))).status).toBe(204);
+    expect(jwks.hits()).toBe(1);
+    // Past jose's 30 s cooldown, a token naming a key the cached set lacks refreshes it once…
+    vi.setSystemTime(new Date('2026-03-02T10:01:00Z'));
+    const unknown = await mintToken(otherKey);
+    expect((await handler(pushRequest(pushBody('9002', 'user@example.com', '4243'), bearer(unknown)))).status).toBe(
+      401,
+    );
+    expect(jwks.hits()).toBe(2);
+    // …and within the cooldown another unknown kid downloads nothing more.
+    expect((await handler(pushRequest(pushBody('9003', 'user@example.com', '4244'), bearer(unknown)))).status).toBe(
+      401,
+    );
+    expect(jwks.hits()).toBe(2);
+    expect(storedCount(store)).toBe(1);
+  });
+
+  it('a rotated key is picked up by that one refresh', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-03-02T10:00:00Z'));
+    let served = [key];
+    let hits = 0;
+    nock(JWKS_ORIGIN)
+      .get(JWKS_PATH)
+      .reply(() => {
+        hits += 1;
+        return [200, jwksOf(...served)];
+      })
+      .persist();
+    const { handler } = setUp();
+    expect((await handler(pushRequest(body, bearer(await mintToken(key))))).status).toBe(204);
+    served = [otherKey, key];
+    vi.setSystemTime(new Date('2026-03-02T10:01:00Z'));
+    const rotated = await mintToken(otherKey);
+    expect((await handler(pushRequest(pushBody('9002', 'user@example.com', '4243'), bearer(rotated)))).status).toBe(
+      204,
+    );
+    expect(hits).toBe(2);
+  });
+
+  it.each([
+    ['unreachable', (scope: nock.Interceptor) => scope.replyWithError('connect ECONNREFUSED')],
+    ['answering 500', (scope: nock.Interceptor) => scope.reply(500, 'backend error')],
+    ['answering something other than JSON', (scope: nock.Interceptor) => scope.reply(200, '<html>sign in</html>')],
+    ['answering a JSON that is no key set', (scope: nock.Interceptor) => scope.reply(200, { keys: 'none' })],
+  ])('a JWKS host %s: 503 (Pub/Sub redelivers [P1]) and nothing stored', async (_name, reply) => {
+    reply(nock(JWKS_ORIGIN).get(JWKS_PATH));
+    const { store, handler } = setUp();
+    const token = bearer(await mintToken(key));
+    const response = await handler(pushRequest(body, token));
+    expect(response.status).toBe(503);
+    expect(storedCount(store)).toBe(0);
+    // Once the keys are back, the redelivery goes through.
+    serveJwks(key);
+    expect((await handler(pushRequest(body, token))).status).toBe(204);
+  });
+
+  it('without push settings every push is refused with 503 (misconfigured), however it is signed', async () => {
+    const jwks = serveJwks(key);
+    for (const options of [
+      undefined,
+      pushOptions({ jwksUrl: JWKS_URL, audience: '' }),
+      pushOptions({ jwksUrl: JWKS_URL, audience: [] }),
+      pushOptions({ jwksUrl: JWKS_URL, serviceAccountEmail: ' ' }),
+    ]) {
+      const { store, handler } = setUp(options);
+      const response = await handler(pushRequest(body, bearer(await mintToken(key))));
+      expect(response.status).toBe(503);
+      expect(storedCount(store)).toBe(0);
+    }
+    expect(jwks.hits()).toBe(0);
+  });
+});
+
+describe('push bodies', () => {
+  it("the Gmail guide's sample body [G2] asks to sync user@example.com, hint 1234567890", async () => {
+    serveJwks(key);
+    const { store, handler } = setUp();
+    const response = await handler(pushRequest(pubsubFixtures.gmailPush, bearer(await mintToken(key))));
+    expect(response.status).toBe(204);
+    const [delivery] = await store.listDeliveries({});
+    expect(delivery?.tenant).toBe('user@example.com');
+    expect(parseGmailPush({ body: new TextEncoder().encode(pubsubFixtures.gmailPush) })).toEqual({
+      deliveryId: '2070443601311540',
+      tenant: 'user@example.com',
+      events: [],
+      sync: { stream: 'history', hint: '1234567890' },
+    });
+  });
+
+  it('a redelivery (same messageId, same bytes) is acknowledged and stored once', async () => {
+    serveJwks(key);
+    const { store, handler } = setUp();
+    const token = bearer(await mintToken(key));
+    expect((await handler(pushRequest(body, token))).status).toBe(204);
+    expect((await handler(pushRequest(body, token))).status).toBe(204);
+    expect(storedCount(store)).toBe(1);
+  });
+
+  it.each([
+    ["the Pub/Sub doc's generic sample (data is not Gmail's JSON) [P1]", () => pubsubFixtures.wrappedPush],
+    ['an unwrapped push (the payload alone)', () => '{"emailAddress":"user@example.com","historyId":"1"}'],
+    ['data that is not base64', () => body.replace(/"data":"[^"]+"/, '"data":"not base64!"')],
+  ])('%s: authentic but unreadable, kept for the dead letters and acknowledged', async (_name, text) => {
+    serveJwks(key);
+    const { store, handler } = setUp();
+    const response = await handler(pushRequest(text(), bearer(await mintToken(key))));
+    expect(response.status).toBe(204);
+    const [delivery] = await store.listDeliveries({});
+    expect(delivery).toMatchObject({ tenant: 'unknown', eventTypes: [] });
+    expect(() => parseGmailPush({ body: delivery?.body as Uint8Array })).toThrow(/^\[@act\/connector-gmail\] /);
+  });
+});
+
+describe('bursts for one mailbox', () => {
+  it('1,000 duplicate and out-of-order pushes leave one pending sync (two while one is being worked on)', async () => {
+    serveJwks(key);
+    const { store, handler } = setUp();
+    const token = bearer(await mintToken(key));
+    const random = seededRandom(15);
+    // 400 distinct notifications, redelivered until there are 1,000, in shuffled order;
+    // history ids out of order and addresses in varying case.
+    const pushes = shuffle(
+      Array.from({ length: 1_000 }, (_, index) => {
+        const n = index % 400;
+        const address = n % 3 === 0 ? 'USER@example.com' : 'user@example.com';
+        return pushBody(`m-${n}`, address, String(1_000_000 + ((n * 7919) % 400)));
+      }),
+      random,
+    );
+    for (const [index, push] of pushes.entries()) {
+      if (index === 500) {
+        // A worker takes the pending sync halfway through the burst.
+        const claimed = await store.claim({ owner: 'worker-1', limit: 10, leaseMs: 60_000 });
+        expect(claimed.map((delivery) => delivery.eventTypes)).toEqual([['sync:history']]);
       }
-    `);
-  });
-
-  it('versions a deletion by the event time (it carries no updated_at)', () => {
-    const [event] = parse(fixtures.recordDeleted).events;
-    expect(event).toMatchObject({
-      type: 'record.deleted',
-      entityId: 'rec_3Fz9Kd',
-      version: Date.parse('2026-01-15T11:00:00.000Z'),
-    });
-    expect(event?.thin).toBeUndefined();
-  });
-
-  it('marks an event without data.object thin, with no version until it is fetched', () => {
-    const [event] = parse(thinEventBody()).events;
-    expect(event).toMatchObject({ thin: true, entityId: 'rec_3Fz9Kd', payload: { id: 'rec_3Fz9Kd' } });
-    expect(event?.version).toBeUndefined();
-  });
-
-  it('accepts an unknown event type with no events, still naming the delivery and tenant', () => {
-    const body = JSON.stringify({
-      id: 'evt_new_kind',
-      type: 'invoice.paid',
-      account_id: TEST_ACCOUNT,
-      data: { anything: true },
-    });
-    expect(parse(body)).toEqual({ deliveryId: 'evt_new_kind', tenant: TEST_ACCOUNT, events: [] });
-  });
-
-  it('throws a PayloadError naming the missing field', () => {
-    const body = JSON.stringify({ ...JSON.parse(fixtures.recordCreated), account_id: undefined });
-    expect(() => parse(body)).toThrow(PayloadError);
-    expect(() => parse(body)).toThrow(
-      '[@act/connector-gmail] invalid delivery: account_id: Invalid input: expected string, received undefined',
-    );
-  });
-
-  it('throws a PayloadError naming a bad field inside a known event', () => {
-    const event = JSON.parse(fixtures.recordUpdated);
-    event.data.object.id = 42;
-    expect(() => parse(JSON.stringify(event))).toThrow(
-      '[@act/connector-gmail] invalid record.updated delivery evt_01JHX5B2N8P4S6U1W3Y5A7C9EF: data.object.id: Invalid input: expected string, received number',
-    );
-    event.data = {};
-    expect(() => parse(JSON.stringify(event))).toThrow('data.object: either data.object or data.object_id is required');
-  });
-
-  it('throws a PayloadError for a body that is not JSON', () => {
-    expect(() => parse('{"id": ')).toThrow('[@act/connector-gmail] body is not UTF-8 JSON');
-  });
-
-  it('verifies against the receipt time, so an old signed request stays refused on any clock', async () => {
-    const header = await signGmailBody(fixtures.recordCreated, {
-      timestamp: Date.parse('2026-01-15T09:30:00Z') / 1000,
-    });
-    const request = {
-      method: 'POST',
-      url: 'http://localhost/',
-      headers: { 'x-gmail-signature': header },
-      body: encoder.encode(fixtures.recordCreated),
-    };
-    expect(await processor.verify({ ...request, receivedAt: new Date('2026-01-15T09:31:00Z') })).toEqual({
-      valid: true,
-      keyId: 'secret-0',
-    });
-    expect(await processor.verify({ ...request, receivedAt: new Date('2026-01-15T09:36:00Z') })).toMatchObject({
-      valid: false,
-    });
-  });
-
-  it('reports a missing secret as a misconfiguration', async () => {
-    const unconfigured = createGmailWebhook({ secrets: [] });
-    const request = await signedGmailRequest(fixtures.recordCreated);
-    const result = await unconfigured.verify({
-      method: 'POST',
-      url: request.url,
-      headers: { 'x-gmail-signature': request.headers.get('x-gmail-signature') ?? '' },
-      body: encoder.encode(fixtures.recordCreated),
-      receivedAt: new Date(),
-    });
-    expect(result).toEqual({
-      valid: false,
-      reason: 'no webhook secret configured (GMAIL_WEBHOOK_SECRET)',
-      misconfigured: true,
-    });
-  });
-
-  it('through the handler: stores and acknowledges an unknown type, answers 400 with the reason for a bad body', async () => {
-    const store = createMemoryStateStore();
-    const handle = createWebhookHandler({ processor, store });
-    const unknown = JSON.stringify({ id: 'evt_x', type: 'invoice.paid', account_id: TEST_ACCOUNT, data: {} });
-    expect((await handle(await signedGmailRequest(unknown))).status).toBe(200);
-    const [stored] = await store.listDeliveries({});
-    expect(stored).toMatchObject({
-      source: 'gmail',
-      tenant: TEST_ACCOUNT,
-      dedupeKey: 'gmail:evt_x',
-      eventTypes: [],
-    });
-    expect(Object.keys(stored?.headers ?? {}).sort()).toEqual(['content-type', 'x-gmail-signature']);
-
-    const bad = await handle(await signedGmailRequest(JSON.stringify({ id: 'evt_y', type: 'record.created' })));
-    expect(bad.status).toBe(400);
-    expect(await bad.json()).toEqual({
-      error:
-        '[@act/connector-gmail] invalid delivery: account_id: Invalid input: expected string, received undefined',
-    });
+      expect((await handler(pushRequest(push, token))).status).toBe(204);
+    }
+    expect(await store.listDeliveries({ status: 'pending' })).toHaveLength(1);
+    expect(await store.listDeliveries({ status: 'processing' })).toHaveLength(1);
+    const all = await store.listDeliveries({ limit: 10_000 });
+    expect(new Set(all.map((delivery) => delivery.tenant))).toEqual(new Set(['user@example.com']));
+    // Each distinct notification stored once; everything but the two live rows is covered by them.
+    expect(all).toHaveLength(400);
+    expect(all.filter((delivery) => delivery.coalescedInto !== undefined)).toHaveLength(398);
   });
 });
