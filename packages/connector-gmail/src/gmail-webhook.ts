@@ -9,7 +9,7 @@ import { PayloadError, type WebhookProcessorV1 } from '@act/core';
 import { parseJson } from '@act/core/internal';
 import { z } from 'zod';
 import { type GmailSourceEvent, gmailPushDataSchema, normalizeMailbox } from './gmail-events';
-import { type GmailPushOptions, verifyGmailPush } from './gmail-signature';
+import { GMAIL_PUSH_TOKEN_PARAMETER, type GmailPushOptions, verifyGmailPush } from './gmail-signature';
 import { GMAIL_PACKAGE_NAME, GMAIL_SOURCE } from './google-settings';
 
 /** The poller stream a push asks to sync: the mailbox's `history.list` from its stored history id [G2]. */
@@ -83,6 +83,8 @@ export function createGmailWebhook(options: GmailPushOptions | undefined): Webho
     // most an hour [P2], so a re-verification on replay would fail anyway), and
     // the bearer JWT is a credential that must not sit in the inbox.
     persistedHeaders: [],
+    // The shared `?token=` is a secret too: the stored URL carries `token=redacted`.
+    secretQueryParameters: [GMAIL_PUSH_TOKEN_PARAMETER],
     // [P1] Pub/Sub acknowledges 102/200/201/202/204 and redelivers on anything else.
     misconfiguredStatus: 503,
     persistFailureStatus: 503,

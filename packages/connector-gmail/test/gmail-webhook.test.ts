@@ -211,6 +211,14 @@ describe('path tokens', () => {
     expect(
       (await rotating.handler(pushRequest(body, token, 'https://act.example.com/webhooks/gmail?token=pt_new'))).status,
     ).toBe(204);
+    // The stored URL never holds the token (the inbox is not a secret store).
+    const urls = (await rotating.store.listDeliveries({})).map((delivery) => delivery.url);
+    expect(urls.length).toBeGreaterThan(0);
+    for (const url of urls) {
+      expect(new URL(url).searchParams.get('token')).toBe('redacted');
+      expect(url).not.toContain(PUSH_TOKEN);
+      expect(url).not.toContain('pt_new');
+    }
     const tokenless = setUp(pushOptions({ jwksUrl: JWKS_URL, tokens: [] }));
     expect((await tokenless.handler(pushRequest(body, token, 'https://act.example.com/webhooks/gmail'))).status).toBe(
       204,

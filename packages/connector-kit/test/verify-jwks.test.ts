@@ -109,4 +109,60 @@ describe('jwks', () => {
     });
     expect(await down(req(`Bearer ${await token()}`))).toMatchObject({ ok: false, code: 'misconfigured' });
   });
+
+  it('reports a JWKS answering non-200 or not JSON as misconfigured (our side cannot verify), not as a bad token', async () => {
+    for (const answer of [
+      () => new Response('unavailable', { status: 503 }),
+      () => new Response('{"keys":', { status: 200 }),
+    ]) {
+      const broken = jwks({
+        ...google,
+        url: 'https://www.googleapis.com/oauth2/v3/certs',
+        fetch: (async () => answer()) as typeof fetch,
+      });
+      expect(await broken(req(`Bearer ${await token()}`))).toMatchObject({ ok: false, code: 'misconfigured' });
+    }
+  });
+
+  it('refuses a signature spelled with unused trailing bits set (one signature, one spelling)', async () => {
+    const valid = await token();
+    const [head, payload, signature] = valid.split('.') as [string, string, string];
+    // A 256-byte RS256 signature is 342 base64url characters: the last one carries 4 unused bits.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(signature.at(-1) as string);
+    const respelled = `${signature.slice(0, -1)}${alphabet[last | 0x01]}`;
+    expect(await verify(req(`Bearer ${valid}`))).toMatchObject({ ok: true });
+    expect(await verify(req(`Bearer ${head}.${payload}.${respelled}`))).toMatchObject({
+      ok: false,
+      code: 'malformed',
+    });
+  });
+
+  it('maxTokenLifetimeSeconds: refuses tokens without iat, issued in the future, or living too long', async () => {
+    const strict = jwks({ ...google, keySet, maxTokenLifetimeSeconds: 86_400 });
+    const seconds = Math.floor(now.getTime() / 1000);
+    expect(await strict(req(`Bearer ${await token()}`))).toMatchObject({ ok: true });
+    expect(await strict(req(`Bearer ${await token({ exp: seconds + 86_401 })}`))).toMatchObject({
+      code: 'claims',
+      reason: 'token lifetime too long',
+    });
+    const future = await new SignJWT({ email: SERVICE_ACCOUNT, email_verified: true })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setIssuer('https://accounts.google.com')
+      .setAudience(AUDIENCE)
+      .setIssuedAt(seconds + 600)
+      .setExpirationTime(seconds + 3600)
+      .sign(privateKey);
+    expect(await strict(req(`Bearer ${future}`))).toMatchObject({
+      code: 'claims',
+      reason: 'token issued in the future',
+    });
+    const noIat = await new SignJWT({ email: SERVICE_ACCOUNT, email_verified: true })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setIssuer('https://accounts.google.com')
+      .setAudience(AUDIENCE)
+      .setExpirationTime(seconds + 3600)
+      .sign(privateKey);
+    expect(await strict(req(`Bearer ${noIat}`))).toMatchObject({ code: 'claims', reason: 'token has no iat claim' });
+  });
 });

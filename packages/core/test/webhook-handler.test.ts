@@ -20,6 +20,31 @@ describe('createWebhookHandler', () => {
     expect(Object.keys(stored?.headers ?? {}).sort()).toEqual(['content-type', 'user-agent', 'x-test-signature']);
   });
 
+  it('stores the URL with the values of secret query parameters redacted, while verify sees them', async () => {
+    const { webhook } = createTestConnector();
+    const seen: string[] = [];
+    const processor: WebhookProcessorV1 = {
+      ...webhook,
+      secretQueryParameters: ['token'],
+      verify: async (request) => {
+        seen.push(request.url);
+        return webhook.verify(request);
+      },
+    };
+    const store = createMemoryStateStore();
+    const handle = createWebhookHandler({ processor, store });
+    const signed = await signedRequest(body);
+    const request = new Request('http://localhost/webhooks/test?token=s3cret&keep=1', {
+      method: 'POST',
+      headers: signed.headers,
+      body: await signed.text(),
+    });
+    expect((await handle(request)).status).toBe(200);
+    expect(seen).toEqual(['http://localhost/webhooks/test?token=s3cret&keep=1']);
+    const [stored] = await store.listDeliveries({});
+    expect(stored?.url).toBe('http://localhost/webhooks/test?token=redacted&keep=1');
+  });
+
   it('keeps the caller’s correlation id, or makes one', async () => {
     const { webhook } = createTestConnector();
     const store = createMemoryStateStore();

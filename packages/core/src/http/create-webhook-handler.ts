@@ -212,6 +212,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
       // "This tenant's stream changed" (Gmail's history id, a Calendar ping): one row that
       // asks for the stream's sync, coalesced in the inbox with the others still waiting.
       const sync = parseError ? undefined : parsed.sync;
+      const storedUrl = redactQuery(webhookRequest.url, processor.secretQueryParameters);
       const parts =
         processor.split && !parseError && !sync && parsed.events.length > 1
           ? await processor.split(webhookRequest, parsed)
@@ -223,7 +224,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
               tenant: part.tenant ?? parsed.tenant ?? 'unknown',
               dedupeKey: `${dedupeKey}#${part.key}`,
               method: webhookRequest.method,
-              url: webhookRequest.url,
+              url: storedUrl,
               // The signature covers the whole delivery, not this part: keep where it came from instead.
               headers: {
                 ...pickHeaders(headers, [...ALWAYS_PERSISTED_HEADERS, PROCESSOR_HEADER]),
@@ -241,7 +242,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
                 tenant: parsed.tenant ?? 'unknown',
                 dedupeKey,
                 method: webhookRequest.method,
-                url: webhookRequest.url,
+                url: storedUrl,
                 headers,
                 body,
                 receivedAt: startedAt,
@@ -375,4 +376,22 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     }
   };
   return Object.assign(handler, { [REFUSE_UNREAD]: refuseUnread });
+}
+
+/** `url` with the values of `names` replaced by `redacted` (a URL token never reaches the inbox). */
+function redactQuery(url: string, names: readonly string[] | undefined): string {
+  if (!names?.length) return url;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url;
+  }
+  let changed = false;
+  for (const name of names) {
+    if (!parsed.searchParams.has(name)) continue;
+    parsed.searchParams.set(name, 'redacted');
+    changed = true;
+  }
+  return changed ? parsed.href : url;
 }

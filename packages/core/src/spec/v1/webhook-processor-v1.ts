@@ -106,6 +106,13 @@ export interface WebhookProcessorV1<TEvent extends SourceEventV1 = SourceEventV1
    */
   readonly persistedHeaders: readonly string[];
   /**
+   * Query parameters that carry a secret (a token in the endpoint URL, as
+   * Google's Pub/Sub push sample checks `?token=`): their values are replaced
+   * by `redacted` in the URL stored with the delivery, so the inbox never
+   * holds the secret. `verify` still sees the URL as received.
+   */
+  readonly secretQueryParameters?: readonly string[];
+  /**
    * Status to answer when the inbox cannot store the delivery, chosen so the
    * provider retries: 503 for most providers; GoHighLevel retries only on 429.
    * Defaults to 503.
