@@ -18,9 +18,9 @@ export const CALENDAR_DEFAULT_BASE_URL = 'https://www.googleapis.com/calendar/v3
 /** [O1] Google's OAuth 2.0 endpoints. */
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 export const GOOGLE_AUTHORIZE_URL = 'https://accounts.google.com/o/oauth2/v2/auth';
-/** [P2] The keys Google signs OIDC ID tokens (Pub/Sub push authentication) with. */
+/** [P4] The keys Google signs OIDC ID tokens (Pub/Sub push authentication) with. */
 export const GOOGLE_JWKS_URL = 'https://www.googleapis.com/oauth2/v3/certs';
-/** [P2] Both forms of Google's issuer are valid. */
+/** [P4] Both forms of Google's issuer are valid. */
 export const GOOGLE_ISSUERS: readonly string[] = ['https://accounts.google.com', 'accounts.google.com'];
 
 /**
