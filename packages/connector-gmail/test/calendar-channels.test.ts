@@ -1,4 +1,3 @@
-import { createMemoryCredentialStore } from '@act/core';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -97,7 +96,11 @@ describe('calendar-channel subscription', () => {
     // 32 random bytes, base64url.
     const token = String(request.token);
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(recordAtWatch).toMatchObject({ calendarId: CALENDAR_ID, resourceId: null, tokenHash: await sha256Hex(token) });
+    expect(recordAtWatch).toMatchObject({
+      calendarId: CALENDAR_ID,
+      resourceId: null,
+      tokenHash: await sha256Hex(token),
+    });
 
     const id = String(request.id);
     expect(await channels.current(CALENDAR_ID)).toBe(id);
@@ -167,10 +170,14 @@ describe('calendar-channel subscription', () => {
     let failedId = '';
     nock(GOOGLE_ORIGIN)
       .post(`${EVENTS_PATH}/watch`)
-      .reply(400, async (sent: Request) => {
-        failedId = String(((await sent.json()) as { id: string }).id);
-        return { error: { code: 400, message: 'Bad Request', errors: [{ reason: 'pushWebhookBadDomain' }] } };
-      }, JSON_HEADERS);
+      .reply(
+        400,
+        async (sent: Request) => {
+          failedId = String(((await sent.json()) as { id: string }).id);
+          return { error: { code: 400, message: 'Bad Request', errors: [{ reason: 'pushWebhookBadDomain' }] } };
+        },
+        JSON_HEADERS,
+      );
     await expect(subscription.renew({ tenant: CALENDAR_ID })).rejects.toThrow(/pushWebhookBadDomain/);
     expect((await channels.get(failedId))?.stoppedAt).toBe(T0.toISOString());
     expect(await channels.current(CALENDAR_ID)).toBe(firstId);

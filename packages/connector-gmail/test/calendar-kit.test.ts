@@ -1,5 +1,5 @@
-import { createMemoryCredentialStore } from '@act/core';
 import { testConnector } from '@act/connector-kit/testing';
+import { createMemoryCredentialStore } from '@act/core';
 import { describe, expect, it } from 'vitest';
 import { createCalendarConnector } from '../src/calendar-connector';
 import { calendarEventToSourceEvent } from '../src/calendar-events';
@@ -22,9 +22,9 @@ describe('Calendar connector parts', () => {
     expect(connector.tenantColumn).toBe('calendar_id');
     expect(connector.subscriptions.map((subscription) => subscription.name)).toEqual(['calendar-channel']);
     expect(connector.pollers.map((poller) => [poller.stream, poller.intervalMs])).toEqual([['events', 600_000]]);
-    expect(connector.reconcilers.map((reconciler) => [reconciler.table, reconciler.stream, reconciler.restorable])).toEqual([
-      ['calendar_events', 'events', true],
-    ]);
+    expect(
+      connector.reconcilers.map((reconciler) => [reconciler.table, reconciler.stream, reconciler.restorable]),
+    ).toEqual([['calendar_events', 'events', true]]);
     expect(connector.freshnessTargetMs).toBe(300_000);
   });
 

@@ -3,13 +3,7 @@ import { syncStream } from '@act/core/internal';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createCalendarConnector } from '../src/calendar-connector';
-import {
-  CALENDAR_ID,
-  calendarFixtures,
-  calendarSettings,
-  FULL_QUERY,
-  serveEvents,
-} from './helpers/calendar-fixtures';
+import { CALENDAR_ID, calendarFixtures, calendarSettings, FULL_QUERY, serveEvents } from './helpers/calendar-fixtures';
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());
@@ -19,7 +13,8 @@ const at = (iso: string) => new Date(iso);
 
 function setup() {
   let now = at('2026-03-02T09:00:00.000Z');
-  const connector = createCalendarConnector(calendarSettings({ channel: undefined, now: () => now }));
+  const { channel: _channel, ...settings } = calendarSettings({ now: () => now });
+  const connector = createCalendarConnector(settings);
   const store = createMemoryStateStore();
   const sink = createMemorySink();
   const poller = connector.pollers[0];

@@ -1,8 +1,8 @@
 import {
+  type CredentialStoreV1,
   createMemoryCredentialStore,
   createMemoryStateStore,
   createWebhookHandler,
-  type CredentialStoreV1,
 } from '@act/core';
 import { describe, expect, it } from 'vitest';
 import { calendarChannelStore } from '../src/calendar-channels';

@@ -1,5 +1,7 @@
-import { createMemoryCredentialStore, type CredentialStoreV1 } from '@act/core';
+import { type CredentialStoreV1, createMemoryCredentialStore } from '@act/core';
 import nock from 'nock';
+import { type CalendarChannelRecord, calendarChannelStore, sha256Hex } from '../../src/calendar-channels';
+import type { CalendarConnectorSettings } from '../../src/calendar-settings';
 import eventsFullPage1 from '../fixtures/calendar-events.full.page-1.json?raw';
 import eventsFullPage2 from '../fixtures/calendar-events.full.page-2.json?raw';
 import eventsIncremental from '../fixtures/calendar-events.incremental.json?raw';
@@ -7,8 +9,6 @@ import eventsReinstated from '../fixtures/calendar-events.reinstated.json?raw';
 import notificationHeaders from '../fixtures/calendar-notification.headers.json?raw';
 import syncRequired410 from '../fixtures/calendar-sync-required.410.json?raw';
 import watchResponse from '../fixtures/calendar-watch-response.json?raw';
-import { type CalendarChannelRecord, calendarChannelStore, sha256Hex } from '../../src/calendar-channels';
-import type { CalendarConnectorSettings } from '../../src/calendar-settings';
 
 /** Raw fixture bodies, byte for byte as on disk (see fixtures/README.md). */
 export const calendarFixtures = {
