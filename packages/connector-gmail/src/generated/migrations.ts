@@ -32,6 +32,171 @@ const MIGRATION_0002_GMAIL_VERSION_ORDER = `-- @act/connector-gmail: the tie-bre
 alter table gmail_records add column if not exists _version_order bigint[];
 `;
 
+const MIGRATION_0050_GMAIL_COMMUNICATIONS = `-- @act/connector-gmail: every email as one row per participant, matched to
+-- the contacts of other sources (a GHL contact, a Xero contact) through the
+-- cross-source identity map of @act/sink-supabase (0013_act_identity): the
+-- "communications" a CRM timeline shows, kept as a view over the mirror, so
+-- there is nothing to recompute and nothing to drift.
+--
+-- One row per (message, participant address): the sender and each To/Cc
+-- recipient other than the mailbox itself, with the contact that address
+-- identifies when exactly one record of a source holds it within the
+-- mailbox's tenant group. An address two contacts of one source share is a
+-- conflict (act_identity_conflicts): it matches neither, never a guess.
+-- Unmatched participants are kept (contact_* null), so a new contact found
+-- later needs no backfill: the view sees it at once.
+--
+-- direction: 'outbound' when the mailbox sent the message, else 'inbound'.
+-- Tombstoned messages (deleted in Gmail) are left out.
+create or replace view gmail_communications as
+with messages as (
+  select m.mailbox, m.id, m.thread_id, m.subject, m.internal_date,
+    coalesce(m.from_addresses, '{}') as from_addresses,
+    coalesce(m.to_addresses, '{}') as to_addresses,
+    coalesce(m.cc_addresses, '{}') as cc_addresses,
+    coalesce(g.tenant_group, 'default') as tenant_group
+  from gmail_messages m
+  left join act_identity_tenant_groups g on g.source = 'gmail' and g.tenant = m.mailbox
+  where m._deleted_at is null
+),
+participants as (
+  select distinct on (x.mailbox, x.id, x.address) x.*
+  from (
+    select ms.*, p.role, p.address, p.rank
+    from messages ms
+    cross join lateral (
+      select 'from'::text as role, a as address, 1 as rank from unnest(ms.from_addresses) a
+      union all select 'to', a, 2 from unnest(ms.to_addresses) a
+      union all select 'cc', a, 3 from unnest(ms.cc_addresses) a
+    ) p
+    where p.address is not null and p.address <> '' and p.address <> ms.mailbox
+  ) x
+  order by x.mailbox, x.id, x.address, x.rank
+),
+-- Email identities no other record of the same source and entity holds in the group.
+clean as (
+  select v.* from act_identity_values v
+  where v.kind = 'email' and v.source <> 'gmail'
+    and not exists (
+      select 1 from act_identity_values o
+      where o.kind = 'email' and o.value = v.value and o.tenant_group = v.tenant_group
+        and o.source = v.source and o.entity = v.entity and (o.tenant, o.record_id) <> (v.tenant, v.record_id)
+    )
+)
+select 'gmail'::text as source, p.mailbox as tenant, 'email'::text as channel,
+  p.id as record_id, p.thread_id, p.internal_date as occurred_at, p.subject as title,
+  case when p.mailbox = any (p.from_addresses) then 'outbound' else 'inbound' end as direction,
+  p.role as participant_role, p.address as participant_address,
+  c.source as contact_source, c.tenant as contact_tenant, c.entity as contact_entity, c.record_id as contact_record_id
+from participants p
+left join clean c on c.value = p.address and c.tenant_group = p.tenant_group;
+`;
+
+const MIGRATION_0101_CALENDAR_EVENTS = `-- @act/connector-gmail (Google Calendar): the mirror of calendar events, one
+-- row per event and calendar. Keyed like the transformer's operations:
+-- (calendar_id, id). A cancelled event is a tombstone (_deleted_at set) that
+-- a later copy of the event, reinstated, clears.
+--
+-- A timed event fills start_at/end_at (and the time zones it was written
+-- in); an all-day one start_date/end_date (end_date is exclusive, as Google
+-- gives it). Recurring events are kept as Google lists them: the recurring
+-- event (its rules in raw.recurrence) and the instances that differ from it
+-- (recurring_event_id set).
+--
+-- Columns starting with "_" are bookkeeping that @act/sink-supabase defines
+-- and maintains (version guard, write order, unchanged detection,
+-- tombstones, sync time); keep their names and types consistent with the
+-- sink's migrations. Every other column is nullable: a delete that arrives
+-- first leaves a key-only tombstone row.
+create table if not exists calendar_events (
+  calendar_id text not null,
+  id text not null,
+  status text,
+  summary text,
+  description text,
+  location text,
+  start_at timestamptz,
+  end_at timestamptz,
+  start_date date,
+  end_date date,
+  start_time_zone text,
+  end_time_zone text,
+  attendees jsonb,
+  attendee_emails text[],
+  organizer_email text,
+  creator_email text,
+  recurring_event_id text,
+  html_link text,
+  updated_at timestamptz,
+  raw jsonb,
+  _version bigint,
+  _version_order bigint[],
+  _payload_hash text,
+  _deleted_at timestamptz,
+  _synced_at timestamptz not null default now(),
+  primary key (calendar_id, id)
+);
+
+-- Who was invited to what: \`where 'a@example.com' = any(attendee_emails)\`.
+create index if not exists calendar_events_attendee_emails_idx on calendar_events using gin (attendee_emails);
+`;
+
+const MIGRATION_0150_CALENDAR_COMMUNICATIONS = `-- @act/connector-gmail (Google Calendar): every meeting as one row per
+-- participant, matched to the contacts of other sources through the
+-- cross-source identity map of @act/sink-supabase (0013_act_identity), in the
+-- same columns as gmail_communications, so a timeline is
+--   select * from gmail_communications union all select * from calendar_communications
+--
+-- One row per (event, participant address): the organizer and each attendee
+-- other than the calendar itself, with the contact that address identifies
+-- when exactly one record of a source holds it within the calendar's tenant
+-- group (a shared address is a conflict and matches nothing). Cancelled
+-- (tombstoned) events are left out; occurred_at is the start (an all-day
+-- event's date at midnight UTC).
+--
+-- direction: 'outbound' when the calendar's owner organises it, else 'inbound'.
+create or replace view calendar_communications as
+with events as (
+  select e.calendar_id, e.id, e.summary,
+    coalesce(e.start_at, e.start_date::timestamp at time zone 'UTC') as starts,
+    e.organizer_email,
+    coalesce(e.attendee_emails, '{}') as attendee_emails,
+    coalesce(g.tenant_group, 'default') as tenant_group
+  from calendar_events e
+  left join act_identity_tenant_groups g on g.source = 'calendar' and g.tenant = e.calendar_id
+  where e._deleted_at is null
+),
+participants as (
+  select distinct on (x.calendar_id, x.id, x.address) x.*
+  from (
+    select ev.*, p.role, p.address, p.rank
+    from events ev
+    cross join lateral (
+      select 'organizer'::text as role, ev.organizer_email as address, 1 as rank
+      union all select 'attendee', a, 2 from unnest(ev.attendee_emails) a
+    ) p
+    where p.address is not null and p.address <> '' and p.address <> ev.calendar_id
+  ) x
+  order by x.calendar_id, x.id, x.address, x.rank
+),
+clean as (
+  select v.* from act_identity_values v
+  where v.kind = 'email' and v.source <> 'calendar'
+    and not exists (
+      select 1 from act_identity_values o
+      where o.kind = 'email' and o.value = v.value and o.tenant_group = v.tenant_group
+        and o.source = v.source and o.entity = v.entity and (o.tenant, o.record_id) <> (v.tenant, v.record_id)
+    )
+)
+select 'calendar'::text as source, p.calendar_id as tenant, 'meeting'::text as channel,
+  p.id as record_id, null::text as thread_id, p.starts as occurred_at, p.summary as title,
+  case when p.organizer_email = p.calendar_id then 'outbound' else 'inbound' end as direction,
+  p.role as participant_role, p.address as participant_address,
+  c.source as contact_source, c.tenant as contact_tenant, c.entity as contact_entity, c.record_id as contact_record_id
+from participants p
+left join clean c on c.value = p.address and c.tenant_group = p.tenant_group;
+`;
+
 /**
  * @act/connector-gmail's migrations, in order. The Postgres sink applies its own
  * first, then each connector's (recorded as `<source>/<name>`).
@@ -39,4 +204,7 @@ alter table gmail_records add column if not exists _version_order bigint[];
 export const GMAIL_MIGRATIONS: readonly { name: string; sql: string }[] = Object.freeze([
   { name: '0001_gmail_records', sql: MIGRATION_0001_GMAIL_RECORDS },
   { name: '0002_gmail_version_order', sql: MIGRATION_0002_GMAIL_VERSION_ORDER },
+  { name: '0050_gmail_communications', sql: MIGRATION_0050_GMAIL_COMMUNICATIONS },
+  { name: '0101_calendar_events', sql: MIGRATION_0101_CALENDAR_EVENTS },
+  { name: '0150_calendar_communications', sql: MIGRATION_0150_CALENDAR_COMMUNICATIONS },
 ]);
