@@ -1,5 +1,6 @@
 import { testConnector } from '@act/connector-kit/testing';
 import { createMemoryCredentialStore } from '@act/core';
+import { ACT_MIGRATIONS } from '@act/sink-supabase';
 import { describe, expect, it } from 'vitest';
 import { createCalendarConnector } from '../src/calendar-connector';
 import { calendarEventToSourceEvent } from '../src/calendar-events';
@@ -13,12 +14,16 @@ const events = [calendarFixtures.eventsFullPage1, calendarFixtures.eventsFullPag
   .map((event) => calendarEventToSourceEvent(CALENDAR_ID, event, observedAt));
 
 // Migrations create every column the mirror writes, apply twice on PGlite, keys and scope agree.
-testConnector(connector, { events });
+// The communications view reads the sink's identity map (act_identity_values): its migrations come first.
+testConnector(connector, { events, prerequisites: ACT_MIGRATIONS });
 
 describe('Calendar connector parts', () => {
   it('only the calendar_ migrations, tenant column calendar_id, the channel subscription and the events stream', () => {
     expect(connector.source).toBe('calendar');
-    expect(connector.migrations.map((migration) => migration.name)).toEqual(['0101_calendar_events']);
+    expect(connector.migrations.map((migration) => migration.name)).toEqual([
+      '0101_calendar_events',
+      '0150_calendar_communications',
+    ]);
     expect(connector.tenantColumn).toBe('calendar_id');
     expect(connector.subscriptions.map((subscription) => subscription.name)).toEqual(['calendar-channel']);
     expect(connector.pollers.map((poller) => [poller.stream, poller.intervalMs])).toEqual([['events', 600_000]]);
