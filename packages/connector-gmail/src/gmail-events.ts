@@ -76,7 +76,12 @@ export interface GmailDeletedMessage {
  * fetched with `messages.get`), `message.listed` (a full sync's listing),
  * `message.deleted` (a tombstone).
  */
-export const GMAIL_EVENT_TYPES = ['message.added', 'message.labels_changed', 'message.listed', 'message.deleted'] as const;
+export const GMAIL_EVENT_TYPES = [
+  'message.added',
+  'message.labels_changed',
+  'message.listed',
+  'message.deleted',
+] as const;
 export type GmailEventType = (typeof GMAIL_EVENT_TYPES)[number];
 
 export interface GmailSourceEvent extends SourceEventV1<GmailMessage | GmailDeletedMessage> {

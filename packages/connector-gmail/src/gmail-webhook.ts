@@ -1,64 +1,56 @@
-import { deliveryParser, webhookProcessor } from '@act/connector-kit';
+import { deliveryParser } from '@act/connector-kit';
 import type { WebhookProcessorV1 } from '@act/core';
-import {
-  GMAIL_EVENT_TYPES,
-  type GmailEvent,
-  type GmailSourceEvent,
-  gmailDeliverySchema,
-  gmailEventSchema,
-  gmailVersion,
-} from './gmail-events';
-import { GMAIL_PACKAGE_NAME, GMAIL_SOURCE } from './gmail-settings';
-import { GMAIL_SIGNATURE_HEADER, gmailSignature } from './gmail-signature';
+import type { JWTVerifyGetKey } from 'jose';
+import { z } from 'zod';
+import { type GmailSourceEvent, gmailPushDataSchema, normalizeMailbox } from './gmail-events';
+import { GMAIL_PACKAGE_NAME, GMAIL_SOURCE } from './google-settings';
 
-const knownTypes: ReadonlySet<string> = new Set(GMAIL_EVENT_TYPES);
+// STAND-IN (gmail-mailbox branch): the push endpoint is another helper's
+// (gmail-push branch). This copy only fixes the signature the connector
+// imports; it refuses every request, and its parse reads the documented
+// Pub/Sub body [P1] [G2] so stored deliveries can be replayed. Take the
+// gmail-push branch's file on merge.
 
-/** A verified delivery → at most one event (none for an unknown type). @throws PayloadError naming the field. */
-export const parseGmailDelivery = deliveryParser({
-  packageName: GMAIL_PACKAGE_NAME,
-  schema: gmailDeliverySchema,
-  toDelivery({ id: deliveryId, account_id: tenant, type }, { json, check }) {
-    if (!knownTypes.has(type)) return { deliveryId, tenant, events: [] };
-    const event = check(gmailEventSchema, json, `${type} delivery ${deliveryId}`);
-    return { deliveryId, tenant, events: [toSourceEvent(event)] };
-  },
-});
-
-/** Gmail's webhook processor; empty `secrets` refuses every delivery (logged as misconfigured). */
-export function createGmailWebhook(options: {
-  secrets: readonly string[];
-}): WebhookProcessorV1<GmailSourceEvent> {
-  return webhookProcessor({
-    source: GMAIL_SOURCE,
-    packageName: GMAIL_PACKAGE_NAME,
-    verify: gmailSignature(options.secrets),
-    reasons: {
-      misconfigured: 'no webhook secret configured (GMAIL_WEBHOOK_SECRET)',
-      mismatch: 'signature mismatch',
-    },
-    keyId: ({ keyIndex }) => `secret-${keyIndex}`,
-    persistedHeaders: [GMAIL_SIGNATURE_HEADER],
-    // Gmail retries any non-2xx. A provider that retries only on 429 (GoHighLevel) sets 429.
-    persistFailureStatus: 503,
-    parse: parseGmailDelivery,
-  });
+/** How the push endpoint authenticates Pub/Sub's OIDC tokens [P2]. */
+export interface GmailPushOptions {
+  audience: string | readonly string[];
+  serviceAccountEmail: string;
+  tokens?: readonly string[];
+  jwksUrl?: string;
+  keySet?: JWTVerifyGetKey;
+  fetch?: typeof fetch;
+  clockToleranceSeconds?: number;
 }
 
-function toSourceEvent(event: GmailEvent): GmailSourceEvent {
-  const { object, object_id } = event.data;
-  const deleted = event.type === 'record.deleted';
-  // Thin: fetched by hydrate, which also takes the version from the record. A delete needs only the key.
-  const thin = !object && !deleted;
-  const version = gmailVersion(object?.updated_at ?? (deleted ? event.created_at : undefined));
+const pushBodySchema = z.looseObject({
+  message: z.looseObject({ data: z.string().min(1), messageId: z.string().min(1) }),
+  subscription: z.string().nullish(),
+});
+
+export function createGmailWebhook(_options: GmailPushOptions | undefined): WebhookProcessorV1<GmailSourceEvent> {
   return {
+    specificationVersion: 'v1',
     source: GMAIL_SOURCE,
-    tenant: event.account_id,
-    type: event.type,
-    entity: 'record',
-    entityId: object?.id ?? (object_id as string),
-    ...(event.created_at ? { occurredAt: event.created_at } : {}),
-    ...(version !== undefined ? { version } : {}),
-    ...(thin ? { thin: true } : {}),
-    payload: object ?? { id: object_id as string },
+    packageName: GMAIL_PACKAGE_NAME,
+    persistedHeaders: [],
+    async verify() {
+      return { valid: false, reason: 'push verification is not built in this branch', misconfigured: true };
+    },
+    parse: deliveryParser({
+      packageName: GMAIL_PACKAGE_NAME,
+      schema: pushBodySchema,
+      toDelivery: (body, { check }) => {
+        const decoded = new TextDecoder().decode(
+          Uint8Array.from(atob(body.message.data.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)),
+        );
+        const data = check(gmailPushDataSchema, JSON.parse(decoded), 'message.data');
+        return {
+          deliveryId: body.message.messageId,
+          tenant: normalizeMailbox(data.emailAddress),
+          events: [],
+          sync: { stream: 'history', hint: data.historyId },
+        };
+      },
+    }),
   };
 }
