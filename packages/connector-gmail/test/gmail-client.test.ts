@@ -38,10 +38,7 @@ describe('Gmail client', () => {
   });
 
   it('reads a page without `history` as empty, and sends the page token and the configured types', async () => {
-    nock(ORIGIN)
-      .get(`${USER}/history`)
-      .query(capture)
-      .reply(200, fixtures.historyEmpty, JSON_HEADERS);
+    nock(ORIGIN).get(`${USER}/history`).query(capture).reply(200, fixtures.historyEmpty, JSON_HEADERS);
     const page = await client({ historyTypes: ['messageAdded'], pageSize: 500 }).listHistory(MAILBOX, {
       startHistoryId: '1010',
       pageToken: 'abc',
@@ -111,7 +108,11 @@ describe('Gmail client', () => {
     const answer = await client({
       watch: { topicName: 'projects/myproject/topics/mytopic', labelIds: ['INBOX'], labelFilterBehavior: 'INCLUDE' },
     }).watch(MAILBOX);
-    expect(body).toEqual({ topicName: 'projects/myproject/topics/mytopic', labelIds: ['INBOX'], labelFilterBehavior: 'INCLUDE' });
+    expect(body).toEqual({
+      topicName: 'projects/myproject/topics/mytopic',
+      labelIds: ['INBOX'],
+      labelFilterBehavior: 'INCLUDE',
+    });
     expect(answer).toMatchObject({ historyId: '1234567890', expiration: '1431990098200' });
   });
 

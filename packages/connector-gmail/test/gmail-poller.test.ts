@@ -1,9 +1,4 @@
-import {
-  CursorExpiredError,
-  createMemorySink,
-  createMemoryStateStore,
-  type PollPageV1,
-} from '@act/core';
+import { CursorExpiredError, createMemorySink, createMemoryStateStore, type PollPageV1 } from '@act/core';
 import { syncStream } from '@act/core/internal';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -150,7 +145,9 @@ describe('the history poller', () => {
   });
 
   it('refuses a saved cursor that is not a Gmail history cursor', async () => {
-    await expect(pages('{"page":3}')).rejects.toThrow(/saved cursor for stream "history" is not a Gmail history cursor/);
+    await expect(pages('{"page":3}')).rejects.toThrow(
+      /saved cursor for stream "history" is not a Gmail history cursor/,
+    );
   });
 });
 
@@ -164,7 +161,11 @@ describe('an expired cursor through syncStream', () => {
     const transformer = connector.transformer;
     await sink.apply(
       await transformer.transform(
-        messageEvent(MAILBOX, 'message.added', message(fixtures.messageMetadata, { id: 'gone', historyId: '400' }) as never),
+        messageEvent(
+          MAILBOX,
+          'message.added',
+          message(fixtures.messageMetadata, { id: 'gone', historyId: '400' }) as never,
+        ),
         { fieldPolicies: transformer.fieldPolicies ?? {} },
       ),
     );
@@ -184,14 +185,17 @@ describe('an expired cursor through syncStream', () => {
 
     const result = await syncStream({ connector, poller: poller as never, tenant: MAILBOX, store, sink });
     expect(result).toMatchObject({ cursorExpired: true, created: 3, deleted: 1 });
-    expect(result.reconciliations).toEqual([expect.objectContaining({ table: 'gmail_messages', listed: 3, deleted: 1 })]);
+    expect(result.reconciliations).toEqual([
+      expect.objectContaining({ table: 'gmail_messages', listed: 3, deleted: 1 }),
+    ]);
     expect(JSON.parse((await store.getCursor(key)) ?? 'null')).toEqual({ historyId: '1010' });
     const rows = sink.rows('gmail_messages');
-    expect(rows.filter((row) => !row.deletedAt).map((row) => row.key.id).sort()).toEqual([
-      '18c1a2b3c4d5e6f7',
-      '18c1a2b3c4d5e6f8',
-      '18c1a2b3c4d5e6f9',
-    ]);
+    expect(
+      rows
+        .filter((row) => !row.deletedAt)
+        .map((row) => row.key.id)
+        .sort(),
+    ).toEqual(['18c1a2b3c4d5e6f7', '18c1a2b3c4d5e6f8', '18c1a2b3c4d5e6f9']);
     expect(rows.some((row) => row.key.id === 'gone' && !row.deletedAt)).toBe(false);
     expect(nock.pendingMocks()).toEqual([]);
   });

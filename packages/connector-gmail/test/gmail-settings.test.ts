@@ -30,7 +30,11 @@ describe('loadGmailSettings', () => {
         serviceAccountEmail: 'push@project.iam.gserviceaccount.com',
         tokens: ['new', 'old'],
       },
-      watch: { topicName: 'projects/my-project/topics/gmail', labelIds: ['INBOX', 'SENT'], labelFilterBehavior: 'INCLUDE' },
+      watch: {
+        topicName: 'projects/my-project/topics/gmail',
+        labelIds: ['INBOX', 'SENT'],
+        labelFilterBehavior: 'INCLUDE',
+      },
       messageFormat: 'full',
       metadataHeaders: ['From', 'To'],
       baseUrl: 'http://localhost:9000/gmail/v1/',
@@ -45,22 +49,31 @@ describe('loadGmailSettings', () => {
         GMAIL_PUSH_AUDIENCE: 'https://a.example,https://b.example',
         GMAIL_PUSH_SERVICE_ACCOUNT: 'push@p.iam.gserviceaccount.com',
       },
-      { pollIntervalMs: 300_000, push: { clockToleranceSeconds: 60 } },
+      { pollIntervalMs: 300_000 },
     );
     expect(settings).toMatchObject({
       accessToken: 'ya29.token',
       pollIntervalMs: 300_000,
-      push: { audience: ['https://a.example', 'https://b.example'], clockToleranceSeconds: 60 },
+      push: { audience: ['https://a.example', 'https://b.example'] },
     });
   });
 
   it.each([
-    [{}, /GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET \(or GOOGLE_ACCESS_TOKEN\) are not set, and neither is GMAIL_PUSH_AUDIENCE/],
+    [
+      {},
+      /GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET \(or GOOGLE_ACCESS_TOKEN\) are not set, and neither is GMAIL_PUSH_AUDIENCE/,
+    ],
     [{ GOOGLE_CLIENT_ID: 'id' }, /GOOGLE_CLIENT_SECRET is not set/],
-    [{ GOOGLE_CLIENT_ID: 'id', GOOGLE_CLIENT_SECRET: 's' }, /GOOGLE_CLIENT_ID is set, but no credential store was given/],
+    [
+      { GOOGLE_CLIENT_ID: 'id', GOOGLE_CLIENT_SECRET: 's' },
+      /GOOGLE_CLIENT_ID is set, but no credential store was given/,
+    ],
     [{ GOOGLE_ACCESS_TOKEN: 't', GMAIL_PUSH_AUDIENCE: 'https://a.example' }, /GMAIL_PUSH_SERVICE_ACCOUNT is not set/],
     [{ GOOGLE_ACCESS_TOKEN: 't', GMAIL_PUSH_SERVICE_ACCOUNT: 'x@y.z' }, /GMAIL_PUSH_AUDIENCE is not set/],
-    [{ GOOGLE_ACCESS_TOKEN: 't', GMAIL_PUBSUB_TOPIC: 'my-topic' }, /GMAIL_PUBSUB_TOPIC must be projects\/<project>\/topics\/<topic>, got "my-topic"/],
+    [
+      { GOOGLE_ACCESS_TOKEN: 't', GMAIL_PUBSUB_TOPIC: 'my-topic' },
+      /GMAIL_PUBSUB_TOPIC must be projects\/<project>\/topics\/<topic>, got "my-topic"/,
+    ],
     [{ GOOGLE_ACCESS_TOKEN: 't', GMAIL_MESSAGE_FORMAT: 'minimal' }, /GMAIL_MESSAGE_FORMAT must be/],
     [{ GOOGLE_ACCESS_TOKEN: 't', GMAIL_BASE_URL: 'gmail.local' }, /GMAIL_BASE_URL is not an http\(s\) URL/],
     [

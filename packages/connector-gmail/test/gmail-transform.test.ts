@@ -6,7 +6,9 @@ import { fixtures, MAILBOX } from './helpers/gmail-api';
 
 const transformer = createGmailTransformer();
 const upsertOf = async (message: GmailMessage) => {
-  const [operation] = await transformer.transform(messageEvent(MAILBOX, "message.added", message), { fieldPolicies: transformer.fieldPolicies ?? {} });
+  const [operation] = await transformer.transform(messageEvent(MAILBOX, 'message.added', message), {
+    fieldPolicies: transformer.fieldPolicies ?? {},
+  });
   if (operation?.kind !== 'upsert') throw new Error(`expected an upsert, got ${operation?.kind}`);
   return operation;
 };
@@ -14,7 +16,11 @@ const upsertOf = async (message: GmailMessage) => {
 describe('Gmail transform', () => {
   it('maps a metadata-format message [G5] to a gmail_messages row, versioned by its historyId', async () => {
     const operation = await upsertOf(JSON.parse(fixtures.messageMetadata));
-    expect(operation).toMatchObject({ table: 'gmail_messages', key: { mailbox: MAILBOX, id: '18c1a2b3c4d5e6f7' }, version: 998 });
+    expect(operation).toMatchObject({
+      table: 'gmail_messages',
+      key: { mailbox: MAILBOX, id: '18c1a2b3c4d5e6f7' },
+      version: 998,
+    });
     expect(operation.values).toMatchObject({
       thread_id: '18c1a2b3c4d5e6f7',
       history_id: '998',
@@ -36,7 +42,11 @@ describe('Gmail transform', () => {
     const raw = operation.values.raw as GmailMessage;
     expect(JSON.stringify(raw)).not.toContain('VGhhbmtzIEphbmUNCg');
     expect(raw.payload?.parts?.[0]?.body).toEqual({ size: 12 });
-    expect(operation.values).toMatchObject({ cc_addresses: [], to_addresses: ['jane.doe@example.com'], label_ids: ['SENT'] });
+    expect(operation.values).toMatchObject({
+      cc_addresses: [],
+      to_addresses: ['jane.doe@example.com'],
+      label_ids: ['SENT'],
+    });
   });
 
   it('leaves the header columns unset for a raw-format message (no parsed headers) and drops `raw` from the row copy', async () => {
@@ -47,9 +57,16 @@ describe('Gmail transform', () => {
   });
 
   it('turns a deletion into a tombstone at the history record that removed it', async () => {
-    const operations = await transformer.transform(deletedEvent(MAILBOX, { id: "m9", threadId: "t9" }, "1005"), { fieldPolicies: {} });
+    const operations = await transformer.transform(deletedEvent(MAILBOX, { id: 'm9', threadId: 't9' }, '1005'), {
+      fieldPolicies: {},
+    });
     expect(operations).toEqual([
-      expect.objectContaining({ kind: 'delete', table: 'gmail_messages', key: { mailbox: MAILBOX, id: 'm9' }, version: 1005 }),
+      expect.objectContaining({
+        kind: 'delete',
+        table: 'gmail_messages',
+        key: { mailbox: MAILBOX, id: 'm9' },
+        version: 1005,
+      }),
     ]);
   });
 });

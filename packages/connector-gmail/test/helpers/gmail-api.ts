@@ -39,10 +39,7 @@ export function message(raw: string, changes: Record<string, unknown> = {}): Rec
 
 /** `GET messages/{id}` (any query) answering `body` (or 404). */
 export function serveMessage(id: string, body: Record<string, unknown> | 404, times = 1) {
-  const scope = nock(ORIGIN)
-    .get(`${USER}/messages/${id}`)
-    .query(true)
-    .times(times);
+  const scope = nock(ORIGIN).get(`${USER}/messages/${id}`).query(true).times(times);
   return body === 404 ? scope.reply(404, fixtures.notFound, JSON_HEADERS) : scope.reply(200, body, JSON_HEADERS);
 }
 
