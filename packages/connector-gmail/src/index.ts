@@ -1,16 +1,28 @@
 /**
  * @module
- * `@act/connector-gmail`: the package to copy for a connector. "Gmail" is a fictional provider.
+ * `@act/connector-gmail`: Gmail (Pub/Sub push + History API) mirrored into
+ * Postgres, and Google Calendar (watch channels).
  */
 
-export { source } from './source';
-export { gmailOAuth } from './gmail-client';
+// Gmail
+export type { GmailClient } from './gmail-client';
 export { createGmailConnector, type GmailConnector, type GmailEventMap } from './gmail-connector';
-export type { GmailEvent, GmailEventType } from './gmail-events';
-export { loadGmailSettings, type GmailConnectorSettings, type GmailOAuthSettings } from './gmail-settings';
+export type { GmailDeletedMessage, GmailEventType, GmailMessage, GmailSourceEvent } from './gmail-events';
+export { GMAIL_HISTORY_STREAM } from './gmail-poller';
 export {
-  type GmailSignatureVerification,
-  type VerifyGmailSignatureOptions,
-  verifyGmailSignature,
-} from './gmail-signature';
+  GMAIL_METADATA_SCOPE,
+  GMAIL_READONLY_SCOPE,
+  type GmailConnectorSettings,
+  type GmailHistoryType,
+  type GmailMessageFormat,
+  type GmailWatchSettings,
+  loadGmailSettings,
+} from './gmail-settings';
+export { parseAddresses } from './gmail-transform';
+export { GMAIL_WATCH, gmailWatchKey } from './gmail-watch';
+export type { GmailPushOptions } from './gmail-webhook';
+// Google (shared by both connectors)
+export { googleOAuth } from './google-client';
+export { GMAIL_SOURCE, type GoogleApiSettings, type GoogleOAuthSettings } from './google-settings';
+export { source } from './source';
 export { VERSION } from './version';

@@ -1,182 +1,184 @@
-import {
-  VERSION as CORE_VERSION,
-  createMemoryCredentialStore,
-  createMemorySink,
-  createMemoryStateStore,
-  createWebhookHandler,
-  createWorker,
-} from '@act/core';
+// End to end: a Pub/Sub push (built by hand as Google documents it [P1] [G2])
+// → handler → inbox (a coalesced sync request) → worker → the `history` poller
+// against Gmail (nock) → transform → @act/sink-supabase, on PGlite (always) and
+// on real Postgres (when DATABASE_URL is set; a random schema, dropped after).
+//
+// The push endpoint's own verification is tested with its processor; here the
+// processor's verify is replaced by one that accepts, so what is tested is
+// everything after a push was authenticated.
+import { createWebhookHandler, createWorker, type SourceEventV1, type WebhookProcessorV1 } from '@act/core';
+import { createPostgresState } from '@act/sink-supabase';
+import { PGlite } from '@electric-sql/pglite';
 import nock from 'nock';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createGmailConnector, loadGmailSettings, VERSION } from '../src/index';
-import {
-  fixtures,
-  signedGmailRequest,
-  TEST_ACCOUNT,
-  TEST_BASE_URL,
-  TEST_SECRET,
-  TEST_TOKEN,
-  thinEventBody,
-} from './helpers/gmail-fixtures';
+import { createGmailConnector } from '../src/gmail-connector';
+import { fixtures, JSON_HEADERS, MAILBOX, ORIGIN, serveFullSync, serveHistory, TOKEN, USER } from './helpers/gmail-api';
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());
 afterAll(() => nock.enableNetConnect());
 
-function setup() {
-  const connector = createGmailConnector(
-    loadGmailSettings(
-      { GMAIL_WEBHOOK_SECRET: TEST_SECRET, GMAIL_API_TOKEN: TEST_TOKEN },
-      { retry: { baseDelayMs: 1 } },
-    ),
-  );
-  const store = createMemoryStateStore();
-  const sink = createMemorySink();
-  const handle = createWebhookHandler({ processor: connector.webhook, store });
-  const worker = createWorker({ connectors: [connector], store, sink, circuitBreaker: false });
-  return { connector, store, sink, handle, worker };
+const DATABASE_URL = process.env.DATABASE_URL;
+const CURSOR_KEY = { source: 'gmail', tenant: MAILBOX, stream: 'history' };
+
+let counter = 0;
+const randomSchema = () =>
+  `gmail_t_${Date.now().toString(36)}_${process.pid.toString(36)}_${++counter}_${Math.random().toString(36).slice(2, 7)}`;
+
+/** [G2] The push request body: `message.data` is base64url JSON `{ emailAddress, historyId }`. */
+function pushBody(historyId: string, messageId: string, emailAddress = 'User@Example.com'): string {
+  const data = Buffer.from(JSON.stringify({ emailAddress, historyId })).toString('base64url');
+  return JSON.stringify({
+    message: { data, messageId, message_id: messageId, publishTime: '2026-12-08T10:00:00.000Z' },
+    subscription: 'projects/myproject/subscriptions/mysubscription',
+  });
 }
 
-const key = { account_id: TEST_ACCOUNT, id: 'rec_3Fz9Kd' };
+interface Database {
+  query(sql: string): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+  driver: Parameters<typeof createPostgresState>[0];
+}
 
-describe('Gmail connector, end to end', () => {
-  it('mirrors signed deliveries: create, update, delete', async () => {
-    const { handle, worker, sink, store } = setup();
-
-    expect((await handle(await signedGmailRequest(fixtures.recordCreated))).status).toBe(200);
-    await worker.drain();
-    expect(sink.row('gmail_records', key)?.values).toMatchObject({
-      name: 'Ada Lovelace',
-      email: 'ada.lovelace@example.com',
-      status: 'active',
-      updated_at: '2026-01-15T09:30:00.000Z',
-      raw: { tags: ['vip'] },
+function suite(name: string, open: () => Promise<Database>) {
+  describe(name, () => {
+    let db: Database;
+    beforeAll(async () => {
+      db = await open();
+    }, 60_000);
+    afterAll(async () => {
+      await db?.close();
     });
 
-    await handle(await signedGmailRequest(fixtures.recordUpdated));
-    await worker.drain();
-    expect(sink.row('gmail_records', key)?.values).toMatchObject({ name: 'Ada King', status: 'paused' });
-
-    // A redelivered older event changes nothing: the version guard.
-    await handle(
-      await signedGmailRequest(fixtures.recordCreated.replace('evt_01JHX4Q7ZK3M8R2T5V9W0YB6CD', 'evt_redelivered')),
-    );
-    await handle(await signedGmailRequest(fixtures.recordDeleted));
-    await worker.drain();
-    expect(sink.rows('gmail_records')).toEqual([]);
-    expect(sink.row('gmail_records', key)?.deletedAt).toBeInstanceOf(Date);
-
-    const outcomes = (await store.listEvents({})).reverse().map((event) => `${event.type}:${event.outcome}`);
-    expect(outcomes).toEqual([
-      'record.created:created',
-      'record.updated:updated',
-      'record.created:skipped',
-      'record.deleted:deleted',
-    ]);
-  });
-
-  it('runs typed on() handlers once per committed webhook event, not for a redelivery the sink skipped', async () => {
-    const { connector, handle, worker } = setup();
-    const seen: string[] = [];
-    connector.on('record.updated', (event) => {
-      seen.push(`updated ${event.payload.name}`);
-    });
-    connector.onAny((event) => {
-      seen.push(`any ${event.type}`);
-    });
-    await handle(await signedGmailRequest(fixtures.recordUpdated));
-    await handle(await signedGmailRequest(fixtures.recordCreated));
-    await worker.drain();
-    // The create is older than the update already mirrored: skipped, so no handler runs for it.
-    expect(seen).toEqual(['updated Ada King', 'any record.updated']);
-  });
-
-  it('hydrates a thin event by fetching the record, versioned by the fetched updated_at', async () => {
-    const { handle, worker, sink } = setup();
-    const record = { ...JSON.parse(fixtures.recordUpdated).data.object, updated_at: '2026-01-15T10:30:00.000Z' };
-    const api = nock(TEST_BASE_URL, { reqheaders: { authorization: `Bearer ${TEST_TOKEN}` } })
-      .get(`/v1/accounts/${TEST_ACCOUNT}/records/rec_3Fz9Kd`)
-      .reply(200, record);
-
-    expect((await handle(await signedGmailRequest(thinEventBody()))).status).toBe(200);
-    expect(await worker.drain()).toMatchObject({ outcomes: { done: 1 } });
-    expect(api.isDone()).toBe(true);
-    const row = sink.row('gmail_records', key);
-    expect(row?.values).toMatchObject({ name: 'Ada King', status: 'paused' });
-    expect(row?.version).toBe(Date.parse('2026-01-15T10:30:00.000Z'));
-  });
-
-  it('applies nothing for a thin event whose record is gone (404), and completes the delivery', async () => {
-    const { handle, worker, sink, store } = setup();
-    nock(TEST_BASE_URL)
-      .get(`/v1/accounts/${TEST_ACCOUNT}/records/rec_3Fz9Kd`)
-      .reply(404, { error: { code: 'not_found' } });
-    await handle(await signedGmailRequest(thinEventBody()));
-    expect(await worker.drain()).toMatchObject({ outcomes: { done: 1 } });
-    expect(sink.rows('gmail_records')).toEqual([]);
-    expect((await store.listEvents({}))[0]).toMatchObject({ entityId: 'rec_3Fz9Kd', outcome: 'ignored' });
-  });
-
-  it('puts a thin event back in the inbox when Gmail fails, keeping the reason', async () => {
-    const { handle, worker, store } = setup();
-    nock(TEST_BASE_URL).get(`/v1/accounts/${TEST_ACCOUNT}/records/rec_3Fz9Kd`).times(3).reply(503);
-    await handle(await signedGmailRequest(thinEventBody()));
-    expect(await worker.runOnce()).toMatchObject({ outcomes: { retrying: 1 } });
-    const [delivery] = await store.listDeliveries({});
-    expect(delivery).toMatchObject({ status: 'pending', lastErrorClass: 'transient', attempts: 1 });
-    expect(delivery?.lastError).toContain('failed: HTTP 503');
-  });
-
-  it('exposes its parts: id, package, one poller, migrations, a no-op credential refresh', async () => {
-    const { connector } = setup();
-    expect(connector).toMatchObject({
-      specificationVersion: 'v1',
-      source: 'gmail',
-      packageName: '@act/connector-gmail',
-    });
-    expect(connector.pollers.map((poller) => poller.stream)).toEqual(['records']);
-    expect(connector.migrations.map((migration) => migration.name)).toEqual([
-      '0001_gmail_records',
-      '0002_gmail_version_order',
-    ]);
-    await expect(connector.refreshCredentials(TEST_ACCOUNT)).resolves.toBeUndefined();
-    expect(VERSION).toBe(CORE_VERSION); // both '0.0.0-test' when run from source
-  });
-
-  it('tells the scheduler its poller is a webhook fallback; a static token has nothing to renew', () => {
-    const { connector } = setup();
-    expect(connector.pollers[0]).toMatchObject({ stream: 'records', fallback: true });
-    expect('intervalMs' in connector.pollers[0]).toBe(false);
-    expect(connector.reconcilers[0].stream).toBe('records');
-    expect(connector.renewCredentials).toBeUndefined();
-  });
-
-  it('with OAuth2, renewCredentials refreshes only a token expiring within aheadMs', async () => {
-    const credentials = createMemoryCredentialStore();
-    const key = `gmail:${TEST_ACCOUNT}`;
-    const expiresAt = Date.now() + 3_600_000;
-    await credentials.put(key, { accessToken: 'access-1', refreshToken: 'refresh-1', expiresAt });
-    const connector = createGmailConnector({
-      webhookSecrets: [TEST_SECRET],
-      oauth: { clientId: 'client-1', clientSecret: 'secret-1', credentials },
-      retry: { baseDelayMs: 1 },
-    });
-    const forms: URLSearchParams[] = [];
-    nock(TEST_BASE_URL)
-      .post('/oauth/token')
-      .reply(200, async (request: Request) => {
-        forms.push(new URLSearchParams(await request.text()));
-        return { access_token: 'access-2', refresh_token: 'refresh-2', expires_in: 3600 };
+    async function setup() {
+      const connector = createGmailConnector({ accessToken: TOKEN, retry: { maxAttempts: 1 } });
+      const schema = randomSchema();
+      const state = createPostgresState(db.driver, { schema });
+      await state.migrate({ connectors: [connector] });
+      const accepting: WebhookProcessorV1<SourceEventV1> = {
+        ...(connector.webhook as WebhookProcessorV1<SourceEventV1>),
+        verify: async () => ({ valid: true }),
+      };
+      const handler = createWebhookHandler({ processor: accepting, store: state.store });
+      const worker = createWorker({
+        connectors: [{ ...connector, webhooks: { default: accepting } }],
+        store: state.store,
+        sink: state.sink,
+        sync: state.sync,
+        circuitBreaker: false,
       });
-    expect(await connector.renewCredentials?.({ tenant: TEST_ACCOUNT, aheadMs: 600_000 })).toEqual({
-      expiresAt: new Date(expiresAt),
+      const push = async (historyId: string, messageId: string) =>
+        (
+          await handler(
+            new Request('https://app.example.com/gmail', {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', authorization: 'Bearer verified-elsewhere' },
+              body: pushBody(historyId, messageId),
+            }),
+          )
+        ).status;
+      const rows = async () =>
+        db.query(
+          `select id, thread_id, history_id, label_ids, from_addresses, to_addresses, subject, _version, _deleted_at
+             from "${schema}".gmail_messages order by id`,
+        );
+      return {
+        state,
+        push,
+        worker,
+        rows,
+        query: (sql: string) => db.query(sql.replaceAll('$schema', `"${schema}"`)),
+        async destroy() {
+          await state.close();
+          await db.query(`drop schema if exists "${schema}" cascade`);
+        },
+      };
+    }
+
+    it('a push syncs the mailbox: full sync, rows in gmail_messages, the cursor committed; the next push lists history from it', async () => {
+      const ctx = await setup();
+      try {
+        serveFullSync();
+        serveHistory('1000', fixtures.historyEmpty);
+        expect(await ctx.push('1234567890', 'pubsub-1')).toBeLessThan(300);
+        expect(await ctx.worker.drain()).toMatchObject({ outcomes: { done: 1, retrying: 0, dead: 0 } });
+
+        const rows = await ctx.rows();
+        expect(rows.map((row) => [row.id, Number(row._version), row._deleted_at])).toEqual([
+          ['18c1a2b3c4d5e6f7', 998, null],
+          ['18c1a2b3c4d5e6f8', 999, null],
+          ['18c1a2b3c4d5e6f9', 990, null],
+        ]);
+        expect(rows[0]).toMatchObject({
+          thread_id: '18c1a2b3c4d5e6f7',
+          subject: 'Q4 figures',
+          from_addresses: ['jane.doe@example.com'],
+          to_addresses: ['ana@example.org', 'bob@example.org', 'carol@example.org'],
+        });
+        expect(JSON.parse((await ctx.state.store.getCursor(CURSOR_KEY)) ?? 'null')).toEqual({ historyId: '1010' });
+        const threads = await ctx.query(
+          'select thread_id, message_count from $schema.gmail_threads order by thread_id',
+        );
+        expect(threads).toEqual([
+          { thread_id: '18c1a2b3c4d5e6f7', message_count: 2 },
+          { thread_id: '18c1a2b3c4d5e6f9', message_count: 1 },
+        ]);
+
+        // Pub/Sub redelivers the same message: stored once, nothing synced again.
+        expect(await ctx.push('1234567890', 'pubsub-1')).toBeLessThan(300);
+        expect(await ctx.worker.drain()).toMatchObject({ claimed: 0 });
+
+        // The next push: history from the STORED id (1010), never from the pushed one [G3].
+        serveHistory('1010', JSON.stringify({ ...JSON.parse(fixtures.historyPage2), historyId: '1012' }));
+        expect(await ctx.push('1234567999', 'pubsub-2')).toBeLessThan(300);
+        expect(await ctx.worker.drain()).toMatchObject({ outcomes: { done: 1 } });
+        const deleted = (await ctx.rows()).find((row) => row.id === '18c1a2b3c4d5e6f9');
+        expect(deleted?._deleted_at).toBeInstanceOf(Date);
+        expect(Number(deleted?._version)).toBe(1005);
+        expect(JSON.parse((await ctx.state.store.getCursor(CURSOR_KEY)) ?? 'null')).toEqual({ historyId: '1012' });
+        expect(nock.pendingMocks()).toEqual([]);
+      } finally {
+        await ctx.destroy();
+      }
     });
-    expect(forms).toHaveLength(0);
-    // Asked to renew anything expiring within two hours: this one does.
-    const renewed = await connector.renewCredentials?.({ tenant: TEST_ACCOUNT, aheadMs: 7_200_000 });
-    expect(forms.map((form) => form.get('refresh_token'))).toEqual(['refresh-1']);
-    const stored = await credentials.get(key);
-    expect(stored?.value).toMatchObject({ accessToken: 'access-2', refreshToken: 'refresh-2' });
-    expect(renewed).toEqual({ expiresAt: new Date(stored?.value.expiresAt as number) });
+
+    it('a 403 userRateLimitExceeded [G7] is handed back for a later retry (rate limit), not dead-lettered; the cursor stays', async () => {
+      const ctx = await setup();
+      try {
+        await ctx.state.store.setCursor({ ...CURSOR_KEY, cursor: JSON.stringify({ historyId: '1010' }) });
+        nock(ORIGIN).get(`${USER}/history`).query(true).reply(403, fixtures.userRateLimit, JSON_HEADERS);
+        expect(await ctx.push('1011', 'pubsub-3')).toBeLessThan(300);
+        expect(await ctx.worker.drain()).toMatchObject({ outcomes: { done: 0, retrying: 1, dead: 0 } });
+        const [delivery] = await ctx.query(
+          "select status, last_error_class from $schema.act_deliveries where dedupe_key like 'gmail:%'",
+        );
+        expect(delivery).toMatchObject({ status: 'pending', last_error_class: 'rate_limit' });
+        expect(JSON.parse((await ctx.state.store.getCursor(CURSOR_KEY)) ?? 'null')).toEqual({ historyId: '1010' });
+      } finally {
+        await ctx.destroy();
+      }
+    });
   });
+}
+
+suite('PGlite through @act/sink-supabase', async () => {
+  const instance = await PGlite.create();
+  return {
+    driver: { pglite: instance },
+    query: async (sql) => (await instance.query<Record<string, unknown>>(sql)).rows,
+    close: () => instance.close(),
+  };
 });
+
+describe.skipIf(!DATABASE_URL)('Postgres (DATABASE_URL)', () =>
+  suite('Postgres through @act/sink-supabase', async () => {
+    const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4 });
+    pool.on('error', (error) => console.error(`postgres pool: ${error.message}`));
+    return {
+      driver: { pool },
+      query: async (sql) => (await pool.query(sql)).rows,
+      close: () => pool.end(),
+    };
+  }),
+);

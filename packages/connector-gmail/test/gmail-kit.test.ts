@@ -2,48 +2,52 @@ import { testConnector, testReconciler } from '@act/connector-kit/testing';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { createGmailConnector } from '../src/gmail-connector';
-import type { GmailSourceEvent } from '../src/gmail-events';
-import { gmailRecordToEvent } from '../src/gmail-poller';
-import { parseGmailDelivery } from '../src/gmail-webhook';
-import { fixtures, TEST_ACCOUNT, TEST_BASE_URL, TEST_SECRET, TEST_TOKEN } from './helpers/gmail-fixtures';
+import type { GmailMessage } from '../src/gmail-events';
+import { deletedEvent, messageEvent } from '../src/gmail-poller';
+import { fixtures, JSON_HEADERS, MAILBOX, message, ORIGIN, serveMessage, TOKEN, USER } from './helpers/gmail-api';
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());
 afterAll(() => nock.enableNetConnect());
 
-const connector = createGmailConnector({
-  webhookSecrets: [TEST_SECRET],
-  apiToken: TEST_TOKEN,
-  retry: { baseDelayMs: 1 },
+const connector = createGmailConnector({ accessToken: TOKEN, retry: { maxAttempts: 1 } });
+const metadata = message(fixtures.messageMetadata) as GmailMessage;
+const full = message(fixtures.messageFull) as GmailMessage;
+
+// Migrations create every column the transform writes (and apply twice), keyed like the reconciler.
+testConnector(connector, {
+  events: [
+    messageEvent(MAILBOX, 'message.added', metadata),
+    messageEvent(MAILBOX, 'message.labels_changed', full),
+    deletedEvent(MAILBOX, { id: 'm9', threadId: 't9' }, '1005'),
+  ],
 });
-const encoder = new TextEncoder();
-const events = [fixtures.recordCreated, fixtures.recordUpdated, fixtures.recordDeleted].flatMap(
-  (body) => parseGmailDelivery({ body: encoder.encode(body) }).events as GmailSourceEvent[],
-);
 
-testConnector(connector, { events });
-
-/** The listing: page 1 (two records) → page 2 (one record, last). */
+/** The listing (ids only), and the messages hydrate fetches. */
 function serve() {
-  const path = `/v1/accounts/${TEST_ACCOUNT}/records`;
-  const json = { 'content-type': 'application/json' };
-  nock(TEST_BASE_URL).get(path).query({ limit: '100' }).reply(200, fixtures.listRecordsPage1, json);
-  nock(TEST_BASE_URL)
-    .get(path)
-    .query({ limit: '100', cursor: 'cur_page_2' })
-    .reply(200, fixtures.listRecordsPage2, json);
+  nock(ORIGIN)
+    .get(`${USER}/messages`)
+    .query({ maxResults: '100', includeSpamTrash: 'true' })
+    .reply(200, fixtures.messagesPage1, JSON_HEADERS);
+  nock(ORIGIN)
+    .get(`${USER}/messages`)
+    .query({ maxResults: '100', includeSpamTrash: 'true', pageToken: '09876543210987654321' })
+    .reply(200, fixtures.messagesPage2, JSON_HEADERS);
+  // The conformance check fetches every listed id (to key it as the transform does); the repair only the missing.
+  serveMessage('18c1a2b3c4d5e6f7', metadata);
+  serveMessage('18c1a2b3c4d5e6f8', full);
+  serveMessage('18c1a2b3c4d5e6f9', message(fixtures.messageMetadata, { id: '18c1a2b3c4d5e6f9', historyId: '990' }));
 }
 
-const [listed] = JSON.parse(fixtures.listRecordsPage1).records;
 testReconciler({
   connector,
-  reconciler: connector.reconcilers[0],
-  tenant: TEST_ACCOUNT,
+  reconciler: connector.reconcilers[0] as NonNullable<(typeof connector.reconcilers)[0]>,
+  tenant: MAILBOX,
   serve,
-  // The first listed record at an older version, and one the provider no longer has.
+  // One listed message already mirrored, and one Gmail no longer has.
   mirror: [
-    gmailRecordToEvent(TEST_ACCOUNT, { ...listed, name: 'old', updated_at: '2025-01-01T00:00:00.000Z' }),
-    gmailRecordToEvent(TEST_ACCOUNT, { id: 'rec_gone', updated_at: '2025-01-01T00:00:00.000Z' }),
+    messageEvent(MAILBOX, 'message.listed', metadata),
+    messageEvent(MAILBOX, 'message.listed', { ...metadata, id: 'gone-since' }),
   ],
-  expected: { listed: 3, missing: 2, stale: 1, deleted: 1 },
+  expected: { listed: 3, missing: 2, stale: 0, deleted: 1 },
 });

@@ -1,117 +1,202 @@
-import { createMemorySink, createMemoryStateStore, runPoller, type SinkV1, StoreUnavailableError } from '@act/core';
-import { testPoller } from '@act/core/testing';
+import { CursorExpiredError, createMemorySink, createMemoryStateStore, type PollPageV1 } from '@act/core';
+import { syncStream } from '@act/core/internal';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createGmailConnector } from '../src/gmail-connector';
-import { fixtures, TEST_ACCOUNT, TEST_BASE_URL, TEST_SECRET, TEST_TOKEN } from './helpers/gmail-fixtures';
+import type { GmailSourceEvent } from '../src/gmail-events';
+import { messageEvent } from '../src/gmail-poller';
+import {
+  fixtures,
+  JSON_HEADERS,
+  MAILBOX,
+  message,
+  ORIGIN,
+  serveFullSync,
+  serveHistory,
+  serveMessage,
+  TOKEN,
+  USER,
+} from './helpers/gmail-api';
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());
 afterAll(() => nock.enableNetConnect());
 
-const recordsPath = `/v1/accounts/${TEST_ACCOUNT}/records`;
-const json = { 'content-type': 'application/json' };
+const connector = createGmailConnector({ accessToken: TOKEN, retry: { maxAttempts: 1 }, fetchConcurrency: 2 });
+const [poller] = connector.pollers;
+if (!poller) throw new Error('the connector has API credentials: it has a poller');
 
-/** The simulated listing: page 1 (two records) → page 2 (one record, last). */
-function listing(query: Record<string, string> = {}) {
-  return {
-    page1: nock(TEST_BASE_URL)
-      .get(recordsPath)
-      .query({ limit: '100', ...query })
-      .reply(200, fixtures.listRecordsPage1, json),
-    page2: nock(TEST_BASE_URL)
-      .get(recordsPath)
-      .query({ limit: '100', ...query, cursor: 'cur_page_2' })
-      .reply(200, fixtures.listRecordsPage2, json),
-  };
+async function pages(cursor: string | null): Promise<PollPageV1<GmailSourceEvent>[]> {
+  const result: PollPageV1<GmailSourceEvent>[] = [];
+  for await (const page of poller?.poll({ tenant: MAILBOX, cursor }) ?? []) result.push(page);
+  return result;
 }
-
-const connector = () =>
-  createGmailConnector({ webhookSecrets: [TEST_SECRET], apiToken: TEST_TOKEN, retry: { baseDelayMs: 1 } });
-
-testPoller({
-  create: () => {
-    nock.cleanAll();
-    listing();
-    const gmail = connector();
-    return { connector: gmail, poller: gmail.pollers[0] };
-  },
-  tenant: TEST_ACCOUNT,
-  expectedEvents: 3,
+const summary = (page: PollPageV1<GmailSourceEvent>) => ({
+  cursor: JSON.parse(page.cursor),
+  events: page.events.map((event) => [event.type, event.entityId, event.version]),
 });
 
-describe('Gmail poller specifics', () => {
-  it('streams: the next page is fetched only when the runtime asks for it', async () => {
-    const { page2 } = listing();
-    const pages = connector().pollers[0].poll({ tenant: TEST_ACCOUNT, cursor: null })[Symbol.asyncIterator]();
-    const first = await pages.next();
-    expect(first.done).toBe(false);
-    expect(page2.isDone()).toBe(false);
-    await pages.next();
-    expect(page2.isDone()).toBe(true);
-    expect((await pages.next()).done).toBe(true);
+describe('the history poller', () => {
+  it('is the `history` stream the push asks to sync, polled every 10 minutes as the safety net [G3]', () => {
+    expect(poller).toMatchObject({ stream: 'history', intervalMs: 600_000, fallback: false });
   });
 
-  it('saves { updatedSince, page, newest } cursors, and a finished listing turns into incremental polls', async () => {
-    listing();
-    const cursors: string[] = [];
-    for await (const page of connector().pollers[0].poll({ tenant: TEST_ACCOUNT, cursor: null }))
-      cursors.push(page.cursor);
-    expect(cursors.map((cursor) => JSON.parse(cursor))).toEqual([
-      { updatedSince: null, page: 'cur_page_2', newest: '2026-01-11T08:00:00.000Z' },
-      { updatedSince: '2026-01-12T08:00:00.000Z', page: null, newest: null },
-    ]);
+  it('full sync from no cursor: getProfile first, each listing page resumable, then history from the profile’s id', async () => {
+    const order: string[] = [];
+    nock(ORIGIN)
+      .get(`${USER}/profile`)
+      .reply(() => {
+        order.push('profile');
+        return [200, fixtures.profile, JSON_HEADERS];
+      });
+    nock(ORIGIN)
+      .get(`${USER}/messages`)
+      .query({ maxResults: '100', includeSpamTrash: 'true' })
+      .reply(() => {
+        order.push('list');
+        return [200, fixtures.messagesPage1, JSON_HEADERS];
+      });
+    nock(ORIGIN)
+      .get(`${USER}/messages`)
+      .query({ maxResults: '100', includeSpamTrash: 'true', pageToken: '09876543210987654321' })
+      .reply(200, fixtures.messagesPage2, JSON_HEADERS);
+    serveMessage('18c1a2b3c4d5e6f7', message(fixtures.messageMetadata));
+    serveMessage('18c1a2b3c4d5e6f8', message(fixtures.messageFull, { historyId: '999' }));
+    // Deleted between the listing and its get: skipped (the history since 1000 reports it).
+    serveMessage('18c1a2b3c4d5e6f9', 404);
+    serveHistory('1000', fixtures.historyEmpty);
 
-    const incremental = nock(TEST_BASE_URL)
-      .get(recordsPath)
-      .query({ limit: '100', updated_since: '2026-01-12T08:00:00.000Z' })
-      .reply(200, { records: [], next_cursor: null });
-    const next = [];
-    for await (const page of connector().pollers[0].poll({ tenant: TEST_ACCOUNT, cursor: cursors[1] ?? null }))
-      next.push(page);
-    expect(incremental.isDone()).toBe(true);
-    expect(next).toEqual([{ events: [], cursor: cursors[1] }]);
-  });
-
-  it('advances the cursor only after a page is written: a failed write re-reads that page next time', async () => {
-    const gmail = connector();
-    const store = createMemoryStateStore();
-    const memory = createMemorySink();
-    let writes = 0;
-    const failsOnSecondPage: SinkV1 = {
-      ...memory,
-      apply: async (operations, options) => {
-        writes += 1;
-        if (writes === 2)
-          throw new StoreUnavailableError({ packageName: '@act/test-sink', message: 'connection reset' });
-        return memory.apply(operations, options);
+    expect((await pages(null)).map(summary)).toEqual([
+      {
+        cursor: { phase: 'full', start: '1000', pageToken: '09876543210987654321' },
+        events: [
+          ['message.listed', '18c1a2b3c4d5e6f7', 998],
+          ['message.listed', '18c1a2b3c4d5e6f8', 999],
+        ],
       },
-    };
-    const key = { source: 'gmail', tenant: TEST_ACCOUNT, stream: 'records' };
+      { cursor: { historyId: '1000' }, events: [] },
+      { cursor: { historyId: '1010' }, events: [] },
+    ]);
+    expect(order).toEqual(['profile', 'list']);
+  });
 
-    listing();
-    await expect(
-      runPoller({ connector: gmail, tenant: TEST_ACCOUNT, store, sink: failsOnSecondPage }),
-    ).rejects.toThrow('connection reset');
-    expect(JSON.parse((await store.getCursor(key)) ?? 'null')).toMatchObject({ page: 'cur_page_2' });
-    expect(memory.rows('gmail_records').map((row) => row.key.id)).toEqual(['rec_1Aa', 'rec_2Bb']);
-
-    const { page1, page2 } = listing();
-    const resumed = await runPoller({ connector: gmail, tenant: TEST_ACCOUNT, store, sink: memory });
-    expect(page1.isDone()).toBe(false);
-    expect(page2.isDone()).toBe(true);
-    expect(resumed).toMatchObject({ pages: 1, created: 1 });
-    expect(memory.rows('gmail_records').map((row) => row.values.email)).toEqual([
-      'grace@example.com',
-      null,
-      'katherine@example.com',
+  it('resumes a full sync at its saved page, with the saved start', async () => {
+    nock(ORIGIN)
+      .get(`${USER}/messages`)
+      .query({ maxResults: '100', includeSpamTrash: 'true', pageToken: 'tok-2' })
+      .reply(200, fixtures.messagesPage2, JSON_HEADERS);
+    serveMessage('18c1a2b3c4d5e6f9', message(fixtures.messageMetadata, { id: '18c1a2b3c4d5e6f9', historyId: '990' }));
+    serveHistory('1000', fixtures.historyEmpty);
+    const result = await pages(JSON.stringify({ phase: 'full', start: '1000', pageToken: 'tok-2' }));
+    expect(result.map(summary)).toEqual([
+      { cursor: { historyId: '1000' }, events: [['message.listed', '18c1a2b3c4d5e6f9', 990]] },
+      { cursor: { historyId: '1010' }, events: [] },
     ]);
   });
 
-  it('refuses a cursor it did not write, saying how to recover', async () => {
-    const pages = connector().pollers[0].poll({ tenant: TEST_ACCOUNT, cursor: 'page=2' });
-    await expect(pages[Symbol.asyncIterator]().next()).rejects.toThrow(
-      '[@act/connector-gmail] saved cursor for stream "records" is not a Gmail cursor: page=2 (delete it to backfill again)',
+  it('incremental: history pages from the STORED id, fetched messages, tombstones, the last page’s historyId as cursor [G4]', async () => {
+    serveHistory('1000', fixtures.historyPage1);
+    serveHistory('1000', fixtures.historyPage2, 'page-2-token');
+    serveMessage('18c1a2b3c4d5e6f8', message(fixtures.messageFull));
+    serveMessage('18c1a2b3c4d5e6f7', message(fixtures.messageMetadata, { historyId: '1003', labelIds: ['INBOX'] }));
+    expect((await pages(JSON.stringify({ historyId: '1000' }))).map(summary)).toEqual([
+      {
+        cursor: { historyId: '1000', pageToken: 'page-2-token' },
+        events: [
+          ['message.added', '18c1a2b3c4d5e6f8', 1004],
+          ['message.labels_changed', '18c1a2b3c4d5e6f7', 1003],
+        ],
+      },
+      { cursor: { historyId: '1010' }, events: [['message.deleted', '18c1a2b3c4d5e6f9', 1005]] },
+    ]);
+  });
+
+  it('resumes an incremental listing at its saved page token', async () => {
+    serveHistory('1000', fixtures.historyPage2, 'page-2-token');
+    const result = await pages(JSON.stringify({ historyId: '1000', pageToken: 'page-2-token' }));
+    expect(result.map(summary)).toEqual([
+      { cursor: { historyId: '1010' }, events: [['message.deleted', '18c1a2b3c4d5e6f9', 1005]] },
+    ]);
+  });
+
+  it('reads a page without `history` as no changes, moving the cursor to its historyId', async () => {
+    serveHistory('1010', fixtures.historyEmpty);
+    expect((await pages(JSON.stringify({ historyId: '1010' }))).map(summary)).toEqual([
+      { cursor: { historyId: '1010' }, events: [] },
+    ]);
+  });
+
+  it('turns a message Gmail answers 404 for into a tombstone at the history record that named it', async () => {
+    serveHistory('1000', JSON.stringify({ ...JSON.parse(fixtures.historyPage1), nextPageToken: undefined }));
+    serveMessage('18c1a2b3c4d5e6f8', 404);
+    serveMessage('18c1a2b3c4d5e6f7', message(fixtures.messageMetadata, { historyId: '1003' }));
+    const [page] = await pages(JSON.stringify({ historyId: '1000' }));
+    expect(page?.events.map((event) => [event.type, event.entityId, event.version])).toEqual([
+      ['message.deleted', '18c1a2b3c4d5e6f8', 1002],
+      ['message.labels_changed', '18c1a2b3c4d5e6f7', 1003],
+    ]);
+  });
+
+  it('throws CursorExpiredError for the `history` stream when Gmail no longer has the start id (404) [G4]', async () => {
+    serveHistory('10', 404);
+    const error = await pages(JSON.stringify({ historyId: '10' })).catch((caught: unknown) => caught);
+    expect(CursorExpiredError.isInstance(error)).toBe(true);
+    expect((error as CursorExpiredError).stream).toBe('history');
+  });
+
+  it('refuses a saved cursor that is not a Gmail history cursor', async () => {
+    await expect(pages('{"page":3}')).rejects.toThrow(
+      /saved cursor for stream "history" is not a Gmail history cursor/,
     );
+  });
+});
+
+describe('an expired cursor through syncStream', () => {
+  it('resyncs from scratch, then the reconciler deletes what disappeared meanwhile', async () => {
+    const store = createMemoryStateStore();
+    const sink = createMemorySink();
+    const key = { source: 'gmail', tenant: MAILBOX, stream: 'history' };
+    await store.setCursor({ ...key, cursor: JSON.stringify({ historyId: '500' }) });
+    // A message mirrored long ago, deleted while the cursor was stale.
+    const transformer = connector.transformer;
+    await sink.apply(
+      await transformer.transform(
+        messageEvent(
+          MAILBOX,
+          'message.added',
+          message(fixtures.messageMetadata, { id: 'gone', historyId: '400' }) as never,
+        ),
+        { fieldPolicies: transformer.fieldPolicies ?? {} },
+      ),
+    );
+
+    serveHistory('500', 404);
+    serveFullSync();
+    serveHistory('1000', fixtures.historyEmpty);
+    // The reconciler's listing: ids only; every listed message is mirrored by then, so nothing is fetched.
+    nock(ORIGIN)
+      .get(`${USER}/messages`)
+      .query({ maxResults: '100', includeSpamTrash: 'true' })
+      .reply(200, fixtures.messagesPage1, JSON_HEADERS);
+    nock(ORIGIN)
+      .get(`${USER}/messages`)
+      .query({ maxResults: '100', includeSpamTrash: 'true', pageToken: '09876543210987654321' })
+      .reply(200, fixtures.messagesPage2, JSON_HEADERS);
+
+    const result = await syncStream({ connector, poller: poller as never, tenant: MAILBOX, store, sink });
+    expect(result).toMatchObject({ cursorExpired: true, created: 3, deleted: 1 });
+    expect(result.reconciliations).toEqual([
+      expect.objectContaining({ table: 'gmail_messages', listed: 3, deleted: 1 }),
+    ]);
+    expect(JSON.parse((await store.getCursor(key)) ?? 'null')).toEqual({ historyId: '1010' });
+    const rows = sink.rows('gmail_messages');
+    expect(
+      rows
+        .filter((row) => !row.deletedAt)
+        .map((row) => row.key.id)
+        .sort(),
+    ).toEqual(['18c1a2b3c4d5e6f7', '18c1a2b3c4d5e6f8', '18c1a2b3c4d5e6f9']);
+    expect(rows.some((row) => row.key.id === 'gone' && !row.deletedAt)).toBe(false);
+    expect(nock.pendingMocks()).toEqual([]);
   });
 });

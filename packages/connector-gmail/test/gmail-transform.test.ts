@@ -1,135 +1,87 @@
-import { createMemorySink, createMemoryStateStore, createWebhookHandler, createWorker } from '@act/core';
-import { testTransformer } from '@act/core/testing';
 import { describe, expect, it } from 'vitest';
-import { createGmailConnector } from '../src/gmail-connector';
-import type { GmailSourceEvent } from '../src/gmail-events';
-import { createGmailTransformer } from '../src/gmail-transform';
-import { parseGmailDelivery } from '../src/gmail-webhook';
-import { fixtures, signedGmailRequest, TEST_ACCOUNT, TEST_SECRET, TEST_TOKEN } from './helpers/gmail-fixtures';
-
-const encoder = new TextEncoder();
-const eventOf = (body: string): GmailSourceEvent => {
-  const [event] = parseGmailDelivery({ body: encoder.encode(body) }).events;
-  if (!event) throw new Error('fixture gave no event');
-  return event;
-};
+import type { GmailMessage } from '../src/gmail-events';
+import { deletedEvent, messageEvent } from '../src/gmail-poller';
+import { createGmailTransformer, parseAddresses } from '../src/gmail-transform';
+import { fixtures, MAILBOX } from './helpers/gmail-api';
 
 const transformer = createGmailTransformer();
+const upsertOf = async (message: GmailMessage) => {
+  const [operation] = await transformer.transform(messageEvent(MAILBOX, 'message.added', message), {
+    fieldPolicies: transformer.fieldPolicies ?? {},
+  });
+  if (operation?.kind !== 'upsert') throw new Error(`expected an upsert, got ${operation?.kind}`);
+  return operation;
+};
 
-testTransformer({
-  transformer,
-  cases: [
-    {
-      name: 'record.created upserts the row, email normalised',
-      event: eventOf(fixtures.recordCreated),
-      check: (operations) =>
-        expect(operations).toMatchInlineSnapshot(`
-        [
-          {
-            "key": {
-              "account_id": "acct_7Hq2Lx",
-              "id": "rec_3Fz9Kd",
-            },
-            "kind": "upsert",
-            "table": "gmail_records",
-            "values": {
-              "email": "ada.lovelace@example.com",
-              "name": "Ada Lovelace",
-              "raw": {
-                "email": "  Ada.Lovelace@Example.COM ",
-                "id": "rec_3Fz9Kd",
-                "name": "Ada Lovelace",
-                "status": "active",
-                "tags": [
-                  "vip",
-                ],
-                "updated_at": "2026-01-15T09:30:00.000Z",
-              },
-              "status": "active",
-              "updated_at": "2026-01-15T09:30:00.000Z",
-            },
-            "version": 1768469400000,
-          },
-        ]
-      `),
-    },
-    {
-      name: 'record.updated upserts with the newer version',
-      event: eventOf(fixtures.recordUpdated),
-      check: (operations) =>
-        expect(operations.map((operation) => operation.version)).toEqual([Date.parse('2026-01-15T10:05:00.000Z')]),
-    },
-    {
-      name: 'record.deleted deletes by key',
-      event: eventOf(fixtures.recordDeleted),
-      check: (operations) =>
-        expect(operations).toMatchInlineSnapshot(`
-        [
-          {
-            "key": {
-              "account_id": "acct_7Hq2Lx",
-              "id": "rec_3Fz9Kd",
-            },
-            "kind": "delete",
-            "table": "gmail_records",
-            "version": 1768474800000,
-          },
-        ]
-      `),
-    },
-  ],
+describe('Gmail transform', () => {
+  it('maps a metadata-format message [G5] to a gmail_messages row, versioned by its historyId', async () => {
+    const operation = await upsertOf(JSON.parse(fixtures.messageMetadata));
+    expect(operation).toMatchObject({
+      table: 'gmail_messages',
+      key: { mailbox: MAILBOX, id: '18c1a2b3c4d5e6f7' },
+      version: 998,
+    });
+    expect(operation.values).toMatchObject({
+      thread_id: '18c1a2b3c4d5e6f7',
+      history_id: '998',
+      label_ids: ['INBOX', 'UNREAD', 'CATEGORY_PERSONAL'],
+      snippet: 'Hi Ana, the quarterly figures are attached.',
+      size_estimate: 5123,
+      internal_date: '2025-12-08T08:00:00.000Z',
+      subject: 'Q4 figures',
+      // A display name with a comma in quotes, a group, upper case: bare lower-case addresses.
+      from_addresses: ['jane.doe@example.com'],
+      to_addresses: ['ana@example.org', 'bob@example.org', 'carol@example.org'],
+      cc_addresses: ['dave@example.net'],
+    });
+    expect((operation.values.raw as GmailMessage).payload?.headers).toHaveLength(6);
+  });
+
+  it('keeps bodies out of `raw` for a full-format message, and writes [] for a header the message lacks', async () => {
+    const operation = await upsertOf(JSON.parse(fixtures.messageFull));
+    const raw = operation.values.raw as GmailMessage;
+    expect(JSON.stringify(raw)).not.toContain('VGhhbmtzIEphbmUNCg');
+    expect(raw.payload?.parts?.[0]?.body).toEqual({ size: 12 });
+    expect(operation.values).toMatchObject({
+      cc_addresses: [],
+      to_addresses: ['jane.doe@example.com'],
+      label_ids: ['SENT'],
+    });
+  });
+
+  it('leaves the header columns unset for a raw-format message (no parsed headers) and drops `raw` from the row copy', async () => {
+    const operation = await upsertOf({ id: 'm1', threadId: 't1', historyId: '5', raw: 'RnJvbTogYUBiLmM' });
+    expect(operation.values).not.toHaveProperty('from_addresses');
+    expect(operation.values).not.toHaveProperty('subject');
+    expect(operation.values.raw).toEqual({ id: 'm1', threadId: 't1', historyId: '5' });
+  });
+
+  it('turns a deletion into a tombstone at the history record that removed it', async () => {
+    const operations = await transformer.transform(deletedEvent(MAILBOX, { id: 'm9', threadId: 't9' }, '1005'), {
+      fieldPolicies: {},
+    });
+    expect(operations).toEqual([
+      expect.objectContaining({
+        kind: 'delete',
+        table: 'gmail_messages',
+        key: { mailbox: MAILBOX, id: 'm9' },
+        version: 1005,
+      }),
+    ]);
+  });
 });
 
-describe('Gmail transform specifics', () => {
-  it('normalises email: trimmed and lower-cased; blank becomes null', async () => {
-    const event = eventOf(fixtures.recordCreated);
-    const email = async (value: string | null) => {
-      const [operation] = await transformer.transform({ ...event, payload: { ...event.payload, email: value } }, {});
-      return operation?.kind === 'upsert' ? operation.values.email : 'not an upsert';
-    };
-    expect(await email('  Ada.Lovelace@Example.COM ')).toBe('ada.lovelace@example.com');
-    expect(await email('   ')).toBeNull();
-    expect(await email(null)).toBeNull();
-  });
-
-  it('refuses a thin event that was never fetched', async () => {
-    const event = eventOf(fixtures.recordUpdated);
-    expect(() => transformer.transform({ ...event, thin: true }, {})).toThrow(/arrived without its data/);
-  });
-
-  it('strips blocked fields from the raw copy, with its own policies or the effective ones the runtime passes', async () => {
-    const blocking = createGmailTransformer({ fieldPolicies: { gmail_records: { blocked: ['email'] } } });
-    const [operation] = await blocking.transform(eventOf(fixtures.recordCreated), {});
-    expect(operation?.kind === 'upsert' && operation.values.raw).not.toHaveProperty('email');
-    // The column itself is removed by the runtime (applyFieldPolicies), whatever the transformer returns.
-    expect(blocking.fieldPolicies).toEqual({ gmail_records: { blocked: ['email'], preserved: [] } });
-    const plain = createGmailTransformer();
-    const [fromContext] = await plain.transform(eventOf(fixtures.recordCreated), {
-      fieldPolicies: { gmail_records: { blocked: ['name'] } },
-    });
-    expect(fromContext?.kind === 'upsert' && fromContext.values.raw).not.toHaveProperty('name');
-  });
-
-  it('enforces a field policy from the settings end to end: handler → inbox → worker → sink', async () => {
-    const connector = createGmailConnector({
-      webhookSecrets: [TEST_SECRET],
-      apiToken: TEST_TOKEN,
-      fieldPolicies: { gmail_records: { blocked: ['email'], preserved: ['status'] } },
-    });
-    const store = createMemoryStateStore();
-    const sink = createMemorySink();
-    const handle = createWebhookHandler({ processor: connector.webhook, store });
-    const worker = createWorker({ connectors: [connector], store, sink, circuitBreaker: false });
-
-    expect((await handle(await signedGmailRequest(fixtures.recordCreated))).status).toBe(200);
-    expect((await handle(await signedGmailRequest(fixtures.recordUpdated))).status).toBe(200);
-    expect(await worker.drain()).toMatchObject({ outcomes: { done: 2 } });
-
-    const [row] = sink.rows('gmail_records');
-    expect(row?.key).toEqual({ account_id: TEST_ACCOUNT, id: 'rec_3Fz9Kd' });
-    expect(row?.values).not.toHaveProperty('email');
-    expect(row?.values.raw).not.toHaveProperty('email');
-    // Preserved: written on create ("active"), never overwritten by the update ("paused").
-    expect(row?.values).toMatchObject({ name: 'Ada King', status: 'active' });
+describe('parseAddresses', () => {
+  it.each([
+    ['"Doe, Jane" <Jane@Example.COM>', ['jane@example.com']],
+    ['a@b.co, "x, y" <c@d.co>', ['a@b.co', 'c@d.co']],
+    ['Team: a@b.co, C <c@d.co>;, e@f.co', ['a@b.co', 'c@d.co', 'e@f.co']],
+    ['undisclosed-recipients:;', []],
+    ['Ana (work) <ana@example.org>', ['ana@example.org']],
+    ['=?UTF-8?B?SsO2cmc=?= <jorg@example.de>', ['jorg@example.de']],
+    // Not RFC 5322 (an unquoted comma, a stray bracket): the addresses it holds are still found.
+    ['Doe, Jane <jane@example.com>>, bob@example.com', ['jane@example.com', 'bob@example.com']],
+  ])('%s', (header, expected) => {
+    expect(parseAddresses(header)).toEqual(expected);
   });
 });

@@ -43,6 +43,7 @@ import {
   type OutboxStoreV1,
   type Scheduler,
   type StateStoreV1,
+  type SyncStoreV1,
 } from '@act/core';
 import {
   buildHealthView,
@@ -83,6 +84,8 @@ export interface DashboardState {
   subscribe?: SubscribeFn | undefined;
   /** For the connectors' "reconnect required" signals. */
   credentials?: CredentialStoreV1 | undefined;
+  /** The connections registry, for per-tenant signals (Gmail's watch expiry). */
+  sync?: SyncStoreV1 | undefined;
 }
 
 export interface DashboardOptions {
@@ -347,7 +350,12 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
         for (const connector of connectors) {
           // Reconnect required, lost deliveries: what the freshness figures cannot show.
           const found = await connector
-            .healthSignals?.({ store, ...(state.credentials ? { credentials: state.credentials } : {}), now: at })
+            .healthSignals?.({
+              store,
+              ...(state.credentials ? { credentials: state.credentials } : {}),
+              ...(state.sync ? { sync: state.sync } : {}),
+              now: at,
+            })
             .catch((error: unknown) => {
               logger.warn({ source: connector.source, error: String(error) }, 'dashboard: health signals failed');
               return [];

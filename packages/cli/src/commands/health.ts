@@ -75,7 +75,13 @@ export async function health(args: string[], io: CliIo): Promise<number> {
     for (const source of SOURCES) {
       const connector = source.receiver();
       signals.push(
-        ...((await connector.healthSignals?.({ store: state.store, credentials: state.credentials })) ?? []).filter(
+        ...(
+          (await connector.healthSignals?.({
+            store: state.store,
+            credentials: state.credentials,
+            ...(state.sync ? { sync: state.sync } : {}),
+          })) ?? []
+        ).filter(
           // The CLI's connector has no API credentials of its own; whether your app's has is for your app to say.
           (signal) => signal.code !== 'api_credentials_missing',
         ),

@@ -2,34 +2,65 @@
 // Run `pnpm sql:embed` after editing a migration; tools/embed-sql.test.ts
 // fails while this file and the .sql files disagree.
 
-const MIGRATION_0001_GMAIL_RECORDS = `-- @act/connector-gmail: the mirror of Gmail records, one row per record
--- and account. Keyed like the transformer's operations: (account_id, id).
+const MIGRATION_0001_GMAIL_MESSAGES = `-- @act/connector-gmail: the mirror of Gmail messages, one row per message and
+-- mailbox, keyed like the transformer's operations: (mailbox, id). The mailbox
+-- is the account's address in lower case; a message id is unique within it.
 --
 -- Columns starting with "_" are bookkeeping that @act/sink-supabase defines
--- and maintains (version guard, unchanged detection, tombstones, sync time);
--- keep their names and types consistent with the sink's migrations.
-create table if not exists gmail_records (
-  account_id text not null,
+-- and maintains (version guard, write order, unchanged detection, tombstones,
+-- sync time). _version is the message's historyId (a deletion's: the history
+-- record that deleted it), so an older copy never replaces a newer one.
+create table if not exists gmail_messages (
+  mailbox text not null,
   id text not null,
-  name text,
-  email text,
-  status text,
-  updated_at timestamptz,
+  thread_id text,
+  history_id text,
+  label_ids text[],
+  from_addresses text[],
+  to_addresses text[],
+  cc_addresses text[],
+  subject text,
+  snippet text,
+  internal_date timestamptz,
+  size_estimate integer,
   raw jsonb,
   _version bigint,
+  _version_order bigint[],
   _payload_hash text,
   _deleted_at timestamptz,
   _synced_at timestamptz not null default now(),
-  primary key (account_id, id)
+  primary key (mailbox, id)
 );
-`;
 
-const MIGRATION_0002_GMAIL_VERSION_ORDER = `-- @act/connector-gmail: the tie-break column @act/sink-supabase (0003_act_sink)
--- orders writes by after _version. At equal versions the write with the higher
--- (copy time, arrival) wins, so an older copy of a record never replaces a
--- newer one; see SinkUpsertV1.order in @act/core. Bookkeeping: the sink
--- maintains it.
-alter table gmail_records add column if not exists _version_order bigint[];
+-- A thread's messages, newest first, and "what arrived in this mailbox lately".
+create index if not exists gmail_messages_thread_idx on gmail_messages (mailbox, thread_id, internal_date desc);
+create index if not exists gmail_messages_internal_date_idx on gmail_messages (mailbox, internal_date desc);
+
+-- Threads without another API call: the live messages grouped by thread, with
+-- everyone who wrote or was written to in it and the labels its messages carry.
+create or replace view gmail_threads as
+select
+  messages.mailbox,
+  messages.thread_id,
+  count(*)::integer as message_count,
+  min(messages.internal_date) as first_message_at,
+  max(messages.internal_date) as last_message_at,
+  (array_agg(messages.subject order by messages.internal_date asc nulls last))[1] as subject,
+  (array_agg(messages.snippet order by messages.internal_date desc nulls last))[1] as last_snippet,
+  coalesce((
+    select array_agg(distinct address order by address)
+    from gmail_messages thread,
+      unnest(coalesce(thread.from_addresses, '{}') || coalesce(thread.to_addresses, '{}') || coalesce(thread.cc_addresses, '{}')) as address
+    where thread.mailbox = messages.mailbox and thread.thread_id = messages.thread_id and thread._deleted_at is null
+  ), '{}') as participants,
+  coalesce((
+    select array_agg(distinct label order by label)
+    from gmail_messages thread, unnest(thread.label_ids) as label
+    where thread.mailbox = messages.mailbox and thread.thread_id = messages.thread_id and thread._deleted_at is null
+  ), '{}') as label_ids
+from gmail_messages messages
+where messages._deleted_at is null and messages.thread_id is not null
+group by messages.mailbox, messages.thread_id;
 `;
 
 const MIGRATION_0050_GMAIL_COMMUNICATIONS = `-- @act/connector-gmail: every email as one row per participant, matched to
@@ -202,8 +233,7 @@ left join clean c on c.value = p.address and c.tenant_group = p.tenant_group;
  * first, then each connector's (recorded as `<source>/<name>`).
  */
 export const GMAIL_MIGRATIONS: readonly { name: string; sql: string }[] = Object.freeze([
-  { name: '0001_gmail_records', sql: MIGRATION_0001_GMAIL_RECORDS },
-  { name: '0002_gmail_version_order', sql: MIGRATION_0002_GMAIL_VERSION_ORDER },
+  { name: '0001_gmail_messages', sql: MIGRATION_0001_GMAIL_MESSAGES },
   { name: '0050_gmail_communications', sql: MIGRATION_0050_GMAIL_COMMUNICATIONS },
   { name: '0101_calendar_events', sql: MIGRATION_0101_CALENDAR_EVENTS },
   { name: '0150_calendar_communications', sql: MIGRATION_0150_CALENDAR_COMMUNICATIONS },

@@ -53,7 +53,8 @@ export interface ApiRequest<T> {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Path below the base URL, e.g. `contacts/search` (a leading slash is ignored). */
   path: string;
-  searchParams?: Record<string, string> | undefined;
+  /** A `URLSearchParams` repeats a parameter (Gmail's `metadataHeaders=From&metadataHeaders=To`). */
+  searchParams?: Record<string, string> | URLSearchParams | undefined;
   json?: unknown;
   headers?: Record<string, string> | undefined;
   /** The response body's shape: a body that does not match is a `PayloadError`. */

@@ -4,6 +4,7 @@ import type { PollerV1 } from './poller-v1';
 import type { ReconcilerV1 } from './reconciler-v1';
 import type { SourceEventV1 } from './source-event-v1';
 import type { IntegrationEventV1, StateStoreV1 } from './state-store-v1';
+import type { SyncStoreV1 } from './sync-store-v1';
 import type { TransformerV1 } from './transformer-v1';
 import type { WebhookProcessorV1 } from './webhook-processor-v1';
 
@@ -177,6 +178,8 @@ export interface ConnectorV1<TEvent extends SourceEventV1 = SourceEventV1> {
   healthSignals?(context: {
     store: StateStoreV1;
     credentials?: CredentialStoreV1;
+    /** The connections registry, when the app has one: signals per connected tenant (Gmail's watch expiry). */
+    sync?: SyncStoreV1;
     now?: Date;
   }): Promise<HealthSignalV1[]>;
   /**
