@@ -1,6 +1,6 @@
 import { envReader, mergeSettings, type SettingsOverrides } from '@act/connector-kit';
 import type { CredentialStoreV1 } from '@act/core';
-import type { GmailPushOptions } from './gmail-webhook';
+import type { GmailPushOptions } from './gmail-signature';
 import { GMAIL_PACKAGE_NAME, type GoogleApiSettings } from './google-settings';
 
 export {

@@ -9,11 +9,9 @@ import { PayloadError, type WebhookProcessorV1 } from '@act/core';
 import { parseJson } from '@act/core/internal';
 import { z } from 'zod';
 import { type GmailSourceEvent, gmailPushDataSchema, normalizeMailbox } from './gmail-events';
+import { GMAIL_HISTORY_STREAM } from './gmail-poller';
 import { GMAIL_PUSH_TOKEN_PARAMETER, type GmailPushOptions, verifyGmailPush } from './gmail-signature';
 import { GMAIL_PACKAGE_NAME, GMAIL_SOURCE } from './google-settings';
-
-/** The poller stream a push asks to sync: the mailbox's `history.list` from its stored history id [G2]. */
-export const GMAIL_HISTORY_STREAM = 'history';
 
 /**
  * [P1] A wrapped push body. Pub/Sub writes `messageId` and `publishTime`

@@ -4,6 +4,18 @@
  * Postgres, and Google Calendar (watch channels).
  */
 
+// Google Calendar
+export {
+  type CalendarConnector,
+  type CalendarEventMap,
+  createCalendarConnector,
+} from './calendar-connector';
+export type { CalendarEvent, CalendarEventType, CalendarSourceEvent } from './calendar-events';
+export {
+  type CalendarChannelSettings,
+  type CalendarConnectorSettings,
+  loadCalendarSettings,
+} from './calendar-settings';
 // Gmail
 export type { GmailClient } from './gmail-client';
 export { createGmailConnector, type GmailConnector, type GmailEventMap } from './gmail-connector';
@@ -18,11 +30,11 @@ export {
   type GmailWatchSettings,
   loadGmailSettings,
 } from './gmail-settings';
+export type { GmailPushOptions } from './gmail-signature';
 export { parseAddresses } from './gmail-transform';
 export { GMAIL_WATCH, gmailWatchKey } from './gmail-watch';
-export type { GmailPushOptions } from './gmail-webhook';
 // Google (shared by both connectors)
 export { googleOAuth } from './google-client';
-export { GMAIL_SOURCE, type GoogleApiSettings, type GoogleOAuthSettings } from './google-settings';
+export { CALENDAR_SOURCE, GMAIL_SOURCE, type GoogleApiSettings, type GoogleOAuthSettings } from './google-settings';
 export { source } from './source';
 export { VERSION } from './version';

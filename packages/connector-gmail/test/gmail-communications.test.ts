@@ -152,7 +152,7 @@ function suite(name: string, open: () => Promise<{ query: Query; close: () => Pr
   });
 }
 
-const connectors = () => [crm, createGmailConnector(), createCalendarConnector()] as ConnectorV1[];
+const connectors = () => [crm, createGmailConnector({}), createCalendarConnector({})] as ConnectorV1[];
 const randomSchema = () => `gmail_comms_${Math.random().toString(36).slice(2, 10)}`;
 
 let pglite: PGlite | undefined;

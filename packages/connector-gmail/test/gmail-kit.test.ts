@@ -1,4 +1,5 @@
 import { testConnector, testReconciler } from '@act/connector-kit/testing';
+import { ACT_MIGRATIONS } from '@act/sink-supabase';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { createGmailConnector } from '../src/gmail-connector';
@@ -15,7 +16,9 @@ const metadata = message(fixtures.messageMetadata) as GmailMessage;
 const full = message(fixtures.messageFull) as GmailMessage;
 
 // Migrations create every column the transform writes (and apply twice), keyed like the reconciler.
+// The communications view reads the sink's identity map (act_identity_values): its migrations come first.
 testConnector(connector, {
+  prerequisites: ACT_MIGRATIONS,
   events: [
     messageEvent(MAILBOX, 'message.added', metadata),
     messageEvent(MAILBOX, 'message.labels_changed', full),

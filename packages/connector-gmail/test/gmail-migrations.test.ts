@@ -1,4 +1,5 @@
 // That each string equals its .sql file is checked for every package by tools/embed-sql.test.ts.
+import { ACT_MIGRATIONS } from '@act/sink-supabase';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GMAIL_MIGRATIONS } from '../src/generated/migrations';
@@ -22,7 +23,8 @@ describe('Gmail migrations', () => {
     afterAll(() => db.close());
 
     it('groups live messages by thread: counts, first subject, participants and labels', async () => {
-      for (const migration of connector.migrations) await db.exec(migration.sql);
+      // The sink's first (the communications view reads its identity map), then the connector's.
+      for (const migration of [...ACT_MIGRATIONS, ...connector.migrations]) await db.exec(migration.sql);
       await db.exec(`
         insert into gmail_messages (mailbox, id, thread_id, subject, snippet, internal_date, label_ids, from_addresses, to_addresses, cc_addresses, _deleted_at) values
           ('u@example.com', 'm1', 't1', 'Q4 figures', 'first', '2025-12-08T08:00:00Z', '{INBOX}', '{jane@example.com}', '{u@example.com}', '{}', null),

@@ -4,7 +4,7 @@
 import { createRandom, fetchFromFake } from '@act/core/testing';
 import { describe, expect, it } from 'vitest';
 import { source } from '../src/index';
-import { createGmailFake, FIXTURES, SAMPLE_DELIVERIES, gmailSigner } from '../src/testing/index';
+import { createGmailFake, FIXTURES, gmailSigner, SAMPLE_DELIVERIES } from '../src/testing/index';
 
 const env = { GMAIL_WEBHOOK_SECRET: 'whsec_source_test', GMAIL_API_TOKEN: 'demo-token' };
 const BASE = 'https://gmail.fake.test/v1';

@@ -7,8 +7,9 @@ import { createMemoryStateStore, createWebhookHandler, type MemoryStateStore } f
 import type { JWTPayload } from 'jose';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { GMAIL_HISTORY_STREAM } from '../src/gmail-poller';
 import { type GmailPushOptions, verifyGmailPush } from '../src/gmail-signature';
-import { createGmailWebhook, GMAIL_HISTORY_STREAM, parseGmailPush } from '../src/gmail-webhook';
+import { createGmailWebhook, parseGmailPush } from '../src/gmail-webhook';
 import { GOOGLE_JWKS_URL } from '../src/google-settings';
 import {
   AUDIENCE,

@@ -5,7 +5,7 @@
  * a fake of its API.
  */
 
-export { createGmailFake, type SimulatedRecord, GmailFake, type GmailFakeOptions } from './fake';
+export { createGmailFake, GmailFake, type GmailFakeOptions, type SimulatedRecord } from './fake';
 export { FIXTURES, SAMPLE_DELIVERIES } from './fixtures';
-export { signGmailBody, gmailSigner } from './signer';
+export { gmailSigner, signGmailBody } from './signer';
 export { createSimulation } from './simulation';
