@@ -12,6 +12,7 @@ export {
 } from './calendar-connector';
 export type { CalendarEvent, CalendarEventType, CalendarSourceEvent } from './calendar-events';
 export {
+  CALENDAR_EVENTS_READONLY_SCOPE,
   type CalendarChannelSettings,
   type CalendarConnectorSettings,
   loadCalendarSettings,
