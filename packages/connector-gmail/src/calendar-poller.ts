@@ -71,6 +71,9 @@ export function createCalendarPoller(options: CalendarPollerOptions): CalendarPo
       const resumed = cursor !== null;
       for (;;) {
         let page: Awaited<ReturnType<CalendarClient['listEvents']>>;
+        // Read before the request: a cancelled event without `updated` is versioned by it, and a reinstatement
+        // Google makes after answering must carry a later `updated` than that version, never an earlier one.
+        const observedAt = now();
         try {
           page = await client.listEvents(tenant, { ...position, showDeleted, maxResults, signal });
         } catch (error) {
@@ -85,7 +88,6 @@ export function createCalendarPoller(options: CalendarPollerOptions): CalendarPo
           }
           throw error;
         }
-        const observedAt = now();
         const events = (page.items ?? []).map((event) => calendarEventToSourceEvent(tenant, event, observedAt));
         if (page.nextPageToken) {
           position = { syncToken: position.syncToken, pageToken: page.nextPageToken };
@@ -106,8 +108,8 @@ export function createCalendarPoller(options: CalendarPollerOptions): CalendarPo
     async *listAll({ tenant, signal }) {
       let pageToken: string | null = null;
       do {
-        const page = await client.listEvents(tenant, { pageToken, showDeleted: false, maxResults, signal });
         const observedAt = now();
+        const page = await client.listEvents(tenant, { pageToken, showDeleted: false, maxResults, signal });
         // Cancelled instances of recurring events are listed even without `showDeleted` [C1]: a row
         // the listing leaves out is deleted by the reconciliation, so they are left out here.
         const live = (page.items ?? []).filter((event) => event.status !== 'cancelled');

@@ -157,13 +157,14 @@ export function createGmailHistoryPoller(options: GmailHistoryPollerOptions): Gm
       signal,
     );
     const byId = new Map(toFetch.map((change, index) => [change.ref.id, fetched[index]]));
-    return entries.map((change) => {
+    return entries.flatMap((change) => {
       const message = byId.get(change.ref.id);
-      // Deleted (or gone before we could fetch it: a 404): a tombstone at the history record that named it.
-      // Should a copy newer than that record already be mirrored, the version guard keeps it until the
-      // deletion's own record (a later `messagesDeleted`) or the reconciliation removes it.
-      if (change.type === 'message.deleted' || !message) return deletedEvent(tenant, change.ref, change.recordId);
-      return messageEvent(tenant, change.type, message);
+      if (change.type === 'message.deleted') return [deletedEvent(tenant, change.ref, change.recordId)];
+      // Gone before we could fetch it (a 404): nothing is written. A message really deleted has its own
+      // `messagesDeleted` record [G4], which tombstones it; a tombstone here, on a table that cannot be
+      // restored, would hide a message a spurious 404 left alone, for good.
+      if (!message) return [];
+      return [messageEvent(tenant, change.type, message)];
     });
   }
 

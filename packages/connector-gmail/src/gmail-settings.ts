@@ -106,6 +106,16 @@ export function loadGmailSettings(
 
   const audience = read.list('GMAIL_PUSH_AUDIENCE', { emptyItems: 'refuse', item: 'audience' });
   const serviceAccountEmail = read.string('GMAIL_PUSH_SERVICE_ACCOUNT');
+  if (audience.length === 0 && !serviceAccountEmail) {
+    // A push variable without the two that enable pushes would be ignored silently.
+    for (const name of ['GMAIL_PUSH_TOKEN', 'GOOGLE_JWKS_URL']) {
+      if (read.string(name) !== undefined) {
+        throw read.fail(
+          `${name} is set, but GMAIL_PUSH_AUDIENCE and GMAIL_PUSH_SERVICE_ACCOUNT are not (pushes are off)`,
+        );
+      }
+    }
+  }
   if (audience.length > 0 || serviceAccountEmail) {
     if (audience.length === 0) {
       throw read.fail(

@@ -85,6 +85,14 @@ describe('loadGmailSettings', () => {
     expect(() => loadGmailSettings(env)).toThrow(/^\[@act\/connector-gmail\] /);
   });
 
+  it('refuses a push token or JWKS URL while pushes are off (no audience and service account): never ignored', () => {
+    for (const name of ['GMAIL_PUSH_TOKEN', 'GOOGLE_JWKS_URL']) {
+      expect(() => loadGmailSettings({ GOOGLE_ACCESS_TOKEN: 't', [name]: 'https://x.example/jwks' })).toThrow(
+        `[@act/connector-gmail] ${name} is set, but GMAIL_PUSH_AUDIENCE and GMAIL_PUSH_SERVICE_ACCOUNT are not (pushes are off)`,
+      );
+    }
+  });
+
   it('refuses OAuth and a static bearer together', () => {
     expect(() =>
       loadGmailSettings(

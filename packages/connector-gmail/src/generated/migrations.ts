@@ -176,7 +176,8 @@ const MIGRATION_0150_CALENDAR_COMMUNICATIONS = `-- @act/connector-gmail (Google 
 -- participant, matched to the contacts of other sources through the
 -- cross-source identity map of @act/sink-supabase (0013_act_identity), in the
 -- same columns as gmail_communications, so a timeline is
---   select * from gmail_communications union all select * from calendar_communications
+--   select * from (select * from gmail_communications
+--                  union all select * from calendar_communications) c where …
 --
 -- One row per (event, participant address): the organizer and each attendee
 -- other than the calendar itself, with the contact that address identifies
