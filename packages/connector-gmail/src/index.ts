@@ -3,7 +3,7 @@
  * `@act/connector-gmail`: the package to copy for a connector. "Gmail" is a fictional provider.
  */
 
-export { source } from './source';
+export { calendarSource, source, sources } from './source';
 export { gmailOAuth } from './gmail-client';
 export { createGmailConnector, type GmailConnector, type GmailEventMap } from './gmail-connector';
 export type { GmailEvent, GmailEventType } from './gmail-events';
