@@ -203,7 +203,9 @@ export class CalendarFake extends FakeProviderBase {
       ...this.times(at),
       iCalUID: `${id}@google.com`,
       sequence: 0,
-      ...(attendees.length > 0 ? { attendees: [{ email: calendar.id, organizer: true, self: true, responseStatus: 'accepted' }, ...attendees] } : {}),
+      ...(attendees.length > 0
+        ? { attendees: [{ email: calendar.id, organizer: true, self: true, responseStatus: 'accepted' }, ...attendees] }
+        : {}),
       reminders: { useDefault: true },
       eventType: 'default',
     };
@@ -356,7 +358,7 @@ export class CalendarFake extends FakeProviderBase {
     return account !== undefined && (calendarId === undefined || account === calendarId.toLowerCase());
   }
 
-  private async answer(request: FakeApiRequest, response: FakeApiResponse, path: string): Promise<void> {
+  private async answer(request: FakeApiRequest, response: FakeApiResponse, path: string) {
     const url = new URL(path, 'http://fake.invalid');
     const method = (request.method ?? 'GET').toUpperCase();
     if (url.pathname === '/calendar/v3/channels/stop' && method === 'POST') {
@@ -385,7 +387,7 @@ export class CalendarFake extends FakeProviderBase {
   }
 
   /** [C1] [C3] `events.list`, full or incremental. */
-  private list(calendar: Calendar, query: URLSearchParams, response: FakeApiResponse): void {
+  private list(calendar: Calendar, query: URLSearchParams, response: FakeApiResponse) {
     const syncToken = query.get('syncToken');
     const maxResults = Math.min(2500, Math.max(1, Number(query.get('maxResults') ?? 250) || 250));
     const pageToken = query.get('pageToken');
@@ -443,15 +445,26 @@ export class CalendarFake extends FakeProviderBase {
   }
 
   /** [C2] `events.watch`. */
-  private watch(calendar: Calendar, text: string, response: FakeApiResponse): void {
+  private watch(calendar: Calendar, text: string, response: FakeApiResponse) {
     const body = parseJsonBody(text);
     const id = body.id;
     const address = body.address;
-    if (typeof id !== 'string' || id === '' || id.length > 64 || body.type !== 'web_hook' || typeof address !== 'string') {
-      return sendGoogleError(response, 400, 'invalid', 'A channel needs an id (up to 64 characters), type web_hook and an address');
+    if (
+      typeof id !== 'string' ||
+      id === '' ||
+      id.length > 64 ||
+      body.type !== 'web_hook' ||
+      typeof address !== 'string'
+    ) {
+      return sendGoogleError(
+        response,
+        400,
+        'invalid',
+        'A channel needs an id (up to 64 characters), type web_hook and an address',
+      );
     }
     if (this.options.requireHttps && !address.startsWith('https://')) {
-      return sendGoogleError(response, 400, 'push.webhookUrlNotHttps', 'WebHook callback must be HTTPS: ' + address);
+      return sendGoogleError(response, 400, 'push.webhookUrlNotHttps', `WebHook callback must be HTTPS: ${address}`);
     }
     if ([...calendar.channels.values()].some((channel) => channel.id === id)) {
       return sendGoogleError(response, 400, 'channelIdNotUnique', 'Channel id not unique');
@@ -463,7 +476,15 @@ export class CalendarFake extends FakeProviderBase {
     // [C2] "the more restrictive value is used".
     const expiration = Math.min(limit, requested ?? limit, ttlMs !== undefined ? Date.now() + ttlMs : limit);
     const token = typeof body.token === 'string' ? body.token : undefined;
-    const channel: Channel = { id, resourceId: calendar.resourceId, token, address, expiration, messageNumber: 0, stopped: false };
+    const channel: Channel = {
+      id,
+      resourceId: calendar.resourceId,
+      token,
+      address,
+      expiration,
+      messageNumber: 0,
+      stopped: false,
+    };
     calendar.channels.set(id, channel);
     this.pendingSync.push(this.notification(channel, calendar, 'sync'));
     sendJson(response, 200, {
@@ -477,7 +498,7 @@ export class CalendarFake extends FakeProviderBase {
   }
 
   /** [C2] `channels/stop` `{ id, resourceId }`. */
-  private stop(text: string, response: FakeApiResponse): void {
+  private stop(text: string, response: FakeApiResponse) {
     const body = parseJsonBody(text);
     for (const calendar of this.calendars.values()) {
       const channel = calendar.channels.get(String(body.id));
@@ -494,7 +515,7 @@ export class CalendarFake extends FakeProviderBase {
 
 /** [C2] The watched collection's URI, as the guide's example writes it. */
 function resourceUri(calendarId: string): string {
-  return `https://www.googleapis.com/calendar/v3/calendars/${encodeURIComponent(calendarId)}/events`;
+  return `https://www.googleapis.com/calendar/v3/calendars/${encodeURIComponent(calendarId).replace('%40', '@')}/events`;
 }
 
 /** A fake Google Calendar: see `CalendarFake`. */

@@ -266,12 +266,14 @@ export class GmailFake extends FakeProviderBase {
     const from = this.address();
     const cc = this.random() < 0.3 ? this.address() : undefined;
     const subject = thread
-      ? thread.headers.find((h) => h.name === 'Subject')?.value ?? 'Re:'
+      ? (thread.headers.find((h) => h.name === 'Subject')?.value ?? 'Re:')
       : `${this.pick(SUBJECTS)} [${this.runId}]`;
     const id = this.hexId();
     // Mixed case in the From address on purpose: the mirror keeps addresses lower case.
     const fromHeader =
-      this.random() < 0.3 ? `"${from.display}" <${from.email.replace(/^./, (c) => c.toUpperCase())}>` : `${from.display} <${from.email}>`;
+      this.random() < 0.3
+        ? `"${from.display}" <${from.email.replace(/^./, (c) => c.toUpperCase())}>`
+        : `${from.display} <${from.email}>`;
     const headers = [
       { name: 'Date', value: new Date(at).toUTCString().replace('GMT', '+0000') },
       { name: 'From', value: fromHeader },
@@ -458,7 +460,7 @@ export class GmailFake extends FakeProviderBase {
     });
   }
 
-  private async answer(request: FakeApiRequest, response: FakeApiResponse, path: string): Promise<void> {
+  private async answer(request: FakeApiRequest, response: FakeApiResponse, path: string) {
     const url = new URL(path, 'http://fake.invalid');
     const method = (request.method ?? 'GET').toUpperCase();
     if (url.pathname === '/oauth2/v3/certs' && method === 'GET') {
@@ -483,7 +485,12 @@ export class GmailFake extends FakeProviderBase {
       if (tokenAccount) address = tokenAccount;
       else if (this.tenants.length === 1) address = this.tenants[0] as string;
       else {
-        sendGoogleError(response, 400, 'invalidArgument', 'the fake Gmail: users/me with a shared token names no mailbox');
+        sendGoogleError(
+          response,
+          400,
+          'invalidArgument',
+          'the fake Gmail: users/me with a shared token names no mailbox',
+        );
         return;
       }
     }
@@ -515,7 +522,7 @@ export class GmailFake extends FakeProviderBase {
   }
 
   /** [G1] `users.getProfile`. */
-  private profile(mailbox: Mailbox, response: FakeApiResponse): void {
+  private profile(mailbox: Mailbox, response: FakeApiResponse) {
     const threads = new Set([...mailbox.messages.values()].map((message) => message.threadId));
     sendJson(response, 200, {
       emailAddress: mailbox.address,
@@ -526,7 +533,7 @@ export class GmailFake extends FakeProviderBase {
   }
 
   /** [G4] `users.history.list`. */
-  private history(mailbox: Mailbox, query: URLSearchParams, response: FakeApiResponse): void {
+  private history(mailbox: Mailbox, query: URLSearchParams, response: FakeApiResponse) {
     const start = query.get('startHistoryId');
     if (start === null || !/^\d+$/.test(start)) {
       sendGoogleError(response, 400, 'invalidArgument', 'Invalid startHistoryId');
@@ -557,7 +564,7 @@ export class GmailFake extends FakeProviderBase {
   }
 
   /** [G5] `users.messages.list`, newest first; a keyset page token, so changes between pages skip nothing. */
-  private listMessages(mailbox: Mailbox, query: URLSearchParams, response: FakeApiResponse): void {
+  private listMessages(mailbox: Mailbox, query: URLSearchParams, response: FakeApiResponse) {
     const maxResults = Math.min(500, Math.max(1, Number(query.get('maxResults') ?? 100) || 100));
     const labelIds = query.getAll('labelIds');
     const includeSpamTrash = query.get('includeSpamTrash') === 'true';
@@ -577,7 +584,7 @@ export class GmailFake extends FakeProviderBase {
   }
 
   /** [G5] `users.messages.get`. */
-  private getMessage(mailbox: Mailbox, id: string, query: URLSearchParams, response: FakeApiResponse): void {
+  private getMessage(mailbox: Mailbox, id: string, query: URLSearchParams, response: FakeApiResponse) {
     const message = mailbox.messages.get(id);
     if (!message) {
       sendGoogleError(response, 404, 'notFound', 'Requested entity was not found.');
@@ -621,7 +628,7 @@ export class GmailFake extends FakeProviderBase {
   }
 
   /** [G2] [G6] `users.watch`: the history id now and an expiration 7 days ahead, as strings; a notification at once. */
-  private watch(mailbox: Mailbox, text: string, response: FakeApiResponse): void {
+  private watch(mailbox: Mailbox, text: string, response: FakeApiResponse) {
     const body = parseJsonBody(text);
     const topicName = body.topicName;
     if (typeof topicName !== 'string' || !/^projects\/[^/]+\/topics\/[^/]+$/.test(topicName)) {

@@ -111,7 +111,7 @@ export function gmailPushData(emailAddress: string, historyId: string): string {
 /** A fresh Pub/Sub message id: decimal, as the doc's `2070443601311540` [P1]. */
 function freshMessageId(): string {
   const digits = crypto.getRandomValues(new Uint32Array(2));
-  return `${(digits[0] as number) % 9_000_000 + 1_000_000}${String((digits[1] as number) % 1_000_000_000).padStart(9, '0')}`;
+  return `${((digits[0] as number) % 9_000_000) + 1_000_000}${String((digits[1] as number) % 1_000_000_000).padStart(9, '0')}`;
 }
 
 /**

@@ -65,7 +65,11 @@ export const createSimulation: CreateSimulationV1 = async ({ baseUrl, random, ru
   const accounts = simulatedGoogleAccounts(runId);
   const connector = createGmailConnector({
     oauth: { ...DEMO_OAUTH, credentials: state.credentials },
-    push: { audience: PUSH.audience, serviceAccountEmail: PUSH.serviceAccountEmail, jwksUrl: `${baseUrl}/oauth2/v3/certs` },
+    push: {
+      audience: PUSH.audience,
+      serviceAccountEmail: PUSH.serviceAccountEmail,
+      jwksUrl: `${baseUrl}/oauth2/v3/certs`,
+    },
     watch: { topicName: TOPIC },
     baseUrl: `${baseUrl}/gmail/v1/`,
     rateLimitStore: state.rateLimits,
@@ -86,7 +90,8 @@ export const createSimulation: CreateSimulationV1 = async ({ baseUrl, random, ru
     // [G2] Gmail publishes at most one notification a second per mailbox.
     weight: 1,
     seedPerTenant: 8,
-    realAccount: 'GOOGLE_CLIENT_ID + GOOGLE_CLIENT_SECRET (+ GMAIL_PUSH_AUDIENCE, GMAIL_PUSH_SERVICE_ACCOUNT, GMAIL_PUBSUB_TOPIC)',
+    realAccount:
+      'GOOGLE_CLIENT_ID + GOOGLE_CLIENT_SECRET (+ GMAIL_PUSH_AUDIENCE, GMAIL_PUSH_SERVICE_ACCOUNT, GMAIL_PUBSUB_TOPIC)',
     async setup() {
       await connectAccounts(state.credentials, accounts);
       for (const subscription of connector.subscriptions ?? []) {
