@@ -417,6 +417,8 @@ describe('each connector describes itself', () => {
     'bench/src/backfill-runner.ts': ['template'],
     'bench/src/backfill.ts': ['template'],
     'bench/src/freshness.ts': ['template'],
+    // Gmail push → row against the connector's five-minute promise: drives Gmail's own simulation.
+    'bench/src/gmail.ts': ['gmail'],
     'bench/src/ingest.ts': ['ghl', 'template'],
     'bench/src/server.ts': ['ghl', 'template'],
     'bench/src/verify.ts': ['ghl', 'template', 'xero'],
@@ -430,7 +432,7 @@ describe('each connector describes itself', () => {
     'bench/chaos/scenarios/api-faults.ts': ['xero'],
     // The demo's tests (the demo itself runs every installed connector's createSimulation).
     'examples/demo/test/dashboard.browser.test.ts': ['template'],
-    'examples/demo/test/demo.test.ts': ['ghl', 'template', 'xero'],
+    'examples/demo/test/demo.test.ts': ['ghl', 'gmail', 'template', 'xero'],
     // Cross-source identity is about two named sources: a Xero contact linked to a GHL contact by email.
     'examples/demo/test/identity.test.ts': ['ghl', 'xero'],
     // Apps: an example shows how an app wires the connectors it uses (never the template).

@@ -11,7 +11,7 @@ import { calendarSigner, gmailSigner } from './testing/signer';
 const MISSING_GOOGLE_CREDENTIALS =
   'GOOGLE_CLIENT_ID is not set (with GOOGLE_CLIENT_SECRET: the OAuth app whose tokens your app saved in act_credentials as google:<address>; or GOOGLE_ACCESS_TOKEN)';
 
-/** A listing's estimate of its size: `resultSizeEstimate` of `messages.list` [G5]. */
+/** A listing's estimate of its size: `resultSizeEstimate` of `messages.list` [G10]. */
 function resultSizeEstimate(body: unknown): number | undefined {
   const estimate = (body as { resultSizeEstimate?: unknown } | null)?.resultSizeEstimate;
   return typeof estimate === 'number' && Number.isFinite(estimate) && estimate >= 0 ? estimate : undefined;

@@ -47,7 +47,7 @@ async function watchAll(fake: GmailFake, call: ReturnType<typeof gmail>['call'])
 describe('the fake Gmail', () => {
   it('answers watch as the guide shows (strings here, as the reference types them) and publishes at once', async () => {
     const { fake, call } = gmail();
-    const documented = JSON.parse(FIXTURES['sample-gmail-watch-response.json'] as string) as Record<string, unknown>;
+    const documented = JSON.parse(FIXTURES['gmail-watch.response.json'] as string) as Record<string, unknown>;
     const watch = await call('/gmail/v1/users/me/watch', {
       method: 'POST',
       body: JSON.stringify({ topicName: 'projects/myproject/topics/mytopic', labelIds: ['INBOX'] }),
@@ -277,7 +277,7 @@ describe('the fake Google Calendar', () => {
   it('makes channels with events.watch (the guide’s keys), notifies them with X-Goog headers, stops them', async () => {
     const { fake, call } = calendar({ duplicateRate: 0, outOfOrderRate: 0 });
     expect(await fake.next()).toEqual([]); // no channel: nothing to notify
-    const documented = JSON.parse(FIXTURES['sample-calendar-watch-response.json'] as string) as Record<string, unknown>;
+    const documented = JSON.parse(FIXTURES['calendar-watch-response.json'] as string) as Record<string, unknown>;
     const watch = await call(`calendars/${ADA}/events/watch`, {
       method: 'POST',
       body: JSON.stringify({

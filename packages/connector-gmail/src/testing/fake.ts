@@ -13,14 +13,14 @@
  *   the mailbox's current `historyId`; a `startHistoryId` older than the
  *   history kept is 404 [G4];
  * - `messages.list` (`messages` of ids left out when empty, `nextPageToken`,
- *   `resultSizeEstimate`), `messages.get` with `format=minimal|metadata|full|raw`
- *   and `metadataHeaders` [G5]; `getProfile`; `watch` (answering `historyId`
+ *   `resultSizeEstimate`) [G10], `messages.get` with `format=minimal|metadata|full|raw`
+ *   and `metadataHeaders` [G5]; `getProfile` [G9]; `watch` (answering `historyId`
  *   and `expiration` as strings, 7 days ahead, and publishing a notification
- *   at once) and `stop` [G2] [G6]; `me` or the address as `userId` [G1];
+ *   at once) and `stop` [G2]; `me` or the address as `userId` [G1];
  * - pushes: Pub/Sub's wrapped push body, `message.data` the base64 of
  *   `{"emailAddress", "historyId"}` (the mailbox's new history id) [G2] [P1],
  *   with `Authorization: Bearer <OIDC token>` signed RS256 by a key set the fake
- *   owns and serves as a JWKS at `/oauth2/v3/certs` [P2] [P5]; redeliveries
+ *   owns and serves as a JWKS at `/oauth2/v3/certs` [P2] [P4]; redeliveries
  *   keep their `messageId` [P1] and a push may arrive after a later one;
  * - errors in Google's JSON error body; 403 `userRateLimitExceeded` on
  *   `throttleRate` of calls [G7].
@@ -132,6 +132,15 @@ const SUBJECTS = [
 ];
 const DOMAINS = ['example.com', 'example.org', 'example.net'];
 
+/** One change at a fake mailbox: what the benchmarks time to its row. */
+export interface GmailFakeChange {
+  mailbox: string;
+  messageId: string;
+  type: HistoryType;
+  /** The history record's id (the message's `historyId` after it; a deletion's row version). */
+  historyId: number;
+}
+
 /** A Pub/Sub push the fake sent: what the benchmarks time from. */
 export interface GmailFakePush {
   mailbox: string;
@@ -157,6 +166,8 @@ export class GmailFake extends FakeProviderBase {
   private readonly pendingWatchPushes: string[] = [];
   /** Every push published (duplicates once), oldest first. */
   readonly published: GmailFakePush[] = [];
+  /** Every change `change` made (not seeding), oldest first. */
+  readonly changes: GmailFakeChange[] = [];
   throttled = 0;
   notFound = 0;
 
@@ -317,23 +328,26 @@ export class GmailFake extends FakeProviderBase {
     if (!mailbox) throw new Error(`[@act/connector-gmail] the fake has no mailbox ${address}`);
     const live = [...mailbox.messages.values()];
     const roll = this.random();
+    let changed: GmailFakeMessage;
+    let type: HistoryType;
     if (live.length < 3 || roll < 0.45) {
-      this.add(mailbox, this.now());
+      changed = this.add(mailbox, this.now());
+      type = 'messageAdded';
     } else if (roll < 0.88) {
       const message = this.pick(live);
       const label = this.pick(LABELS_TO_TOGGLE);
-      if (message.labelIds.includes(label)) {
-        message.labelIds = message.labelIds.filter((id) => id !== label);
-        message.historyId = this.record(mailbox, 'labelRemoved', message, [label]);
-      } else {
-        message.labelIds = [...message.labelIds, label];
-        message.historyId = this.record(mailbox, 'labelAdded', message, [label]);
-      }
+      type = message.labelIds.includes(label) ? 'labelRemoved' : 'labelAdded';
+      message.labelIds =
+        type === 'labelRemoved' ? message.labelIds.filter((id) => id !== label) : [...message.labelIds, label];
+      message.historyId = this.record(mailbox, type, message, [label]);
+      changed = message;
     } else {
-      const message = this.pick(live);
-      mailbox.messages.delete(message.id);
-      mailbox.deleted.set(message.id, this.record(mailbox, 'messageDeleted', message));
+      changed = this.pick(live);
+      type = 'messageDeleted';
+      mailbox.messages.delete(changed.id);
+      mailbox.deleted.set(changed.id, this.record(mailbox, 'messageDeleted', changed));
     }
+    this.changes.push({ mailbox: mailbox.address, messageId: changed.id, type, historyId: mailbox.historyId });
     return mailbox.historyId;
   }
 
@@ -521,7 +535,7 @@ export class GmailFake extends FakeProviderBase {
     sendGoogleError(response, 404, 'notFound', `the fake Gmail has no ${method} users/{userId}/${rest}`);
   }
 
-  /** [G1] `users.getProfile`. */
+  /** [G9] `users.getProfile`. */
   private profile(mailbox: Mailbox, response: FakeApiResponse) {
     const threads = new Set([...mailbox.messages.values()].map((message) => message.threadId));
     sendJson(response, 200, {
@@ -563,7 +577,7 @@ export class GmailFake extends FakeProviderBase {
     });
   }
 
-  /** [G5] `users.messages.list`, newest first; a keyset page token, so changes between pages skip nothing. */
+  /** [G10] `users.messages.list`, newest first; a keyset page token, so changes between pages skip nothing. */
   private listMessages(mailbox: Mailbox, query: URLSearchParams, response: FakeApiResponse) {
     const maxResults = Math.min(500, Math.max(1, Number(query.get('maxResults') ?? 100) || 100));
     const labelIds = query.getAll('labelIds');
@@ -627,7 +641,7 @@ export class GmailFake extends FakeProviderBase {
     sendJson(response, 200, { ...base, payload });
   }
 
-  /** [G2] [G6] `users.watch`: the history id now and an expiration 7 days ahead, as strings; a notification at once. */
+  /** [G2] `users.watch`: the history id now and an expiration 7 days ahead, as strings; a notification at once. */
   private watch(mailbox: Mailbox, text: string, response: FakeApiResponse) {
     const body = parseJsonBody(text);
     const topicName = body.topicName;

@@ -15,6 +15,7 @@ export {
 export {
   createGmailFake,
   GmailFake,
+  type GmailFakeChange,
   type GmailFakeMessage,
   type GmailFakeOptions,
   type GmailFakePush,

@@ -1,7 +1,7 @@
 // Signs deliveries as Google does, for tests, the fakes and `act trigger`.
 //
 // Gmail: Pub/Sub pushes carry `Authorization: Bearer <OIDC ID token>`, an
-// RS256 JWT Google signs with the keys it publishes as a JWKS [P2] [P5]. Only
+// RS256 JWT Google signs with the keys it publishes as a JWKS [P2] [P4]. Only
 // Google holds those keys, so this signs with an RS256 key you give it (or one
 // it generates), and the receiver must take that key's JWKS instead of
 // Google's (`GOOGLE_JWKS_URL`, or `push.keySet` in code). The claims are the
@@ -32,7 +32,7 @@ export interface GoogleSigningKey {
   /** The JWT header's `kid`: the key's JWK thumbprint (RFC 7638), so one key always has one id. */
   kid: string;
   privateKey: CryptoKey;
-  /** `{ keys: [<public JWK>] }`, as `https://www.googleapis.com/oauth2/v3/certs` publishes Google's [P5]. */
+  /** `{ keys: [<public JWK>] }`, as `https://www.googleapis.com/oauth2/v3/certs` publishes Google's [P4]. */
   jwks: JSONWebKeySet;
   /** The private key as PKCS #8 PEM (to save and reuse). */
   privatePem(): Promise<string>;
@@ -71,7 +71,7 @@ export interface PushTokenClaims {
   now: number;
   /** Lifetime in seconds: Google's ID tokens live an hour [P2]. */
   lifetimeSeconds?: number;
-  /** `accounts.google.com` or `https://accounts.google.com` [P5]; defaults to the latter, as the doc's sample. */
+  /** `accounts.google.com` or `https://accounts.google.com` [P4]; defaults to the latter, as the doc's sample. */
   issuer?: string;
   /** `email_verified`; `true` unless a test says otherwise. */
   emailVerified?: boolean;

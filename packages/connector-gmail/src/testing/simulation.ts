@@ -87,8 +87,8 @@ export const createSimulation: CreateSimulationV1 = async ({ baseUrl, random, ru
     connector,
     fake,
     tenants: fake.tenants,
-    // [G2] Gmail publishes at most one notification a second per mailbox.
-    weight: 1,
+    // [G2] Gmail publishes at most one notification a second per mailbox; with Calendar, the two share one account.
+    weight: 0.5,
     seedPerTenant: 8,
     realAccount:
       'GOOGLE_CLIENT_ID + GOOGLE_CLIENT_SECRET (+ GMAIL_PUSH_AUDIENCE, GMAIL_PUSH_SERVICE_ACCOUNT, GMAIL_PUBSUB_TOPIC)',
@@ -138,8 +138,8 @@ export const createCalendarSimulation: CreateSimulationV1 = async ({ baseUrl, ra
   const accounts = simulatedGoogleAccounts(runId);
   const connector = createCalendarConnector({
     oauth: { ...DEMO_OAUTH, credentials: state.credentials },
-    // Where the app receives notifications (the fake records it; the tool running it posts them).
-    channel: { address: new URL('/webhooks/calendar', baseUrl).href },
+    // Google posts only to https [C2]: the fake records the address, the tool running it posts the notifications.
+    channel: { address: 'https://act.example.com/webhooks/calendar' },
     channels: state.credentials,
     baseUrl: `${baseUrl}/calendar/v3/`,
     rateLimitStore: state.rateLimits,
@@ -151,7 +151,8 @@ export const createCalendarSimulation: CreateSimulationV1 = async ({ baseUrl, ra
     connector,
     fake,
     tenants: fake.tenants,
-    weight: 1,
+    // With Gmail, one Google account's share of the changes.
+    weight: 0.5,
     seedPerTenant: 8,
     realAccount: 'GOOGLE_CLIENT_ID + GOOGLE_CLIENT_SECRET (+ CALENDAR_WEBHOOK_URL)',
     async setup() {
