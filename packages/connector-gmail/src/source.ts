@@ -1,5 +1,5 @@
 import { missingEnv, runtimeSettings } from '@act/connector-kit';
-import type { SourceEntryV1 } from '@act/core';
+import { noopLogger, type SourceEntryV1 } from '@act/core';
 import { type CalendarConnector, createCalendarConnector } from './calendar-connector';
 import { type CalendarConnectorSettings, loadCalendarSettings } from './calendar-settings';
 import { createGmailConnector, type GmailConnector } from './gmail-connector';
@@ -25,8 +25,8 @@ export const source: SourceEntryV1<GmailConnectorSettings, GmailConnector> = {
   packageName: GMAIL_PACKAGE_NAME,
   // OAuth tokens live in the state's act_credentials (key google:<address>), saved by the app at connect.
   settingsFromEnv: (env, runtime = {}) => loadGmailSettings(env, runtimeSettings(runtime, { oauth: true })),
-  // Without settings: a receiver that accepts no push (no audience) and calls no API, for migrations.
-  createConnector: (settings) => createGmailConnector(settings ?? {}),
+  // Without settings: a quiet receiver that accepts no push (no audience) and calls no API, for migrations.
+  createConnector: (settings) => createGmailConnector(settings ?? { logger: noopLogger }),
   missingApiCredentials: (env) =>
     missingEnv(env, ['GOOGLE_CLIENT_ID', 'GOOGLE_ACCESS_TOKEN'], MISSING_GOOGLE_CREDENTIALS),
   sampleDeliveries: GMAIL_SAMPLE_DELIVERIES,
@@ -46,8 +46,8 @@ export const calendarSource: SourceEntryV1<CalendarConnectorSettings, CalendarCo
       ...runtimeSettings(runtime, { oauth: true }),
       ...(runtime.credentials ? { channels: runtime.credentials } : {}),
     }),
-  // Without settings: a receiver that knows no channel (every notification refused) and calls no API.
-  createConnector: (settings) => createCalendarConnector(settings ?? {}),
+  // Without settings: a quiet receiver that knows no channel (every notification refused) and calls no API.
+  createConnector: (settings) => createCalendarConnector(settings ?? { logger: noopLogger }),
   missingApiCredentials: (env) =>
     missingEnv(env, ['GOOGLE_CLIENT_ID', 'GOOGLE_ACCESS_TOKEN'], MISSING_GOOGLE_CREDENTIALS),
   sampleDeliveries: CALENDAR_SAMPLE_DELIVERIES,
