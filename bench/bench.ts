@@ -29,6 +29,7 @@ const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   freshness: () => import('./src/freshness.ts'),
   backfill: () => import('./src/backfill.ts'),
   verify: () => import('./src/verify.ts'),
+  gmail: () => import('./src/gmail.ts'),
 };
 
 const { values, positionals } = parseArgs({

@@ -368,7 +368,41 @@ describe('connector packages', () => {
   }
 });
 
-// Each connector describes itself (`source`, SourceEntryV1) and ships a
+/**
+ * What is wrong with one source entry (SourceEntryV1) of package `name`:
+ * `id` is the one it must have (the package's own for `source`).
+ */
+function sourceEntryProblems(value: unknown, name: string, id: string): string[] {
+  if (typeof value !== 'object' || value === null) return ['not an object'];
+  const entry = value as Record<string, unknown>;
+  const problems: string[] = [];
+  if (entry.specificationVersion !== 'v1') problems.push('specificationVersion is not "v1"');
+  if (entry.id !== id) problems.push(`id is ${JSON.stringify(entry.id)}, expected "${id}"`);
+  if (entry.packageName !== name) problems.push(`packageName is ${JSON.stringify(entry.packageName)}`);
+  if (typeof entry.displayName !== 'string' || entry.displayName === '') problems.push('no displayName');
+  for (const fn of ['settingsFromEnv', 'createConnector', 'missingApiCredentials']) {
+    if (typeof entry[fn] !== 'function') problems.push(`${fn} is not a function`);
+  }
+  const samples = entry.sampleDeliveries as { event?: unknown; file?: unknown; body?: unknown }[] | undefined;
+  if (!Array.isArray(samples) || samples.length === 0) problems.push('no sampleDeliveries');
+  for (const sample of samples ?? []) {
+    if (typeof sample.event !== 'string' || typeof sample.file !== 'string' || typeof sample.body !== 'string') {
+      problems.push(`sample ${JSON.stringify(sample.event)} lacks event, file or body`);
+    }
+  }
+  const signer = entry.signer as { sign?: unknown; options?: unknown } | undefined;
+  if (typeof signer?.sign !== 'function' || typeof signer.options !== 'object') problems.push('no signer');
+  if (problems.length === 0) {
+    // Without settings: a quiet receiver (migrations, freshness targets) of this source.
+    const receiver = (entry.createConnector as () => { source?: unknown; specificationVersion?: unknown })();
+    if (receiver.source !== id || receiver.specificationVersion !== 'v1') {
+      problems.push('createConnector() is not a v1 connector of this source');
+    }
+  }
+  return problems;
+}
+
+// Each connector describes itself (`source`, SourceEntryV1; `sources` for a package holding several) and ships a
 // `./testing` subpath (signer, documented fixtures, a fake of its API), so the
 // CLI, the demo and the benchmarks iterate connectors instead of naming them.
 describe('each connector describes itself', () => {
@@ -383,6 +417,8 @@ describe('each connector describes itself', () => {
     'bench/src/backfill-runner.ts': ['template'],
     'bench/src/backfill.ts': ['template'],
     'bench/src/freshness.ts': ['template'],
+    // Gmail push → row against the connector's five-minute promise: drives Gmail's own simulation.
+    'bench/src/gmail.ts': ['gmail'],
     'bench/src/ingest.ts': ['ghl', 'template'],
     'bench/src/server.ts': ['ghl', 'template'],
     'bench/src/verify.ts': ['ghl', 'template', 'xero'],
@@ -396,7 +432,7 @@ describe('each connector describes itself', () => {
     'bench/chaos/scenarios/api-faults.ts': ['xero'],
     // The demo's tests (the demo itself runs every installed connector's createSimulation).
     'examples/demo/test/dashboard.browser.test.ts': ['template'],
-    'examples/demo/test/demo.test.ts': ['ghl', 'template', 'xero'],
+    'examples/demo/test/demo.test.ts': ['ghl', 'gmail', 'template', 'xero'],
     // Cross-source identity is about two named sources: a Xero contact linked to a GHL contact by email.
     'examples/demo/test/identity.test.ts': ['ghl', 'xero'],
     // Apps: an example shows how an app wires the connectors it uses (never the template).
@@ -412,32 +448,20 @@ describe('each connector describes itself', () => {
     const name = `@act/connector-${id}`;
 
     describe(name, () => {
-      it('exports `source` (SourceEntryV1) from its main entry', async () => {
-        const { source } = (await import(join(pkg.dir, 'src', 'index.ts'))) as { source?: Record<string, unknown> };
-        expect(source, `${name}: src/index.ts does not export \`source\``).toBeTypeOf('object');
-        const entry = source as Record<string, unknown>;
-        const problems: string[] = [];
-        if (entry.specificationVersion !== 'v1') problems.push('specificationVersion is not "v1"');
-        if (entry.id !== id) problems.push(`id is ${JSON.stringify(entry.id)}, expected "${id}"`);
-        if (entry.packageName !== name) problems.push(`packageName is ${JSON.stringify(entry.packageName)}`);
-        if (typeof entry.displayName !== 'string' || entry.displayName === '') problems.push('no displayName');
-        for (const fn of ['settingsFromEnv', 'createConnector', 'missingApiCredentials']) {
-          if (typeof entry[fn] !== 'function') problems.push(`${fn} is not a function`);
-        }
-        const samples = entry.sampleDeliveries as { event?: unknown; file?: unknown; body?: unknown }[] | undefined;
-        if (!Array.isArray(samples) || samples.length === 0) problems.push('no sampleDeliveries');
-        for (const sample of samples ?? []) {
-          if (typeof sample.event !== 'string' || typeof sample.file !== 'string' || typeof sample.body !== 'string') {
-            problems.push(`sample ${JSON.stringify(sample.event)} lacks event, file or body`);
-          }
-        }
-        const signer = entry.signer as { sign?: unknown; options?: unknown } | undefined;
-        if (typeof signer?.sign !== 'function' || typeof signer.options !== 'object') problems.push('no signer');
-        if (problems.length === 0) {
-          // Without settings: a quiet receiver (migrations, freshness targets) of this source.
-          const receiver = (entry.createConnector as () => { source?: unknown; specificationVersion?: unknown })();
-          if (receiver.source !== id || receiver.specificationVersion !== 'v1') {
-            problems.push('createConnector() is not a v1 connector of this source');
+      it('exports `source` (SourceEntryV1) from its main entry, and `sources` when it holds several', async () => {
+        const main = (await import(join(pkg.dir, 'src', 'index.ts'))) as { source?: unknown; sources?: unknown };
+        expect(main.source, `${name}: src/index.ts does not export \`source\``).toBeTypeOf('object');
+        const problems = sourceEntryProblems(main.source, name, id);
+        if (main.sources !== undefined) {
+          // A package with several connectors (Gmail and Google Calendar): each is checked as `source` is.
+          const sources = main.sources as unknown[];
+          if (!Array.isArray(sources) || sources[0] !== main.source)
+            problems.push('`sources` must list `source` first');
+          const ids = (Array.isArray(sources) ? sources : []).map((entry) => (entry as { id?: unknown })?.id);
+          if (new Set(ids).size !== ids.length) problems.push(`\`sources\` repeats an id: ${ids.join(', ')}`);
+          for (const entry of (Array.isArray(sources) ? sources : []).slice(1)) {
+            const entryId = String((entry as { id?: unknown })?.id);
+            problems.push(...sourceEntryProblems(entry, name, entryId).map((problem) => `${entryId}: ${problem}`));
           }
         }
         expect(problems, `${name}: source entry problems`).toEqual([]);
@@ -465,6 +489,18 @@ describe('each connector describes itself', () => {
         if (typeof module[`create${Id}Fake`] !== 'function') problems.push(`no create${Id}Fake`);
         // The demo runs every installed connector through it (real or simulated), naming none.
         if (typeof module.createSimulation !== 'function') problems.push('no createSimulation (CreateSimulationV1)');
+        // A package with several sources simulates each: `simulations[<id>]` (the main one may be `createSimulation`).
+        const { source, sources } = (await import(join(pkg.dir, 'src', 'index.ts'))) as {
+          source?: unknown;
+          sources?: unknown;
+        };
+        const simulations = (module.simulations ?? {}) as Record<string, unknown>;
+        for (const entry of Array.isArray(sources) ? sources : []) {
+          const entryId = (entry as { id?: unknown })?.id;
+          if (entry === source || typeof entryId !== 'string') continue;
+          if (typeof simulations[entryId] !== 'function')
+            problems.push(`no simulations.${entryId} (CreateSimulationV1)`);
+        }
         expect(problems, `${name}: ./testing problems`).toEqual([]);
       });
 
@@ -489,7 +525,9 @@ describe('each connector describes itself', () => {
     const internals = connectors.map((pkg) => {
       const id = pkg.folder.slice('connector-'.length);
       const exported = exportedNames(readFileSync(join(pkg.dir, 'src', 'index.ts'), 'utf8'));
-      const names = [...exported.values, ...exported.types].filter((n) => n !== 'source' && n !== 'VERSION');
+      const names = [...exported.values, ...exported.types].filter(
+        (n) => n !== 'source' && n !== 'sources' && n !== 'VERSION',
+      );
       return {
         id,
         pattern: new RegExp(

@@ -90,7 +90,14 @@ export async function machine(databaseUrl: string): Promise<Record<string, unkno
   } finally {
     await client.end().catch(() => undefined);
   }
-  const packages = ['core', 'sink-supabase', 'connector-ghl', 'connector-template', 'connector-xero'];
+  const packages = [
+    'core',
+    'sink-supabase',
+    'connector-ghl',
+    'connector-gmail',
+    'connector-template',
+    'connector-xero',
+  ];
   const versions: Record<string, string | null> = { node: process.versions.node, v8: process.versions.v8 };
   for (const name of packages) versions[`@act/${name}`] = readVersion(`${ROOT_DIR}/packages/${name}/package.json`);
   for (const name of ['autocannon', 'pg', 'pg-boss', 'pg-copy-streams', 'standardwebhooks']) {

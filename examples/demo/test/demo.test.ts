@@ -13,6 +13,7 @@ function runOnce(env: Record<string, string | undefined>) {
     'packages/core/dist/index.js',
     'packages/connector-template/dist/index.js',
     'packages/connector-ghl/dist/index.js',
+    'packages/connector-gmail/dist/index.js',
     'packages/connector-xero/dist/index.js',
     'packages/sink-supabase/dist/index.js',
   ]) {
@@ -20,7 +21,9 @@ function runOnce(env: Record<string, string | undefined>) {
   }
   // Real-provider variables would switch a simulator off: the scenario runs against the simulators only.
   const clean = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !/^(GHL_|XERO_|SUPABASE_|DATABASE_URL$)/.test(name)),
+    Object.entries(process.env).filter(
+      ([name]) => !/^(GHL_|XERO_|GOOGLE_|GMAIL_|CALENDAR_|SUPABASE_|DATABASE_URL$)/.test(name),
+    ),
   );
   return spawnSync(process.execPath, ['examples/demo/src/main.ts', '--once', '--deliveries', '150'], {
     cwd: root,
@@ -35,10 +38,12 @@ function expectScenarioPassed(run: ReturnType<typeof runOnce>): void {
   expect(run.stdout).toMatch(/mirror matches provider\s+yes/);
   expect(run.status).toBe(0);
   expect(run.stdout).toMatch(/dead letters\s+0/);
-  // Every delivery (duplicates and out-of-order ones included) acknowledged with 200.
-  expect(run.stdout).toMatch(/HTTP answers\s+\d+×200$/m);
+  // Every delivery (duplicates and out-of-order ones included) acknowledged: 200, or 204 (Gmail pushes and
+  // Calendar notifications, which carry no records).
+  expect(run.stdout).toMatch(/HTTP answers\s+\d+×200(?:, \d+×204)?$/m);
   expect(run.stdout).toMatch(/xero intent-to-receive: correctly signed → 200, mis-signed → 401 \(passed\)/);
-  for (const source of ['template', 'ghl', 'xero']) {
+  // One package, two sources: Gmail and Google Calendar each run with their own simulator.
+  for (const source of ['template', 'ghl', 'xero', 'gmail', 'calendar']) {
     expect(run.stdout).toMatch(new RegExp(`${source}: deliveries sent\\s+[1-9]`));
     expect(run.stdout).toMatch(new RegExp(`${source}: receipt → commit\\s+p50 \\d+ ms, p99 \\d+ ms`));
   }
@@ -53,6 +58,8 @@ function expectScenarioPassed(run: ReturnType<typeof runOnce>): void {
     'xero_credit_notes',
     'xero_payments',
     'xero_bank_transactions',
+    'gmail_messages',
+    'calendar_events',
   ]) {
     expect(run.stdout).toMatch(new RegExp(`${table} rows\\s+[1-9]`));
   }

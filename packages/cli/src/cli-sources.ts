@@ -1,7 +1,9 @@
 // The sources the CLI knows are the connector packages installed beside it:
 // every `@act/connector-*` in a node_modules/@act folder above the CLI or the
-// working directory whose main entry exports a `source` (SourceEntryV1). The
-// CLI names no connector, so adding one to an app needs no edit here.
+// working directory whose main entry exports a `source` (SourceEntryV1), or
+// `sources` when the package holds several connectors (Gmail and Google
+// Calendar). The CLI names no connector, so adding one to an app needs no
+// edit here.
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ConnectorV1, CredentialStoreV1, RateLimitStoreV1, SourceEntryV1 } from '@act/core';
@@ -68,8 +70,10 @@ export function cliSource(entry: SourceEntryV1): CliSource {
 /** The source entries of the connector packages installed beside the CLI and in `cwd`, by id. */
 export async function discoverSources(cwd = process.cwd()): Promise<CliSource[]> {
   const sources: CliSource[] = [];
-  for (const { source } of await findInstalledConnectors([dirname(fileURLToPath(import.meta.url)), cwd])) {
-    if (isSourceEntry(source) && !sources.some((known) => known.id === source.id)) sources.push(cliSource(source));
+  for (const installed of await findInstalledConnectors([dirname(fileURLToPath(import.meta.url)), cwd])) {
+    for (const source of installed.sources) {
+      if (isSourceEntry(source) && !sources.some((known) => known.id === source.id)) sources.push(cliSource(source));
+    }
   }
   return sources.sort((a, b) => a.id.localeCompare(b.id));
 }

@@ -132,9 +132,12 @@ for (const { name, create } of TARGETS) {
       expect(first.code).toBe(0);
       expect(first.stdout).toMatch(/applied {2}ghl\/0001/);
       expect(first.stdout).toMatch(/applied {2}xero\/0001/);
+      // One package, two connectors: each applies its own migrations.
+      expect(first.stdout).toMatch(/applied {2}gmail\/0001_gmail_messages/);
+      expect(first.stdout).toMatch(/applied {2}calendar\/0101_calendar_events/);
       const again = await act(['migrate', ...target.args], { env: target.env });
       expect(again.code).toBe(0);
-      expect(again.stdout).toMatch(/: 0 migration\(s\) applied, \d+ already applied \(ghl, xero\)/);
+      expect(again.stdout).toMatch(/: 0 migration\(s\) applied, \d+ already applied \(calendar, ghl, gmail, xero\)/);
       const tables = await target.query<{ table_name: string }>(
         "select table_name from information_schema.tables where table_name in ('ghl_contacts', 'xero_invoices', 'act_deliveries') and table_schema = current_schema() order by 1",
       );

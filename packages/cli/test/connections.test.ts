@@ -125,17 +125,19 @@ describe('act connections', () => {
     const ghl = await act(['connections', '--source', 'ghl', '--status', 'reconnect_required'], { sync });
     expect(ghl.stdout).toContain('loc-2');
     expect(ghl.stdout).not.toContain('loc-1');
-    expect((await act(['connections', '--source', 'gmail'], { sync })).stdout).toBe(
+    expect((await act(['connections', '--source', 'notion'], { sync })).stdout).toBe(
       'the sync store: no connections match\n',
     );
   });
 
   it('connects a source no installed connector has, saying so', async () => {
     const sync = store();
-    const result = await act(['connections', 'connect', 'gmail', 'ana@example.com'], { sync });
+    const result = await act(['connections', 'connect', 'notion', 'workspace-1'], { sync });
     expect(result.code).toBe(0);
-    expect(result.stderr).toContain('[@act/cli] no installed connector has the source "gmail" (installed: ghl, xero)');
-    expect((await sync.getConnection({ source: 'gmail', tenant: 'ana@example.com' }))?.status).toBe('active');
+    expect(result.stderr).toContain(
+      '[@act/cli] no installed connector has the source "notion" (installed: calendar, ghl, gmail, xero)',
+    );
+    expect((await sync.getConnection({ source: 'notion', tenant: 'workspace-1' }))?.status).toBe('active');
   });
 
   it('fails for a tenant never connected (exit 1) and refuses bad arguments (exit 2)', async () => {

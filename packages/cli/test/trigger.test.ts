@@ -9,15 +9,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGhlConnector } from '@act/connector-ghl';
 import { SAMPLE_DELIVERIES as GHL_SAMPLES } from '@act/connector-ghl/testing';
+import { createCalendarConnector, createGmailConnector } from '@act/connector-gmail';
+import { createCalendarFake, fakeGoogleAccessToken } from '@act/connector-gmail/testing';
 import { createXeroConnector } from '@act/connector-xero';
 import { SAMPLE_DELIVERIES as XERO_SAMPLES } from '@act/connector-xero/testing';
 import {
+  createMemoryCredentialStore,
   createMemoryStateStore,
   createWebhookHandler,
   type MemoryStateStore,
   type WebhookProcessorV1,
 } from '@act/core';
 import { toNodeHandler } from '@act/core/node';
+import { createRandom, fetchFromFake } from '@act/core/testing/fake';
 import { afterEach, describe, expect, it } from 'vitest';
 import { act } from './helpers';
 
@@ -38,9 +42,12 @@ describe('act trigger', () => {
   it('lists the sources and events', async () => {
     const result = await act(['trigger', '--list']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^ghl:\n {2}ContactCreate\s+contact-create\.1\.json\n/);
+    expect(result.stdout).toMatch(/(?:^|\n)ghl:\n {2}ContactCreate\s+contact-create\.1\.json\n/);
     expect(result.stdout).toMatch(/\nxero:\n {2}intent-to-receive\s+intent-to-receive\.1\.json\n/);
     expect(result.stdout).toContain('INVOICE.UPDATE');
+    // One package, two sources: each with its own samples.
+    expect(result.stdout).toMatch(/\ngmail:\n {2}push\s+pubsub-gmail-push\.json\n/);
+    expect(result.stdout).toMatch(/(?:^|\n)calendar:\n {2}exists\s+calendar-notification\.headers\.json\n/);
   });
 
   it('embeds the connectors’ documented fixtures byte for byte', () => {
@@ -145,6 +152,118 @@ describe('act trigger', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('Gmail: a generated key prints its JWKS; a receiver fetching it accepts the push, 401 for a bad one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'act-cli-gmail-'));
+    const jwksServer = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(jwks);
+    });
+    let jwks = '';
+    servers.push(jwksServer);
+    try {
+      const env = {
+        GMAIL_PUSH_AUDIENCE: 'https://app.example/webhooks/gmail',
+        GMAIL_PUSH_SERVICE_ACCOUNT: 'gmail-push@app.iam.gserviceaccount.com',
+      };
+      const keyFile = join(dir, 'gmail-signing-key.pem');
+      const printed = await act(['trigger', 'gmail', 'push', '--print', '--save-key', keyFile], { env });
+      expect(printed.code).toBe(0);
+      expect(printed.stderr).toContain('generated one');
+      expect(printed.stdout).toMatch(/^authorization: Bearer [\w-]+\.[\w-]+\.[\w-]+\n/);
+      jwks = printed.stderr.split('\n').find((text) => text.startsWith('{"keys":')) ?? '';
+      expect(JSON.parse(jwks).keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
+
+      // The receiver fetches the printed JWKS (GOOGLE_JWKS_URL), as it fetches Google's.
+      await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
+      const jwksUrl = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/certs`;
+      const receiver = await serve(
+        createGmailConnector({
+          push: { audience: env.GMAIL_PUSH_AUDIENCE, serviceAccountEmail: env.GMAIL_PUSH_SERVICE_ACCOUNT, jwksUrl },
+        }).webhooks.default,
+      );
+      const sent = await act(['trigger', 'gmail', 'push', '--to', receiver.url, '--private-key', keyFile], { env });
+      expect(sent.stderr).toBe('');
+      expect(sent.code).toBe(0);
+      expect(sent.stdout).toContain('Pub/Sub OIDC token, RS256');
+      const [delivery] = await receiver.store.listDeliveries({});
+      expect(delivery).toMatchObject({ source: 'gmail', tenant: 'user@example.com' });
+      // A second trigger is a new Pub/Sub message (fresh messageId), not a redelivery.
+      await act(['trigger', 'gmail', 'push', '--to', receiver.url, '--private-key', keyFile], { env });
+      expect(await receiver.store.listDeliveries({})).toHaveLength(2);
+
+      const bad = await act(
+        ['trigger', 'gmail', 'push', '--to', receiver.url, '--private-key', keyFile, '--bad-signature'],
+        {
+          env,
+        },
+      );
+      expect(bad.stdout).toContain('← 401 Unauthorized');
+      expect(bad.code).toBe(0);
+      const wrongAudience = await act(
+        [
+          'trigger',
+          'gmail',
+          'push',
+          '--to',
+          receiver.url,
+          '--private-key',
+          keyFile,
+          '--audience',
+          'https://other.example',
+        ],
+        { env },
+      );
+      expect(wrongAudience.code).toBe(1);
+      expect(wrongAudience.stderr).toContain('GMAIL_PUSH_AUDIENCE must hold https://other.example');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('Calendar: the documented notification with the channel the receiver made verifies; a wrong token gets 401', async () => {
+    const account = 'ada@example.com';
+    const fake = createCalendarFake({ calendars: [account], random: createRandom(5) });
+    const credentials = createMemoryCredentialStore();
+    await credentials.put(`google:${account}`, {
+      accessToken: fakeGoogleAccessToken(account),
+      refreshToken: 'refresh',
+      expiresAt: Date.now() + 3_600_000,
+    });
+    const connector = createCalendarConnector({
+      oauth: { clientId: 'id', clientSecret: 'secret', credentials },
+      channel: { address: 'https://app.example/webhooks/calendar' },
+      channels: credentials,
+      baseUrl: 'https://google.fake/calendar/v3/',
+      fetch: fetchFromFake(fake, 'https://google.fake'),
+    });
+    await connector.subscriptions[0]?.renew({ tenant: account });
+    const [channel] = fake.channels(account);
+    const receiver = await serve(connector.webhooks.default);
+    const flags = [
+      '--channel-id',
+      channel?.id ?? '',
+      '--token',
+      channel?.token ?? '',
+      '--resource-id',
+      channel?.resourceId ?? '',
+    ];
+
+    const sent = await act(['trigger', 'calendar', 'exists', '--to', receiver.url, ...flags]);
+    expect(sent.stderr).toBe('');
+    expect(sent.code).toBe(0);
+    expect(sent.stdout).toContain(
+      `→ POST ${receiver.url}  calendar exists (0 bytes, X-Goog-Channel-Token of the channel)`,
+    );
+    expect(await receiver.store.listDeliveries({})).toMatchObject([{ source: 'calendar', tenant: account }]);
+
+    const bad = await act(['trigger', 'calendar', 'exists', '--to', receiver.url, ...flags, '--bad-signature']);
+    expect(bad.stdout).toContain('← 401 Unauthorized');
+    expect(bad.code).toBe(0);
+    const missing = await act(['trigger', 'calendar', 'exists', '--to', receiver.url]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('pass --channel-id');
   });
 
   it('reports an unreachable endpoint and unknown events', async () => {

@@ -37,5 +37,5 @@ export { GMAIL_WATCH, gmailWatchKey } from './gmail-watch';
 // Google (shared by both connectors)
 export { googleOAuth } from './google-client';
 export { CALENDAR_SOURCE, GMAIL_SOURCE, type GoogleApiSettings, type GoogleOAuthSettings } from './google-settings';
-export { source } from './source';
+export { calendarSource, source, sources } from './source';
 export { VERSION } from './version';

@@ -1,89 +1,160 @@
-// The connector described to tools (`source`) and its ./testing subpath: the
-// signer's deliveries pass the connector's own webhook, and the fake's API
-// feeds the connector's poller through fetchFromFake (no network).
-import { createRandom, fetchFromFake } from '@act/core/testing';
+// The two connectors described to tools (`source`, `calendarSource`,
+// `sources`) and their ./testing signers: the documented Gmail push, signed as
+// `act trigger gmail` signs it, passes the connector's own verification with
+// the signer's key; the Calendar sample passes with the channel the receiver
+// made; wrongly signed ones are refused.
+import { createMemoryCredentialStore, type SignContextV1 } from '@act/core';
+import { createRandom, fetchFromFake } from '@act/core/testing/fake';
+import { createLocalJWKSet } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { source } from '../src/index';
-import { createGmailFake, FIXTURES, gmailSigner, SAMPLE_DELIVERIES } from '../src/testing/index';
+import { calendarSource, source, sources } from '../src/index';
+import {
+  CALENDAR_SAMPLE_DELIVERIES,
+  calendarSigner,
+  createCalendarFake,
+  fakeGoogleAccessToken,
+  GMAIL_SAMPLE_DELIVERIES,
+  gmailSigner,
+  importGoogleSigningKey,
+} from '../src/testing/index';
 
-const env = { GMAIL_WEBHOOK_SECRET: 'whsec_source_test', GMAIL_API_TOKEN: 'demo-token' };
-const BASE = 'https://gmail.fake.test/v1';
-
-function signContext(badSignature = false) {
+function context(options: SignContextV1['options'], badSignature = false, notices: string[] = []): SignContextV1 {
   return {
-    env,
-    options: {},
+    env: {},
+    options,
     badSignature,
     now: Date.now(),
-    notice: () => {},
-    configurationError: (message: string) => new Error(message),
+    notice: (line) => notices.push(line),
+    configurationError: (message) => new Error(message),
   };
 }
 
-describe('gmail source entry', () => {
-  it('describes the connector: id, samples from the documented fixtures, missing API credentials', () => {
-    expect(source).toMatchObject({
-      specificationVersion: 'v1',
-      id: 'gmail',
-      packageName: '@act/connector-gmail',
-    });
-    expect(source.sampleDeliveries).toBe(SAMPLE_DELIVERIES);
-    expect(SAMPLE_DELIVERIES.map((sample) => sample.event)).toEqual([
-      'record.created',
-      'record.updated',
-      'record.deleted',
-    ]);
-    expect(SAMPLE_DELIVERIES[0]?.body).toBe(FIXTURES['record-created.1.json']);
-    expect(source.missingApiCredentials({})).toBe('GMAIL_API_TOKEN is not set');
-    expect(source.missingApiCredentials(env)).toBeUndefined();
-    expect(source.createConnector().source).toBe('gmail');
+const verifiable = (signed: { headers: Record<string, string>; body: string }, url: string) => ({
+  method: 'POST',
+  url,
+  headers: Object.fromEntries(Object.entries(signed.headers).map(([name, value]) => [name.toLowerCase(), value])),
+  body: new TextEncoder().encode(signed.body),
+  receivedAt: new Date(),
+});
+
+describe('the source entries', () => {
+  it('describe both connectors of the package, Gmail first, and name the missing API credentials', () => {
+    expect(sources).toEqual([source, calendarSource]);
+    expect(source).toMatchObject({ specificationVersion: 'v1', id: 'gmail', packageName: '@act/connector-gmail' });
+    expect(calendarSource).toMatchObject({ id: 'calendar', packageName: '@act/connector-gmail' });
+    for (const entry of sources) {
+      expect(entry.missingApiCredentials({})).toMatch(/^GOOGLE_CLIENT_ID is not set/);
+      expect(entry.missingApiCredentials({ GOOGLE_ACCESS_TOKEN: 'ya29.x' })).toBeUndefined();
+      expect(entry.createConnector().source).toBe(entry.id);
+    }
+    expect(source.totalOf?.({ resultSizeEstimate: 42 })).toBe(42);
+    expect(source.sampleDeliveries.map((sample) => sample.event)).toEqual(['push']);
+    expect(calendarSource.sampleDeliveries.map((sample) => sample.event)).toEqual(['exists']);
   });
 
-  it('signs every sample so the connector’s webhook accepts it, and a bad signature is refused', async () => {
-    const connector = source.createConnector(source.settingsFromEnv(env));
-    const webhook = connector.webhook;
-    if (!webhook) throw new Error('no webhook');
-    for (const sample of SAMPLE_DELIVERIES) {
-      for (const bad of [false, true]) {
-        const signed = await gmailSigner.sign(sample, signContext(bad));
-        const verification = await webhook.verify({
-          method: 'POST',
-          url: 'http://localhost/webhooks/gmail',
-          headers: signed.headers,
-          body: new TextEncoder().encode(signed.body),
-          receivedAt: new Date(),
-        });
-        expect(verification.valid, `${sample.event} bad=${bad}`).toBe(!bad);
-      }
-    }
-    await expect(
-      gmailSigner.sign(SAMPLE_DELIVERIES[0] as (typeof SAMPLE_DELIVERIES)[0], { ...signContext(), env: {} }),
-    ).rejects.toThrow('GMAIL_WEBHOOK_SECRET is not set');
+  it('settingsFromEnv hands the credential store to OAuth (and to Calendar’s channel records)', () => {
+    const credentials = createMemoryCredentialStore();
+    const env = { GOOGLE_CLIENT_ID: 'id', GOOGLE_CLIENT_SECRET: 'secret' };
+    expect(source.settingsFromEnv(env, { credentials }).oauth?.credentials).toBe(credentials);
+    const calendar = calendarSource.settingsFromEnv(env, { credentials });
+    expect(calendar.oauth?.credentials).toBe(credentials);
+    expect(calendar.channels).toBe(credentials);
+  });
+});
+
+describe('gmailSigner', () => {
+  it('signs the documented push with a fresh message id; the connector verifies it with the key’s JWKS', async () => {
+    const [sample] = GMAIL_SAMPLE_DELIVERIES;
+    if (!sample) throw new Error('no Gmail sample');
+    const notices: string[] = [];
+    const options = { audience: 'https://app.example/push', 'service-account': 'push@p.iam.gserviceaccount.com' };
+    const signed = await gmailSigner.sign(sample, context(options, false, notices));
+    // A generated key: the notice carries its JWKS, which the receiver is configured with.
+    expect(notices[0]).toMatch(/generated one/);
+    const jwks = JSON.parse(notices.at(-1) as string);
+    const connector = source.createConnector({
+      push: {
+        audience: options.audience,
+        serviceAccountEmail: options['service-account'],
+        keySet: createLocalJWKSet(jwks),
+      },
+    });
+    const url = 'https://app.example/webhooks/gmail';
+    expect(await connector.webhooks.default.verify(verifiable(signed, url))).toMatchObject({ valid: true });
+    const body = JSON.parse(signed.body) as { message: Record<string, string> };
+    const documented = JSON.parse(sample.body) as { message: Record<string, string> };
+    expect(body.message.data).toBe(documented.message.data);
+    expect(body.message.messageId).not.toBe(documented.message.messageId);
+    expect(Date.parse(body.message.publishTime as string)).toBeGreaterThan(Date.now() - 60_000);
+
+    // Another audience, or a token signed by another key, is refused.
+    const other = await gmailSigner.sign(sample, context({ ...options, audience: 'https://elsewhere.example' }));
+    expect((await connector.webhooks.default.verify(verifiable(other, url))).valid).toBe(false);
+    const bad = await gmailSigner.sign(sample, context(options, true));
+    expect((await connector.webhooks.default.verify(verifiable(bad, url))).valid).toBe(false);
   });
 
-  it('polls the fake through fetchFromFake: every seeded record, page by page', async () => {
-    const fake = createGmailFake({
-      accounts: ['acct_a'],
-      random: createRandom(7),
-      runId: 'run1',
-      secret: env.GMAIL_WEBHOOK_SECRET,
+  it('reuses a saved key (same kid), names the mailbox when asked, and says what is missing', async () => {
+    const [sample] = GMAIL_SAMPLE_DELIVERIES;
+    if (!sample) throw new Error('no Gmail sample');
+    let saved = '';
+    const saving: SignContextV1 = {
+      ...context({ audience: 'a', 'service-account': 's@x', 'save-key': 'key.pem' }),
+      writeFile: (_path, content) => {
+        saved = content;
+        return '/tmp/key.pem';
+      },
+    };
+    await gmailSigner.sign(sample, saving);
+    const key = await importGoogleSigningKey(saved);
+    const again = await gmailSigner.sign(sample, {
+      ...context({ audience: 'a', 'service-account': 's@x', mailbox: 'Ada@Example.com' }),
+      env: { ACT_GMAIL_SIGNING_KEY: saved },
     });
-    fake.seed(23);
-    const settings = source.settingsFromEnv({ ...env, GMAIL_BASE_URL: BASE }, { fetch: fetchFromFake(fake, BASE) });
-    const connector = source.createConnector({ ...settings, pageSize: 10 });
-    const poller = connector.pollers?.[0];
-    if (!poller) throw new Error('no poller');
-    let events = 0;
-    let pages = 0;
-    for await (const page of poller.poll({ tenant: 'acct_a', cursor: null })) {
-      events += page.events.length;
-      pages += 1;
-    }
-    expect(events).toBe(23);
-    expect(pages).toBe(3);
-    expect(fake.apiRequests).toBe(3);
-    const deliveries = await fake.next();
-    expect(deliveries.length).toBeGreaterThan(0);
-    expect(deliveries[0]?.source).toBe('gmail');
+    const header = JSON.parse(atob((again.headers.authorization as string).split('.')[0]?.slice(7) ?? ''));
+    expect(header).toEqual({ alg: 'RS256', kid: key.kid, typ: 'JWT' });
+    const data = JSON.parse(atob((JSON.parse(again.body) as { message: { data: string } }).message.data));
+    expect(data).toEqual({ emailAddress: 'Ada@Example.com', historyId: '1234567890' });
+    await expect(gmailSigner.sign(sample, context({}))).rejects.toThrow(/GMAIL_PUSH_AUDIENCE is not set/);
+    await expect(gmailSigner.sign(sample, context({ audience: 'a' }))).rejects.toThrow(
+      /GMAIL_PUSH_SERVICE_ACCOUNT is not set/,
+    );
+  });
+});
+
+describe('calendarSigner', () => {
+  it('sends the documented notification for a channel the receiver made; a wrong token is refused', async () => {
+    const [sample] = CALENDAR_SAMPLE_DELIVERIES;
+    if (!sample) throw new Error('no Calendar sample');
+    const account = 'ada@example.com';
+    const fake = createCalendarFake({ calendars: [account], random: createRandom(1) });
+    const credentials = createMemoryCredentialStore();
+    await credentials.put(`google:${account}`, {
+      accessToken: fakeGoogleAccessToken(account),
+      refreshToken: 'r',
+      expiresAt: Date.now() + 3_600_000,
+    });
+    const connector = calendarSource.createConnector({
+      oauth: { clientId: 'id', clientSecret: 'secret', credentials },
+      channel: { address: 'https://app.example/webhooks/calendar' },
+      channels: credentials,
+      baseUrl: 'https://google.fake/calendar/v3/',
+      fetch: fetchFromFake(fake, 'https://google.fake'),
+    });
+    const [subscription] = connector.subscriptions;
+    if (!subscription) throw new Error('no channel subscription');
+    await subscription.renew({ tenant: account });
+    const [channel] = fake.channels(account);
+    if (!channel?.token) throw new Error('no channel made');
+    const options = { 'channel-id': channel.id, token: channel.token, 'resource-id': channel.resourceId };
+    const url = 'https://app.example/webhooks/calendar';
+
+    const signed = await calendarSigner.sign(sample, context(options));
+    expect(signed.body).toBe('');
+    expect(signed.headers).toMatchObject({ 'x-goog-resource-state': 'exists', 'x-goog-channel-id': channel.id });
+    expect(await connector.webhooks.default.verify(verifiable(signed, url))).toMatchObject({ valid: true });
+    const bad = await calendarSigner.sign(sample, context(options, true));
+    expect((await connector.webhooks.default.verify(verifiable(bad, url))).valid).toBe(false);
+    await expect(calendarSigner.sign(sample, context({}))).rejects.toThrow(/pass --channel-id/);
   });
 });

@@ -9,14 +9,21 @@ export interface InstalledConnector {
   name: string;
   /** The folder whose `node_modules/@act` holds it: import its subpaths from there (`importInstalled`). */
   from: string;
-  /** Its main entry's `source` export (`SourceEntryV1` when it is a connector of this repository's kind). */
+  /** Its main entry's `source` export (`SourceEntryV1` when it is a connector of this repository's kind): its main source. */
   source: unknown;
+  /**
+   * Every source the package holds: its main entry's `sources` export when it
+   * has one (a package with several connectors, `source` first), else
+   * `[source]` (none when it exports neither).
+   */
+  sources: unknown[];
 }
 
 /**
  * The `@act/connector-*` packages installed in a `node_modules/@act` folder
  * above any of `starts` (nearest first; the first place a name is found wins),
- * with the `source` their main entry exports. How tools (the `act` CLI, the
+ * with the `source` their main entry exports (and `sources`, when a package
+ * holds several connectors). How tools (the `act` CLI, the
  * demo) find connectors without naming one: adding a connector to an app is
  * installing it. A package that cannot be imported is left out, so a broken
  * install does not take the others down. `@act/connector-kit` is what
@@ -39,8 +46,13 @@ export async function findInstalledConnectors(starts: readonly string[]): Promis
   const installed: InstalledConnector[] = [];
   for (const [name, from] of found) {
     try {
-      const module = (await importInstalled(name, from)) as { source?: unknown };
-      installed.push({ name, from, source: module.source });
+      const module = (await importInstalled(name, from)) as { source?: unknown; sources?: unknown };
+      const sources = Array.isArray(module.sources)
+        ? [...(module.sources as unknown[])]
+        : module.source !== undefined
+          ? [module.source]
+          : [];
+      installed.push({ name, from, source: module.source, sources });
     } catch {
       // Not importable: the others still work.
     }

@@ -130,7 +130,11 @@ export interface SimulationV1 {
   finalPoll?: { streams: readonly string[]; reason: string };
 }
 
-/** `createSimulation` of a connector's `./testing` subpath. */
+/**
+ * `createSimulation` of a connector's `./testing` subpath (its main source's).
+ * A package holding several sources also exports `simulations`, a
+ * `CreateSimulationV1` per source id.
+ */
 export type CreateSimulationV1 = (context: SimulationContextV1) => Promise<SimulationV1>;
 
 /** Small deterministic PRNG (mulberry32), so a scenario replays from its seed. */

@@ -37,4 +37,23 @@ describe('findInstalledConnectors', () => {
     const alpha = (await findInstalledConnectors([app])).find(({ name }) => name === '@act/connector-alpha');
     expect(await importInstalled('@act/connector-alpha/testing', alpha?.from ?? '')).toMatchObject({ x: 1 });
   });
+
+  it('lists every source of a package: its `sources` export when it has one, else `[source]`', async () => {
+    const app = join(root, 'several');
+    mkdirSync(app, { recursive: true });
+    install(
+      app,
+      'connector-pair',
+      "export const source = { id: 'mail' }; export const sources = [source, { id: 'diary' }];",
+    );
+    install(app, 'connector-single', "export const source = { id: 'single' };");
+    install(app, 'connector-none', 'export const other = 1;');
+
+    const found = await findInstalledConnectors([app]);
+    expect(found.map(({ name, source, sources }) => [name, source, sources])).toEqual([
+      ['@act/connector-none', undefined, []],
+      ['@act/connector-pair', { id: 'mail' }, [{ id: 'mail' }, { id: 'diary' }]],
+      ['@act/connector-single', { id: 'single' }, [{ id: 'single' }]],
+    ]);
+  });
 });

@@ -82,7 +82,9 @@ export interface SourceSignerV1 {
  * A connector describing itself to tools (the CLI, the demo, benchmarks):
  * everything they need to configure it from the environment, show its sample
  * deliveries, sign them and report progress, so no tool names a provider.
- * Each connector package exports one as `source` from its main entry.
+ * Each connector package exports one as `source` from its main entry; a
+ * package holding several connectors (Gmail and Google Calendar) also
+ * exports `sources: SourceEntryV1[]`, its `source` first.
  */
 export interface SourceEntryV1<TSettings = unknown, TConnector extends ConnectorV1 = ConnectorV1> {
   readonly specificationVersion: 'v1';
