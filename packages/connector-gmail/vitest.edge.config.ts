@@ -9,7 +9,12 @@ export default defineProject({
   ssr: { resolve: { conditions: ['@act/source'] } },
   test: {
     name: 'connector-gmail-edge',
-    include: ['test/gmail-settings.test.ts', 'test/gmail-signature.test.ts', 'test/gmail-transform.test.ts'],
+    include: [
+      'test/gmail-settings.test.ts',
+      'test/gmail-signature.test.ts',
+      'test/gmail-transform.test.ts',
+      'test/calendar-webhook.test.ts',
+    ],
     environment: 'edge-runtime',
   },
 });
