@@ -38,7 +38,7 @@ import {
 import { CALENDAR_EVENTS, createCalendarTransformer } from './calendar-transform';
 import { createCalendarWebhook } from './calendar-webhook';
 import { GMAIL_MIGRATIONS } from './generated/migrations';
-import { CALENDAR_SOURCE, GMAIL_PACKAGE_NAME } from './google-settings';
+import { CALENDAR_SOURCE, GMAIL_PACKAGE_NAME, googleReconnectSignals } from './google-settings';
 
 /** Each event type → what `on(type, handler)` receives (after the mirror write committed). */
 export type CalendarEventMap = { [T in CalendarEventType]: CalendarSourceEvent & { type: T } };
@@ -183,19 +183,15 @@ export function createCalendarConnector(settings: CalendarConnectorSettings): Ca
       const signals: HealthSignalV1[] = [];
       if (missingSignal) signals.push(missingSignal);
       // invalid_grant: the account's refresh token was refused; only a person re-authorising fixes it.
-      const credentialStore = credentials ?? settings.oauth?.credentials;
-      const prefix = settings.credentialKey ? undefined : 'google:';
-      for (const invalid of (prefix ? await credentialStore?.listInvalid(prefix) : undefined) ?? []) {
-        const tenant = invalid.key.slice(prefix?.length ?? 0);
-        signals.push({
+      signals.push(
+        ...(await googleReconnectSignals({
           source: CALENDAR_SOURCE,
-          tenant,
-          status: 'red',
-          code: 'reconnect_required',
-          message: `reconnect Google account ${tenant}: ${invalid.invalidReason}; its calendars cannot be synced until someone authorises the app again`,
-          since: invalid.updatedAt,
-        });
-      }
+          credentials: credentials ?? settings.oauth?.credentials,
+          credentialKey: settings.credentialKey,
+          message: (tenant, reason) =>
+            `reconnect Google account ${tenant}: ${reason}; its calendars cannot be synced until someone authorises the app again`,
+        })),
+      );
       if (!subscription || !channels) return signals;
       for (const calendarId of await calendarsOf(store, sync)) {
         const currentId = await channels.current(calendarId);

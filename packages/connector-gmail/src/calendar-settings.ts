@@ -1,6 +1,6 @@
 import { envReader, mergeSettings, type SettingsOverrides } from '@act/connector-kit';
 import type { CredentialStoreV1 } from '@act/core';
-import { GMAIL_PACKAGE_NAME, type GoogleApiSettings } from './google-settings';
+import { GMAIL_PACKAGE_NAME, type GoogleApiSettings, readGoogleApiSettings } from './google-settings';
 
 /** [C1] Read-only access to events (what `events.list` and `events.watch` need). */
 export const CALENDAR_EVENTS_READONLY_SCOPE = 'https://www.googleapis.com/auth/calendar.events.readonly';
@@ -88,16 +88,7 @@ export function loadCalendarSettings(
   const { oauth: oauthOverride, ...rest } = overrides;
   const settings: CalendarConnectorSettings = {};
 
-  const oauth = read.oauth2App(
-    { clientId: 'GOOGLE_CLIENT_ID', clientSecret: 'GOOGLE_CLIENT_SECRET', loader: 'loadCalendarSettings' },
-    oauthOverride,
-  );
-  const accessToken = read.string('GOOGLE_ACCESS_TOKEN');
-  if (oauth && accessToken) {
-    throw read.fail('set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET (OAuth) or GOOGLE_ACCESS_TOKEN, not both');
-  }
-  if (oauth) settings.oauth = oauth;
-  if (accessToken) settings.accessToken = accessToken;
+  Object.assign(settings, readGoogleApiSettings(read, oauthOverride, 'loadCalendarSettings'));
 
   const address = read.url('CALENDAR_WEBHOOK_URL');
   const ttlSeconds = read.number('CALENDAR_CHANNEL_TTL_SECONDS', { integer: true });

@@ -25,7 +25,7 @@ import type { GmailConnectorSettings } from './gmail-settings';
 import { createGmailTransformer, GMAIL_MESSAGES } from './gmail-transform';
 import { createGmailWatch, gmailWatchSignals } from './gmail-watch';
 import { createGmailWebhook } from './gmail-webhook';
-import { GMAIL_PACKAGE_NAME, GMAIL_SOURCE } from './google-settings';
+import { GMAIL_PACKAGE_NAME, GMAIL_SOURCE, googleReconnectSignals } from './google-settings';
 
 /** Each event type → what `on(type, handler)` receives (after the mirror write committed). */
 export type GmailEventMap = { [T in GmailEventType]: GmailSourceEvent & { type: T } };
@@ -163,19 +163,16 @@ export function createGmailConnector(settings: GmailConnectorSettings): GmailCon
     async healthSignals({ credentials, sync, now }) {
       const signals: HealthSignalV1[] = [];
       if (missingSignal) signals.push(missingSignal);
-      const credentialStore = credentials ?? settings.oauth?.credentials;
       // invalid_grant: the Google account revoked the grant [O1]; only the user reconnecting fixes it.
-      for (const invalid of (await credentialStore?.listInvalid('google:')) ?? []) {
-        const tenant = invalid.key.slice('google:'.length);
-        signals.push({
+      signals.push(
+        ...(await googleReconnectSignals({
           source: GMAIL_SOURCE,
-          tenant,
-          status: 'red',
-          code: 'reconnect_required',
-          message: `reconnect Google for ${tenant}: ${invalid.invalidReason}; pushes are stored but the mailbox cannot be synced until the user authorises the app again`,
-          since: invalid.updatedAt,
-        });
-      }
+          credentials: credentials ?? settings.oauth?.credentials,
+          credentialKey: settings.credentialKey,
+          message: (tenant, reason) =>
+            `reconnect Google for ${tenant}: ${reason}; pushes are stored but the mailbox cannot be synced until the user authorises the app again`,
+        })),
+      );
       const state = watchState ?? credentials;
       if (sync && state) {
         signals.push(

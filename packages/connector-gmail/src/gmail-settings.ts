@@ -1,7 +1,7 @@
 import { envReader, mergeSettings, type SettingsOverrides } from '@act/connector-kit';
 import type { CredentialStoreV1 } from '@act/core';
 import type { GmailPushOptions } from './gmail-signature';
-import { GMAIL_PACKAGE_NAME, type GoogleApiSettings } from './google-settings';
+import { GMAIL_PACKAGE_NAME, type GoogleApiSettings, readGoogleApiSettings } from './google-settings';
 
 export {
   GMAIL_DEFAULT_BASE_URL,
@@ -93,16 +93,7 @@ export function loadGmailSettings(
   const { oauth: oauthOverride, ...rest } = overrides;
   const settings: GmailConnectorSettings = {};
 
-  const oauth = read.oauth2App(
-    { clientId: 'GOOGLE_CLIENT_ID', clientSecret: 'GOOGLE_CLIENT_SECRET', loader: 'loadGmailSettings' },
-    oauthOverride,
-  );
-  const accessToken = read.string('GOOGLE_ACCESS_TOKEN');
-  if (oauth && accessToken) {
-    throw read.fail('set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET (OAuth) or GOOGLE_ACCESS_TOKEN, not both');
-  }
-  if (oauth) settings.oauth = oauth;
-  if (accessToken) settings.accessToken = accessToken;
+  Object.assign(settings, readGoogleApiSettings(read, oauthOverride, 'loadGmailSettings'));
 
   const audience = read.list('GMAIL_PUSH_AUDIENCE', { emptyItems: 'refuse', item: 'audience' });
   const serviceAccountEmail = read.string('GMAIL_PUSH_SERVICE_ACCOUNT');

@@ -1,5 +1,5 @@
-import type { OAuth2Settings } from '@act/connector-kit';
-import type { FieldPoliciesV1, Logger, RateLimitStoreV1 } from '@act/core';
+import type { EnvReader, OAuth2Settings } from '@act/connector-kit';
+import type { CredentialStoreV1, FieldPoliciesV1, HealthSignalV1, Logger, RateLimitStoreV1 } from '@act/core';
 
 // What the Gmail and the Google Calendar connectors share: one Google account
 // (an OAuth2 grant covering both APIs' scopes), one token endpoint, one error
@@ -58,4 +58,50 @@ export interface GoogleApiSettings {
 /** `google:<tenant>`: one Google account's tokens, shared by its mailbox and its primary calendar. */
 export function defaultGoogleCredentialKey(tenant: string): string {
   return `google:${tenant.trim().toLowerCase()}`;
+}
+
+/**
+ * The API credentials both loaders read: `GOOGLE_CLIENT_ID` + `GOOGLE_CLIENT_SECRET`
+ * (completed by `overrides.oauth`), or `GOOGLE_ACCESS_TOKEN`; never both.
+ */
+export function readGoogleApiSettings(
+  read: EnvReader,
+  oauthOverride: Partial<GoogleOAuthSettings> | undefined,
+  loader: string,
+): Pick<GoogleApiSettings, 'oauth' | 'accessToken'> {
+  const oauth = read.oauth2App(
+    { clientId: 'GOOGLE_CLIENT_ID', clientSecret: 'GOOGLE_CLIENT_SECRET', loader },
+    oauthOverride,
+  );
+  const accessToken = read.string('GOOGLE_ACCESS_TOKEN');
+  if (oauth && accessToken) {
+    throw read.fail('set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET (OAuth) or GOOGLE_ACCESS_TOKEN, not both');
+  }
+  return { ...(oauth ? { oauth } : {}), ...(accessToken ? { accessToken } : {}) };
+}
+
+/**
+ * [O1] Accounts whose grant Google refused (`invalid_grant`): red
+ * `reconnect_required` signals, one per account, for `source`. Only the
+ * default credential keys (`google:<address>`) can be read back as tenants.
+ */
+export async function googleReconnectSignals(options: {
+  source: string;
+  credentials: CredentialStoreV1 | undefined;
+  credentialKey: ((tenant: string) => string) | undefined;
+  message: (tenant: string, reason: string) => string;
+}): Promise<HealthSignalV1[]> {
+  if (options.credentialKey || !options.credentials) return [];
+  const prefix = 'google:';
+  return (await options.credentials.listInvalid(prefix)).map((invalid) => {
+    const tenant = invalid.key.slice(prefix.length);
+    return {
+      source: options.source,
+      tenant,
+      status: 'red' as const,
+      code: 'reconnect_required',
+      message: options.message(tenant, invalid.invalidReason),
+      since: invalid.updatedAt,
+    };
+  });
 }
