@@ -101,7 +101,6 @@ export class CalendarFake extends FakeProviderBase {
   private readonly options: CalendarFakeOptions;
   private readonly apiRandom: () => number;
   private readonly runId: string;
-  private held: FakeDelivery | undefined;
   /** `sync` notifications `events.watch` sends at once [C2], sent with the next change. */
   private readonly pendingSync: FakeDelivery[] = [];
   throttled = 0;
@@ -280,16 +279,12 @@ export class CalendarFake extends FakeProviderBase {
     for (const channel of calendar.channels.values()) {
       if (channel.stopped || channel.expiration <= Date.now()) continue;
       const notification = this.notification(channel, calendar, 'exists');
-      if (this.held === undefined && this.random() < (this.options.outOfOrderRate ?? 0.1)) {
-        this.held = { ...notification, kind: 'out-of-order' };
-        continue;
-      }
-      deliveries.push(notification);
-      if (this.held) {
-        deliveries.push(this.held);
-        this.held = undefined;
-      }
-      if (this.random() < (this.options.duplicateRate ?? 0.05)) deliveries.push({ ...notification, kind: 'duplicate' });
+      deliveries.push(
+        ...this.mixDelivery(notification, {
+          outOfOrderRate: this.options.outOfOrderRate ?? 0.1,
+          duplicateRate: this.options.duplicateRate ?? 0.05,
+        }),
+      );
     }
     this.sentCount += deliveries.length;
     return deliveries;
@@ -297,10 +292,7 @@ export class CalendarFake extends FakeProviderBase {
 
   /** A notification still held back (the end of a scenario). */
   flush(): FakeDelivery[] {
-    const held = this.held ? [this.held] : [];
-    this.held = undefined;
-    this.sentCount += held.length;
-    return held;
+    return this.releaseHeld();
   }
 
   // -- truth --------------------------------------------------------------------------------------

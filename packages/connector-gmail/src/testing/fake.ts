@@ -161,7 +161,6 @@ export class GmailFake extends FakeProviderBase {
   private readonly runId: string;
   private sequence = 0;
   private pubsubSequence = 0;
-  private held: FakeDelivery | undefined;
   /** Notifications `watch` publishes at once [G2], sent with the next change. */
   private readonly pendingWatchPushes: string[] = [];
   /** Every push published (duplicates once), oldest first. */
@@ -396,18 +395,13 @@ export class GmailFake extends FakeProviderBase {
     if (this.options.requireWatch === false || this.watching(address)) {
       const kind: FakeDeliveryKind = after > before ? 'created' : after < before ? 'deleted' : 'updated';
       const push = await this.pushFor(address, kind);
-      // Now and then a push is held back and arrives after the next one.
-      if (this.held === undefined && this.random() < (this.options.outOfOrderRate ?? 0.12)) {
-        this.held = { ...push, kind: 'out-of-order' };
-      } else {
-        deliveries.push(push);
-        if (this.held) {
-          deliveries.push(this.held);
-          this.held = undefined;
-        }
-        // [P1] At-least-once: a redelivery, same messageId.
-        if (this.random() < (this.options.duplicateRate ?? 0.1)) deliveries.push({ ...push, kind: 'duplicate' });
-      }
+      // Now and then a push is held back and arrives after the next one; [P1] at-least-once: a redelivery, same messageId.
+      deliveries.push(
+        ...this.mixDelivery(push, {
+          outOfOrderRate: this.options.outOfOrderRate ?? 0.12,
+          duplicateRate: this.options.duplicateRate ?? 0.1,
+        }),
+      );
     }
     this.sentCount += deliveries.length;
     return deliveries;
@@ -415,10 +409,7 @@ export class GmailFake extends FakeProviderBase {
 
   /** A push still held back (the end of a scenario). */
   flush(): FakeDelivery[] {
-    const held = this.held ? [this.held] : [];
-    this.held = undefined;
-    this.sentCount += held.length;
-    return held;
+    return this.releaseHeld();
   }
 
   // -- truth --------------------------------------------------------------------------------------

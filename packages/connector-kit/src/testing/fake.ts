@@ -104,6 +104,40 @@ export abstract class FakeProviderBase implements FakeProvider {
     return { first: this.pick(FIRST_NAMES), last: this.pick(LAST_NAMES) };
   }
 
+  /**
+   * What real providers do to a stream of deliveries: now and then one is held
+   * back and arrives after the next (`outOfOrderRate`), now and then one
+   * arrives twice (`duplicateRate`, an at-least-once redelivery). Returns what
+   * to send now for `delivery` (nothing while it is held back); `releaseHeld`
+   * sends what is still held at the end of a scenario.
+   */
+  protected mixDelivery(
+    delivery: FakeDelivery,
+    rates: { outOfOrderRate: number; duplicateRate: number },
+  ): FakeDelivery[] {
+    if (this.held === undefined && this.random() < rates.outOfOrderRate) {
+      this.held = { ...delivery, kind: 'out-of-order' };
+      return [];
+    }
+    const deliveries = [delivery];
+    if (this.held) {
+      deliveries.push(this.held);
+      this.held = undefined;
+    }
+    if (this.random() < rates.duplicateRate) deliveries.push({ ...delivery, kind: 'duplicate' });
+    return deliveries;
+  }
+
+  /** The delivery `mixDelivery` still holds back, if any (counted as sent). */
+  protected releaseHeld(): FakeDelivery[] {
+    const held = this.held ? [this.held] : [];
+    this.held = undefined;
+    this.sentCount += held.length;
+    return held;
+  }
+
+  private held: FakeDelivery | undefined;
+
   /** `perTenant` rounds of `seedRecords` per tenant, an hour back: only polling finds these. */
   seed(perTenant: number): void {
     for (const tenant of this.tenants) {
