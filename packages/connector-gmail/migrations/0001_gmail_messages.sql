@@ -34,10 +34,17 @@ create index if not exists gmail_messages_internal_date_idx on gmail_messages (m
 
 -- Threads without another API call: the live messages grouped by thread, with
 -- everyone who wrote or was written to in it and the labels its messages carry.
+-- Gmail gives every message a thread id; a row without one (written by hand)
+-- is a thread of its own rather than left out.
 create or replace view gmail_threads as
+with live as (
+  select m.*, coalesce(m.thread_id, m.id) as thread_key
+  from gmail_messages m
+  where m._deleted_at is null
+)
 select
   messages.mailbox,
-  messages.thread_id,
+  messages.thread_key as thread_id,
   count(*)::integer as message_count,
   min(messages.internal_date) as first_message_at,
   max(messages.internal_date) as last_message_at,
@@ -45,15 +52,14 @@ select
   (array_agg(messages.snippet order by messages.internal_date desc nulls last))[1] as last_snippet,
   coalesce((
     select array_agg(distinct address order by address)
-    from gmail_messages thread,
+    from live thread,
       unnest(coalesce(thread.from_addresses, '{}') || coalesce(thread.to_addresses, '{}') || coalesce(thread.cc_addresses, '{}')) as address
-    where thread.mailbox = messages.mailbox and thread.thread_id = messages.thread_id and thread._deleted_at is null
+    where thread.mailbox = messages.mailbox and thread.thread_key = messages.thread_key
   ), '{}') as participants,
   coalesce((
     select array_agg(distinct label order by label)
-    from gmail_messages thread, unnest(thread.label_ids) as label
-    where thread.mailbox = messages.mailbox and thread.thread_id = messages.thread_id and thread._deleted_at is null
+    from live thread, unnest(thread.label_ids) as label
+    where thread.mailbox = messages.mailbox and thread.thread_key = messages.thread_key
   ), '{}') as label_ids
-from gmail_messages messages
-where messages._deleted_at is null and messages.thread_id is not null
-group by messages.mailbox, messages.thread_id;
+from live messages
+group by messages.mailbox, messages.thread_key;

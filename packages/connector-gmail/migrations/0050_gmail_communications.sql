@@ -10,7 +10,14 @@
 -- mailbox's tenant group. An address two contacts of one source share is a
 -- conflict (act_identity_conflicts): it matches neither, never a guess.
 -- Unmatched participants are kept (contact_* null), so a new contact found
--- later needs no backfill: the view sees it at once.
+-- later needs no backfill: the view sees it at once; a message with no other
+-- participant is one row with participant_* null. An address matched in two
+-- sources (a GHL and a Xero contact) is a row for each.
+--
+-- App users: act_grant_tenant_access('gmail') opens it like the mirror
+-- tables (rows of mailboxes they may read); the matches need the identity map
+-- opened too (migrate({ tenantAccess }), the optional
+-- tenant_access_identity migration), and show contacts of tenants they may read.
 --
 -- direction: 'outbound' when the mailbox sent the message, else 'inbound'.
 -- Tombstoned messages (deleted in Gmail) are left out.
@@ -30,12 +37,11 @@ participants as (
   from (
     select ms.*, p.role, p.address, p.rank
     from messages ms
-    cross join lateral (
+    left join lateral (
       select 'from'::text as role, a as address, 1 as rank from unnest(ms.from_addresses) a
       union all select 'to', a, 2 from unnest(ms.to_addresses) a
       union all select 'cc', a, 3 from unnest(ms.cc_addresses) a
-    ) p
-    where p.address is not null and p.address <> '' and p.address <> ms.mailbox
+    ) p on p.address is not null and p.address <> '' and p.address <> ms.mailbox
   ) x
   order by x.mailbox, x.id, x.address, x.rank
 ),
@@ -49,7 +55,7 @@ clean as (
         and o.source = v.source and o.entity = v.entity and (o.tenant, o.record_id) <> (v.tenant, v.record_id)
     )
 )
-select 'gmail'::text as source, p.mailbox as tenant, 'email'::text as channel,
+select 'gmail'::text as source, p.mailbox, 'email'::text as channel,
   p.id as record_id, p.thread_id, p.internal_date as occurred_at, p.subject as title,
   case when p.mailbox = any (p.from_addresses) then 'outbound' else 'inbound' end as direction,
   p.role as participant_role, p.address as participant_address,

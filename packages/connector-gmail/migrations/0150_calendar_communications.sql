@@ -12,6 +12,12 @@
 -- (tombstoned) events are left out; occurred_at is the start (an all-day
 -- event's date at midnight UTC).
 --
+-- An event with no other participant is one row with participant_* null; an
+-- address matched in two sources is a row for each. The tenant column is
+-- calendar_id (gmail_communications': mailbox), in the same position.
+-- App users: as gmail_communications (act_grant_tenant_access('calendar') and
+-- the optional tenant_access_identity migration).
+--
 -- direction: 'outbound' when the calendar's owner organises it, else 'inbound'.
 create or replace view calendar_communications as
 with events as (
@@ -29,11 +35,10 @@ participants as (
   from (
     select ev.*, p.role, p.address, p.rank
     from events ev
-    cross join lateral (
+    left join lateral (
       select 'organizer'::text as role, ev.organizer_email as address, 1 as rank
       union all select 'attendee', a, 2 from unnest(ev.attendee_emails) a
-    ) p
-    where p.address is not null and p.address <> '' and p.address <> ev.calendar_id
+    ) p on p.address is not null and p.address <> '' and p.address <> ev.calendar_id
   ) x
   order by x.calendar_id, x.id, x.address, x.rank
 ),
@@ -46,7 +51,7 @@ clean as (
         and o.source = v.source and o.entity = v.entity and (o.tenant, o.record_id) <> (v.tenant, v.record_id)
     )
 )
-select 'calendar'::text as source, p.calendar_id as tenant, 'meeting'::text as channel,
+select 'calendar'::text as source, p.calendar_id, 'meeting'::text as channel,
   p.id as record_id, null::text as thread_id, p.starts as occurred_at, p.summary as title,
   case when p.organizer_email = p.calendar_id then 'outbound' else 'inbound' end as direction,
   p.role as participant_role, p.address as participant_address,

@@ -54,6 +54,9 @@ function suite(name: string, open: () => Promise<{ query: Query; close: () => Pr
           ('me@team.example', 'm3', 't2', 'Deleted', '2026-12-01T12:00:00Z',
              array['ana@client.example'], array['me@team.example'], null, 12)`);
         await query(`update gmail_messages set _deleted_at = now() where id = 'm3'`);
+        // A note to self: no other participant, still one row (the timeline shows it).
+        await query(`insert into gmail_messages (mailbox, id, subject, from_addresses, to_addresses, _version)
+          values ('me@team.example', 'm4', 'Note', array['me@team.example'], array['me@team.example'], 13)`);
         await query(`insert into calendar_events
           (calendar_id, id, summary, start_at, organizer_email, attendee_emails, _version) values
           ('me@team.example', 'e1', 'Kick-off', '2026-12-02T09:00:00Z', 'me@team.example',
@@ -63,7 +66,7 @@ function suite(name: string, open: () => Promise<{ query: Query; close: () => Pr
 
         const emails = await query(
           `select record_id, direction, participant_role, participant_address, contact_source, contact_record_id
-           from gmail_communications order by record_id, participant_address`,
+           from gmail_communications where record_id <> 'm4' order by record_id, participant_address`,
         );
         expect(emails).toEqual([
           // Inbound from Ana (a unique contact); Bo's address is held by two contacts: a conflict, matched to none.
@@ -100,6 +103,14 @@ function suite(name: string, open: () => Promise<{ query: Query; close: () => Pr
             contact_source: null,
             contact_record_id: null,
           },
+        ]);
+
+        expect(
+          await query(
+            `select mailbox, direction, participant_address, contact_record_id from gmail_communications where record_id = 'm4'`,
+          ),
+        ).toEqual([
+          { mailbox: 'me@team.example', direction: 'outbound', participant_address: null, contact_record_id: null },
         ]);
 
         const meetings = await query(

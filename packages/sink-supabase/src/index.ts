@@ -18,6 +18,7 @@ export {
   ACT_MIGRATIONS,
   REALTIME_ACCESS_MIGRATION,
   SCHEDULER_CRON_MIGRATION,
+  TENANT_ACCESS_IDENTITY_MIGRATION,
   TENANT_ACCESS_MIGRATION,
 } from './generated/migrations';
 export type { GroupCommitOptions } from './group-commit';

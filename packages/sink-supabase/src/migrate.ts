@@ -1,7 +1,7 @@
 import { ConfigurationError, type ConnectorV1 } from '@act/core';
 import { sha256Hex } from '@act/core/internal';
 import { PACKAGE_NAME, toActError } from './errors';
-import { ACT_MIGRATIONS, TENANT_ACCESS_MIGRATION } from './generated/migrations';
+import { ACT_MIGRATIONS, TENANT_ACCESS_IDENTITY_MIGRATION, TENANT_ACCESS_MIGRATION } from './generated/migrations';
 import { quoteIdent, type SqlDriver, type SqlSession } from './sql/driver';
 
 /** A migration: a name unique in its schema and the SQL to run once. */
@@ -49,7 +49,9 @@ export function migrationPlan(options: MigrateOptions = {}): Migration[] {
     name: `${CORE_MIGRATION_PREFIX}${migration.name}`,
     sql: migration.sql,
   }));
-  if (options.tenantAccess === true || Array.isArray(options.tenantAccess)) plan.push({ ...TENANT_ACCESS_MIGRATION });
+  if (options.tenantAccess === true || Array.isArray(options.tenantAccess)) {
+    plan.push({ ...TENANT_ACCESS_MIGRATION }, { ...TENANT_ACCESS_IDENTITY_MIGRATION });
+  }
   for (const migration of options.migrations ?? []) plan.push({ name: migration.name, sql: migration.sql });
   for (const connector of options.connectors ?? []) {
     for (const migration of connector.migrations ?? []) {

@@ -26,14 +26,19 @@ async function repositoryConnectors(): Promise<Connector[]> {
     .sort()) {
     const id = folder.slice('connector-'.length);
     const module = (await import(new URL(`${folder}/dist/index.js`, packages).href)) as Record<string, unknown>;
-    const factory = Object.entries(module).find(([name]) => /^create\w+Connector$/.test(name))?.[1];
-    if (typeof factory !== 'function') throw new Error(`${folder}: no create…Connector export`);
-    const connector = factory(SETTINGS[id] ?? {}) as Connector;
-    connectors.push({
-      source: connector.source,
-      migrations: connector.migrations,
-      tenantColumn: connector.tenantColumn,
-    });
+    // Every connector of the package: one may hold several (Gmail's holds Gmail and Google Calendar).
+    const factories = Object.entries(module).filter(
+      ([name, value]) => /^create\w+Connector$/.test(name) && typeof value === 'function',
+    );
+    if (factories.length === 0) throw new Error(`${folder}: no create…Connector export`);
+    for (const [, factory] of factories) {
+      const connector = (factory as (settings: unknown) => Connector)(SETTINGS[id] ?? {});
+      connectors.push({
+        source: connector.source,
+        migrations: connector.migrations,
+        tenantColumn: connector.tenantColumn,
+      });
+    }
   }
   return connectors;
 }
@@ -123,7 +128,7 @@ function suite(open: () => Promise<StubDatabase>) {
     await db.exec(supabaseSchemaDefaults(schema));
     connectors = await repositoryConnectors();
     expect(connectors.map((connector) => connector.source)).toEqual(
-      expect.arrayContaining(['ghl', 'template', 'xero']),
+      expect.arrayContaining(['calendar', 'ghl', 'gmail', 'template', 'xero']),
     );
     state = createPostgresState(db.connection, { schema });
     await state.migrate({ connectors });

@@ -7,6 +7,7 @@ import {
   type Migration,
   migrate,
   type PostgresState,
+  TENANT_ACCESS_IDENTITY_MIGRATION,
   TENANT_ACCESS_MIGRATION,
 } from '../src';
 import { migrationPlan } from '../src/migrate';
@@ -217,6 +218,43 @@ function suite(open: () => Promise<StubDatabase>, migrateWithTenantAccess: Migra
     });
   });
 
+  it('the identity map: a user reads the identities and tenant groups of tenants they may read, anon none', async () => {
+    await db.query(
+      `insert into ${s}.act_identities (source, tenant, entity, record_id, kind, value) values
+         ('template', 't1', 'record', 'r1', 'email', 'ana@example.com'),
+         ('template', 't2', 'record', 'r1', 'email', 'bo@example.com')`,
+    );
+    await db.query(`select ${s}.act_identity_set_tenant_group('template', 't2', 'team-b')`);
+    try {
+      const read = (session: RoleSession) =>
+        session.attempt<{ tenant: string; value: string; tenant_group: string }>(
+          `select tenant, value, tenant_group from ${s}.act_identity_values order by tenant`,
+        );
+      await as({ role: 'authenticated', sub: USER_A }, async (session) => {
+        expect(await read(session)).toEqual({
+          rows: [{ tenant: 't1', value: 'ana@example.com', tenant_group: 'default' }],
+        });
+      });
+      await as({ role: 'authenticated', sub: USER_B }, async (session) => {
+        expect(await read(session)).toEqual({
+          rows: [{ tenant: 't2', value: 'bo@example.com', tenant_group: 'team-b' }],
+        });
+        // Links and conflicts stay the server's.
+        expect(await session.attempt(`select * from ${s}.act_identity_links`)).toEqual({ code: PERMISSION_DENIED });
+        expect(
+          await session.attempt(`insert into ${s}.act_identities (source, tenant, entity, record_id, kind, value)
+          values ('template', 't2', 'record', 'x', 'email', 'x@example.com')`),
+        ).toEqual({ code: PERMISSION_DENIED });
+      });
+      await as({ role: 'anon' }, async (session) => {
+        expect(await read(session)).toEqual({ code: PERMISSION_DENIED });
+      });
+    } finally {
+      await db.query(`delete from ${s}.act_identities where source = 'template'`);
+      await db.query(`delete from ${s}.act_identity_tenant_groups where source = 'template'`);
+    }
+  });
+
   it('service_role reads every tenant (BYPASSRLS, as on Supabase)', async () => {
     await as({ role: 'service_role' }, async (session) => {
       expect(await visible(session)).toEqual({
@@ -289,10 +327,13 @@ describe('the tenant-access migration', () => {
   it('is opt-in: applied after the package migrations only when asked for', () => {
     const names = (options: MigrateOptions) => migrationPlan(options).map((migration) => migration.name);
     expect(names({})).not.toContain(TENANT_ACCESS_MIGRATION.name);
+    expect(names({})).not.toContain(TENANT_ACCESS_IDENTITY_MIGRATION.name);
     const core = ACT_MIGRATIONS.map((migration) => `@act/sink-supabase/${migration.name}`);
+    // The identity map opens per tenant with tenant access (connector views over it work for app users).
     expect(names({ tenantAccess: true, migrations: [TEMPLATE_RECORDS] })).toEqual([
       ...core,
       TENANT_ACCESS_MIGRATION.name,
+      TENANT_ACCESS_IDENTITY_MIGRATION.name,
       TEMPLATE_RECORDS.name,
     ]);
   });

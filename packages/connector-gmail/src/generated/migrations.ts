@@ -38,10 +38,17 @@ create index if not exists gmail_messages_internal_date_idx on gmail_messages (m
 
 -- Threads without another API call: the live messages grouped by thread, with
 -- everyone who wrote or was written to in it and the labels its messages carry.
+-- Gmail gives every message a thread id; a row without one (written by hand)
+-- is a thread of its own rather than left out.
 create or replace view gmail_threads as
+with live as (
+  select m.*, coalesce(m.thread_id, m.id) as thread_key
+  from gmail_messages m
+  where m._deleted_at is null
+)
 select
   messages.mailbox,
-  messages.thread_id,
+  messages.thread_key as thread_id,
   count(*)::integer as message_count,
   min(messages.internal_date) as first_message_at,
   max(messages.internal_date) as last_message_at,
@@ -49,18 +56,17 @@ select
   (array_agg(messages.snippet order by messages.internal_date desc nulls last))[1] as last_snippet,
   coalesce((
     select array_agg(distinct address order by address)
-    from gmail_messages thread,
+    from live thread,
       unnest(coalesce(thread.from_addresses, '{}') || coalesce(thread.to_addresses, '{}') || coalesce(thread.cc_addresses, '{}')) as address
-    where thread.mailbox = messages.mailbox and thread.thread_id = messages.thread_id and thread._deleted_at is null
+    where thread.mailbox = messages.mailbox and thread.thread_key = messages.thread_key
   ), '{}') as participants,
   coalesce((
     select array_agg(distinct label order by label)
-    from gmail_messages thread, unnest(thread.label_ids) as label
-    where thread.mailbox = messages.mailbox and thread.thread_id = messages.thread_id and thread._deleted_at is null
+    from live thread, unnest(thread.label_ids) as label
+    where thread.mailbox = messages.mailbox and thread.thread_key = messages.thread_key
   ), '{}') as label_ids
-from gmail_messages messages
-where messages._deleted_at is null and messages.thread_id is not null
-group by messages.mailbox, messages.thread_id;
+from live messages
+group by messages.mailbox, messages.thread_key;
 `;
 
 const MIGRATION_0050_GMAIL_COMMUNICATIONS = `-- @act/connector-gmail: every email as one row per participant, matched to
@@ -75,7 +81,14 @@ const MIGRATION_0050_GMAIL_COMMUNICATIONS = `-- @act/connector-gmail: every emai
 -- mailbox's tenant group. An address two contacts of one source share is a
 -- conflict (act_identity_conflicts): it matches neither, never a guess.
 -- Unmatched participants are kept (contact_* null), so a new contact found
--- later needs no backfill: the view sees it at once.
+-- later needs no backfill: the view sees it at once; a message with no other
+-- participant is one row with participant_* null. An address matched in two
+-- sources (a GHL and a Xero contact) is a row for each.
+--
+-- App users: act_grant_tenant_access('gmail') opens it like the mirror
+-- tables (rows of mailboxes they may read); the matches need the identity map
+-- opened too (migrate({ tenantAccess }), the optional
+-- tenant_access_identity migration), and show contacts of tenants they may read.
 --
 -- direction: 'outbound' when the mailbox sent the message, else 'inbound'.
 -- Tombstoned messages (deleted in Gmail) are left out.
@@ -95,12 +108,11 @@ participants as (
   from (
     select ms.*, p.role, p.address, p.rank
     from messages ms
-    cross join lateral (
+    left join lateral (
       select 'from'::text as role, a as address, 1 as rank from unnest(ms.from_addresses) a
       union all select 'to', a, 2 from unnest(ms.to_addresses) a
       union all select 'cc', a, 3 from unnest(ms.cc_addresses) a
-    ) p
-    where p.address is not null and p.address <> '' and p.address <> ms.mailbox
+    ) p on p.address is not null and p.address <> '' and p.address <> ms.mailbox
   ) x
   order by x.mailbox, x.id, x.address, x.rank
 ),
@@ -114,7 +126,7 @@ clean as (
         and o.source = v.source and o.entity = v.entity and (o.tenant, o.record_id) <> (v.tenant, v.record_id)
     )
 )
-select 'gmail'::text as source, p.mailbox as tenant, 'email'::text as channel,
+select 'gmail'::text as source, p.mailbox, 'email'::text as channel,
   p.id as record_id, p.thread_id, p.internal_date as occurred_at, p.subject as title,
   case when p.mailbox = any (p.from_addresses) then 'outbound' else 'inbound' end as direction,
   p.role as participant_role, p.address as participant_address,
@@ -186,6 +198,12 @@ const MIGRATION_0150_CALENDAR_COMMUNICATIONS = `-- @act/connector-gmail (Google 
 -- (tombstoned) events are left out; occurred_at is the start (an all-day
 -- event's date at midnight UTC).
 --
+-- An event with no other participant is one row with participant_* null; an
+-- address matched in two sources is a row for each. The tenant column is
+-- calendar_id (gmail_communications': mailbox), in the same position.
+-- App users: as gmail_communications (act_grant_tenant_access('calendar') and
+-- the optional tenant_access_identity migration).
+--
 -- direction: 'outbound' when the calendar's owner organises it, else 'inbound'.
 create or replace view calendar_communications as
 with events as (
@@ -203,11 +221,10 @@ participants as (
   from (
     select ev.*, p.role, p.address, p.rank
     from events ev
-    cross join lateral (
+    left join lateral (
       select 'organizer'::text as role, ev.organizer_email as address, 1 as rank
       union all select 'attendee', a, 2 from unnest(ev.attendee_emails) a
-    ) p
-    where p.address is not null and p.address <> '' and p.address <> ev.calendar_id
+    ) p on p.address is not null and p.address <> '' and p.address <> ev.calendar_id
   ) x
   order by x.calendar_id, x.id, x.address, x.rank
 ),
@@ -220,7 +237,7 @@ clean as (
         and o.source = v.source and o.entity = v.entity and (o.tenant, o.record_id) <> (v.tenant, v.record_id)
     )
 )
-select 'calendar'::text as source, p.calendar_id as tenant, 'meeting'::text as channel,
+select 'calendar'::text as source, p.calendar_id, 'meeting'::text as channel,
   p.id as record_id, null::text as thread_id, p.starts as occurred_at, p.summary as title,
   case when p.organizer_email = p.calendar_id then 'outbound' else 'inbound' end as direction,
   p.role as participant_role, p.address as participant_address,
