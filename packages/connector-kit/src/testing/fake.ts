@@ -115,14 +115,14 @@ export abstract class FakeProviderBase implements FakeProvider {
     delivery: FakeDelivery,
     rates: { outOfOrderRate: number; duplicateRate: number },
   ): FakeDelivery[] {
-    if (this.held === undefined && this.random() < rates.outOfOrderRate) {
-      this.held = { ...delivery, kind: 'out-of-order' };
+    if (this.#held === undefined && this.random() < rates.outOfOrderRate) {
+      this.#held = { ...delivery, kind: 'out-of-order' };
       return [];
     }
     const deliveries = [delivery];
-    if (this.held) {
-      deliveries.push(this.held);
-      this.held = undefined;
+    if (this.#held) {
+      deliveries.push(this.#held);
+      this.#held = undefined;
     }
     if (this.random() < rates.duplicateRate) deliveries.push({ ...delivery, kind: 'duplicate' });
     return deliveries;
@@ -130,13 +130,14 @@ export abstract class FakeProviderBase implements FakeProvider {
 
   /** The delivery `mixDelivery` still holds back, if any (counted as sent). */
   protected releaseHeld(): FakeDelivery[] {
-    const held = this.held ? [this.held] : [];
-    this.held = undefined;
+    const held = this.#held ? [this.#held] : [];
+    this.#held = undefined;
     this.sentCount += held.length;
     return held;
   }
 
-  private held: FakeDelivery | undefined;
+  // An ES private field: a subclass's own `held` (Xero's fake keeps one) never collides with it.
+  #held: FakeDelivery | undefined;
 
   /** `perTenant` rounds of `seedRecords` per tenant, an hour back: only polling finds these. */
   seed(perTenant: number): void {
