@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll } from 'vitest';
 import { createGmailConnector } from '../src/gmail-connector';
 import type { GmailMessage } from '../src/gmail-events';
 import { deletedEvent, messageEvent } from '../src/gmail-poller';
-import { fixtures, JSON_HEADERS, MAILBOX, message, ORIGIN, serveMessage, TOKEN, USER } from './helpers/gmail-api';
+import { fixtures, MAILBOX, message, serveMessage, serveMessageListing, TOKEN } from './helpers/gmail-api';
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());
@@ -28,14 +28,7 @@ testConnector(connector, {
 
 /** The listing (ids only), and the messages hydrate fetches. */
 function serve() {
-  nock(ORIGIN)
-    .get(`${USER}/messages`)
-    .query({ maxResults: '100', includeSpamTrash: 'true' })
-    .reply(200, fixtures.messagesPage1, JSON_HEADERS);
-  nock(ORIGIN)
-    .get(`${USER}/messages`)
-    .query({ maxResults: '100', includeSpamTrash: 'true', pageToken: '09876543210987654321' })
-    .reply(200, fixtures.messagesPage2, JSON_HEADERS);
+  serveMessageListing();
   // The conformance check fetches every listed id (to key it as the transform does); the repair only the missing.
   serveMessage('18c1a2b3c4d5e6f7', metadata);
   serveMessage('18c1a2b3c4d5e6f8', full);

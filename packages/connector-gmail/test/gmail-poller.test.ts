@@ -14,6 +14,7 @@ import {
   serveFullSync,
   serveHistory,
   serveMessage,
+  serveMessageListing,
   TOKEN,
   USER,
 } from './helpers/gmail-api';
@@ -173,14 +174,7 @@ describe('an expired cursor through syncStream', () => {
     serveFullSync();
     serveHistory('1000', fixtures.historyEmpty);
     // The reconciler's listing: ids only; every listed message is mirrored by then, so nothing is fetched.
-    nock(ORIGIN)
-      .get(`${USER}/messages`)
-      .query({ maxResults: '100', includeSpamTrash: 'true' })
-      .reply(200, fixtures.messagesPage1, JSON_HEADERS);
-    nock(ORIGIN)
-      .get(`${USER}/messages`)
-      .query({ maxResults: '100', includeSpamTrash: 'true', pageToken: '09876543210987654321' })
-      .reply(200, fixtures.messagesPage2, JSON_HEADERS);
+    serveMessageListing();
 
     const result = await syncStream({ connector, poller: poller as never, tenant: MAILBOX, store, sink });
     expect(result).toMatchObject({ cursorExpired: true, created: 3, deleted: 1 });

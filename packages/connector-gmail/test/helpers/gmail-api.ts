@@ -43,9 +43,8 @@ export function serveMessage(id: string, body: Record<string, unknown> | 404, ti
   return body === 404 ? scope.reply(404, fixtures.notFound, JSON_HEADERS) : scope.reply(200, body, JSON_HEADERS);
 }
 
-/** The documented full sync: profile (historyId 1000), two listing pages, three messages. */
-export function serveFullSync(options: { third?: Record<string, unknown> | 404 } = {}) {
-  nock(ORIGIN).get(`${USER}/profile`).reply(200, fixtures.profile, JSON_HEADERS);
+/** `messages.list` (spam and trash included): the two documented pages of ids. */
+export function serveMessageListing() {
   nock(ORIGIN)
     .get(`${USER}/messages`)
     .query({ maxResults: '100', includeSpamTrash: 'true' })
@@ -54,6 +53,12 @@ export function serveFullSync(options: { third?: Record<string, unknown> | 404 }
     .get(`${USER}/messages`)
     .query({ maxResults: '100', includeSpamTrash: 'true', pageToken: '09876543210987654321' })
     .reply(200, fixtures.messagesPage2, JSON_HEADERS);
+}
+
+/** The documented full sync: profile (historyId 1000), two listing pages, three messages. */
+export function serveFullSync(options: { third?: Record<string, unknown> | 404 } = {}) {
+  nock(ORIGIN).get(`${USER}/profile`).reply(200, fixtures.profile, JSON_HEADERS);
+  serveMessageListing();
   serveMessage('18c1a2b3c4d5e6f7', message(fixtures.messageMetadata));
   serveMessage('18c1a2b3c4d5e6f8', message(fixtures.messageFull, { historyId: '999' }));
   serveMessage(
